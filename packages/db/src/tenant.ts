@@ -1,0 +1,43 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from './generated/db.ts';
+
+/**
+ * A Kysely bound to one connection inside a transaction whose app.tenant_id is set. It is the only
+ * database handle that request handlers and per-tenant jobs receive. The brand stops a pool-backed
+ * Kysely from being passed where a tenant transaction is expected.
+ */
+export type TenantDb = Kysely<DB> & { readonly __tenantScoped: true };
+
+export interface TenantContext {
+  tenantId: string;
+  /** The user (or API key, or system principal) acting; recorded by triggers and audit. */
+  actorId?: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Runs fn in a transaction scoped to one tenant. BEGIN and the transaction-local settings travel in
+ * one round trip (simple protocol, so no parameters: the values are checked to be UUIDs first).
+ * Settings are transaction-local, so a pooled connection (or pgbouncer in transaction mode) never
+ * carries a tenant into the next transaction.
+ */
+export async function withTenant<T>(db: Kysely<DB>, ctx: TenantContext, fn: (trx: TenantDb) => Promise<T>): Promise<T> {
+  if (!UUID.test(ctx.tenantId)) throw new Error('withTenant: tenantId must be a UUID');
+  if (ctx.actorId != null && !UUID.test(ctx.actorId)) throw new Error('withTenant: actorId must be a UUID');
+  const actor = ctx.actorId ?? '';
+  return db.connection().execute(async (conn) => {
+    await sql
+      .raw(`begin; select set_config('app.tenant_id', '${ctx.tenantId}', true), set_config('app.actor_id', '${actor}', true)`)
+      .execute(conn);
+    let result: T;
+    try {
+      result = await fn(conn as TenantDb);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw error;
+    }
+    await sql`commit`.execute(conn);
+    return result;
+  });
+}

@@ -1,0 +1,1 @@
+export { createTestDatabase, testCluster, type TestDatabase, type TestCluster } from './cluster.ts';
