@@ -145,13 +145,22 @@ create function app_resolve_membership(p_user_id uuid, p_slug text)
      where o.slug = p_slug and m.user_id = p_user_id
   $$;
 
+-- Slugs are global (they name organizations in URLs); sign-up asks whether one is free without
+-- being able to read other tenants' rows.
+create function app_slug_taken(p_slug text) returns boolean
+  language sql stable security definer set search_path = public, pg_temp
+  as $$ select exists (select 1 from organizations where slug = p_slug) $$;
+
+revoke all on function app_slug_taken(text) from public;
 revoke all on function app_user_organizations(uuid) from public;
 revoke all on function app_resolve_membership(uuid, text) from public;
 
 -- Grants: the policy comes before the grant. -----------------------------------------------------
 grant usage on schema public to mfiq_app, mfiq_worker;
 grant execute on function app_current_tenant(), app_current_actor() to mfiq_app, mfiq_worker;
-grant execute on function app_user_organizations(uuid), app_resolve_membership(uuid, text) to mfiq_app;
+grant execute on function app_user_organizations(uuid), app_resolve_membership(uuid, text), app_slug_taken(text) to mfiq_app;
+-- /readyz compares applied migrations with the files on disk.
+grant select on schema_migrations to mfiq_app;
 grant usage on type member_role to mfiq_app, mfiq_worker;
 
 grant select, insert on users to mfiq_app;

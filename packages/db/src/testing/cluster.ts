@@ -20,6 +20,8 @@ declare module 'vitest' {
 export interface TestDatabase {
   name: string;
   urls: { owner: string; app: string; worker: string; admin: string };
+  /** The cluster's superuser, which bypasses RLS: for inspecting results in tests, never for code under test. */
+  admin: Database;
   /** Connected as the owner role: fixtures and catalog checks only, never the code under test. */
   owner: Database;
   /** Connected as the web's runtime role, subject to row-level security. */
@@ -43,14 +45,14 @@ export function testCluster(): TestCluster {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const cluster = testCluster();
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: cluster.adminUrl });
-  await admin.connect();
+  const superuser = new pg.Client({ connectionString: cluster.adminUrl });
+  await superuser.connect();
   try {
-    await admin.query(`create database ${name} template ${TEMPLATE_DB} owner ${ROLE_NAMES.owner}`);
-    await admin.query(`revoke all on database ${name} from public`);
-    await admin.query(`grant connect on database ${name} to ${ROLE_NAMES.app}, ${ROLE_NAMES.worker}`);
+    await superuser.query(`create database ${name} template ${TEMPLATE_DB} owner ${ROLE_NAMES.owner}`);
+    await superuser.query(`revoke all on database ${name} from public`);
+    await superuser.query(`grant connect on database ${name} to ${ROLE_NAMES.app}, ${ROLE_NAMES.worker}`);
   } finally {
-    await admin.end();
+    await superuser.end();
   }
   const urls = {
     admin: roleUrl(cluster.adminUrl, 'postgres', new URL(cluster.adminUrl).password, name),
@@ -58,17 +60,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     app: roleUrl(cluster.adminUrl, ROLE_NAMES.app, cluster.passwords.app, name),
     worker: roleUrl(cluster.adminUrl, ROLE_NAMES.worker, cluster.passwords.worker, name),
   };
+  const admin = createDb(urls.admin, { max: 2, applicationName: 'test-admin' });
   const owner = createDb(urls.owner, { max: 4, applicationName: 'test-owner' });
   const app = createDb(urls.app, { max: 8, applicationName: 'test-app' });
   const worker = createDb(urls.worker, { max: 4, applicationName: 'test-worker' });
   return {
     name,
     urls,
+    admin,
     owner,
     app,
     worker,
     async drop() {
-      await Promise.all([owner.destroy(), app.destroy(), worker.destroy()]);
+      await Promise.all([admin.destroy(), owner.destroy(), app.destroy(), worker.destroy()]);
       const c = new pg.Client({ connectionString: cluster.adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`).catch(() => {});
