@@ -1,0 +1,94 @@
+import type { Json, TenantDb } from '@mfiq/db';
+
+/** Every audited action, `object.verb`. A typed list so the log can be filtered by known values. */
+export const AUDIT_ACTIONS = [
+  'organization.created',
+  'organization.updated',
+  'member.added',
+  'user.signed_up',
+  'user.signed_in',
+  'user.sign_in_failed',
+  'user.signed_out',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export type ActorType = 'user' | 'api_key' | 'system' | 'public_form';
+
+export interface AuditActor {
+  type: ActorType;
+  id: string | null;
+  display: string | null;
+}
+
+export interface AuditRequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string;
+}
+
+export interface AuditEvent {
+  action: AuditAction;
+  outcome?: 'success' | 'failure';
+  target?: { type: string; id: string; display?: string | null };
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+/** What the helper needs from a procedure's context: the tenant transaction and who is asking. */
+export interface AuditContext {
+  db: TenantDb;
+  tenant: { id: string };
+  actor: AuditActor;
+  request: AuditRequestInfo;
+}
+
+const SECRET_KEY = /pass(word)?|secret|token|hash|key|otp|recovery/i;
+
+/** Secrets never enter the audit trail, whatever a caller passes as before/after. */
+export function redact(value: Record<string, unknown> | null | undefined): Json | null {
+  if (value == null) return null;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_KEY.test(k)) out[k] = '[redacted]';
+    else if (v instanceof Date) out[k] = v.toISOString();
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) out[k] = redact(v as Record<string, unknown>);
+    else out[k] = (v ?? null) as Json;
+  }
+  return out;
+}
+
+/** Keeps only the fields whose value changed, so an update's event says what it changed. */
+export function changedFields<T extends Record<string, unknown>>(before: T, after: Partial<T>): { before: Partial<T>; after: Partial<T> } {
+  const b: Partial<T> = {};
+  const a: Partial<T> = {};
+  for (const key of Object.keys(after) as (keyof T)[]) {
+    if (after[key] !== undefined && String(before[key]) !== String(after[key])) {
+      b[key] = before[key];
+      a[key] = after[key];
+    }
+  }
+  return { before: b, after: a };
+}
+
+/** Writes the event to audit_outbox inside the caller's transaction: it commits or rolls back with the change. */
+export async function audit(ctx: AuditContext, event: AuditEvent): Promise<void> {
+  await ctx.db
+    .insertInto('auditOutbox')
+    .values({
+      tenantId: ctx.tenant.id,
+      action: event.action,
+      outcome: event.outcome ?? 'success',
+      actorType: ctx.actor.type,
+      actorId: ctx.actor.id,
+      actorDisplay: ctx.actor.display,
+      targetType: event.target?.type ?? null,
+      targetId: event.target?.id ?? null,
+      targetDisplay: event.target?.display ?? null,
+      before: redact(event.before),
+      after: redact(event.after),
+      ip: ctx.request.ip,
+      userAgent: ctx.request.userAgent,
+      requestId: ctx.request.requestId,
+    })
+    .execute();
+}

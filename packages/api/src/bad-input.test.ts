@@ -1,0 +1,125 @@
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { TRPCError } from '@trpc/server';
+import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContextFactory } from './context.ts';
+import { appRouter } from './root.ts';
+import { createHarness, snapshot, TEST_PASSWORD, type Harness } from './testing/harness.ts';
+
+/**
+ * Bad input to every procedure: a 4xx with a message that names the problem, never a 500, and no
+ * change to any table. Checked through the caller (what loaders use) and over HTTP (what the
+ * browser and outside clients use), where malformed JSON is possible too.
+ */
+let tdb: TestDatabase;
+let h: Harness;
+let owner: Awaited<ReturnType<Harness['signUp']>>;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  h = createHarness(tdb);
+  owner = await h.signUp('bad');
+});
+afterAll(() => tdb.drop());
+
+const big = 'x'.repeat(100_000);
+const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
+  'auth.signUp': [
+    { input: undefined, message: /Invalid input/ },
+    { input: {}, message: /email/ },
+    { input: { email: 'not-an-email', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /valid email/ },
+    { input: { email: 'a@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: big }, message: /at most 100/ },
+    { input: { email: 'a@example.com', password: big, displayName: 'X', organizationName: 'Y' }, message: /at most 128/ },
+    { input: { email: 42, password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /email/ },
+    { input: { email: 'a@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y', organizationSlug: 'Not A Slug!' }, message: /slug/i },
+    { input: { email: 'a@example.com', password: 'short', displayName: 'X', organizationName: 'Y' }, message: /password/i },
+  ],
+  'auth.signIn': [
+    { input: null, message: /Invalid input/ },
+    { input: { email: '', password: 'x' }, message: /Email is required/ },
+    { input: { email: big, password: 'x' }, message: /at most 254/ },
+    { input: { email: 'a@example.com', password: big }, message: /at most 128/ },
+    { input: { email: ['a'], password: 'x' }, message: /email/ },
+  ],
+  'org.get': [
+    { input: {}, message: /slug/ },
+    { input: { slug: 5 }, message: /slug/ },
+    { input: { slug: big }, message: /at most 48/ },
+    { input: { slug: '../etc/passwd' }, message: /slug/i },
+  ],
+  'org.update': [
+    { input: { slug: 'SLUG' }, message: /name/ },
+    { input: { name: 'X', timezone: 'UTC', weekStart: 1 }, message: /slug/ },
+    { input: { slug: 'SLUG', name: '', timezone: 'UTC', weekStart: 1 }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: 'X', timezone: 'Mars/Olympus', weekStart: 1 }, message: /timezone/ },
+    { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: 7 }, message: /0 \(Sunday\) to 6/ },
+    { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: 1.5 }, message: /whole/ },
+    { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: '1' }, message: /Week start/ },
+    { input: { slug: 'SLUG', name: big, timezone: 'UTC', weekStart: 1 }, message: /at most 100/ },
+  ],
+};
+// Procedures that take no input: extra input is ignored, so there is nothing bad to send.
+const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list'];
+
+const withSlug = (input: unknown) => (input && typeof input === 'object' && (input as { slug?: unknown }).slug === 'SLUG' ? { ...input, slug: owner.slug } : input);
+
+describe('bad input through the caller', () => {
+  it('covers every procedure of the router', () => {
+    const all = Object.keys(appRouter._def.procedures);
+    expect(all.filter((p) => !CASES[p] && !NO_INPUT.includes(p))).toEqual([]);
+  });
+
+  for (const [path, cases] of Object.entries(CASES)) {
+    it(`${path}: BAD_REQUEST with a clear message and nothing changed`, async () => {
+      const before = await snapshot(tdb);
+      for (const { input, message } of cases) {
+        const api = await h.as(owner.cookie);
+        const fn = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (i: unknown) => Promise<unknown>;
+        const err = await fn(withSlug(input)).then(() => null, (e: unknown) => e);
+        expect(err, `${path} ${JSON.stringify(input)?.slice(0, 80)}`).toBeInstanceOf(TRPCError);
+        expect((err as TRPCError).code, JSON.stringify(input)?.slice(0, 80)).toBe('BAD_REQUEST');
+        expect((err as TRPCError).message).toMatch(message);
+      }
+      expect(await snapshot(tdb)).toEqual(before);
+    });
+  }
+});
+
+describe('bad input over HTTP', () => {
+  const handler = (req: Request) =>
+    fetchRequestHandler({
+      endpoint: '/api/trpc',
+      req,
+      router: appRouter,
+      createContext: ({ req: r, resHeaders }) =>
+        createContextFactory({ db: tdb.app, auth: h.auth, logger: pino({ level: 'silent' }) })({ req: r, resHeaders, clientIp: '127.0.0.1' }),
+    });
+  const post = (path: string, body: string) =>
+    handler(new Request(`http://localhost/api/trpc/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', cookie: owner.cookie } }));
+
+  it('malformed JSON, wrong shapes and oversized values answer 400 with field errors, never 500', async () => {
+    const before = await snapshot(tdb);
+    const bodies: [string, string][] = [
+      ['auth.signIn', '{"json":'],
+      ['auth.signIn', 'not json at all'],
+      ['auth.signUp', JSON.stringify({ json: { email: 'x' } })],
+      ['org.update', JSON.stringify({ json: { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 99 } })],
+      ['org.update', JSON.stringify({ json: { slug: owner.slug, name: big, timezone: 'UTC', weekStart: 1 } })],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await post(path, body);
+      expect(res.status, `${path} ${body.slice(0, 40)}`).toBe(400);
+      const json = (await res.json()) as { error: { json: { message: string; data: { fieldErrors?: Record<string, string[]> } } } };
+      expect(json.error.json.message.length).toBeGreaterThan(5);
+    }
+    const res = await post('org.update', JSON.stringify({ json: { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 99 } }));
+    const json = (await res.json()) as { error: { json: { data: { fieldErrors: Record<string, string[]> } } } };
+    expect(json.error.json.data.fieldErrors.weekStart?.[0]).toMatch(/0 \(Sunday\) to 6/);
+    expect(await snapshot(tdb)).toEqual(before);
+  });
+
+  it('an unknown procedure is 404 and a GET to a mutation is 405', async () => {
+    expect((await handler(new Request('http://localhost/api/trpc/nope.nothing'))).status).toBe(404);
+    expect((await handler(new Request('http://localhost/api/trpc/org.update?input=%7B%7D'))).status).toBe(405);
+  });
+});

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { Auth, SessionInfo, SessionUser } from '@mfiq/auth';
+import type { Database } from '@mfiq/db';
+import type { Logger } from 'pino';
+import { createPlatform, type Platform } from './platform.ts';
+import type { AuditRequestInfo } from './audit.ts';
+
+export interface ApiDeps {
+  /** Pool connected as the web's runtime role (subject to row-level security). */
+  db: Database;
+  auth: Auth;
+  logger: Logger;
+}
+
+export interface CreateContextOptions {
+  req: Request;
+  /** Headers the procedure wants on the response (Set-Cookie on sign-in and sign-out). */
+  resHeaders: Headers;
+  /** Resolved by the server from the socket or a trusted proxy, never from a client header. */
+  clientIp: string | null;
+}
+
+export interface Context {
+  auth: Auth;
+  platform: Platform;
+  logger: Logger;
+  request: AuditRequestInfo;
+  resHeaders: Headers;
+  session: SessionInfo | null;
+  user: SessionUser | null;
+  /** The raw token from the cookie, if any; sign-in uses it to end a previous session (fixation). */
+  sessionToken: string | null;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function createContextFactory(deps: ApiDeps) {
+  const platform = createPlatform(deps.db);
+  return async function createContext(opts: CreateContextOptions): Promise<Context> {
+    const headerId = opts.req.headers.get('x-request-id');
+    const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
+    const sessionToken = deps.auth.readSessionToken(opts.req.headers.get('cookie'));
+    const validated = sessionToken ? await deps.auth.validateSessionToken(sessionToken) : null;
+    return {
+      auth: deps.auth,
+      platform,
+      logger: deps.logger.child({ requestId }),
+      request: { ip: opts.clientIp, userAgent: opts.req.headers.get('user-agent')?.slice(0, 512) ?? null, requestId },
+      resHeaders: opts.resHeaders,
+      session: validated?.session ?? null,
+      user: validated?.user ?? null,
+      sessionToken,
+    };
+  };
+}

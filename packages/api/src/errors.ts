@@ -1,0 +1,37 @@
+import { TRPCError } from '@trpc/server';
+
+/**
+ * Domain errors. Each domain code maps to one tRPC code (and so one HTTP status) here, at the edge,
+ * so handlers say what went wrong in domain terms and never pick status codes.
+ */
+const CODE_MAP = {
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INVALID: 'BAD_REQUEST',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+} as const satisfies Record<string, TRPCError['code']>;
+
+export type AppErrorCode = keyof typeof CODE_MAP;
+
+export class AppError extends TRPCError {
+  readonly appCode: AppErrorCode;
+  /** Field-level messages, shown next to the inputs they concern. */
+  readonly fieldErrors: Record<string, string[]> | undefined;
+
+  constructor(code: AppErrorCode, message: string, opts: { fieldErrors?: Record<string, string[]>; cause?: unknown } = {}) {
+    super({ code: CODE_MAP[code], message, cause: opts.cause });
+    this.name = 'AppError';
+    this.appCode = code;
+    this.fieldErrors = opts.fieldErrors;
+  }
+}
+
+/** The same answer for "no such object" and "another tenant's object": never reveal existence. */
+export const notFound = (what = 'Not found') => new AppError('NOT_FOUND', what);
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string } | null;
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}

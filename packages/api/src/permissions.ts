@@ -1,0 +1,43 @@
+/**
+ * The one permission matrix: API guards, the UI and the authorization tests all read it.
+ * Permissions are `area:verb`; a role has exactly the permissions listed for it.
+ */
+export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'org:read',
+  'org:update',
+  'org:delete',
+  'members:read',
+  'members:manage',
+  'ownership:manage',
+  'metrics:read',
+  'metrics:write',
+  'data:write',
+  'dashboards:read',
+  'dashboards:write',
+  'forms:manage',
+  'alerts:manage',
+  'apikeys:manage',
+  'security:manage',
+  'audit:read',
+  'backups:manage',
+  'data:export',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const viewer = ['org:read', 'members:read', 'metrics:read', 'dashboards:read'] as const satisfies readonly Permission[];
+const editor = [...viewer, 'metrics:write', 'data:write', 'dashboards:write', 'forms:manage', 'alerts:manage'] as const satisfies readonly Permission[];
+const admin = [...editor, 'org:update', 'members:manage', 'apikeys:manage', 'security:manage', 'audit:read'] as const satisfies readonly Permission[];
+const owner = PERMISSIONS;
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = { owner, admin, editor, viewer };
+
+export function can(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return [...ROLE_PERMISSIONS[role]];
+}

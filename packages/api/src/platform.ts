@@ -1,0 +1,82 @@
+import { sql, withTenant, type Database, type MemberRole, type TenantDb } from '@mfiq/db';
+import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
+import { redact } from './audit.ts';
+
+/**
+ * The few operations that are not scoped to one tenant: accounts (global users), the directory
+ * (which organizations a user belongs to) and platform security events. Procedures reach the pool
+ * only through these named functions, never directly.
+ */
+export interface Membership {
+  tenantId: string;
+  slug: string;
+  name: string;
+  role: MemberRole;
+  membershipId: string;
+}
+
+export function createPlatform(db: Database) {
+  return {
+    async findUserByEmail(email: string) {
+      return db
+        .selectFrom('users')
+        .select(['id', 'email', 'displayName', 'passwordHash', 'disabledAt'])
+        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+        .executeTakeFirst();
+    },
+
+    async updatePasswordHash(userId: string, passwordHash: string) {
+      await db.updateTable('users').set({ passwordHash, updatedAt: new Date() }).where('id', '=', userId).execute();
+    },
+
+    async listOrganizations(userId: string) {
+      const { rows } = await sql<{ slug: string; name: string; role: MemberRole }>`
+        select slug, name, role from app_user_organizations(${userId})`.execute(db);
+      return rows;
+    },
+
+    /** The caller's membership in the organization with this slug, or undefined (not a member, or no such slug). */
+    async resolveMembership(userId: string, slug: string): Promise<Membership | undefined> {
+      const { rows } = await sql<Membership>`
+        select tenant_id, slug, name, role, membership_id from app_resolve_membership(${userId}, ${slug})`.execute(db);
+      return rows[0];
+    },
+
+    async slugTaken(slug: string): Promise<boolean> {
+      const { rows } = await sql<{ taken: boolean }>`select app_slug_taken(${slug}) as taken`.execute(db);
+      return rows[0]?.taken ?? false;
+    },
+
+    /** Opens a tenant transaction for work that starts outside one (sign-up creates the tenant). */
+    inTenant<T>(tenantId: string, actorId: string | null, fn: (trx: TenantDb) => Promise<T>): Promise<T> {
+      return withTenant(db, { tenantId, actorId }, fn);
+    },
+
+    /** Security events with no tenant (sign-in, sign-out, a failed sign-in for an unknown email). */
+    async securityEvent(
+      actor: AuditActor | { type: 'anonymous'; id: null; display: string | null },
+      request: AuditRequestInfo,
+      event: { action: AuditAction; outcome?: 'success' | 'failure'; target?: { type: string; id: string; display?: string | null }; after?: Record<string, unknown> },
+    ) {
+      await db
+        .insertInto('platformAuditOutbox')
+        .values({
+          action: event.action,
+          outcome: event.outcome ?? 'success',
+          actorType: actor.type,
+          actorId: actor.id,
+          actorDisplay: actor.display,
+          targetType: event.target?.type ?? null,
+          targetId: event.target?.id ?? null,
+          targetDisplay: event.target?.display ?? null,
+          after: redact(event.after),
+          ip: request.ip,
+          userAgent: request.userAgent,
+          requestId: request.requestId,
+        })
+        .execute();
+    },
+  };
+}
+
+export type Platform = ReturnType<typeof createPlatform>;

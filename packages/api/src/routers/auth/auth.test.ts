@@ -1,0 +1,115 @@
+import { TRPCError } from '@trpc/server';
+import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, snapshot, TEST_PASSWORD, type Harness } from '../../testing/harness.ts';
+
+let tdb: TestDatabase;
+let h: Harness;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  h = createHarness(tdb);
+});
+afterAll(() => tdb.drop());
+
+const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
+
+describe('the journey through the procedures', () => {
+  it('sign up -> me -> organization -> settings -> sign out -> sign in', async () => {
+    const anon = await h.as();
+    const { user, organization } = await anon.auth.signUp({
+      email: 'Journey@Example.com', password: TEST_PASSWORD, displayName: 'Jo Urney', organizationName: 'Journey Widgets GmbH',
+    });
+    expect(organization.slug).toBe('journey-widgets-gmbh');
+    const cookie = h.cookieFrom(anon.resHeaders);
+
+    const me = await (await h.as(cookie)).auth.me();
+    expect(me.user).toEqual({ id: user.id, email: 'Journey@Example.com', displayName: 'Jo Urney' });
+
+    const signedIn = await h.as(cookie);
+    const org = await signedIn.org.get({ slug: organization.slug });
+    expect(org.role).toBe('owner');
+    expect(org.permissions).toContain('org:update');
+    expect(await signedIn.org.list()).toEqual([{ slug: 'journey-widgets-gmbh', name: 'Journey Widgets GmbH', role: 'owner' }]);
+
+    const updated = await signedIn.org.update({ slug: organization.slug, name: 'Journey Widgets', timezone: 'Europe/Berlin', weekStart: 0 });
+    expect(updated).toEqual({ slug: 'journey-widgets-gmbh', name: 'Journey Widgets', timezone: 'Europe/Berlin', weekStart: 0 });
+    expect((await (await h.as(cookie)).org.get({ slug: organization.slug })).organization.name).toBe('Journey Widgets');
+
+    const out = await h.as(cookie);
+    expect(await out.auth.signOut()).toEqual({ signedOut: true });
+    expect(out.resHeaders.getSetCookie().some((c) => /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c))).toBe(true);
+    // The old cookie is dead server-side, whether or not the browser dropped it.
+    expect(await code((await h.as(cookie)).auth.me())).toBe('UNAUTHORIZED');
+    expect(await code((await h.as(cookie)).org.get({ slug: organization.slug }))).toBe('UNAUTHORIZED');
+
+    const again = await h.as();
+    await again.auth.signIn({ email: 'journey@example.com', password: TEST_PASSWORD });
+    const cookie2 = h.cookieFrom(again.resHeaders);
+    expect(cookie2).not.toBe(cookie);
+    expect((await (await h.as(cookie2)).auth.me()).user.id).toBe(user.id);
+  });
+});
+
+describe('sign in', () => {
+  it('gives one generic answer for an unknown email, a wrong password and a disabled account', async () => {
+    const { email, userId } = await h.signUp('gen');
+    const messages: string[] = [];
+    for (const attempt of [{ email: 'nobody@example.com', password: TEST_PASSWORD }, { email, password: 'wrong password!' }]) {
+      const err = await (await h.as()).auth.signIn(attempt).catch((e: TRPCError) => e);
+      expect((err as TRPCError).code).toBe('UNAUTHORIZED');
+      messages.push((err as TRPCError).message);
+    }
+    await tdb.owner.updateTable('users').set({ disabledAt: new Date() }).where('id', '=', userId).execute();
+    const err = await (await h.as()).auth.signIn({ email, password: TEST_PASSWORD }).catch((e: TRPCError) => e);
+    messages.push((err as TRPCError).message);
+    expect(new Set(messages).size).toBe(1);
+  });
+
+  it('starts a new session and ends the one the request carried (no fixation)', async () => {
+    const { email, cookie } = await h.signUp('fix');
+    const caller = await h.as(cookie);
+    await caller.auth.signIn({ email, password: TEST_PASSWORD });
+    const fresh = h.cookieFrom(caller.resHeaders);
+    expect(fresh).not.toBe(cookie);
+    expect(await code((await h.as(cookie)).auth.me())).toBe('UNAUTHORIZED');
+    expect(await code((await h.as(fresh)).auth.me())).toBe('OK');
+  });
+
+  it('records successful and failed sign-ins as security events', async () => {
+    const { email } = await h.signUp('events');
+    await (await h.as()).auth.signIn({ email, password: TEST_PASSWORD });
+    await code((await h.as()).auth.signIn({ email, password: 'not the password' }));
+    const events = await tdb.admin
+      .selectFrom('platformAuditOutbox')
+      .select(['action', 'outcome', 'actorDisplay', 'after', 'ip'])
+      .where('actorDisplay', '=', email)
+      .orderBy('occurredAt')
+      .execute();
+    expect(events.map((e) => `${e.action}:${e.outcome}`)).toEqual(['user.signed_up:success', 'user.signed_in:success', 'user.sign_in_failed:failure']);
+    expect(events[0]!.ip).toBe('203.0.113.7');
+    expect(JSON.stringify(events)).not.toContain('not the password');
+  });
+});
+
+describe('sign up', () => {
+  it('refuses a duplicate email (any case) and a taken slug, and writes nothing', async () => {
+    const first = await h.signUp('dup');
+    const before = await snapshot(tdb);
+    expect(await code((await h.as()).auth.signUp({ email: first.email.toUpperCase(), password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other' }))).toBe('CONFLICT');
+    expect(await code((await h.as()).auth.signUp({ email: 'new-dup@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other', organizationSlug: first.slug }))).toBe('CONFLICT');
+    expect(await snapshot(tdb)).toEqual(before);
+  });
+
+  it('derives a free slug from the organization name', async () => {
+    const a = await (await h.as()).auth.signUp({ email: 'slug-a@example.com', password: TEST_PASSWORD, displayName: 'A', organizationName: 'Café Zürich' });
+    const b = await (await h.as()).auth.signUp({ email: 'slug-b@example.com', password: TEST_PASSWORD, displayName: 'B', organizationName: 'Cafe Zurich' });
+    expect(a.organization.slug).toBe('cafe-zurich');
+    expect(b.organization.slug).toBe('cafe-zurich-2');
+  });
+
+  it('refuses weak passwords with a message for the password field', async () => {
+    const err = (await (await h.as()).auth.signUp({ email: 'weak@example.com', password: 'password', displayName: 'W', organizationName: 'Weak' }).catch((e: unknown) => e)) as TRPCError;
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toMatch(/password/i);
+  });
+});

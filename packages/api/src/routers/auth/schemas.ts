@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { slugSchema } from '../../trpc.ts';
+
+export const emailSchema = z.string().trim().max(254, 'Email is at most 254 characters').pipe(z.email('Enter a valid email address'));
+// The upper bound keeps hashing cheap to refuse; the policy (length, common passwords) is in @mfiq/auth.
+export const passwordSchema = z.string().min(1, 'Password is required').max(128, 'Password is at most 128 characters');
+
+export const signUpInput = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  displayName: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
+  organizationName: z.string().trim().min(1, 'Organization name is required').max(100, 'Organization name is at most 100 characters'),
+  organizationSlug: slugSchema.optional(),
+});
+
+export const signInInput = z.object({
+  email: z.string().trim().min(1, 'Email is required').max(254, 'Email is at most 254 characters'),
+  password: passwordSchema,
+});
+
+export const userOutput = z.object({ id: z.uuid(), email: z.string(), displayName: z.string() });

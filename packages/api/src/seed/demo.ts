@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { hashPassword } from '@mfiq/auth';
+import { sql, withTenant, type Database } from '@mfiq/db';
+import { audit } from '../audit.ts';
+import type { Role } from '../permissions.ts';
+
+export const DEMO_ORG = { slug: 'acme', name: 'Acme Analytics', timezone: 'Europe/Berlin', weekStart: 1 } as const;
+export const DEMO_USERS: { email: string; displayName: string; role: Role }[] = [
+  { email: 'owner@demo.test', displayName: 'Olivia Owner', role: 'owner' },
+  { email: 'admin@demo.test', displayName: 'Adam Admin', role: 'admin' },
+  { email: 'editor@demo.test', displayName: 'Edith Editor', role: 'editor' },
+  { email: 'viewer@demo.test', displayName: 'Victor Viewer', role: 'viewer' },
+];
+
+/**
+ * The demo organization with one user per role. Idempotent: run at every start, it creates what is
+ * missing and sets the demo users' password to the one given (generated once per data directory).
+ */
+// db: the owner connection (the launcher's), which may read organizations across tenants.
+export async function seedDemo(db: Database, opts: { password: string }) {
+  const passwordHash = await hashPassword(opts.password);
+  const existing = await db.selectFrom('organizations').select('tenantId').where('slug', '=', DEMO_ORG.slug).executeTakeFirst();
+  const tenantId = existing?.tenantId ?? randomUUID();
+  await withTenant(db, { tenantId }, async (trx) => {
+    if (!existing) await trx.insertInto('organizations').values({ tenantId, ...DEMO_ORG }).execute();
+    for (const u of DEMO_USERS) {
+      const user = await trx
+        .insertInto('users')
+        .values({ email: u.email, displayName: u.displayName, passwordHash })
+        .onConflict((oc) => oc.expression(sql`lower(email)`).doUpdateSet({ passwordHash }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const added = await trx
+        .insertInto('memberships')
+        .values({ tenantId, userId: user.id, role: u.role })
+        .onConflict((oc) => oc.columns(['tenantId', 'userId']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (added) {
+        await audit(
+          { db: trx, tenant: { id: tenantId }, actor: { type: 'system', id: null, display: 'demo seed' }, request: { ip: null, userAgent: null, requestId: 'seed' } },
+          { action: 'member.added', target: { type: 'membership', id: added.id, display: u.email }, after: { role: u.role } },
+        );
+      }
+    }
+  });
+  return { organizationSlug: DEMO_ORG.slug, users: DEMO_USERS.map(({ email, role }) => ({ email, role })) };
+}

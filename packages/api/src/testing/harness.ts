@@ -1,0 +1,78 @@
+import { createAuth } from '@mfiq/auth';
+import type { TestDatabase } from '@mfiq/db/testing';
+import pg from 'pg';
+import pino from 'pino';
+import { withTenant } from '@mfiq/db';
+import { createContextFactory } from '../context.ts';
+import { createCaller } from '../root.ts';
+import type { Role } from '../permissions.ts';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+/** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date } = {}) {
+  const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
+  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }) });
+
+  /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
+  async function as(cookie: string | null = null, ip = '203.0.113.7') {
+    const headers = new Headers({ 'user-agent': 'vitest' });
+    if (cookie) headers.set('cookie', cookie);
+    const resHeaders = new Headers();
+    const ctx = await createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders, clientIp: ip });
+    const caller = createCaller(ctx);
+    // The caller is a proxy over procedure paths, so resHeaders is served beside it, not assigned to it.
+    return new Proxy(caller, {
+      get: (target, key) => (key === 'resHeaders' ? resHeaders : Reflect.get(target, key)),
+    }) as typeof caller & { resHeaders: Headers };
+  }
+
+  function cookieFrom(resHeaders: Headers): string {
+    const set = resHeaders.getSetCookie().find((c) => c.startsWith(`${auth.cookieName}=`) && !/Max-Age=0/i.test(c));
+    if (!set) throw new Error('no session cookie was set');
+    return set.split(';')[0]!;
+  }
+
+  let counter = 0;
+  /** Signs up a fresh user with a fresh organization; returns the session cookie and the slug. */
+  async function signUp(prefix = 'user') {
+    counter += 1;
+    const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const caller = await as();
+    const out = await caller.auth.signUp({ email, password: TEST_PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+    return { email, userId: out.user.id, slug: out.organization.slug, cookie: cookieFrom(caller.resHeaders) };
+  }
+
+  /** Adds a new user to an existing organization with a role (as a fixture, through the owner role). */
+  async function addMember(slug: string, role: Role) {
+    const user = await signUp(`${role}`);
+    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.userId, role }).execute(),
+    );
+    return user;
+  }
+
+  return { auth, as, signUp, addMember, cookieFrom };
+}
+
+export type Harness = ReturnType<typeof createHarness>;
+
+/**
+ * A fingerprint of every table a procedure could write, read as the cluster's superuser (tests
+ * only): "changed nothing" is two fingerprints being equal.
+ */
+export async function snapshot(tdb: TestDatabase): Promise<Record<string, string>> {
+  const c = new pg.Client({ connectionString: tdb.urls.admin });
+  await c.connect();
+  try {
+    const out: Record<string, string> = {};
+    for (const t of ['users', 'sessions', 'organizations', 'memberships', 'audit_outbox', 'platform_audit_outbox']) {
+      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from ${t} x`);
+      out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
