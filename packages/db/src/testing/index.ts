@@ -1,1 +1,2 @@
 export { createTestDatabase, testCluster, type TestDatabase, type TestCluster } from './cluster.ts';
+export { startThrowawayCluster, freePort, type ThrowawayCluster } from './throwaway.ts';

@@ -1,0 +1,21 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { benchTenantRead } from './tenant-read.ts';
+
+// Usage: pnpm bench [name ...]   (names: tenant-read)
+const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+  'tenant-read': benchTenantRead,
+};
+
+const wanted = process.argv.slice(2).filter((a) => a !== '--');
+const names = wanted.length ? wanted : Object.keys(BENCHES);
+await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+for (const name of names) {
+  const bench = BENCHES[name];
+  if (!bench) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  const result = await bench();
+  console.log(JSON.stringify(result, null, 2));
+  await writeFile(new URL(`./results/${name}.json`, import.meta.url), JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2));
+}
