@@ -1,0 +1,22 @@
+export {
+  ARGON2_PARAMS,
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  verifyPassword,
+  passwordNeedsRehash,
+  verifyPasswordAgainstDummy,
+  parseArgon2Hash,
+  type Argon2HashParams,
+} from './password.ts';
+export { passwordPolicyError, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy.ts';
+export {
+  createAuth,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_ABSOLUTE_LIFETIME_MS,
+  SLIDE_INTERVAL_MS,
+  type Auth,
+  type AuthOptions,
+  type ValidatedSession,
+} from './sessions.ts';
+export { sessionTokenHash } from './token.ts';
+export type { SessionInfo, SessionUser, SessionMeta } from './types.ts';

@@ -1,0 +1,141 @@
+import type { Database } from '@mfiq/db';
+import type { DatabaseSession } from 'lucia';
+import { KyselySessionAdapter } from './adapter.ts';
+import { readCookieToken, sessionCookieName } from './cookie.ts';
+import { createLucia } from './lucia.ts';
+import { generateSessionToken, isSessionId, isWellFormedToken, sessionTokenHash } from './token.ts';
+import type { SessionInfo, SessionMeta, SessionUser } from './types.ts';
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 2 * 60 * 60 * 1000;
+export const DEFAULT_ABSOLUTE_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+/** Activity is written at most this often per session, so validation is a read, not a write, per request. */
+export const SLIDE_INTERVAL_MS = 60 * 1000;
+
+export interface AuthOptions {
+  db: Database;
+  /** Served over HTTPS: Secure cookie with the __Host- prefix. */
+  secure: boolean;
+  idleTimeoutMs?: number;
+  absoluteLifetimeMs?: number;
+  /** The clock; tests move it. */
+  now?: () => Date;
+}
+
+export interface ValidatedSession {
+  session: SessionInfo;
+  user: SessionUser;
+}
+
+export interface Auth {
+  readonly cookieName: string;
+  createSession(userId: string, meta: SessionMeta): Promise<{ token: string; session: SessionInfo; cookie: string }>;
+  validateSessionToken(token: string): Promise<ValidatedSession | null>;
+  /** sessionId is SessionInfo.id (the hash), not the token. */
+  invalidateSession(sessionId: string): Promise<void>;
+  invalidateUserSessions(userId: string, opts?: { exceptSessionId?: string }): Promise<void>;
+  /** The user's live sessions, most recently active first. */
+  listUserSessions(userId: string): Promise<SessionInfo[]>;
+  readSessionToken(cookieHeader: string | null): string | null;
+  /** A Set-Cookie value that removes the session cookie. */
+  blankSessionCookie(): string;
+}
+
+function positiveMs(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 1000) throw new RangeError(`${name} must be at least 1000 ms, got ${value}`);
+  return value;
+}
+
+function assertSessionId(name: string, value: string): void {
+  // A token passed here by mistake would match nothing and silently leave the session alive.
+  if (!isSessionId(value)) throw new TypeError(`${name} must be a session id (SHA-256 hex), not a token`);
+}
+
+function toSessionInfo(id: string, s: DatabaseSession): SessionInfo {
+  return { id, userId: s.userId, expiresAt: s.expiresAt, ...s.attributes };
+}
+
+export function createAuth(opts: AuthOptions): Auth {
+  const now = opts.now ?? (() => new Date());
+  const idleTimeoutMs = positiveMs('idleTimeoutMs', opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+  const absoluteLifetimeMs = positiveMs('absoluteLifetimeMs', opts.absoluteLifetimeMs ?? DEFAULT_ABSOLUTE_LIFETIME_MS);
+  const cookieName = sessionCookieName(opts.secure);
+  const adapter = new KyselySessionAdapter(opts.db, now);
+  const lucia = createLucia(adapter, { cookieName, secure: opts.secure, absoluteLifetimeMs });
+
+  // Idle is measured from the recorded last_seen_at, so it can run out up to SLIDE_INTERVAL_MS
+  // earlier than from the true last request; never later. expires_at is also honoured, so a
+  // session the worker would purge is never accepted.
+  const isLive = (s: DatabaseSession, at: number): boolean =>
+    at - s.attributes.lastSeenAt.getTime() <= idleTimeoutMs &&
+    at <= s.expiresAt.getTime() &&
+    at < s.attributes.absoluteExpiresAt.getTime();
+
+  return {
+    cookieName,
+
+    async createSession(userId, meta) {
+      const token = generateSessionToken();
+      const at = now();
+      const session: DatabaseSession = {
+        id: token,
+        userId,
+        expiresAt: new Date(at.getTime() + idleTimeoutMs),
+        attributes: {
+          createdAt: at,
+          lastSeenAt: at,
+          absoluteExpiresAt: new Date(at.getTime() + absoluteLifetimeMs),
+          ip: meta.ip,
+          userAgent: meta.userAgent,
+        },
+      };
+      await adapter.setSession(session);
+      return { token, session: toSessionInfo(sessionTokenHash(token), session), cookie: lucia.createSessionCookie(token).serialize() };
+    },
+
+    async validateSessionToken(token) {
+      if (!isWellFormedToken(token)) return null;
+      const [session, user] = await adapter.getSessionAndUser(token);
+      if (!session) return null;
+      const at = now().getTime();
+      if (!user || !isLive(session, at)) {
+        // Expired sessions are dead for good; a disabled user's sessions were meant to be revoked
+        // on disable, and must not come back if the account is re-enabled.
+        await adapter.deleteSession(token);
+        return null;
+      }
+      const info = toSessionInfo(sessionTokenHash(token), session);
+      if (at - info.lastSeenAt.getTime() >= SLIDE_INTERVAL_MS) {
+        info.lastSeenAt = new Date(at);
+        info.expiresAt = new Date(at + idleTimeoutMs);
+        await adapter.touchSession(token, info.lastSeenAt, info.expiresAt);
+      }
+      return { session: info, user: { id: user.id, email: user.attributes.email, displayName: user.attributes.displayName } };
+    },
+
+    async invalidateSession(sessionId) {
+      assertSessionId('sessionId', sessionId);
+      await adapter.deleteSessionById(sessionId);
+    },
+
+    async invalidateUserSessions(userId, o) {
+      if (o?.exceptSessionId !== undefined) assertSessionId('exceptSessionId', o.exceptSessionId);
+      await adapter.deleteUserSessions(userId, o?.exceptSessionId);
+    },
+
+    async listUserSessions(userId) {
+      const at = now().getTime();
+      return (await adapter.getUserSessions(userId))
+        .filter((s) => isLive(s, at))
+        .map((s) => toSessionInfo(s.id, s))
+        .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+    },
+
+    readSessionToken(cookieHeader) {
+      return readCookieToken(cookieHeader, cookieName);
+    },
+
+    blankSessionCookie() {
+      return lucia.createBlankSessionCookie().serialize();
+    },
+  };
+}
