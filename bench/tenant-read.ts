@@ -33,6 +33,7 @@ export async function benchTenantRead() {
     tenants.push({ slug: out.organization.slug, tenantId: '', cookie });
   }
   const owner = new pg.Pool({ connectionString: cluster.urls.owner, max: CONCURRENCY });
+  owner.on('error', () => {});
   const ids = await owner.query<{ tenant_id: string; slug: string }>('select tenant_id, slug from organizations');
   for (const t of tenants) t.tenantId = ids.rows.find((r) => r.slug === t.slug)!.tenant_id;
 

@@ -1,4 +1,4 @@
-import { sql, withTenant, type Database, type MemberRole, type TenantDb } from '@mfiq/db';
+import { sql, withMemberTenant, withTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 
@@ -7,14 +7,6 @@ import { redact } from './audit.ts';
  * (which organizations a user belongs to) and platform security events. Procedures reach the pool
  * only through these named functions, never directly.
  */
-export interface Membership {
-  tenantId: string;
-  slug: string;
-  name: string;
-  role: MemberRole;
-  membershipId: string;
-}
-
 export function createPlatform(db: Database) {
   return {
     async findUserByEmail(email: string) {
@@ -35,16 +27,14 @@ export function createPlatform(db: Database) {
       return rows;
     },
 
-    /** The caller's membership in the organization with this slug, or undefined (not a member, or no such slug). */
-    async resolveMembership(userId: string, slug: string): Promise<Membership | undefined> {
-      const { rows } = await sql<Membership>`
-        select tenant_id, slug, name, role, membership_id from app_resolve_membership(${userId}, ${slug})`.execute(db);
-      return rows[0];
-    },
-
     async slugTaken(slug: string): Promise<boolean> {
       const { rows } = await sql<{ taken: boolean }>`select app_slug_taken(${slug}) as taken`.execute(db);
       return rows[0]?.taken ?? false;
+    },
+
+    /** A tenant transaction entered through the caller's membership of the organization `slug`. */
+    asMember<T>(userId: string, slug: string, fn: (trx: TenantDb, member: MemberTenant) => Promise<T>) {
+      return withMemberTenant(db, { userId, slug }, fn);
     },
 
     /** Opens a tenant transaction for work that starts outside one (sign-up creates the tenant). */

@@ -10,7 +10,7 @@ import { can } from './permissions.ts';
 import type { Context } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import type { AuditActor } from './audit.ts';
-import type { TenantDb } from '@mfiq/db';
+import type { MemberTenant, TenantDb } from '@mfiq/db';
 
 // ---------------------------------------------------------------------------------------------
 // 1. init
@@ -116,30 +116,34 @@ export const tenantProcedure = t.procedure
   .use(async ({ ctx, input, meta, next }) => {
     const access = meta?.access;
     if (access?.kind !== 'tenant') throw new Error('tenantProcedure without a declared permission: use requirePermission(...)');
-    const membership = await ctx.platform.resolveMembership(ctx.user.id, input.slug);
-    if (!membership) throw notFound('Organization not found');
-    if (!can(membership.role, access.permission)) {
-      throw new AppError('FORBIDDEN', `Your role (${membership.role}) does not allow this.`);
-    }
-    const tenant: TenantInfo = { id: membership.tenantId, slug: membership.slug, name: membership.name };
-    const role: Role = membership.role;
-    const run = (db: TenantDb) => next({ ctx: { db, tenant, role, membershipId: membership.membershipId } });
-    // A failed result (the handler threw) must roll the transaction back: it leaves withTenant as a
-    // thrown signal and comes back out as the same result, without a try/catch around next().
-    let failed: Awaited<ReturnType<typeof run>> | undefined;
-    return ctx.platform
-      .inTenant(tenant.id, ctx.user.id, async (db) => {
-        const result = await run(db);
+    const run = (db: TenantDb, member: MemberTenant) =>
+      next({ ctx: { db, tenant: { id: member.tenantId, slug: member.slug, name: member.name } satisfies TenantInfo, role: member.role as Role, membershipId: member.membershipId } });
+    type Result = Awaited<ReturnType<typeof run>>;
+    // Membership, permission and handler share one transaction, entered with the membership check
+    // (withMemberTenant), so a removed or demoted member is refused at the next request. A refusal
+    // or a failed result (the handler threw) leaves the transaction as a signal so it rolls back;
+    // the result itself comes back out unchanged, without a try/catch around next().
+    let stopped: { denied: AppError } | { failed: Result } | undefined;
+    const outcome = await ctx.platform
+      .asMember(ctx.user.id, input.slug, async (db, member) => {
+        if (!can(member.role, access.permission)) {
+          stopped = { denied: new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`) };
+          throw ROLLBACK;
+        }
+        const result = await run(db, member);
         if (!result.ok) {
-          failed = result;
+          stopped = { failed: result };
           throw ROLLBACK;
         }
         return result;
       })
       .catch((error: unknown) => {
-        if (error === ROLLBACK && failed) return failed;
-        throw error;
+        if (error !== ROLLBACK || !stopped) throw error;
+        if ('denied' in stopped) throw stopped.denied;
+        return { member: 'stopped' as const, result: stopped.failed };
       });
+    if (outcome.member === null) throw notFound('Organization not found');
+    return outcome.result;
   });
 
 /** `tenantProcedure.meta(requirePermission('org:update'))`: the permission the matrix must grant. */

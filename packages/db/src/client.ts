@@ -25,5 +25,30 @@ export function createDb(url: string, opts: DbOptions = {}): Database {
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => {}); // idle client errors surface on the next checkout instead of crashing
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: lastResultPool(pool) }), plugins: [new CamelCasePlugin()] });
+}
+
+/**
+ * A multi-statement query (simple protocol) resolves to one result per statement. withTenant sends
+ * BEGIN with its settings that way to save a round trip; Kysely expects one result, so the pool
+ * hands Kysely clients whose query() answers with the last statement's result.
+ */
+function lastResultPool(pool: pg.Pool) {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return new Proxy(client, {
+        get(target, key, receiver) {
+          if (key !== 'query') return Reflect.get(target, key, receiver);
+          return (...args: unknown[]) => {
+            const out: unknown = (target.query as (...a: unknown[]) => unknown).apply(target, args);
+            // Cursors (Kysely's stream()) come back as they are; only query promises are unwrapped.
+            if (!(out instanceof Promise)) return out;
+            return out.then((result: unknown) => (Array.isArray(result) ? result[result.length - 1] : result));
+          };
+        },
+      });
+    },
+    end: () => pool.end(),
+  };
 }

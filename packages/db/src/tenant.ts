@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB } from './generated/db.ts';
+import type { DB, MemberRole } from './generated/db.ts';
 
 /**
  * A Kysely bound to one connection inside a transaction whose app.tenant_id is set. It is the only
@@ -39,5 +39,49 @@ export async function withTenant<T>(db: Kysely<DB>, ctx: TenantContext, fn: (trx
     }
     await sql`commit`.execute(conn);
     return result;
+  });
+}
+
+export interface MemberTenant {
+  tenantId: string;
+  slug: string;
+  name: string;
+  role: MemberRole;
+  membershipId: string;
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+
+/**
+ * Like withTenant, for a signed-in user naming an organization by slug: BEGIN, the membership check
+ * and the tenant settings travel in one round trip (app_enter_tenant sets app.tenant_id only for a
+ * member). Returns `{ member: null }` without calling fn when the user is not a member.
+ */
+export async function withMemberTenant<T>(
+  db: Kysely<DB>,
+  who: { userId: string; slug: string },
+  fn: (trx: TenantDb, member: MemberTenant) => Promise<T>,
+): Promise<{ member: MemberTenant; result: T } | { member: null }> {
+  if (!UUID.test(who.userId)) throw new Error('withMemberTenant: userId must be a UUID');
+  // Interpolated only after this check: a slug that could carry SQL never reaches the query.
+  if (!SLUG.test(who.slug)) return { member: null };
+  return db.connection().execute(async (conn) => {
+    const results = await sql
+      .raw<MemberTenant>(`begin; select tenant_id, slug, name, role, membership_id from app_enter_tenant('${who.userId}', '${who.slug}')`)
+      .execute(conn);
+    const member = results.rows[0];
+    if (!member) {
+      await sql`rollback`.execute(conn);
+      return { member: null };
+    }
+    let result: T;
+    try {
+      result = await fn(conn as TenantDb, member);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw error;
+    }
+    await sql`commit`.execute(conn);
+    return { member, result };
   });
 }
