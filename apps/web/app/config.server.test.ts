@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, normalizeIp } from './config.server.ts';
+
+const DB = 'postgres://app:secret@127.0.0.1:5432/mfiq';
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ APP_DATABASE_URL: DB })).toEqual({
+      mode: 'development',
+      appDatabaseUrl: DB,
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      sessionIdleMinutes: 120,
+      sessionAbsoluteHours: 168,
+      tls: null,
+      trustProxy: null,
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      APP_DATABASE_URL: DB,
+      PORT: '8443',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'warn',
+      SESSION_IDLE_MINUTES: '30',
+      SESSION_ABSOLUTE_HOURS: '12',
+      TLS_CERT_FILE: '/etc/tls/cert.pem',
+      TLS_KEY_FILE: '/etc/tls/key.pem',
+      TRUST_PROXY: '::ffff:10.0.0.2',
+    });
+    expect(c).toMatchObject({ mode: 'production', port: 8443, host: '0.0.0.0', logLevel: 'warn', sessionIdleMinutes: 30, sessionAbsoluteHours: 12 });
+    expect(c.tls).toEqual({ certFile: '/etc/tls/cert.pem', keyFile: '/etc/tls/key.pem' });
+    expect(c.trustProxy).toBe('10.0.0.2');
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ APP_DATABASE_URL: DB, PORT: '', TRUST_PROXY: '' })).toMatchObject({ port: 3000, trustProxy: null });
+  });
+
+  it('names each missing or bad variable', () => {
+    expect(problems({})).toEqual(['APP_DATABASE_URL is required']);
+    expect(problems({ APP_DATABASE_URL: 'mysql://x' })[0]).toMatch(/^APP_DATABASE_URL must be a postgres/);
+    expect(problems({ APP_DATABASE_URL: DB, PORT: 'eighty' })[0]).toMatch(/^PORT /);
+    expect(problems({ APP_DATABASE_URL: DB, PORT: '70000' })[0]).toMatch(/^PORT /);
+    expect(problems({ APP_DATABASE_URL: DB, LOG_LEVEL: 'loud' })[0]).toMatch(/^LOG_LEVEL /);
+    expect(problems({ APP_DATABASE_URL: DB, SESSION_IDLE_MINUTES: '0' })[0]).toMatch(/^SESSION_IDLE_MINUTES /);
+    expect(problems({ APP_DATABASE_URL: DB, SESSION_ABSOLUTE_HOURS: '1.5' })[0]).toMatch(/^SESSION_ABSOLUTE_HOURS /);
+    expect(problems({ APP_DATABASE_URL: DB, TRUST_PROXY: 'proxy.internal' })[0]).toMatch(/^TRUST_PROXY must be an IP address/);
+    expect(problems({ APP_DATABASE_URL: DB, TLS_CERT_FILE: '/c.pem' })).toEqual(['TLS_KEY_FILE TLS_CERT_FILE and TLS_KEY_FILE must be set together']);
+  });
+
+  it('normalizes IPv4-mapped IPv6 addresses', () => {
+    expect(normalizeIp('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(normalizeIp('2001:DB8::1')).toBe('2001:db8::1');
+  });
+});

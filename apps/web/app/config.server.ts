@@ -1,0 +1,98 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const postgresUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be a postgres:// or postgresql:// URL');
+
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
+
+/** The web app's whole configuration: parsed once at start-up; nothing else reads process.env. */
+export const configSchema = z
+  .object({
+    NODE_ENV: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['development', 'production', 'test']).default('development')),
+    APP_DATABASE_URL: postgresUrl,
+    PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000)),
+    HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('127.0.0.1')),
+    LOG_LEVEL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+    SESSION_IDLE_MINUTES: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(120)),
+    SESSION_ABSOLUTE_HOURS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(168)),
+    TLS_CERT_FILE: optional(z.string()),
+    TLS_KEY_FILE: optional(z.string()),
+    /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
+    TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
+  })
+  .superRefine((c, ctx) => {
+    if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
+        message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+      });
+    }
+  });
+
+export type RawConfig = z.output<typeof configSchema>;
+
+export interface Config {
+  mode: 'development' | 'production' | 'test';
+  appDatabaseUrl: string;
+  port: number;
+  host: string;
+  logLevel: RawConfig['LOG_LEVEL'];
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  tls: { certFile: string; keyFile: string } | null;
+  trustProxy: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; a missing or bad value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'configuration');
+        const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
+        return `${name} ${message}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    mode: c.NODE_ENV,
+    appDatabaseUrl: c.APP_DATABASE_URL,
+    port: c.PORT,
+    host: c.HOST,
+    logLevel: c.LOG_LEVEL,
+    sessionIdleMinutes: c.SESSION_IDLE_MINUTES,
+    sessionAbsoluteHours: c.SESSION_ABSOLUTE_HOURS,
+    tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
+    trustProxy: c.TRUST_PROXY ? normalizeIp(c.TRUST_PROXY) : null,
+  };
+}
+
+/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) and `10.0.0.1` are the same address. */
+export function normalizeIp(ip: string): string {
+  const trimmed = ip.trim();
+  return trimmed.toLowerCase().startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4 ? trimmed.slice(7) : trimmed.toLowerCase();
+}

@@ -1,0 +1,34 @@
+import type { AnyRouter } from '@trpc/server';
+import type { Logger } from 'pino';
+import type { AppRouter, Context, createCaller, CreateContextOptions } from '@mfiq/api/server';
+
+/**
+ * What the HTTP server hands every loader and action. The API (router, context factory, caller) is
+ * built once by the server and passed in, so route modules never open their own pools and the
+ * dev server's module reloads never create a second copy of the API.
+ */
+export interface RequestInfo {
+  /** Per-request CSP nonce: every inline and entry <script> carries it. */
+  nonce: string;
+  requestId: string;
+  /** From the socket, or from X-Forwarded-For only when the socket peer is the trusted proxy. */
+  clientIp: string | null;
+  /** Served over HTTPS (directly or as told by the trusted proxy). */
+  secure: boolean;
+}
+
+export interface ApiBindings {
+  router: AppRouter & AnyRouter;
+  createContext: (opts: CreateContextOptions) => Promise<Context>;
+  createCaller: typeof createCaller;
+}
+
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    request: RequestInfo;
+    api: ApiBindings;
+    logger: Logger;
+  }
+}
+
+export {};

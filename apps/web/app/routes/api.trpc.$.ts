@@ -1,0 +1,25 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+
+/**
+ * /api/trpc/*: the same router and context factory as the pages' server-side caller, over HTTP for
+ * client components (and later for API clients). The CSRF check and body limit run before this,
+ * in the HTTP server.
+ */
+function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
+  return fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req: request,
+    router: context.api.router,
+    createContext: ({ req, resHeaders }) => context.api.createContext({ req, resHeaders, clientIp: context.request.clientIp }),
+    onError({ error, path, ctx }) {
+      // With a context, the API's error formatter has logged it already.
+      if (error.code === 'INTERNAL_SERVER_ERROR' && !ctx) {
+        context.logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
+      }
+    },
+  });
+}
+
+export const loader = handle;
+export const action = handle;

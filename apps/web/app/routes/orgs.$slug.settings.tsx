@@ -1,0 +1,110 @@
+import { data, type ActionFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { useEffect } from 'react';
+import { FormAlert, SelectField, TextField } from '../components/field.tsx';
+import { trpc } from '../trpc.ts';
+import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import type { OrgData } from './orgs.$slug.tsx';
+
+export const meta: MetaFunction = ({ matches }) => {
+  const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
+  return [{ title: org ? `Settings · ${org.organization.name} · Metric Flow IQ` : 'Settings · Metric Flow IQ' }];
+};
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+// Computed on the server and sent along, so the options are the ones the API accepts (the browser's
+// ICU may know a different set).
+const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((tz) => tz !== 'UTC')];
+
+/** The organization itself comes from the parent route (membership already checked there). */
+export function loader() {
+  return { timezones: TIMEZONES };
+}
+
+export async function action(args: ActionFunctionArgs) {
+  const form = await args.request.formData();
+  const slug = args.params.slug ?? '';
+  const weekStartRaw = String(form.get('weekStart') ?? '');
+  const values = {
+    name: String(form.get('name') ?? ''),
+    timezone: String(form.get('timezone') ?? ''),
+    // Not a number: NaN, which the API refuses with the week-start field message.
+    weekStart: /^\d{1,2}$/.test(weekStartRaw) ? Number(weekStartRaw) : Number.NaN,
+  };
+  const { caller } = await serverApi(args);
+  try {
+    const organization = await caller.org.update({ slug, ...values });
+    return { saved: true as const, organization, fieldErrors: {} as Record<string, string[]>, formError: null };
+  } catch (error) {
+    const errors = formErrors(error);
+    if (!errors) throw toResponse(error, args.request);
+    return data({ saved: false as const, organization: null, ...errors }, { status: 400 });
+  }
+}
+
+export default function OrgSettings() {
+  const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
+  const { timezones } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busy = navigation.state === 'submitting';
+  const utils = trpc.useUtils();
+
+  // The switcher lists organization names: refresh it after a rename.
+  useEffect(() => {
+    if (result?.saved) void utils.org.list.invalidate();
+  }, [result, utils]);
+
+  if (!org) return null;
+  const { organization, permissions } = org;
+  const canEdit = permissions.includes('org:update');
+  const fe = result?.fieldErrors ?? {};
+  const tzOptions = (timezones.includes(organization.timezone) ? timezones : [organization.timezone, ...timezones]).map((tz) => ({
+    value: tz,
+    label: tz.replace(/_/g, ' '),
+  }));
+
+  return (
+    <section className="panel" aria-labelledby="settings-title">
+      <h2 id="settings-title" className="panel__title">
+        Organization settings
+      </h2>
+      {canEdit ? (
+        <p className="muted">These apply to everyone in {organization.name}. Dates and weeks on dashboards follow them.</p>
+      ) : (
+        <FormAlert tone="info">
+          You can view these settings, but only owners and admins can change them. Your role is <strong>{org.role}</strong>.
+        </FormAlert>
+      )}
+      {result?.saved && !busy ? <FormAlert tone="success">Settings saved.</FormAlert> : null}
+      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      <Form method="post" className="form form--wide" noValidate key={`${organization.name}|${organization.timezone}|${organization.weekStart}`}>
+        <fieldset disabled={!canEdit || busy} className="form__fieldset">
+          <legend className="visually-hidden">Organization settings</legend>
+          <TextField name="name" label="Organization name" required maxLength={100} defaultValue={organization.name} errors={fe.name} />
+          <SelectField name="timezone" label="Timezone" defaultValue={organization.timezone} options={tzOptions} errors={fe.timezone} hint="Days, weeks and months are counted in this timezone." />
+          <SelectField
+            name="weekStart"
+            label="Week starts on"
+            defaultValue={String(organization.weekStart)}
+            options={WEEKDAYS.map((d, i) => ({ value: String(i), label: d }))}
+            errors={fe.weekStart}
+          />
+          <div className="field">
+            <span className="field__label">Address</span>
+            <p className="field__static">
+              <code>/orgs/{organization.slug}</code>
+            </p>
+          </div>
+        </fieldset>
+        {canEdit ? (
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {busy ? 'Saving…' : 'Save settings'}
+            </button>
+          </div>
+        ) : null}
+      </Form>
+    </section>
+  );
+}

@@ -1,0 +1,44 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { NavLink, Outlet, useLoaderData } from '@remix-run/react';
+import { callApi } from '../trpc.server.ts';
+
+/**
+ * The organization's frame: resolves the slug to the caller's membership through `org.get`
+ * (signed out -> /login?next=..., not a member -> 404) and gives child pages its data.
+ */
+export async function loader(args: LoaderFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  return callApi(args, (caller) => caller.org.get({ slug }));
+}
+
+export type OrgData = Awaited<ReturnType<typeof loader>>;
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.organization.name} · Metric Flow IQ` : 'Metric Flow IQ' }];
+
+export default function OrgLayout() {
+  const { organization, role } = useLoaderData<typeof loader>();
+  return (
+    <div className="org">
+      <div className="org__header">
+        <div>
+          <p className="eyebrow">Organization</p>
+          <h1 className="org__name" data-testid="org-name">
+            {organization.name}
+          </h1>
+        </div>
+        <span className={`role role--${role}`} title="Your role in this organization">
+          {role}
+        </span>
+      </div>
+      <nav className="tabs" aria-label="Organization">
+        <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
+          Overview
+        </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
+          Settings
+        </NavLink>
+      </nav>
+      <Outlet />
+    </div>
+  );
+}

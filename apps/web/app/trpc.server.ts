@@ -1,0 +1,130 @@
+import { data, redirect, type AppLoadContext } from '@remix-run/node';
+import { TRPCError } from '@trpc/server';
+import type { createCaller } from '@mfiq/api/server';
+import './load-context.ts';
+
+export type Caller = ReturnType<typeof createCaller>;
+
+interface RouteArgs {
+  request: Request;
+  context: AppLoadContext;
+}
+
+/**
+ * The one place a Remix loader or action reaches the API: a server-side caller built from the
+ * request, exactly as /api/trpc builds its context. `resHeaders` collects what procedures set
+ * (Set-Cookie on sign-in and sign-out); an action copies it into its response.
+ */
+export async function serverApi({ request, context }: RouteArgs): Promise<{ caller: Caller; resHeaders: Headers }> {
+  const resHeaders = new Headers();
+  const ctx = await context.api.createContext({ req: request, resHeaders, clientIp: context.request.clientIp });
+  return { caller: context.api.createCaller(ctx), resHeaders };
+}
+
+/** Runs procedures; API errors become the HTTP answers a page gives (see toResponse). */
+export async function callApi<T>(args: RouteArgs, fn: (caller: Caller) => Promise<T>): Promise<T> {
+  const { caller } = await serverApi(args);
+  try {
+    return await fn(caller);
+  } catch (error) {
+    throw toResponse(error, args.request);
+  }
+}
+
+/** Runs a procedure and returns null when the visitor is signed out (for pages that work both ways). */
+export async function callIfSignedIn<T>(args: RouteArgs, fn: (caller: Caller) => Promise<T>): Promise<T | null> {
+  const { caller } = await serverApi(args);
+  try {
+    return await fn(caller);
+  } catch (error) {
+    if (isTrpcError(error) && error.code === 'UNAUTHORIZED') return null;
+    throw toResponse(error, args.request);
+  }
+}
+
+export function isTrpcError(error: unknown): error is TRPCError {
+  return error instanceof TRPCError || (error instanceof Error && (error.name === 'TRPCError' || error.name === 'AppError') && 'code' in error);
+}
+
+/**
+ * Maps an API error to what a page answers: signed out -> the sign-in page (and back here after),
+ * not a member -> 404 (never reveal that the organization exists), missing permission -> 403.
+ * Anything else is rethrown and ends in the 500 boundary, logged by the server.
+ */
+export function toResponse(error: unknown, request: Request): unknown {
+  if (!isTrpcError(error)) return error;
+  switch (error.code) {
+    case 'UNAUTHORIZED':
+      return redirect(loginUrl(request));
+    case 'NOT_FOUND':
+      return data({ message: 'Page not found' }, { status: 404, statusText: 'Not Found' });
+    case 'FORBIDDEN':
+      return data({ message: error.message }, { status: 403, statusText: 'Forbidden' });
+    case 'TOO_MANY_REQUESTS':
+      return data({ message: error.message }, { status: 429, statusText: 'Too Many Requests' });
+    case 'BAD_REQUEST':
+      return data({ message: error.message }, { status: 400, statusText: 'Bad Request' });
+    default:
+      return error;
+  }
+}
+
+export function loginUrl(request: Request): string {
+  const url = new URL(request.url);
+  const next = `${url.pathname}${url.search}`;
+  return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
+}
+
+export interface FormErrors {
+  formError: string | null;
+  fieldErrors: Record<string, string[]>;
+}
+
+/**
+ * Errors a form shows next to its inputs: invalid input (zod issues or a domain error's field
+ * messages), conflicts, rate limits and a failed sign-in. Other errors are not form errors: null.
+ */
+export function formErrors(error: unknown): FormErrors | null {
+  if (!isTrpcError(error)) return null;
+  if (!['BAD_REQUEST', 'CONFLICT', 'TOO_MANY_REQUESTS', 'UNAUTHORIZED'].includes(error.code)) return null;
+  const fieldErrors = fieldErrorsOf(error);
+  const hasFields = Object.keys(fieldErrors).length > 0;
+  return {
+    fieldErrors,
+    formError: hasFields && error.code === 'BAD_REQUEST' ? null : error.message.replace(/^Invalid input: .*/, 'Check the highlighted fields.'),
+  };
+}
+
+function fieldErrorsOf(error: TRPCError): Record<string, string[]> {
+  const own = (error as { fieldErrors?: unknown }).fieldErrors;
+  if (isFieldErrors(own)) return own;
+  const cause = error.cause as { issues?: unknown } | undefined;
+  const out: Record<string, string[]> = {};
+  if (cause && Array.isArray(cause.issues)) {
+    for (const issue of cause.issues as { path?: unknown; message?: unknown }[]) {
+      const key = Array.isArray(issue.path) && issue.path.length ? String(issue.path[0]) : null;
+      if (!key || typeof issue.message !== 'string') continue;
+      (out[key] ??= []).push(issue.message);
+    }
+  }
+  return out;
+}
+
+function isFieldErrors(v: unknown): v is Record<string, string[]> {
+  return typeof v === 'object' && v !== null && Object.values(v).every((m) => Array.isArray(m) && m.every((s) => typeof s === 'string'));
+}
+
+/** A same-site path to return to after sign-in; anything else (other hosts, `//x`, `/\x`) falls back to `/`. */
+export function safeNext(value: string | null | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return '/';
+  try {
+    const base = 'http://same.invalid';
+    const url = new URL(value, base);
+    if (url.origin !== base) return '/';
+    return `${url.pathname}${url.search}${url.hash}`;
+  } catch {
+    return '/';
+  }
+}

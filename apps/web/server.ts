@@ -1,0 +1,217 @@
+/**
+ * The web app's HTTP server: Express in front of Remix and /api/trpc.
+ *
+ *   node --import tsx server.ts                      development (Vite middleware, hot reload)
+ *   NODE_ENV=production node --import tsx server.ts  production (serves build/ from `pnpm build`)
+ *
+ * Order of the middleware is the security model: resolve the request (client IP, scheme, nonce,
+ * request id) -> log -> security headers on everything -> health -> static files -> CSRF check ->
+ * size-limited body -> Remix (pages, actions, /api/trpc).
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AppLoadContext, ServerBuild } from '@remix-run/node';
+import type { Logger } from 'pino';
+import { appRouter, createCaller, createContextFactory } from '@mfiq/api/server';
+import { createAuth } from '@mfiq/auth';
+import { createDb, type Database } from '@mfiq/db';
+import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
+import './app/load-context.ts';
+import { healthz, readyz } from './server/health.ts';
+import { createLogger, requestLogger } from './server/logging.ts';
+import { remixHandler } from './server/remix.ts';
+import { info, requestInfo } from './server/request-info.ts';
+import { csrfCheck, securityHeaders } from './server/security.ts';
+
+const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+export interface WebServer {
+  app: express.Express;
+  server: http.Server | https.Server;
+  db: Database;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartedServer extends WebServer {
+  url: string;
+  port: number;
+}
+
+interface ViteDevServer {
+  middlewares: express.RequestHandler;
+  ssrLoadModule(url: string): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Builds the server (not listening yet). Development uses Vite's middleware; production serves build/. */
+export async function createServer(config: Config, opts: { logger?: Logger } = {}): Promise<WebServer> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const production = config.mode === 'production';
+  const db = createDb(config.appDatabaseUrl, { applicationName: 'mfiq-web' });
+  // Secure cookies (and the __Host- prefix) whenever browsers reach us over HTTPS: directly, or
+  // through the trusted proxy, which is expected to terminate TLS.
+  const secureCookies = config.tls !== null || config.trustProxy !== null;
+  const auth = createAuth({
+    db,
+    secure: secureCookies,
+    idleTimeoutMs: config.sessionIdleMinutes * 60_000,
+    absoluteLifetimeMs: config.sessionAbsoluteHours * 3_600_000,
+  });
+  const createContext = createContextFactory({ db, auth, logger });
+
+  const vite: ViteDevServer | null = production
+    ? null
+    : await import('vite').then((v) =>
+        v.createServer({ root: WEB_DIR, configFile: path.join(WEB_DIR, 'vite.config.ts'), server: { middlewareMode: true }, appType: 'custom' }),
+      );
+  const build: ServerBuild | (() => Promise<ServerBuild>) = vite
+    ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<unknown> as Promise<ServerBuild>
+    : ((await import(pathToFileURL(path.join(WEB_DIR, 'build/server/index.js')).href)) as ServerBuild);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false); // forwarded headers are interpreted in requestInfo, from TRUST_PROXY only
+
+  app.use(requestInfo({ trustProxy: config.trustProxy, tls: config.tls !== null }));
+  app.use(requestLogger(logger));
+  app.use(securityHeaders({ dev: !production }));
+
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(db, logger));
+
+  if (vite) {
+    app.use(vite.middlewares);
+  } else {
+    app.use('/assets', express.static(path.join(WEB_DIR, 'build/client/assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }));
+    app.use(express.static(path.join(WEB_DIR, 'build/client'), { maxAge: '1h', index: false }));
+  }
+
+  app.use(
+    csrfCheck((req, reason) => {
+      logger.warn({ reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason }, 'cross-origin request refused');
+    }),
+  );
+  app.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
+    return express.raw({ type: () => true, limit: BODY_LIMIT_BYTES })(req, res, next);
+  });
+
+  app.all(
+    '*',
+    remixHandler({
+      build,
+      mode: production ? 'production' : 'development',
+      getLoadContext: (_req, res): AppLoadContext => {
+        const { nonce, requestId, clientIp, secure } = info(res);
+        return {
+          request: { nonce, requestId, clientIp, secure },
+          api: { router: appRouter, createContext, createCaller },
+          logger: logger.child({ requestId }),
+        };
+      },
+    }),
+  );
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = error as { status?: unknown; statusCode?: unknown; type?: unknown };
+    const raw = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+    const status = raw >= 400 && raw < 500 ? raw : 500;
+    if (status === 500) logger.error({ err: error, reqId: info(res).requestId }, 'unhandled request error');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const message =
+      status === 413
+        ? `Request body too large (limit ${BODY_LIMIT_BYTES / 1024} kB).`
+        : status === 500
+          ? `Something went wrong. Reference: ${info(res).requestId}`
+          : 'Bad request.';
+    res.setHeader('Cache-Control', 'no-store');
+    if (status === 413) res.setHeader('Connection', 'close');
+    if (req.path.startsWith('/api/')) res.status(status).json({ error: { message } });
+    else res.status(status).type('text/plain').send(message);
+  });
+
+  const server = config.tls
+    ? https.createServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app)
+    : http.createServer(app);
+  // Slow-loris limits: a client gets this long to send its headers and body.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+
+  let closed = false;
+  return {
+    app,
+    server,
+    db,
+    logger,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      await vite?.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Creates the server and listens on config.host:config.port (port 0 picks a free port). */
+export async function startServer(config: Config, opts: { logger?: Logger } = {}): Promise<StartedServer> {
+  const web = await createServer(config, opts);
+  await new Promise<void>((resolve, reject) => {
+    web.server.once('error', reject);
+    web.server.listen(config.port, config.host, () => {
+      web.server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (web.server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  web.logger.info({ url, mode: config.mode, tls: Boolean(config.tls), trustProxy: config.trustProxy }, 'listening');
+  return { ...web, url, port };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`web: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const web = await startServer(config);
+  const stop = (signal: string) => {
+    web.logger.info({ signal }, 'shutting down');
+    web.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (invokedDirectly) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`web: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

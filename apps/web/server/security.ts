@@ -1,0 +1,74 @@
+import type { NextFunction, Request, Response } from 'express';
+import { info } from './request-info.ts';
+
+export function contentSecurityPolicy(nonce: string, opts: { dev: boolean }): string {
+  return [
+    "default-src 'self'",
+    // 'strict-dynamic': scripts that a nonce'd script loads are trusted; 'self' is the fallback for
+    // browsers without CSP 3 and is ignored by those with it.
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
+    // Vite's dev server injects <style> elements for hot CSS updates; the production build never does.
+    opts.dev ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
+/** Headers on every response, static files and errors included. */
+export function securityHeaders(opts: { dev: boolean }) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const { nonce, secure } = info(res);
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce, opts));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    // Only over HTTPS: on plain HTTP the header is ignored by browsers and would pin a dev host.
+    if (secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CSRF: a state-changing request must come from this origin. Browsers send Origin on every
+ * non-GET request; where it is missing, Sec-Fetch-Site decides. A request with neither is not
+ * from a browser (curl, a server-side API client) and carries no ambient browser cookies to abuse.
+ * SameSite=Lax cookies are the second layer.
+ */
+export function csrfCheck(onRefused: (req: Request, reason: string) => void) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.headers.origin;
+    const fetchSite = req.headers['sec-fetch-site'];
+    let refused: string | null = null;
+    if (origin !== undefined) {
+      if (origin === 'null' || !sameOrigin(origin, info(res).origin)) refused = `Origin ${origin.slice(0, 200)}`;
+    } else if (fetchSite !== undefined) {
+      if (fetchSite !== 'same-origin') refused = `Sec-Fetch-Site ${String(fetchSite).slice(0, 40)}`;
+    }
+    if (refused === null) return next();
+    onRefused(req, refused);
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.path.startsWith('/api/')) {
+      res.status(403).json({ error: { code: 'FORBIDDEN', message: 'Cross-origin request refused.' } });
+    } else {
+      res.status(403).type('text/plain').send('Cross-origin request refused.');
+    }
+  };
+}

@@ -1,0 +1,159 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUILD_ENTRY = path.join(WEB_DIR, 'build/server/index.js');
+const SOURCES = ['app', 'public', 'vite.config.ts'];
+
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(p)
+    .filter((name) => !/\.test\.tsx?$/.test(name))
+    .reduce((max, name) => Math.max(max, newestMtime(path.join(p, name))), st.mtimeMs);
+}
+
+/**
+ * The browser and HTTP tests run the production build, exactly as deployed. It is rebuilt only
+ * when missing or older than a source file, so a run after `pnpm build` starts at once.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const built = existsSync(BUILD_ENTRY) ? statSync(BUILD_ENTRY).mtimeMs : 0;
+  const sources = Math.max(...SOURCES.map((s) => newestMtime(path.join(WEB_DIR, s))));
+  if (built > sources) return;
+  // The package's own `build` script, without needing pnpm on PATH.
+  await promisify(execFile)(path.join(WEB_DIR, 'node_modules/.bin/remix'), ['vite:build'], { cwd: WEB_DIR, env: { ...process.env, NODE_ENV: 'production' }, maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
+}
+
+export interface RunningWeb {
+  url: string;
+  /** Every JSON log line the server wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** The raw stdout, to check that secrets never appear in it. */
+  rawLogs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node --import tsx server.ts` (production mode) as a child process on a free port, as
+ * an operator would, and waits for its "listening" log line.
+ */
+export async function startWeb(env: Record<string, string>): Promise<RunningWeb> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: WEB_DIR,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let raw = '';
+  let stderr = '';
+  let buffer = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web server did not start in time\n${stderr}\n${raw}`)), 60_000);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      raw += chunk;
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logs.push(entry);
+          if (entry.msg === 'listening' && typeof entry.url === 'string') {
+            clearTimeout(timer);
+            resolve(entry.url);
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`web server exited with ${code}\n${stderr}\n${raw}`));
+    });
+  });
+  return {
+    url,
+    logs,
+    rawLogs: () => raw,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs server.ts with this environment and returns its exit code and stderr (for start-up failures). */
+export async function runWebExpectingExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    cwd: WEB_DIR,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', PORT: '0', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+/** The `name=value` part of each Set-Cookie header. */
+export function cookieJar(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .filter((c) => c && !/=$/.test(c))
+    .join('; ');
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+let counter = 0;
+/** Signs up through the real /signup form action; returns the session cookie and the organization slug. */
+export async function signUpOverHttp(baseUrl: string, prefix = 'user') {
+  counter += 1;
+  const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const res = await fetch(`${baseUrl}/signup`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
+    body: new URLSearchParams({ email, password: PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` }),
+  });
+  if (res.status !== 302) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const location = res.headers.get('location') ?? '';
+  const slug = /^\/orgs\/([^/]+)$/.exec(location)?.[1];
+  if (!slug) throw new Error(`unexpected redirect after sign-up: ${location}`);
+  return { email, slug, cookie: cookieJar(res), setCookie: res.headers.getSetCookie() };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
