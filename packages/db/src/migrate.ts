@@ -91,6 +91,26 @@ async function installWorkerSchema(ownerUrl: string, client: pg.Client): Promise
     grant select, insert, update on all tables in schema graphile_worker to mfiq_app;
     grant usage, select on all sequences in schema graphile_worker to mfiq_app;
   `);
+  // graphile-worker enables row-level security on its private tables and adds no policy, so only their
+  // owner could use them. The runtime roles neither own them nor bypass RLS: each gets an explicit
+  // policy; what it may do there is still bounded by the grants above. Created only when missing, so
+  // a re-run never leaves a window without a policy under running workers.
+  await client.query(`
+    do $$
+    declare t record;
+    begin
+      for t in select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'graphile_worker' and c.relkind = 'r' and c.relrowsecurity loop
+        if not exists (select 1 from pg_policies where schemaname = 'graphile_worker' and tablename = t.relname and policyname = 'runtime_worker') then
+          execute format('create policy runtime_worker on graphile_worker.%I to mfiq_worker using (true) with check (true)', t.relname);
+        end if;
+        -- The web enqueues jobs (add_job touches jobs, job queues and task identifiers).
+        if t.relname in ('_private_jobs', '_private_job_queues', '_private_tasks')
+           and not exists (select 1 from pg_policies where schemaname = 'graphile_worker' and tablename = t.relname and policyname = 'runtime_app_enqueue') then
+          execute format('create policy runtime_app_enqueue on graphile_worker.%I to mfiq_app using (true) with check (true)', t.relname);
+        end if;
+      end loop;
+    end $$;`);
 }
 
 /** Names of migrations present on disk but not applied: empty means the schema is current. */

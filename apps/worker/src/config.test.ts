@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseCrontab } from 'graphile-worker';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const URL_OK = 'postgres://mfiq_worker:secret@127.0.0.1:5432/mfiq';
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('worker configuration', () => {
+  it('applies defaults', () => {
+    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK });
+    expect(config).toMatchObject({ databaseUrl: URL_OK, concurrency: 2, logLevel: 'info' });
+    expect(config.crontab).toMatch(/^\*\/15 \* \* \* \* purge_sessions /);
+    expect(parseCrontab(config.crontab)).toHaveLength(1);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: '8', LOG_LEVEL: 'debug', CRON_PURGE_SESSIONS: '*/5 * * * *' });
+    expect(config).toMatchObject({ concurrency: 8, logLevel: 'debug' });
+    expect(config.crontab).toMatch(/^\*\/5 \* \* \* \* purge_sessions /);
+  });
+
+  it.each([
+    [{}, 'WORKER_DATABASE_URL'],
+    [{ WORKER_DATABASE_URL: '' }, 'WORKER_DATABASE_URL'],
+    [{ WORKER_DATABASE_URL: 'mysql://x@y/z' }, 'WORKER_DATABASE_URL'],
+    [{ WORKER_DATABASE_URL: 'not a url' }, 'WORKER_DATABASE_URL'],
+    [{ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: 'lots' }, 'WORKER_CONCURRENCY'],
+    [{ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: '2.5' }, 'WORKER_CONCURRENCY'],
+    [{ WORKER_DATABASE_URL: URL_OK, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ WORKER_DATABASE_URL: URL_OK, CRON_PURGE_SESSIONS: 'every 15 minutes' }, 'CRON_PURGE_SESSIONS'],
+    [{ WORKER_DATABASE_URL: URL_OK, CRON_PURGE_SESSIONS: '*/15 * * *' }, 'CRON_PURGE_SESSIONS'],
+    [{ WORKER_DATABASE_URL: URL_OK, CRON_PURGE_SESSIONS: '99 * * * *' }, 'CRON_PURGE_SESSIONS'],
+  ])('%o is refused, naming %s', (env, variable) => {
+    const error = errorOf(env);
+    expect(error.variables).toEqual([variable]);
+    expect(error.message).toContain(`${variable}:`);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(errorOf({ WORKER_CONCURRENCY: '-1' }).variables.sort()).toEqual(['WORKER_CONCURRENCY', 'WORKER_DATABASE_URL']);
+  });
+
+  it('the entry point stops with the message and exit code 2 before connecting anywhere', async () => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const env = { PATH: process.env.PATH, WORKER_CONCURRENCY: 'zero' };
+    const child = spawn(process.execPath, ['--import', 'tsx', main], { env, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('WORKER_DATABASE_URL: is required');
+    expect(stderr).toContain('WORKER_CONCURRENCY:');
+  });
+});

@@ -1,0 +1,85 @@
+import { parseCrontab } from 'graphile-worker';
+import { z } from 'zod';
+
+/** Every 15 minutes: expired sessions are already refused at sign-in time; purging only reclaims rows. */
+export const DEFAULT_PURGE_SESSIONS_SCHEDULE = '*/15 * * * *';
+
+const postgresUrl = z
+  .string({ error: 'is required' })
+  .trim()
+  .min(1, 'is required')
+  .refine((value) => {
+    try {
+      return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be a postgres:// connection URL');
+
+const cronSchedule = z
+  .string()
+  .trim()
+  .refine((value) => {
+    // The five crontab fields only: options and task are ours to set.
+    if (value.split(/\s+/).length !== 5) return false;
+    try {
+      parseCrontab(`${value} purge_sessions`);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a crontab schedule of five fields, e.g. "*/15 * * * *"');
+
+/** The worker's whole configuration, parsed once at start-up from the environment. */
+export const workerEnvSchema = z.object({
+  WORKER_DATABASE_URL: postgresUrl,
+  WORKER_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(64, 'must be at most 64')
+    .default(2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+});
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  concurrency: number;
+  logLevel: z.infer<typeof workerEnvSchema>['LOG_LEVEL'];
+  crontab: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly variables: string[], message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
+ * second purge; no backfill, because one purge catches up on everything missed.
+ */
+export function buildCrontab(schedules: { purgeSessions: string }): string {
+  return `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n`;
+}
+
+/** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  // An empty variable counts as unset, so `FOO= cmd` falls back to the default like a missing one.
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = workerEnvSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
+    throw new ConfigError(variables, `Invalid worker configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.WORKER_DATABASE_URL,
+    concurrency: e.WORKER_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS }),
+  };
+}

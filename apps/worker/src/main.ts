@@ -1,0 +1,54 @@
+// Entry point: `node --import tsx apps/worker/src/main.ts` (or `pnpm --filter @mfiq/worker start`).
+import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startWorker, type WorkerHandle } from './runner.ts';
+
+/** Jobs get this long to finish after SIGTERM/SIGINT before the process exits anyway. */
+const STOP_TIMEOUT_MS = 15_000;
+
+let config: WorkerConfig;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+
+const logger = createLogger(config.logLevel);
+
+let worker: WorkerHandle;
+try {
+  worker = await startWorker({ connectionString: config.databaseUrl, concurrency: config.concurrency, logger, crontab: config.crontab });
+} catch (error) {
+  logger.fatal({ err: error }, 'worker failed to start');
+  process.exit(1);
+}
+
+let stopping = false;
+function shutdown(signal: NodeJS.Signals): void {
+  // A terminal's Ctrl-C reaches both this process and its launcher, which then sends SIGTERM too:
+  // repeated signals are expected and must not cut the graceful stop short. The timer does that.
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping: waiting for running jobs');
+  setTimeout(() => {
+    logger.warn({ timeoutMs: STOP_TIMEOUT_MS }, 'jobs did not finish in time; exiting');
+    process.exit(1);
+  }, STOP_TIMEOUT_MS).unref();
+  worker.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+worker.runner.promise.catch((error: unknown) => {
+  if (stopping) return;
+  logger.fatal({ err: error }, 'worker stopped unexpectedly');
+  process.exit(1);
+});

@@ -1,0 +1,121 @@
+import { createDb, sql, type Database } from '@mfiq/db';
+import { run, type Runner } from 'graphile-worker';
+import { buildCrontab, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
+import { graphileLogger, type Logger } from './logger.ts';
+import { createTaskList } from './tasks/index.ts';
+
+export interface StartWorkerOptions {
+  /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
+  connectionString: string;
+  concurrency: number;
+  logger: Logger;
+  /** graphile-worker crontab text; defaults to the built-in schedule. Pass '' for no cron. */
+  crontab?: string;
+  /** Milliseconds between polls for future-dated jobs (new jobs arrive by LISTEN/NOTIFY anyway). */
+  pollInterval?: number;
+}
+
+export interface WorkerHandle {
+  runner: Runner;
+  /** The worker role's Kysely, shared by the tasks. */
+  db: Database;
+  addJob: Runner['addJob'];
+  /** Stops taking jobs, waits for running ones, then closes the pools. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The connection would work, but not safely or not at all: a start-up refusal with the reason. */
+export class UnsafeRoleError extends Error {
+  override name = 'UnsafeRoleError';
+}
+
+/**
+ * The worker must be subject to the same boundaries as the web app: if it ran as the owner (or any
+ * role that bypasses row-level security) one missed tenant filter in a job would read across tenants.
+ * Checked against the catalog at start-up, so a wrong URL fails loudly instead of working "fine".
+ */
+export async function assertRuntimeRole(db: Database): Promise<string> {
+  const { rows } = await sql<{ role: string; superuser: boolean; bypass: boolean; owner: boolean }>`
+    select current_user::text as role, r.rolsuper as superuser, r.rolbypassrls as bypass,
+           exists (select 1 from pg_tables t
+                    where t.schemaname = 'public' and pg_has_role(current_user, t.tableowner, 'MEMBER')) as owner
+      from pg_roles r where r.rolname = current_user`.execute(db);
+  const row = rows[0];
+  if (!row) throw new UnsafeRoleError('Could not read the connected role from pg_roles.');
+  const reasons = [row.superuser && 'is a superuser', row.bypass && 'has BYPASSRLS', row.owner && 'owns the schema'].filter(Boolean);
+  if (reasons.length) {
+    throw new UnsafeRoleError(
+      `The worker refuses to run as role "${row.role}" (it ${reasons.join(', ')}); WORKER_DATABASE_URL must name the worker role (mfiq_worker).`,
+    );
+  }
+  return row.role;
+}
+
+/**
+ * graphile-worker enables row-level security on its private tables with no policies: only their owner
+ * (or a BYPASSRLS role) can use them. The worker role needs a policy on each; without one, graphile-
+ * worker would start and then fail on every insert, retrying forever. Fail at start-up instead.
+ */
+export async function assertQueueAccess(db: Database): Promise<void> {
+  const { rows } = await sql<{ table: string }>`
+    select c.relname::text as table
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where n.nspname = 'graphile_worker' and c.relkind = 'r' and c.relrowsecurity
+       and not exists (
+         select 1 from pg_policy p
+          where p.polrelid = c.oid
+            -- role 0 is PUBLIC; CASE keeps pg_has_role from ever seeing it
+            and exists (select 1 from unnest(p.polroles) r
+                         where case when r = 0 then true else pg_has_role(current_user, r, 'MEMBER') end))
+     order by 1`.execute(db);
+  if (rows.length) {
+    throw new UnsafeRoleError(
+      `The worker role has no row-level security policy on graphile_worker.${rows.map((r) => r.table).join(', graphile_worker.')}, ` +
+        'so it cannot queue or run jobs. Apply the migrations again (pnpm db:migrate) with a version of @mfiq/db that installs them.',
+    );
+  }
+}
+
+/** Starts graphile-worker with the crontab and the task list, connected as the worker role. */
+export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
+  const { logger } = opts;
+  const db = createDb(opts.connectionString, { max: opts.concurrency + 1, applicationName: 'mfiq-worker' });
+  let runner: Runner;
+  try {
+    const role = await assertRuntimeRole(db);
+    await assertQueueAccess(db);
+    runner = await run({
+      connectionString: opts.connectionString,
+      concurrency: opts.concurrency,
+      // graphile-worker's advice: at least concurrency + 2 so job release never waits for a client.
+      maxPoolSize: Math.max(opts.concurrency + 2, 4),
+      pollInterval: opts.pollInterval ?? 2_000,
+      logger: graphileLogger(logger),
+      // The process owns signal handling (main.ts), so tests and embedders can stop it themselves.
+      noHandleSignals: true,
+      crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE }),
+      taskList: createTaskList({ db, logger }),
+    });
+    logger.info({ role, concurrency: opts.concurrency }, 'worker started');
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    runner,
+    db,
+    addJob: runner.addJob,
+    stop() {
+      stopping ??= (async () => {
+        try {
+          await runner.stop();
+        } finally {
+          await db.destroy();
+          logger.info('worker stopped');
+        }
+      })();
+      return stopping;
+    },
+  };
+}
