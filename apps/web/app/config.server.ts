@@ -33,6 +33,31 @@ export const configSchema = z
     TLS_KEY_FILE: optional(z.string()),
     /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
     TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
+    /** HMAC key for form tokens (hex, at least 32 bytes). Unset: a random key per process (see ADR 0051). */
+    FORM_SECRET: optional(z.string().regex(/^(?:[0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes written as hex (openssl rand -hex 32)')),
+    FORM_MIN_FILL_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('must be a whole number').min(0).max(60_000).default(3000)),
+    FORM_RATE_LIMIT_PER_IP: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(20)),
+    FORM_RATE_LIMIT_PER_FORM: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(1000)),
+    CAPTCHA_PROVIDER: optional(z.enum(['turnstile', 'hcaptcha'])),
+    CAPTCHA_SITE_KEY: optional(z.string().max(200)),
+    CAPTCHA_SECRET_KEY: optional(z.string().max(200)),
+    /** Override of the provider's verification endpoint (tests point it at a local fake). */
+    CAPTCHA_VERIFY_URL: optional(
+      z.string().refine((v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname));
+        } catch {
+          return false;
+        }
+      }, 'must be an https:// URL (http:// only on loopback)'),
+    ),
+    /** Bearer token for /metrics; the endpoint answers 404 when unset. */
+    METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    OTEL_SERVICE_NAME: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(100).default('mfiq-web')),
+    SENTRY_DSN: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) DSN' })),
+    SUBPROCESSORS_FILE: optional(z.string()),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
@@ -41,6 +66,9 @@ export const configSchema = z
         path: [c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
         message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
       });
+    }
+    if (c.CAPTCHA_PROVIDER && (!c.CAPTCHA_SITE_KEY || !c.CAPTCHA_SECRET_KEY)) {
+      ctx.addIssue({ code: 'custom', path: [c.CAPTCHA_SITE_KEY ? 'CAPTCHA_SECRET_KEY' : 'CAPTCHA_SITE_KEY'], message: 'is required when CAPTCHA_PROVIDER is set' });
     }
   });
 
@@ -56,6 +84,12 @@ export interface Config {
   sessionAbsoluteHours: number;
   tls: { certFile: string; keyFile: string } | null;
   trustProxy: string | null;
+  forms: { secret: string | null; minFillMs: number; ratePerIp: number; ratePerForm: number };
+  captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; secretKey: string; verifyUrl: string | null } | null;
+  metricsToken: string | null;
+  otel: { endpoint: string; serviceName: string } | null;
+  sentryDsn: string | null;
+  subprocessorsFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +122,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionAbsoluteHours: c.SESSION_ABSOLUTE_HOURS,
     tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
     trustProxy: c.TRUST_PROXY ? normalizeIp(c.TRUST_PROXY) : null,
+    forms: { secret: c.FORM_SECRET ?? null, minFillMs: c.FORM_MIN_FILL_MS, ratePerIp: c.FORM_RATE_LIMIT_PER_IP, ratePerForm: c.FORM_RATE_LIMIT_PER_FORM },
+    captcha:
+      c.CAPTCHA_PROVIDER && c.CAPTCHA_SITE_KEY && c.CAPTCHA_SECRET_KEY
+        ? { provider: c.CAPTCHA_PROVIDER, siteKey: c.CAPTCHA_SITE_KEY, secretKey: c.CAPTCHA_SECRET_KEY, verifyUrl: c.CAPTCHA_VERIFY_URL ?? null }
+        : null,
+    metricsToken: c.METRICS_TOKEN ?? null,
+    otel: c.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME } : null,
+    sentryDsn: c.SENTRY_DSN ?? null,
+    subprocessorsFile: c.SUBPROCESSORS_FILE ?? null,
   };
 }
 

@@ -9,6 +9,15 @@ export const AUDIT_ACTIONS = [
   'user.signed_in',
   'user.sign_in_failed',
   'user.signed_out',
+  // Security events and operator actions (incident response).
+  'permission.denied',
+  'abuse.rate_limited',
+  'user.disabled',
+  'user.enabled',
+  'session.revoked',
+  'organization.locked',
+  'organization.unlocked',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

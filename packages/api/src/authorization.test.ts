@@ -22,6 +22,7 @@ const SAMPLES: Record<string, Sample> = {
   'org.list': () => undefined,
   'org.get': ({ slug }) => ({ slug }),
   'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
+  'contact.submit': ({ n }) => ({ name: 'Matrix', email: `contact-${n}@example.com`, topic: 'sales', message: 'A message from the matrix test.' }),
 };
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);

@@ -41,6 +41,14 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { email: 'a@example.com', password: big }, message: /at most 128/ },
     { input: { email: ['a'], password: 'x' }, message: /email/ },
   ],
+  'contact.submit': [
+    { input: undefined, message: /Invalid input/ },
+    { input: { name: '', email: 'a@example.com', topic: 'sales', message: 'long enough message' }, message: /Name is required/ },
+    { input: { name: 'A', email: 'nope', topic: 'sales', message: 'long enough message' }, message: /valid email/ },
+    { input: { name: 'A', email: 'a@example.com', topic: 'hacking', message: 'long enough message' }, message: /topic/i },
+    { input: { name: 'A', email: 'a@example.com', topic: 'sales', message: big }, message: /at most 5,000/ },
+    { input: { name: 'A', email: 'a@example.com', topic: 'sales', message: 'short' }, message: /at least 10/ },
+  ],
   'org.get': [
     { input: {}, message: /slug/ },
     { input: { slug: 5 }, message: /slug/ },

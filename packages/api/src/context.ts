@@ -10,7 +10,11 @@ export interface ApiDeps {
   db: Database;
   auth: Auth;
   logger: Logger;
+  /** Called once per procedure call with its outcome (the web feeds Prometheus from it). */
+  observeProcedure?: ProcedureObserver;
 }
+
+export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
 
 export interface CreateContextOptions {
   req: Request;
@@ -30,6 +34,7 @@ export interface Context {
   user: SessionUser | null;
   /** The raw token from the cookie, if any; sign-in uses it to end a previous session (fixation). */
   sessionToken: string | null;
+  observeProcedure: ProcedureObserver | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -50,6 +55,7 @@ export function createContextFactory(deps: ApiDeps) {
       session: validated?.session ?? null,
       user: validated?.user ?? null,
       sessionToken,
+      observeProcedure: deps.observeProcedure,
     };
   };
 }

@@ -42,6 +42,14 @@ export function createPlatform(db: Database) {
       return withTenant(db, { tenantId, actorId }, fn);
     },
 
+    /** A message from the public contact form (global: the sender has no account). */
+    async saveContactMessage(message: { name: string; email: string; topic: string; message: string }, request: AuditRequestInfo) {
+      await db
+        .insertInto('contactMessages')
+        .values({ ...message, ip: request.ip, userAgent: request.userAgent, requestId: request.requestId })
+        .execute();
+    },
+
     /** Security events with no tenant (sign-in, sign-out, a failed sign-in for an unknown email). */
     async securityEvent(
       actor: AuditActor | { type: 'anonymous'; id: null; display: string | null },

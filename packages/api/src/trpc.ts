@@ -9,7 +9,7 @@ import type { Role, Permission } from './permissions.ts';
 import { can } from './permissions.ts';
 import type { Context } from './context.ts';
 import { AppError, notFound } from './errors.ts';
-import type { AuditActor } from './audit.ts';
+import { audit, type AuditActor } from './audit.ts';
 import type { MemberTenant, TenantDb } from '@mfiq/db';
 
 // ---------------------------------------------------------------------------------------------
@@ -23,6 +23,12 @@ import type { MemberTenant, TenantDb } from '@mfiq/db';
 export type Access = { kind: 'public' } | { kind: 'authed' } | { kind: 'tenant'; permission: Permission };
 export interface Meta {
   access?: Access;
+  /**
+   * A public form's procedure: reachable only in-process from its page, whose action runs the
+   * anti-abuse checks (honeypot, signed fill-time token, rate limits, CAPTCHA) first. The HTTP
+   * endpoint refuses it (docs/decisions/0050-public-form-protection.md).
+   */
+  formOnly?: boolean;
 }
 
 const t = initTRPC
@@ -72,6 +78,19 @@ const readableInputErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Every call, in-process or over HTTP, reports its path, outcome and duration to the observer the
+ * server installed (Prometheus in the web app). Reads `result.ok`: never catches around next().
+ */
+const observe = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  ctx.observeProcedure?.({ path, type, code: result.ok ? 'OK' : result.error.code, durationMs: performance.now() - started });
+  return result;
+});
+
+const base = t.procedure.use(observe);
+
 const requireSession = t.middleware(({ ctx, next }) => {
   if (!ctx.session || !ctx.user) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
   const actor: AuditActor = { type: 'user', id: ctx.user.id, display: ctx.user.email };
@@ -98,22 +117,28 @@ export interface TenantInfo {
 // 3. builders
 // ---------------------------------------------------------------------------------------------
 
-export const publicProcedure = t.procedure.meta({ access: { kind: 'public' } }).use(readableInputErrors);
+export const publicProcedure = base.meta({ access: { kind: 'public' } }).use(readableInputErrors);
 
-export const authedProcedure = t.procedure.meta({ access: { kind: 'authed' } }).use(readableInputErrors).use(requireSession);
+/** A public procedure behind one of the protected public forms (sign-up, sign-in, contact). */
+export const publicFormProcedure = publicProcedure.meta({ access: { kind: 'public' }, formOnly: true });
+
+export const authedProcedure = base.meta({ access: { kind: 'authed' } }).use(readableInputErrors).use(requireSession);
 
 /**
  * Resolves the organization named by the route (untrusted slug) to the caller's membership, checks
  * the procedure's declared permission against the matrix, then runs the handler inside withTenant:
  * `ctx.db` is the tenant transaction and the only database handle a handler gets.
  * No membership -> NOT_FOUND (indistinguishable from a missing organization); no permission ->
- * FORBIDDEN; no declared permission -> refused, so a forgotten declaration fails closed.
+ * FORBIDDEN (and a 'permission.denied' event in the tenant's audit trail); an organization locked
+ * by the operators -> FORBIDDEN with the lock message, for every role and procedure (see
+ * docs/decisions/0053-organization-lock.md); no declared permission -> refused, so a forgotten
+ * declaration fails closed.
  */
-export const tenantProcedure = t.procedure
+export const tenantProcedure = base
   .use(readableInputErrors)
   .use(requireSession)
   .input(z.object({ slug: slugSchema }))
-  .use(async ({ ctx, input, meta, next }) => {
+  .use(async ({ ctx, input, meta, path, next }) => {
     const access = meta?.access;
     if (access?.kind !== 'tenant') throw new Error('tenantProcedure without a declared permission: use requirePermission(...)');
     const run = (db: TenantDb, member: MemberTenant) =>
@@ -123,11 +148,15 @@ export const tenantProcedure = t.procedure
     // (withMemberTenant), so a removed or demoted member is refused at the next request. A refusal
     // or a failed result (the handler threw) leaves the transaction as a signal so it rolls back;
     // the result itself comes back out unchanged, without a try/catch around next().
-    let stopped: { denied: AppError } | { failed: Result } | undefined;
+    let stopped: { denied: AppError; tenantId: string | null } | { failed: Result } | undefined;
     const outcome = await ctx.platform
       .asMember(ctx.user.id, input.slug, async (db, member) => {
+        if (member.lockedAt) {
+          stopped = { denied: new AppError('FORBIDDEN', ORGANIZATION_LOCKED), tenantId: null };
+          throw ROLLBACK;
+        }
         if (!can(member.role, access.permission)) {
-          stopped = { denied: new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`) };
+          stopped = { denied: new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`), tenantId: member.tenantId };
           throw ROLLBACK;
         }
         const result = await run(db, member);
@@ -137,14 +166,37 @@ export const tenantProcedure = t.procedure
         }
         return result;
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         if (error !== ROLLBACK || !stopped) throw error;
-        if ('denied' in stopped) throw stopped.denied;
+        if ('denied' in stopped) {
+          if (stopped.tenantId) await recordPermissionDenied(ctx, stopped.tenantId, access.permission, path);
+          throw stopped.denied;
+        }
         return { member: 'stopped' as const, result: stopped.failed };
       });
     if (outcome.member === null) throw notFound('Organization not found');
     return outcome.result;
   });
+
+export const ORGANIZATION_LOCKED = 'This organization is locked by the service operators. Contact support to have it unlocked.';
+
+/**
+ * A denial is a security event: it goes into the organization's audit trail in its own transaction
+ * (the refused one rolled back), so admins and operators can see who probed what.
+ */
+async function recordPermissionDenied(ctx: Context & { user: { id: string; email: string } }, tenantId: string, permission: Permission, path: string) {
+  try {
+    await ctx.platform.inTenant(tenantId, ctx.user.id, (db) =>
+      audit(
+        { db, tenant: { id: tenantId }, actor: { type: 'user', id: ctx.user.id, display: ctx.user.email }, request: ctx.request },
+        { action: 'permission.denied', outcome: 'failure', target: { type: 'procedure', id: path }, after: { permission } },
+      ),
+    );
+  } catch (error) {
+    // The refusal stands either way; a lost event is logged, not turned into a 500.
+    ctx.logger.error({ err: error }, 'could not record a permission denial');
+  }
+}
 
 /** `tenantProcedure.meta(requirePermission('org:update'))`: the permission the matrix must grant. */
 export function requirePermission(permission: Permission): Meta {

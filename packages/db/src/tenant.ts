@@ -48,6 +48,8 @@ export interface MemberTenant {
   name: string;
   role: MemberRole;
   membershipId: string;
+  /** Set when an operator locked the organization: the tenant was not entered (see 0007). */
+  lockedAt: Date | null;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
@@ -67,7 +69,7 @@ export async function withMemberTenant<T>(
   if (!SLUG.test(who.slug)) return { member: null };
   return db.connection().execute(async (conn) => {
     const results = await sql
-      .raw<MemberTenant>(`begin; select tenant_id, slug, name, role, membership_id from app_enter_tenant('${who.userId}', '${who.slug}')`)
+      .raw<MemberTenant>(`begin; select tenant_id, slug, name, role, membership_id, locked_at from app_enter_tenant('${who.userId}', '${who.slug}')`)
       .execute(conn);
     const member = results.rows[0];
     if (!member) {

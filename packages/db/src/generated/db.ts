@@ -25,6 +25,24 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface ContactMessagesTable {
+  id: Generated<string>;
+  createdAt: Generated<Date>;
+  name: string;
+  email: string;
+  topic: string;
+  message: string;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}
+
+export interface FormNoncesTable {
+  nonce: string;
+  form: string;
+  expiresAt: Date;
+}
+
 export interface MembershipsTable {
   tenantId: string;
   id: Generated<string>;
@@ -42,6 +60,8 @@ export interface OrganizationsTable {
   weekStart: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  lockedAt: Date | null;
+  lockedReason: string | null;
 }
 
 export interface PlatformAuditOutboxTable {
@@ -60,6 +80,12 @@ export interface PlatformAuditOutboxTable {
   ip: string | null;
   userAgent: string | null;
   requestId: string | null;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  points: Generated<number>;
+  expire: number | null;
 }
 
 export interface SessionsTable {
@@ -85,9 +111,12 @@ export interface UsersTable {
 
 export interface DB {
   auditOutbox: AuditOutboxTable;
+  contactMessages: ContactMessagesTable;
+  formNonces: FormNoncesTable;
   memberships: MembershipsTable;
   organizations: OrganizationsTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
+  rateLimits: RateLimitsTable;
   sessions: SessionsTable;
   users: UsersTable;
 }

@@ -1,7 +1,7 @@
 import { passwordNeedsRehash, hashPassword, verifyPassword, verifyPasswordAgainstDummy } from '@mfiq/auth';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
-import { publicProcedure } from '../../trpc.ts';
+import { publicFormProcedure } from '../../trpc.ts';
 import { signInInput, userOutput } from './schemas.ts';
 import { startSession } from './session-cookie.ts';
 
@@ -11,7 +11,7 @@ const GENERIC = 'Email or password is incorrect.';
  * One answer for an unknown email, a wrong password and a disabled account, and the same work
  * (an argon2 verification) in each case, so sign-in does not reveal which accounts exist.
  */
-export const signIn = publicProcedure
+export const signIn = publicFormProcedure
   .input(signInInput)
   .output(z.object({ user: userOutput }))
   .mutation(async ({ ctx, input }) => {

@@ -1,7 +1,7 @@
 import { hashPassword, passwordPolicyError } from '@mfiq/auth';
 import { AppError, isUniqueViolation } from '../../errors.ts';
 import { audit } from '../../audit.ts';
-import { publicProcedure } from '../../trpc.ts';
+import { publicFormProcedure } from '../../trpc.ts';
 import { signUpInput, userOutput } from './schemas.ts';
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +20,7 @@ export function slugify(name: string): string {
 }
 
 /** Sign-up creates the user, the organization and the owner membership in one transaction, then signs in. */
-export const signUp = publicProcedure
+export const signUp = publicFormProcedure
   .input(signUpInput)
   .output(z.object({ user: userOutput, organization: z.object({ slug: z.string(), name: z.string() }) }))
   .mutation(async ({ ctx, input }) => {

@@ -1,0 +1,26 @@
+/**
+ * The public forms the anti-abuse layer protects, and how each answers a refused bot. A form that
+ * can pretend to succeed (contact) does, so a bot learns nothing about which check caught it; a
+ * form that cannot (sign-in, sign-up) gives one generic message for every check.
+ */
+export const PUBLIC_FORMS = {
+  contact: { path: '/contact', bodyLimitBytes: 16 * 1024, onBot: 'pretend_success' },
+  'sign-up': { path: '/signup', bodyLimitBytes: 8 * 1024, onBot: 'generic_error' },
+  'sign-in': { path: '/login', bodyLimitBytes: 4 * 1024, onBot: 'generic_error' },
+} as const satisfies Record<string, { path: string; bodyLimitBytes: number; onBot: 'pretend_success' | 'generic_error' }>;
+
+export type PublicFormId = keyof typeof PUBLIC_FORMS;
+
+/** The hidden fields every protected form carries. */
+export const TOKEN_FIELD = 'formToken';
+/** A field people never see or fill (off-screen, aria-hidden, no tab stop); bots that fill every input do. */
+export const HONEYPOT_FIELD = 'website';
+
+export const BOT_MESSAGE = 'We could not accept this submission. Wait a few seconds, then submit the form again.';
+
+/** The form a POST path belongs to (Remix single fetch posts to `<path>.data`). */
+export function formForPath(pathname: string): PublicFormId | null {
+  const path = pathname.endsWith('.data') ? pathname.slice(0, -5) : pathname;
+  for (const [id, form] of Object.entries(PUBLIC_FORMS)) if (form.path === path) return id as PublicFormId;
+  return null;
+}

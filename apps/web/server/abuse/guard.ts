@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Database } from '@mfiq/db';
+import type { Config } from '../../app/config.server.ts';
+import { CAPTCHA_PROVIDERS, createCaptchaVerifier } from './captcha.ts';
+import { HONEYPOT_FIELD, TOKEN_FIELD, type PublicFormId } from './forms.ts';
+import { createNonceStore } from './nonces.ts';
+import { createRateLimits } from './rate-limit.ts';
+import { createFormTokens } from './token.ts';
+
+/** A token is good for this long after the page was served. */
+export const TOKEN_MAX_AGE_MS = 2 * 60 * 60_000;
+
+export type Verdict =
+  | { ok: true }
+  | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number }
+  | { ok: false; reason: 'honeypot' | 'token' | 'too_fast' | 'replayed' | 'captcha' };
+
+/** What a page needs to render the protection into its form. */
+export interface FormChallenge {
+  token: string;
+  captcha: { provider: 'turnstile' | 'hcaptcha'; siteKey: string; script: string; widgetClass: string } | null;
+}
+
+export interface FormGuard {
+  issue(form: PublicFormId): FormChallenge;
+  /** Runs every check; writes nothing but the rate counters, the used nonce and (first refusal) a security event. */
+  check(form: PublicFormId, fields: FormData, request: { ip: string | null; userAgent: string | null; requestId: string }): Promise<Verdict>;
+  close(): Promise<void>;
+}
+
+/**
+ * Checks in order of cost: the rate limits first (every attempt counts, bot or not), then the
+ * honeypot and the token (no I/O), the CAPTCHA (a call to the provider), and last the nonce, so a
+ * refused submission never burns a token a person could still use.
+ */
+export function createFormGuard(opts: { config: Config; db: Database; logger: Logger }): FormGuard {
+  const { config, db, logger } = opts;
+  let key: Buffer;
+  if (config.forms.secret) {
+    key = Buffer.from(config.forms.secret, 'hex');
+  } else {
+    key = randomBytes(32);
+    logger.warn('FORM_SECRET is not set: form tokens use a key generated at start-up (tokens from other replicas or before a restart are refused)');
+  }
+  const tokens = createFormTokens({ key, minFillMs: config.forms.minFillMs, maxAgeMs: TOKEN_MAX_AGE_MS });
+  const pool = new pg.Pool({ connectionString: config.appDatabaseUrl, max: 4, application_name: 'mfiq-web-ratelimit', statement_timeout: 5_000 });
+  pool.on('error', () => {});
+  const limits = createRateLimits(pool, { perIp: config.forms.ratePerIp, perForm: config.forms.ratePerForm });
+  const nonces = createNonceStore(db);
+  const captcha = config.captcha ? createCaptchaVerifier(config.captcha) : null;
+  const provider = config.captcha ? CAPTCHA_PROVIDERS[config.captcha.provider] : null;
+
+  const text = (fields: FormData, name: string) => {
+    const v = fields.get(name);
+    return typeof v === 'string' ? v : '';
+  };
+
+  return {
+    issue(form) {
+      return {
+        token: tokens.issue(form),
+        captcha: config.captcha && provider ? { provider: config.captcha.provider, siteKey: config.captcha.siteKey, script: provider.script, widgetClass: provider.widgetClass } : null,
+      };
+    },
+
+    async check(form, fields, request) {
+      const rate = await limits.consume(form, request.ip);
+      if (!rate.ok) {
+        if (rate.firstRefusal) {
+          await db
+            .insertInto('platformAuditOutbox')
+            .values({
+              action: 'abuse.rate_limited',
+              outcome: 'failure',
+              actorType: 'anonymous',
+              targetType: 'form',
+              targetId: form,
+              after: { scope: rate.scope, retryAfterSeconds: rate.retryAfterSeconds },
+              ip: request.ip,
+              userAgent: request.userAgent,
+              requestId: request.requestId,
+            })
+            .execute();
+        }
+        logger.warn({ form, scope: rate.scope, ip: request.ip, reqId: request.requestId }, 'form submission rate limited');
+        return { ok: false, reason: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds };
+      }
+      const refuse = (reason: 'honeypot' | 'token' | 'too_fast' | 'replayed' | 'captcha', detail?: string): Verdict => {
+        logger.info({ form, reason, detail, ip: request.ip, reqId: request.requestId }, 'form submission refused');
+        return { ok: false, reason };
+      };
+      if (text(fields, HONEYPOT_FIELD) !== '') return refuse('honeypot');
+      const checked = tokens.verify(form, text(fields, TOKEN_FIELD));
+      if (!checked.ok) return refuse(checked.reason === 'too_fast' ? 'too_fast' : 'token', checked.reason);
+      if (captcha && !(await captcha.verify(text(fields, captcha.field), request.ip))) return refuse('captcha');
+      if (!(await nonces.consume(checked.nonce, form, checked.expiresAt))) return refuse('replayed');
+      return { ok: true };
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}
