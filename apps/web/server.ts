@@ -27,6 +27,12 @@ import { createLogger, requestLogger } from './server/logging.ts';
 import { remixHandler } from './server/remix.ts';
 import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
+import { createFormGuard } from './server/abuse/guard.ts';
+import { formForPath, PUBLIC_FORMS } from './server/abuse/forms.ts';
+import { CAPTCHA_PROVIDERS } from './server/abuse/captcha.ts';
+import { createMetrics } from './server/metrics.ts';
+import { loadSubprocessors } from './server/subprocessors.ts';
+import { reportError, startTelemetry } from './server/telemetry.ts';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -54,7 +60,12 @@ interface ViteDevServer {
 export async function createServer(config: Config, opts: { logger?: Logger } = {}): Promise<WebServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const production = config.mode === 'production';
+  // Read and validated before anything listens: a broken subprocessors file stops start-up.
+  const subprocessors = await loadSubprocessors(config.subprocessorsFile);
+  const telemetry = await startTelemetry({ otel: config.otel, sentryDsn: config.sentryDsn, logger });
   const db = createDb(config.appDatabaseUrl, { applicationName: 'mfiq-web' });
+  const metrics = createMetrics(db, logger);
+  const forms = createFormGuard({ config, db, logger, onRefused: metrics.formRefused });
   // Secure cookies (and the __Host- prefix) whenever browsers reach us over HTTPS: directly, or
   // through the trusted proxy, which is expected to terminate TLS.
   const secureCookies = config.tls !== null || config.trustProxy !== null;
@@ -64,7 +75,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     idleTimeoutMs: config.sessionIdleMinutes * 60_000,
     absoluteLifetimeMs: config.sessionAbsoluteHours * 3_600_000,
   });
-  const createContext = createContextFactory({ db, auth, logger });
+  const createContext = createContextFactory({ db, auth, logger, observeProcedure: metrics.observeProcedure });
 
   const vite: ViteDevServer | null = production
     ? null
@@ -80,11 +91,13 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   app.set('trust proxy', false); // forwarded headers are interpreted in requestInfo, from TRUST_PROXY only
 
   app.use(requestInfo({ trustProxy: config.trustProxy, tls: config.tls !== null }));
+  app.use(telemetry.requestSpans());
   app.use(requestLogger(logger));
-  app.use(securityHeaders({ dev: !production }));
+  app.use(securityHeaders({ dev: !production, frameSrc: config.captcha ? CAPTCHA_PROVIDERS[config.captcha.provider].frameSrc : [] }));
 
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(db, logger));
+  app.get('/metrics', metrics.handler(config.metricsToken));
 
   if (vite) {
     app.use(vite.middlewares);
@@ -98,6 +111,12 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       logger.warn({ reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason }, 'cross-origin request refused');
     }),
   );
+  // Public forms get a tighter body limit than the rest (their fields are short).
+  app.use((req, res, next) => {
+    const form = req.method === 'POST' ? formForPath(req.path) : null;
+    if (!form) return next();
+    return express.raw({ type: () => true, limit: PUBLIC_FORMS[form].bodyLimitBytes })(req, res, next);
+  });
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
@@ -115,23 +134,29 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
           request: { nonce, requestId, clientIp, secure },
           api: { router: appRouter, createContext, createCaller },
           logger: logger.child({ requestId }),
+          forms,
+          publicInfo: { subprocessors },
+          reportError,
         };
       },
     }),
   );
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const e = error as { status?: unknown; statusCode?: unknown; type?: unknown };
+    const e = error as { status?: unknown; statusCode?: unknown; type?: unknown; limit?: unknown };
     const raw = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
     const status = raw >= 400 && raw < 500 ? raw : 500;
-    if (status === 500) logger.error({ err: error, reqId: info(res).requestId }, 'unhandled request error');
+    if (status === 500) {
+      logger.error({ err: error, reqId: info(res).requestId }, 'unhandled request error');
+      reportError(error, { requestId: info(res).requestId });
+    }
     if (res.headersSent) {
       res.destroy();
       return;
     }
     const message =
       status === 413
-        ? `Request body too large (limit ${BODY_LIMIT_BYTES / 1024} kB).`
+        ? `Request body too large (limit ${(typeof e.limit === 'number' ? e.limit : BODY_LIMIT_BYTES) / 1024} kB).`
         : status === 500
           ? `Something went wrong. Reference: ${info(res).requestId}`
           : 'Bad request.';
@@ -163,7 +188,9 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
       await vite?.close();
+      await forms.close();
       await db.destroy();
+      await telemetry.shutdown();
     },
   };
 }

@@ -56,4 +56,5 @@ export function handleError(error: unknown, { request, context }: { request: Req
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status < 500) return;
   context.logger.error({ err: error }, 'unhandled error in loader, action or render');
+  context.reportError(error, { url: new URL(request.url).pathname });
 }

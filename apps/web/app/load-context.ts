@@ -1,6 +1,8 @@
 import type { AnyRouter } from '@trpc/server';
 import type { Logger } from 'pino';
 import type { AppRouter, Context, createCaller, CreateContextOptions } from '@mfiq/api/server';
+import type { FormGuard } from '../server/abuse/guard.ts';
+import type { Subprocessors } from '../server/subprocessors.ts';
 
 /**
  * What the HTTP server hands every loader and action. The API (router, context factory, caller) is
@@ -28,6 +30,12 @@ declare module '@remix-run/node' {
     request: RequestInfo;
     api: ApiBindings;
     logger: Logger;
+    /** The anti-abuse checks of the public forms (contact, sign-up, sign-in). */
+    forms: FormGuard;
+    /** Public pages rendered from configuration. */
+    publicInfo: { subprocessors: Subprocessors };
+    /** Sends an unexpected error to the error reporter when one is configured. */
+    reportError: (error: unknown, context?: Record<string, unknown>) => void;
   }
 }
 

@@ -61,9 +61,13 @@ export function Layout({ children }: { children: ReactNode }) {
           </main>
         </TrpcProvider>
         <footer className="site-footer">
-          <span>Metric Flow IQ</span>
-          <span aria-hidden="true">·</span>
-          <span>Business metrics, tenant-safe by design</span>
+          <span>Metric Flow IQ · Business metrics, tenant-safe by design</span>
+          <nav aria-label="About" className="site-footer__links">
+            <Link to="/security">Security</Link>
+            <Link to="/privacy">Privacy</Link>
+            <Link to="/subprocessors">Subprocessors</Link>
+            <Link to="/contact">Contact</Link>
+          </nav>
         </footer>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { info } from './request-info.ts';
 
-export function contentSecurityPolicy(nonce: string, opts: { dev: boolean }): string {
+export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; frameSrc?: readonly string[] }): string {
   return [
     "default-src 'self'",
     // 'strict-dynamic': scripts that a nonce'd script loads are trusted; 'self' is the fallback for
@@ -15,11 +15,13 @@ export function contentSecurityPolicy(nonce: string, opts: { dev: boolean }): st
     "base-uri 'none'",
     "frame-ancestors 'none'",
     "form-action 'self'",
+    // Only with a CAPTCHA configured: its widget is an iframe from the provider.
+    ...(opts.frameSrc?.length ? [`frame-src ${opts.frameSrc.join(' ')}`] : []),
   ].join('; ');
 }
 
 /** Headers on every response, static files and errors included. */
-export function securityHeaders(opts: { dev: boolean }) {
+export function securityHeaders(opts: { dev: boolean; frameSrc?: readonly string[] }) {
   return (_req: Request, res: Response, next: NextFunction) => {
     const { nonce, secure } = info(res);
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce, opts));

@@ -52,6 +52,11 @@ export async function startWeb(env: Record<string, string>): Promise<RunningWeb>
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'info',
+      // Tests submit forms at machine speed from one address: no fill-time wait and generous limits
+      // unless a test asks otherwise (test/public-forms.test.ts does).
+      FORM_MIN_FILL_MS: '0',
+      FORM_RATE_LIMIT_PER_IP: '100000',
+      FORM_RATE_LIMIT_PER_FORM: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,17 +135,31 @@ export function cookieJar(res: Response): string {
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** The signed form token a public form's page carries (what a browser would submit back). */
+export async function formToken(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<string> {
+  const html = await (await fetch(`${baseUrl}${path}`, { headers })).text();
+  const token = /name="formToken" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error(`no form token on ${path}`);
+  return token;
+}
+
+/** Posts a public form the way a person's browser does: with the page's token and an empty honeypot. */
+export async function postForm(baseUrl: string, path: string, fields: Record<string, string>, opts: { headers?: Record<string, string>; tokenFrom?: string } = {}) {
+  const token = await formToken(opts.tokenFrom ?? baseUrl, path.split('?')[0]!);
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl, ...opts.headers },
+    body: new URLSearchParams({ formToken: token, website: '', ...fields }),
+  });
+}
+
 let counter = 0;
 /** Signs up through the real /signup form action; returns the session cookie and the organization slug. */
 export async function signUpOverHttp(baseUrl: string, prefix = 'user') {
   counter += 1;
   const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const res = await fetch(`${baseUrl}/signup`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
-    body: new URLSearchParams({ email, password: PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` }),
-  });
+  const res = await postForm(baseUrl, '/signup', { email, password: PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
   if (res.status !== 302) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const location = res.headers.get('location') ?? '';
   const slug = /^\/orgs\/([^/]+)$/.exec(location)?.[1];

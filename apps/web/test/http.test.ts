@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { sql, withTenant } from '@mfiq/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieJar, ensureBuilt, PASSWORD, runWebExpectingExit, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { cookieJar, ensureBuilt, PASSWORD, postForm, runWebExpectingExit, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -94,13 +94,7 @@ describe('signed-out and cross-tenant visits', () => {
 
   it('sign-in honours next only for same-site paths', async () => {
     const user = await signUpOverHttp(web.url, 'next');
-    const signIn = (next: string) =>
-      fetch(`${web.url}/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ email: user.email, password: PASSWORD, next }),
-      });
+    const signIn = (next: string) => postForm(web.url, '/login', { email: user.email, password: PASSWORD, next });
     expect((await signIn(`/orgs/${user.slug}/settings`)).headers.get('location')).toBe(`/orgs/${user.slug}/settings`);
     for (const evil of ['https://evil.example/x', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
       const res = await signIn(evil);
@@ -111,12 +105,7 @@ describe('signed-out and cross-tenant visits', () => {
 
   it('a wrong password shows one generic message and sets no session', async () => {
     const user = await signUpOverHttp(web.url, 'wrong');
-    const res = await fetch(`${web.url}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ email: user.email, password: 'not the password' }),
-    });
+    const res = await postForm(web.url, '/login', { email: user.email, password: 'not the password' });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('Email or password is incorrect.');
     expect(res.headers.getSetCookie()).toEqual([]);
@@ -150,29 +139,40 @@ describe('CSRF: state-changing requests from another origin are refused', () => 
     expect((await get(`/orgs/${user.slug}`, user.cookie)).status).toBe(302);
   });
 
-  it('POST /api/trpc/auth.signIn with a foreign Origin gets 403 and creates no session', async () => {
+  it('POST /login with a foreign Origin gets 403 and creates no session', async () => {
     const user = await signUpOverHttp(web.url, 'csrf-api');
     const before = await sessionCount();
-    const body = JSON.stringify({ json: { email: user.email, password: PASSWORD } });
-    const res = await fetch(`${web.url}/api/trpc/auth.signIn`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
-      body,
-    });
+    const fields = { email: user.email, password: PASSWORD };
+    const res = await postForm(web.url, '/login', fields, { headers: { origin: 'https://evil.example' } });
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie()).toEqual([]);
     expect(await sessionCount()).toBe(before);
 
-    const nullOrigin = await fetch(`${web.url}/api/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'null' }, body });
+    const nullOrigin = await postForm(web.url, '/login', fields, { headers: { origin: 'null' } });
     expect(nullOrigin.status).toBe(403);
     expect(await sessionCount()).toBe(before);
 
     // Same origin: signs in (the control for the two refusals above).
-    const ok = await fetch(`${web.url}/api/trpc/auth.signIn`, { method: 'POST', headers: { 'content-type': 'application/json', origin: web.url }, body });
-    expect(ok.status).toBe(200);
+    const ok = await postForm(web.url, '/login', fields);
+    expect(ok.status).toBe(302);
     expect(cookieJar(ok)).toMatch(/^mfiq_session=/);
     expect(await sessionCount()).toBe(before + 1);
     expect(ok.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('the form procedures (sign-in, sign-up, contact) are refused over /api/trpc, even from this origin', async () => {
+    const user = await signUpOverHttp(web.url, 'formonly');
+    const before = await sessionCount();
+    for (const path of ['auth.signIn', 'auth.signUp', 'contact.submit', 'auth.me,auth.signIn']) {
+      const res = await fetch(`${web.url}/api/trpc/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: web.url },
+        body: JSON.stringify({ json: { email: user.email, password: PASSWORD } }),
+      });
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/only through its page/);
+    }
+    expect(await sessionCount()).toBe(before);
   });
 });
 
@@ -195,11 +195,7 @@ describe('limits and errors', () => {
   });
 
   it('invalid sign-up input comes back as field errors, never a 500', async () => {
-    const res = await fetch(`${web.url}/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: web.url },
-      body: new URLSearchParams({ email: 'not-an-email', password: 'x', displayName: '', organizationName: '' }),
-    });
+    const res = await postForm(web.url, '/signup', { email: 'not-an-email', password: 'x', displayName: '', organizationName: '' });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('Enter a valid email address');

@@ -10,7 +10,7 @@ import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -192,17 +192,13 @@ describe('client IP and scheme come only from a trusted proxy', () => {
   }
 
   async function signInVia(url: string, email: string, headers: Record<string, string>) {
-    return fetch(`${url}/api/trpc/auth.signIn`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ json: { email, password: PASSWORD } }),
-    });
+    return postForm(url, '/login', { email, password: PASSWORD }, { headers });
   }
 
   it('without TRUST_PROXY, X-Forwarded-* headers are ignored', async () => {
     const user = await signUpOverHttp(web.url, 'noproxy');
     const res = await signInVia(web.url, user.email, { origin: web.url, 'x-forwarded-for': '198.51.100.23', 'x-forwarded-proto': 'https' });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(302);
     expect(await lastSessionIp(user.email)).toBe('127.0.0.1');
     expect(res.headers.get('strict-transport-security')).toBeNull();
   });
@@ -213,7 +209,7 @@ describe('client IP and scheme come only from a trusted proxy', () => {
       const user = await signUpOverHttp(web.url, 'proxy');
       const forwarded = { 'x-forwarded-for': '10.9.9.9, 203.0.113.50', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'metrics.example.com' };
       const res = await signInVia(proxied.url, user.email, { origin: 'https://metrics.example.com', ...forwarded });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(302);
       expect(await lastSessionIp(user.email)).toBe('203.0.113.50');
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
       // Behind the TLS-terminating proxy the cookie is Secure with the __Host- prefix.
@@ -239,7 +235,16 @@ describe('HTTPS', () => {
     const secure = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
     try {
       expect(secure.url).toMatch(/^https:\/\//);
-      const body = new URLSearchParams({ email: `tls-${Date.now()}@example.com`, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString();
+      const page = await new Promise<string>((resolve, reject) => {
+        https
+          .get(`${secure.url}/signup`, { rejectUnauthorized: false }, (r) => {
+            let html = '';
+            r.setEncoding('utf8').on('data', (c: string) => (html += c)).on('end', () => resolve(html));
+          })
+          .on('error', reject);
+      });
+      const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
+      const body = new URLSearchParams({ formToken, email: `tls-${Date.now()}@example.com`, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString();
       const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const req = https.request(
           `${secure.url}/signup`,

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
 
 interface FieldProps {
   name: string;
@@ -76,6 +76,20 @@ export function FormAlert({ children, tone = 'error' }: { children: ReactNode; t
   return (
     <div className={`alert alert--${tone}`} role={ALERT_ROLE[tone]}>
       {children}
+    </div>
+  );
+}
+
+/** A labelled multi-line input, wired like TextField. */
+export function TextAreaField({ name, label, errors, hint, ...area }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const invalid = Boolean(errors?.length);
+  return (
+    <div className={`field${invalid ? ' field--invalid' : ''}`}>
+      <label htmlFor={name} className="field__label">
+        {label}
+      </label>
+      <textarea id={name} name={name} className="input textarea" aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors, hint)} {...area} />
+      <FieldMessages name={name} errors={errors} hint={hint} />
     </div>
   );
 }

@@ -28,7 +28,7 @@ export default function Index() {
       <h1 id="hero-title">Every KPI against its target, in one place.</h1>
       <p className="hero__lead">
         Define your metrics once, let data flow in from your team, forms and API, and see how each one tracks against its target. Built
-        to pass a security review: tenant isolation in the database, audited changes, encrypted backups.
+        to pass a security review: tenant isolation in the database, audited changes, abuse-resistant public forms.
       </p>
       <div className="hero__actions">
         <Link to="/signup" className="button button--large">
@@ -49,9 +49,13 @@ export default function Index() {
         </li>
         <li>
           <strong>Audited</strong>
-          <span>Every change is recorded with who, what and when.</span>
+          <span>Changes are recorded with who, what and when, in the same transaction as the change.</span>
         </li>
       </ul>
+      <p className="hero__more">
+        Doing a security review? Read <Link to="/security">how we protect your data</Link>, our <Link to="/privacy">privacy policy</Link> and the{' '}
+        <Link to="/subprocessors">subprocessors</Link>, or <Link to="/contact">contact us</Link>.
+      </p>
     </section>
   );
 }

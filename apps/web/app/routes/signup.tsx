@@ -1,6 +1,8 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, useActionData, useNavigation } from '@remix-run/react';
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
+import { FormGuardFields } from '../components/form-guard.tsx';
+import { checkForm, refusal } from '../form-guard.server.ts';
 import { callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Create your organization · Metric Flow IQ' }];
@@ -8,8 +10,11 @@ export const meta: MetaFunction = () => [{ title: 'Create your organization · M
 export async function loader(args: LoaderFunctionArgs) {
   const me = await callIfSignedIn(args, (caller) => caller.auth.me());
   if (me) throw redirect('/');
-  return null;
+  return { challenge: args.context.forms.issue('sign-up') };
 }
+
+// A refusal's Retry-After (429) reaches the browser with the page.
+export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
 const text = (form: FormData, key: string) => {
   const v = form.get(key);
@@ -23,6 +28,8 @@ export async function action(args: ActionFunctionArgs) {
     displayName: text(form, 'displayName'),
     organizationName: text(form, 'organizationName'),
   };
+  const verdict = await checkForm(args, 'sign-up', form);
+  if (!verdict.ok) return refusal(verdict, { values, challenge: args.context.forms.issue('sign-up') });
   const { caller, resHeaders } = await serverApi(args);
   try {
     const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
@@ -31,11 +38,12 @@ export async function action(args: ActionFunctionArgs) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
     // The password is never sent back to the page.
-    return data({ ...errors, values }, { status: 400, headers: resHeaders });
+    return data({ ...errors, values, challenge: args.context.forms.issue('sign-up') }, { status: 400, headers: resHeaders });
   }
 }
 
 export default function SignUp() {
+  const { challenge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const fe = result?.fieldErrors ?? {};
@@ -45,6 +53,8 @@ export default function SignUp() {
       <p className="muted">You will be its owner. You can invite your team afterwards.</p>
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form" noValidate>
+        {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
+        <FormGuardFields challenge={result?.challenge ?? challenge} />
         <TextField name="displayName" label="Your name" autoComplete="name" required maxLength={100} defaultValue={result?.values.displayName} errors={fe.displayName} />
         <TextField name="email" label="Work email" type="email" autoComplete="email" required defaultValue={result?.values.email} errors={fe.email} />
         <TextField

@@ -35,7 +35,7 @@ export interface FormGuard {
  * honeypot and the token (no I/O), the CAPTCHA (a call to the provider), and last the nonce, so a
  * refused submission never burns a token a person could still use.
  */
-export function createFormGuard(opts: { config: Config; db: Database; logger: Logger }): FormGuard {
+export function createFormGuard(opts: { config: Config; db: Database; logger: Logger; onRefused?: (form: string, reason: string) => void }): FormGuard {
   const { config, db, logger } = opts;
   let key: Buffer;
   if (config.forms.secret) {
@@ -85,10 +85,12 @@ export function createFormGuard(opts: { config: Config; db: Database; logger: Lo
             .execute();
         }
         logger.warn({ form, scope: rate.scope, ip: request.ip, reqId: request.requestId }, 'form submission rate limited');
+        opts.onRefused?.(form, 'rate_limited');
         return { ok: false, reason: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds };
       }
       const refuse = (reason: 'honeypot' | 'token' | 'too_fast' | 'replayed' | 'captcha', detail?: string): Verdict => {
         logger.info({ form, reason, detail, ip: request.ip, reqId: request.requestId }, 'form submission refused');
+        opts.onRefused?.(form, reason);
         return { ok: false, reason };
       };
       if (text(fields, HONEYPOT_FIELD) !== '') return refuse('honeypot');

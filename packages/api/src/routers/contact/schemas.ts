@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emailSchema } from '../auth/schemas.ts';
 
-export const CONTACT_TOPICS = ['sales', 'security', 'support', 'privacy', 'other'] as const;
+import { CONTACT_TOPICS } from './topics.ts';
 
 export const contactInput = z.object({
   name: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
