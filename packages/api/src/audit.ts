@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'organization.locked',
   'organization.unlocked',
   'audit.exported',
+  'security_events.listed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,25 @@
+import { defineCommand, stringOpt } from '../command.ts';
+import { findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
+
+export default defineCommand({
+  name: 'org unlock',
+  summary: 'Unlock an organization',
+  usage: 'mfiq org unlock --org <slug>',
+  audits: 'organization.unlocked',
+  options: { org: { type: 'string' } },
+  async run(ctx, values) {
+    const slug = stringOpt(values, 'org');
+    if (!slug) throw new UsageError('--org is required.');
+    const org = await findOrganization(ctx, slug);
+    await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+      await trx.updateTable('organizations').set({ lockedAt: null, lockedReason: null }).where('tenantId', '=', org.tenantId).executeTakeFirstOrThrow();
+      await tenantAudit(ctx, trx, org.tenantId, {
+        action: 'organization.unlocked',
+        target: { type: 'organization', id: org.tenantId, display: org.name },
+        before: { locked: org.lockedAt !== null },
+        after: { locked: false },
+      });
+    });
+    ctx.out(`Unlocked ${org.slug}.`);
+  },
+});

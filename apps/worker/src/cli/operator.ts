@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
+
+/**
+ * What every command gets: the owner connection (operators act with the schema owner's rights, and
+ * still enter one tenant at a time through withTenant for tenant rows), who the operator is, and the
+ * audit helpers that record each action with actor type 'system' and display 'operator:<name>'.
+ */
+export interface OperatorContext {
+  db: Database;
+  operator: string;
+  /** One id per CLI run, recorded as the request id of its audit events. */
+  runId: string;
+  out: (line: string) => void;
+}
+
+export interface OperatorEvent {
+  action: string;
+  outcome?: 'success' | 'failure';
+  target?: { type: string; id: string; display?: string | null };
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+export function createOperatorContext(db: Database, operator: string, out: (line: string) => void): OperatorContext {
+  return { db, operator, runId: `cli-${randomUUID()}`, out };
+}
+
+const actor = (ctx: OperatorContext) => ({ actorType: 'system' as const, actorId: null, actorDisplay: `operator:${ctx.operator}` });
+const meta = (ctx: OperatorContext) => ({ ip: null, userAgent: 'mfiq-cli', requestId: ctx.runId });
+
+/** An event with no tenant (accounts, all sessions, security listings): the platform outbox. */
+export async function platformAudit(ctx: OperatorContext, event: OperatorEvent, db: Database = ctx.db): Promise<void> {
+  await db
+    .insertInto('platformAuditOutbox')
+    .values({
+      action: event.action,
+      outcome: event.outcome ?? 'success',
+      ...actor(ctx),
+      targetType: event.target?.type ?? null,
+      targetId: event.target?.id ?? null,
+      targetDisplay: event.target?.display ?? null,
+      before: (event.before ?? null) as never,
+      after: (event.after ?? null) as never,
+      ...meta(ctx),
+    })
+    .execute();
+}
+
+/** An event in one organization's audit trail, written inside that tenant's transaction. */
+export async function tenantAudit(ctx: OperatorContext, trx: TenantDb, tenantId: string, event: OperatorEvent): Promise<void> {
+  await trx
+    .insertInto('auditOutbox')
+    .values({
+      tenantId,
+      action: event.action,
+      outcome: event.outcome ?? 'success',
+      ...actor(ctx),
+      targetType: event.target?.type ?? null,
+      targetId: event.target?.id ?? null,
+      targetDisplay: event.target?.display ?? null,
+      before: (event.before ?? null) as never,
+      after: (event.after ?? null) as never,
+      ...meta(ctx),
+    })
+    .execute();
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Finds an organization by slug (the owner's directory_read policy allows this one cross-tenant read). */
+export async function findOrganization(ctx: OperatorContext, slug: string) {
+  const org = await ctx.db.selectFrom('organizations').select(['tenantId', 'slug', 'name', 'lockedAt']).where('slug', '=', slug).executeTakeFirst();
+  if (!org) throw new UsageError(`No organization with slug "${slug}".`);
+  return org;
+}
+
+export async function findUser(ctx: OperatorContext, email: string) {
+  const user = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'email', 'disabledAt'])
+    .where(sql<string>`lower(email)`, '=', email.trim().toLowerCase())
+    .executeTakeFirst();
+  if (!user) throw new UsageError(`No user with email "${email}".`);
+  return user;
+}
+
+export { withTenant };
