@@ -29,7 +29,7 @@ const MFIQ = path.resolve(WEB_DIR, '../worker/bin/mfiq.mjs');
 async function mfiq(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [MFIQ, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: tdb.urls.owner, MFIQ_OPERATOR: 'alice' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: tdb.urls.owner, MFIQ_OPERATOR: 'alice', NODE_ENV: 'production' },
       timeout: 60_000,
       encoding: 'utf8',
     });
