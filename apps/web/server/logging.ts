@@ -2,22 +2,39 @@ import type { NextFunction, Request, Response } from 'express';
 import pino, { type Logger } from 'pino';
 import { info } from './request-info.ts';
 
-/** Secrets never reach the logs: session cookies, credentials, and the cookies we set. */
+/**
+ * Secrets never reach the logs: session cookies, credentials, the cookies we set, and any field
+ * named like a secret that an error or a call site might carry (one level deep, and in errors).
+ */
+const SECRET_FIELDS = ['password', 'passwordHash', 'token', 'formToken', 'secret', 'secretKey', 'apiKey', 'connectionString', 'totp', 'recoveryCode'];
 export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers["proxy-authorization"]',
   'res.headers["set-cookie"]',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
+  'err.config',
+  'err.client',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'web' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'web' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+/** Query values that carry credentials (invitation, reset or sign-in links) are cut from logged URLs. */
+const SECRET_QUERY = /([?&](?:[^=&#]*(?:token|code|secret|key|password|signature|sig)[^=&#]*)=)[^&#]*/gi;
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
 }
 
 const QUIET = new Set(['/healthz', '/readyz']);
@@ -35,7 +52,7 @@ export function requestLogger(logger: Logger) {
       logger[level](
         {
           reqId: requestId,
-          req: { method: req.method, url: req.originalUrl.slice(0, 2048), remoteAddress: clientIp, headers: req.headers },
+          req: { method: req.method, url: redactUrl(req.originalUrl.slice(0, 2048)), remoteAddress: clientIp, headers: req.headers },
           res: { statusCode: status, headers: res.getHeaders() },
           responseTime: Math.round(responseTime * 10) / 10,
         },
