@@ -25,7 +25,46 @@ describe('loadConfig', () => {
       sessionAbsoluteHours: 168,
       tls: null,
       trustProxy: null,
+      forms: { secret: null, minFillMs: 3000, ratePerIp: 20, ratePerForm: 1000 },
+      captcha: null,
+      metricsToken: null,
+      otel: null,
+      sentryDsn: null,
+      subprocessorsFile: null,
     });
+  });
+
+  it('reads the anti-abuse, monitoring and CAPTCHA settings', () => {
+    const secret = 'ab'.repeat(32);
+    const c = loadConfig({
+      APP_DATABASE_URL: DB,
+      FORM_SECRET: secret,
+      FORM_MIN_FILL_MS: '1500',
+      FORM_RATE_LIMIT_PER_IP: '5',
+      FORM_RATE_LIMIT_PER_FORM: '50',
+      CAPTCHA_PROVIDER: 'hcaptcha',
+      CAPTCHA_SITE_KEY: 'site',
+      CAPTCHA_SECRET_KEY: 'secret',
+      CAPTCHA_VERIFY_URL: 'http://127.0.0.1:9999/verify',
+      METRICS_TOKEN: 'a-long-enough-token',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      SENTRY_DSN: 'https://key@errors.example/1',
+    });
+    expect(c.forms).toEqual({ secret, minFillMs: 1500, ratePerIp: 5, ratePerForm: 50 });
+    expect(c.captcha).toEqual({ provider: 'hcaptcha', siteKey: 'site', secretKey: 'secret', verifyUrl: 'http://127.0.0.1:9999/verify' });
+    expect(c.metricsToken).toBe('a-long-enough-token');
+    expect(c.otel).toEqual({ endpoint: 'http://127.0.0.1:4318', serviceName: 'mfiq-web' });
+    expect(c.sentryDsn).toBe('https://key@errors.example/1');
+  });
+
+  it('refuses weak or inconsistent anti-abuse and monitoring settings', () => {
+    expect(problems({ APP_DATABASE_URL: DB, FORM_SECRET: 'short' })[0]).toMatch(/^FORM_SECRET must be at least 32 bytes/);
+    expect(problems({ APP_DATABASE_URL: DB, CAPTCHA_PROVIDER: 'turnstile' })[0]).toMatch(/^CAPTCHA_SITE_KEY is required when CAPTCHA_PROVIDER/);
+    expect(problems({ APP_DATABASE_URL: DB, CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SITE_KEY: 's', CAPTCHA_SECRET_KEY: 'k', CAPTCHA_VERIFY_URL: 'http://verifier.example/x' })[0]).toMatch(
+      /^CAPTCHA_VERIFY_URL must be an https/,
+    );
+    expect(problems({ APP_DATABASE_URL: DB, METRICS_TOKEN: 'short' })[0]).toMatch(/^METRICS_TOKEN must be at least 16/);
+    expect(problems({ APP_DATABASE_URL: DB, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })[0]).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT /);
   });
 
   it('reads every variable', () => {
