@@ -9,6 +9,17 @@ export const AUDIT_ACTIONS = [
   'user.signed_in',
   'user.sign_in_failed',
   'user.signed_out',
+  'metric.created',
+  'metric.updated',
+  'metric.archived',
+  'metric.restored',
+  'data.points_written',
+  'data.points_deleted',
+  'target.created',
+  'target.updated',
+  'target.deleted',
+  'api_key.created',
+  'api_key.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

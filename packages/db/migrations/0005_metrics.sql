@@ -224,13 +224,13 @@ create policy tenant_isolation on api_idempotency_keys
 -- hash, set the transaction-local tenant and actor (the key), note last use (at most once a minute,
 -- to keep pushes from all writing the same row) and answer who the key is.
 create function app_enter_api_key(p_token_hash text)
-  returns table (tenant_id uuid, key_id uuid, name text, scopes text[], slug text)
+  returns table (tenant_id uuid, key_id uuid, key_name text, key_prefix text, scopes text[], slug text, org_name text)
   language plpgsql volatile security definer set search_path = public, pg_temp
   as $$
   declare
     k record;
   begin
-    select a.tenant_id, a.id, a.name, a.scopes, o.slug into k
+    select a.tenant_id, a.id, a.name, a.prefix, a.scopes, o.slug, o.name as org_name into k
       from api_keys a join organizations o on o.tenant_id = a.tenant_id
      where a.token_hash = p_token_hash and a.revoked_at is null;
     if not found then
@@ -240,7 +240,7 @@ create function app_enter_api_key(p_token_hash text)
     update api_keys set last_used_at = now()
      where api_keys.tenant_id = k.tenant_id and api_keys.id = k.id
        and (last_used_at is null or last_used_at < now() - interval '1 minute');
-    return query select k.tenant_id, k.id, k.name, k.scopes, k.slug;
+    return query select k.tenant_id, k.id, k.name, k.prefix, k.scopes, k.slug, k.org_name;
   end
   $$;
 revoke all on function app_enter_api_key(text) from public;
