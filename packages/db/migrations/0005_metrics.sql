@@ -108,20 +108,20 @@ create function app_refresh_rollups() returns trigger
   language plpgsql
   as $$
   declare
-    t uuid[];
-    m uuid[];
-    ts timestamptz[];
+    v_tenants uuid[];
+    v_metrics uuid[];
+    v_stamps timestamptz[];
   begin
     if tg_op = 'INSERT' then
-      select array_agg(r.tenant_id), array_agg(r.metric_id), array_agg(r.ts) into t, m, ts from new_rows r;
+      select array_agg(r.tenant_id), array_agg(r.metric_id), array_agg(r.ts) into v_tenants, v_metrics, v_stamps from new_rows r;
     elsif tg_op = 'DELETE' then
-      select array_agg(r.tenant_id), array_agg(r.metric_id), array_agg(r.ts) into t, m, ts from old_rows r;
+      select array_agg(r.tenant_id), array_agg(r.metric_id), array_agg(r.ts) into v_tenants, v_metrics, v_stamps from old_rows r;
     else
-      select array_agg(r.tenant_id), array_agg(r.metric_id), array_agg(r.ts) into t, m, ts
+      select array_agg(r.tenant_id), array_agg(r.metric_id), array_agg(r.ts) into v_tenants, v_metrics, v_stamps
         from (select tenant_id, metric_id, ts from new_rows union all select tenant_id, metric_id, ts from old_rows) r;
     end if;
-    if t is not null then
-      perform app_refresh_rollup_days(t, m, ts);
+    if v_tenants is not null then
+      perform app_refresh_rollup_days(v_tenants, v_metrics, v_stamps);
     end if;
     return null;
   end
