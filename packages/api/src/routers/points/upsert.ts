@@ -18,7 +18,11 @@ export const upsert = tenantProcedure
     z.object({
       key: metricKeySchema,
       points: z
-        .array(z.union([z.object({ date: localDateSchema, value: valueSchema }), z.object({ ts: timestampSchema, value: valueSchema })]))
+        .array(
+          z
+            .object({ date: localDateSchema.optional(), ts: timestampSchema.optional(), value: valueSchema })
+            .refine((p) => (p.date === undefined) !== (p.ts === undefined), 'Give each point either a date or a ts'),
+        )
         .min(1, 'Enter at least one value')
         .max(MAX_POINTS_PER_BATCH, `At most ${MAX_POINTS_PER_BATCH} points at once`),
     }),
@@ -27,7 +31,7 @@ export const upsert = tenantProcedure
   .mutation(async ({ ctx, input }) => {
     const metric = await findMetric(ctx.db, ctx.tenant.id, input.key);
     const { timezone } = await orgCalendar(ctx.db, ctx.tenant.id);
-    const points = input.points.map((p) => ({ metric: metric.key, value: p.value, ts: 'date' in p ? zonedMidnight(p.date, timezone).toISOString() : p.ts }));
+    const points = input.points.map((p) => ({ metric: metric.key, value: p.value, ts: p.date !== undefined ? zonedMidnight(p.date, timezone).toISOString() : p.ts! }));
     const { metricKeys: _k, ...result } = await writePoints(ctx.db, ctx.tenant.id, points);
     if (result.written > 0) {
       await audit(ctx, {
