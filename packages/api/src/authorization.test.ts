@@ -22,6 +22,9 @@ const SAMPLES: Record<string, Sample> = {
   'org.list': () => undefined,
   'org.get': ({ slug }) => ({ slug }),
   'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
+  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
+  'audit.verify': ({ slug }) => ({ slug }),
+  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);

@@ -67,7 +67,7 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
   await c.connect();
   try {
     const out: Record<string, string> = {};
-    for (const t of ['users', 'sessions', 'organizations', 'memberships', 'audit_outbox', 'platform_audit_outbox']) {
+    for (const t of ['users', 'sessions', 'organizations', 'memberships', 'audit_outbox', 'platform_audit_outbox', 'audit_log', 'audit_chain_heads']) {
       const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from ${t} x`);
       out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
     }
