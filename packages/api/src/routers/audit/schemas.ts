@@ -20,7 +20,13 @@ const instant = (label: string) =>
  */
 export const auditFilterShape = {
   actor: z.string().trim().max(254, 'Actor is at most 254 characters').optional(),
-  action: z.enum(AUDIT_ACTIONS, { error: `Action must be one of the known actions (${AUDIT_ACTIONS.slice(0, 3).join(', ')}, ...)` }).optional(),
+  // A string refined to the known list (not an enum), so pages can pass what the URL carried and
+  // get this message back instead of a type error.
+  action: z
+    .string()
+    .max(64, `Action must be one of the known actions (${AUDIT_ACTIONS.slice(0, 3).join(', ')}, ...)`)
+    .refine((a) => (AUDIT_ACTIONS as readonly string[]).includes(a), `Action must be one of the known actions (${AUDIT_ACTIONS.slice(0, 3).join(', ')}, ...)`)
+    .optional(),
   targetType: z
     .string()
     .trim()
