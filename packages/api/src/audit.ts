@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'target.deleted',
   'api_key.created',
   'api_key.revoked',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

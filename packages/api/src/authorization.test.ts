@@ -53,6 +53,9 @@ const SAMPLES: Record<string, Sample> = {
   'api.push': ({ n }) => ({ points: [{ metric: METRIC, ts: '2024-02-01T00:00:00Z', value: n }] }),
   'api.series': () => ({ key: METRIC, grain: 'month', from: '2024-01-01', to: '2024-03-31' }),
   'api.metrics': () => undefined,
+  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
+  'audit.verify': ({ slug }) => ({ slug }),
+  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);

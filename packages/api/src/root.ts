@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from './trpc.ts';
+import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
 import { orgRouter } from './routers/org/router.ts';
 import { metricsRouter } from './routers/metrics/router.ts';
@@ -15,6 +16,7 @@ export const appRouter = router({
   targets: targetsRouter,
   apiKeys: apiKeysRouter,
   api: apiRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
