@@ -1,9 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchAuditDrain } from './audit-drain.ts';
+import { benchIngest } from './ingest.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
+  'audit-drain': benchAuditDrain,
+  ingest: benchIngest,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -13,7 +13,7 @@ import { CAPTCHA_PROVIDERS } from '../server/abuse/captcha.ts';
 import { PUBLIC_FORMS } from '../server/abuse/forms.ts';
 import { REDACT_PATHS } from '../server/logging.ts';
 import { BODY_LIMIT_BYTES } from '../server.ts';
-import { COMMANDS } from '../../worker/src/cli/commands/index.ts';
+import { loadCommands } from '../../worker/src/cli/main.ts';
 import { ensureBuilt, PASSWORD, postForm, signUpOverHttp, startWeb, WEB_DIR, type RunningWeb } from './harness.ts';
 
 /**
@@ -260,17 +260,22 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(after.rows[0]).toEqual(before.rows[0]);
   },
   contain: async () => {
-    const names = COMMANDS.map((c) => c.name);
+    const COMMANDS = await loadCommands();
+    const names = COMMANDS.map((c) => c.name.join(' '));
     expect(names).toEqual(expect.arrayContaining(['sessions revoke', 'user disable', 'user enable', 'org lock', 'org unlock']));
-    const revoke = COMMANDS.find((c) => c.name === 'sessions revoke')!;
+    const revoke = COMMANDS.find((c) => c.name.join(' ') === 'sessions revoke')!;
     expect(Object.keys(revoke.options)).toEqual(expect.arrayContaining(['user', 'org', 'all']));
     // Their effect on the next request is tested end to end in operator.test.ts.
   },
   investigate: async () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(expect.arrayContaining(['audit export', 'security events']));
+    expect((await loadCommands()).map((c) => c.name.join(' '))).toEqual(expect.arrayContaining(['audit export', 'security events']));
   },
   'operator-audited': async () => {
-    for (const c of COMMANDS) expect(c.audits, c.name).toMatch(/^[a-z_]+(\.[a-z_]+)+$/);
+    // Every command that changes something or exports data names the audit action it records
+    // (`audit verify` only reads and checks the chain).
+    const commands = (await loadCommands()).filter((c) => c.name.join(' ') !== 'audit verify');
+    expect(commands.length).toBeGreaterThanOrEqual(7);
+    for (const c of commands) expect(c.audits, c.name.join(' ')).toMatch(/^[a-z_]+(\.[a-z_]+)+$/);
   },
   'subprocessors-config': async () => {
     const config = JSON.parse(await readFile(path.resolve(WEB_DIR, '../../config/subprocessors.json'), 'utf8')) as { subprocessors: { name: string }[] };

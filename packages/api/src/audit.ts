@@ -19,6 +19,17 @@ export const AUDIT_ACTIONS = [
   'organization.unlocked',
   'audit.exported',
   'security_events.listed',
+  'metric.created',
+  'metric.updated',
+  'metric.archived',
+  'metric.restored',
+  'data.points_written',
+  'data.points_deleted',
+  'target.created',
+  'target.updated',
+  'target.deleted',
+  'api_key.created',
+  'api_key.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,12 +1,24 @@
 import { createCallerFactory, router } from './trpc.ts';
+import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
 import { orgRouter } from './routers/org/router.ts';
 import { contactRouter } from './routers/contact/router.ts';
+import { metricsRouter } from './routers/metrics/router.ts';
+import { pointsRouter } from './routers/points/router.ts';
+import { targetsRouter } from './routers/targets/router.ts';
+import { apiKeysRouter } from './routers/apiKeys/router.ts';
+import { apiRouter } from './routers/api/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
   org: orgRouter,
   contact: contactRouter,
+  metrics: metricsRouter,
+  points: pointsRouter,
+  targets: targetsRouter,
+  apiKeys: apiKeysRouter,
+  api: apiRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,3 +4,6 @@ export { createContextFactory, type ApiDeps, type Context, type CreateContextOpt
 export { AppError } from './errors.ts';
 export { can, permissionsOf, PERMISSIONS, ROLES, ROLE_PERMISSIONS, type Permission, type Role } from './permissions.ts';
 export { ORGANIZATION_LOCKED } from './trpc.ts';
+export { createRestHandler, REST_BODY_LIMIT_BYTES } from './http/rest.ts';
+export { openApiDocument } from './http/openapi.ts';
+export { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';

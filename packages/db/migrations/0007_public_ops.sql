@@ -69,20 +69,14 @@ create function app_enter_tenant(p_user_id uuid, p_slug text)
 revoke all on function app_enter_tenant(uuid, text) from public;
 grant execute on function app_enter_tenant(uuid, text) to mfiq_app;
 
--- Monitoring: how many audit events wait in the outbox, and how old the oldest is. The owner may
--- count across tenants only inside this function, which switches the policy on for its own
--- statement (app.ops_count, transaction-local); the operator CLI, which also connects as the owner,
--- still sees one tenant at a time. The app role gets only the two numbers.
-create policy ops_count on audit_outbox for select to current_user using (current_setting('app.ops_count', true) = 'on');
+-- Monitoring: how many audit events wait in the outbox, and how old the oldest is. The owner (the
+-- definer) reads across tenants through the drain_directory policy of 0004; the app role gets only
+-- the two numbers.
 create function app_audit_outbox_depth()
   returns table (pending bigint, oldest_seconds double precision)
-  language plpgsql volatile security definer set search_path = public, pg_temp
+  language sql stable security definer set search_path = public, pg_temp
   as $$
-  begin
-    perform set_config('app.ops_count', 'on', true);
-    return query select count(*), coalesce(extract(epoch from now() - min(o.occurred_at)), 0)::double precision from audit_outbox o;
-    perform set_config('app.ops_count', '', true);
-  end
+    select count(*), coalesce(extract(epoch from now() - min(o.occurred_at)), 0)::double precision from audit_outbox o
   $$;
 revoke all on function app_audit_outbox_depth() from public;
 grant execute on function app_audit_outbox_depth() to mfiq_app;

@@ -1,21 +1,35 @@
-import type { OperatorContext } from './operator.ts';
+import type { Database } from '@mfiq/db';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string };
-
-/** One operator command: its words (e.g. "org lock"), options, the audit action it records, and its work. */
-export interface Command {
-  name: string;
+/**
+ * One operator command. Adding a command is adding one file in ./commands that exports `command`:
+ * the CLI discovers it, parses its options and lists it in the help.
+ */
+export interface CliCommand {
+  /** Words that select it, e.g. ['audit', 'verify']. */
+  name: string[];
   summary: string;
-  usage: string;
-  /** The audit action every run of the command records. */
-  audits: string;
-  options: Record<string, OptionSpec>;
-  run(ctx: OperatorContext, values: Record<string, string | boolean | undefined>): Promise<void>;
+  options: Record<string, { type: 'string' | 'boolean'; description: string; required?: boolean }>;
+  /** The audit action an incident-response command records on every run (operator:<name>, actor type system). */
+  audits?: string;
+  run(args: Record<string, string | boolean | undefined>, ctx: CliContext): Promise<number>;
 }
 
-export const defineCommand = (c: Command) => c;
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  /** The worker role's database (WORKER_DATABASE_URL), opened on first use and closed by the CLI. */
+  db(): Database;
+  /**
+   * The owner connection (DATABASE_URL), for incident-response commands: operators act with the
+   * schema owner's rights and still enter one tenant at a time (withTenant) for tenant rows.
+   */
+  ownerDb(): Database;
+  out(line: string): void;
+  err(line: string): void;
+}
 
-export function stringOpt(values: Record<string, string | boolean | undefined>, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+/** Exit codes: 0 success, 1 the check failed (e.g. a broken chain), 2 usage or configuration error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
 }

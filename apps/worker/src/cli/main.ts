@@ -1,63 +1,83 @@
-import os from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createDb } from '@mfiq/db';
-import { COMMANDS } from './commands/index.ts';
-import { createOperatorContext, UsageError } from './operator.ts';
+import { createDb, type Database } from '@mfiq/db';
+import { EXIT, UsageError, type CliCommand, type CliContext } from './command.ts';
 
-function help(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
-    'mfiq: operator commands for Metric Flow IQ (see docs/runbook.md)',
-    '',
-    'Usage: mfiq <command> [options]    (DATABASE_URL: the owner connection)',
-    '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Every command is recorded in the audit trail as operator:<your OS user> (or MFIQ_OPERATOR).',
-  ].join('\n');
+const COMMANDS_DIR = new URL('./commands/', import.meta.url);
+
+export async function loadCommands(): Promise<CliCommand[]> {
+  const files = (await readdir(COMMANDS_DIR)).filter((f) => /^[a-z0-9-]+\.ts$/.test(f) && !f.endsWith('.test.ts')).sort();
+  const mods = await Promise.all(files.map((f) => import(new URL(f, COMMANDS_DIR).href) as Promise<{ command?: CliCommand }>));
+  return mods.flatMap((m) => (m.command ? [m.command] : []));
 }
 
-/** Runs one command; returns the exit code (0 ok, 1 failure, 2 usage). */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
-  const err = (l: string) => process.stderr.write(`${l}\n`);
-  const command = COMMANDS.find((c) => {
-    const words = c.name.split(' ');
-    return words.every((w, i) => argv[i] === w);
-  });
-  if (!command) {
-    if (argv.length && !['help', '--help', '-h'].includes(argv[0]!)) err(`Unknown command: ${argv.slice(0, 2).join(' ')}\n`);
-    (argv.length && !['help', '--help', '-h'].includes(argv[0]!) ? err : out)(help());
-    return argv.length && !['help', '--help', '-h'].includes(argv[0]!) ? 2 : 0;
+function usage(commands: CliCommand[]): string {
+  const lines = ['Usage: mfiq <command> [options]', '', 'Commands:'];
+  for (const c of commands) {
+    const opts = Object.entries(c.options).map(([k, o]) => (o.required ? `--${k} ${o.type === 'string' ? k.toUpperCase() : ''}`.trim() : `[--${k}]`));
+    lines.push(`  ${[...c.name, ...opts].join(' ').padEnd(40)} ${c.summary}`);
   }
-  let values: Record<string, string | boolean | undefined>;
+  return lines.join('\n');
+}
+
+/** Parses argv, runs the matching command, returns its exit code. Never throws. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: { out?: (l: string) => void; err?: (l: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const err = io.err ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const commands = await loadCommands();
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const command = commands
+    .filter((c) => c.name.every((w, i) => words[i] === w))
+    .sort((a, b) => b.name.length - a.name.length)[0];
+  if (!command || argv.includes('--help') || argv.includes('-h')) {
+    (command || argv.includes('--help') ? out : err)(usage(command ? [command] : commands));
+    return command || argv.includes('--help') ? EXIT.ok : EXIT.usage;
+  }
+  let db: Database | null = null;
+  let ownerDb: Database | null = null;
+  const ctx: CliContext = {
+    env,
+    out,
+    err,
+    db() {
+      if (!db) {
+        const url = env.WORKER_DATABASE_URL;
+        if (!url) throw new UsageError('WORKER_DATABASE_URL is required (the CLI connects as the worker role).');
+        db = createDb(url, { max: 2, applicationName: `mfiq-cli ${command.name.join(' ')}` });
+      }
+      return db;
+    },
+    ownerDb() {
+      if (!ownerDb) {
+        const url = env.DATABASE_URL;
+        if (!url) throw new UsageError('DATABASE_URL is required: the owner connection (operators act as the schema owner).');
+        ownerDb = createDb(url, { max: 2, applicationName: `mfiq-cli ${command.name.join(' ')}` });
+      }
+      return ownerDb;
+    },
+  };
   try {
-    values = parseArgs({ args: argv.slice(command.name.split(' ').length), options: { ...command.options, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    err(`${(error as Error).message}\nUsage: ${command.usage}`);
-    return 2;
-  }
-  if (values.help) {
-    out(`${command.summary}\nUsage: ${command.usage}`);
-    return 0;
-  }
-  const url = env.DATABASE_URL;
-  if (!url) {
-    err('DATABASE_URL is required: the owner connection (operators act as the schema owner).');
-    return 2;
-  }
-  const operator = (env.MFIQ_OPERATOR ?? os.userInfo().username).replace(/[^A-Za-z0-9_.@-]/g, '').slice(0, 64) || 'unknown';
-  const db = createDb(url, { max: 2, applicationName: 'mfiq-cli' });
-  try {
-    await command.run(createOperatorContext(db, operator, out), values);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      err(`${error.message}\nUsage: ${command.usage}`);
-      return 2;
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(command.options).map(([k, o]) => [k, { type: o.type }])),
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > command.name.length) throw new UsageError(`unexpected argument: ${positionals[command.name.length]}`);
+    for (const [k, o] of Object.entries(command.options)) {
+      if (o.required && (values[k] === undefined || values[k] === '')) throw new UsageError(`--${k} is required: ${o.description}`);
     }
-    err(`mfiq ${command.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return await command.run(values as Record<string, string | boolean | undefined>, ctx);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`mfiq ${command.name.join(' ')}: ${(error as Error).message}`);
+      err(usage([command]));
+      return EXIT.usage;
+    }
+    err(`mfiq ${command.name.join(' ')}: ${(error as Error).message}`);
+    return EXIT.failed;
   } finally {
-    await db.destroy();
+    await (db as Database | null)?.destroy();
+    await (ownerDb as Database | null)?.destroy();
   }
 }

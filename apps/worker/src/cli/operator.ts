@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
+import { UsageError, type CliContext } from './command.ts';
 
 /**
  * What every command gets: the owner connection (operators act with the schema owner's rights, and
@@ -22,8 +24,13 @@ export interface OperatorEvent {
   after?: Record<string, unknown> | null;
 }
 
-export function createOperatorContext(db: Database, operator: string, out: (line: string) => void): OperatorContext {
-  return { db, operator, runId: `cli-${randomUUID()}`, out };
+/** Who is acting: MFIQ_OPERATOR, else the OS user; only a safe subset of characters is kept. */
+export function operatorName(env: NodeJS.ProcessEnv): string {
+  return (env.MFIQ_OPERATOR ?? os.userInfo().username).replace(/[^A-Za-z0-9_.@-]/g, '').slice(0, 64) || 'unknown';
+}
+
+export function operatorContext(ctx: CliContext): OperatorContext {
+  return { db: ctx.ownerDb(), operator: operatorName(ctx.env), runId: `cli-${randomUUID()}`, out: ctx.out };
 }
 
 const actor = (ctx: OperatorContext) => ({ actorType: 'system' as const, actorId: null, actorDisplay: `operator:${ctx.operator}` });
@@ -66,9 +73,7 @@ export async function tenantAudit(ctx: OperatorContext, trx: TenantDb, tenantId:
     .execute();
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 /** Finds an organization by slug (the owner's directory_read policy allows this one cross-tenant read). */
 export async function findOrganization(ctx: OperatorContext, slug: string) {
@@ -88,3 +93,8 @@ export async function findUser(ctx: OperatorContext, email: string) {
 }
 
 export { withTenant };
+
+export function stringOpt(values: Record<string, string | boolean | undefined>, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}

@@ -1,21 +1,21 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { sql } from '@mfiq/db';
-import { defineCommand, stringOpt } from '../command.ts';
-import { findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
+import { EXIT, type CliCommand } from '../command.ts';
+import { operatorContext, stringOpt, findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
 
 /**
  * Writes an organization's audit trail as NDJSON, one event per line with its `source`: the
  * append-only audit log when this database has one, then the events still waiting in the outbox.
  * Read inside the tenant's transaction, filtered by tenant_id as well.
  */
-export default defineCommand({
-  name: 'audit export',
+export const command: CliCommand = {
+  name: ['audit', 'export'],
   summary: "Export an organization's audit trail as NDJSON",
-  usage: 'mfiq audit export --org <slug> [--out <file>] (stdout when --out is omitted)',
   audits: 'audit.exported',
-  options: { org: { type: 'string' }, out: { type: 'string' } },
-  async run(ctx, values) {
+  options: { org: { type: 'string', description: 'the organization slug' }, out: { type: 'string', description: 'write to this file (created, never overwritten) instead of stdout' } },
+  async run(values, cli) {
+    const ctx = operatorContext(cli);
     const slug = stringOpt(values, 'org');
     if (!slug) throw new UsageError('--org is required.');
     const file = stringOpt(values, 'out');
@@ -28,7 +28,7 @@ export default defineCommand({
       let log = 0;
       const hasLog = await sql<{ present: boolean }>`select to_regclass('public.audit_log') is not null as present`.execute(trx);
       if (hasLog.rows[0]?.present) {
-        const rows = await sql<{ row: Record<string, unknown> }>`select to_jsonb(l) as row from audit_log l where l.tenant_id = ${org.tenantId}`.execute(trx);
+        const rows = await sql<{ row: Record<string, unknown> }>`select to_jsonb(l) - 'prev_hash' - 'hash' || jsonb_build_object('prev_hash', encode(l.prev_hash, 'hex'), 'hash', encode(l.hash, 'hex')) as row from audit_log l where l.tenant_id = ${org.tenantId} order by l.sequence`.execute(trx);
         for (const r of rows.rows) await write(JSON.stringify({ source: 'audit_log', ...r.row }));
         log = rows.rows.length;
       }
@@ -47,5 +47,6 @@ export default defineCommand({
       await once(sink, 'finish');
       ctx.out(`Exported ${counts.log + counts.outbox} event(s) of ${org.slug} to ${file}.`);
     }
+      return EXIT.ok;
   },
-});
+};

@@ -1,19 +1,19 @@
 import { sql } from '@mfiq/db';
-import { defineCommand, stringOpt } from '../command.ts';
-import { findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
+import { EXIT, type CliCommand } from '../command.ts';
+import { operatorContext, stringOpt, findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
 
 /**
  * Locks an organization: every tenant procedure refuses, for every member and role, until unlocked
  * (docs/decisions/0053-organization-lock.md). Data is kept; sessions are not ended (use
  * `sessions revoke --org` as well when credentials may be compromised).
  */
-export default defineCommand({
-  name: 'org lock',
+export const command: CliCommand = {
+  name: ['org', 'lock'],
   summary: "Lock an organization: all of its pages and API calls are refused until unlocked",
-  usage: 'mfiq org lock --org <slug> --reason <text>',
   audits: 'organization.locked',
-  options: { org: { type: 'string' }, reason: { type: 'string' } },
-  async run(ctx, values) {
+  options: { org: { type: 'string', description: 'the organization slug' }, reason: { type: 'string', description: 'why (recorded in the audit trail)' } },
+  async run(values, cli) {
+    const ctx = operatorContext(cli);
     const slug = stringOpt(values, 'org');
     const reason = stringOpt(values, 'reason');
     if (!slug || !reason) throw new UsageError('--org and --reason are required.');
@@ -32,5 +32,6 @@ export default defineCommand({
       });
     });
     ctx.out(`Locked ${org.slug}.`);
+      return EXIT.ok;
   },
-});
+};

@@ -1,13 +1,13 @@
-import { defineCommand, stringOpt } from '../command.ts';
-import { findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
+import { EXIT, type CliCommand } from '../command.ts';
+import { operatorContext, stringOpt, findOrganization, tenantAudit, UsageError, withTenant } from '../operator.ts';
 
-export default defineCommand({
-  name: 'org unlock',
+export const command: CliCommand = {
+  name: ['org', 'unlock'],
   summary: 'Unlock an organization',
-  usage: 'mfiq org unlock --org <slug>',
   audits: 'organization.unlocked',
-  options: { org: { type: 'string' } },
-  async run(ctx, values) {
+  options: { org: { type: 'string', description: 'the organization slug' } },
+  async run(values, cli) {
+    const ctx = operatorContext(cli);
     const slug = stringOpt(values, 'org');
     if (!slug) throw new UsageError('--org is required.');
     const org = await findOrganization(ctx, slug);
@@ -21,5 +21,6 @@ export default defineCommand({
       });
     });
     ctx.out(`Unlocked ${org.slug}.`);
+      return EXIT.ok;
   },
-});
+};

@@ -1,14 +1,14 @@
-import { defineCommand, stringOpt } from '../command.ts';
-import { findOrganization, findUser, platformAudit, tenantAudit, UsageError, withTenant } from '../operator.ts';
+import { EXIT, type CliCommand } from '../command.ts';
+import { operatorContext, stringOpt, findOrganization, findUser, platformAudit, tenantAudit, UsageError, withTenant } from '../operator.ts';
 
 /** Ends sessions at once: the next request with a revoked cookie is treated as signed out. */
-export default defineCommand({
-  name: 'sessions revoke',
+export const command: CliCommand = {
+  name: ['sessions', 'revoke'],
   summary: "End the sessions of one user, of one organization's members, or of everyone",
-  usage: 'mfiq sessions revoke (--user <email> | --org <slug> | --all --yes)',
   audits: 'session.revoked',
-  options: { user: { type: 'string' }, org: { type: 'string' }, all: { type: 'boolean' }, yes: { type: 'boolean' } },
-  async run(ctx, values) {
+  options: { user: { type: 'string', description: 'the email of the user whose sessions end' }, org: { type: 'string', description: 'the organization slug' }, all: { type: 'boolean', description: 'every session of every user' }, yes: { type: 'boolean', description: 'confirm --all' } },
+  async run(values, cli) {
+    const ctx = operatorContext(cli);
     const email = stringOpt(values, 'user');
     const slug = stringOpt(values, 'org');
     const chosen = [email, slug, values.all ? 'all' : undefined].filter(Boolean);
@@ -22,7 +22,7 @@ export default defineCommand({
         return Number(r.numDeletedRows);
       });
       ctx.out(`Revoked ${n} session(s) of ${user.email}.`);
-      return;
+      return EXIT.ok;
     }
 
     if (slug) {
@@ -39,7 +39,7 @@ export default defineCommand({
         return Number(r.numDeletedRows);
       });
       ctx.out(`Revoked ${n} session(s) of the members of ${org.slug}.`);
-      return;
+      return EXIT.ok;
     }
 
     if (!values.yes) throw new UsageError('--all signs everyone out; add --yes to confirm.');
@@ -49,5 +49,6 @@ export default defineCommand({
       return Number(r.numDeletedRows);
     });
     ctx.out(`Revoked all ${n} session(s).`);
+      return EXIT.ok;
   },
-});
+};

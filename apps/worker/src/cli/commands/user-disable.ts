@@ -1,15 +1,15 @@
 import { sql } from '@mfiq/db';
-import { defineCommand, stringOpt } from '../command.ts';
-import { findUser, platformAudit, UsageError } from '../operator.ts';
+import { EXIT, type CliCommand } from '../command.ts';
+import { operatorContext, stringOpt, findUser, platformAudit, UsageError } from '../operator.ts';
 
 /** A disabled user cannot sign in, and their sessions end now (sign-in and session checks refuse disabled users). */
-export default defineCommand({
-  name: 'user disable',
+export const command: CliCommand = {
+  name: ['user', 'disable'],
   summary: 'Disable a user: sign-in refused, every session ended',
-  usage: 'mfiq user disable --email <email> [--reason <text>]',
   audits: 'user.disabled',
-  options: { email: { type: 'string' }, reason: { type: 'string' } },
-  async run(ctx, values) {
+  options: { email: { type: 'string', description: 'the user\'s email' }, reason: { type: 'string', description: 'why (recorded in the audit trail)' } },
+  async run(values, cli) {
+    const ctx = operatorContext(cli);
     const email = stringOpt(values, 'email');
     if (!email) throw new UsageError('--email is required.');
     const reason = stringOpt(values, 'reason')?.slice(0, 500) ?? null;
@@ -28,5 +28,6 @@ export default defineCommand({
       return Number(r.numDeletedRows);
     });
     if (!user.disabledAt) ctx.out(`Disabled ${user.email}; ended ${sessions} session(s).`);
+      return EXIT.ok;
   },
-});
+};

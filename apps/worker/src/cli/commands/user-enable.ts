@@ -1,13 +1,13 @@
-import { defineCommand, stringOpt } from '../command.ts';
-import { findUser, platformAudit, UsageError } from '../operator.ts';
+import { EXIT, type CliCommand } from '../command.ts';
+import { operatorContext, stringOpt, findUser, platformAudit, UsageError } from '../operator.ts';
 
-export default defineCommand({
-  name: 'user enable',
+export const command: CliCommand = {
+  name: ['user', 'enable'],
   summary: 'Re-enable a disabled user (they sign in again; old sessions stay ended)',
-  usage: 'mfiq user enable --email <email>',
   audits: 'user.enabled',
-  options: { email: { type: 'string' } },
-  async run(ctx, values) {
+  options: { email: { type: 'string', description: 'the user\'s email' } },
+  async run(values, cli) {
+    const ctx = operatorContext(cli);
     const email = stringOpt(values, 'email');
     if (!email) throw new UsageError('--email is required.');
     const user = await findUser(ctx, email);
@@ -16,5 +16,6 @@ export default defineCommand({
       await platformAudit(ctx, { action: 'user.enabled', target: { type: 'user', id: user.id, display: user.email }, before: { disabled: user.disabledAt !== null }, after: { disabled: false } }, trx);
     });
     ctx.out(user.disabledAt ? `Enabled ${user.email}.` : `${user.email} was not disabled; nothing changed.`);
+      return EXIT.ok;
   },
-});
+};
