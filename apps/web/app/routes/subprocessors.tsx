@@ -22,8 +22,8 @@ export default function SubprocessorsPage() {
       {subprocessors.length === 0 ? (
         <p>This deployment uses no third-party subprocessors.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
+        <div className="doc-table-wrap">
+          <table className="doc-table">
             <caption className="visually-hidden">Subprocessors</caption>
             <thead>
               <tr>
