@@ -13,6 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="$ROOT/.data/security-scan"
 SCAN_SECONDS="${SCAN_SECONDS:-240}"     # per scanner run
+SCANNERS="${SCANNERS:-sqlmap wapiti}"   # e.g. SCANNERS=wapiti to rerun one
 rm -rf "$OUT" && mkdir -p "$OUT"
 
 if ! command -v sqlmap >/dev/null || ! command -v wapiti >/dev/null; then
@@ -26,17 +27,23 @@ PG_PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 
 echo "[scan] starting the app on $BASE (log: $OUT/app.log)"
+# In its own process group (setsid), so stopping it reaches the launcher under npx/pnpm/tsx, which
+# then stops web, worker and PostgreSQL itself.
 (
   cd "$ROOT"
   PORT="$PORT" HOST=127.0.0.1 EMBEDDED_PG_PORT="$PG_PORT" FORM_MIN_FILL_MS=0 \
     FORM_RATE_LIMIT_PER_IP=1000000 FORM_RATE_LIMIT_PER_FORM=1000000 LOG_LEVEL=warn \
-    exec node scripts/bootstrap.mjs start
+    exec setsid node scripts/bootstrap.mjs start
 ) >"$OUT/app.log" 2>&1 &
 APP_PID=$!
 stop_app() {
-  kill -TERM "$APP_PID" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$APP_PID" 2>/dev/null || return 0; sleep 0.5; done
-  kill -KILL "$APP_PID" 2>/dev/null || true
+  kill -TERM -- "-$APP_PID" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    [ -f "$ROOT/.data/pg/postmaster.pid" ] || kill -0 "$APP_PID" 2>/dev/null || return 0
+    [ -f "$ROOT/.data/pg/postmaster.pid" ] || { kill -0 -- "-$APP_PID" 2>/dev/null || return 0; }
+    sleep 0.5
+  done
+  kill -KILL -- "-$APP_PID" 2>/dev/null || true
 }
 trap stop_app EXIT
 
@@ -67,27 +74,35 @@ run_sqlmap() { # name, then sqlmap arguments
   timeout "$SCAN_SECONDS" "${SQLMAP[@]}" "$@" >"$OUT/sqlmap-$name.log" 2>&1 || true
 }
 ORIGIN=(--headers="Origin: $BASE")
+if [[ " $SCANNERS " == *" sqlmap "* ]]; then
 run_sqlmap login   -u "$BASE/login" --data "email=a%40example.com&password=x&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/login" -p email,password "${ORIGIN[@]}"
 run_sqlmap signup  -u "$BASE/signup" --data "email=a%40example.com&password=x&displayName=a&organizationName=b&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/signup" -p email,displayName,organizationName "${ORIGIN[@]}"
 run_sqlmap contact -u "$BASE/contact" --data "name=a&email=a%40example.com&topic=sales&message=hello+there+friend&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/contact" -p name,email,topic,message "${ORIGIN[@]}"
 run_sqlmap org-page -u "$BASE/orgs/acme*" --cookie="$SESSION"
 run_sqlmap settings -u "$BASE/orgs/acme/settings" --data "name=Acme+Analytics&timezone=Europe%2FBerlin&weekStart=1" -p name,timezone,weekStart --cookie="$SESSION" "${ORIGIN[@]}"
 run_sqlmap trpc    -u "$BASE/api/trpc/org.get?input=%7B%22json%22%3A%7B%22slug%22%3A%22acme%22%7D%7D" -p input --cookie="$SESSION"
+fi
 
-WAPITI_MODULES="sql,blindsql,xss,permanentxss,exec,file,redirect,crlf,http_headers,cookieflags,csp,csrf,methods,xxe"
+# xxe and ssrf need the wapiti project's own web endpoint (no internet here): left out.
+WAPITI_MODULES="sql,blindsql,xss,permanentxss,exec,file,redirect,crlf,http_headers,cookieflags,csp,csrf,methods"
 run_wapiti() { # name, then extra wapiti arguments
   local name="$1"; shift
   echo "[scan] wapiti: $name"
-  timeout "$((SCAN_SECONDS + 60))" wapiti -u "$BASE/" --scope folder -m "$WAPITI_MODULES" -d 3 \
-    --max-scan-time "$SCAN_SECONDS" --max-attack-time 60 --flush-session -x "$BASE/logout" \
+  timeout "$((SCAN_SECONDS + 900))" wapiti -u "$BASE/" --scope folder -m "$WAPITI_MODULES" -d 3 \
+    --max-scan-time "$SCAN_SECONDS" --max-attack-time 30 --flush-session \
     -f json -o "$OUT/wapiti-$name.json" "$@" >"$OUT/wapiti-$name.log" 2>&1 || true
 }
+# (wapiti 3.0.4's --exclude crashes on Python 3.11, so /logout cannot be excluded: the signed-in
+# run may sign itself out when it submits that form; its report says how many pages it reached.)
+if [[ " $SCANNERS " == *" wapiti "* ]]; then
 run_wapiti public
 run_wapiti signed-in -H "Cookie: $SESSION" -s "$BASE/orgs/acme" -s "$BASE/orgs/acme/settings"
+fi
 
 echo
 echo "================ findings ================"
 total=0
+shopt -s nullglob
 for log in "$OUT"/sqlmap-*.log; do
   name="$(basename "$log" .log)"
   hits="$(grep -ciE "is vulnerable|sqlmap identified the following injection point" "$log" || true)"
@@ -96,8 +111,9 @@ for log in "$OUT"/sqlmap-*.log; do
   echo "$name: $hits injection point(s) found ($tested payload families tried)"
   total=$((total + hits))
 done
-for report in "$OUT"/wapiti-*.json; do
-  [ -f "$report" ] || { echo "$(basename "$report"): no report (see the .log)"; continue; }
+for log in "$OUT"/wapiti-*.log; do
+  report="${log%.log}.json"
+  [ -f "$report" ] || { echo "$(basename "$log" .log): no report: $(grep -m1 -E 'Error|error' "$log" || echo 'see the log')"; continue; }
   node -e '
     const r = require(process.argv[1]);
     const name = require("path").basename(process.argv[1], ".json");
