@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
+import { sql, withTenant, type Database, type Json, type TenantDb } from '@mfiq/db';
 import { UsageError, type CliContext } from './command.ts';
 
 /**
@@ -47,8 +47,8 @@ export async function platformAudit(ctx: OperatorContext, event: OperatorEvent, 
       targetType: event.target?.type ?? null,
       targetId: event.target?.id ?? null,
       targetDisplay: event.target?.display ?? null,
-      before: (event.before ?? null) as never,
-      after: (event.after ?? null) as never,
+      before: (event.before ?? null) as Json | null,
+      after: (event.after ?? null) as Json | null,
       ...meta(ctx),
     })
     .execute();
@@ -66,8 +66,8 @@ export async function tenantAudit(ctx: OperatorContext, trx: TenantDb, tenantId:
       targetType: event.target?.type ?? null,
       targetId: event.target?.id ?? null,
       targetDisplay: event.target?.display ?? null,
-      before: (event.before ?? null) as never,
-      after: (event.after ?? null) as never,
+      before: (event.before ?? null) as Json | null,
+      after: (event.after ?? null) as Json | null,
       ...meta(ctx),
     })
     .execute();
