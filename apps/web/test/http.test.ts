@@ -194,6 +194,14 @@ describe('limits and errors', () => {
     expect(form.status).toBe(413);
   });
 
+  it('a NUL byte in any input is a 400, never a 500 (found by the security scan)', async () => {
+    const user = await signUpOverHttp(web.url, 'nul');
+    const audit = await fetch(`${web.url}/orgs/${user.slug}/audit?actor=%2Fe%00`, { headers: { cookie: user.cookie } });
+    expect(audit.status).toBe(400);
+    const login = await postForm(web.url, '/login', { email: 'a\u0000@example.com', password: 'x' });
+    expect(login.status).toBe(400);
+  });
+
   it('invalid sign-up input comes back as field errors, never a 500', async () => {
     const res = await postForm(web.url, '/signup', { email: 'not-an-email', password: 'x', displayName: '', organizationName: '' });
     expect(res.status).toBe(400);

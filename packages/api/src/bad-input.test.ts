@@ -40,6 +40,7 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { email: 'a@example.com', password: 'short', displayName: 'X', organizationName: 'Y' }, message: /password/i },
   ],
   'auth.signIn': [
+    { input: { email: 'a\u0000@example.com', password: 'x' }, message: /NUL/ },
     { input: null, message: /Invalid input/ },
     { input: { email: '', password: 'x' }, message: /Email is required/ },
     { input: { email: big, password: 'x' }, message: /at most 254/ },
@@ -47,6 +48,7 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { email: ['a'], password: 'x' }, message: /email/ },
   ],
   'contact.submit': [
+    { input: { name: 'A\u0000', email: 'a@example.com', topic: 'sales', message: 'long enough message' }, message: /NUL/ },
     { input: undefined, message: /Invalid input/ },
     { input: { name: '', email: 'a@example.com', topic: 'sales', message: 'long enough message' }, message: /Name is required/ },
     { input: { name: 'A', email: 'nope', topic: 'sales', message: 'long enough message' }, message: /valid email/ },
@@ -170,6 +172,9 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { key: 'UPPER', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
   ],
   'audit.list': [
+    // Found by the security scan: a NUL in a text filter reached PostgreSQL and answered 500.
+    { input: { slug: 'SLUG', actor: '/e\u0000' }, message: /NUL/ },
+    { input: { slug: 'SLUG', targetType: 'organization', targetId: '/e\u0000' }, message: /NUL/ },
     { input: { slug: 'SLUG', action: 'metric.exploded' }, message: /known actions/ },
     { input: { slug: 'SLUG', action: big }, message: /known actions/ },
     { input: { slug: 'SLUG', cursor: 'not a cursor!' }, message: /Cursor is malformed/ },

@@ -90,7 +90,23 @@ const observe = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-const base = t.procedure.use(observe);
+/** True when any string in the value (at any depth) holds a NUL character. */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 20 || value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
+}
+
+/**
+ * PostgreSQL text cannot hold NUL (0x00); a string with one would fail in the database as a 500.
+ * Refused here for every procedure, before any schema or handler sees it (found by the scan).
+ */
+const refuseNul = t.middleware(async ({ getRawInput, next }) => {
+  if (hasNul(await getRawInput())) throw new AppError('INVALID', 'Invalid input: text must not contain NUL characters.');
+  return next();
+});
+
+const base = t.procedure.use(observe).use(refuseNul);
 
 const requireSession = t.middleware(({ ctx, next }) => {
   if (!ctx.session || !ctx.user) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
