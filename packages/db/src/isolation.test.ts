@@ -19,6 +19,9 @@ const FIXTURES: Record<string, Insert> = {
   audit_outbox: async (c, t) => {
     await c.query(`insert into audit_outbox (tenant_id, action, actor_type) values ($1, 'organization.created', 'system')`, [t]);
   },
+  backups: async (c, t) => {
+    await c.query(`insert into backups (tenant_id, kind) values ($1, 'manual')`, [t]);
+  },
 };
 
 let tdb: TestDatabase;

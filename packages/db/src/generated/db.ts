@@ -25,6 +25,23 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface BackupsTable {
+  tenantId: string;
+  id: Generated<string>;
+  kind: string;
+  status: Generated<string>;
+  requestedBy: string | null;
+  createdAt: Generated<Date>;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  rowsDone: Generated<number>;
+  rowsTotal: number | null;
+  bytes: number | null;
+  keyId: string | null;
+  schemaVersion: number | null;
+  error: string | null;
+}
+
 export interface MembershipsTable {
   tenantId: string;
   id: Generated<string>;
@@ -85,6 +102,7 @@ export interface UsersTable {
 
 export interface DB {
   auditOutbox: AuditOutboxTable;
+  backups: BackupsTable;
   memberships: MembershipsTable;
   organizations: OrganizationsTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
