@@ -1,8 +1,11 @@
 import { parseCrontab } from 'graphile-worker';
+import { backupEnvSchema } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Every 15 minutes: expired sessions are already refused at sign-in time; purging only reclaims rows. */
 export const DEFAULT_PURGE_SESSIONS_SCHEDULE = '*/15 * * * *';
+/** Nightly, at a quiet hour (UTC on most servers). */
+export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 
 const postgresUrl = z
   .string({ error: 'is required' })
@@ -41,6 +44,8 @@ export const workerEnvSchema = z.object({
     .default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+  CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+  ...backupEnvSchema,
 });
 
 export interface WorkerConfig {
@@ -48,6 +53,8 @@ export interface WorkerConfig {
   concurrency: number;
   logLevel: z.infer<typeof workerEnvSchema>['LOG_LEVEL'];
   crontab: string;
+  /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
+  backupEnv: Pick<z.infer<typeof workerEnvSchema>, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
 }
 
 export class ConfigError extends Error {
@@ -61,8 +68,11 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string }): string {
-  return `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n`;
+export function buildCrontab(schedules: { purgeSessions: string; backups?: string | null }): string {
+  let tab = `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n`;
+  // A missed night is not backfilled: the next run backs up the current state anyway.
+  if (schedules.backups) tab += `${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace\n`;
+  return tab;
 }
 
 /** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
@@ -80,6 +90,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS }),
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, backups: e.CRON_BACKUPS }),
+    backupEnv: {
+      BACKUP_DIR: e.BACKUP_DIR,
+      BACKUP_KEYS: e.BACKUP_KEYS,
+      BACKUP_ACTIVE_KEY: e.BACKUP_ACTIVE_KEY,
+      BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
+      BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
+    },
   };
 }

@@ -1,8 +1,9 @@
 import { createDb, sql, type Database } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
-import { buildCrontab, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
+import { buildCrontab, DEFAULT_BACKUPS_SCHEDULE, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { createTaskList } from './tasks/index.ts';
+import type { BackupDeps } from './tasks/backup.ts';
 
 export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
@@ -13,6 +14,8 @@ export interface StartWorkerOptions {
   crontab?: string;
   /** Milliseconds between polls for future-dated jobs (new jobs arrive by LISTEN/NOTIFY anyway). */
   pollInterval?: number;
+  /** Backup storage, keys and retention; the backup tasks run only when given. */
+  backups?: BackupDeps;
 }
 
 export interface WorkerHandle {
@@ -93,8 +96,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       logger: graphileLogger(logger),
       // The process owns signal handling (main.ts), so tests and embedders can stop it themselves.
       noHandleSignals: true,
-      crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE }),
-      taskList: createTaskList({ db, logger }),
+      crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE, backups: opts.backups ? DEFAULT_BACKUPS_SCHEDULE : null }),
+      taskList: createTaskList({ db, logger, ...(opts.backups ? { backups: opts.backups } : {}) }),
     });
     logger.info({ role, concurrency: opts.concurrency }, 'worker started');
   } catch (error) {

@@ -1,17 +1,22 @@
 import type { Database } from '@mfiq/db';
 import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
+import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 
 export interface TaskDeps {
   /** Connected as the worker role; per-tenant work goes through withTenant(db, ...). */
   db: Database;
   logger: Logger;
+  /** Storage, keys and retention; without them the worker runs no backup tasks. */
+  backups?: BackupDeps;
 }
 
 /** Every task the worker runs, by the identifier that jobs and the crontab use. */
 export function createTaskList(deps: TaskDeps): TaskList {
+  const { backups } = deps;
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
+    ...(backups ? { [BACKUP_ALL]: backupAllTask({ ...deps, backups }), [BACKUP_TENANT]: backupTenantTask({ ...deps, backups }) } : {}),
   };
 }
