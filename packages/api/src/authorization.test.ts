@@ -13,7 +13,7 @@ import { createHarness, TEST_PASSWORD, type Harness } from './testing/harness.ts
  * a member of another organization, signed out and with a revoked session, and each outcome must
  * equal what the permission matrix declares.
  */
-type Sample = (ctx: { slug: string; n: number; signInEmail: string }) => unknown;
+type Sample = (ctx: { slug: string; n: number; signInEmail: string; tdb: TestDatabase }) => unknown;
 const SAMPLES: Record<string, Sample> = {
   'auth.signUp': ({ n }) => ({ email: `matrix-${n}@example.com`, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix ${n}` }),
   'auth.signIn': ({ signInEmail }) => ({ email: signInEmail, password: TEST_PASSWORD }),
@@ -22,7 +22,21 @@ const SAMPLES: Record<string, Sample> = {
   'org.list': () => undefined,
   'org.get': ({ slug }) => ({ slug }),
   'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
+  'backups.list': ({ slug }) => ({ slug }),
+  'backups.start': ({ slug }) => ({ slug }),
+  'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
 };
+
+/** A finished backup of the organization (a fixture row: the export procedure authorizes and audits; the web streams). */
+const backups = new Map<string, string>();
+async function succeededBackup(tdb: TestDatabase, slug: string): Promise<string> {
+  if (!backups.has(slug)) {
+    const org = await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+    const row = await tdb.admin.insertInto('backups').values({ tenantId: org.tenantId, kind: 'scheduled', status: 'succeeded' }).returning('id').executeTakeFirstOrThrow();
+    backups.set(slug, row.id);
+  }
+  return backups.get(slug)!;
+}
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);
 
@@ -90,7 +104,7 @@ describe('authorization matrix', () => {
           cookie = h.cookieFrom(fresh.resHeaders);
         }
         const api = await h.as(cookie);
-        const input = SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, tdb });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           () => 'allowed',

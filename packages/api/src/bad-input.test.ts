@@ -57,6 +57,20 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: '1' }, message: /Week start/ },
     { input: { slug: 'SLUG', name: big, timezone: 'UTC', weekStart: 1 }, message: /at most 100/ },
   ],
+  'backups.list': [
+    { input: {}, message: /slug/ },
+    { input: { slug: big }, message: /at most 48/ },
+  ],
+  'backups.start': [
+    { input: { slug: 7 }, message: /slug/ },
+    { input: { slug: 'Not A Slug' }, message: /slug/i },
+  ],
+  'backups.export': [
+    { input: { slug: 'SLUG' }, message: /backupId/ },
+    { input: { slug: 'SLUG', backupId: 'not-a-uuid' }, message: /Backup id must be a UUID/ },
+    { input: { slug: 'SLUG', backupId: big }, message: /Backup id must be a UUID/ },
+    { input: { backupId: '00000000-0000-4000-8000-000000000000' }, message: /slug/ },
+  ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list'];
