@@ -19,6 +19,7 @@ import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import type { Logger } from 'pino';
 import { appRouter, createCaller, createContextFactory } from '@mfiq/api/server';
 import { createAuth } from '@mfiq/auth';
+import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
 import { createDb, type Database } from '@mfiq/db';
 import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
@@ -65,6 +66,9 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     absoluteLifetimeMs: config.sessionAbsoluteHours * 3_600_000,
   });
   const createContext = createContextFactory({ db, auth, logger });
+  const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
+  const backupStorage = new FsStorage(backupSettings.dir);
+  const backups = { exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref) };
 
   const vite: ViteDevServer | null = production
     ? null
@@ -114,6 +118,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
         return {
           request: { nonce, requestId, clientIp, secure },
           api: { router: appRouter, createContext, createCaller },
+          backups,
           logger: logger.child({ requestId }),
         };
       },

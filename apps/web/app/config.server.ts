@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { backupEnvSchema } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
@@ -33,6 +34,8 @@ export const configSchema = z
     TLS_KEY_FILE: optional(z.string()),
     /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
     TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
+    // Exports decrypt backups: the web reads the same storage and keys as the worker.
+    ...backupEnvSchema,
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
@@ -56,6 +59,7 @@ export interface Config {
   sessionAbsoluteHours: number;
   tls: { certFile: string; keyFile: string } | null;
   trustProxy: string | null;
+  backupEnv: Pick<RawConfig, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +92,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionAbsoluteHours: c.SESSION_ABSOLUTE_HOURS,
     tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
     trustProxy: c.TRUST_PROXY ? normalizeIp(c.TRUST_PROXY) : null,
+    backupEnv: {
+      BACKUP_DIR: c.BACKUP_DIR,
+      BACKUP_KEYS: c.BACKUP_KEYS,
+      BACKUP_ACTIVE_KEY: c.BACKUP_ACTIVE_KEY,
+      BACKUP_KEEP_DAILY: c.BACKUP_KEEP_DAILY,
+      BACKUP_KEEP_WEEKLY: c.BACKUP_KEEP_WEEKLY,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { AnyRouter } from '@trpc/server';
 import type { Logger } from 'pino';
 import type { AppRouter, Context, createCaller, CreateContextOptions } from '@mfiq/api/server';
@@ -23,10 +24,16 @@ export interface ApiBindings {
   createCaller: typeof createCaller;
 }
 
+/** Decrypts a backup of the organization into a zip stream (after backups.export authorized it). */
+export interface BackupBindings {
+  exportZip(ref: { tenantId: string; backupId: string }): Promise<Readable>;
+}
+
 declare module '@remix-run/node' {
   interface AppLoadContext {
     request: RequestInfo;
     api: ApiBindings;
+    backups: BackupBindings;
     logger: Logger;
   }
 }
