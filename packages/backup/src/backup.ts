@@ -99,7 +99,8 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
         done(null, chunk);
       },
     });
-    const source = Readable.from(ndjson(), { objectMode: false });
+    // Read ahead a few MB: the database renders the next rows while gzip and the cipher work on these.
+    const source = Readable.from(ndjson(), { objectMode: false, highWaterMark: 4 * 1024 * 1024 });
     const out = new PassThrough();
     const objects = objectKeys(tenantId, backupId);
     let bytes: number;
