@@ -1,3 +1,4 @@
+import type { DB } from '@mfiq/db';
 import { sql, type Kysely } from 'kysely';
 import { BackupError } from './errors.ts';
 
@@ -23,7 +24,7 @@ export const EXCLUDED_TABLES = new Set(['backups']);
 /** The tenant's own row: restored by update in place, so rows that reference it survive. */
 export const ROOT_TABLE = 'organizations';
 
-type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the catalog is read on any schema
+type AnyDb = Kysely<DB>;
 
 /**
  * Every table of the public schema with a tenant_id column, from pg_catalog (readable by every role,
