@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { backupEnvSchema } from '@mfiq/backup';
+import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
@@ -38,6 +38,14 @@ export const configSchema = z
     ...backupEnvSchema,
   })
   .superRefine((c, ctx) => {
+    if (c.BACKUP_KEYS) {
+      try {
+        parseKeyring(c.BACKUP_KEYS, c.BACKUP_ACTIVE_KEY);
+      } catch (error) {
+        const message = (error as Error).message;
+        ctx.addIssue({ code: 'custom', path: [message.startsWith('BACKUP_ACTIVE_KEY') ? 'BACKUP_ACTIVE_KEY' : 'BACKUP_KEYS'], message: message.replace(/^BACKUP_[A-Z_]+: /, '') });
+      }
+    }
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',
