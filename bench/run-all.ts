@@ -1,10 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchAuditDrain } from './audit-drain.ts';
 import { benchBackup } from './backup.ts';
+import { benchIngest } from './ingest.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, backup)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, backup)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
+  'audit-drain': benchAuditDrain,
+  ingest: benchIngest,
   backup: benchBackup,
 };
 

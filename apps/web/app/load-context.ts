@@ -22,6 +22,8 @@ export interface ApiBindings {
   router: AppRouter & AnyRouter;
   createContext: (opts: CreateContextOptions) => Promise<Context>;
   createCaller: typeof createCaller;
+  /** The plain HTTP JSON API (/api/v1) over the same procedures. */
+  rest: (req: Request, clientIp: string | null) => Promise<Response>;
 }
 
 /** Decrypts a backup of the organization into a zip stream (after backups.export authorized it). */

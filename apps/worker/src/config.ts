@@ -46,6 +46,21 @@ export const workerEnvSchema = z.object({
   CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
   CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
   ...backupEnvSchema,
+  AUDIT_DRAIN_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(5_000, 'must be at most 5000').default(500),
+  AUDIT_DRAIN_INTERVAL_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(200, 'must be at least 200')
+    .max(600_000, 'must be at most 600000')
+    .default(5_000),
+  RETENTION_DATABASE_URL: postgresUrl.optional(),
+  AUDIT_CHECKPOINT_KEY: z.string().min(32, 'must be at least 32 characters (a random secret)').max(512, 'must be at most 512 characters').optional(),
+}).superRefine((env, ctx) => {
+  // The retention job needs both its role and the key that signs its checkpoints, or neither.
+  if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
+    const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other audit retention variable is set' });
+  }
 });
 
 export interface WorkerConfig {
@@ -55,6 +70,10 @@ export interface WorkerConfig {
   crontab: string;
   /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
   backupEnv: Pick<z.infer<typeof workerEnvSchema>, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
+  auditDrainBatch: number;
+  auditDrainIntervalMs: number;
+  /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
+  retention: { databaseUrl: string; checkpointKey: Buffer } | null;
 }
 
 export class ConfigError extends Error {
@@ -68,11 +87,16 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string; backups?: string | null }): string {
-  let tab = `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n`;
-  // A missed night is not backfilled: the next run backs up the current state anyway.
-  if (schedules.backups) tab += `${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace\n`;
-  return tab;
+export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean; backups?: string | null }): string {
+  return [
+    `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
+    // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
+    `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
+    ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
+    // A missed night is not backfilled: the next run backs up the current state anyway.
+    ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
+    '',
+  ].join('\n');
 }
 
 /** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
@@ -90,7 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, backups: e.CRON_BACKUPS }),
     backupEnv: {
       BACKUP_DIR: e.BACKUP_DIR,
       BACKUP_KEYS: e.BACKUP_KEYS,
@@ -98,5 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
     },
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL, backups: e.CRON_BACKUPS }),
+    auditDrainBatch: e.AUDIT_DRAIN_BATCH,
+    auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
+    retention:
+      e.RETENTION_DATABASE_URL && e.AUDIT_CHECKPOINT_KEY
+        ? { databaseUrl: e.RETENTION_DATABASE_URL, checkpointKey: Buffer.from(e.AUDIT_CHECKPOINT_KEY, 'utf8') }
+        : null,
   };
 }

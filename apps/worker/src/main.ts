@@ -33,6 +33,9 @@ try {
     concurrency: config.concurrency,
     logger,
     crontab: config.crontab,
+    auditDrainBatch: config.auditDrainBatch,
+    auditDrainIntervalMs: config.auditDrainIntervalMs,
+    retention: config.retention,
     backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
   });
 } catch (error) {

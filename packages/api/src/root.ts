@@ -1,11 +1,23 @@
 import { createCallerFactory, router } from './trpc.ts';
+import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
 import { orgRouter } from './routers/org/router.ts';
+import { metricsRouter } from './routers/metrics/router.ts';
+import { pointsRouter } from './routers/points/router.ts';
+import { targetsRouter } from './routers/targets/router.ts';
+import { apiKeysRouter } from './routers/apiKeys/router.ts';
+import { apiRouter } from './routers/api/router.ts';
 import { backupsRouter } from './routers/backups/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
   org: orgRouter,
+  metrics: metricsRouter,
+  points: pointsRouter,
+  targets: targetsRouter,
+  apiKeys: apiKeysRouter,
+  api: apiRouter,
+  audit: auditRouter,
   backups: backupsRouter,
 });
 

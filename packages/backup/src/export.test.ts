@@ -65,10 +65,11 @@ describe('exportZip', () => {
     expect(Object.keys(files).sort()).toEqual(['manifest.json', ...tables.map((t) => `${t.name}.ndjson`)].sort());
     const dump = await dumpTenant(tdb, org.tenantId, tables);
     for (const t of tables) {
-      const rows = files[`${t.name}.ndjson`]!.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const rows = files[`${t.name}.ndjson`]!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(rows.length, t.name).toBe(dump[t.name]!.length);
       // Same rows, same order; compared as the JSON the database renders (timestamps as text).
-      expect(rows.map((r) => r.id ?? r.tenant_id)).toEqual(dump[t.name]!.map((r) => r.id ?? r.tenant_id));
+      const key = (r: Record<string, unknown>) => JSON.stringify(t.primaryKey.map((c) => r[c]));
+      expect(rows.map(key)).toEqual(dump[t.name]!.map(key));
     }
     expect(JSON.parse(files['manifest.json']!)).toMatchObject({ organization: org.slug, backupId: ref.backupId });
   });

@@ -6,14 +6,9 @@ import type { Keyring } from './keyring.ts';
 import type { Manifest } from './manifest.ts';
 import { openBackup, readBackupData } from './reader.ts';
 import type { BackupStorage } from './storage.ts';
+import { restoresRows, ruleFor } from './rules.ts';
 import { planRestore, SCHEMA_STEPS, type PlannedTable, type RestorePlan, type SchemaStep } from './transforms.ts';
 
-/**
- * The audit outbox is history, not state: restoring an organization in place keeps the events it
- * has (the restore itself is one of them) instead of rewinding them, and does not re-add events
- * that were already drained into the audit log.
- */
-export const KEPT_ON_IN_PLACE_RESTORE = new Set(['audit_outbox']);
 
 export type RestoreTarget = { kind: 'same' } | { kind: 'new'; slug: string; name?: string };
 
@@ -61,7 +56,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   await withTenant(opts.db, { tenantId }, async (trx) => {
     if (target.kind === 'same') {
       for (const t of [...current.tables].reverse()) {
-        if (t.name === ROOT_TABLE || KEPT_ON_IN_PLACE_RESTORE.has(t.name)) continue;
+        if (t.name === ROOT_TABLE || ruleFor(t.name).inPlace === 'keep') continue;
         await sql`delete from ${sql.raw(ident(t.name))} where tenant_id = ${tenantId}`.execute(trx);
       }
     } else {
@@ -72,7 +67,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     await readBackupData(opts.storage, opened, async (entry, lines) => {
       const p = planned.get(entry.name);
       if (!p) return; // dropped by a schema step
-      if (target.kind === 'same' && KEPT_ON_IN_PLACE_RESTORE.has(entry.name)) return;
+      if (!restoresRows(entry.name, target.kind)) return;
       await insertBatch(trx, p, lines, tenantId, target);
       rows[entry.name] = (rows[entry.name] ?? 0) + lines.length;
     });
@@ -124,7 +119,7 @@ async function assertNoGlobalUniques(db: Database): Promise<void> {
      where c.relnamespace = 'public'::regnamespace and i.indisunique
        and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
        and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and a.attnum = any(i.indkey))`.execute(db);
-  const relevant = rows.filter((r) => !EXCLUDED_TABLES.has(r.table) && !(r.table === ROOT_TABLE && r.cols.join() === 'slug'));
+  const relevant = rows.filter((r) => !EXCLUDED_TABLES.has(r.table) && restoresRows(r.table, 'new') && !(r.table === ROOT_TABLE && r.cols.join() === 'slug'));
   if (relevant.length) {
     throw new BackupError(
       'SCHEMA_INCOMPATIBLE',

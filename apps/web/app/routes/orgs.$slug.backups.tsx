@@ -78,7 +78,7 @@ export default function Backups() {
       </p>
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       {backups.length === 0 ? (
-        <p className="empty" data-testid="no-backups">
+        <p className="muted" data-testid="no-backups">
           No backups yet. The first scheduled backup runs tonight, or start one now.
         </p>
       ) : (
@@ -102,13 +102,13 @@ export default function Backups() {
                   <td>{when(b.createdAt)}</td>
                   <td>{b.kind === 'manual' ? 'On demand' : 'Scheduled'}</td>
                   <td>
-                    <span className={`status status--${b.status}`}>{STATUS_LABEL[b.status]}</span>
+                    <span className={`backup-status backup-status--${b.status}`}>{STATUS_LABEL[b.status]}</span>
                     {b.status === 'running' ? (
                       <progress className="progress" max={100} value={pct} aria-label="Backup progress">
                         {pct}%
                       </progress>
                     ) : null}
-                    {b.status === 'failed' && b.error ? <span className="muted status__detail">{b.error}</span> : null}
+                    {b.status === 'failed' && b.error ? <span className="muted backup-status__detail">{b.error}</span> : null}
                   </td>
                   <td>{formatBytes(b.bytes)}</td>
                   <td className="data-table__action">

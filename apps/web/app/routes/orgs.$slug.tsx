@@ -34,9 +34,22 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
-        <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
+        <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
+          Metrics
+        </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>
+        {permissions.includes('apikeys:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/settings/api-keys`} className="tabs__link">
+            API keys
+          </NavLink>
+        ) : null}
+        {permissions.includes('audit:read') ? (
+          <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
+            Audit log
+          </NavLink>
+        ) : null}
         {permissions.includes('backups:manage') ? (
           <NavLink to={`/orgs/${organization.slug}/backups`} className="tabs__link">
             Backups

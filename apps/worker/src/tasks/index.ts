@@ -1,6 +1,8 @@
 import type { Database } from '@mfiq/db';
 import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
+import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
+import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 
@@ -8,6 +10,9 @@ export interface TaskDeps {
   /** Connected as the worker role; per-tenant work goes through withTenant(db, ...). */
   db: Database;
   logger: Logger;
+  auditBatchSize?: number;
+  /** The retention job's own role and checkpoint key; without them the job is not registered. */
+  retention?: { db: Database; checkpointKey: Buffer } | null;
   /** Storage, keys and retention; without them the worker runs no backup tasks. */
   backups?: BackupDeps;
 }
@@ -17,6 +22,8 @@ export function createTaskList(deps: TaskDeps): TaskList {
   const { backups } = deps;
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
+    [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
+    ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
     ...(backups ? { [BACKUP_ALL]: backupAllTask({ ...deps, backups }), [BACKUP_TENANT]: backupTenantTask({ ...deps, backups }) } : {}),
   };
 }

@@ -5,18 +5,19 @@ import pino from 'pino';
 import { withTenant } from '@mfiq/db';
 import { createContextFactory } from '../context.ts';
 import { createCaller } from '../root.ts';
-import type { Role } from '../permissions.ts';
+import type { ApiScope, Role } from '../permissions.ts';
+import type { RateLimit } from '../rate-limit.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKeyRateLimit?: RateLimit } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
-  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }) });
+  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }), ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}) });
 
   /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
-  async function as(cookie: string | null = null, ip = '203.0.113.7') {
-    const headers = new Headers({ 'user-agent': 'vitest' });
+  async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
+    const headers = new Headers({ 'user-agent': 'vitest', ...extraHeaders });
     if (cookie) headers.set('cookie', cookie);
     const resHeaders = new Headers();
     const ctx = await createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders, clientIp: ip });
@@ -31,6 +32,15 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date } = {}
     const set = resHeaders.getSetCookie().find((c) => c.startsWith(`${auth.cookieName}=`) && !/Max-Age=0/i.test(c));
     if (!set) throw new Error('no session cookie was set');
     return set.split(';')[0]!;
+  }
+
+  /** A caller as an outside client holding this API key would be (Authorization: Bearer). */
+  const asKey = (token: string) => as(null, '198.51.100.9', { authorization: `Bearer ${token}` });
+
+  /** Creates an API key through the procedure, as the given admin or owner. */
+  async function createKey(cookie: string, slug: string, scopes: ApiScope[], name = 'test key') {
+    const out = await (await as(cookie)).apiKeys.create({ slug, name, scopes });
+    return { token: out.token, id: out.key.id };
   }
 
   let counter = 0;
@@ -53,7 +63,7 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date } = {}
     return user;
   }
 
-  return { auth, as, signUp, addMember, cookieFrom };
+  return { auth, createContext, as, asKey, createKey, signUp, addMember, cookieFrom };
 }
 
 export type Harness = ReturnType<typeof createHarness>;
@@ -67,8 +77,25 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
   await c.connect();
   try {
     const out: Record<string, string> = {};
-    for (const t of ['users', 'sessions', 'organizations', 'memberships', 'audit_outbox', 'platform_audit_outbox']) {
-      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from ${t} x`);
+    // api_keys without last_used_at: authenticating a request is not a change the caller made.
+    const tables: Record<string, string> = {
+      users: 'x',
+      sessions: 'x',
+      organizations: 'x',
+      memberships: 'x',
+      audit_outbox: 'x',
+      platform_audit_outbox: 'x',
+      metrics: 'x',
+      data_points: 'x',
+      metric_daily_rollups: 'x',
+      metric_targets: 'x',
+      api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
+      api_idempotency_keys: 'x',
+      audit_log: 'x',
+      audit_chain_heads: 'x',
+    };
+    for (const [t, row] of Object.entries(tables)) {
+      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`);
       out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
     }
     return out;

@@ -61,6 +61,26 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
       })
       .execute();
     await trx.insertInto('auditOutbox').values({ tenantId, action: 'member.added', actorType: 'system', outcome: 'failure' }).execute();
+    // Metrics, points (their daily rollups follow by trigger), targets, API keys, idempotency records.
+    const metricId = randomUUID();
+    const membership = await trx.selectFrom('memberships').select('id').where('userId', '=', userIds[2]!).executeTakeFirstOrThrow();
+    await trx
+      .insertInto('metrics')
+      .values({ tenantId, id: metricId, key: 'revenue', name: 'Revenue, "net"', unit: 'currency', currency: 'EUR', tags: ['sales', 'ünïcode'], ownerMembershipId: membership.id })
+      .execute();
+    await trx.insertInto('metrics').values({ tenantId, key: 'margin', name: 'Margin', unit: 'percent', formula: 'revenue / 2', aggregation: 'avg' }).execute();
+    await sql`insert into data_points (tenant_id, metric_id, ts, value)
+      select ${tenantId}, ${metricId}, timestamptz '2024-01-01 00:00:00.123456+00' + (g || ' hours')::interval, g * 1.25
+        from generate_series(1, 60) g`.execute(trx);
+    await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'recurring', grain: 'month', value: 1000.5 }).execute();
+    await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'fixed', value: 12, startsOn: sql<Date>`'2024-01-01'`, endsOn: sql<Date>`'2024-03-31'` }).execute();
+    await sql`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values (${tenantId}, 'CI', 'mfiq_ci', encode(sha256(${tenantId}::text::bytea), 'hex'), '{data:write}')`.execute(trx);
+    await trx.insertInto('apiIdempotencyKeys').values({ tenantId, idempotencyKey: 'batch-1', requestHash: 'h', response: { ok: true, written: 2 } }).execute();
+    // The audit trail as the drain leaves it (rows written here directly: fixtures, not the drain).
+    await sql`insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
+      values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(trx);
+    await sql`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values (${tenantId}, 1, sha256('h'))`.execute(trx);
+    await sql`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values (${tenantId}, 1, sha256('h'), 0, 'k', decode('00', 'hex'))`.execute(trx);
     const n = opts.audits ?? 0;
     if (n) {
       await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)

@@ -6,6 +6,85 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
+export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
+
+export type MetricDirection = 'higher' | 'lower';
+
+export type MetricGrain = 'day' | 'week' | 'month' | 'quarter';
+
+export type MetricUnit = 'number' | 'currency' | 'percent' | 'duration';
+
+export type TargetKind = 'fixed' | 'recurring';
+
+export interface ApiIdempotencyKeysTable {
+  tenantId: string;
+  id: Generated<string>;
+  idempotencyKey: string;
+  requestHash: string;
+  response: Json | null;
+  createdAt: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  prefix: string;
+  tokenHash: string;
+  scopes: string[];
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ApiRateLimitsTable {
+  key: string;
+  points: Generated<number>;
+  expire: number | null;
+}
+
+export interface AuditChainHeadsTable {
+  tenantId: string;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface AuditCheckpointsTable {
+  tenantId: string;
+  id: Generated<string>;
+  sequence: number;
+  hash: Buffer;
+  purgedRows: number;
+  keyId: string;
+  signature: Buffer;
+  createdAt: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  tenantId: string;
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
 export interface AuditOutboxTable {
   tenantId: string;
   id: Generated<string>;
@@ -42,11 +121,63 @@ export interface BackupsTable {
   error: string | null;
 }
 
+export interface DataPointsTable {
+  tenantId: string;
+  metricId: string;
+  ts: Date;
+  value: number;
+  updatedAt: Generated<Date>;
+}
+
 export interface MembershipsTable {
   tenantId: string;
   id: Generated<string>;
   userId: string;
   role: MemberRole;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface MetricDailyRollupsTable {
+  tenantId: string;
+  metricId: string;
+  day: Date;
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+  lastTs: Date;
+  lastValue: number;
+}
+
+export interface MetricTargetsTable {
+  tenantId: string;
+  id: Generated<string>;
+  metricId: string;
+  kind: TargetKind;
+  grain: MetricGrain | null;
+  value: number;
+  startsOn: Date | null;
+  endsOn: Date | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface MetricsTable {
+  tenantId: string;
+  id: Generated<string>;
+  key: string;
+  name: string;
+  description: Generated<string>;
+  unit: Generated<MetricUnit>;
+  currency: string | null;
+  aggregation: Generated<MetricAggregation>;
+  direction: Generated<MetricDirection>;
+  defaultGrain: Generated<MetricGrain>;
+  ownerMembershipId: string | null;
+  tags: Generated<string[]>;
+  formula: string | null;
+  archivedAt: Date | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }
@@ -59,6 +190,36 @@ export interface OrganizationsTable {
   weekStart: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  auditRetentionDays: Generated<number>;
+}
+
+export interface PlatformAuditChainHeadTable {
+  singleton: Generated<boolean>;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface PlatformAuditLogTable {
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
 }
 
 export interface PlatformAuditOutboxTable {
@@ -101,10 +262,22 @@ export interface UsersTable {
 }
 
 export interface DB {
+  apiIdempotencyKeys: ApiIdempotencyKeysTable;
+  apiKeys: ApiKeysTable;
+  apiRateLimits: ApiRateLimitsTable;
+  auditChainHeads: AuditChainHeadsTable;
+  auditCheckpoints: AuditCheckpointsTable;
+  auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
   backups: BackupsTable;
+  dataPoints: DataPointsTable;
   memberships: MembershipsTable;
+  metricDailyRollups: MetricDailyRollupsTable;
+  metricTargets: MetricTargetsTable;
+  metrics: MetricsTable;
   organizations: OrganizationsTable;
+  platformAuditChainHead: PlatformAuditChainHeadTable;
+  platformAuditLog: PlatformAuditLogTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
   sessions: SessionsTable;
   users: UsersTable;
