@@ -20,6 +20,10 @@ export const AUDIT_ACTIONS = [
   'target.deleted',
   'api_key.created',
   'api_key.revoked',
+  'import.uploaded',
+  'import.queued',
+  'import.completed',
+  'import.failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

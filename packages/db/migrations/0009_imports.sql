@@ -49,7 +49,9 @@ create table import_chunks (
   seq integer not null check (seq >= 0),
   data bytea not null,
   primary key (tenant_id, import_id, seq),
-  foreign key (tenant_id, import_id) references imports (tenant_id, id) on delete cascade
+  -- Deferred: the upload streams its chunks before it knows the checksum and header of the file,
+  -- and inserts the imports row last, in the same transaction.
+  foreign key (tenant_id, import_id) references imports (tenant_id, id) on delete cascade deferrable initially deferred
 );
 alter table import_chunks alter column data set storage external;
 alter table import_chunks enable row level security;

@@ -1,6 +1,7 @@
 import type { Database } from '@mfiq/db';
 import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
+import { CSV_IMPORT_TASK, csvImportTask } from './csv-import.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 
 export interface TaskDeps {
@@ -13,5 +14,6 @@ export interface TaskDeps {
 export function createTaskList(deps: TaskDeps): TaskList {
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
+    [CSV_IMPORT_TASK]: csvImportTask(deps),
   };
 }
