@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,8 @@ interface SampleContext {
   /** A fresh target / API key of the organization, for procedures that consume one. */
   freshTarget: () => Promise<string>;
   freshKey: () => Promise<string>;
+  /** A freshly uploaded (not yet started) CSV import of the organization. */
+  freshImport: () => Promise<string>;
 }
 type Sample = (ctx: SampleContext) => unknown;
 const METRIC = 'matrix_metric';
@@ -53,7 +56,15 @@ const SAMPLES: Record<string, Sample> = {
   'api.push': ({ n }) => ({ points: [{ metric: METRIC, ts: '2024-02-01T00:00:00Z', value: n }] }),
   'api.series': () => ({ key: METRIC, grain: 'month', from: '2024-01-01', to: '2024-03-31' }),
   'api.metrics': () => undefined,
+  'imports.upload': ({ slug }) => ({ slug, fileName: 'matrix.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) }),
+  'imports.list': ({ slug }) => ({ slug }),
+  'imports.get': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
+  'imports.preview': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.start': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
 };
+const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
+const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);
 
@@ -142,6 +153,7 @@ describe('authorization matrix', () => {
     const freshTarget = () =>
       fixture((trx) => trx.insertInto('metricTargets').values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
     const freshKey = async () => (await h.createKey(owner.cookie, owner.slug, ['metrics:read'])).id;
+    const freshImport = async () => (await ownerApi.imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -160,7 +172,7 @@ describe('authorization matrix', () => {
           cookie = h.cookieFrom(fresh.resHeaders);
         }
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshImport });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every
