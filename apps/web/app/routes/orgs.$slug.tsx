@@ -16,7 +16,7 @@ export type OrgData = Awaited<ReturnType<typeof loader>>;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.organization.name} · Metric Flow IQ` : 'Metric Flow IQ' }];
 
 export default function OrgLayout() {
-  const { organization, role } = useLoaderData<typeof loader>();
+  const { organization, role, permissions } = useLoaderData<typeof loader>();
   return (
     <div className="org">
       <div className="org__header">
@@ -34,6 +34,11 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
+        {permissions.includes('data:write') ? (
+          <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
+            Import CSV
+          </NavLink>
+        ) : null}
         <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
           Settings
         </NavLink>
