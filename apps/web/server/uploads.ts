@@ -1,7 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 
-/** The one route whose body is not read into memory: the CSV import page's multipart upload. */
-const UPLOAD_PATH = /^\/orgs\/[a-z0-9-]{1,48}\/imports\/?$/;
+/**
+ * The one route whose body is not read into memory: the CSV import page's multipart upload, as a
+ * plain form post or as Remix's single-fetch data request (`/imports.data`).
+ */
+const UPLOAD_PATH = /^\/orgs\/[a-z0-9-]{1,48}\/imports(?:\.data)?\/?$/;
 // Room for the multipart envelope around the file itself.
 const ENVELOPE_BYTES = 64 * 1024;
 
@@ -20,8 +23,9 @@ export function streamedUploads(maxBytes: number) {
     if (req.method !== 'POST' || !UPLOAD_PATH.test(req.path) || !/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) return next();
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes + ENVELOPE_BYTES) {
+      // No `Connection: close`: Node reads past (and discards) the rest of the body, bounded by the
+      // server's request timeout, so a browser that is still sending gets to see this answer.
       res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Connection', 'close');
       res.status(413).type('text/plain').send(`The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB upload limit. Split it into smaller files.`);
       return;
     }

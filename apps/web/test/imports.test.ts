@@ -64,10 +64,10 @@ describe('CSV import page in a browser', () => {
     await page.goto(`${web.url}/orgs/${user.slug}`);
     await page.getByRole('link', { name: 'Import CSV' }).click();
     await page.waitForURL(/\/imports$/);
-    await page.getByLabel('CSV file').setInputFiles({ name: 'daily.csv', mimeType: 'text/csv', buffer: csvFile() });
+    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'daily.csv', mimeType: 'text/csv', buffer: csvFile() });
     await page.getByRole('button', { name: 'Upload and map columns' }).click();
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
-    expect(await page.getByRole('heading', { name: 'daily.csv' }).isVisible()).toBe(true);
+    await page.getByRole('heading', { name: 'daily.csv' }).waitFor();
 
     // The guess finds metric and value; the date column needs choosing, and a format without
     // offsets needs a timezone: the preview says so next to the field.
@@ -103,7 +103,7 @@ describe('CSV import page in a browser', () => {
 
     // The same file again: the page says it was already imported.
     await page.goto(`${web.url}/orgs/${user.slug}/imports`);
-    await page.getByLabel('CSV file').setInputFiles({ name: 'daily-again.csv', mimeType: 'text/csv', buffer: csvFile() });
+    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'daily-again.csv', mimeType: 'text/csv', buffer: csvFile() });
     await page.getByRole('button', { name: 'Upload and map columns' }).click();
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
     expect(await page.getByTestId('already-imported').textContent()).toMatch(/already imported.*daily\.csv.*changes nothing/s);
@@ -129,7 +129,6 @@ describe('CSV import page in a browser', () => {
     expect(chunked.status).toBe(413);
     const settings = await fetch(`${web.url}/orgs/${user.slug}/settings`, { method: 'POST', body: 'x'.repeat(200 * 1024), headers: { cookie: user.cookie, origin: web.url, 'content-type': 'application/x-www-form-urlencoded' } });
     expect(settings.status).toBe(413);
-    const imports = await tdb.admin.selectFrom('imports').select('id').execute();
-    expect(imports.length).toBe(2);
+    expect(await tdb.admin.selectFrom('imports').select('id').where('fileName', '=', 'big.csv').execute()).toEqual([]);
   });
 });

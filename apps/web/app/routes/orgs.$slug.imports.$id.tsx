@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { FormAlert, SelectField } from '../components/field.tsx';
 import { FORMAT_OPTIONS, formatBytes, STATUS_LABELS } from '../lib/imports.ts';
 import { guessMapping, mappingFrom, MAPPING_FIELDS, type MappingForm } from '../lib/import-mapping.ts';
-import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'CSV import · Metric Flow IQ' }];
 
