@@ -89,3 +89,35 @@ grant update (status, rows_processed, rows_written, points_changed, rows_failed,
 grant select, delete on import_chunks to mfiq_worker;
 grant select, insert, delete on import_errors to mfiq_worker;
 grant insert on audit_outbox to mfiq_worker;
+
+-- Rollup refresh, same result as 0005's definition, with each affected (metric, day) aggregated by
+-- a LATERAL index range scan. The join form let the planner hash-join the statement's affected
+-- days against all of a tenant's points, so each batch cost grew with the table: imports of a
+-- million rows slowed batch by batch into the statement timeout (docs/decisions/0072-csv-import-scale.md).
+create or replace function app_refresh_rollup_days(p_tenant uuid[], p_metric uuid[], p_ts timestamptz[]) returns void
+  language sql
+  as $$
+    with affected as (
+      select distinct t.tenant_id, t.metric_id, (t.ts at time zone o.timezone)::date as day, o.timezone
+        from unnest(p_tenant, p_metric, p_ts) as t (tenant_id, metric_id, ts)
+        join organizations o on o.tenant_id = t.tenant_id
+    ), agg as (
+      select a.tenant_id, a.metric_id, a.day, s.n, s.s, s.mn, s.mx, s.last_ts, s.last_value
+        from affected a
+        cross join lateral (
+          select count(p.ts)::int as n, sum(p.value) as s, min(p.value) as mn, max(p.value) as mx,
+                 max(p.ts) as last_ts, (array_agg(p.value order by p.ts desc))[1] as last_value
+            from data_points p
+           where p.tenant_id = a.tenant_id and p.metric_id = a.metric_id
+             and p.ts >= (a.day::timestamp at time zone a.timezone) and p.ts < ((a.day + 1)::timestamp at time zone a.timezone)
+        ) s
+    ), gone as (
+      delete from metric_daily_rollups r using agg
+       where agg.n = 0 and r.tenant_id = agg.tenant_id and r.metric_id = agg.metric_id and r.day = agg.day
+    )
+    insert into metric_daily_rollups (tenant_id, metric_id, day, n, sum, min, max, last_ts, last_value)
+    select tenant_id, metric_id, day, n, s, mn, mx, last_ts, last_value from agg where n > 0
+    on conflict (tenant_id, metric_id, day) do update
+      set n = excluded.n, sum = excluded.sum, min = excluded.min, max = excluded.max,
+          last_ts = excluded.last_ts, last_value = excluded.last_value
+  $$;
