@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'import.queued',
   'import.completed',
   'import.failed',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -62,6 +62,9 @@ const SAMPLES: Record<string, Sample> = {
   'imports.preview': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
   'imports.start': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
   'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
+  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
+  'audit.verify': ({ slug }) => ({ slug }),
+  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
 const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
 const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };

@@ -34,14 +34,27 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
+          Metrics
+        </NavLink>
         {permissions.includes('data:write') ? (
           <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
             Import CSV
           </NavLink>
         ) : null}
-        <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
+        <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>
+        {permissions.includes('apikeys:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/settings/api-keys`} className="tabs__link">
+            API keys
+          </NavLink>
+        ) : null}
+        {permissions.includes('audit:read') ? (
+          <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
+            Audit log
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>

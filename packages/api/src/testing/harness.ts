@@ -94,6 +94,8 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       imports: 'x',
       import_chunks: 'x',
       import_errors: 'x',
+      audit_log: 'x',
+      audit_chain_heads: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`);

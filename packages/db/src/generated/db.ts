@@ -46,6 +46,47 @@ export interface ApiRateLimitsTable {
   expire: number | null;
 }
 
+export interface AuditChainHeadsTable {
+  tenantId: string;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface AuditCheckpointsTable {
+  tenantId: string;
+  id: Generated<string>;
+  sequence: number;
+  hash: Buffer;
+  purgedRows: number;
+  keyId: string;
+  signature: Buffer;
+  createdAt: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  tenantId: string;
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
 export interface AuditOutboxTable {
   tenantId: string;
   id: Generated<string>;
@@ -173,6 +214,36 @@ export interface OrganizationsTable {
   weekStart: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  auditRetentionDays: Generated<number>;
+}
+
+export interface PlatformAuditChainHeadTable {
+  singleton: Generated<boolean>;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface PlatformAuditLogTable {
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
 }
 
 export interface PlatformAuditOutboxTable {
@@ -218,6 +289,9 @@ export interface DB {
   apiIdempotencyKeys: ApiIdempotencyKeysTable;
   apiKeys: ApiKeysTable;
   apiRateLimits: ApiRateLimitsTable;
+  auditChainHeads: AuditChainHeadsTable;
+  auditCheckpoints: AuditCheckpointsTable;
+  auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
   dataPoints: DataPointsTable;
   importChunks: ImportChunksTable;
@@ -228,6 +302,8 @@ export interface DB {
   metricTargets: MetricTargetsTable;
   metrics: MetricsTable;
   organizations: OrganizationsTable;
+  platformAuditChainHead: PlatformAuditChainHeadTable;
+  platformAuditLog: PlatformAuditLogTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
   sessions: SessionsTable;
   users: UsersTable;

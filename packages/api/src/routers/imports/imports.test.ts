@@ -181,7 +181,7 @@ describe('the import run', () => {
     const imp = await (await api()).imports.get({ slug: owner.slug, id });
     expect(imp).toMatchObject({ status: 'completed', rowsWritten: 2, pointsChanged: 2, rowsFailed: 15, rowsProcessed: 17, bytesProcessed: imp.sizeBytes });
     const dump = await tableDump();
-    expect(dump.points.map((p) => (p as { value: number }).value).sort()).toEqual([100, 3]);
+    expect(dump.points!.map((p) => (p as { value: number }).value).sort()).toEqual([100, 3]);
     // Berlin days: 2024-03-01T00:00Z is 01:00 local on March 1.
     expect(dump.rollups).toHaveLength(2);
     // The file's bytes are gone once it has run; the errors and counts stay.
