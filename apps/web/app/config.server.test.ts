@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       sessionAbsoluteHours: 168,
       tls: null,
       trustProxy: null,
+      importMaxBytes: 100 * 1024 * 1024,
       backupEnv: { BACKUP_DIR: '.data/backups', BACKUP_KEYS: undefined, BACKUP_ACTIVE_KEY: undefined, BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 },
     });
   });

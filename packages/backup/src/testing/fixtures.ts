@@ -81,6 +81,12 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
       values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(trx);
     await sql`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values (${tenantId}, 1, sha256('h'))`.execute(trx);
     await sql`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values (${tenantId}, 1, sha256('h'), 0, 'k', decode('00', 'hex'))`.execute(trx);
+    // A finished CSV import, its uploaded bytes (bytea) and a rejected row.
+    const importId = randomUUID();
+    await sql`insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter, mapping, status, rows_processed, rows_failed)
+      values (${tenantId}, ${importId}, 'points ü.csv', 42, repeat('ab', 32), '{metric,ts,value}', ';', '{"valueColumn": "value"}', 'completed', 2, 1)`.execute(trx);
+    await sql`insert into import_chunks (tenant_id, import_id, seq, data) values (${tenantId}, ${importId}, 0, decode('6d65747269633b74730a00ff', 'hex'))`.execute(trx);
+    await sql`insert into import_errors (tenant_id, import_id, line, message) values (${tenantId}, ${importId}, 3, 'Value "x" is not a number')`.execute(trx);
     const n = opts.audits ?? 0;
     if (n) {
       await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)
