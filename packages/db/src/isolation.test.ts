@@ -39,6 +39,12 @@ const FIXTURES: Record<string, Insert> = {
   api_idempotency_keys: async (c, t) => {
     await c.query(`insert into api_idempotency_keys (tenant_id, idempotency_key, request_hash) values ($1, 'k1', 'h')`, [t]);
   },
+  dashboards: async (c, t) => {
+    await c.query(`insert into dashboards (tenant_id, id, name, is_default) values ($1, $1, 'Overview', true)`, [t]);
+  },
+  dashboard_tiles: async (c, t) => {
+    await c.query(`insert into dashboard_tiles (tenant_id, dashboard_id, metric_id, kind, position) values ($1, $1, $1, 'line', 0)`, [t]);
+  },
 };
 
 let tdb: TestDatabase;

@@ -4,6 +4,10 @@ import type { ColumnType } from 'kysely';
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+export type DashboardRange = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd' | 'ytd';
+
+export type DashboardTileKind = 'number' | 'line' | 'bar' | 'table';
+
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
 export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
@@ -61,6 +65,30 @@ export interface AuditOutboxTable {
   ip: string | null;
   userAgent: string | null;
   requestId: string | null;
+}
+
+export interface DashboardTilesTable {
+  tenantId: string;
+  id: Generated<string>;
+  dashboardId: string;
+  metricId: string;
+  kind: DashboardTileKind;
+  title: string | null;
+  position: number;
+  showPrevious: Generated<boolean>;
+  showTarget: Generated<boolean>;
+  createdAt: Generated<Date>;
+}
+
+export interface DashboardsTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  range: Generated<DashboardRange>;
+  grain: Generated<MetricGrain>;
+  isDefault: Generated<boolean>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
 }
 
 export interface DataPointsTable {
@@ -178,6 +206,8 @@ export interface DB {
   apiKeys: ApiKeysTable;
   apiRateLimits: ApiRateLimitsTable;
   auditOutbox: AuditOutboxTable;
+  dashboardTiles: DashboardTilesTable;
+  dashboards: DashboardsTable;
   dataPoints: DataPointsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
