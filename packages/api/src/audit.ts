@@ -20,6 +20,12 @@ export const AUDIT_ACTIONS = [
   'target.deleted',
   'api_key.created',
   'api_key.revoked',
+  'dashboard.created',
+  'dashboard.updated',
+  'dashboard.deleted',
+  'dashboard.tile_added',
+  'dashboard.tile_removed',
+  'dashboard.tiles_reordered',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -6,6 +6,7 @@ import { pointsRouter } from './routers/points/router.ts';
 import { targetsRouter } from './routers/targets/router.ts';
 import { apiKeysRouter } from './routers/apiKeys/router.ts';
 import { apiRouter } from './routers/api/router.ts';
+import { dashboardsRouter } from './routers/dashboards/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -15,6 +16,7 @@ export const appRouter = router({
   targets: targetsRouter,
   apiKeys: apiKeysRouter,
   api: apiRouter,
+  dashboards: dashboardsRouter,
 });
 
 export type AppRouter = typeof appRouter;
