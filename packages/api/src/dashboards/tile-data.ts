@@ -2,7 +2,7 @@ import type { TenantDb } from '@mfiq/db';
 import type { Bucket, MetricDef } from '../metrics/aggregate.ts';
 import { daysBetween, periodsBetween, type Grain, type Period } from '../metrics/periods.ts';
 import { statusOf, targetPeriod, type TargetDef, type TargetStatus } from '../metrics/targets.ts';
-import type { ResolvedRange } from './ranges.ts';
+import type { DateRange, ResolvedRange } from './ranges.ts';
 import { batchMetricValues } from './values.ts';
 
 export interface TileMetric extends MetricDef {
@@ -82,11 +82,13 @@ export async function dashboardSeries(
   const add = (from: string, to: string) => buckets.set(key(from, to), bucket(from, to));
   add(current.from, current.to);
   add(previous.from, previous.to);
-  // Periods are cut at the range's end: the last one holds the days so far, and so does the
-  // previous range's period it is compared with (whole periods otherwise).
-  const cut = (p: Period, end: string): Period => ({ start: p.start, end: p.end < end ? p.end : end });
-  const cur = periods.map((p) => cut(p, current.to));
-  const prev = prevPeriods.map((p) => cut(p, previous.to));
+  // Periods are clipped to their range: a period the range cuts (the current one so far, or one
+  // that starts before a custom range) holds only the range's days, and is compared with the
+  // previous range's period at the same distance from the end, clipped the same way.
+  const clip = (p: Period, r: DateRange): Period => ({ start: p.start > r.from ? p.start : r.from, end: p.end < r.to ? p.end : r.to });
+  const cur = periods.map((p) => clip(p, current));
+  const prev = prevPeriods.map((p) => clip(p, previous));
+  const offset = prev.length - cur.length;
   for (const p of [...cur, ...prev]) add(p.start, p.end);
   const asOf = current.to;
   const progressOf = new Map<string, { t: TargetDef; period: Period }>();
@@ -105,7 +107,7 @@ export async function dashboardSeries(
     const total = get(current.from, current.to);
     const previousTotal = get(previous.from, previous.to);
     const points = cur.map((p, i): TilePoint => {
-      const pp = prev[i];
+      const pp = prev[i + offset];
       let target: number | null = null;
       const hit = targetFor(m, p.start, cal.weekStart);
       if (hit) {
@@ -114,7 +116,9 @@ export async function dashboardSeries(
         const targetDays = daysBetween(hit.period.start, hit.period.end) + 1;
         target = accumulates(m) ? (hit.t.value * days) / targetDays : hit.t.value;
       }
-      return { start: p.start, end: periods[i]!.end, partial: p.end < periods[i]!.end, value: get(p.start, p.end), previous: pp ? get(pp.start, pp.end) : null, target };
+      const whole = periods[i]!;
+      const partial = p.start !== whole.start || p.end !== whole.end;
+      return { start: whole.start, end: whole.end, partial, value: get(p.start, p.end), previous: pp ? get(pp.start, pp.end) : null, target };
     });
     let target: TileTarget | null = null;
     const hit = progressOf.get(m.id);

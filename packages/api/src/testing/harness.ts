@@ -91,6 +91,8 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       metric_targets: 'x',
       api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
       api_idempotency_keys: 'x',
+      dashboards: 'x',
+      dashboard_tiles: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`);

@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.ts';
-import { customRange, resolveRange, type RangePreset } from '../../dashboards/ranges.ts';
+import { customRange, resolveRange, type RangePreset, type ResolvedRange } from '../../dashboards/ranges.ts';
 import { dashboardSeries, type TileMetric } from '../../dashboards/tile-data.ts';
-import { localDate, periodsBetween } from '../../metrics/periods.ts';
+import { localDate, periodsBetween, periodStart } from '../../metrics/periods.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { orgCalendar } from '../metrics/calendar.ts';
 import { checkRange } from '../metrics/series.ts';
@@ -11,6 +11,7 @@ import { dashboardDataInput, dashboardDataOutput } from './schemas.ts';
 import { toTile } from './tiles.ts';
 
 const MAX_POINTS = 400;
+const TRAILING = new Set<RangePreset>(['7d', '30d', '90d', '6m', '12m']);
 
 /**
  * A dashboard with the data of every tile, in one call and a fixed number of queries (the page
@@ -29,7 +30,7 @@ export const get = tenantProcedure
       ? await findDashboard(ctx.db, ctx.tenant.id, input.id)
       : await selectDashboards(ctx.db, ctx.tenant.id).where('d.isDefault', '=', true).executeTakeFirst().then((r) => (r ? toDashboard(r) : null));
     let preset: RangePreset | null = null;
-    let range;
+    let range: ResolvedRange;
     if (input.from && input.to) {
       checkRange(input.from, input.to);
       range = customRange(input.from, input.to);
@@ -38,6 +39,12 @@ export const get = tenantProcedure
       range = resolveRange(preset, today);
     }
     const grain = input.grain ?? dashboard?.grain ?? 'week';
+    // A trailing range ("last 90 days" by week) starts at the start of its first period, so every
+    // point is a whole period; the previous range is then the same number of days before.
+    if (preset && TRAILING.has(preset)) {
+      const start = periodStart(range.current.from, grain, cal.weekStart);
+      if (start !== range.current.from) range = customRange(start, range.current.to);
+    }
     if (periodsBetween(range.current.from, range.current.to, grain, cal.weekStart, MAX_POINTS + 1).length > MAX_POINTS) {
       throw new AppError('INVALID', `That range has more than ${MAX_POINTS} ${grain}s: choose a coarser grain or a shorter range`, { fieldErrors: { grain: ['Too many points for this range'] } });
     }

@@ -6,7 +6,6 @@ import { dashboardOutput } from './schemas.ts';
 /** The organization's dashboards, the default first, then by name. */
 export const list = tenantProcedure
   .meta(requirePermission('dashboards:read'))
-  .input(z.object({}))
   .output(z.array(dashboardOutput))
   .query(async ({ ctx }) => {
     const rows = await selectDashboards(ctx.db, ctx.tenant.id).orderBy('d.isDefault', 'desc').orderBy('d.name').orderBy('d.createdAt').execute();
