@@ -1,9 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchIngest } from './ingest.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read)
+// Usage: pnpm bench [name ...]   (names: tenant-read, ingest)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
+  ingest: benchIngest,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -16,7 +16,7 @@ export type OrgData = Awaited<ReturnType<typeof loader>>;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.organization.name} · Metric Flow IQ` : 'Metric Flow IQ' }];
 
 export default function OrgLayout() {
-  const { organization, role } = useLoaderData<typeof loader>();
+  const { organization, role, permissions } = useLoaderData<typeof loader>();
   return (
     <div className="org">
       <div className="org__header">
@@ -34,9 +34,17 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
-        <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
+        <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
+          Metrics
+        </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>
+        {permissions.includes('apikeys:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/settings/api-keys`} className="tabs__link">
+            API keys
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>
