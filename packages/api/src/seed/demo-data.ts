@@ -2,9 +2,34 @@ import { sql, type TenantDb } from '@mfiq/db';
 import { audit, type AuditContext } from '../audit.ts';
 import { addDays, localDate } from '../metrics/periods.ts';
 import { zonedMidnight } from '../metrics/zoned.ts';
-import { DEMO_DASHBOARD, DEMO_METRICS, dayIndex, seededNormal } from './demo-metrics.ts';
+import { evaluateFormula, parseFormula } from '../metrics/formula.ts';
+import { DEMO_DASHBOARD, DEMO_METRICS, dayIndex, seededNormal, type DemoMetric } from './demo-metrics.ts';
 
-const DAYS = 366;
+// Two years: a year of history for "last 12 months" to compare with.
+const DAYS = 731;
+const RECENT_DAYS = 28;
+const PERIOD_DAYS = { month: 30.4, quarter: 91.3 } as const;
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Two significant digits: targets people set are round numbers. */
+const roundNice = (v: number) => Number(v.toPrecision(2));
+
+/**
+ * A target near the recent level: for sums, the last four weeks' daily pace over the target's
+ * period; for levels, their mean; for a formula, the formula over its parts' recent sums.
+ */
+function targetValue(m: DemoMetric, t: { grain: 'month' | 'quarter'; factor: number }, recent: Map<string, number[]>): number | null {
+  if (m.formula) {
+    const v = evaluateFormula(parseFormula(m.formula), (k) => {
+      const xs = recent.get(k);
+      return xs ? xs.reduce((a, b) => a + b, 0) : null;
+    });
+    return v === null ? null : roundNice(v * t.factor);
+  }
+  const xs = recent.get(m.key);
+  if (!xs?.length) return null;
+  return roundNice(m.aggregation === 'sum' ? mean(xs) * PERIOD_DAYS[t.grain] * t.factor : mean(xs) * t.factor);
+}
 
 /**
  * The demo organization's metrics, data, targets and home dashboard, inside the seed's tenant
@@ -27,20 +52,23 @@ export async function seedDemoMetrics(db: TenantDb, tenantId: string, timezone: 
   const metrics = await db.selectFrom('metrics').select(['id', 'key']).where('tenantId', '=', tenantId).where('key', 'in', DEMO_METRICS.map((m) => m.key)).execute();
   const idOf = new Map(metrics.map((m) => [m.key, m.id]));
 
-  // A year of days ending today in the organization's timezone.
+  // Days ending today in the organization's timezone.
   const today = localDate(now, timezone);
   const ids: string[] = [];
   const stamps: string[] = [];
   const values: number[] = [];
+  const recent = new Map<string, number[]>();
   for (let i = DAYS - 1; i >= 0; i--) {
     const date = addDays(today, -i);
     const { t, dow } = dayIndex(date);
     const ts = zonedMidnight(date, timezone).toISOString();
     for (const m of DEMO_METRICS) {
       if (!m.value) continue;
+      const v = m.value(t, dow, seededNormal(`${m.key}:${date}`));
       ids.push(idOf.get(m.key)!);
       stamps.push(ts);
-      values.push(m.value(t, dow, seededNormal(`${m.key}:${date}`)));
+      values.push(v);
+      if (i < RECENT_DAYS) recent.set(m.key, [...(recent.get(m.key) ?? []), v]);
     }
   }
   const written = await sql`
@@ -57,8 +85,10 @@ export async function seedDemoMetrics(db: TenantDb, tenantId: string, timezone: 
     const metricId = idOf.get(m.key)!;
     if (withTargets.has(metricId)) continue;
     for (const t of m.targets ?? []) {
-      const row = await db.insertInto('metricTargets').values({ tenantId, metricId, kind: 'recurring', grain: t.grain, value: t.value }).returning('id').executeTakeFirstOrThrow();
-      await audit(ctx, { action: 'target.created', target: { type: 'metric_target', id: row.id, display: m.key }, after: { metric: m.key, kind: 'recurring', grain: t.grain, value: t.value } });
+      const value = targetValue(m, t, recent);
+      if (value === null) continue;
+      const row = await db.insertInto('metricTargets').values({ tenantId, metricId, kind: 'recurring', grain: t.grain, value }).returning('id').executeTakeFirstOrThrow();
+      await audit(ctx, { action: 'target.created', target: { type: 'metric_target', id: row.id, display: m.key }, after: { metric: m.key, kind: 'recurring', grain: t.grain, value } });
     }
   }
 

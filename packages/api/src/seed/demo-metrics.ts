@@ -16,10 +16,15 @@ export interface DemoMetric {
   formula?: string;
   /** Plain metrics: the value on a day, from its index since the epoch and a seeded noise source. */
   value?: (t: number, dow: number, noise: () => number) => number;
-  targets?: { grain: 'month' | 'quarter'; value: number }[];
+  /**
+   * Targets, set relative to the last four weeks of generated data (factor 1.05: 5 % above the
+   * recent level or pace), so that the demo shows a mix of on-track, at-risk and off-track.
+   */
+  targets?: { grain: 'month' | 'quarter'; factor: number }[];
 }
 
-const EPOCH = Date.UTC(2024, 0, 1);
+// Values grow from their base at the epoch; days before it are smaller.
+const EPOCH = Date.UTC(2026, 0, 1);
 /** Monday = 0 ... Sunday = 6: business metrics dip at the weekend. */
 const WEEKDAY = [1.08, 1.12, 1.1, 1.06, 0.98, 0.6, 0.55];
 const growth = (t: number, perYear: number) => (1 + perYear) ** (t / 365);
@@ -39,7 +44,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'month',
     tags: ['finance'],
     value: (t, dow, n) => round(9_800 * growth(t, 0.38) * WEEKDAY[dow]! * season(t) * (1 + 0.09 * n()), 2),
-    targets: [{ grain: 'month', value: 430_000 }],
+    targets: [{ grain: 'month', factor: 1.04 }],
   },
   {
     key: 'mrr',
@@ -52,7 +57,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'month',
     tags: ['finance'],
     value: (t, _d, n) => round(268_000 * growth(t, 0.31) * (1 + 0.004 * n()), 0),
-    targets: [{ grain: 'quarter', value: 455_000 }],
+    targets: [{ grain: 'quarter', factor: 1.05 }],
   },
   {
     key: 'paying_customers',
@@ -75,7 +80,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'week',
     tags: ['growth'],
     value: (t, dow, n) => Math.max(0, Math.round(96 * growth(t, 0.45) * WEEKDAY[dow]! * season(t) * (1 + 0.14 * n()))),
-    targets: [{ grain: 'month', value: 4_300 }],
+    targets: [{ grain: 'month', factor: 0.96 }],
   },
   {
     key: 'website_visitors',
@@ -98,7 +103,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'week',
     tags: ['growth'],
     formula: 'new_signups / website_visitors * 100',
-    targets: [{ grain: 'month', value: 3.4 }],
+    targets: [{ grain: 'month', factor: 0.98 }],
   },
   {
     key: 'active_users',
@@ -110,7 +115,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'week',
     tags: ['product'],
     value: (t, dow, n) => Math.round(4_650 * growth(t, 0.28) * (dow >= 5 ? 0.62 : 1.04) * (1 + 0.035 * n())),
-    targets: [{ grain: 'month', value: 6_200 }],
+    targets: [{ grain: 'month', factor: 1.12 }],
   },
   {
     key: 'churn_rate',
@@ -122,7 +127,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'month',
     tags: ['customers'],
     value: (t, _d, n) => round(Math.max(0.4, 2.7 * growth(t, -0.16) * (1 + 0.12 * n())), 2),
-    targets: [{ grain: 'month', value: 2.0 }],
+    targets: [{ grain: 'month', factor: 0.96 }],
   },
   {
     key: 'nps',
@@ -134,7 +139,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'month',
     tags: ['customers'],
     value: (t, _d, n) => round(Math.max(-100, Math.min(100, 36 + 9 * (1 - 1 / growth(t, 0.9)) + 7 * n())), 1),
-    targets: [{ grain: 'quarter', value: 45 }],
+    targets: [{ grain: 'quarter', factor: 0.97 }],
   },
   {
     key: 'support_tickets',
@@ -157,7 +162,7 @@ export const DEMO_METRICS: DemoMetric[] = [
     defaultGrain: 'week',
     tags: ['support'],
     value: (t, dow, n) => Math.round(Math.max(600, 7_600 * growth(t, -0.2) * (dow >= 5 ? 1.5 : 1) * (1 + 0.15 * n()))),
-    targets: [{ grain: 'month', value: 5_400 }],
+    targets: [{ grain: 'month', factor: 1.08 }],
   },
   {
     key: 'trials_started',
@@ -194,8 +199,8 @@ export const DEMO_DASHBOARD = {
     { metric: 'mrr', kind: 'number' },
     { metric: 'new_signups', kind: 'number' },
     { metric: 'churn_rate', kind: 'number' },
-    { metric: 'revenue', kind: 'line', title: 'Revenue by week' },
-    { metric: 'new_signups', kind: 'bar', title: 'New signups by week' },
+    { metric: 'revenue', kind: 'line', title: 'Revenue trend' },
+    { metric: 'new_signups', kind: 'bar', title: 'Signups trend' },
     { metric: 'active_users', kind: 'line' },
     { metric: 'nps', kind: 'number' },
     { metric: 'conversion_rate', kind: 'number' },

@@ -48,7 +48,7 @@ function Axes({ ticks, y, points, grain, unit, x }: { ticks: number[]; y: (v: nu
         </g>
       ))}
       {labelIndexes(points.length, 6).map((i) => (
-        <text key={i} className="chart__tick" x={x(i)} y={H - 8} textAnchor="middle">
+        <text key={i} className="chart__tick" x={x(i)} y={H - 8} textAnchor={x(i) > W - M.right - 30 ? 'end' : 'middle'}>
           {periodLabel(points[i]!.start, grain, { year: years && grain === 'month' })}
         </text>
       ))}

@@ -7,14 +7,41 @@ export interface Unit {
   currency: string | null;
 }
 
-const compactCache = new Map<string, Intl.NumberFormat>();
-function nf(key: string, make: () => Intl.NumberFormat) {
-  let f = compactCache.get(key);
-  if (!f) {
-    f = make();
-    compactCache.set(key, f);
+/*
+ * Formatting is done here rather than with Intl.NumberFormat: the server (Node's ICU) and the
+ * browser (its own ICU) disagree on details such as "€1.0M" against "€1M", and any difference
+ * breaks hydration. These rules give the same text everywhere.
+ */
+const SYMBOLS: Record<string, string> = { EUR: '€', USD: '$', GBP: '£', JPY: '¥', INR: '₹', CHF: 'CHF ', CAD: 'CA$', AUD: 'A$' };
+
+function group(int: string): string {
+  return int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Fixed to at most `digits` decimals, trailing zeros dropped, thousands grouped. */
+export function plain(v: number, digits: number): string {
+  const fixed = Math.abs(v).toFixed(digits);
+  const [int, frac = ''] = fixed.split('.');
+  const f = frac.replace(/0+$/, '');
+  const out = `${group(int!)}${f ? `.${f}` : ''}`;
+  return v < 0 && Number(fixed) !== 0 ? `-${out}` : out;
+}
+
+/** 1.9M, 22.1K, 950. */
+export function compact(v: number): string {
+  const a = Math.abs(v);
+  for (const [unit, suffix] of [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ] as const) {
+    if (a >= unit * 0.9995) {
+      const x = v / unit;
+      return `${plain(x, Math.abs(x) >= 100 ? 0 : 1)}${suffix}`;
+    }
   }
-  return f;
+  return plain(v, a >= 100 ? 0 : a >= 10 ? 1 : 2);
 }
 
 function duration(seconds: number): string {
@@ -23,36 +50,40 @@ function duration(seconds: number): string {
   if (s < 60) return `${sign}${Math.round(s)}s`;
   if (s < 3600) return `${sign}${Math.floor(s / 60)}m ${Math.round(s % 60)}s`;
   if (s < 86_400) return `${sign}${Math.floor(s / 3600)}h ${Math.round((s % 3600) / 60)}m`;
-  return `${sign}${(s / 86_400).toFixed(1)}d`;
+  return `${sign}${plain(s / 86_400, 1)}d`;
 }
 
-/** A value for reading: compact for big numbers ("€1.2M"), exact enough for small ones. */
+/** A value for reading: compact for big numbers ("€1.9M"), exact enough for small ones. */
 export function formatValue(v: number | null, u: Unit, opts: { compact?: boolean } = {}): string {
   if (v === null) return '—';
-  const compact = opts.compact ?? Math.abs(v) >= 10_000;
+  const isCompact = opts.compact ?? Math.abs(v) >= 10_000;
+  const num = (x: number, digits: number) => (isCompact ? compact(x) : plain(x, digits));
   switch (u.unit) {
-    case 'currency':
-      return nf(`c${u.currency}${compact}`, () =>
-        new Intl.NumberFormat('en', { style: 'currency', currency: u.currency ?? 'USD', notation: compact ? 'compact' : 'standard', maximumFractionDigits: compact ? 1 : Math.abs(v) < 100 ? 2 : 0 }),
-      ).format(v);
+    case 'currency': {
+      const code = u.currency ?? 'USD';
+      const symbol = SYMBOLS[code] ?? `${code} `;
+      const body = num(Math.abs(v), Math.abs(v) < 100 ? 2 : 0);
+      return `${v < 0 ? '-' : ''}${symbol}${body}`;
+    }
     case 'percent':
-      return `${nf('p', () => new Intl.NumberFormat('en', { maximumFractionDigits: Math.abs(v) < 10 ? 2 : 1 })).format(v)}%`;
+      return `${plain(v, Math.abs(v) < 10 ? 2 : 1)}%`;
     case 'duration':
       return duration(v);
     default:
-      return nf(`n${compact}`, () => new Intl.NumberFormat('en', { notation: compact ? 'compact' : 'standard', maximumFractionDigits: compact ? 1 : Math.abs(v) < 10 ? 2 : Math.abs(v) < 1000 ? 1 : 0 })).format(v);
+      return num(v, Math.abs(v) < 10 ? 2 : Math.abs(v) < 1000 ? 1 : 0);
   }
 }
 
 export function formatChange(change: number | null): string {
   if (change === null) return '—';
-  const pct = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: Math.abs(change) < 0.1 ? 1 : 0, signDisplay: 'exceptZero' });
-  return pct.format(change);
+  const pct = change * 100;
+  const text = plain(pct, Math.abs(pct) < 10 ? 1 : 0);
+  return Number(text) === 0 ? '0%' : `${pct > 0 ? '+' : ''}${text}%`;
 }
 
 export function formatPercent(ratio: number | null): string {
   if (ratio === null) return '—';
-  return new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 0 }).format(ratio);
+  return `${plain(ratio * 100, 0)}%`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -20,6 +20,17 @@ export interface TileData {
   };
 }
 
+/** "Nov 2026", "Q4 2026", or the dates of a fixed target's range. */
+function periodName(p: { start: string; end: string }): string {
+  const next = new Date(`${p.end}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const startsMonth = p.start.endsWith('-01') && next.getUTCDate() === 1;
+  const months = startsMonth ? (next.getUTCFullYear() - Number(p.start.slice(0, 4))) * 12 + next.getUTCMonth() - (Number(p.start.slice(5, 7)) - 1) : 0;
+  if (months === 1) return periodLabel(p.start, 'month', { year: true });
+  if (months === 3 && (Number(p.start.slice(5, 7)) - 1) % 3 === 0) return periodLabel(p.start, 'quarter');
+  return p.start === p.end ? periodLabel(p.start, 'day') : `${periodLabel(p.start, 'day')} – ${periodLabel(p.end, 'day')}`;
+}
+
 const STATUS: Record<Status, string> = { on_track: 'On track', at_risk: 'At risk', off_track: 'Off track', no_data: 'No data' };
 const KIND_LABEL = { number: 'Number', line: 'Line chart', bar: 'Bar chart', table: 'Table' } as const;
 
@@ -43,9 +54,8 @@ function TargetProgress({ tile }: { tile: TileData }) {
     <div className="tile__target" data-testid="tile-target">
       <div className="tile__target-row">
         <span>
-          {accumulates ? `${formatPercent(t.attainment)} of ` : ''}
-          {formatValue(t.target, u)} target
-          <span className="muted"> · {t.period.start === t.period.end ? periodLabel(t.period.start, 'day') : `${periodLabel(t.period.start, 'day')} – ${periodLabel(t.period.end, 'day')}`}</span>
+          {accumulates ? `${formatPercent(t.attainment)} of ${formatValue(t.target, u)}` : `Target ${formatValue(t.target, u)}`}
+          <span className="muted"> · {periodName(t.period)}</span>
         </span>
         <span className={`status status--${t.status}`}>{STATUS[t.status]}</span>
       </div>

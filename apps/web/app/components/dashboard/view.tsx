@@ -31,11 +31,19 @@ export function Pickers({ data }: { data: DashboardData }) {
   const submit = useSubmit();
   const custom = data.range.preset === null;
   return (
-    <Form method="get" className="pickers" aria-label="Date range and grain" onChange={(e) => {
+    <Form method="get" className="pickers" aria-label="Dashboard period" onChange={(e) => {
       const form = e.currentTarget;
       const target = e.target as HTMLInputElement;
-      // Dates apply with the button (a half-typed date is not a range yet).
-      if (target.type !== 'date') submit(form, { preventScrollReset: true });
+      // Dates apply with the button (a half-typed date is not a range yet); choosing a preset
+      // leaves custom dates.
+      if (target.type === 'date') return;
+      if (target.name === 'range') {
+        for (const n of ['from', 'to']) {
+          const el = form.elements.namedItem(n);
+          if (el instanceof HTMLInputElement) el.value = '';
+        }
+      }
+      submit(form, { preventScrollReset: true });
     }}>
       <label className="pickers__field">
         <span className="visually-hidden">Date range</span>
