@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchDashboards } from './dashboards.ts';
 import { benchIngest } from './ingest.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, ingest)
+// Usage: pnpm bench [name ...]   (names: tenant-read, ingest, dashboards)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   ingest: benchIngest,
+  dashboards: benchDashboards,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -21,9 +21,10 @@ export interface DateRange {
 }
 
 /**
- * A range and the one it is compared with ("previous period"). Trailing ranges compare with the
- * same length just before; month/quarter/year to date compare with the same elapsed days of the
- * previous month/quarter/year (clamped to its end), so a partial period never meets a whole one.
+ * A range and the one it is compared with ("previous period"). Trailing days compare with the same
+ * number of days just before; trailing months and month/year to date with the same calendar span a
+ * month or year earlier (same day of month, clamped); quarter to date with the same elapsed days of
+ * the previous quarter. A partial period never meets a whole one.
  */
 export interface ResolvedRange {
   current: DateRange;
@@ -35,17 +36,28 @@ function trailingDays(today: string, days: number): ResolvedRange {
   return { current: { from, to: today }, previous: { from: addDays(from, -days), to: addDays(from, -1) } };
 }
 
+/** The same day-of-month `months` months earlier, clamped to that month's end (Mar 31 -> Feb 29). */
+function monthsBack(day: string, months: number): string {
+  const start = shiftPeriod(periodStart(day, 'month', 1), 'month', -months);
+  const end = addDays(shiftPeriod(start, 'month', 1), -1);
+  const same = addDays(start, Number(day.slice(8, 10)) - 1);
+  return same < end ? same : end;
+}
+
 function trailingMonths(today: string, months: number): ResolvedRange {
   // Whole calendar months, the current one so far: "last 12 months" is 11 whole months and this one.
   const from = shiftPeriod(periodStart(today, 'month', 1), 'month', -(months - 1));
-  const prevFrom = shiftPeriod(from, 'month', -months);
-  const prevTo = addDays(prevFrom, daysBetween(from, today));
-  return { current: { from, to: today }, previous: { from: prevFrom, to: prevTo < from ? prevTo : addDays(from, -1) } };
+  return { current: { from, to: today }, previous: { from: shiftPeriod(from, 'month', -months), to: monthsBack(today, months) } };
 }
 
 function toDate(today: string, grain: 'month' | 'quarter' | 'year'): ResolvedRange {
-  const start = grain === 'year' ? `${today.slice(0, 4)}-01-01` : periodStart(today, grain, 1);
-  const prevStart = grain === 'year' ? `${Number(today.slice(0, 4)) - 1}-01-01` : shiftPeriod(start, grain, -1);
+  if (grain === 'year') {
+    return { current: { from: `${today.slice(0, 4)}-01-01`, to: today }, previous: { from: `${Number(today.slice(0, 4)) - 1}-01-01`, to: monthsBack(today, 12) } };
+  }
+  const start = periodStart(today, grain, 1);
+  const prevStart = shiftPeriod(start, grain, -1);
+  if (grain === 'month') return { current: { from: start, to: today }, previous: { from: prevStart, to: monthsBack(today, 1) } };
+  // Quarters differ in length: the same number of elapsed days, clamped to the quarter's end.
   const prevEnd = addDays(start, -1);
   const aligned = addDays(prevStart, daysBetween(start, today));
   return { current: { from: start, to: today }, previous: { from: prevStart, to: aligned < prevEnd ? aligned : prevEnd } };
