@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchAuditDrain } from './audit-drain.ts';
 import { benchDashboards } from './dashboards.ts';
 import { benchIngest } from './ingest.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, ingest, dashboards)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, dashboards)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
+  'audit-drain': benchAuditDrain,
   ingest: benchIngest,
   dashboards: benchDashboards,
 };

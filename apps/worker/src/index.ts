@@ -3,3 +3,5 @@ export { startWorker, assertRuntimeRole, UnsafeRoleError, type StartWorkerOption
 export { createLogger, type Logger } from './logger.ts';
 export { createTaskList } from './tasks/index.ts';
 export { purgeExpiredSessions, PURGE_SESSIONS } from './tasks/purge-sessions.ts';
+export { drainAll, drainTenantBatch, drainPlatformBatch, type DrainResult } from './audit/drain.ts';
+export { applyRetention } from './audit/retention.ts';

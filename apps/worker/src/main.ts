@@ -19,7 +19,15 @@ const logger = createLogger(config.logLevel);
 
 let worker: WorkerHandle;
 try {
-  worker = await startWorker({ connectionString: config.databaseUrl, concurrency: config.concurrency, logger, crontab: config.crontab });
+  worker = await startWorker({
+    connectionString: config.databaseUrl,
+    concurrency: config.concurrency,
+    logger,
+    crontab: config.crontab,
+    auditDrainBatch: config.auditDrainBatch,
+    auditDrainIntervalMs: config.auditDrainIntervalMs,
+    retention: config.retention,
+  });
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');
   process.exit(1);

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'dashboard.tile_added',
   'dashboard.tile_removed',
   'dashboard.tiles_reordered',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

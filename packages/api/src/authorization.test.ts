@@ -67,6 +67,9 @@ const SAMPLES: Record<string, Sample> = {
     const { dashboardId, tileId } = await freshTile();
     return { slug, dashboardId, tileIds: [tileId] };
   },
+  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
+  'audit.verify': ({ slug }) => ({ slug }),
+  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);

@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from './trpc.ts';
+import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
 import { orgRouter } from './routers/org/router.ts';
 import { metricsRouter } from './routers/metrics/router.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   api: apiRouter,
   dashboards: dashboardsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -48,6 +48,11 @@ export default function OrgLayout() {
             API keys
           </NavLink>
         ) : null}
+        {permissions.includes('audit:read') ? (
+          <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
+            Audit log
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>

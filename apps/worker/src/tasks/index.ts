@@ -1,17 +1,24 @@
 import type { Database } from '@mfiq/db';
 import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
+import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
+import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 
 export interface TaskDeps {
   /** Connected as the worker role; per-tenant work goes through withTenant(db, ...). */
   db: Database;
   logger: Logger;
+  auditBatchSize?: number;
+  /** The retention job's own role and checkpoint key; without them the job is not registered. */
+  retention?: { db: Database; checkpointKey: Buffer } | null;
 }
 
 /** Every task the worker runs, by the identifier that jobs and the crontab use. */
 export function createTaskList(deps: TaskDeps): TaskList {
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
+    [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
+    ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
   };
 }

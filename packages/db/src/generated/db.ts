@@ -48,6 +48,47 @@ export interface ApiRateLimitsTable {
   expire: number | null;
 }
 
+export interface AuditChainHeadsTable {
+  tenantId: string;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface AuditCheckpointsTable {
+  tenantId: string;
+  id: Generated<string>;
+  sequence: number;
+  hash: Buffer;
+  purgedRows: number;
+  keyId: string;
+  signature: Buffer;
+  createdAt: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  tenantId: string;
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
 export interface AuditOutboxTable {
   tenantId: string;
   id: Generated<string>;
@@ -160,6 +201,36 @@ export interface OrganizationsTable {
   weekStart: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  auditRetentionDays: Generated<number>;
+}
+
+export interface PlatformAuditChainHeadTable {
+  singleton: Generated<boolean>;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface PlatformAuditLogTable {
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
 }
 
 export interface PlatformAuditOutboxTable {
@@ -205,6 +276,9 @@ export interface DB {
   apiIdempotencyKeys: ApiIdempotencyKeysTable;
   apiKeys: ApiKeysTable;
   apiRateLimits: ApiRateLimitsTable;
+  auditChainHeads: AuditChainHeadsTable;
+  auditCheckpoints: AuditCheckpointsTable;
+  auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
   dashboardTiles: DashboardTilesTable;
   dashboards: DashboardsTable;
@@ -214,6 +288,8 @@ export interface DB {
   metricTargets: MetricTargetsTable;
   metrics: MetricsTable;
   organizations: OrganizationsTable;
+  platformAuditChainHead: PlatformAuditChainHeadTable;
+  platformAuditLog: PlatformAuditLogTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
   sessions: SessionsTable;
   users: UsersTable;
