@@ -83,6 +83,7 @@ describe('dashboards in a real browser', () => {
     await page.getByLabel('Show as').selectOption('number');
     await page.getByRole('button', { name: 'Add tile' }).click();
     await expect.poll(() => page.getByTestId('tile').count()).toBe(2);
+    await page.screenshot({ path: '/tmp/mfiq-dashboard-edit.png', fullPage: true });
 
     // The first dashboard is the organization's home. Weekly bars over May 2024: the week of
     // May 6 holds 12 + 30, the week of May 13 holds 7.5.

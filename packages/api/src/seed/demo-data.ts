@@ -71,12 +71,18 @@ export async function seedDemoMetrics(db: TenantDb, tenantId: string, timezone: 
       if (i < RECENT_DAYS) recent.set(m.key, [...(recent.get(m.key) ?? []), v]);
     }
   }
-  const written = await sql`
-    insert into data_points (tenant_id, metric_id, ts, value)
-    select ${tenantId}::uuid, m, t, v from unnest(${ids}::uuid[], ${stamps}::timestamptz[], ${values}::float8[]) as u (m, t, v)
-    on conflict (tenant_id, metric_id, ts) do update set value = excluded.value, updated_at = now()
-      where data_points.value is distinct from excluded.value`.execute(db);
-  const n = Number(written.numAffectedRows ?? 0);
+  // A few statements of ~3,000 rows (about eight months of days each): each stays short, and so
+  // does its rollup trigger, even on a busy machine.
+  let n = 0;
+  const slice = 3_000;
+  for (let i = 0; i < ids.length; i += slice) {
+    const written = await sql`
+      insert into data_points (tenant_id, metric_id, ts, value)
+      select ${tenantId}::uuid, m, t, v from unnest(${ids.slice(i, i + slice)}::uuid[], ${stamps.slice(i, i + slice)}::timestamptz[], ${values.slice(i, i + slice)}::float8[]) as u (m, t, v)
+      on conflict (tenant_id, metric_id, ts) do update set value = excluded.value, updated_at = now()
+        where data_points.value is distinct from excluded.value`.execute(db);
+    n += Number(written.numAffectedRows ?? 0);
+  }
   if (n > 0) await audit(ctx, { action: 'data.points_written', after: { source: 'demo seed', received: ids.length, written: n } });
 
   // Targets for metrics that have none (an edited or deleted target is the user's to keep).
