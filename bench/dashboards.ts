@@ -5,7 +5,7 @@
  * the same points for a series over 1 million points.
  *
  *   quick (default): pnpm bench dashboards
- *   full size:       BENCH_DASH_METRICS=1000 BENCH_DASH_POINTS=10000000 pnpm bench dashboards
+ *   full size:       BENCH_DASH_METRICS=1000 BENCH_DASH_POINTS=10000000 BENCH_DASH_OTHER_POINTS=500000 pnpm bench dashboards
  *
  * Data is generated as the owner role inside withTenant with INSERT ... SELECT generate_series, in
  * chunks, so the rollup trigger maintains the daily rollups exactly as for any other write.
@@ -23,6 +23,7 @@ const METRICS = Number(process.env.BENCH_DASH_METRICS ?? 100);
 const POINTS = Number(process.env.BENCH_DASH_POINTS ?? 1_500_000);
 const HEAVY = Number(process.env.BENCH_DASH_HEAVY_POINTS ?? 1_000_000);
 const OTHER_TENANTS = Number(process.env.BENCH_DASH_OTHER_TENANTS ?? 3);
+const OTHER_POINTS = Number(process.env.BENCH_DASH_OTHER_POINTS ?? 50_000);
 const LOADS = Number(process.env.BENCH_DASH_LOADS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_DASH_CONCURRENCY ?? 4);
 const SERIES_RUNS = Number(process.env.BENCH_DASH_SERIES_RUNS ?? 7);
@@ -107,7 +108,7 @@ export async function benchDashboards() {
   for (let i = 1; i <= OTHER_TENANTS; i++) {
     const t = await signUp(i);
     log(`other tenant ${i}`);
-    await generate(owner, t.tenantId, 20, 200_000, 0, () => {});
+    await generate(owner, t.tenantId, 20, OTHER_POINTS, 0, () => {});
   }
   const generateSec = (performance.now() - started) / 1000;
   await sql`analyze`.execute(owner);
@@ -171,7 +172,7 @@ export async function benchDashboards() {
   return {
     name: 'dashboards',
     what: '12-tile dashboard over a year of daily data through the caller in a child process; series over >= 1M points: rollups vs raw scan',
-    tenant: { metrics: METRICS, points: counts.rows[0]!.points, rollupRows: counts.rows[0]!.rollups, otherTenants: OTHER_TENANTS },
+    tenant: { metrics: METRICS, points: counts.rows[0]!.points, rollupRows: counts.rows[0]!.rollups, otherTenants: OTHER_TENANTS, otherTenantPoints: OTHER_POINTS },
     generateSec: Math.round(generateSec),
     dashboard: {
       tiles: child.tiles,

@@ -1,5 +1,6 @@
 import type { TenantDb } from '@mfiq/db';
-import { aggregatePlain, type Bucket, type MetricDef, type Values } from '../metrics/aggregate.ts';
+import { type Bucket, type MetricDef, type Values } from '../metrics/aggregate.ts';
+import { aggregateRollups } from './rollups.ts';
 import { evaluateFormula, formulaRefs, parseFormula, type Formula } from '../metrics/formula.ts';
 
 const MAX_DEPTH = 10;
@@ -19,8 +20,8 @@ function parsed(def: MetricDef, cache: Map<string, Formula | null>): Formula | n
 
 /**
  * Values of many metrics over the same buckets with a fixed number of queries, whatever the number
- * of metrics: one per level of formula references (all roots together) and one aggregate over the
- * daily rollups for every plain metric involved. The semantics are those of metricValues (one
+ * of metrics: one per level of formula references (all roots together) and one read of the daily
+ * rollups for every plain metric involved. The semantics are those of metricValues (one
  * metric): a formula is computed per bucket from its parts' aggregates; a sum or count part with
  * no data counts as 0; unknown parts, cycles and division by zero give null.
  */
@@ -43,7 +44,7 @@ export async function batchMetricValues(db: TenantDb, tenantId: string, roots: M
     pending = [...new Set(pending)];
   }
   const plain = [...defs.values()].filter((d) => !d.formula);
-  const data = await aggregatePlain(db, tenantId, plain, buckets);
+  const data = await aggregateRollups(db, tenantId, plain, buckets);
   const out = new Map<string, Values>();
   for (const root of roots) {
     const values: Values = new Map();
