@@ -133,6 +133,9 @@ describe('dashboards in a real browser', () => {
     expect(await page.locator('[data-testid=chart-target]').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('[data-testid=chart-previous]').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('[style]').count()).toBe(0);
+    // The stylesheet applies: tiles sit in a four-column grid, the charts' lines are not filled.
+    expect(await page.getByTestId('dashboard-grid').evaluate((e) => getComputedStyle(e).gridTemplateColumns.split(' ').length)).toBe(4);
+    expect(await page.locator('.chart__line').first().evaluate((e) => getComputedStyle(e).fill)).toBe('none');
     await page.screenshot({ path: '/tmp/mfiq-dashboard-home.png', fullPage: true });
     await page.getByLabel('Date range').selectOption('12m');
     await page.waitForURL(/range=12m/);
