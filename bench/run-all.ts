@@ -1,14 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { benchAuditDrain } from './audit-drain.ts';
+import { benchCsvImport } from './csv-import.ts';
 import { benchDashboards } from './dashboards.ts';
 import { benchIngest } from './ingest.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, dashboards)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, dashboards)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   'audit-drain': benchAuditDrain,
   ingest: benchIngest,
+  'csv-import': benchCsvImport,
   dashboards: benchDashboards,
 };
 

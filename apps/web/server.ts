@@ -27,6 +27,7 @@ import { createLogger, requestLogger } from './server/logging.ts';
 import { remixHandler } from './server/remix.ts';
 import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
+import { isStreamed, streamedUploads } from './server/uploads.ts';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -68,7 +69,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     idleTimeoutMs: config.sessionIdleMinutes * 60_000,
     absoluteLifetimeMs: config.sessionAbsoluteHours * 3_600_000,
   });
-  const createContext = createContextFactory({ db, auth, logger });
+  const createContext = createContextFactory({ db, auth, logger, importMaxBytes: config.importMaxBytes });
   const rest = createRestHandler({ createContext, logger });
 
   const vite: ViteDevServer | null = production
@@ -103,8 +104,10 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       logger.warn({ reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason }, 'cross-origin request refused');
     }),
   );
+  app.use(streamedUploads(config.importMaxBytes));
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
+    if (isStreamed(res)) return next();
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });

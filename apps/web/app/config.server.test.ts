@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       sessionAbsoluteHours: 168,
       tls: null,
       trustProxy: null,
+      importMaxBytes: 100 * 1024 * 1024,
     });
   });
 

@@ -32,6 +32,7 @@ export const configSchema = z
     TLS_CERT_FILE: optional(z.string()),
     TLS_KEY_FILE: optional(z.string()),
     /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
+    IMPORT_MAX_MB: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(1024, 'must be at most 1024').default(100)),
     TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
   })
   .superRefine((c, ctx) => {
@@ -56,6 +57,8 @@ export interface Config {
   sessionAbsoluteHours: number;
   tls: { certFile: string; keyFile: string } | null;
   trustProxy: string | null;
+  /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionAbsoluteHours: c.SESSION_ABSOLUTE_HOURS,
     tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
     trustProxy: c.TRUST_PROXY ? normalizeIp(c.TRUST_PROXY) : null,
+    importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
   };
 }
 

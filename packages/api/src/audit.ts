@@ -26,6 +26,10 @@ export const AUDIT_ACTIONS = [
   'dashboard.tile_added',
   'dashboard.tile_removed',
   'dashboard.tiles_reordered',
+  'import.uploaded',
+  'import.queued',
+  'import.completed',
+  'import.failed',
   'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

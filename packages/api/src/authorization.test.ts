@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ interface SampleContext {
   /** A fresh dashboard of the organization, and a fresh tile on one. */
   freshDashboard: () => Promise<string>;
   freshTile: () => Promise<{ dashboardId: string; tileId: string }>;
+  /** A freshly uploaded (not yet started) CSV import of the organization. */
+  freshImport: () => Promise<string>;
 }
 type Sample = (ctx: SampleContext) => unknown;
 const METRIC = 'matrix_metric';
@@ -67,10 +70,18 @@ const SAMPLES: Record<string, Sample> = {
     const { dashboardId, tileId } = await freshTile();
     return { slug, dashboardId, tileIds: [tileId] };
   },
+  'imports.upload': ({ slug }) => ({ slug, fileName: 'matrix.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) }),
+  'imports.list': ({ slug }) => ({ slug }),
+  'imports.get': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
+  'imports.preview': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.start': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
   'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
   'audit.verify': ({ slug }) => ({ slug }),
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
+const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
+const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);
 
@@ -168,6 +179,7 @@ describe('authorization matrix', () => {
       );
       return { dashboardId, tileId: tile.id };
     };
+    const freshImport = async () => (await ownerApi.imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -186,7 +198,7 @@ describe('authorization matrix', () => {
           cookie = h.cookieFrom(fresh.resHeaders);
         }
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every

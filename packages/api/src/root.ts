@@ -8,6 +8,7 @@ import { targetsRouter } from './routers/targets/router.ts';
 import { apiKeysRouter } from './routers/apiKeys/router.ts';
 import { apiRouter } from './routers/api/router.ts';
 import { dashboardsRouter } from './routers/dashboards/router.ts';
+import { importsRouter } from './routers/imports/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -18,6 +19,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   api: apiRouter,
   dashboards: dashboardsRouter,
+  imports: importsRouter,
   audit: auditRouter,
 });
 

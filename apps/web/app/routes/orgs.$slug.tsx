@@ -40,6 +40,11 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
           Metrics
         </NavLink>
+        {permissions.includes('data:write') ? (
+          <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
+            Import CSV
+          </NavLink>
+        ) : null}
         <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>

@@ -11,9 +11,9 @@ import type { RateLimit } from '../rate-limit.ts';
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKeyRateLimit?: RateLimit } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
-  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }), ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}) });
+  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }), ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}), ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}) });
 
   /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
   async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
@@ -93,6 +93,9 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       api_idempotency_keys: 'x',
       dashboards: 'x',
       dashboard_tiles: 'x',
+      imports: 'x',
+      import_chunks: 'x',
+      import_errors: 'x',
       audit_log: 'x',
       audit_chain_heads: 'x',
     };

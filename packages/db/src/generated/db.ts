@@ -8,6 +8,8 @@ export type DashboardRange = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd'
 
 export type DashboardTileKind = 'number' | 'line' | 'bar' | 'table';
 
+export type ImportStatus = 'uploaded' | 'queued' | 'running' | 'completed' | 'failed';
+
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
 export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
@@ -138,6 +140,45 @@ export interface DataPointsTable {
   ts: Date;
   value: number;
   updatedAt: Generated<Date>;
+}
+
+export interface ImportChunksTable {
+  tenantId: string;
+  importId: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportErrorsTable {
+  tenantId: string;
+  importId: string;
+  line: number;
+  message: string;
+}
+
+export interface ImportsTable {
+  tenantId: string;
+  id: Generated<string>;
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+  header: string[];
+  delimiter: string;
+  mapping: Json | null;
+  status: Generated<ImportStatus>;
+  rowsProcessed: Generated<number>;
+  rowsWritten: Generated<number>;
+  pointsChanged: Generated<number>;
+  rowsFailed: Generated<number>;
+  bytesProcessed: Generated<number>;
+  error: string | null;
+  attempts: Generated<number>;
+  createdBy: string | null;
+  startedBy: string | null;
+  createdAt: Generated<Date>;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 }
 
 export interface MembershipsTable {
@@ -283,6 +324,9 @@ export interface DB {
   dashboardTiles: DashboardTilesTable;
   dashboards: DashboardsTable;
   dataPoints: DataPointsTable;
+  importChunks: ImportChunksTable;
+  importErrors: ImportErrorsTable;
+  imports: ImportsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
   metricTargets: MetricTargetsTable;
