@@ -76,6 +76,10 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
     await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'fixed', value: 12, startsOn: sql<Date>`'2024-01-01'`, endsOn: sql<Date>`'2024-03-31'` }).execute();
     await sql`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values (${tenantId}, 'CI', 'mfiq_ci', encode(sha256(${tenantId}::text::bytea), 'hex'), '{data:write}')`.execute(trx);
     await trx.insertInto('apiIdempotencyKeys').values({ tenantId, idempotencyKey: 'batch-1', requestHash: 'h', response: { ok: true, written: 2 } }).execute();
+    // A default dashboard with one tile of the revenue metric.
+    const dashboardId = randomUUID();
+    await trx.insertInto('dashboards').values({ tenantId, id: dashboardId, name: 'Overview "main"', isDefault: true }).execute();
+    await trx.insertInto('dashboardTiles').values({ tenantId, dashboardId, metricId, kind: 'line', title: 'Revenue', position: 0 }).execute();
     // The audit trail as the drain leaves it (rows written here directly: fixtures, not the drain).
     await sql`insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
       values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(trx);
