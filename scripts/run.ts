@@ -445,17 +445,20 @@ async function main(): Promise<void> {
   await buildWebIfStale();
   if (shuttingDown) return;
 
+  // Web (exports) and worker (backups) share one folder, whatever their working directories.
+  const backupDir = process.env.BACKUP_DIR || path.join(DATA_DIR, 'backups');
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
     env: childEnv({
       WORKER_DATABASE_URL: urls.worker,
+      BACKUP_DIR: backupDir,
       // The audit retention job runs only with its own role and the checkpoint key.
       ...(urls.retention && checkpointKey ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey } : {}),
     }),
   });
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
-    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST }),
+    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, BACKUP_DIR: backupDir }),
   });
 
   const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';

@@ -19,6 +19,7 @@ import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import type { Logger } from 'pino';
 import { appRouter, createCaller, createContextFactory, createRestHandler, REST_BODY_LIMIT_BYTES } from '@mfiq/api/server';
 import { createAuth } from '@mfiq/auth';
+import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
 import { createDb, type Database } from '@mfiq/db';
 import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
@@ -33,6 +34,7 @@ import { CAPTCHA_PROVIDERS } from './server/abuse/captcha.ts';
 import { createMetrics } from './server/metrics.ts';
 import { loadSubprocessors } from './server/subprocessors.ts';
 import { reportError, startTelemetry } from './server/telemetry.ts';
+import { isStreamed, streamedUploads } from './server/uploads.ts';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -79,8 +81,11 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     idleTimeoutMs: config.sessionIdleMinutes * 60_000,
     absoluteLifetimeMs: config.sessionAbsoluteHours * 3_600_000,
   });
-  const createContext = createContextFactory({ db, auth, logger, observeProcedure: metrics.observeProcedure });
+  const createContext = createContextFactory({ db, auth, logger, importMaxBytes: config.importMaxBytes, observeProcedure: metrics.observeProcedure });
   const rest = createRestHandler({ createContext, logger });
+  const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
+  const backupStorage = new FsStorage(backupSettings.dir);
+  const backups = { exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref) };
 
   const vite: ViteDevServer | null = production
     ? null
@@ -122,8 +127,10 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     if (!form) return next();
     return express.raw({ type: () => true, limit: PUBLIC_FORMS[form].bodyLimitBytes })(req, res, next);
   });
+  app.use(streamedUploads(config.importMaxBytes));
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
+    if (isStreamed(res)) return next();
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });
@@ -138,6 +145,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
         return {
           request: { nonce, requestId, clientIp, secure },
           api: { router: appRouter, createContext, createCaller, rest },
+          backups,
           logger: logger.child({ requestId }),
           forms,
           publicInfo: { subprocessors },

@@ -31,7 +31,35 @@ describe('loadConfig', () => {
       otel: null,
       sentryDsn: null,
       subprocessorsFile: null,
+      importMaxBytes: 100 * 1024 * 1024,
+      backupEnv: { BACKUP_DIR: '.data/backups', BACKUP_KEYS: undefined, BACKUP_ACTIVE_KEY: undefined, BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 },
     });
+  });
+
+  it('refuses a bad retention count or keyring, naming the variable', () => {
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEEP_DAILY: 'lots' })).toThrow(/BACKUP_KEEP_DAILY/);
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: 'k1:c2hvcnQ=' })).toThrow(/BACKUP_KEYS key "k1" must be 32 bytes/);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}` })).toThrow(/BACKUP_ACTIVE_KEY required when BACKUP_KEYS has more than one key/);
+    expect(loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}`, BACKUP_ACTIVE_KEY: 'b' }).backupEnv.BACKUP_ACTIVE_KEY).toBe('b');
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      APP_DATABASE_URL: DB,
+      PORT: '8443',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'warn',
+      SESSION_IDLE_MINUTES: '30',
+      SESSION_ABSOLUTE_HOURS: '12',
+      TLS_CERT_FILE: '/etc/tls/cert.pem',
+      TLS_KEY_FILE: '/etc/tls/key.pem',
+      TRUST_PROXY: '::ffff:10.0.0.2',
+    });
+    expect(c).toMatchObject({ mode: 'production', port: 8443, host: '0.0.0.0', logLevel: 'warn', sessionIdleMinutes: 30, sessionAbsoluteHours: 12 });
+    expect(c.tls).toEqual({ certFile: '/etc/tls/cert.pem', keyFile: '/etc/tls/key.pem' });
+    expect(c.trustProxy).toBe('10.0.0.2');
   });
 
   it('reads the anti-abuse, monitoring and CAPTCHA settings', () => {

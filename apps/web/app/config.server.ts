@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
@@ -32,6 +33,7 @@ export const configSchema = z
     TLS_CERT_FILE: optional(z.string()),
     TLS_KEY_FILE: optional(z.string()),
     /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
+    IMPORT_MAX_MB: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(1024, 'must be at most 1024').default(100)),
     TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
     /** HMAC key for form tokens (hex, at least 32 bytes). Unset: a random key per process (see ADR 0051). */
     FORM_SECRET: optional(z.string().regex(/^(?:[0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes written as hex (openssl rand -hex 32)')),
@@ -58,8 +60,18 @@ export const configSchema = z
     OTEL_SERVICE_NAME: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(100).default('mfiq-web')),
     SENTRY_DSN: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) DSN' })),
     SUBPROCESSORS_FILE: optional(z.string()),
+    // Exports decrypt backups: the web reads the same storage and keys as the worker.
+    ...backupEnvSchema,
   })
   .superRefine((c, ctx) => {
+    if (c.BACKUP_KEYS) {
+      try {
+        parseKeyring(c.BACKUP_KEYS, c.BACKUP_ACTIVE_KEY);
+      } catch (error) {
+        const message = (error as Error).message;
+        ctx.addIssue({ code: 'custom', path: [message.startsWith('BACKUP_ACTIVE_KEY') ? 'BACKUP_ACTIVE_KEY' : 'BACKUP_KEYS'], message: message.replace(/^BACKUP_[A-Z_]+: /, '') });
+      }
+    }
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',
@@ -90,6 +102,9 @@ export interface Config {
   otel: { endpoint: string; serviceName: string } | null;
   sentryDsn: string | null;
   subprocessorsFile: string | null;
+  /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
+  importMaxBytes: number;
+  backupEnv: Pick<RawConfig, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +146,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     otel: c.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME } : null,
     sentryDsn: c.SENTRY_DSN ?? null,
     subprocessorsFile: c.SUBPROCESSORS_FILE ?? null,
+    importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
+    backupEnv: {
+      BACKUP_DIR: c.BACKUP_DIR,
+      BACKUP_KEYS: c.BACKUP_KEYS,
+      BACKUP_ACTIVE_KEY: c.BACKUP_ACTIVE_KEY,
+      BACKUP_KEEP_DAILY: c.BACKUP_KEEP_DAILY,
+      BACKUP_KEEP_WEEKLY: c.BACKUP_KEEP_WEEKLY,
+    },
   };
 }
 

@@ -1,8 +1,11 @@
 import { parseCrontab } from 'graphile-worker';
+import { backupEnvSchema } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Every 15 minutes: expired sessions are already refused at sign-in time; purging only reclaims rows. */
 export const DEFAULT_PURGE_SESSIONS_SCHEDULE = '*/15 * * * *';
+/** Nightly, at a quiet hour (UTC on most servers). */
+export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 
 const postgresUrl = z
   .string({ error: 'is required' })
@@ -41,6 +44,8 @@ export const workerEnvSchema = z.object({
     .default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+  CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+  ...backupEnvSchema,
   AUDIT_DRAIN_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(5_000, 'must be at most 5000').default(500),
   AUDIT_DRAIN_INTERVAL_MS: z.coerce
     .number({ error: 'must be a whole number of milliseconds' })
@@ -63,6 +68,8 @@ export interface WorkerConfig {
   concurrency: number;
   logLevel: z.infer<typeof workerEnvSchema>['LOG_LEVEL'];
   crontab: string;
+  /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
+  backupEnv: Pick<z.infer<typeof workerEnvSchema>, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
   /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
@@ -80,12 +87,14 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean }): string {
+export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean; backups?: string | null }): string {
   return [
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
     `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
     ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
+    // A missed night is not backfilled: the next run backs up the current state anyway.
+    ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
     '',
   ].join('\n');
 }
@@ -105,7 +114,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL }),
+    backupEnv: {
+      BACKUP_DIR: e.BACKUP_DIR,
+      BACKUP_KEYS: e.BACKUP_KEYS,
+      BACKUP_ACTIVE_KEY: e.BACKUP_ACTIVE_KEY,
+      BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
+      BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
+    },
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL, backups: e.CRON_BACKUPS }),
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
     retention:

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,12 @@ interface SampleContext {
   /** A fresh target / API key of the organization, for procedures that consume one. */
   freshTarget: () => Promise<string>;
   freshKey: () => Promise<string>;
+  /** A fresh dashboard of the organization, and a fresh tile on one. */
+  freshDashboard: () => Promise<string>;
+  freshTile: () => Promise<{ dashboardId: string; tileId: string }>;
+  /** A freshly uploaded (not yet started) CSV import of the organization. */
+  freshImport: () => Promise<string>;
+  tdb: TestDatabase;
 }
 type Sample = (ctx: SampleContext) => unknown;
 const METRIC = 'matrix_metric';
@@ -54,10 +61,43 @@ const SAMPLES: Record<string, Sample> = {
   'api.push': ({ n }) => ({ points: [{ metric: METRIC, ts: '2024-02-01T00:00:00Z', value: n }] }),
   'api.series': () => ({ key: METRIC, grain: 'month', from: '2024-01-01', to: '2024-03-31' }),
   'api.metrics': () => undefined,
+  'dashboards.list': ({ slug }) => ({ slug }),
+  'dashboards.get': ({ slug }) => ({ slug, range: '30d', grain: 'week' }),
+  'dashboards.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}` }),
+  'dashboards.update': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard(), name: 'Renamed' }),
+  'dashboards.delete': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
+  'dashboards.addTile': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard(), metricKey: METRIC, kind: 'line' }),
+  'dashboards.removeTile': async ({ slug, freshTile }) => ({ slug, ...(await freshTile()) }),
+  'dashboards.reorderTiles': async ({ slug, freshTile }) => {
+    const { dashboardId, tileId } = await freshTile();
+    return { slug, dashboardId, tileIds: [tileId] };
+  },
+  'imports.upload': ({ slug }) => ({ slug, fileName: 'matrix.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) }),
+  'imports.list': ({ slug }) => ({ slug }),
+  'imports.get': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
+  'imports.preview': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.start': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
   'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
   'audit.verify': ({ slug }) => ({ slug }),
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
+  'backups.list': ({ slug }) => ({ slug }),
+  'backups.start': ({ slug }) => ({ slug }),
+  'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
 };
+const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
+const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
+
+/** A finished backup of the organization (a fixture row: the export procedure authorizes and audits; the web streams). */
+const backups = new Map<string, string>();
+async function succeededBackup(tdb: TestDatabase, slug: string): Promise<string> {
+  if (!backups.has(slug)) {
+    const org = await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+    const row = await tdb.admin.insertInto('backups').values({ tenantId: org.tenantId, kind: 'scheduled', status: 'succeeded' }).returning('id').executeTakeFirstOrThrow();
+    backups.set(slug, row.id);
+  }
+  return backups.get(slug)!;
+}
 
 const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);
 
@@ -146,6 +186,16 @@ describe('authorization matrix', () => {
     const freshTarget = () =>
       fixture((trx) => trx.insertInto('metricTargets').values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
     const freshKey = async () => (await h.createKey(owner.cookie, owner.slug, ['metrics:read'])).id;
+    const freshDashboard = () =>
+      fixture((trx) => trx.insertInto('dashboards').values({ tenantId: org.tenantId, name: 'Matrix board' }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
+    const freshTile = async () => {
+      const dashboardId = await freshDashboard();
+      const tile = await fixture((trx) =>
+        trx.insertInto('dashboardTiles').values({ tenantId: org.tenantId, dashboardId, metricId: metric.id, kind: 'number', position: 0 }).returning('id').executeTakeFirstOrThrow(),
+      );
+      return { dashboardId, tileId: tile.id };
+    };
+    const freshImport = async () => (await ownerApi.imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -164,7 +214,7 @@ describe('authorization matrix', () => {
           cookie = h.cookieFrom(fresh.resHeaders);
         }
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, tdb });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
@@ -16,6 +17,7 @@ let tdb: TestDatabase;
 let h: Harness;
 let owner: Awaited<ReturnType<Harness['signUp']>>;
 let keyToken: string;
+let importId: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
@@ -24,10 +26,12 @@ beforeAll(async () => {
   await api.metrics.create({ slug: owner.slug, key: 'revenue', name: 'Revenue' });
   await api.metrics.create({ slug: owner.slug, key: 'signups', name: 'Signups' });
   keyToken = (await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read'])).token;
+  importId = (await api.imports.upload({ slug: owner.slug, fileName: 'bad.csv', file: Readable.from([Buffer.from('metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1\n')]) })).id;
 });
 afterAll(() => tdb.drop());
 
 const big = 'x'.repeat(100_000);
+const MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'auth.signUp': [
     { input: undefined, message: /Invalid input/ },
@@ -171,6 +175,64 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { key: 'revenue', from: '2024-01-01', to: 'x' }, message: /YYYY-MM-DD/ },
     { input: { key: 'UPPER', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
   ],
+  'dashboards.list': [{ input: { slug: 'Not a slug' }, message: /slug/ }],
+  'dashboards.get': [
+    { input: { slug: 'SLUG', id: 'nope' }, message: /UUID/ },
+    { input: { slug: 'SLUG', range: '5y' }, message: /Range is one of/ },
+    { input: { slug: 'SLUG', grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', from: '2024-01-01' }, message: /both "from" and "to"/ },
+    { input: { slug: 'SLUG', from: '2024-02-30', to: '2024-03-01' }, message: /real date/ },
+    { input: { slug: 'SLUG', from: '2024-03-01', to: '2024-01-01' }, message: /must not be before/ },
+    { input: { slug: 'SLUG', from: '2024-01-01', to: '2024-03-01', range: '30d' }, message: /not both/ },
+    { input: { slug: 'SLUG', from: '1990-01-01', to: '2024-03-01', grain: 'month' }, message: /at most 3700 days/ },
+    { input: { slug: 'SLUG', from: '2020-01-01', to: '2024-03-01', grain: 'day' }, message: /coarser grain/ },
+  ],
+  'dashboards.create': [
+    { input: { slug: 'SLUG' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: '   ' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', name: 'X', range: 'forever' }, message: /Range is one of/ },
+    { input: { slug: 'SLUG', name: 'X', grain: 'year' }, message: /Grain is one of/ },
+  ],
+  'dashboards.update': [
+    { input: { slug: 'SLUG', id: 'x', name: 'X' }, message: /UUID/ },
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', name: '' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', makeDefault: false }, message: /only be true/ },
+  ],
+  'dashboards.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /UUID/ }],
+  'dashboards.addTile': [
+    { input: { slug: 'SLUG', dashboardId: 'x', metricKey: 'revenue', kind: 'line' }, message: /UUID/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'pie' }, message: /Tile kind is one of/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'Bad Key', kind: 'line' }, message: /lowercase/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'line', title: big }, message: /at most 100/ },
+  ],
+  'dashboards.removeTile': [{ input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileId: 'x' }, message: /Tile id must be a UUID/ }],
+  'dashboards.reorderTiles': [
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: [] }, message: /new order/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: Array.from({ length: 25 }, () => '00000000-0000-4000-8000-000000000000') }, message: /at most 24/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: ['nope'] }, message: /UUID/ },
+  ],
+  'imports.upload': [
+    { input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' }, message: /file must be the uploaded file itself/ },
+    { input: { slug: 'SLUG', fileName: 'a.csv' }, message: /file must be the uploaded file itself/ },
+    { input: { slug: 'SLUG', fileName: '', file: 'x' }, message: /File name is required/ },
+    { input: { slug: 'SLUG', fileName: big, file: 'x' }, message: /at most 255/ },
+  ],
+  'imports.list': [{ input: { slug: 'SLUG', limit: 500 }, message: /At most 100 imports/ }],
+  'imports.get': [{ input: { slug: 'SLUG', id: 'nope' }, message: /UUID/ }],
+  'imports.errors': [{ input: { slug: 'SLUG', id: 5 }, message: /UUID/ }],
+  'imports.preview': [
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'excel' } }, message: /Timestamp format is one of/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timezone: 'Mars/Base' } }, message: /timezone/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: 'amount' } }, message: /no column "amount"/ },
+    { input: { slug: 'SLUG', id: 'IMPORT' }, message: /mapping/ },
+  ],
+  'imports.start': [
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: undefined } }, message: /Choose the column that holds the values/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, metricColumn: undefined, metricKey: 'ghost' } }, message: /Unknown metric key "ghost"/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'mdy' } }, message: /choose the timezone/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: big } }, message: /at most 200/ },
+  ],
   'audit.list': [
     // Found by the security scan: a NUL in a text filter reached PostgreSQL and answered 500.
     { input: { slug: 'SLUG', actor: '/e\u0000' }, message: /NUL/ },
@@ -196,11 +258,30 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', format: 'csv', action: 'nope.nope' }, message: /known actions/ },
     { input: { slug: 'SLUG', format: 'csv', from: '2000-01-01', to: '2099-01-01' }, message: /at most 366 days/ },
   ],
+  'backups.list': [
+    { input: {}, message: /slug/ },
+    { input: { slug: big }, message: /at most 48/ },
+  ],
+  'backups.start': [
+    { input: { slug: 7 }, message: /slug/ },
+    { input: { slug: 'Not A Slug' }, message: /slug/i },
+  ],
+  'backups.export': [
+    { input: { slug: 'SLUG' }, message: /backupId/ },
+    { input: { slug: 'SLUG', backupId: 'not-a-uuid' }, message: /Backup id must be a UUID/ },
+    { input: { slug: 'SLUG', backupId: big }, message: /Backup id must be a UUID/ },
+    { input: { backupId: '00000000-0000-4000-8000-000000000000' }, message: /slug/ },
+  ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics'];
 
-const withSlug = (input: unknown) => (input && typeof input === 'object' && (input as { slug?: unknown }).slug === 'SLUG' ? { ...input, slug: owner.slug } : input);
+const withSlug = (input: unknown) => {
+  if (!input || typeof input !== 'object' || (input as { slug?: unknown }).slug !== 'SLUG') return input;
+  const out: Record<string, unknown> = { ...input, slug: owner.slug };
+  if (out.id === 'IMPORT') out.id = importId;
+  return out;
+};
 
 describe('bad input through the caller', () => {
   it('covers every procedure of the router', () => {

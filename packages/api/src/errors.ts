@@ -11,6 +11,7 @@ const CODE_MAP = {
   CONFLICT: 'CONFLICT',
   INVALID: 'BAD_REQUEST',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const satisfies Record<string, TRPCError['code']>;
 
 export type AppErrorCode = keyof typeof CODE_MAP;

@@ -34,9 +34,17 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/dashboards`} className="tabs__link">
+          Dashboards
+        </NavLink>
         <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
           Metrics
         </NavLink>
+        {permissions.includes('data:write') ? (
+          <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
+            Import CSV
+          </NavLink>
+        ) : null}
         <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>
@@ -48,6 +56,11 @@ export default function OrgLayout() {
         {permissions.includes('audit:read') ? (
           <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
             Audit log
+          </NavLink>
+        ) : null}
+        {permissions.includes('backups:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/backups`} className="tabs__link">
+            Backups
           </NavLink>
         ) : null}
       </nav>

@@ -11,9 +11,9 @@ import type { RateLimit } from '../rate-limit.ts';
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKeyRateLimit?: RateLimit } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
-  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }), ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}) });
+  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }), ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}), ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}) });
 
   /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
   async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
@@ -91,6 +91,11 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       metric_targets: 'x',
       api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
       api_idempotency_keys: 'x',
+      dashboards: 'x',
+      dashboard_tiles: 'x',
+      imports: 'x',
+      import_chunks: 'x',
+      import_errors: 'x',
       audit_log: 'x',
       audit_chain_heads: 'x',
       contact_messages: 'x',

@@ -4,6 +4,12 @@ import type { ColumnType } from 'kysely';
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+export type DashboardRange = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd' | 'ytd';
+
+export type DashboardTileKind = 'number' | 'line' | 'bar' | 'table';
+
+export type ImportStatus = 'uploaded' | 'queued' | 'running' | 'completed' | 'failed';
+
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
 export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
@@ -104,6 +110,23 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface BackupsTable {
+  tenantId: string;
+  id: Generated<string>;
+  kind: string;
+  status: Generated<string>;
+  requestedBy: string | null;
+  createdAt: Generated<Date>;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  rowsDone: Generated<number>;
+  rowsTotal: number | null;
+  bytes: number | null;
+  keyId: string | null;
+  schemaVersion: number | null;
+  error: string | null;
+}
+
 export interface ContactMessagesTable {
   id: Generated<string>;
   createdAt: Generated<Date>;
@@ -114,6 +137,30 @@ export interface ContactMessagesTable {
   ip: string | null;
   userAgent: string | null;
   requestId: string | null;
+}
+
+export interface DashboardTilesTable {
+  tenantId: string;
+  id: Generated<string>;
+  dashboardId: string;
+  metricId: string;
+  kind: DashboardTileKind;
+  title: string | null;
+  position: number;
+  showPrevious: Generated<boolean>;
+  showTarget: Generated<boolean>;
+  createdAt: Generated<Date>;
+}
+
+export interface DashboardsTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  range: Generated<DashboardRange>;
+  grain: Generated<MetricGrain>;
+  isDefault: Generated<boolean>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
 }
 
 export interface DataPointsTable {
@@ -128,6 +175,45 @@ export interface FormNoncesTable {
   nonce: string;
   form: string;
   expiresAt: Date;
+}
+
+export interface ImportChunksTable {
+  tenantId: string;
+  importId: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportErrorsTable {
+  tenantId: string;
+  importId: string;
+  line: number;
+  message: string;
+}
+
+export interface ImportsTable {
+  tenantId: string;
+  id: Generated<string>;
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+  header: string[];
+  delimiter: string;
+  mapping: Json | null;
+  status: Generated<ImportStatus>;
+  rowsProcessed: Generated<number>;
+  rowsWritten: Generated<number>;
+  pointsChanged: Generated<number>;
+  rowsFailed: Generated<number>;
+  bytesProcessed: Generated<number>;
+  error: string | null;
+  attempts: Generated<number>;
+  createdBy: string | null;
+  startedBy: string | null;
+  createdAt: Generated<Date>;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 }
 
 export interface MembershipsTable {
@@ -278,9 +364,15 @@ export interface DB {
   auditCheckpoints: AuditCheckpointsTable;
   auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
+  backups: BackupsTable;
   contactMessages: ContactMessagesTable;
+  dashboardTiles: DashboardTilesTable;
+  dashboards: DashboardsTable;
   dataPoints: DataPointsTable;
   formNonces: FormNoncesTable;
+  importChunks: ImportChunksTable;
+  importErrors: ImportErrorsTable;
+  imports: ImportsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
   metricTargets: MetricTargetsTable;
