@@ -8,8 +8,7 @@ import type { ProcedureObserver } from '@mfiq/api/server';
 /**
  * Prometheus metrics. Per-procedure counters and latency come from the API's observer (every call,
  * pages and /api/trpc alike); queue and outbox gauges are read from PostgreSQL when scraped, so
- * they are right whichever replica answers. Backup age is not exported yet: the backups table is
- * not part of this branch (see docs/runbook.md).
+ * they are right whichever replica answers.
  */
 export function createMetrics(db: Database, logger: Logger) {
   const registry = new Registry();
@@ -30,6 +29,12 @@ export function createMetrics(db: Database, logger: Logger) {
   const retrying = new Gauge({ name: 'mfiq_jobs_retrying', help: 'Jobs that failed at least once and will be retried, by task', labelNames: ['task'], registers: [registry] });
   const lag = new Gauge({ name: 'mfiq_jobs_lag_seconds', help: 'Age of the oldest job that is due and not yet picked up, by task', labelNames: ['task'], registers: [registry] });
   const outboxPending = new Gauge({ name: 'mfiq_audit_outbox_pending', help: 'Audit events waiting in the outbox to be drained into the audit log', registers: [registry] });
+  const backupAge = new Gauge({
+    name: 'mfiq_backup_last_success_age_seconds',
+    help: "Seconds since each organization's last successful backup (since its creation when it has none)",
+    labelNames: ['org'],
+    registers: [registry],
+  });
   const outboxAge = new Gauge({ name: 'mfiq_audit_outbox_oldest_seconds', help: 'Age of the oldest audit event in the outbox', registers: [registry] });
 
   async function refreshFromDatabase() {
@@ -51,6 +56,9 @@ export function createMetrics(db: Database, logger: Logger) {
     const outbox = await sql<{ pending: number; oldestSeconds: number }>`select pending, oldest_seconds from app_audit_outbox_depth()`.execute(db);
     outboxPending.set(outbox.rows[0]?.pending ?? 0);
     outboxAge.set(outbox.rows[0]?.oldestSeconds ?? 0);
+    const backups = await sql<{ slug: string; ageSeconds: number }>`select slug, age_seconds from app_backup_ages()`.execute(db);
+    backupAge.reset();
+    for (const row of backups.rows) backupAge.set({ org: row.slug }, row.ageSeconds);
   }
 
   const observeProcedure: ProcedureObserver = ({ path, type, code, durationMs }) => {

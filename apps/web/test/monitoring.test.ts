@@ -94,6 +94,22 @@ describe('/metrics', () => {
     expect(series(text, 'mfiq_audit_outbox_oldest_seconds')).toBeGreaterThanOrEqual(0);
     expect(series(text, 'mfiq_form_refusals_total', { form: 'contact', reason: 'honeypot' })).toBe(1);
     expect(series(text, 'mfiq_web_process_cpu_seconds_total')).toBeGreaterThan(0);
+    // A fresh organization has no backup yet: its age counts from its creation.
+    expect(series(text, 'mfiq_backup_last_success_age_seconds', { org: user.slug })).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports the age of the last successful backup per organization', async () => {
+    const user = await signUpOverHttp(web.url, 'backup-age');
+    const { tenantId } = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', user.slug).executeTakeFirstOrThrow();
+    await sql`select set_config('app.tenant_id', ${tenantId}, false)`.execute(tdb.admin);
+    await sql`insert into backups (tenant_id, kind, status, finished_at) values
+                (${tenantId}, 'scheduled', 'succeeded', now() - interval '2 hours'),
+                (${tenantId}, 'scheduled', 'failed', now() - interval '5 minutes')`.execute(tdb.admin);
+    const text = await (await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const age = series(text, 'mfiq_backup_last_success_age_seconds', { org: user.slug })!;
+    // The failed run five minutes ago does not count: the last success was two hours ago.
+    expect(age).toBeGreaterThanOrEqual(7200);
+    expect(age).toBeLessThan(7200 + 600);
   });
 });
 

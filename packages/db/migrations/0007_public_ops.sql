@@ -80,3 +80,18 @@ create function app_audit_outbox_depth()
   $$;
 revoke all on function app_audit_outbox_depth() from public;
 grant execute on function app_audit_outbox_depth() to mfiq_app;
+
+-- Monitoring: age of each organization's last successful backup (from its creation when it never
+-- had one), for alerting. The owner (the definer) reads across tenants through this select-only
+-- policy, as the audit drain does on the outbox; the app role gets only slug and age.
+create policy ops_backup_age on backups for select to current_user using (true);
+create function app_backup_ages()
+  returns table (slug text, age_seconds double precision)
+  language sql stable security definer set search_path = public, pg_temp
+  as $$
+    select o.slug, extract(epoch from now() - coalesce(max(b.finished_at) filter (where b.status = 'succeeded'), o.created_at))::double precision
+      from organizations o left join backups b on b.tenant_id = o.tenant_id
+     group by o.slug, o.created_at
+  $$;
+revoke all on function app_backup_ages() from public;
+grant execute on function app_backup_ages() to mfiq_app;
