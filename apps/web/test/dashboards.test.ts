@@ -2,7 +2,7 @@ import { seedDemo } from '@mfiq/api/seed';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { CHROMIUM_ARGS, ensureBuilt, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -112,12 +112,7 @@ describe('dashboards in a real browser', () => {
   });
 
   it('the demo home dashboard renders every tile with data under the CSP, and a viewer cannot edit', async () => {
-    const signIn = await fetch(`${web.url}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: web.url },
-      body: new URLSearchParams({ email: 'owner@demo.test', password: DEMO_PASSWORD }),
-    });
+    const signIn = await postForm(web.url, '/login', { email: 'owner@demo.test', password: DEMO_PASSWORD });
     expect(signIn.status).toBe(302);
     const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
     const { context, page } = await signedIn(cookie);
@@ -147,12 +142,7 @@ describe('dashboards in a real browser', () => {
     await context.close();
 
     // A viewer sees the dashboard but no editing controls.
-    const viewerLogin = await fetch(`${web.url}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: web.url },
-      body: new URLSearchParams({ email: 'viewer@demo.test', password: DEMO_PASSWORD }),
-    });
+    const viewerLogin = await postForm(web.url, '/login', { email: 'viewer@demo.test', password: DEMO_PASSWORD });
     const viewer = await signedIn(viewerLogin.headers.getSetCookie()[0]!.split(';')[0]!);
     await viewer.page.goto(`${web.url}/orgs/acme`);
     await viewer.page.getByRole('link', { name: 'Open' }).click();

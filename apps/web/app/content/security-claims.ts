@@ -81,7 +81,7 @@ export const SECURITY_SECTIONS: Section[] = [
     claims: [
       { id: 'contain', text: "Operators have commands to contain an incident: end the sessions of one user, of one organization's members or of everyone; disable and re-enable a user; lock and unlock an organization." },
       { id: 'investigate', text: "Operators can export an organization's audit trail and list recent security events: failed sign-ins by IP address, rate-limit hits and permission denials." },
-      { id: 'operator-audited', text: 'Every operator command that changes something or exports data is itself recorded in the audit trail, with the operator named.' },
+      { id: 'operator-audited', text: 'Each of these incident-response commands is itself recorded in the audit trail, with the operator named.' },
     ],
   },
   {
