@@ -25,6 +25,34 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  createdAt: Generated<Date>;
+  kind: string;
+  toAddress: string;
+  subject: string;
+  textBody: string | null;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  nextAttemptAt: Generated<Date>;
+  lastError: string | null;
+  sentAt: Date | null;
+}
+
+export interface InvitationsTable {
+  tenantId: string;
+  id: Generated<string>;
+  email: string;
+  role: MemberRole;
+  tokenHash: string;
+  invitedBy: string | null;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  acceptedBy: string | null;
+  revokedAt: Date | null;
+}
+
 export interface MembershipsTable {
   tenantId: string;
   id: Generated<string>;
@@ -42,6 +70,17 @@ export interface OrganizationsTable {
   weekStart: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  requireTwoFactor: Generated<boolean>;
+  sessionIdleMinutes: number | null;
+  sessionAbsoluteHours: number | null;
+}
+
+export interface PasswordResetTokensTable {
+  id: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  usedAt: Date | null;
 }
 
 export interface PlatformAuditOutboxTable {
@@ -62,6 +101,14 @@ export interface PlatformAuditOutboxTable {
   requestId: string | null;
 }
 
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  userId: string;
+  codeHash: string;
+  usedAt: Date | null;
+  createdAt: Generated<Date>;
+}
+
 export interface SessionsTable {
   id: string;
   userId: string;
@@ -71,6 +118,41 @@ export interface SessionsTable {
   absoluteExpiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  authenticatedAt: Generated<Date>;
+}
+
+export interface SignInChallengesTable {
+  id: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  attempts: Generated<number>;
+}
+
+export interface SignInThrottleTable {
+  key: string;
+  points: Generated<number>;
+  expire: number | null;
+}
+
+export interface SignupRequestsTable {
+  id: string;
+  email: string;
+  displayName: string;
+  passwordHash: string;
+  organizationName: string;
+  organizationSlug: string | null;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface UserTwoFactorTable {
+  userId: string;
+  secretCiphertext: string;
+  enabledAt: Date | null;
+  lastUsedStep: number | null;
+  createdAt: Generated<Date>;
 }
 
 export interface UsersTable {
@@ -85,9 +167,17 @@ export interface UsersTable {
 
 export interface DB {
   auditOutbox: AuditOutboxTable;
+  emailOutbox: EmailOutboxTable;
+  invitations: InvitationsTable;
   memberships: MembershipsTable;
   organizations: OrganizationsTable;
+  passwordResetTokens: PasswordResetTokensTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
+  recoveryCodes: RecoveryCodesTable;
   sessions: SessionsTable;
+  signInChallenges: SignInChallengesTable;
+  signInThrottle: SignInThrottleTable;
+  signupRequests: SignupRequestsTable;
+  userTwoFactor: UserTwoFactorTable;
   users: UsersTable;
 }
