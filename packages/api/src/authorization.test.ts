@@ -46,7 +46,10 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
 });
-afterAll(() => tdb.drop());
+afterAll(async () => {
+  await h.close();
+  await tdb.drop();
+});
 
 describe('authorization matrix', () => {
   it('every procedure declares its access and has a sample input', () => {

@@ -20,7 +20,10 @@ beforeAll(async () => {
   h = createHarness(tdb);
   owner = await h.signUp('bad');
 });
-afterAll(() => tdb.drop());
+afterAll(async () => {
+  await h.close();
+  await tdb.drop();
+});
 
 const big = 'x'.repeat(100_000);
 const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
@@ -92,7 +95,7 @@ describe('bad input over HTTP', () => {
       req,
       router: appRouter,
       createContext: ({ req: r, resHeaders }) =>
-        createContextFactory({ db: tdb.app, auth: h.auth, logger: pino({ level: 'silent' }) })({ req: r, resHeaders, clientIp: '127.0.0.1' }),
+        createContextFactory(h.deps)({ req: r, resHeaders, clientIp: '127.0.0.1' }),
     });
   const post = (path: string, body: string) =>
     handler(new Request(`http://localhost/api/trpc/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', cookie: owner.cookie } }));

@@ -1,10 +1,18 @@
 import { createCallerFactory, router } from './trpc.ts';
+import { accountRouter } from './routers/account/router.ts';
 import { authRouter } from './routers/auth/router.ts';
+import { invitationsRouter } from './routers/invitations/router.ts';
+import { membersRouter } from './routers/members/router.ts';
 import { orgRouter } from './routers/org/router.ts';
+import { securityRouter } from './routers/security/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
+  account: accountRouter,
   org: orgRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  security: securityRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,4 @@
-import { createAuth } from '@mfiq/auth';
+import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import type { TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import pino from 'pino';
@@ -6,17 +6,24 @@ import { withTenant } from '@mfiq/db';
 import { createContextFactory } from '../context.ts';
 import { createCaller } from '../root.ts';
 import type { Role } from '../permissions.ts';
+import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+export const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
-  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }) });
+  const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
+  throttlePool.on('error', () => {});
+  const throttle = createSignInThrottle(throttlePool, opts.throttle ?? DEFAULT_THROTTLE);
+  const secretBox = createSecretBox(generateAppKey());
+  const deps = { db: tdb.app, auth, logger: pino({ level: 'silent' }), secretBox, throttle, publicUrl: () => PUBLIC_URL };
+  const createContext = createContextFactory(deps);
 
   /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
-  async function as(cookie: string | null = null, ip = '203.0.113.7') {
-    const headers = new Headers({ 'user-agent': 'vitest' });
+  async function as(cookie: string | null = null, ip = '203.0.113.7', userAgent = 'vitest') {
+    const headers = new Headers({ 'user-agent': userAgent });
     if (cookie) headers.set('cookie', cookie);
     const resHeaders = new Headers();
     const ctx = await createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders, clientIp: ip });
@@ -33,27 +40,56 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date } = {}
     return set.split(';')[0]!;
   }
 
+  /** The newest mail of a kind to an address, read from the outbox (as the worker would send it). */
+  async function lastMail(to: string, kind?: string) {
+    let q = tdb.admin.selectFrom('emailOutbox').selectAll().where('toAddress', '=', to).orderBy('createdAt', 'desc').orderBy('id');
+    if (kind) q = q.where('kind', '=', kind);
+    return q.executeTakeFirst();
+  }
+
+  /** The token of the first link to `path` in the newest mail of that kind to that address. */
+  async function tokenFromMail(to: string, kind: string, path: string): Promise<string> {
+    const mail = await lastMail(to, kind);
+    const m = mail?.textBody && new RegExp(`${PUBLIC_URL}${path}/([A-Za-z0-9_]+)`).exec(mail.textBody);
+    if (!m) throw new Error(`no ${kind} mail with a ${path} link to ${to}`);
+    return m[1]!;
+  }
+
   let counter = 0;
-  /** Signs up a fresh user with a fresh organization; returns the session cookie and the slug. */
+  /** Signs up a fresh user with a fresh organization (through the confirmation mail); returns the session cookie and the slug. */
   async function signUp(prefix = 'user') {
     counter += 1;
     const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    await (await as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+    const token = await tokenFromMail(email, 'signup_confirm', '/signup/confirm');
     const caller = await as();
-    const out = await caller.auth.signUp({ email, password: TEST_PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+    const out = await caller.auth.completeSignUp({ token });
     return { email, userId: out.user.id, slug: out.organization.slug, cookie: cookieFrom(caller.resHeaders) };
+  }
+
+  /** Signs in with the test password; returns a fresh session cookie. */
+  async function signIn(email: string, ip?: string) {
+    const caller = await as(null, ip);
+    const out = await caller.auth.signIn({ email, password: TEST_PASSWORD });
+    if (out.status !== 'signed_in') throw new Error(`sign-in for ${email} needs a second factor`);
+    return cookieFrom(caller.resHeaders);
   }
 
   /** Adds a new user to an existing organization with a role (as a fixture, through the owner role). */
   async function addMember(slug: string, role: Role) {
     const user = await signUp(`${role}`);
     const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
-    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
-      trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.userId, role }).execute(),
+    const m = await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.userId, role }).returning('id').executeTakeFirstOrThrow(),
     );
-    return user;
+    return { ...user, membershipId: m.id };
   }
 
-  return { auth, as, signUp, addMember, cookieFrom };
+  async function close() {
+    await throttlePool.end();
+  }
+
+  return { auth, secretBox, deps, as, signUp, signIn, addMember, cookieFrom, lastMail, tokenFromMail, close };
 }
 
 export type Harness = ReturnType<typeof createHarness>;
@@ -67,7 +103,21 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
   await c.connect();
   try {
     const out: Record<string, string> = {};
-    for (const t of ['users', 'sessions', 'organizations', 'memberships', 'audit_outbox', 'platform_audit_outbox']) {
+    for (const t of [
+      'users',
+      'sessions',
+      'organizations',
+      'memberships',
+      'audit_outbox',
+      'platform_audit_outbox',
+      'invitations',
+      'user_two_factor',
+      'recovery_codes',
+      'sign_in_challenges',
+      'password_reset_tokens',
+      'signup_requests',
+      'email_outbox',
+    ]) {
       const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from ${t} x`);
       out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
     }
