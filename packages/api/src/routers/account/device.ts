@@ -10,7 +10,8 @@ export function deviceLabel(userAgent: string | null): string {
         : /Safari\//.test(userAgent)
           ? 'Safari'
           : null;
-  const os = /Windows/.test(userAgent) ? 'Windows' : /Mac OS X/.test(userAgent) ? 'macOS' : /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Linux/.test(userAgent) ? 'Linux' : null;
+  // iOS and Android agents also mention "Mac OS X" and "Linux": test them first.
+  const os = /iPhone|iPad/.test(userAgent) ? 'iOS' : /Android/.test(userAgent) ? 'Android' : /Windows/.test(userAgent) ? 'Windows' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : null;
   if (!browser && !os) return userAgent.slice(0, 40);
   return [browser ?? 'Browser', os ? `on ${os}` : null].filter(Boolean).join(' ');
 }

@@ -36,11 +36,12 @@ const updatePolicy = tenantProcedure
     if (!before) throw notFound('Organization not found');
     const after = await ctx.db
       .updateTable('organizations')
-      .set({ ...input, updatedAt: new Date() })
+      .set({ requireTwoFactor: input.requireTwoFactor, sessionIdleMinutes: input.sessionIdleMinutes, sessionAbsoluteHours: input.sessionAbsoluteHours, updatedAt: new Date() })
       .where('tenantId', '=', ctx.tenant.id)
       .returning(['requireTwoFactor', 'sessionIdleMinutes', 'sessionAbsoluteHours'])
       .executeTakeFirstOrThrow();
-    const diff = changedFields(before, input);
+    const { slug: _slug, ...policy } = input;
+    const diff = changedFields(before, policy);
     await audit(ctx, { action: 'security_policy.updated', target: { type: 'organization', id: ctx.tenant.id, display: ctx.tenant.name }, before: diff.before, after: diff.after });
     return after;
   });
