@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from './root.ts';
 import { can, ROLES } from './permissions.ts';
 import type { Access } from './trpc.ts';
+import { sessionTokenHash, totpCode } from '@mfiq/auth';
+import { withTenant } from '@mfiq/db';
+import type { Role } from './permissions.ts';
+import { invitationToken } from './routers/members/invitations.ts';
 import { createHarness, TEST_PASSWORD, type Harness } from './testing/harness.ts';
+import { oneTimeTokenHash } from '@mfiq/auth';
 
 /**
  * The authorization matrix, proven for every procedure the router has. Procedures are enumerated
@@ -13,18 +18,112 @@ import { createHarness, TEST_PASSWORD, type Harness } from './testing/harness.ts
  * a member of another organization, signed out and with a revoked session, and each outcome must
  * equal what the permission matrix declares.
  */
-type Sample = (ctx: { slug: string; n: number; signInEmail: string }) => unknown;
+interface SampleCtx {
+  slug: string;
+  n: number;
+  signInEmail: string;
+  /** The caller's own email and user id (undefined when signed out). */
+  email: string | undefined;
+  userId: string | undefined;
+  /** The API as this caller (same session the procedure is called with). */
+  api: Api;
+}
+type Api = Awaited<ReturnType<Harness['as']>>;
+type Sample = (ctx: SampleCtx) => unknown;
+let fx: Fixtures;
+
+/** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
+const attempt = <T,>(p: Promise<T>) => p.catch(() => null);
+
 const SAMPLES: Record<string, Sample> = {
   'auth.signUp': ({ n }) => ({ email: `matrix-${n}@example.com`, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix ${n}` }),
+  'auth.completeSignUp': async ({ n }) => {
+    const email = `matrix-complete-${n}@example.com`;
+    await (await h.as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` });
+    return { token: await h.tokenFromMail(email, 'signup_confirm', '/signup/confirm') };
+  },
   'auth.signIn': ({ signInEmail }) => ({ email: signInEmail, password: TEST_PASSWORD }),
+  'auth.signInTwoFactor': async () => {
+    const out = await (await h.as()).auth.signIn({ email: fx.twoFactorUser.email, password: TEST_PASSWORD });
+    if (out.status !== 'two_factor_required') throw new Error('fixture user should need a second factor');
+    return { challenge: out.challenge, code: fx.recoveryCodes.pop()! };
+  },
   'auth.signOut': () => undefined,
   'auth.me': () => undefined,
+  'auth.requestPasswordReset': ({ n }) => ({ email: `matrix-reset-${n}@example.com` }),
+  'auth.resetPassword': async ({ n }) => {
+    await (await h.as(null, `192.0.2.${n % 250}`)).auth.requestPasswordReset({ email: fx.resetUser.email });
+    return { token: await h.tokenFromMail(fx.resetUser.email, 'password_reset', '/reset-password'), password: TEST_PASSWORD };
+  },
+  'account.get': () => undefined,
+  'account.reauthenticate': () => ({ password: TEST_PASSWORD }),
+  'account.changePassword': () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }),
+  'account.revokeSession': async ({ email }) => ({ sessionId: email ? sessionTokenHash((await h.signIn(email)).split('=')[1]!) : 'f'.repeat(64) }),
+  'account.revokeOtherSessions': () => undefined,
+  'account.beginTwoFactor': () => undefined,
+  'account.confirmTwoFactor': async ({ api }) => {
+    const begun = await attempt(api.account.beginTwoFactor());
+    return { code: begun ? totpCode(begun.secret, new Date()) : '123456' };
+  },
+  'account.disableTwoFactor': async ({ api }) => {
+    const begun = await attempt(api.account.beginTwoFactor());
+    if (begun) await api.account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    return undefined;
+  },
+  'account.regenerateRecoveryCodes': async ({ api }) => {
+    const begun = await attempt(api.account.beginTwoFactor());
+    if (begun) await api.account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    return undefined;
+  },
   'org.list': () => undefined,
   'org.get': ({ slug }) => ({ slug }),
   'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
+  'members.list': ({ slug }) => ({ slug }),
+  'members.invite': ({ slug, n }) => ({ slug, email: `matrix-invite-${n}@example.com`, role: 'viewer' }),
+  'members.listInvitations': ({ slug }) => ({ slug }),
+  'members.revokeInvitation': async ({ slug, n }) => ({ slug, invitationId: (await fx.invitation(fx.tenantId, `matrix-revoke-${n}@example.com`)).id }),
+  'members.changeRole': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId, role: 'editor' }),
+  'members.remove': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId }),
+  'members.leave': async ({ slug, userId }) => {
+    // The last owner may not leave: give the organization a second owner first.
+    if (userId === fx.ownerId) await h.addMember(slug, 'owner');
+    return { slug };
+  },
+  'members.transferOwnership': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId }),
+  'invitations.get': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-view-${n}@example.com`)).token }),
+  'invitations.accept': async ({ n, email }) => ({ token: (await fx.invitation(fx.otherTenantId, email ?? `matrix-nobody-${n}@example.com`)).token }),
+  'invitations.signUpAndAccept': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token, displayName: 'J', password: TEST_PASSWORD }),
+  'security.getPolicy': ({ slug }) => ({ slug }),
+  'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
 };
 
-const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);
+/**
+ * Undo what a call changed about its caller, so every call starts from the same organization:
+ * the role restored, two-factor off (so the next sign-in needs no code).
+ */
+async function restore(userId: string | undefined, role: Role | undefined) {
+  if (!userId) return;
+  await tdb.owner.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
+  await tdb.owner.deleteFrom('userTwoFactor').where('userId', '=', userId).execute();
+  if (!role) return;
+  await withTenant(tdb.owner, { tenantId: fx.tenantId }, async (trx) => {
+    await trx
+      .insertInto('memberships')
+      .values({ tenantId: fx.tenantId, userId, role })
+      .onConflict((oc) => oc.columns(['tenantId', 'userId']).doUpdateSet({ role }))
+      .execute();
+  });
+}
+
+interface Fixtures {
+  tenantId: string;
+  otherTenantId: string;
+  ownerId: string;
+  twoFactorUser: { email: string };
+  recoveryCodes: string[];
+  resetUser: { email: string };
+  invitation(tenantId: string, email: string): Promise<{ id: string; token: string }>;
+}
 
 type Caller = 'owner' | 'admin' | 'editor' | 'viewer' | 'other-tenant' | 'signed-out' | 'revoked';
 const CALLERS: Caller[] = [...ROLES, 'other-tenant', 'signed-out', 'revoked'];
@@ -61,20 +160,47 @@ describe('authorization matrix', () => {
 
   it('each outcome equals the matrix, for every procedure and every kind of caller', async () => {
     const owner = await h.signUp('owner');
-    const cookies: Partial<Record<Caller, string | null>> = { owner: owner.cookie, 'signed-out': null };
     const emails: Partial<Record<Caller, string>> = { owner: owner.email };
+    const userIds: Partial<Record<Caller, string>> = { owner: owner.userId };
+    const roles: Partial<Record<Caller, Role>> = { owner: 'owner' };
     for (const role of ['admin', 'editor', 'viewer'] as const) {
       const member = await h.addMember(owner.slug, role);
-      cookies[role] = member.cookie;
       emails[role] = member.email;
+      userIds[role] = member.userId;
+      roles[role] = role;
     }
     const outsider = await h.signUp('outsider');
-    cookies['other-tenant'] = outsider.cookie;
     emails['other-tenant'] = outsider.email;
+    userIds['other-tenant'] = outsider.userId;
     const revoked = await h.signUp('revoked');
     await (await h.as(revoked.cookie)).auth.signOut();
-    cookies.revoked = revoked.cookie;
     const signInUser = await h.signUp('signin');
+
+    // Fixtures for procedures that need a second factor, a reset link or an invitation.
+    const tenantOf = async (slug: string) => (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
+    const tfUser = await h.signUp('twofactor');
+    const begun = await (await h.as(tfUser.cookie)).account.beginTwoFactor();
+    const { recoveryCodes } = await (await h.as(tfUser.cookie)).account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    const inviter = await h.signUp('inviter');
+    fx = {
+      tenantId: await tenantOf(owner.slug),
+      otherTenantId: await tenantOf(inviter.slug),
+      ownerId: owner.userId,
+      twoFactorUser: tfUser,
+      recoveryCodes: [...recoveryCodes],
+      resetUser: await h.signUp('reset'),
+      async invitation(tenantId, email) {
+        const token = invitationToken(tenantId);
+        const row = await withTenant(tdb.owner, { tenantId }, (trx) =>
+          trx
+            .insertInto('invitations')
+            .values({ tenantId, email, role: 'viewer', tokenHash: oneTimeTokenHash(token), expiresAt: new Date(Date.now() + 86_400_000) })
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        );
+        return { id: row.id, token };
+      },
+    };
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -84,21 +210,18 @@ describe('authorization matrix', () => {
       table[path] = {};
       for (const caller of CALLERS) {
         n += 1;
-        // Sign-in, sign-up and sign-out end the session the request carries, so they get one of their own.
-        let cookie = cookies[caller] ?? null;
+        // Every call gets a session of its own (signed in just now), so a procedure that ends
+        // sessions, changes the password or needs a recent sign-in affects only itself.
         const email = emails[caller];
-        if (SESSION_ENDING.has(path) && email) {
-          const fresh = await h.as();
-          await fresh.auth.signIn({ email, password: TEST_PASSWORD });
-          cookie = h.cookieFrom(fresh.resHeaders);
-        }
+        const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
         const api = await h.as(cookie);
-        const input = SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, email, userId: userIds[caller], api });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           () => 'allowed',
           (e: unknown) => (e instanceof TRPCError ? e.code : `threw ${String(e)}`),
         );
+        await restore(userIds[caller], roles[caller]);
         const want = expected(access, caller);
         table[path]![caller] = outcome === want ? outcome : `${outcome} (want ${want})`;
         if (outcome !== want) mismatches.push(`${path} as ${caller}: got ${outcome}, want ${want}`);
