@@ -21,7 +21,7 @@ describe('worker configuration', () => {
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK });
     expect(config).toMatchObject({ databaseUrl: URL_OK, concurrency: 2, logLevel: 'info' });
     expect(config.crontab).toMatch(/^\*\/15 \* \* \* \* purge_sessions /);
-    expect(parseCrontab(config.crontab)).toHaveLength(1);
+    expect(parseCrontab(config.crontab)).toHaveLength(2);
   });
 
   it('reads every variable', () => {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 
 /** Every 15 minutes: expired sessions are already refused at sign-in time; purging only reclaims rows. */
 export const DEFAULT_PURGE_SESSIONS_SCHEDULE = '*/15 * * * *';
+export const DEFAULT_MAIL_FROM = 'Metric Flow IQ <no-reply@localhost>';
+/** Without SMTP, mail lands here as JSON files; the web's dev mailbox page lists them. */
+export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
 
 const postgresUrl = z
   .string({ error: 'is required' })
@@ -41,6 +44,19 @@ export const workerEnvSchema = z.object({
     .default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+  /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
+  SMTP_URL: z
+    .string()
+    .refine((v) => {
+      try {
+        return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
+  MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
 });
 
 export interface WorkerConfig {
@@ -48,6 +64,9 @@ export interface WorkerConfig {
   concurrency: number;
   logLevel: z.infer<typeof workerEnvSchema>['LOG_LEVEL'];
   crontab: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  mailboxDir: string;
 }
 
 export class ConfigError extends Error {
@@ -62,7 +81,8 @@ export class ConfigError extends Error {
  * second purge; no backfill, because one purge catches up on everything missed.
  */
 export function buildCrontab(schedules: { purgeSessions: string }): string {
-  return `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n`;
+  // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
+  return `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at\n`;
 }
 
 /** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
@@ -81,5 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS }),
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    mailboxDir: e.MAILBOX_DIR,
   };
 }

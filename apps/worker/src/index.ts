@@ -3,3 +3,4 @@ export { startWorker, assertRuntimeRole, UnsafeRoleError, type StartWorkerOption
 export { createLogger, type Logger } from './logger.ts';
 export { createTaskList } from './tasks/index.ts';
 export { purgeExpiredSessions, PURGE_SESSIONS } from './tasks/purge-sessions.ts';
+export { createMailer, sendPendingEmails, SEND_EMAILS, type Mailer, type OutgoingMail } from './tasks/send-emails.ts';

@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startWorker, type WorkerHandle } from './runner.ts';
+import { createMailer } from './tasks/send-emails.ts';
 
 /** Jobs get this long to finish after SIGTERM/SIGINT before the process exits anyway. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -19,7 +20,9 @@ const logger = createLogger(config.logLevel);
 
 let worker: WorkerHandle;
 try {
-  worker = await startWorker({ connectionString: config.databaseUrl, concurrency: config.concurrency, logger, crontab: config.crontab });
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailboxDir: config.mailboxDir });
+  if (mailer.kind === 'mailbox') logger.warn({ mailboxDir: config.mailboxDir }, 'SMTP_URL is not set: mail is written to the dev mailbox directory, not sent');
+  worker = await startWorker({ connectionString: config.databaseUrl, concurrency: config.concurrency, logger, crontab: config.crontab, mailer });
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');
   process.exit(1);

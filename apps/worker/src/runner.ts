@@ -1,8 +1,9 @@
 import { createDb, sql, type Database } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
-import { buildCrontab, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
+import { buildCrontab, DEFAULT_MAIL_FROM, DEFAULT_MAILBOX_DIR, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { createTaskList } from './tasks/index.ts';
+import { createMailer, type Mailer } from './tasks/send-emails.ts';
 
 export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
@@ -11,6 +12,8 @@ export interface StartWorkerOptions {
   logger: Logger;
   /** graphile-worker crontab text; defaults to the built-in schedule. Pass '' for no cron. */
   crontab?: string;
+  /** Mail delivery; default: the dev mailbox directory (no SMTP). */
+  mailer?: Mailer;
   /** Milliseconds between polls for future-dated jobs (new jobs arrive by LISTEN/NOTIFY anyway). */
   pollInterval?: number;
 }
@@ -94,9 +97,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       // The process owns signal handling (main.ts), so tests and embedders can stop it themselves.
       noHandleSignals: true,
       crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE }),
-      taskList: createTaskList({ db, logger }),
+      taskList: createTaskList({ db, logger, mailer: opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }) }),
     });
-    logger.info({ role, concurrency: opts.concurrency }, 'worker started');
+    logger.info({ role, concurrency: opts.concurrency, mail: opts.mailer?.kind ?? 'mailbox' }, 'worker started');
   } catch (error) {
     await db.destroy();
     throw error;
