@@ -101,6 +101,8 @@ const credentialsSchema = z.object({
   adminPassword: z.string().min(16).optional(),
   roles: z.object({ owner: z.string().min(16), app: z.string().min(16), worker: z.string().min(16) }).optional(),
   demoPassword: z.string().min(12).optional(),
+  /** The application key that seals TOTP secrets (base64, 32 bytes): generated once per data directory. */
+  appKey: z.string().min(40).optional(),
 });
 type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -134,6 +136,7 @@ async function ensureCredentials(need: { server: boolean; demo: boolean }): Prom
   if (need.server && !creds.adminPassword) [creds.adminPassword, changed] = [secret(), true];
   if (need.server && !creds.roles) [creds.roles, changed] = [{ owner: secret(), app: secret(), worker: secret() }, true];
   if (need.demo && !creds.demoPassword) [creds.demoPassword, changed] = [secret(12), true];
+  if (!process.env.APP_ENCRYPTION_KEY && !creds.appKey) [creds.appKey, changed] = [randomBytes(32).toString('base64'), true];
   if (changed) await writeCredentials(creds);
   return creds;
 }
@@ -435,13 +438,15 @@ async function main(): Promise<void> {
   await buildWebIfStale();
   if (shuttingDown) return;
 
+  // Without SMTP_URL, mail goes to .data/mailbox and the web shows it at /dev/mailbox.
+  const mail: Record<string, string> = process.env.SMTP_URL ? {} : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
-    env: childEnv({ WORKER_DATABASE_URL: urls.worker }),
+    env: childEnv({ WORKER_DATABASE_URL: urls.worker, ...mail }),
   });
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
-    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST }),
+    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, ...mail, ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}) }),
   });
 
   const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';

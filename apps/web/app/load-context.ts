@@ -28,6 +28,8 @@ declare module '@remix-run/node' {
     request: RequestInfo;
     api: ApiBindings;
     logger: Logger;
+    /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */
+    mailbox: { enabled: boolean; dir: string };
   }
 }
 

@@ -16,7 +16,7 @@ export type OrgData = Awaited<ReturnType<typeof loader>>;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.organization.name} · Metric Flow IQ` : 'Metric Flow IQ' }];
 
 export default function OrgLayout() {
-  const { organization, role } = useLoaderData<typeof loader>();
+  const { organization, role, permissions } = useLoaderData<typeof loader>();
   return (
     <div className="org">
       <div className="org__header">
@@ -34,9 +34,17 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/members`} className="tabs__link">
+          Members
+        </NavLink>
         <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
           Settings
         </NavLink>
+        {permissions.includes('security:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/security`} className="tabs__link">
+            Security
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>
