@@ -1,9 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read)
+// Usage: pnpm bench [name ...]   (names: tenant-read, sign-in)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
+  'sign-in': benchSignIn,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

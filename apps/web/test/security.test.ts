@@ -10,7 +10,7 @@ import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -239,16 +239,21 @@ describe('HTTPS', () => {
     const secure = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
     try {
       expect(secure.url).toMatch(/^https:\/\//);
-      const body = new URLSearchParams({ email: `tls-${Date.now()}@example.com`, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString();
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = https.request(
-          `${secure.url}/signup`,
-          { method: 'POST', rejectUnauthorized: false, headers: { origin: secure.url, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
-          resolve,
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      const email = `tls-${Date.now()}@example.com`;
+      const post = (urlPath: string, body: string) =>
+        new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = https.request(
+            `${secure.url}${urlPath}`,
+            { method: 'POST', rejectUnauthorized: false, headers: { origin: secure.url, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            resolve,
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      const asked = await post('/signup', new URLSearchParams({ email, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString());
+      asked.resume();
+      expect(asked.statusCode).toBe(200);
+      const res = await post(await linkFromOutbox(tdb, email, '/signup/confirm'), '');
       res.resume();
       expect(res.statusCode).toBe(302);
       expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
