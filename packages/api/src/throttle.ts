@@ -22,6 +22,8 @@ export const DEFAULT_THROTTLE: ThrottleLimits = { accountIpPoints: 5, accountIpW
 export interface SignInThrottle {
   /** Seconds until the next attempt is allowed, or null when it is allowed now. */
   retryAfter(email: string, ip: string | null): Promise<number | null>;
+  /** retryAfter, plus whether this account+IP has failures on record (a success must clear them). */
+  check(email: string, ip: string | null): Promise<{ retryAfter: number | null; hasFailures: boolean }>;
   recordFailure(email: string, ip: string | null): Promise<void>;
   recordSuccess(email: string, ip: string | null): Promise<void>;
 }
@@ -39,11 +41,14 @@ export function createSignInThrottle(pool: pg.Pool, limits: ThrottleLimits = DEF
   const wait = (res: RateLimiterRes | null, points: number) => (res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : null);
 
   return {
-    async retryAfter(email, ip) {
+    async check(email, ip) {
       const k = keys(email, ip);
       const [a, i] = await Promise.all([accountIp.get(k.accountIp), perIp.get(k.ip)]);
       const waits = [wait(a, limits.accountIpPoints), wait(i, limits.ipPoints)].filter((w): w is number => w !== null);
-      return waits.length ? Math.max(...waits) : null;
+      return { retryAfter: waits.length ? Math.max(...waits) : null, hasFailures: (a?.consumedPoints ?? 0) > 0 };
+    },
+    async retryAfter(email, ip) {
+      return (await this.check(email, ip)).retryAfter;
     },
     async recordFailure(email, ip) {
       const k = keys(email, ip);

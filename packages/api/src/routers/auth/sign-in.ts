@@ -11,10 +11,13 @@ import { startSession } from './session-cookie.ts';
 export const GENERIC_SIGN_IN_ERROR = 'Email or password is incorrect.';
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
-/** Refuses a throttled (email, IP) before any password work; the answer says when to retry. */
-export async function assertNotThrottled(ctx: Context, email: string): Promise<void> {
-  const wait = await ctx.throttle.retryAfter(email, ctx.request.ip);
-  if (wait === null) return;
+/**
+ * Refuses a throttled (email, IP) before any password work; the answer says when to retry.
+ * Returns whether failures are on record, which a success then clears.
+ */
+export async function assertNotThrottled(ctx: Context, email: string): Promise<{ hasFailures: boolean }> {
+  const { retryAfter: wait, hasFailures } = await ctx.throttle.check(email, ctx.request.ip);
+  if (wait === null) return { hasFailures };
   await ctx.platform.securityEvent({ type: 'anonymous', id: null, display: null }, ctx.request, {
     action: 'user.sign_in_throttled',
     outcome: 'failure',
@@ -39,8 +42,8 @@ export const signIn = publicProcedure
   .input(signInInput)
   .output(signInOutput)
   .mutation(async ({ ctx, input }) => {
-    await assertNotThrottled(ctx, input.email);
-    const user = await ctx.platform.findUserByEmail(input.email);
+    // The throttle check and the lookup are independent: one round trip of waiting, not two.
+    const [{ hasFailures }, user] = await Promise.all([assertNotThrottled(ctx, input.email), ctx.platform.findUserByEmail(input.email)]);
     const ok = user ? await verifyPassword(user.passwordHash, input.password) : await verifyPasswordAgainstDummy(input.password);
     if (!user || !ok || user.disabledAt) {
       await ctx.throttle.recordFailure(input.email, ctx.request.ip);
@@ -51,7 +54,7 @@ export const signIn = publicProcedure
       );
       throw new AppError('UNAUTHENTICATED', GENERIC_SIGN_IN_ERROR);
     }
-    await ctx.throttle.recordSuccess(input.email, ctx.request.ip);
+    if (hasFailures) await ctx.throttle.recordSuccess(input.email, ctx.request.ip);
     if (passwordNeedsRehash(user.passwordHash)) await ctx.platform.updatePasswordHash(user.id, await hashPassword(input.password));
     if (await hasTwoFactor(ctx, user.id)) {
       const challenge = generateOneTimeToken();
