@@ -1,10 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchAuditDrain } from './audit-drain.ts';
 import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, sign-in)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, sign-in)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
+  'audit-drain': benchAuditDrain,
   'sign-in': benchSignIn,
 };
 

@@ -99,7 +99,11 @@ function pipeWithPrefix(child: ChildProcess, name: string, code: string): void {
 
 const credentialsSchema = z.object({
   adminPassword: z.string().min(16).optional(),
-  roles: z.object({ owner: z.string().min(16), app: z.string().min(16), worker: z.string().min(16) }).optional(),
+  roles: z
+    .object({ owner: z.string().min(16), app: z.string().min(16), worker: z.string().min(16), retention: z.string().min(16).optional() })
+    .optional(),
+  /** HMAC key that signs audit retention checkpoints (local installs only; operators set AUDIT_CHECKPOINT_KEY). */
+  auditCheckpointKey: z.string().min(32).optional(),
   demoPassword: z.string().min(12).optional(),
   /** The application key that seals TOTP secrets (base64, 32 bytes): generated once per data directory. */
   appKey: z.string().min(40).optional(),
@@ -134,7 +138,10 @@ async function ensureCredentials(need: { server: boolean; demo: boolean }): Prom
   }
   let changed = false;
   if (need.server && !creds.adminPassword) [creds.adminPassword, changed] = [secret(), true];
-  if (need.server && !creds.roles) [creds.roles, changed] = [{ owner: secret(), app: secret(), worker: secret() }, true];
+  if (need.server && !creds.roles) [creds.roles, changed] = [{ owner: secret(), app: secret(), worker: secret(), retention: secret() }, true];
+  // Installs from before the retention role existed get its password on the next start.
+  if (need.server && creds.roles && !creds.roles.retention) [creds.roles.retention, changed] = [secret(), true];
+  if (need.server && !creds.auditCheckpointKey) [creds.auditCheckpointKey, changed] = [secret(32), true];
   if (need.demo && !creds.demoPassword) [creds.demoPassword, changed] = [secret(12), true];
   if (!process.env.APP_ENCRYPTION_KEY && !creds.appKey) [creds.appKey, changed] = [randomBytes(32).toString('base64'), true];
   if (changed) await writeCredentials(creds);
@@ -255,6 +262,7 @@ interface DatabaseUrls {
   owner: string;
   app: string;
   worker: string;
+  retention?: string | undefined;
 }
 
 /**
@@ -313,12 +321,13 @@ async function startEmbedded(env: LaunchEnv, creds: Credentials): Promise<Databa
   const firstStart = !existsSync(path.join(PG_DIR, 'PG_VERSION'));
   say(`${firstStart ? 'initialising' : 'starting'} embedded PostgreSQL in ${path.relative(ROOT, PG_DIR)} on 127.0.0.1:${pgPort}`);
   const adminUrl = await startDatabaseProcess({ dir: PG_DIR, port: pgPort, adminPassword: creds.adminPassword! });
-  const roles = creds.roles as RolePasswords;
+  const roles = creds.roles as RolePasswords; // ensureCredentials filled retention
   await provisionRoles(adminUrl, DATABASE, roles);
   return {
     owner: roleUrl(adminUrl, ROLE_NAMES.owner, roles.owner, DATABASE),
     app: roleUrl(adminUrl, ROLE_NAMES.app, roles.app, DATABASE),
     worker: roleUrl(adminUrl, ROLE_NAMES.worker, roles.worker, DATABASE),
+    retention: roleUrl(adminUrl, ROLE_NAMES.retention, roles.retention, DATABASE),
   };
 }
 
@@ -398,7 +407,7 @@ async function waitForHealthy(url: string, web: ChildProcess): Promise<void> {
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // Least privilege: each child gets only its own database URL, never the owner's.
-  for (const name of ['DATABASE_URL', 'APP_DATABASE_URL', 'WORKER_DATABASE_URL', 'SEED_DEMO', 'EMBEDDED_PG_PORT']) delete env[name];
+  for (const name of ['DATABASE_URL', 'APP_DATABASE_URL', 'WORKER_DATABASE_URL', 'RETENTION_DATABASE_URL', 'AUDIT_CHECKPOINT_KEY', 'SEED_DEMO', 'EMBEDDED_PG_PORT']) delete env[name];
   return { ...env, NODE_ENV: 'production', ...extra };
 }
 
@@ -424,7 +433,8 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const urls: DatabaseUrls = embedded
     ? await startEmbedded(env, creds)
-    : { owner: env.DATABASE_URL!, app: env.APP_DATABASE_URL!, worker: env.WORKER_DATABASE_URL! };
+    : { owner: env.DATABASE_URL!, app: env.APP_DATABASE_URL!, worker: env.WORKER_DATABASE_URL!, retention: process.env.RETENTION_DATABASE_URL || undefined };
+  const checkpointKey = embedded ? creds.auditCheckpointKey : process.env.AUDIT_CHECKPOINT_KEY || undefined;
 
   say('applying migrations');
   await migrate(urls.owner, (line) => say(`  ${line}`));
@@ -442,7 +452,12 @@ async function main(): Promise<void> {
   const mail: Record<string, string> = process.env.SMTP_URL ? {} : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
-    env: childEnv({ WORKER_DATABASE_URL: urls.worker, ...mail }),
+    env: childEnv({
+      WORKER_DATABASE_URL: urls.worker,
+      ...mail,
+      // The audit retention job runs only with its own role and the checkpoint key.
+      ...(urls.retention && checkpointKey ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey } : {}),
+    }),
   });
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,

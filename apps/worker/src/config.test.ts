@@ -21,7 +21,8 @@ describe('worker configuration', () => {
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK });
     expect(config).toMatchObject({ databaseUrl: URL_OK, concurrency: 2, logLevel: 'info' });
     expect(config.crontab).toMatch(/^\*\/15 \* \* \* \* purge_sessions /);
-    expect(parseCrontab(config.crontab)).toHaveLength(2);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails']);
+    expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000, retention: null });
   });
 
   it('reads every variable', () => {
@@ -30,7 +31,18 @@ describe('worker configuration', () => {
     expect(config.crontab).toMatch(/^\*\/5 \* \* \* \* purge_sessions /);
   });
 
+  it('schedules the retention job only with its role and key', () => {
+    const key = 'k'.repeat(40);
+    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: key });
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'audit_retention']);
+    expect(config.retention?.checkpointKey.toString()).toBe(key);
+  });
+
   it.each([
+    [{ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK }, 'AUDIT_CHECKPOINT_KEY'],
+    [{ WORKER_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'k'.repeat(40) }, 'RETENTION_DATABASE_URL'],
+    [{ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'short' }, 'AUDIT_CHECKPOINT_KEY'],
+    [{ WORKER_DATABASE_URL: URL_OK, AUDIT_DRAIN_BATCH: '0' }, 'AUDIT_DRAIN_BATCH'],
     [{}, 'WORKER_DATABASE_URL'],
     [{ WORKER_DATABASE_URL: '' }, 'WORKER_DATABASE_URL'],
     [{ WORKER_DATABASE_URL: 'mysql://x@y/z' }, 'WORKER_DATABASE_URL'],

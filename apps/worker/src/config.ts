@@ -57,6 +57,21 @@ export const workerEnvSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
   MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
+  AUDIT_DRAIN_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(5_000, 'must be at most 5000').default(500),
+  AUDIT_DRAIN_INTERVAL_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(200, 'must be at least 200')
+    .max(600_000, 'must be at most 600000')
+    .default(5_000),
+  RETENTION_DATABASE_URL: postgresUrl.optional(),
+  AUDIT_CHECKPOINT_KEY: z.string().min(32, 'must be at least 32 characters (a random secret)').max(512, 'must be at most 512 characters').optional(),
+}).superRefine((env, ctx) => {
+  // The retention job needs both its role and the key that signs its checkpoints, or neither.
+  if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
+    const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other audit retention variable is set' });
+  }
 });
 
 export interface WorkerConfig {
@@ -67,6 +82,10 @@ export interface WorkerConfig {
   smtpUrl: string | null;
   mailFrom: string;
   mailboxDir: string;
+  auditDrainBatch: number;
+  auditDrainIntervalMs: number;
+  /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
+  retention: { databaseUrl: string; checkpointKey: Buffer } | null;
 }
 
 export class ConfigError extends Error {
@@ -80,9 +99,16 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string }): string {
-  // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
-  return `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace\n* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at\n`;
+export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean }): string {
+  return [
+    `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
+    // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
+    `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
+    // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
+    `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
+    ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
+    '',
+  ].join('\n');
 }
 
 /** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
@@ -100,9 +126,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS }),
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL }),
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     mailboxDir: e.MAILBOX_DIR,
+    auditDrainBatch: e.AUDIT_DRAIN_BATCH,
+    auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
+    retention:
+      e.RETENTION_DATABASE_URL && e.AUDIT_CHECKPOINT_KEY
+        ? { databaseUrl: e.RETENTION_DATABASE_URL, checkpointKey: Buffer.from(e.AUDIT_CHECKPOINT_KEY, 'utf8') }
+        : null,
   };
 }

@@ -22,7 +22,16 @@ let worker: WorkerHandle;
 try {
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailboxDir: config.mailboxDir });
   if (mailer.kind === 'mailbox') logger.warn({ mailboxDir: config.mailboxDir }, 'SMTP_URL is not set: mail is written to the dev mailbox directory, not sent');
-  worker = await startWorker({ connectionString: config.databaseUrl, concurrency: config.concurrency, logger, crontab: config.crontab, mailer });
+  worker = await startWorker({
+    connectionString: config.databaseUrl,
+    concurrency: config.concurrency,
+    logger,
+    crontab: config.crontab,
+    auditDrainBatch: config.auditDrainBatch,
+    auditDrainIntervalMs: config.auditDrainIntervalMs,
+    retention: config.retention,
+    mailer,
+  });
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');
   process.exit(1);

@@ -2,6 +2,7 @@ import { createDb, sql, type Database } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
 import { buildCrontab, DEFAULT_MAIL_FROM, DEFAULT_MAILBOX_DIR, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
+import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
 import { createTaskList } from './tasks/index.ts';
 import { createMailer, type Mailer } from './tasks/send-emails.ts';
 
@@ -16,6 +17,12 @@ export interface StartWorkerOptions {
   mailer?: Mailer;
   /** Milliseconds between polls for future-dated jobs (new jobs arrive by LISTEN/NOTIFY anyway). */
   pollInterval?: number;
+  /** Outbox rows per drain transaction. */
+  auditDrainBatch?: number;
+  /** The drain is woken by writes; this interval is the fallback. 0 turns the waker off (tests). */
+  auditDrainIntervalMs?: number;
+  /** The audit retention job's own role and the checkpoint key; omitted: no retention job. */
+  retention?: { databaseUrl: string; checkpointKey: Buffer } | null;
 }
 
 export interface WorkerHandle {
@@ -83,7 +90,9 @@ export async function assertQueueAccess(db: Database): Promise<void> {
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const { logger } = opts;
   const db = createDb(opts.connectionString, { max: opts.concurrency + 1, applicationName: 'mfiq-worker' });
+  const retentionDb = opts.retention ? createDb(opts.retention.databaseUrl, { max: 1, applicationName: 'mfiq-retention' }) : null;
   let runner: Runner;
+  let waker: DrainWaker | null = null;
   try {
     const role = await assertRuntimeRole(db);
     await assertQueueAccess(db);
@@ -97,11 +106,20 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       // The process owns signal handling (main.ts), so tests and embedders can stop it themselves.
       noHandleSignals: true,
       crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE }),
-      taskList: createTaskList({ db, logger, mailer: opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }) }),
+      taskList: createTaskList({
+        db,
+        logger,
+        auditBatchSize: opts.auditDrainBatch ?? 500,
+        retention: retentionDb && opts.retention ? { db: retentionDb, checkpointKey: opts.retention.checkpointKey } : null,
+        mailer: opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
+      }),
     });
+    const intervalMs = opts.auditDrainIntervalMs ?? 5_000;
+    if (intervalMs > 0) waker = await startDrainWaker({ connectionString: opts.connectionString, addJob: runner.addJob, logger, intervalMs });
     logger.info({ role, concurrency: opts.concurrency, mail: opts.mailer?.kind ?? 'mailbox' }, 'worker started');
   } catch (error) {
     await db.destroy();
+    await retentionDb?.destroy();
     throw error;
   }
   let stopping: Promise<void> | undefined;
@@ -112,9 +130,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     stop() {
       stopping ??= (async () => {
         try {
+          await waker?.stop();
           await runner.stop();
         } finally {
           await db.destroy();
+          await retentionDb?.destroy();
           logger.info('worker stopped');
         }
       })();

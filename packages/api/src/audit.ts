@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'member.left',
   'ownership.transferred',
   'security_policy.updated',
+  'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

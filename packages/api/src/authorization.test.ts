@@ -95,6 +95,9 @@ const SAMPLES: Record<string, Sample> = {
   'invitations.signUpAndAccept': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token, displayName: 'J', password: TEST_PASSWORD }),
   'security.getPolicy': ({ slug }) => ({ slug }),
   'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
+  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
+  'audit.verify': ({ slug }) => ({ slug }),
+  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
 
 /**

@@ -138,6 +138,28 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null, sessionAbsoluteHours: 0.5 }, message: /whole hours/ },
     { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null }, message: /sessionAbsoluteHours/ },
   ],
+  'audit.list': [
+    { input: { slug: 'SLUG', action: 'metric.exploded' }, message: /known actions/ },
+    { input: { slug: 'SLUG', action: big }, message: /known actions/ },
+    { input: { slug: 'SLUG', cursor: 'not a cursor!' }, message: /Cursor is malformed/ },
+    { input: { slug: 'SLUG', cursor: 'AAAA' }, message: /Cursor is malformed/ },
+    { input: { slug: 'SLUG', cursor: big }, message: /Cursor is at most 64/ },
+    { input: { slug: 'SLUG', from: '1900-01-01', to: '2099-12-31' }, message: /From must be between 2000 and 2100/ },
+    { input: { slug: 'SLUG', from: '2001-01-01', to: '2099-12-31' }, message: /at most 366 days/ },
+    { input: { slug: 'SLUG', from: '2026-02-01', to: '2026-01-01' }, message: /To must be after From/ },
+    { input: { slug: 'SLUG', from: 'yesterday' }, message: /ISO date/ },
+    { input: { slug: 'SLUG', to: 12 }, message: /To must be a date/ },
+    { input: { slug: 'SLUG', limit: 100_000 }, message: /Limit is 1 to 500/ },
+    { input: { slug: 'SLUG', targetType: 'Robert; drop table' }, message: /Target type/ },
+    { input: { slug: 'SLUG', actor: big }, message: /Actor is at most 254/ },
+  ],
+  'audit.verify': [{ input: { slug: big }, message: /at most 48/ }],
+  'audit.recordExport': [
+    { input: { slug: 'SLUG' }, message: /Format is csv or ndjson/ },
+    { input: { slug: 'SLUG', format: 'xlsx' }, message: /Format is csv or ndjson/ },
+    { input: { slug: 'SLUG', format: 'csv', action: 'nope.nope' }, message: /known actions/ },
+    { input: { slug: 'SLUG', format: 'csv', from: '2000-01-01', to: '2099-01-01' }, message: /at most 366 days/ },
+  ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
@@ -189,6 +211,7 @@ describe('bad input over HTTP', () => {
       ['members.invite', JSON.stringify({ json: { slug: owner.slug, email: 'x@example.com', role: 42 } })],
       ['account.changePassword', '{"json": {"currentPassword": '],
       ['auth.resetPassword', JSON.stringify({ json: { token: 'a'.repeat(40), password: ['x'] } })],
+      ['audit.recordExport', JSON.stringify({ json: { slug: owner.slug, format: 'csv', cursor: 'x', from: '0001-01-01' } })],
     ];
     for (const [path, body] of bodies) {
       const res = await post(path, body);

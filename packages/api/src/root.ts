@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from './trpc.ts';
 import { accountRouter } from './routers/account/router.ts';
+import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
 import { invitationsRouter } from './routers/invitations/router.ts';
 import { membersRouter } from './routers/members/router.ts';
@@ -13,6 +14,7 @@ export const appRouter = router({
   members: membersRouter,
   invitations: invitationsRouter,
   security: securityRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -25,6 +25,19 @@ const FIXTURES: Record<string, Insert> = {
   audit_outbox: async (c, t) => {
     await c.query(`insert into audit_outbox (tenant_id, action, actor_type) values ($1, 'organization.created', 'system')`, [t]);
   },
+  audit_log: async (c, t) => {
+    await c.query(
+      `insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
+       values ($1, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`,
+      [t],
+    );
+  },
+  audit_chain_heads: async (c, t) => {
+    await c.query(`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values ($1, 1, sha256('h'))`, [t]);
+  },
+  audit_checkpoints: async (c, t) => {
+    await c.query(`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values ($1, 1, sha256('h'), 1, 'k', '\\x00')`, [t]);
+  },
 };
 
 let tdb: TestDatabase;

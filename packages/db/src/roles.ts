@@ -1,10 +1,14 @@
 import pg from 'pg';
 
 /**
- * The three database roles. Names are fixed because migrations grant to them by name; passwords come
+ * The database roles. Names are fixed because migrations grant to them by name; passwords come
  * from the caller (generated at first start for the embedded server, set by the operator otherwise).
+ * `retention` is the audit retention job's own role: the only one that may delete audit_log rows.
  */
-export const ROLE_NAMES = { owner: 'mfiq_owner', app: 'mfiq_app', worker: 'mfiq_worker' } as const;
+export const ROLE_NAMES = { owner: 'mfiq_owner', app: 'mfiq_app', worker: 'mfiq_worker', retention: 'mfiq_retention' } as const;
+
+/** Roles that connect to the database at run time (everyone but the owner). */
+export const RUNTIME_ROLES = [ROLE_NAMES.app, ROLE_NAMES.worker, ROLE_NAMES.retention] as const;
 
 export type RolePasswords = Record<keyof typeof ROLE_NAMES, string>;
 
@@ -31,7 +35,7 @@ export async function provisionRoles(adminUrl: string, database: string, passwor
     const db = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (!db.rowCount) await client.query(`create database "${database.replace(/"/g, '')}" owner ${ROLE_NAMES.owner}`);
     await client.query(`revoke all on database "${database}" from public`);
-    await client.query(`grant connect on database "${database}" to ${ROLE_NAMES.app}, ${ROLE_NAMES.worker}`);
+    await client.query(`grant connect on database "${database}" to ${RUNTIME_ROLES.join(', ')}`);
   } finally {
     await client.end();
   }

@@ -1,7 +1,8 @@
 import { data, type ActionFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
+import { historyHref } from '../lib/history.ts';
 import { trpc } from '../trpc.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
@@ -69,6 +70,11 @@ export default function OrgSettings() {
       <h2 id="settings-title" className="panel__title">
         Organization settings
       </h2>
+      {permissions.includes('audit:read') ? (
+        <p className="history-link">
+          <Link to={historyHref(organization.slug, { type: 'organization' })}>History of these settings</Link>
+        </p>
+      ) : null}
       {canEdit ? (
         <p className="muted">These apply to everyone in {organization.name}. Dates and weeks on dashboards follow them.</p>
       ) : (

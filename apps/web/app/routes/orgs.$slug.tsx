@@ -45,6 +45,11 @@ export default function OrgLayout() {
             Security
           </NavLink>
         ) : null}
+        {permissions.includes('audit:read') ? (
+          <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
+            Audit log
+          </NavLink>
+        ) : null}
       </nav>
       <Outlet />
     </div>

@@ -1,6 +1,8 @@
 import type { Database } from '@mfiq/db';
 import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
+import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
+import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 import { SEND_EMAILS, sendEmailsTask, type Mailer } from './send-emails.ts';
 
@@ -9,6 +11,9 @@ export interface TaskDeps {
   db: Database;
   logger: Logger;
   mailer: Mailer;
+  auditBatchSize?: number;
+  /** The retention job's own role and checkpoint key; without them the job is not registered. */
+  retention?: { db: Database; checkpointKey: Buffer } | null;
 }
 
 /** Every task the worker runs, by the identifier that jobs and the crontab use. */
@@ -16,5 +21,7 @@ export function createTaskList(deps: TaskDeps): TaskList {
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
     [SEND_EMAILS]: sendEmailsTask(deps),
+    [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
+    ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
   };
 }

@@ -110,6 +110,8 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       'memberships',
       'audit_outbox',
       'platform_audit_outbox',
+      'audit_log',
+      'audit_chain_heads',
       'invitations',
       'user_two_factor',
       'recovery_codes',

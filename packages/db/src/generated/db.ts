@@ -6,6 +6,47 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
+export interface AuditChainHeadsTable {
+  tenantId: string;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface AuditCheckpointsTable {
+  tenantId: string;
+  id: Generated<string>;
+  sequence: number;
+  hash: Buffer;
+  purgedRows: number;
+  keyId: string;
+  signature: Buffer;
+  createdAt: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  tenantId: string;
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
 export interface AuditOutboxTable {
   tenantId: string;
   id: Generated<string>;
@@ -73,6 +114,7 @@ export interface OrganizationsTable {
   requireTwoFactor: Generated<boolean>;
   sessionIdleMinutes: number | null;
   sessionAbsoluteHours: number | null;
+  auditRetentionDays: Generated<number>;
 }
 
 export interface PasswordResetTokensTable {
@@ -81,6 +123,35 @@ export interface PasswordResetTokensTable {
   createdAt: Generated<Date>;
   expiresAt: Date;
   usedAt: Date | null;
+}
+
+export interface PlatformAuditChainHeadTable {
+  singleton: Generated<boolean>;
+  lastSequence: Generated<number>;
+  lastHash: Generated<Buffer>;
+  updatedAt: Generated<Date>;
+}
+
+export interface PlatformAuditLogTable {
+  id: string;
+  sequence: number;
+  occurredAt: Date;
+  recordedAt: Date;
+  action: string;
+  outcome: string;
+  actorType: string;
+  actorId: string | null;
+  actorDisplay: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetDisplay: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: Buffer;
+  hash: Buffer;
 }
 
 export interface PlatformAuditOutboxTable {
@@ -166,12 +237,17 @@ export interface UsersTable {
 }
 
 export interface DB {
+  auditChainHeads: AuditChainHeadsTable;
+  auditCheckpoints: AuditCheckpointsTable;
+  auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
   emailOutbox: EmailOutboxTable;
   invitations: InvitationsTable;
   memberships: MembershipsTable;
   organizations: OrganizationsTable;
   passwordResetTokens: PasswordResetTokensTable;
+  platformAuditChainHead: PlatformAuditChainHeadTable;
+  platformAuditLog: PlatformAuditLogTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
   recoveryCodes: RecoveryCodesTable;
   sessions: SessionsTable;

@@ -23,7 +23,7 @@ export interface ThrowawayCluster {
   adminUrl: string;
   passwords: RolePasswords;
   /** Role URLs for `database` (migrated when the cluster started). */
-  urls: { admin: string; owner: string; app: string; worker: string };
+  urls: { admin: string; owner: string; app: string; worker: string; retention: string };
   stop(): Promise<void>;
 }
 
@@ -39,6 +39,7 @@ export async function startThrowawayCluster(database: string): Promise<Throwaway
     owner: randomBytes(18).toString('base64url'),
     app: randomBytes(18).toString('base64url'),
     worker: randomBytes(18).toString('base64url'),
+    retention: randomBytes(18).toString('base64url'),
   };
   await provisionRoles(server.adminUrl, database, passwords);
   const urls = {
@@ -46,6 +47,7 @@ export async function startThrowawayCluster(database: string): Promise<Throwaway
     owner: roleUrl(server.adminUrl, ROLE_NAMES.owner, passwords.owner, database),
     app: roleUrl(server.adminUrl, ROLE_NAMES.app, passwords.app, database),
     worker: roleUrl(server.adminUrl, ROLE_NAMES.worker, passwords.worker, database),
+    retention: roleUrl(server.adminUrl, ROLE_NAMES.retention, passwords.retention, database),
   };
   await migrate(urls.owner);
   return {

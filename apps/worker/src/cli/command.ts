@@ -1,0 +1,28 @@
+import type { Database } from '@mfiq/db';
+
+/**
+ * One operator command. Adding a command is adding one file in ./commands that exports `command`:
+ * the CLI discovers it, parses its options and lists it in the help.
+ */
+export interface CliCommand {
+  /** Words that select it, e.g. ['audit', 'verify']. */
+  name: string[];
+  summary: string;
+  options: Record<string, { type: 'string' | 'boolean'; description: string; required?: boolean }>;
+  run(args: Record<string, string | boolean | undefined>, ctx: CliContext): Promise<number>;
+}
+
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  /** The worker role's database (WORKER_DATABASE_URL), opened on first use and closed by the CLI. */
+  db(): Database;
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Exit codes: 0 success, 1 the check failed (e.g. a broken chain), 2 usage or configuration error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
