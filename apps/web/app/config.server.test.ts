@@ -25,6 +25,9 @@ describe('loadConfig', () => {
       sessionAbsoluteHours: 168,
       tls: null,
       trustProxy: null,
+      appEncryptionKey: null,
+      publicUrl: null,
+      mailbox: { enabled: true, dir: '.data/mailbox' },
     });
   });
 

@@ -34,7 +34,7 @@ describe('worker configuration', () => {
   it('schedules the retention job only with its role and key', () => {
     const key = 'k'.repeat(40);
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: key });
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'audit_retention']);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'audit_retention']);
     expect(config.retention?.checkpointKey.toString()).toBe(key);
   });
 
