@@ -1,12 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { benchAuditDrain } from './audit-drain.ts';
+import { benchIngest } from './ingest.ts';
 import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, sign-in)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, sign-in)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   'audit-drain': benchAuditDrain,
+  ingest: benchIngest,
   'sign-in': benchSignIn,
 };
 

@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import type { Logger } from 'pino';
-import { appRouter, createCaller, createContextFactory } from '@mfiq/api/server';
+import { appRouter, createCaller, createContextFactory, createRestHandler, REST_BODY_LIMIT_BYTES } from '@mfiq/api/server';
 import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { createSignInThrottle } from '@mfiq/api/throttle';
 import pg from 'pg';
@@ -32,6 +32,10 @@ import { csrfCheck, securityHeaders } from './server/security.ts';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const BODY_LIMIT_BYTES = 100 * 1024;
+/** Push batches (up to 1,000 points) get the API's 1 MB; every other body keeps the small limit. */
+export const PUSH_BODY_LIMIT_BYTES = REST_BODY_LIMIT_BYTES;
+const PUSH_PATH = /^\/api\/(?:v1\/points$|trpc\/api\.push(?:$|,))/;
+const bodyLimit = (path: string) => (PUSH_PATH.test(path) ? PUSH_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES);
 
 export interface WebServer {
   app: express.Express;
@@ -86,6 +90,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     throttle: createSignInThrottle(throttlePool),
     publicUrl: () => publicUrl,
   });
+  const rest = createRestHandler({ createContext, logger });
 
   const vite: ViteDevServer | null = production
     ? null
@@ -122,7 +127,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
-    return express.raw({ type: () => true, limit: BODY_LIMIT_BYTES })(req, res, next);
+    return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });
 
   app.all(
@@ -134,7 +139,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
         const { nonce, requestId, clientIp, secure } = info(res);
         return {
           request: { nonce, requestId, clientIp, secure },
-          api: { router: appRouter, createContext, createCaller },
+          api: { router: appRouter, createContext, createCaller, rest },
           mailbox: config.mailbox,
           logger: logger.child({ requestId }),
         };
@@ -153,7 +158,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     }
     const message =
       status === 413
-        ? `Request body too large (limit ${BODY_LIMIT_BYTES / 1024} kB).`
+        ? `Request body too large (limit ${bodyLimit(req.path) / 1024} kB).`
         : status === 500
           ? `Something went wrong. Reference: ${info(res).requestId}`
           : 'Bad request.';

@@ -21,6 +21,8 @@ export interface ApiBindings {
   router: AppRouter & AnyRouter;
   createContext: (opts: CreateContextOptions) => Promise<Context>;
   createCaller: typeof createCaller;
+  /** The plain HTTP JSON API (/api/v1) over the same procedures. */
+  rest: (req: Request, clientIp: string | null) => Promise<Response>;
 }
 
 declare module '@remix-run/node' {

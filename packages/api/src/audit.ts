@@ -30,6 +30,17 @@ export const AUDIT_ACTIONS = [
   'member.left',
   'ownership.transferred',
   'security_policy.updated',
+  'metric.created',
+  'metric.updated',
+  'metric.archived',
+  'metric.restored',
+  'data.points_written',
+  'data.points_deleted',
+  'target.created',
+  'target.updated',
+  'target.deleted',
+  'api_key.created',
+  'api_key.revoked',
   'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -2,14 +2,13 @@ import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from './root.ts';
-import { can, ROLES } from './permissions.ts';
-import type { Access } from './trpc.ts';
-import { sessionTokenHash, totpCode } from '@mfiq/auth';
+import { can, ROLES, type ApiScope } from './permissions.ts';
 import { withTenant } from '@mfiq/db';
+import type { Access } from './trpc.ts';
+import { oneTimeTokenHash, sessionTokenHash, totpCode } from '@mfiq/auth';
 import type { Role } from './permissions.ts';
 import { invitationToken } from './routers/members/invitations.ts';
 import { createHarness, TEST_PASSWORD, type Harness } from './testing/harness.ts';
-import { oneTimeTokenHash } from '@mfiq/auth';
 
 /**
  * The authorization matrix, proven for every procedure the router has. Procedures are enumerated
@@ -18,38 +17,68 @@ import { oneTimeTokenHash } from '@mfiq/auth';
  * a member of another organization, signed out and with a revoked session, and each outcome must
  * equal what the permission matrix declares.
  */
-interface SampleCtx {
+interface SampleContext {
   slug: string;
   n: number;
   signInEmail: string;
-  /** The caller's own email and user id (undefined when signed out). */
+  /** A fresh target / API key of the organization, for procedures that consume one. */
+  freshTarget: () => Promise<string>;
+  freshKey: () => Promise<string>;
+  /** The caller's own email and user id (undefined when signed out or an API key). */
   email: string | undefined;
   userId: string | undefined;
   /** The API as this caller (same session the procedure is called with). */
   api: Api;
 }
 type Api = Awaited<ReturnType<Harness['as']>>;
-type Sample = (ctx: SampleCtx) => unknown;
+type Sample = (ctx: SampleContext) => unknown;
 let fx: Fixtures;
 
 /** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
 const attempt = <T,>(p: Promise<T>) => p.catch(() => null);
-
+const METRIC = 'matrix_metric';
 const SAMPLES: Record<string, Sample> = {
   'auth.signUp': ({ n }) => ({ email: `matrix-${n}@example.com`, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix ${n}` }),
+  'auth.signIn': ({ signInEmail }) => ({ email: signInEmail, password: TEST_PASSWORD }),
+  'auth.signOut': () => undefined,
+  'auth.me': () => undefined,
+  'org.list': () => undefined,
+  'org.get': ({ slug }) => ({ slug }),
+  'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
+  'metrics.list': ({ slug }) => ({ slug, search: 'matrix' }),
+  'metrics.get': ({ slug }) => ({ slug, key: METRIC }),
+  'metrics.owners': ({ slug }) => ({ slug }),
+  'metrics.create': ({ slug, n }) => ({ slug, key: `matrix_${n}`, name: `Matrix ${n}` }),
+  'metrics.update': ({ slug }) => ({ slug, key: METRIC, name: 'Matrix metric', tags: ['matrix'] }),
+  'metrics.setArchived': ({ slug }) => ({ slug, key: METRIC, archived: false }),
+  'metrics.series': ({ slug }) => ({ slug, key: METRIC, grain: 'week', from: '2024-01-01', to: '2024-03-31' }),
+  'metrics.periodToDate': ({ slug }) => ({ slug, key: METRIC, grain: 'month', asOf: '2024-03-15' }),
+  'points.list': ({ slug }) => ({ slug, key: METRIC }),
+  'points.upsert': ({ slug, n }) => ({ slug, key: METRIC, points: [{ date: '2024-01-01', value: n }] }),
+  'points.delete': ({ slug }) => ({ slug, key: METRIC, ts: ['2023-01-01T00:00:00Z'] }),
+  'targets.list': ({ slug }) => ({ slug, key: METRIC, asOf: '2024-03-15' }),
+  'targets.create': ({ slug }) => ({ slug, key: METRIC, kind: 'recurring', grain: 'month', value: 100 }),
+  'targets.update': async ({ slug, freshTarget }) => ({ id: await freshTarget(), slug, kind: 'recurring', grain: 'week', value: 5 }),
+  'targets.delete': async ({ slug, freshTarget }) => ({ slug, id: await freshTarget() }),
+  'apiKeys.list': ({ slug }) => ({ slug }),
+  'apiKeys.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}`, scopes: ['metrics:read'] }),
+  'apiKeys.revoke': async ({ slug, freshKey }) => ({ slug, id: await freshKey() }),
+  'api.push': ({ n }) => ({ points: [{ metric: METRIC, ts: '2024-02-01T00:00:00Z', value: n }] }),
+  'api.series': () => ({ key: METRIC, grain: 'month', from: '2024-01-01', to: '2024-03-31' }),
+  'api.metrics': () => undefined,
+  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
+  'audit.verify': ({ slug }) => ({ slug }),
+  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
   'auth.completeSignUp': async ({ n }) => {
     const email = `matrix-complete-${n}@example.com`;
     await (await h.as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` });
     return { token: await h.tokenFromMail(email, 'signup_confirm', '/signup/confirm') };
   },
-  'auth.signIn': ({ signInEmail }) => ({ email: signInEmail, password: TEST_PASSWORD }),
   'auth.signInTwoFactor': async () => {
     const out = await (await h.as()).auth.signIn({ email: fx.twoFactorUser.email, password: TEST_PASSWORD });
     if (out.status !== 'two_factor_required') throw new Error('fixture user should need a second factor');
     return { challenge: out.challenge, code: fx.recoveryCodes.pop()! };
   },
-  'auth.signOut': () => undefined,
-  'auth.me': () => undefined,
   'auth.requestPasswordReset': ({ n }) => ({ email: `matrix-reset-${n}@example.com` }),
   'auth.resetPassword': async ({ n }) => {
     await (await h.as(null, `192.0.2.${n % 250}`)).auth.requestPasswordReset({ email: fx.resetUser.email });
@@ -75,9 +104,6 @@ const SAMPLES: Record<string, Sample> = {
     if (begun) await api.account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
     return undefined;
   },
-  'org.list': () => undefined,
-  'org.get': ({ slug }) => ({ slug }),
-  'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
   'members.list': ({ slug }) => ({ slug }),
   'members.invite': ({ slug, n }) => ({ slug, email: `matrix-invite-${n}@example.com`, role: 'viewer' }),
   'members.listInvitations': ({ slug }) => ({ slug }),
@@ -95,9 +121,6 @@ const SAMPLES: Record<string, Sample> = {
   'invitations.signUpAndAccept': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token, displayName: 'J', password: TEST_PASSWORD }),
   'security.getPolicy': ({ slug }) => ({ slug }),
   'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
-  'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
-  'audit.verify': ({ slug }) => ({ slug }),
-  'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
 };
 
 /**
@@ -128,16 +151,42 @@ interface Fixtures {
   invitation(tenantId: string, email: string): Promise<{ id: string; token: string }>;
 }
 
-type Caller = 'owner' | 'admin' | 'editor' | 'viewer' | 'other-tenant' | 'signed-out' | 'revoked';
-const CALLERS: Caller[] = [...ROLES, 'other-tenant', 'signed-out', 'revoked'];
-type Outcome = 'allowed' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHORIZED';
 
-function expected(access: Access, caller: Caller): Outcome {
+type SessionCaller = 'owner' | 'admin' | 'editor' | 'viewer' | 'other-tenant' | 'signed-out' | 'revoked';
+// API keys of the organization with each scope combination, a key of another organization (all
+// scopes) and a revoked key (all scopes).
+const KEY_CALLERS = ['key:data:write', 'key:metrics:read', 'key:both', 'key:other-org', 'key:revoked'] as const;
+type KeyCaller = (typeof KEY_CALLERS)[number];
+type Caller = SessionCaller | KeyCaller;
+const CALLERS: Caller[] = [...ROLES, 'other-tenant', 'signed-out', 'revoked', ...KEY_CALLERS];
+type Outcome = 'allowed' | 'FORBIDDEN' | 'NOT_FOUND' | 'UNAUTHORIZED';
+const KEY_SCOPES: Record<Exclude<KeyCaller, 'key:revoked'>, ApiScope[]> = {
+  'key:data:write': ['data:write'],
+  'key:metrics:read': ['metrics:read'],
+  'key:both': ['data:write', 'metrics:read'],
+  'key:other-org': ['data:write', 'metrics:read'],
+};
+// API procedures whose sample names one of the organization's metrics: another organization's key
+// must not find it.
+const NAMES_TENANT_OBJECT = new Set(['api.push', 'api.series']);
+const isKey = (c: Caller): c is KeyCaller => c.startsWith('key:');
+
+function expected(access: Access, caller: Caller, path: string): Outcome {
   if (access.kind === 'public') return 'allowed';
-  if (caller === 'signed-out' || caller === 'revoked') return 'UNAUTHORIZED';
+  if (access.kind === 'apiKey') {
+    if (!isKey(caller) || caller === 'key:revoked') return 'UNAUTHORIZED';
+    if (!KEY_SCOPES[caller].includes(access.scope)) return 'FORBIDDEN';
+    return caller === 'key:other-org' && NAMES_TENANT_OBJECT.has(path) ? 'NOT_FOUND' : 'allowed';
+  }
+  if (isKey(caller) || caller === 'signed-out' || caller === 'revoked') return 'UNAUTHORIZED';
   if (access.kind === 'authed') return 'allowed';
   if (caller === 'other-tenant') return 'NOT_FOUND';
   return can(caller, access.permission) ? 'allowed' : 'FORBIDDEN';
+}
+
+function isUnknownEverywhere(result: unknown): boolean {
+  const r = result as { written?: unknown; errors?: { code: string }[] } | null;
+  return r?.written === 0 && Array.isArray(r.errors) && r.errors.length > 0 && r.errors.every((e) => e.code === 'unknown_metric');
 }
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { access?: Access }; type: string } }>);
@@ -204,6 +253,20 @@ describe('authorization matrix', () => {
         return { id: row.id, token };
       },
     };
+    const ownerApi = await h.as(owner.cookie);
+    await ownerApi.metrics.create({ slug: owner.slug, key: METRIC, name: 'Matrix metric' });
+    const tokens: Partial<Record<KeyCaller, string>> = {};
+    for (const c of ['key:data:write', 'key:metrics:read', 'key:both'] as const) tokens[c] = (await h.createKey(owner.cookie, owner.slug, KEY_SCOPES[c])).token;
+    tokens['key:other-org'] = (await h.createKey(outsider.cookie, outsider.slug, KEY_SCOPES['key:other-org'])).token;
+    const revokedKey = await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read']);
+    await ownerApi.apiKeys.revoke({ slug: owner.slug, id: revokedKey.id });
+    tokens['key:revoked'] = revokedKey.token;
+    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
+    const metric = await tdb.admin.selectFrom('metrics').select('id').where('tenantId', '=', org.tenantId).where('key', '=', METRIC).executeTakeFirstOrThrow();
+    const fixture = <T,>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(tdb.owner, { tenantId: org.tenantId }, fn);
+    const freshTarget = () =>
+      fixture((trx) => trx.insertInto('metricTargets').values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
+    const freshKey = async () => (await h.createKey(owner.cookie, owner.slug, ['metrics:read'])).id;
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -213,19 +276,21 @@ describe('authorization matrix', () => {
       table[path] = {};
       for (const caller of CALLERS) {
         n += 1;
-        // Every call gets a session of its own (signed in just now), so a procedure that ends
-        // sessions, changes the password or needs a recent sign-in affects only itself.
+        // Every session call gets a session of its own (signed in just now), so a procedure that
+        // ends sessions, changes the password or needs a recent sign-in affects only itself.
         const email = emails[caller];
         const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
-        const api = await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, email, userId: userIds[caller], api });
+        const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, email, userId: userIds[caller], api });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
-          () => 'allowed',
+          // A push naming only metrics the key's organization does not have writes nothing: every
+          // point comes back unknown, which is how "not found" looks for a batch.
+          (r) => (isUnknownEverywhere(r) ? 'NOT_FOUND' : 'allowed'),
           (e: unknown) => (e instanceof TRPCError ? e.code : `threw ${String(e)}`),
         );
         await restore(userIds[caller], roles[caller]);
-        const want = expected(access, caller);
+        const want = expected(access, caller, path);
         table[path]![caller] = outcome === want ? outcome : `${outcome} (want ${want})`;
         if (outcome !== want) mismatches.push(`${path} as ${caller}: got ${outcome}, want ${want}`);
       }

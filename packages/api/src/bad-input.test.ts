@@ -15,10 +15,15 @@ import { createHarness, snapshot, TEST_PASSWORD, type Harness } from './testing/
 let tdb: TestDatabase;
 let h: Harness;
 let owner: Awaited<ReturnType<Harness['signUp']>>;
+let keyToken: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
   owner = await h.signUp('bad');
+  const api = await h.as(owner.cookie);
+  await api.metrics.create({ slug: owner.slug, key: 'revenue', name: 'Revenue' });
+  await api.metrics.create({ slug: owner.slug, key: 'signups', name: 'Signups' });
+  keyToken = (await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read'])).token;
 });
 afterAll(async () => {
   await h.close();
@@ -138,6 +143,105 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null, sessionAbsoluteHours: 0.5 }, message: /whole hours/ },
     { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null }, message: /sessionAbsoluteHours/ },
   ],
+  'metrics.list': [
+    { input: { slug: 'SLUG', search: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', limit: 5000 }, message: /At most 1000/ },
+    { input: { slug: 'SLUG', includeArchived: 'yes' }, message: /includeArchived/ },
+  ],
+  'metrics.get': [
+    { input: { slug: 'SLUG' }, message: /Metric key is required/ },
+    { input: { slug: 'SLUG', key: 'Bad Key!' }, message: /lowercase letters/ },
+    { input: { slug: 'SLUG', key: big }, message: /at most 63/ },
+  ],
+  'metrics.owners': [{ input: {}, message: /slug/ }],
+  'metrics.create': [
+    { input: { slug: 'SLUG', key: 'ok_key' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', key: '9lives', name: 'X' }, message: /starts with a letter/ },
+    { input: { slug: 'SLUG', key: 'cur', name: 'X', unit: 'currency' }, message: /currency code/ },
+    { input: { slug: 'SLUG', key: 'cur', name: 'X', unit: 'currency', currency: 'XYZW' }, message: /ISO 4217/ },
+    { input: { slug: 'SLUG', key: 'num', name: 'X', currency: 'EUR' }, message: /Only currency metrics/ },
+    { input: { slug: 'SLUG', key: 'agg', name: 'X', aggregation: 'median' }, message: /Aggregation is one of/ },
+    { input: { slug: 'SLUG', key: 'gr', name: 'X', defaultGrain: 'year' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', key: 'tg', name: 'X', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, message: /At most 20 tags/ },
+    { input: { slug: 'SLUG', key: 'ow', name: 'X', ownerMembershipId: 'not-a-uuid' }, message: /Owner/ },
+    { input: { slug: 'SLUG', key: 'ow', name: 'X', ownerMembershipId: '00000000-0000-4000-8000-000000000000' }, message: /member of this organization/ },
+    { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: 'revenue / ' }, message: /end of the formula/ },
+    { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: 'revenue / ghost' }, message: /Unknown metric key: ghost/ },
+    { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: '('.repeat(60) + 'revenue' + ')'.repeat(60) }, message: /nests too deeply/ },
+    { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: big }, message: /at most 1000/ },
+    { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: '1e999 * revenue' }, message: /out of range/ },
+  ],
+  'metrics.update': [
+    { input: { slug: 'SLUG', key: 'revenue', name: '' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', key: 'revenue', name: 'X', description: big }, message: /at most 2000/ },
+    { input: { slug: 'SLUG', key: 'revenue', name: 'X', formula: 'signups * 2' }, message: /cannot become a formula/ },
+  ],
+  'metrics.setArchived': [
+    { input: { slug: 'SLUG', key: 'revenue' }, message: /archived must be true or false/ },
+    { input: { slug: 'SLUG', key: 'revenue', archived: 'true' }, message: /archived/ },
+  ],
+  'metrics.series': [
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01' }, message: /Date is required/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-02-30', to: '2024-03-01' }, message: /Not a real date/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01', to: '2024-01-01T00:00:00Z' }, message: /YYYY-MM-DD/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-03-01', to: '2024-01-01' }, message: /must not be before/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '1900-01-01', to: '2099-12-31' }, message: /at most 3700 days/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01', to: '2024-01-02', grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '0000-01-01', to: '2024-01-02' }, message: /Not a real date/ },
+  ],
+  'metrics.periodToDate': [
+    { input: { slug: 'SLUG', key: 'revenue', asOf: 'today' }, message: /YYYY-MM-DD/ },
+    { input: { slug: 'SLUG', key: 'revenue', grain: 'decade' }, message: /Grain/ },
+  ],
+  'points.list': [
+    { input: { slug: 'SLUG', key: 'revenue', limit: 0 }, message: /limit/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-13-01' }, message: /Not a real date/ },
+  ],
+  'points.upsert': [
+    { input: { slug: 'SLUG', key: 'revenue', points: [] }, message: /at least one value/ },
+    { input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: Number.NaN }] }, message: /finite number|value/ },
+    { input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: Number.POSITIVE_INFINITY }] }, message: /value/ },
+    { input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: '5' }] }, message: /value/ },
+    { input: { slug: 'SLUG', key: 'revenue', points: [{ date: 'soon', value: 5 }] }, message: /points/ },
+    { input: { slug: 'SLUG', key: 'revenue', points: Array.from({ length: 1001 }, () => ({ date: '2024-01-01', value: 1 })) }, message: /At most 1000/ },
+  ],
+  'points.delete': [
+    { input: { slug: 'SLUG', key: 'revenue', ts: [] }, message: /at least one point/ },
+    { input: { slug: 'SLUG', key: 'revenue', ts: ['2024-01-01T00:00:00'] }, message: /timezone offset/ },
+    { input: { slug: 'SLUG', key: 'revenue', ts: ['3000-01-01T00:00:00Z'] }, message: /1900-01-01/ },
+  ],
+  'targets.list': [{ input: { slug: 'SLUG', key: 'revenue', asOf: '2024-1-1' }, message: /YYYY-MM-DD/ }],
+  'targets.create': [
+    { input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', value: 10 }, message: /needs a period/ },
+    { input: { slug: 'SLUG', key: 'revenue', kind: 'fixed', value: 10, startsOn: '2024-01-01' }, message: /start and an end/ },
+    { input: { slug: 'SLUG', key: 'revenue', kind: 'fixed', value: 10, startsOn: '2024-02-01', endsOn: '2024-01-01' }, message: /not be before the start/ },
+    { input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', grain: 'month', value: 1e300 }, message: /at most 1e15/ },
+    { input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', grain: 'month', value: Number.NaN }, message: /value/i },
+    { input: { slug: 'SLUG', key: 'revenue', kind: 'yearly', value: 1 }, message: /Kind is fixed/ },
+  ],
+  'targets.update': [
+    { input: { slug: 'SLUG', id: 'nope', kind: 'recurring', grain: 'month', value: 1 }, message: /UUID/ },
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', kind: 'fixed', grain: 'month', value: 1, startsOn: '2024-01-01', endsOn: '2024-01-02' }, message: /leave the period empty/ },
+  ],
+  'targets.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /UUID/ }],
+  'apiKeys.list': [{ input: { slug: 'Not a slug' }, message: /slug/ }],
+  'apiKeys.create': [
+    { input: { slug: 'SLUG', name: 'K', scopes: [] }, message: /at least one scope/ },
+    { input: { slug: 'SLUG', name: 'K', scopes: ['admin:all'] }, message: /Scopes are/ },
+    { input: { slug: 'SLUG', name: '', scopes: ['metrics:read'] }, message: /Name is required/ },
+  ],
+  'apiKeys.revoke': [{ input: { slug: 'SLUG', id: 'x' }, message: /UUID/ }],
+  'api.push': [
+    { input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: Number.NaN }] }, message: /value/ },
+    { input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: Number.NEGATIVE_INFINITY }] }, message: /value/ },
+    { input: { points: [{ metric: 'revenue', ts: new Date(), value: 1 }] }, message: /ts/ },
+    { input: { points: 'all of them' }, message: /points/ },
+    { input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: 1 }], idempotencyKey: '' }, message: /must not be empty/ },
+  ],
+  'api.series': [
+    { input: { key: 'revenue', from: '2024-01-01', to: 'x' }, message: /YYYY-MM-DD/ },
+    { input: { key: 'UPPER', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
+  ],
   'audit.list': [
     { input: { slug: 'SLUG', action: 'metric.exploded' }, message: /known actions/ },
     { input: { slug: 'SLUG', action: big }, message: /known actions/ },
@@ -162,7 +266,7 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
-const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
+const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
 
 const withSlug = (input: unknown) => (input && typeof input === 'object' && (input as { slug?: unknown }).slug === 'SLUG' ? { ...input, slug: owner.slug } : input);
 
@@ -176,7 +280,7 @@ describe('bad input through the caller', () => {
     it(`${path}: BAD_REQUEST with a clear message and nothing changed`, async () => {
       const before = await snapshot(tdb);
       for (const { input, message } of cases) {
-        const api = await h.as(owner.cookie);
+        const api = path.startsWith('api.') ? await h.asKey(keyToken) : await h.as(owner.cookie);
         const fn = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (i: unknown) => Promise<unknown>;
         const err = await fn(withSlug(input)).then(() => null, (e: unknown) => e);
         expect(err, `${path} ${JSON.stringify(input)?.slice(0, 80)}`).toBeInstanceOf(TRPCError);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
+import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 
 export interface ApiDeps {
   /** Pool connected as the web's runtime role (subject to row-level security). */
@@ -17,6 +18,8 @@ export interface ApiDeps {
   throttle: SignInThrottle;
   /** The public base URL for links in mail, from configuration (never from the Host header). */
   publicUrl: () => string;
+  /** Requests per API key per window (defaults to DEFAULT_API_KEY_LIMIT). */
+  apiKeyRateLimit?: RateLimit;
 }
 
 export interface CreateContextOptions {
@@ -42,12 +45,19 @@ export interface Context {
   user: SessionUser | null;
   /** The raw token from the cookie, if any; sign-in uses it to end a previous session (fixation). */
   sessionToken: string | null;
+  /** The API key from `Authorization: Bearer <key>`, if the header is well formed. */
+  apiKeyToken: string | null;
+  /** Counts one request against an API key's rate limit. */
+  limitApiKey: (keyId: string) => Promise<LimitOutcome>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+// `mfiq_` and 43 base64url characters (32 random bytes); anything else is not one of our keys.
+const BEARER = /^Bearer (mfiq_[A-Za-z0-9_-]{43})$/;
 
 export function createContextFactory(deps: ApiDeps) {
   const platform = createPlatform(deps.db);
+  const limitApiKey = createApiKeyLimiter(deps.db, deps.apiKeyRateLimit);
   return async function createContext(opts: CreateContextOptions): Promise<Context> {
     const headerId = opts.req.headers.get('x-request-id');
     const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
@@ -66,6 +76,8 @@ export function createContextFactory(deps: ApiDeps) {
       session: validated?.session ?? null,
       user: validated?.user ?? null,
       sessionToken,
+      apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
+      limitApiKey,
     };
   };
 }

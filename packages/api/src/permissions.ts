@@ -41,3 +41,7 @@ export function can(role: Role, permission: Permission): boolean {
 export function permissionsOf(role: Role): Permission[] {
   return [...ROLE_PERMISSIONS[role]];
 }
+
+/** What an API key may be granted. A key acts for its organization with exactly these scopes. */
+export const API_SCOPES = ['data:write', 'metrics:read'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];

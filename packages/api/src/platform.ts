@@ -1,4 +1,4 @@
-import { sql, withMemberTenant, withTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
+import { sql, withApiKeyTenant, withMemberTenant, withTenant, type ApiKeyTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
@@ -37,6 +37,11 @@ export function createPlatform(db: Database) {
     /** A tenant transaction entered through the caller's membership of the organization `slug`. */
     asMember<T>(userId: string, slug: string, fn: (trx: TenantDb, member: MemberTenant) => Promise<T>) {
       return withMemberTenant(db, { userId, slug }, fn);
+    },
+
+    /** A tenant transaction entered through an API key (by its token's hash); revoked keys are not found. */
+    asApiKey<T>(tokenHash: string, fn: (trx: TenantDb, key: ApiKeyTenant) => Promise<T>) {
+      return withApiKeyTenant(db, tokenHash, fn);
     },
 
     /** Opens a tenant transaction for work that starts outside one (sign-up creates the tenant). */

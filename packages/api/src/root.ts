@@ -6,6 +6,11 @@ import { invitationsRouter } from './routers/invitations/router.ts';
 import { membersRouter } from './routers/members/router.ts';
 import { orgRouter } from './routers/org/router.ts';
 import { securityRouter } from './routers/security/router.ts';
+import { metricsRouter } from './routers/metrics/router.ts';
+import { pointsRouter } from './routers/points/router.ts';
+import { targetsRouter } from './routers/targets/router.ts';
+import { apiKeysRouter } from './routers/apiKeys/router.ts';
+import { apiRouter } from './routers/api/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -14,6 +19,11 @@ export const appRouter = router({
   members: membersRouter,
   invitations: invitationsRouter,
   security: securityRouter,
+  metrics: metricsRouter,
+  points: pointsRouter,
+  targets: targetsRouter,
+  apiKeys: apiKeysRouter,
+  api: apiRouter,
   audit: auditRouter,
 });
 

@@ -3,3 +3,6 @@ export { appRouter, createCaller, type AppRouter } from './root.ts';
 export { createContextFactory, type ApiDeps, type Context, type CreateContextOptions } from './context.ts';
 export { AppError } from './errors.ts';
 export { can, permissionsOf, PERMISSIONS, ROLES, ROLE_PERMISSIONS, type Permission, type Role } from './permissions.ts';
+export { createRestHandler, REST_BODY_LIMIT_BYTES } from './http/rest.ts';
+export { openApiDocument } from './http/openapi.ts';
+export { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';

@@ -5,12 +5,13 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
-import type { Role, Permission } from './permissions.ts';
+import { createHash } from 'node:crypto';
+import type { ApiScope, Role, Permission } from './permissions.ts';
 import { can } from './permissions.ts';
 import type { Context } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import type { AuditActor } from './audit.ts';
-import type { MemberTenant, TenantDb } from '@mfiq/db';
+import type { ApiKeyTenant, MemberTenant, TenantDb } from '@mfiq/db';
 import { enforceOrganizationPolicy } from './policy.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -21,7 +22,7 @@ import { enforceOrganizationPolicy } from './policy.ts';
  * Who may call a procedure, declared on the procedure itself. The authorization test reads this
  * from the router, so a procedure without a declaration fails the build's tests.
  */
-export type Access = { kind: 'public' } | { kind: 'authed' } | { kind: 'tenant'; permission: Permission };
+export type Access = { kind: 'public' } | { kind: 'authed' } | { kind: 'tenant'; permission: Permission } | { kind: 'apiKey'; scope: ApiScope };
 export interface Meta {
   access?: Access;
 }
@@ -171,6 +172,69 @@ export const tenantProcedure = t.procedure
     if (outcome.member === null) throw notFound('Organization not found');
     return outcome.result;
   });
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+}
+
+/**
+ * For outside developers: authenticates `Authorization: Bearer <key>` (stored as its SHA-256;
+ * revoked keys are not found), checks the procedure's declared scope, counts the request against
+ * the key's rate limit, then runs the handler in the key's tenant exactly as tenantProcedure does
+ * (one transaction entered with the lookup; audit actor type 'api_key'). The tenant is the key's
+ * organization: nothing in the input can name another one.
+ */
+export const apiKeyProcedure = t.procedure.use(readableInputErrors).use(async ({ ctx, meta, next }) => {
+  const access = meta?.access;
+  if (access?.kind !== 'apiKey') throw new Error('apiKeyProcedure without a declared scope: use requireScope(...)');
+  if (!ctx.apiKeyToken) throw new AppError('UNAUTHENTICATED', 'Send an API key in the Authorization header: Bearer <key>.');
+  const tokenHash = createHash('sha256').update(ctx.apiKeyToken).digest('hex');
+  const run = (db: TenantDb, key: ApiKeyTenant) =>
+    next({
+      ctx: {
+        db,
+        tenant: { id: key.tenantId, slug: key.slug, name: key.orgName } satisfies TenantInfo,
+        apiKey: { id: key.keyId, name: key.keyName, prefix: key.keyPrefix, scopes: key.scopes } satisfies ApiKeyInfo,
+        actor: { type: 'api_key', id: key.keyId, display: `${key.keyName} (${key.keyPrefix}…)` } satisfies AuditActor,
+      },
+    });
+  type Result = Awaited<ReturnType<typeof run>>;
+  let stopped: { denied: AppError } | { failed: Result } | undefined;
+  const outcome = await ctx.platform
+    .asApiKey(tokenHash, async (db, key) => {
+      if (!key.scopes.includes(access.scope)) {
+        stopped = { denied: new AppError('FORBIDDEN', `This API key lacks the ${access.scope} scope.`) };
+        throw ROLLBACK;
+      }
+      const limit = await ctx.limitApiKey(key.keyId);
+      if (!limit.ok) {
+        ctx.resHeaders.set('Retry-After', String(limit.retryAfterSec));
+        stopped = { denied: new AppError('RATE_LIMITED', `Too many requests for this API key. Retry in ${limit.retryAfterSec} s.`) };
+        throw ROLLBACK;
+      }
+      const result = await run(db, key);
+      if (!result.ok) {
+        stopped = { failed: result };
+        throw ROLLBACK;
+      }
+      return result;
+    })
+    .catch((error: unknown) => {
+      if (error !== ROLLBACK || !stopped) throw error;
+      if ('denied' in stopped) throw stopped.denied;
+      return { key: 'stopped' as const, result: stopped.failed };
+    });
+  if (outcome.key === null) throw new AppError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
+  return outcome.result;
+});
+
+/** `apiKeyProcedure.meta(requireScope('data:write'))`: the scope the key must carry. */
+export function requireScope(scope: ApiScope): Meta {
+  return { access: { kind: 'apiKey', scope } };
+}
 
 /** `tenantProcedure.meta(requirePermission('org:update'))`: the permission the matrix must grant. */
 export function requirePermission(permission: Permission): Meta {

@@ -25,6 +25,26 @@ const FIXTURES: Record<string, Insert> = {
   audit_outbox: async (c, t) => {
     await c.query(`insert into audit_outbox (tenant_id, action, actor_type) values ($1, 'organization.created', 'system')`, [t]);
   },
+  metrics: async (c, t) => {
+    await c.query(`insert into metrics (tenant_id, id, key, name) values ($1, $1, 'revenue', 'Revenue')`, [t]);
+  },
+  data_points: async (c, t) => {
+    await c.query(`insert into data_points (tenant_id, metric_id, ts, value) values ($1, $1, '2024-01-01T00:00:00Z', 1)`, [t]);
+  },
+  // Written by the data_points trigger above; the fixture checks it is there.
+  metric_daily_rollups: async (c, t) => {
+    await c.query(`insert into metric_daily_rollups (tenant_id, metric_id, day, n, sum, min, max, last_ts, last_value)
+      values ($1, $1, '2024-01-02', 1, 1, 1, 1, '2024-01-02T00:00:00Z', 1)`, [t]);
+  },
+  metric_targets: async (c, t) => {
+    await c.query(`insert into metric_targets (tenant_id, metric_id, kind, grain, value) values ($1, $1, 'recurring', 'month', 10)`, [t]);
+  },
+  api_keys: async (c, t) => {
+    await c.query(`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values ($1, 'k', 'mfiq_abc', md5($2) || md5($2), '{data:write}')`, [t, t]);
+  },
+  api_idempotency_keys: async (c, t) => {
+    await c.query(`insert into api_idempotency_keys (tenant_id, idempotency_key, request_hash) values ($1, 'k1', 'h')`, [t]);
+  },
   audit_log: async (c, t) => {
     await c.query(
       `insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)

@@ -91,3 +91,48 @@ export async function withMemberTenant<T>(
     return { member, result };
   });
 }
+
+export interface ApiKeyTenant {
+  tenantId: string;
+  keyId: string;
+  keyName: string;
+  keyPrefix: string;
+  scopes: string[];
+  slug: string;
+  orgName: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Like withMemberTenant, for an API key: BEGIN, the key lookup (by the SHA-256 of the bearer token;
+ * revoked keys are not found) and the tenant settings travel in one round trip. Returns
+ * `{ key: null }` without calling fn when no live key has this hash.
+ */
+export async function withApiKeyTenant<T>(
+  db: Kysely<DB>,
+  tokenHash: string,
+  fn: (trx: TenantDb, key: ApiKeyTenant) => Promise<T>,
+): Promise<{ key: ApiKeyTenant; result: T } | { key: null }> {
+  // Interpolated only after this check: the hash is 64 hex digits or nothing reaches SQL.
+  if (!SHA256_HEX.test(tokenHash)) return { key: null };
+  return db.connection().execute(async (conn) => {
+    const results = await sql
+      .raw<ApiKeyTenant>(`begin; select tenant_id, key_id, key_name, key_prefix, scopes, slug, org_name from app_enter_api_key('${tokenHash}')`)
+      .execute(conn);
+    const key = results.rows[0];
+    if (!key) {
+      await sql`rollback`.execute(conn);
+      return { key: null };
+    }
+    let result: T;
+    try {
+      result = await fn(conn as TenantDb, key);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw error;
+    }
+    await sql`commit`.execute(conn);
+    return { key, result };
+  });
+}

@@ -34,15 +34,23 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
+          Metrics
+        </NavLink>
         <NavLink to={`/orgs/${organization.slug}/members`} className="tabs__link">
           Members
         </NavLink>
-        <NavLink to={`/orgs/${organization.slug}/settings`} className="tabs__link">
+        <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>
         {permissions.includes('security:manage') ? (
           <NavLink to={`/orgs/${organization.slug}/security`} className="tabs__link">
             Security
+          </NavLink>
+        ) : null}
+        {permissions.includes('apikeys:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/settings/api-keys`} className="tabs__link">
+            API keys
           </NavLink>
         ) : null}
         {permissions.includes('audit:read') ? (

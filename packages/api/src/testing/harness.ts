@@ -5,25 +5,34 @@ import pino from 'pino';
 import { withTenant } from '@mfiq/db';
 import { createContextFactory } from '../context.ts';
 import { createCaller } from '../root.ts';
-import type { Role } from '../permissions.ts';
+import type { ApiScope, Role } from '../permissions.ts';
+import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
   throttlePool.on('error', () => {});
   const throttle = createSignInThrottle(throttlePool, opts.throttle ?? DEFAULT_THROTTLE);
   const secretBox = createSecretBox(generateAppKey());
-  const deps = { db: tdb.app, auth, logger: pino({ level: 'silent' }), secretBox, throttle, publicUrl: () => PUBLIC_URL };
+  const deps = {
+    db: tdb.app,
+    auth,
+    logger: pino({ level: 'silent' }),
+    secretBox,
+    throttle,
+    publicUrl: () => PUBLIC_URL,
+    ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
+  };
   const createContext = createContextFactory(deps);
 
   /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
-  async function as(cookie: string | null = null, ip = '203.0.113.7', userAgent = 'vitest') {
-    const headers = new Headers({ 'user-agent': userAgent });
+  async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
+    const headers = new Headers({ 'user-agent': 'vitest', ...extraHeaders });
     if (cookie) headers.set('cookie', cookie);
     const resHeaders = new Headers();
     const ctx = await createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders, clientIp: ip });
@@ -53,6 +62,15 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
     const m = mail?.textBody && new RegExp(`${PUBLIC_URL}${path}/([A-Za-z0-9_]+)`).exec(mail.textBody);
     if (!m) throw new Error(`no ${kind} mail with a ${path} link to ${to}`);
     return m[1]!;
+  }
+
+  /** A caller as an outside client holding this API key would be (Authorization: Bearer). */
+  const asKey = (token: string) => as(null, '198.51.100.9', { authorization: `Bearer ${token}` });
+
+  /** Creates an API key through the procedure, as the given admin or owner. */
+  async function createKey(cookie: string, slug: string, scopes: ApiScope[], name = 'test key') {
+    const out = await (await as(cookie)).apiKeys.create({ slug, name, scopes });
+    return { token: out.token, id: out.key.id };
   }
 
   let counter = 0;
@@ -89,7 +107,7 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
     await throttlePool.end();
   }
 
-  return { auth, secretBox, deps, as, signUp, signIn, addMember, cookieFrom, lastMail, tokenFromMail, close };
+  return { auth, secretBox, deps, createContext, as, asKey, createKey, signUp, signIn, addMember, cookieFrom, lastMail, tokenFromMail, close };
 }
 
 export type Harness = ReturnType<typeof createHarness>;
@@ -103,24 +121,32 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
   await c.connect();
   try {
     const out: Record<string, string> = {};
-    for (const t of [
-      'users',
-      'sessions',
-      'organizations',
-      'memberships',
-      'audit_outbox',
-      'platform_audit_outbox',
-      'audit_log',
-      'audit_chain_heads',
-      'invitations',
-      'user_two_factor',
-      'recovery_codes',
-      'sign_in_challenges',
-      'password_reset_tokens',
-      'signup_requests',
-      'email_outbox',
-    ]) {
-      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from ${t} x`);
+    // api_keys without last_used_at: authenticating a request is not a change the caller made.
+    const tables: Record<string, string> = {
+      users: 'x',
+      sessions: 'x',
+      organizations: 'x',
+      memberships: 'x',
+      audit_outbox: 'x',
+      platform_audit_outbox: 'x',
+      metrics: 'x',
+      data_points: 'x',
+      metric_daily_rollups: 'x',
+      metric_targets: 'x',
+      api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
+      api_idempotency_keys: 'x',
+      audit_log: 'x',
+      audit_chain_heads: 'x',
+      invitations: 'x',
+      user_two_factor: 'x',
+      recovery_codes: 'x',
+      sign_in_challenges: 'x',
+      password_reset_tokens: 'x',
+      signup_requests: 'x',
+      email_outbox: 'x',
+    };
+    for (const [t, row] of Object.entries(tables)) {
+      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`);
       out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
     }
     return out;

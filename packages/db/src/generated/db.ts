@@ -6,6 +6,44 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
+export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
+
+export type MetricDirection = 'higher' | 'lower';
+
+export type MetricGrain = 'day' | 'week' | 'month' | 'quarter';
+
+export type MetricUnit = 'number' | 'currency' | 'percent' | 'duration';
+
+export type TargetKind = 'fixed' | 'recurring';
+
+export interface ApiIdempotencyKeysTable {
+  tenantId: string;
+  id: Generated<string>;
+  idempotencyKey: string;
+  requestHash: string;
+  response: Json | null;
+  createdAt: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  prefix: string;
+  tokenHash: string;
+  scopes: string[];
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface ApiRateLimitsTable {
+  key: string;
+  points: Generated<number>;
+  expire: number | null;
+}
+
 export interface AuditChainHeadsTable {
   tenantId: string;
   lastSequence: Generated<number>;
@@ -66,6 +104,14 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface DataPointsTable {
+  tenantId: string;
+  metricId: string;
+  ts: Date;
+  value: number;
+  updatedAt: Generated<Date>;
+}
+
 export interface EmailOutboxTable {
   id: Generated<string>;
   createdAt: Generated<Date>;
@@ -99,6 +145,50 @@ export interface MembershipsTable {
   id: Generated<string>;
   userId: string;
   role: MemberRole;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface MetricDailyRollupsTable {
+  tenantId: string;
+  metricId: string;
+  day: Date;
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+  lastTs: Date;
+  lastValue: number;
+}
+
+export interface MetricTargetsTable {
+  tenantId: string;
+  id: Generated<string>;
+  metricId: string;
+  kind: TargetKind;
+  grain: MetricGrain | null;
+  value: number;
+  startsOn: Date | null;
+  endsOn: Date | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface MetricsTable {
+  tenantId: string;
+  id: Generated<string>;
+  key: string;
+  name: string;
+  description: Generated<string>;
+  unit: Generated<MetricUnit>;
+  currency: string | null;
+  aggregation: Generated<MetricAggregation>;
+  direction: Generated<MetricDirection>;
+  defaultGrain: Generated<MetricGrain>;
+  ownerMembershipId: string | null;
+  tags: Generated<string[]>;
+  formula: string | null;
+  archivedAt: Date | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 }
@@ -237,13 +327,20 @@ export interface UsersTable {
 }
 
 export interface DB {
+  apiIdempotencyKeys: ApiIdempotencyKeysTable;
+  apiKeys: ApiKeysTable;
+  apiRateLimits: ApiRateLimitsTable;
   auditChainHeads: AuditChainHeadsTable;
   auditCheckpoints: AuditCheckpointsTable;
   auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
+  dataPoints: DataPointsTable;
   emailOutbox: EmailOutboxTable;
   invitations: InvitationsTable;
   memberships: MembershipsTable;
+  metricDailyRollups: MetricDailyRollupsTable;
+  metricTargets: MetricTargetsTable;
+  metrics: MetricsTable;
   organizations: OrganizationsTable;
   passwordResetTokens: PasswordResetTokensTable;
   platformAuditChainHead: PlatformAuditChainHeadTable;

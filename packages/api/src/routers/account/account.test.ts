@@ -162,7 +162,7 @@ describe('own sessions', () => {
   it('lists device, IP, created and last seen; revokes one or all others; never another user\'s', async () => {
     const user = await h.signUp('sess');
     const phone = await (async () => {
-      const c = await h.as(null, '198.51.100.9', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/605.1.15');
+      const c = await h.as(null, '198.51.100.9', { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/605.1.15' });
       await c.auth.signIn({ email: user.email, password: TEST_PASSWORD });
       return h.cookieFrom(c.resHeaders);
     })();

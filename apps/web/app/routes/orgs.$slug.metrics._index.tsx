@@ -1,0 +1,124 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { FormAlert, TextField } from '../components/field.tsx';
+import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
+import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import type { OrgData } from './orgs.$slug.tsx';
+
+export const meta: MetaFunction = () => [{ title: 'Metrics · Metric Flow IQ' }];
+
+export async function loader(args: LoaderFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  const url = new URL(args.request.url);
+  const search = url.searchParams.get('q')?.slice(0, 100) ?? '';
+  const includeArchived = url.searchParams.get('archived') === '1';
+  return callApi(args, async (api) => ({
+    search,
+    includeArchived,
+    metrics: await api.metrics.list({ slug, search: search || undefined, includeArchived }),
+    owners: await api.metrics.owners({ slug }),
+  }));
+}
+
+export async function action(args: ActionFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  const form = await args.request.formData();
+  const key = String(form.get('key') ?? '').trim();
+  const { caller } = await serverApi(args);
+  try {
+    const metric = await caller.metrics.create({ slug, key, ...metricFromForm(form) });
+    return redirect(`/orgs/${slug}/metrics/${metric.key}`);
+  } catch (error) {
+    const errors = formErrors(error);
+    if (!errors) throw toResponse(error, args.request);
+    return data(errors, { status: 400 });
+  }
+}
+
+const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
+
+export default function Metrics() {
+  const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
+  const { metrics, owners, search, includeArchived } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === 'submitting';
+  if (!org) return null;
+  const canWrite = org.permissions.includes('metrics:write');
+  const fe = result?.fieldErrors ?? {};
+  return (
+    <div className="stack">
+      <section className="panel" aria-labelledby="metrics-title">
+        <h2 id="metrics-title" className="panel__title">
+          Metrics
+        </h2>
+        <Form method="get" className="toolbar" role="search">
+          <label htmlFor="q" className="visually-hidden">
+            Search metrics
+          </label>
+          <input id="q" name="q" className="input" type="search" placeholder="Search by key, name, description or tag" defaultValue={search} maxLength={100} />
+          <label className="checkbox">
+            <input type="checkbox" name="archived" value="1" defaultChecked={includeArchived} /> Include archived
+          </label>
+          <button type="submit" className="button button--quiet">
+            Search
+          </button>
+        </Form>
+        {metrics.length === 0 ? (
+          <p className="muted">{search ? `No metric matches “${search}”.` : 'No metrics yet.'}</p>
+        ) : (
+          <table className="table" data-testid="metrics-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Unit</th>
+                <th scope="col">Aggregation</th>
+                <th scope="col">Owner</th>
+                <th scope="col">Tags</th>
+              </tr>
+            </thead>
+            <tbody>
+              {metrics.map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    <Link to={`/orgs/${org.organization.slug}/metrics/${m.key}`}>{m.name}</Link>
+                    {m.archived ? <span className="badge">archived</span> : null}
+                    {m.formula ? <span className="badge">formula</span> : null}
+                  </td>
+                  <td>
+                    <code>{m.key}</code>
+                  </td>
+                  <td>{m.unit === 'currency' ? m.currency : m.unit}</td>
+                  <td>{m.formula ? `= ${m.formula}` : m.aggregation}</td>
+                  <td>{m.ownerName ?? '—'}</td>
+                  <td>{m.tags.join(', ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p className="muted">{number.format(metrics.length)} shown.</p>
+      </section>
+      {canWrite ? (
+        <section className="panel" aria-labelledby="create-title">
+          <h2 id="create-title" className="panel__title">
+            New metric
+          </h2>
+          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+          <Form method="post" className="form form--wide" noValidate>
+            <fieldset className="form__fieldset" disabled={busy}>
+              <legend className="visually-hidden">New metric</legend>
+              <TextField name="key" label="Key" required maxLength={63} placeholder="monthly_revenue" errors={fe.key} hint="Lowercase letters, digits and underscores. It never changes: API clients push by key." />
+              <MetricFields owners={owners} errors={fe} />
+            </fieldset>
+            <div className="form__actions">
+              <button type="submit" className="button" disabled={busy}>
+                {busy ? 'Creating…' : 'Create metric'}
+              </button>
+            </div>
+          </Form>
+        </section>
+      ) : null}
+    </div>
+  );
+}
