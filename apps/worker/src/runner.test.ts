@@ -22,7 +22,10 @@ describe('startWorker', () => {
     const worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger, pollInterval: 200 });
     try {
       const done = new Promise<Job>((resolve, reject) => {
-        worker.runner.events.on('job:success', ({ job }) => resolve(job));
+        // Other jobs (the mail sender, the audit drain) may run first: wait for this one.
+        worker.runner.events.on('job:success', ({ job }) => {
+          if (job.task_identifier === 'purge_sessions') resolve(job);
+        });
         worker.runner.events.on('job:error', ({ error }) => reject(error));
       });
       // Enqueued through a separate connection, as an operator command or another replica would.
