@@ -29,6 +29,7 @@ import { createLogger, requestLogger } from './server/logging.ts';
 import { remixHandler } from './server/remix.ts';
 import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
+import { isStreamed, streamedUploads } from './server/uploads.ts';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -89,6 +90,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     secretBox: createSecretBox(appKey),
     throttle: createSignInThrottle(throttlePool),
     publicUrl: () => publicUrl,
+    importMaxBytes: config.importMaxBytes,
   });
   const rest = createRestHandler({ createContext, logger });
 
@@ -124,8 +126,10 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       logger.warn({ reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason }, 'cross-origin request refused');
     }),
   );
+  app.use(streamedUploads(config.importMaxBytes));
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
+    if (isStreamed(res)) return next();
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       appEncryptionKey: null,
       publicUrl: null,
       mailbox: { enabled: true, dir: '.data/mailbox' },
+      importMaxBytes: 100 * 1024 * 1024,
     });
   });
 

@@ -32,6 +32,7 @@ export const configSchema = z
     TLS_CERT_FILE: optional(z.string()),
     TLS_KEY_FILE: optional(z.string()),
     /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
+    IMPORT_MAX_MB: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(1024, 'must be at most 1024').default(100)),
     TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
     /** Seals TOTP secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). */
     APP_ENCRYPTION_KEY: optional(z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')),
@@ -75,6 +76,8 @@ export interface Config {
   appEncryptionKey: string | null;
   publicUrl: string | null;
   mailbox: { enabled: boolean; dir: string };
+  /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     appEncryptionKey: c.APP_ENCRYPTION_KEY ?? null,
     publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
     mailbox: { enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production', dir: c.MAILBOX_DIR },
+    importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
   };
 }
 

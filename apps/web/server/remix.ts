@@ -1,7 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createRequestHandler, writeReadableStreamToWritable, type AppLoadContext, type ServerBuild } from '@remix-run/node';
+import { Readable } from 'node:stream';
 import { info } from './request-info.ts';
+import { isStreamed } from './uploads.ts';
 
 function toHeaders(incoming: IncomingHttpHeaders): Headers {
   const headers = new Headers();
@@ -45,7 +47,10 @@ export function remixHandler(opts: {
         if (!res.writableFinished) controller.abort();
       });
       const init: RequestInit = { method: req.method, headers: toHeaders(req.headers), signal: controller.signal };
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (isStreamed(res)) {
+        // The CSV upload route: the body goes to the action as a stream (its limit is enforced there).
+        Object.assign(init, { body: Readable.toWeb(req), duplex: 'half' });
+      } else if (req.method !== 'GET' && req.method !== 'HEAD') {
         init.body = Buffer.isBuffer(req.body) ? Uint8Array.from(req.body) : new Uint8Array(0);
       }
       // Concatenated, not resolved: a path like //evil.example must stay a path on this origin.

@@ -22,7 +22,7 @@ describe('startWorker', () => {
     const worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger, pollInterval: 200 });
     try {
       const done = new Promise<Job>((resolve, reject) => {
-        // Other jobs (the mail sender, the audit drain) may run first: wait for this one.
+        // Other jobs run too (the audit drain wakes at start-up): wait for this one.
         worker.runner.events.on('job:success', ({ job }) => {
           if (job.task_identifier === 'purge_sessions') resolve(job);
         });

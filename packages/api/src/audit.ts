@@ -41,6 +41,10 @@ export const AUDIT_ACTIONS = [
   'target.deleted',
   'api_key.created',
   'api_key.revoked',
+  'import.uploaded',
+  'import.queued',
+  'import.completed',
+  'import.failed',
   'audit.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,8 @@ interface SampleContext {
   userId: string | undefined;
   /** The API as this caller (same session the procedure is called with). */
   api: Api;
+  /** A freshly uploaded (not yet started) CSV import of the organization. */
+  freshImport: () => Promise<string>;
 }
 type Api = Awaited<ReturnType<Harness['as']>>;
 type Sample = (ctx: SampleContext) => unknown;
@@ -66,6 +69,12 @@ const SAMPLES: Record<string, Sample> = {
   'api.push': ({ n }) => ({ points: [{ metric: METRIC, ts: '2024-02-01T00:00:00Z', value: n }] }),
   'api.series': () => ({ key: METRIC, grain: 'month', from: '2024-01-01', to: '2024-03-31' }),
   'api.metrics': () => undefined,
+  'imports.upload': ({ slug }) => ({ slug, fileName: 'matrix.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) }),
+  'imports.list': ({ slug }) => ({ slug }),
+  'imports.get': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
+  'imports.preview': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.start': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
+  'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
   'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
   'audit.verify': ({ slug }) => ({ slug }),
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
@@ -128,6 +137,8 @@ const SAMPLES: Record<string, Sample> = {
   'security.getPolicy': ({ slug }) => ({ slug }),
   'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
 };
+const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
+const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 
 /**
  * Undo what a call changed about its caller, so every call starts from the same organization:
@@ -274,6 +285,7 @@ describe('authorization matrix', () => {
       fixture((trx) => trx.insertInto('metricTargets').values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
     // A fresh owner session: calls before may have ended the owner's other sessions.
     const freshKey = async () => (await h.createKey(await h.signIn(owner.email), owner.slug, ['metrics:read'])).id;
+    const freshImport = async () => (await (await h.as(await h.signIn(owner.email))).imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -288,7 +300,7 @@ describe('authorization matrix', () => {
         const email = emails[caller];
         const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, email, userId: userIds[caller], api });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshImport, email, userId: userIds[caller], api });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
@@ -16,6 +17,7 @@ let tdb: TestDatabase;
 let h: Harness;
 let owner: Awaited<ReturnType<Harness['signUp']>>;
 let keyToken: string;
+let importId: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
@@ -24,6 +26,7 @@ beforeAll(async () => {
   await api.metrics.create({ slug: owner.slug, key: 'revenue', name: 'Revenue' });
   await api.metrics.create({ slug: owner.slug, key: 'signups', name: 'Signups' });
   keyToken = (await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read'])).token;
+  importId = (await api.imports.upload({ slug: owner.slug, fileName: 'bad.csv', file: Readable.from([Buffer.from('metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1\n')]) })).id;
 });
 afterAll(async () => {
   await h.close();
@@ -31,6 +34,7 @@ afterAll(async () => {
 });
 
 const big = 'x'.repeat(100_000);
+const MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'auth.signUp': [
     { input: undefined, message: /Invalid input/ },
@@ -242,6 +246,27 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { key: 'revenue', from: '2024-01-01', to: 'x' }, message: /YYYY-MM-DD/ },
     { input: { key: 'UPPER', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
   ],
+  'imports.upload': [
+    { input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' }, message: /file must be the uploaded file itself/ },
+    { input: { slug: 'SLUG', fileName: 'a.csv' }, message: /file must be the uploaded file itself/ },
+    { input: { slug: 'SLUG', fileName: '', file: 'x' }, message: /File name is required/ },
+    { input: { slug: 'SLUG', fileName: big, file: 'x' }, message: /at most 255/ },
+  ],
+  'imports.list': [{ input: { slug: 'SLUG', limit: 500 }, message: /At most 100 imports/ }],
+  'imports.get': [{ input: { slug: 'SLUG', id: 'nope' }, message: /UUID/ }],
+  'imports.errors': [{ input: { slug: 'SLUG', id: 5 }, message: /UUID/ }],
+  'imports.preview': [
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'excel' } }, message: /Timestamp format is one of/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timezone: 'Mars/Base' } }, message: /timezone/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: 'amount' } }, message: /no column "amount"/ },
+    { input: { slug: 'SLUG', id: 'IMPORT' }, message: /mapping/ },
+  ],
+  'imports.start': [
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: undefined } }, message: /Choose the column that holds the values/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, metricColumn: undefined, metricKey: 'ghost' } }, message: /Unknown metric key "ghost"/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'mdy' } }, message: /choose the timezone/ },
+    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: big } }, message: /at most 200/ },
+  ],
   'audit.list': [
     { input: { slug: 'SLUG', action: 'metric.exploded' }, message: /known actions/ },
     { input: { slug: 'SLUG', action: big }, message: /known actions/ },
@@ -268,7 +293,12 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
 
-const withSlug = (input: unknown) => (input && typeof input === 'object' && (input as { slug?: unknown }).slug === 'SLUG' ? { ...input, slug: owner.slug } : input);
+const withSlug = (input: unknown) => {
+  if (!input || typeof input !== 'object' || (input as { slug?: unknown }).slug !== 'SLUG') return input;
+  const out: Record<string, unknown> = { ...input, slug: owner.slug };
+  if (out.id === 'IMPORT') out.id = importId;
+  return out;
+};
 
 describe('bad input through the caller', () => {
   it('covers every procedure of the router', () => {

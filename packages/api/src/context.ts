@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
+import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
 import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   publicUrl: () => string;
   /** Requests per API key per window (defaults to DEFAULT_API_KEY_LIMIT). */
   apiKeyRateLimit?: RateLimit;
+  /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
+  importMaxBytes?: number;
 }
 
 export interface CreateContextOptions {
@@ -49,6 +52,7 @@ export interface Context {
   apiKeyToken: string | null;
   /** Counts one request against an API key's rate limit. */
   limitApiKey: (keyId: string) => Promise<LimitOutcome>;
+  limits: { importMaxBytes: number };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -78,6 +82,7 @@ export function createContextFactory(deps: ApiDeps) {
       sessionToken,
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       limitApiKey,
+      limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
     };
   };
 }

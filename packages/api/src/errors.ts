@@ -15,6 +15,7 @@ const CODE_MAP = {
   REAUTH_REQUIRED: 'FORBIDDEN',
   /** The organization requires two-factor and the caller has not set it up. */
   TWO_FACTOR_REQUIRED: 'FORBIDDEN',
+  TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const satisfies Record<string, TRPCError['code']>;
 
 export type AppErrorCode = keyof typeof CODE_MAP;

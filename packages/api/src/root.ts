@@ -11,6 +11,7 @@ import { pointsRouter } from './routers/points/router.ts';
 import { targetsRouter } from './routers/targets/router.ts';
 import { apiKeysRouter } from './routers/apiKeys/router.ts';
 import { apiRouter } from './routers/api/router.ts';
+import { importsRouter } from './routers/imports/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -24,6 +25,7 @@ export const appRouter = router({
   targets: targetsRouter,
   apiKeys: apiKeysRouter,
   api: apiRouter,
+  imports: importsRouter,
   audit: auditRouter,
 });
 

@@ -45,6 +45,15 @@ const FIXTURES: Record<string, Insert> = {
   api_idempotency_keys: async (c, t) => {
     await c.query(`insert into api_idempotency_keys (tenant_id, idempotency_key, request_hash) values ($1, 'k1', 'h')`, [t]);
   },
+  imports: async (c, t) => {
+    await c.query(`insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter) values ($1, $1, 'a.csv', 10, md5($2) || md5($2), '{metric,ts,value}', ',')`, [t, t]);
+  },
+  import_chunks: async (c, t) => {
+    await c.query(`insert into import_chunks (tenant_id, import_id, seq, data) values ($1, $1, 0, 'metric,ts,value')`, [t]);
+  },
+  import_errors: async (c, t) => {
+    await c.query(`insert into import_errors (tenant_id, import_id, line, message) values ($1, $1, 2, 'Value is not a number')`, [t]);
+  },
   audit_log: async (c, t) => {
     await c.query(
       `insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)

@@ -40,6 +40,11 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}/members`} className="tabs__link">
           Members
         </NavLink>
+        {permissions.includes('data:write') ? (
+          <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
+            Import CSV
+          </NavLink>
+        ) : null}
         <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>

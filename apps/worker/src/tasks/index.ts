@@ -1,6 +1,7 @@
 import type { Database } from '@mfiq/db';
 import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
+import { CSV_IMPORT_TASK, csvImportTask } from './csv-import.ts';
 import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
 import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
@@ -21,6 +22,7 @@ export function createTaskList(deps: TaskDeps): TaskList {
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
     [SEND_EMAILS]: sendEmailsTask(deps),
+    [CSV_IMPORT_TASK]: csvImportTask(deps),
     [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
     ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
   };

@@ -57,7 +57,7 @@ export function checkValue(value: unknown): string | null {
  * rewritten, so replaying a batch touches nothing. The daily rollups follow in the same
  * statement's trigger.
  */
-export async function writePoints(db: TenantDb, tenantId: string, points: PointInput[]): Promise<WriteResult & { metricKeys: string[] }> {
+export async function writePoints(db: TenantDb, tenantId: string, points: PointInput[]): Promise<WriteResult & { metricKeys: string[]; changed: number }> {
   const errors: PointError[] = [];
   const keys = [...new Set(points.map((p) => p.metric))];
   const rows = keys.length
@@ -88,12 +88,15 @@ export async function writePoints(db: TenantDb, tenantId: string, points: PointI
     values.push(p.value);
     written.add(p.metric);
   });
+  // Points inserted or given a new value (unchanged ones are skipped by the WHERE below).
+  let changed = 0;
   if (ids.length) {
-    await sql`
+    const result = await sql`
       insert into data_points (tenant_id, metric_id, ts, value)
       select ${tenantId}::uuid, m, t, v from unnest(${ids}::uuid[], ${stamps}::timestamptz[], ${values}::float8[]) as u (m, t, v)
       on conflict (tenant_id, metric_id, ts) do update set value = excluded.value, updated_at = now()
         where data_points.value is distinct from excluded.value`.execute(db);
+    changed = Number(result.numAffectedRows ?? 0);
   }
-  return { received: points.length, written: ids.length, rejected: errors.length, errors, metricKeys: [...written] };
+  return { received: points.length, written: ids.length, rejected: errors.length, errors, metricKeys: [...written], changed };
 }

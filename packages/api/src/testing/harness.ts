@@ -13,7 +13,7 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 export const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
   throttlePool.on('error', () => {});
@@ -27,6 +27,7 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
     throttle,
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
+    ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
   };
   const createContext = createContextFactory(deps);
 
@@ -135,6 +136,9 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       metric_targets: 'x',
       api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
       api_idempotency_keys: 'x',
+      imports: 'x',
+      import_chunks: 'x',
+      import_errors: 'x',
       audit_log: 'x',
       audit_chain_heads: 'x',
       invitations: 'x',

@@ -4,6 +4,8 @@ import type { ColumnType } from 'kysely';
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+export type ImportStatus = 'uploaded' | 'queued' | 'running' | 'completed' | 'failed';
+
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
 
 export type MetricAggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
@@ -124,6 +126,45 @@ export interface EmailOutboxTable {
   nextAttemptAt: Generated<Date>;
   lastError: string | null;
   sentAt: Date | null;
+}
+
+export interface ImportChunksTable {
+  tenantId: string;
+  importId: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportErrorsTable {
+  tenantId: string;
+  importId: string;
+  line: number;
+  message: string;
+}
+
+export interface ImportsTable {
+  tenantId: string;
+  id: Generated<string>;
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+  header: string[];
+  delimiter: string;
+  mapping: Json | null;
+  status: Generated<ImportStatus>;
+  rowsProcessed: Generated<number>;
+  rowsWritten: Generated<number>;
+  pointsChanged: Generated<number>;
+  rowsFailed: Generated<number>;
+  bytesProcessed: Generated<number>;
+  error: string | null;
+  attempts: Generated<number>;
+  createdBy: string | null;
+  startedBy: string | null;
+  createdAt: Generated<Date>;
+  queuedAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 }
 
 export interface InvitationsTable {
@@ -336,6 +377,9 @@ export interface DB {
   auditOutbox: AuditOutboxTable;
   dataPoints: DataPointsTable;
   emailOutbox: EmailOutboxTable;
+  importChunks: ImportChunksTable;
+  importErrors: ImportErrorsTable;
+  imports: ImportsTable;
   invitations: InvitationsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
