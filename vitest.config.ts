@@ -26,6 +26,7 @@ export default defineConfig({
       project('db', './packages/db'),
       project('auth', './packages/auth'),
       project('api', './packages/api'),
+      project('backup', './packages/backup'),
       project('worker', './apps/worker'),
       project('web', './apps/web', { fileParallelism: false }),
     ],

@@ -450,18 +450,21 @@ async function main(): Promise<void> {
 
   // Without SMTP_URL, mail goes to .data/mailbox and the web shows it at /dev/mailbox.
   const mail: Record<string, string> = process.env.SMTP_URL ? {} : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
+  // Web (exports) and worker (backups) share one folder, whatever their working directories.
+  const backupDir = process.env.BACKUP_DIR || path.join(DATA_DIR, 'backups');
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
     env: childEnv({
       WORKER_DATABASE_URL: urls.worker,
       ...mail,
+      BACKUP_DIR: backupDir,
       // The audit retention job runs only with its own role and the checkpoint key.
       ...(urls.retention && checkpointKey ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey } : {}),
     }),
   });
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
-    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, ...mail, ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}) }),
+    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, BACKUP_DIR: backupDir, ...mail, ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}) }),
   });
 
   const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';

@@ -19,6 +19,7 @@ import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import type { Logger } from 'pino';
 import { appRouter, createCaller, createContextFactory, createRestHandler, REST_BODY_LIMIT_BYTES } from '@mfiq/api/server';
 import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
+import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
 import { createSignInThrottle } from '@mfiq/api/throttle';
 import pg from 'pg';
 import { createDb, type Database } from '@mfiq/db';
@@ -93,6 +94,9 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     importMaxBytes: config.importMaxBytes,
   });
   const rest = createRestHandler({ createContext, logger });
+  const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
+  const backupStorage = new FsStorage(backupSettings.dir);
+  const backups = { exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref) };
 
   const vite: ViteDevServer | null = production
     ? null
@@ -145,6 +149,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
           request: { nonce, requestId, clientIp, secure },
           api: { router: appRouter, createContext, createCaller, rest },
           mailbox: config.mailbox,
+          backups,
           logger: logger.child({ requestId }),
         };
       },

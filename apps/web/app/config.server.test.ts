@@ -29,7 +29,16 @@ describe('loadConfig', () => {
       publicUrl: null,
       mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
+      backupEnv: { BACKUP_DIR: '.data/backups', BACKUP_KEYS: undefined, BACKUP_ACTIVE_KEY: undefined, BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 },
     });
+  });
+
+  it('refuses a bad retention count or keyring, naming the variable', () => {
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEEP_DAILY: 'lots' })).toThrow(/BACKUP_KEEP_DAILY/);
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: 'k1:c2hvcnQ=' })).toThrow(/BACKUP_KEYS key "k1" must be 32 bytes/);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}` })).toThrow(/BACKUP_ACTIVE_KEY required when BACKUP_KEYS has more than one key/);
+    expect(loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}`, BACKUP_ACTIVE_KEY: 'b' }).backupEnv.BACKUP_ACTIVE_KEY).toBe('b');
   });
 
   it('reads every variable', () => {

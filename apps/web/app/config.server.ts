@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
@@ -49,8 +50,18 @@ export const configSchema = z
     /** The dev mailbox page (/dev/mailbox): on outside production, or with MAILBOX_ENABLED=1. */
     MAILBOX_ENABLED: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
     MAILBOX_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('.data/mailbox')),
+    // Exports decrypt backups: the web reads the same storage and keys as the worker.
+    ...backupEnvSchema,
   })
   .superRefine((c, ctx) => {
+    if (c.BACKUP_KEYS) {
+      try {
+        parseKeyring(c.BACKUP_KEYS, c.BACKUP_ACTIVE_KEY);
+      } catch (error) {
+        const message = (error as Error).message;
+        ctx.addIssue({ code: 'custom', path: [message.startsWith('BACKUP_ACTIVE_KEY') ? 'BACKUP_ACTIVE_KEY' : 'BACKUP_KEYS'], message: message.replace(/^BACKUP_[A-Z_]+: /, '') });
+      }
+    }
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
       ctx.addIssue({
         code: 'custom',
@@ -78,6 +89,7 @@ export interface Config {
   mailbox: { enabled: boolean; dir: string };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
+  backupEnv: Pick<RawConfig, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +126,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
     mailbox: { enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production', dir: c.MAILBOX_DIR },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
+    backupEnv: {
+      BACKUP_DIR: c.BACKUP_DIR,
+      BACKUP_KEYS: c.BACKUP_KEYS,
+      BACKUP_ACTIVE_KEY: c.BACKUP_ACTIVE_KEY,
+      BACKUP_KEEP_DAILY: c.BACKUP_KEEP_DAILY,
+      BACKUP_KEEP_WEEKLY: c.BACKUP_KEEP_WEEKLY,
+    },
   };
 }
 

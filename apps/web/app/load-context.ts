@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { AnyRouter } from '@trpc/server';
 import type { Logger } from 'pino';
 import type { AppRouter, Context, createCaller, CreateContextOptions } from '@mfiq/api/server';
@@ -25,10 +26,16 @@ export interface ApiBindings {
   rest: (req: Request, clientIp: string | null) => Promise<Response>;
 }
 
+/** Decrypts a backup of the organization into a zip stream (after backups.export authorized it). */
+export interface BackupBindings {
+  exportZip(ref: { tenantId: string; backupId: string }): Promise<Readable>;
+}
+
 declare module '@remix-run/node' {
   interface AppLoadContext {
     request: RequestInfo;
     api: ApiBindings;
+    backups: BackupBindings;
     logger: Logger;
     /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */
     mailbox: { enabled: boolean; dir: string };

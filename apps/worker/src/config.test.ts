@@ -21,20 +21,23 @@ describe('worker configuration', () => {
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK });
     expect(config).toMatchObject({ databaseUrl: URL_OK, concurrency: 2, logLevel: 'info' });
     expect(config.crontab).toMatch(/^\*\/15 \* \* \* \* purge_sessions /);
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails']);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'backup_all']);
     expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000, retention: null });
+    expect(config.crontab).toMatch(/^30 2 \* \* \* backup_all /m);
+    expect(config.backupEnv).toMatchObject({ BACKUP_DIR: '.data/backups', BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 });
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: '8', LOG_LEVEL: 'debug', CRON_PURGE_SESSIONS: '*/5 * * * *' });
-    expect(config).toMatchObject({ concurrency: 8, logLevel: 'debug' });
+    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: '8', LOG_LEVEL: 'debug', CRON_PURGE_SESSIONS: '*/5 * * * *', CRON_BACKUPS: '0 4 * * 0', BACKUP_KEEP_DAILY: '3' });
+    expect(config).toMatchObject({ concurrency: 8, logLevel: 'debug', backupEnv: { BACKUP_KEEP_DAILY: 3 } });
+    expect(config.crontab).toMatch(/^0 4 \* \* 0 backup_all /m);
     expect(config.crontab).toMatch(/^\*\/5 \* \* \* \* purge_sessions /);
   });
 
   it('schedules the retention job only with its role and key', () => {
     const key = 'k'.repeat(40);
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: key });
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'audit_retention']);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'audit_retention', 'backup_all']);
     expect(config.retention?.checkpointKey.toString()).toBe(key);
   });
 
@@ -54,6 +57,9 @@ describe('worker configuration', () => {
     [{ WORKER_DATABASE_URL: URL_OK, CRON_PURGE_SESSIONS: 'every 15 minutes' }, 'CRON_PURGE_SESSIONS'],
     [{ WORKER_DATABASE_URL: URL_OK, CRON_PURGE_SESSIONS: '*/15 * * *' }, 'CRON_PURGE_SESSIONS'],
     [{ WORKER_DATABASE_URL: URL_OK, CRON_PURGE_SESSIONS: '99 * * * *' }, 'CRON_PURGE_SESSIONS'],
+    [{ WORKER_DATABASE_URL: URL_OK, CRON_BACKUPS: 'nightly' }, 'CRON_BACKUPS'],
+    [{ WORKER_DATABASE_URL: URL_OK, BACKUP_KEEP_DAILY: '-1' }, 'BACKUP_KEEP_DAILY'],
+    [{ WORKER_DATABASE_URL: URL_OK, BACKUP_KEEP_WEEKLY: 'many' }, 'BACKUP_KEEP_WEEKLY'],
   ])('%o is refused, naming %s', (env, variable) => {
     const error = errorOf(env);
     expect(error.variables).toEqual([variable]);

@@ -1,4 +1,5 @@
 import { parseCrontab } from 'graphile-worker';
+import { backupEnvSchema } from '@mfiq/backup';
 import { z } from 'zod';
 
 /** Every 15 minutes: expired sessions are already refused at sign-in time; purging only reclaims rows. */
@@ -6,6 +7,8 @@ export const DEFAULT_PURGE_SESSIONS_SCHEDULE = '*/15 * * * *';
 export const DEFAULT_MAIL_FROM = 'Metric Flow IQ <no-reply@localhost>';
 /** Without SMTP, mail lands here as JSON files; the web's dev mailbox page lists them. */
 export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
+/** Nightly, at a quiet hour (UTC on most servers). */
+export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 
 const postgresUrl = z
   .string({ error: 'is required' })
@@ -57,6 +60,8 @@ export const workerEnvSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
   MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
+  CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+  ...backupEnvSchema,
   AUDIT_DRAIN_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(5_000, 'must be at most 5000').default(500),
   AUDIT_DRAIN_INTERVAL_MS: z.coerce
     .number({ error: 'must be a whole number of milliseconds' })
@@ -82,6 +87,8 @@ export interface WorkerConfig {
   smtpUrl: string | null;
   mailFrom: string;
   mailboxDir: string;
+  /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
+  backupEnv: Pick<z.infer<typeof workerEnvSchema>, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
   /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
@@ -99,7 +106,7 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean }): string {
+export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean; backups?: string | null }): string {
   return [
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
@@ -107,6 +114,8 @@ export function buildCrontab(schedules: { purgeSessions: string; retention?: boo
     // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
     `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
     ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
+    // A missed night is not backfilled: the next run backs up the current state anyway.
+    ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
     '',
   ].join('\n');
 }
@@ -126,10 +135,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL }),
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     mailboxDir: e.MAILBOX_DIR,
+    backupEnv: {
+      BACKUP_DIR: e.BACKUP_DIR,
+      BACKUP_KEYS: e.BACKUP_KEYS,
+      BACKUP_ACTIVE_KEY: e.BACKUP_ACTIVE_KEY,
+      BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
+      BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
+    },
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL, backups: e.CRON_BACKUPS }),
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
     retention:

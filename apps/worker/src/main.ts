@@ -1,4 +1,5 @@
 // Entry point: `node --import tsx apps/worker/src/main.ts` (or `pnpm --filter @mfiq/worker start`).
+import { FsStorage, loadBackupSettings, type BackupSettings } from '@mfiq/backup';
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startWorker, type WorkerHandle } from './runner.ts';
@@ -18,6 +19,14 @@ try {
 
 const logger = createLogger(config.logLevel);
 
+let backups: BackupSettings;
+try {
+  backups = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
+} catch (error) {
+  process.stderr.write(`Invalid worker configuration:\n  ${(error as Error).message}\n`);
+  process.exit(2);
+}
+
 let worker: WorkerHandle;
 try {
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailboxDir: config.mailboxDir });
@@ -31,6 +40,7 @@ try {
     auditDrainIntervalMs: config.auditDrainIntervalMs,
     retention: config.retention,
     mailer,
+    backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
   });
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');

@@ -1,9 +1,10 @@
 import { createDb, sql, type Database } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
-import { buildCrontab, DEFAULT_MAIL_FROM, DEFAULT_MAILBOX_DIR, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
+import { buildCrontab, DEFAULT_BACKUPS_SCHEDULE, DEFAULT_MAIL_FROM, DEFAULT_MAILBOX_DIR, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
 import { createTaskList } from './tasks/index.ts';
+import type { BackupDeps } from './tasks/backup.ts';
 import { createMailer, type Mailer } from './tasks/send-emails.ts';
 
 export interface StartWorkerOptions {
@@ -23,6 +24,8 @@ export interface StartWorkerOptions {
   auditDrainIntervalMs?: number;
   /** The audit retention job's own role and the checkpoint key; omitted: no retention job. */
   retention?: { databaseUrl: string; checkpointKey: Buffer } | null;
+  /** Backup storage, keys and retention; the backup tasks run only when given. */
+  backups?: BackupDeps;
 }
 
 export interface WorkerHandle {
@@ -105,13 +108,14 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       logger: graphileLogger(logger),
       // The process owns signal handling (main.ts), so tests and embedders can stop it themselves.
       noHandleSignals: true,
-      crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE }),
+      crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE, backups: opts.backups ? DEFAULT_BACKUPS_SCHEDULE : null }),
       taskList: createTaskList({
         db,
         logger,
         auditBatchSize: opts.auditDrainBatch ?? 500,
         retention: retentionDb && opts.retention ? { db: retentionDb, checkpointKey: opts.retention.checkpointKey } : null,
         mailer: opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
+        ...(opts.backups ? { backups: opts.backups } : {}),
       }),
     });
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;

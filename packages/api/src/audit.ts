@@ -41,11 +41,20 @@ export const AUDIT_ACTIONS = [
   'target.deleted',
   'api_key.created',
   'api_key.revoked',
+  'dashboard.created',
+  'dashboard.updated',
+  'dashboard.deleted',
+  'dashboard.tile_added',
+  'dashboard.tile_removed',
+  'dashboard.tiles_reordered',
   'import.uploaded',
   'import.queued',
   'import.completed',
   'import.failed',
   'audit.exported',
+  'backup.requested',
+  'backup.exported',
+  'backup.restored',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -30,8 +30,12 @@ interface SampleContext {
   userId: string | undefined;
   /** The API as this caller (same session the procedure is called with). */
   api: Api;
+  /** A fresh dashboard of the organization, and a fresh tile on one. */
+  freshDashboard: () => Promise<string>;
+  freshTile: () => Promise<{ dashboardId: string; tileId: string }>;
   /** A freshly uploaded (not yet started) CSV import of the organization. */
   freshImport: () => Promise<string>;
+  tdb: TestDatabase;
 }
 type Api = Awaited<ReturnType<Harness['as']>>;
 type Sample = (ctx: SampleContext) => unknown;
@@ -69,6 +73,17 @@ const SAMPLES: Record<string, Sample> = {
   'api.push': ({ n }) => ({ points: [{ metric: METRIC, ts: '2024-02-01T00:00:00Z', value: n }] }),
   'api.series': () => ({ key: METRIC, grain: 'month', from: '2024-01-01', to: '2024-03-31' }),
   'api.metrics': () => undefined,
+  'dashboards.list': ({ slug }) => ({ slug }),
+  'dashboards.get': ({ slug }) => ({ slug, range: '30d', grain: 'week' }),
+  'dashboards.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}` }),
+  'dashboards.update': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard(), name: 'Renamed' }),
+  'dashboards.delete': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
+  'dashboards.addTile': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard(), metricKey: METRIC, kind: 'line' }),
+  'dashboards.removeTile': async ({ slug, freshTile }) => ({ slug, ...(await freshTile()) }),
+  'dashboards.reorderTiles': async ({ slug, freshTile }) => {
+    const { dashboardId, tileId } = await freshTile();
+    return { slug, dashboardId, tileIds: [tileId] };
+  },
   'imports.upload': ({ slug }) => ({ slug, fileName: 'matrix.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) }),
   'imports.list': ({ slug }) => ({ slug }),
   'imports.get': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
@@ -136,6 +151,9 @@ const SAMPLES: Record<string, Sample> = {
   'invitations.signUpAndAccept': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token, displayName: 'J', password: TEST_PASSWORD }),
   'security.getPolicy': ({ slug }) => ({ slug }),
   'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
+  'backups.list': ({ slug }) => ({ slug }),
+  'backups.start': ({ slug }) => ({ slug }),
+  'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
 };
 const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
 const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
@@ -166,6 +184,17 @@ interface Fixtures {
   recoveryCodes: string[];
   resetUser: { email: string };
   invitation(tenantId: string, email: string): Promise<{ id: string; token: string }>;
+}
+
+/** A finished backup of the organization (a fixture row: the export procedure authorizes and audits; the web streams). */
+const backups = new Map<string, string>();
+async function succeededBackup(tdb: TestDatabase, slug: string): Promise<string> {
+  if (!backups.has(slug)) {
+    const org = await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+    const row = await tdb.admin.insertInto('backups').values({ tenantId: org.tenantId, kind: 'scheduled', status: 'succeeded' }).returning('id').executeTakeFirstOrThrow();
+    backups.set(slug, row.id);
+  }
+  return backups.get(slug)!;
 }
 
 
@@ -286,6 +315,15 @@ describe('authorization matrix', () => {
     // A fresh owner session: calls before may have ended the owner's other sessions.
     const freshKey = async () => (await h.createKey(await h.signIn(owner.email), owner.slug, ['metrics:read'])).id;
     const freshImport = async () => (await (await h.as(await h.signIn(owner.email))).imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
+    const freshDashboard = () =>
+      fixture((trx) => trx.insertInto('dashboards').values({ tenantId: org.tenantId, name: 'Matrix board' }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
+    const freshTile = async () => {
+      const dashboardId = await freshDashboard();
+      const tile = await fixture((trx) =>
+        trx.insertInto('dashboardTiles').values({ tenantId: org.tenantId, dashboardId, metricId: metric.id, kind: 'number', position: 0 }).returning('id').executeTakeFirstOrThrow(),
+      );
+      return { dashboardId, tileId: tile.id };
+    };
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -300,7 +338,7 @@ describe('authorization matrix', () => {
         const email = emails[caller];
         const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshImport, email, userId: userIds[caller], api });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, tdb, email, userId: userIds[caller], api });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every

@@ -246,6 +246,43 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { key: 'revenue', from: '2024-01-01', to: 'x' }, message: /YYYY-MM-DD/ },
     { input: { key: 'UPPER', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
   ],
+  'dashboards.list': [{ input: { slug: 'Not a slug' }, message: /slug/ }],
+  'dashboards.get': [
+    { input: { slug: 'SLUG', id: 'nope' }, message: /UUID/ },
+    { input: { slug: 'SLUG', range: '5y' }, message: /Range is one of/ },
+    { input: { slug: 'SLUG', grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', from: '2024-01-01' }, message: /both "from" and "to"/ },
+    { input: { slug: 'SLUG', from: '2024-02-30', to: '2024-03-01' }, message: /real date/ },
+    { input: { slug: 'SLUG', from: '2024-03-01', to: '2024-01-01' }, message: /must not be before/ },
+    { input: { slug: 'SLUG', from: '2024-01-01', to: '2024-03-01', range: '30d' }, message: /not both/ },
+    { input: { slug: 'SLUG', from: '1990-01-01', to: '2024-03-01', grain: 'month' }, message: /at most 3700 days/ },
+    { input: { slug: 'SLUG', from: '2020-01-01', to: '2024-03-01', grain: 'day' }, message: /coarser grain/ },
+  ],
+  'dashboards.create': [
+    { input: { slug: 'SLUG' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: '   ' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', name: 'X', range: 'forever' }, message: /Range is one of/ },
+    { input: { slug: 'SLUG', name: 'X', grain: 'year' }, message: /Grain is one of/ },
+  ],
+  'dashboards.update': [
+    { input: { slug: 'SLUG', id: 'x', name: 'X' }, message: /UUID/ },
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', name: '' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', makeDefault: false }, message: /only be true/ },
+  ],
+  'dashboards.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /UUID/ }],
+  'dashboards.addTile': [
+    { input: { slug: 'SLUG', dashboardId: 'x', metricKey: 'revenue', kind: 'line' }, message: /UUID/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'pie' }, message: /Tile kind is one of/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'Bad Key', kind: 'line' }, message: /lowercase/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'line', title: big }, message: /at most 100/ },
+  ],
+  'dashboards.removeTile': [{ input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileId: 'x' }, message: /Tile id must be a UUID/ }],
+  'dashboards.reorderTiles': [
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: [] }, message: /new order/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: Array.from({ length: 25 }, () => '00000000-0000-4000-8000-000000000000') }, message: /at most 24/ },
+    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: ['nope'] }, message: /UUID/ },
+  ],
   'imports.upload': [
     { input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' }, message: /file must be the uploaded file itself/ },
     { input: { slug: 'SLUG', fileName: 'a.csv' }, message: /file must be the uploaded file itself/ },
@@ -288,6 +325,20 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', format: 'xlsx' }, message: /Format is csv or ndjson/ },
     { input: { slug: 'SLUG', format: 'csv', action: 'nope.nope' }, message: /known actions/ },
     { input: { slug: 'SLUG', format: 'csv', from: '2000-01-01', to: '2099-01-01' }, message: /at most 366 days/ },
+  ],
+  'backups.list': [
+    { input: {}, message: /slug/ },
+    { input: { slug: big }, message: /at most 48/ },
+  ],
+  'backups.start': [
+    { input: { slug: 7 }, message: /slug/ },
+    { input: { slug: 'Not A Slug' }, message: /slug/i },
+  ],
+  'backups.export': [
+    { input: { slug: 'SLUG' }, message: /backupId/ },
+    { input: { slug: 'SLUG', backupId: 'not-a-uuid' }, message: /Backup id must be a UUID/ },
+    { input: { slug: 'SLUG', backupId: big }, message: /Backup id must be a UUID/ },
+    { input: { backupId: '00000000-0000-4000-8000-000000000000' }, message: /slug/ },
   ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.

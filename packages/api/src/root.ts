@@ -11,7 +11,9 @@ import { pointsRouter } from './routers/points/router.ts';
 import { targetsRouter } from './routers/targets/router.ts';
 import { apiKeysRouter } from './routers/apiKeys/router.ts';
 import { apiRouter } from './routers/api/router.ts';
+import { dashboardsRouter } from './routers/dashboards/router.ts';
 import { importsRouter } from './routers/imports/router.ts';
+import { backupsRouter } from './routers/backups/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -25,8 +27,10 @@ export const appRouter = router({
   targets: targetsRouter,
   apiKeys: apiKeysRouter,
   api: apiRouter,
+  dashboards: dashboardsRouter,
   imports: importsRouter,
   audit: auditRouter,
+  backups: backupsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { DB } from './generated/db.ts';
 
 // int8 (count(*), bigint sums) arrive as strings by default; values this app counts fit in a double.
@@ -25,7 +26,7 @@ export function createDb(url: string, opts: DbOptions = {}): Database {
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => {}); // idle client errors surface on the next checkout instead of crashing
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: lastResultPool(pool) }), plugins: [new CamelCasePlugin()] });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: lastResultPool(pool), cursor: Cursor }), plugins: [new CamelCasePlugin()] });
 }
 
 /**

@@ -45,6 +45,12 @@ const FIXTURES: Record<string, Insert> = {
   api_idempotency_keys: async (c, t) => {
     await c.query(`insert into api_idempotency_keys (tenant_id, idempotency_key, request_hash) values ($1, 'k1', 'h')`, [t]);
   },
+  dashboards: async (c, t) => {
+    await c.query(`insert into dashboards (tenant_id, id, name, is_default) values ($1, $1, 'Overview', true)`, [t]);
+  },
+  dashboard_tiles: async (c, t) => {
+    await c.query(`insert into dashboard_tiles (tenant_id, dashboard_id, metric_id, kind, position) values ($1, $1, $1, 'line', 0)`, [t]);
+  },
   imports: async (c, t) => {
     await c.query(`insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter) values ($1, $1, 'a.csv', 10, md5($2) || md5($2), '{metric,ts,value}', ',')`, [t, t]);
   },
@@ -66,6 +72,9 @@ const FIXTURES: Record<string, Insert> = {
   },
   audit_checkpoints: async (c, t) => {
     await c.query(`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values ($1, 1, sha256('h'), 1, 'k', '\\x00')`, [t]);
+  },
+  backups: async (c, t) => {
+    await c.query(`insert into backups (tenant_id, kind) values ($1, 'manual')`, [t]);
   },
 };
 

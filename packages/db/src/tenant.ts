@@ -12,6 +12,11 @@ export interface TenantContext {
   tenantId: string;
   /** The user (or API key, or system principal) acting; recorded by triggers and audit. */
   actorId?: string | null;
+  /**
+   * 'snapshot': REPEATABLE READ, READ ONLY: every statement sees the same moment (backups).
+   * Set with BEGIN, since the isolation level cannot change after the first query.
+   */
+  mode?: 'default' | 'snapshot';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,9 +31,10 @@ export async function withTenant<T>(db: Kysely<DB>, ctx: TenantContext, fn: (trx
   if (!UUID.test(ctx.tenantId)) throw new Error('withTenant: tenantId must be a UUID');
   if (ctx.actorId != null && !UUID.test(ctx.actorId)) throw new Error('withTenant: actorId must be a UUID');
   const actor = ctx.actorId ?? '';
+  const begin = ctx.mode === 'snapshot' ? 'begin isolation level repeatable read read only' : 'begin';
   return db.connection().execute(async (conn) => {
     await sql
-      .raw(`begin; select set_config('app.tenant_id', '${ctx.tenantId}', true), set_config('app.actor_id', '${actor}', true)`)
+      .raw(`${begin}; select set_config('app.tenant_id', '${ctx.tenantId}', true), set_config('app.actor_id', '${actor}', true)`)
       .execute(conn);
     let result: T;
     try {

@@ -34,6 +34,9 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
           Overview
         </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/dashboards`} className="tabs__link">
+          Dashboards
+        </NavLink>
         <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
           Metrics
         </NavLink>
@@ -61,6 +64,11 @@ export default function OrgLayout() {
         {permissions.includes('audit:read') ? (
           <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
             Audit log
+          </NavLink>
+        ) : null}
+        {permissions.includes('backups:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/backups`} className="tabs__link">
+            Backups
           </NavLink>
         ) : null}
       </nav>

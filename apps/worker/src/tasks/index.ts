@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import { CSV_IMPORT_TASK, csvImportTask } from './csv-import.ts';
 import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
 import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
+import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 import { SEND_EMAILS, sendEmailsTask, type Mailer } from './send-emails.ts';
 
@@ -15,15 +16,19 @@ export interface TaskDeps {
   auditBatchSize?: number;
   /** The retention job's own role and checkpoint key; without them the job is not registered. */
   retention?: { db: Database; checkpointKey: Buffer } | null;
+  /** Storage, keys and retention; without them the worker runs no backup tasks. */
+  backups?: BackupDeps;
 }
 
 /** Every task the worker runs, by the identifier that jobs and the crontab use. */
 export function createTaskList(deps: TaskDeps): TaskList {
+  const { backups } = deps;
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
     [SEND_EMAILS]: sendEmailsTask(deps),
     [CSV_IMPORT_TASK]: csvImportTask(deps),
     [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
     ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
+    ...(backups ? { [BACKUP_ALL]: backupAllTask({ ...deps, backups }), [BACKUP_TENANT]: backupTenantTask({ ...deps, backups }) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { hashPassword } from '@mfiq/auth';
 import { sql, withTenant, type Database } from '@mfiq/db';
 import { audit } from '../audit.ts';
 import type { Role } from '../permissions.ts';
+import { seedDemoMetrics } from './demo-data.ts';
 
 export const DEMO_ORG = { slug: 'acme', name: 'Acme Analytics', timezone: 'Europe/Berlin', weekStart: 1 } as const;
 export const DEMO_USERS: { email: string; displayName: string; role: Role }[] = [
@@ -13,8 +14,10 @@ export const DEMO_USERS: { email: string; displayName: string; role: Role }[] = 
 ];
 
 /**
- * The demo organization with one user per role. Idempotent: run at every start, it creates what is
- * missing and sets the demo users' password to the one given (generated once per data directory).
+ * The demo organization with one user per role, a dozen metrics with a year of daily data ending
+ * today, targets and a home dashboard. Idempotent: run at every start, it creates what is missing,
+ * adds the days since the last run and sets the demo users' password to the one given (generated
+ * once per data directory).
  */
 // db: the owner connection (the launcher's), which may read organizations across tenants.
 export async function seedDemo(db: Database, opts: { password: string }) {
@@ -43,6 +46,7 @@ export async function seedDemo(db: Database, opts: { password: string }) {
         );
       }
     }
+    await seedDemoMetrics(trx, tenantId, DEMO_ORG.timezone);
   });
   return { organizationSlug: DEMO_ORG.slug, users: DEMO_USERS.map(({ email, role }) => ({ email, role })) };
 }

@@ -136,6 +136,8 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       metric_targets: 'x',
       api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
       api_idempotency_keys: 'x',
+      dashboards: 'x',
+      dashboard_tiles: 'x',
       imports: 'x',
       import_chunks: 'x',
       import_errors: 'x',

@@ -4,6 +4,10 @@ import type { ColumnType } from 'kysely';
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+export type DashboardRange = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd' | 'ytd';
+
+export type DashboardTileKind = 'number' | 'line' | 'bar' | 'table';
+
 export type ImportStatus = 'uploaded' | 'queued' | 'running' | 'completed' | 'failed';
 
 export type MemberRole = 'owner' | 'admin' | 'editor' | 'viewer';
@@ -104,6 +108,47 @@ export interface AuditOutboxTable {
   ip: string | null;
   userAgent: string | null;
   requestId: string | null;
+}
+
+export interface BackupsTable {
+  tenantId: string;
+  id: Generated<string>;
+  kind: string;
+  status: Generated<string>;
+  requestedBy: string | null;
+  createdAt: Generated<Date>;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  rowsDone: Generated<number>;
+  rowsTotal: number | null;
+  bytes: number | null;
+  keyId: string | null;
+  schemaVersion: number | null;
+  error: string | null;
+}
+
+export interface DashboardTilesTable {
+  tenantId: string;
+  id: Generated<string>;
+  dashboardId: string;
+  metricId: string;
+  kind: DashboardTileKind;
+  title: string | null;
+  position: number;
+  showPrevious: Generated<boolean>;
+  showTarget: Generated<boolean>;
+  createdAt: Generated<Date>;
+}
+
+export interface DashboardsTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  range: Generated<DashboardRange>;
+  grain: Generated<MetricGrain>;
+  isDefault: Generated<boolean>;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
 }
 
 export interface DataPointsTable {
@@ -375,6 +420,9 @@ export interface DB {
   auditCheckpoints: AuditCheckpointsTable;
   auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
+  backups: BackupsTable;
+  dashboardTiles: DashboardTilesTable;
+  dashboards: DashboardsTable;
   dataPoints: DataPointsTable;
   emailOutbox: EmailOutboxTable;
   importChunks: ImportChunksTable;

@@ -1,0 +1,139 @@
+import type { TenantDb } from '@mfiq/db';
+import type { Bucket, MetricDef } from '../metrics/aggregate.ts';
+import { daysBetween, periodsBetween, type Grain, type Period } from '../metrics/periods.ts';
+import { statusOf, targetPeriod, type TargetDef, type TargetStatus } from '../metrics/targets.ts';
+import type { DateRange, ResolvedRange } from './ranges.ts';
+import { batchMetricValues } from './values.ts';
+
+export interface TileMetric extends MetricDef {
+  direction: 'higher' | 'lower';
+  targets: TargetDef[];
+}
+
+export interface TilePoint {
+  start: string;
+  end: string;
+  /** The period reaches past the range's end (today): its value is so far. */
+  partial: boolean;
+  value: number | null;
+  /** The period at the same index of the previous range ("previous period" overlay). */
+  previous: number | null;
+  /** The target for this period, prorated by days for sums and counts; null without a target. */
+  target: number | null;
+}
+
+export interface TileTarget {
+  period: Period;
+  complete: boolean;
+  actual: number | null;
+  target: number;
+  attainment: number | null;
+  forecast: number | null;
+  forecastAttainment: number | null;
+  status: TargetStatus;
+}
+
+export interface MetricSeries {
+  /** The metric over the whole range, and over the previous range. */
+  total: number | null;
+  previousTotal: number | null;
+  change: number | null;
+  points: TilePoint[];
+  target: TileTarget | null;
+}
+
+const key = (from: string, to: string) => `${from}|${to}`;
+const bucket = (from: string, to: string): Bucket => ({ label: key(from, to), from, to });
+
+const accumulates = (m: MetricDef) => !m.formula && (m.aggregation === 'sum' || m.aggregation === 'count');
+
+function change(value: number | null, base: number | null): number | null {
+  if (value === null || base === null || base === 0) return null;
+  return (value - base) / Math.abs(base);
+}
+
+/** The target's period containing `day`, or null when no target is in effect that day. */
+function targetFor(m: TileMetric, day: string, weekStart: number): { t: TargetDef; period: Period } | null {
+  for (const t of m.targets) {
+    const period = targetPeriod(t, day, weekStart);
+    if (period && !(t.kind === 'fixed' && day > period.end)) return { t, period };
+  }
+  return null;
+}
+
+/**
+ * Everything a dashboard's tiles show, for all its metrics at once: each metric by grain over the
+ * range with the previous range's periods beside it, the range totals, per-period targets and the
+ * progress of the target in effect at the range's end. One batched aggregate over the daily
+ * rollups serves every tile (see batchMetricValues), so the cost does not grow with tile count in
+ * round trips.
+ */
+export async function dashboardSeries(
+  db: TenantDb,
+  cal: { tenantId: string; weekStart: number },
+  metrics: TileMetric[],
+  range: ResolvedRange,
+  grain: Grain,
+): Promise<Map<string, MetricSeries>> {
+  const { current, previous } = range;
+  const periods = periodsBetween(current.from, current.to, grain, cal.weekStart, 1000);
+  const prevPeriods = periodsBetween(previous.from, previous.to, grain, cal.weekStart, 1000);
+  const buckets = new Map<string, Bucket>();
+  const add = (from: string, to: string) => buckets.set(key(from, to), bucket(from, to));
+  add(current.from, current.to);
+  add(previous.from, previous.to);
+  // Periods are clipped to their range: a period the range cuts (the current one so far, or one
+  // that starts before a custom range) holds only the range's days, and is compared with the
+  // previous range's period at the same distance from the end, clipped the same way.
+  const clip = (p: Period, r: DateRange): Period => ({ start: p.start > r.from ? p.start : r.from, end: p.end < r.to ? p.end : r.to });
+  const cur = periods.map((p) => clip(p, current));
+  const prev = prevPeriods.map((p) => clip(p, previous));
+  const offset = prev.length - cur.length;
+  for (const p of [...cur, ...prev]) add(p.start, p.end);
+  const asOf = current.to;
+  const progressOf = new Map<string, { t: TargetDef; period: Period }>();
+  for (const m of metrics) {
+    const hit = targetFor(m, asOf, cal.weekStart);
+    if (!hit) continue;
+    progressOf.set(m.id, hit);
+    add(hit.period.start, asOf < hit.period.end ? asOf : hit.period.end);
+  }
+  const values = await batchMetricValues(db, cal.tenantId, metrics, [...buckets.values()]);
+
+  const out = new Map<string, MetricSeries>();
+  for (const m of metrics) {
+    const v = values.get(m.id)!;
+    const get = (from: string, to: string) => v.get(key(from, to)) ?? null;
+    const total = get(current.from, current.to);
+    const previousTotal = get(previous.from, previous.to);
+    const points = cur.map((p, i): TilePoint => {
+      const pp = prev[i + offset];
+      let target: number | null = null;
+      const hit = targetFor(m, p.start, cal.weekStart);
+      if (hit) {
+        const whole = periods[i]!;
+        const days = daysBetween(whole.start, whole.end) + 1;
+        const targetDays = daysBetween(hit.period.start, hit.period.end) + 1;
+        target = accumulates(m) ? (hit.t.value * days) / targetDays : hit.t.value;
+      }
+      const whole = periods[i]!;
+      const partial = p.start !== whole.start || p.end !== whole.end;
+      return { start: whole.start, end: whole.end, partial, value: get(p.start, p.end), previous: pp ? get(pp.start, pp.end) : null, target };
+    });
+    let target: TileTarget | null = null;
+    const hit = progressOf.get(m.id);
+    if (hit) {
+      const { t, period } = hit;
+      const totalDays = daysBetween(period.start, period.end) + 1;
+      const complete = asOf >= period.end;
+      const elapsedDays = complete ? totalDays : daysBetween(period.start, asOf) + 1;
+      const actual = get(period.start, complete ? period.end : asOf) ?? (accumulates(m) ? 0 : null);
+      const forecast = actual === null ? null : complete || !accumulates(m) ? actual : (actual * totalDays) / elapsedDays;
+      const ratio = (x: number | null) => (x === null || t.value === 0 ? null : x / t.value);
+      target = { period, complete, actual, target: t.value, attainment: ratio(actual), forecast, forecastAttainment: ratio(forecast), status: statusOf(forecast, t.value, m.direction) };
+    }
+    out.set(m.id, { total, previousTotal, change: change(total, previousTotal), points, target });
+  }
+  return out;
+}
+

@@ -1,0 +1,11 @@
+import { router } from '../../trpc.ts';
+import { addTile } from './add-tile.ts';
+import { create } from './create.ts';
+import { remove } from './delete.ts';
+import { get } from './get.ts';
+import { list } from './list.ts';
+import { removeTile } from './remove-tile.ts';
+import { reorderTiles } from './reorder-tiles.ts';
+import { update } from './update.ts';
+
+export const dashboardsRouter = router({ list, get, create, update, delete: remove, addTile, removeTile, reorderTiles });

@@ -1,0 +1,77 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { BackupError } from './errors.ts';
+
+export const FORMAT = 'mfiq-backup/1';
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
+
+export const tableEntrySchema = z.object({
+  name: identifier,
+  columns: z.array(identifier).min(1).max(1600),
+  primaryKey: z.array(identifier).min(1).max(32),
+  rows: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type TableEntry = z.infer<typeof tableEntrySchema>;
+
+export const manifestSchema = z.object({
+  format: z.literal(FORMAT),
+  backupId: z.uuid(),
+  tenantId: z.uuid(),
+  slug: z.string().max(64),
+  createdAt: z.iso.datetime({ offset: true }),
+  /** The latest migration applied to the database the backup was taken from. */
+  schemaVersion: z.number().int().min(1),
+  keyId: z.string().max(32),
+  wrappedKey: z.string().max(200),
+  compression: z.literal('gzip'),
+  /** Tables in restore order (parents before children); the data holds their NDJSON in this order. */
+  tables: z.array(tableEntrySchema).max(1000),
+  data: z.object({ bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+export type UnsignedManifest = Omit<Manifest, 'mac'>;
+
+/** JSON with keys sorted at every level: the bytes the MAC covers do not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function signManifest(body: UnsignedManifest, macKey: Buffer): Manifest {
+  return { ...body, mac: createHmac('sha256', macKey).update(canonicalJson(body)).digest('hex') };
+}
+
+/** Parses the stored manifest's shape; authenticity is checked once the data key is unwrapped. */
+export function parseManifest(text: string, label: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new BackupError('MANIFEST_INVALID', `${label}: the manifest is not valid JSON.`, { cause: error });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BackupError('MANIFEST_INVALID', `${label}: the manifest is malformed (${issue?.path.join('.') || 'root'}: ${issue?.message}).`);
+  }
+  return parsed.data;
+}
+
+export function verifyManifestMac(manifest: Manifest, macKey: Buffer): void {
+  const { mac, ...body } = manifest;
+  const expected = createHmac('sha256', macKey).update(canonicalJson(body)).digest();
+  const given = Buffer.from(mac, 'hex');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new BackupError('MANIFEST_TAMPERED', `Backup ${manifest.backupId}: the manifest failed authentication: it was edited after the backup was written.`);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * How a restore treats a tenant table, when plain "replace its rows with the backup's" would be
+ * wrong. Every other tenant table is replaced in place and copied into a new organization as is.
+ * A new table that is history, a credential or derived by a trigger adds a line here (docs/decisions/0042).
+ */
+export interface TableRule {
+  /** In place: 'keep' leaves the organization's current rows alone and restores none from the backup. */
+  inPlace: 'replace' | 'keep';
+  /** Into a new organization: 'skip' restores none of its rows. */
+  copy: 'restore' | 'skip';
+  /** Rows are recomputed by triggers from other tables: never inserted from the backup. */
+  derived?: boolean;
+  why: string;
+}
+
+export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
+  audit_outbox: { inPlace: 'keep', copy: 'restore', why: 'history is not rewound, and events already drained must not be drained twice' },
+  audit_log: { inPlace: 'keep', copy: 'skip', why: 'append-only and hash-chained: never rewritten; a copy starts its own chain' },
+  audit_chain_heads: { inPlace: 'keep', copy: 'skip', why: 'the head of the audit chain kept above' },
+  audit_checkpoints: { inPlace: 'keep', copy: 'skip', why: 'signed checkpoints of the audit chain kept above' },
+  api_keys: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a revoked key, and a key belongs to one organization (its hash is globally unique)' },
+  metric_daily_rollups: { inPlace: 'replace', copy: 'restore', derived: true, why: 'recomputed by the data_points triggers as the points are restored' },
+};
+
+export function ruleFor(table: string): TableRule {
+  return TABLE_RULES[table] ?? { inPlace: 'replace', copy: 'restore', why: '' };
+}
+
+/** Whether a restore of this kind writes the backup's rows of this table. */
+export function restoresRows(table: string, kind: 'same' | 'new'): boolean {
+  const rule = ruleFor(table);
+  if (rule.derived) return false;
+  return kind === 'same' ? rule.inPlace === 'replace' : rule.copy === 'restore';
+}
