@@ -40,6 +40,8 @@ create policy tenant_isolation on invitations
   with check (tenant_id = (select app_current_tenant()));
 grant select, insert on invitations to mfiq_app;
 grant update (accepted_at, accepted_by, revoked_at) on invitations to mfiq_app;
+-- Per-tenant backups read every tenant table as the worker.
+grant select on invitations to mfiq_worker;
 
 -- Global: two-factor (TOTP). The secret is AES-256-GCM ciphertext under the application key;
 -- enabled_at is null while set-up is pending. last_used_step refuses a code used before (replay).
