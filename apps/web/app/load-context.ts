@@ -37,6 +37,8 @@ declare module '@remix-run/node' {
     api: ApiBindings;
     backups: BackupBindings;
     logger: Logger;
+    /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */
+    mailbox: { enabled: boolean; dir: string };
   }
 }
 

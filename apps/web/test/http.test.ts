@@ -48,8 +48,8 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it("a member of A visiting B's slug gets 404, the same as for a slug that does not exist", async () => {
-    const a = await signUpOverHttp(web.url, 'alpha');
-    const b = await signUpOverHttp(web.url, 'beta');
+    const a = await signUpOverHttp(web.url, 'alpha', tdb);
+    const b = await signUpOverHttp(web.url, 'beta', tdb);
     const own = await get(`/orgs/${a.slug}`, a.cookie);
     expect(own.status).toBe(200);
     const other = await get(`/orgs/${b.slug}`, a.cookie);
@@ -67,8 +67,8 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it('a viewer sees settings read-only and cannot save them (403)', async () => {
-    const owner = await signUpOverHttp(web.url, 'owner');
-    const viewer = await signUpOverHttp(web.url, 'viewer');
+    const owner = await signUpOverHttp(web.url, 'owner', tdb);
+    const viewer = await signUpOverHttp(web.url, 'viewer', tdb);
     const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
     const user = await tdb.owner.selectFrom('users').select('id').where('email', '=', viewer.email).executeTakeFirstOrThrow();
     await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
@@ -93,7 +93,7 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it('sign-in honours next only for same-site paths', async () => {
-    const user = await signUpOverHttp(web.url, 'next');
+    const user = await signUpOverHttp(web.url, 'next', tdb);
     const signIn = (next: string) =>
       fetch(`${web.url}/login`, {
         method: 'POST',
@@ -110,7 +110,7 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it('a wrong password shows one generic message and sets no session', async () => {
-    const user = await signUpOverHttp(web.url, 'wrong');
+    const user = await signUpOverHttp(web.url, 'wrong', tdb);
     const res = await fetch(`${web.url}/login`, {
       method: 'POST',
       redirect: 'manual',
@@ -131,7 +131,7 @@ describe('signed-out and cross-tenant visits', () => {
 
 describe('CSRF: state-changing requests from another origin are refused', () => {
   it('POST /logout with a foreign Origin gets 403 and the session stays valid', async () => {
-    const user = await signUpOverHttp(web.url, 'csrf');
+    const user = await signUpOverHttp(web.url, 'csrf', tdb);
     const res = await fetch(`${web.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: user.cookie, origin: 'http://evil.example' } });
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie()).toEqual([]);
@@ -151,7 +151,7 @@ describe('CSRF: state-changing requests from another origin are refused', () => 
   });
 
   it('POST /api/trpc/auth.signIn with a foreign Origin gets 403 and creates no session', async () => {
-    const user = await signUpOverHttp(web.url, 'csrf-api');
+    const user = await signUpOverHttp(web.url, 'csrf-api', tdb);
     const before = await sessionCount();
     const body = JSON.stringify({ json: { email: user.email, password: PASSWORD } });
     const res = await fetch(`${web.url}/api/trpc/auth.signIn`, {
@@ -209,7 +209,7 @@ describe('limits and errors', () => {
   });
 
   it('request logs carry a request id and never the session cookie', async () => {
-    const user = await signUpOverHttp(web.url, 'logs');
+    const user = await signUpOverHttp(web.url, 'logs', tdb);
     const res = await get(`/orgs/${user.slug}`, user.cookie);
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

@@ -12,18 +12,28 @@ export async function loader(args: LoaderFunctionArgs) {
   return { next: next === '/' ? null : next };
 }
 
+/**
+ * Two steps for accounts with two-factor: the password step answers with a challenge, kept in a
+ * hidden field, and the code step completes it. Errors keep the visitor on the step they were on.
+ */
 export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
   const email = String(form.get('email') ?? '');
   const next = safeNext(String(form.get('next') ?? ''));
+  const challenge = String(form.get('challenge') ?? '');
   const { caller, resHeaders } = await serverApi(args);
   try {
-    await caller.auth.signIn({ email, password: String(form.get('password') ?? '') });
+    const out = challenge
+      ? await caller.auth.signInTwoFactor({ challenge, code: String(form.get('code') ?? '') })
+      : await caller.auth.signIn({ email, password: String(form.get('password') ?? '') });
+    if (out.status === 'two_factor_required') return data({ step: 'code' as const, challenge: out.challenge, email, formError: null, fieldErrors: {} as Record<string, string[]> });
     return redirect(next, { headers: resHeaders });
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
-    return data({ ...errors, email }, { status: 400, headers: resHeaders });
+    // An expired challenge starts over at the password; a wrong code stays on the code step.
+    const stayOnCode = Boolean(challenge) && !/expired/.test(errors.formError ?? '');
+    return data({ step: stayOnCode ? ('code' as const) : ('password' as const), challenge: stayOnCode ? challenge : '', email, ...errors }, { status: 400, headers: resHeaders });
   }
 }
 
@@ -32,6 +42,23 @@ export default function Login() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const fe = result?.fieldErrors ?? {};
+  if (result?.step === 'code') {
+    return (
+      <section className="auth-card" aria-labelledby="login-title">
+        <h1 id="login-title">Two-factor code</h1>
+        <p className="muted">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+        {result.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+        <Form method="post" className="form" noValidate>
+          {next ? <input type="hidden" name="next" value={next} /> : null}
+          <input type="hidden" name="challenge" value={result.challenge} />
+          <TextField name="code" label="Code" autoComplete="one-time-code" inputMode="text" required autoFocus errors={fe.code} />
+          <button type="submit" className="button button--block" disabled={busy}>
+            {busy ? 'Checking…' : 'Verify'}
+          </button>
+        </Form>
+      </section>
+    );
+  }
   return (
     <section className="auth-card" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
@@ -46,7 +73,7 @@ export default function Login() {
         </button>
       </Form>
       <p className="auth-card__switch">
-        New here? <Link to="/signup">Create an organization</Link>
+        <Link to="/forgot-password">Forgot your password?</Link> · New here? <Link to="/signup">Create an organization</Link>
       </p>
     </section>
   );

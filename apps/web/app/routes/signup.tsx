@@ -26,12 +26,13 @@ export async function action(args: ActionFunctionArgs) {
   const { caller, resHeaders } = await serverApi(args);
   try {
     const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
-    return redirect(`/orgs/${result.organization.slug}`, { headers: resHeaders });
+    // The same answer whether or not the email has an account: the mail says which.
+    return data({ sent: result.email, formError: null, fieldErrors: {} as Record<string, string[]>, values }, { headers: resHeaders });
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
     // The password is never sent back to the page.
-    return data({ ...errors, values }, { status: 400, headers: resHeaders });
+    return data({ sent: null, ...errors, values }, { status: 400, headers: resHeaders });
   }
 }
 
@@ -39,6 +40,17 @@ export default function SignUp() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const fe = result?.fieldErrors ?? {};
+  if (result?.sent) {
+    return (
+      <section className="auth-card" aria-labelledby="signup-title">
+        <h1 id="signup-title">Check your email</h1>
+        <FormAlert tone="success">
+          We sent a message to <strong>{result.sent}</strong>. Open the link in it to finish creating your organization.
+        </FormAlert>
+        <p className="muted">Nothing arrived? Check the spam folder, or sign in if you already have an account.</p>
+      </section>
+    );
+  }
   return (
     <section className="auth-card" aria-labelledby="signup-title">
       <h1 id="signup-title">Create your organization</h1>
