@@ -12,11 +12,10 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createAuth } from '@mfiq/auth';
 import { createDb, sql, withTenant, type Database } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { createCaller, createContextFactory } from '@mfiq/api/server';
-import pino from 'pino';
+import { benchApiDeps, confirmationToken } from './lib/api-deps.ts';
 import { median } from './lib/measure.ts';
 
 const METRICS = Number(process.env.BENCH_DASH_METRICS ?? 100);
@@ -90,12 +89,13 @@ export async function benchDashboards() {
   const cluster = await startThrowawayCluster('bench_dash');
   const owner = createDb(cluster.urls.owner, { max: 2, statementTimeoutMs: 3_600_000 });
   const app = createDb(cluster.urls.app, { max: 4, statementTimeoutMs: 600_000 });
-  const auth = createAuth({ db: app, secure: false });
-  const createContext = createContextFactory({ db: app, auth, logger: pino({ level: 'silent' }) });
+  const apiDeps = benchApiDeps(app, cluster.urls.app);
+  const createContext = createContextFactory(apiDeps.deps);
   const ctx = async (cookie?: string) => createContext({ req: new Request('http://localhost/', { headers: cookie ? { cookie } : {} }), resHeaders: new Headers(), clientIp: '127.0.0.1' });
   const signUp = async (i: number) => {
+    await createCaller(await ctx()).auth.signUp({ email: `dash-${i}@example.com`, password: 'bench password 123', displayName: `D ${i}`, organizationName: `Dash ${i}` });
     const c = await ctx();
-    const out = await createCaller(c).auth.signUp({ email: `dash-${i}@example.com`, password: 'bench password 123', displayName: `D ${i}`, organizationName: `Dash ${i}` });
+    const out = await createCaller(c).auth.completeSignUp({ token: await confirmationToken(cluster.urls.owner, `dash-${i}@example.com`) });
     const cookie = c.resHeaders.getSetCookie()[0]!.split(';')[0]!;
     const { tenantId } = await owner.selectFrom('organizations').select('tenantId').where('slug', '=', out.organization.slug).executeTakeFirstOrThrow();
     return { slug: out.organization.slug, cookie, tenantId };
@@ -166,6 +166,7 @@ export async function benchDashboards() {
     sql<{ n: number }>`select count(*)::int as n from data_points where metric_id = (select id from metrics where key = ${heavyKey})`.execute(trx),
   );
 
+  await apiDeps.close();
   await app.destroy();
   await owner.destroy();
   await cluster.stop();

@@ -5,7 +5,8 @@
  * on a direct connection (superuser: no RLS, no API), both in batches of 1,000 new points with a few
  * concurrent clients. Both pay the rollup trigger: it is part of writing a point. Run: pnpm bench ingest
  */
-import { createAuth } from '@mfiq/auth';
+import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
+import { createSignInThrottle } from '@mfiq/api/throttle';
 import { createDb } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { createCaller, createContextFactory, createRestHandler } from '@mfiq/api/server';
@@ -24,11 +25,28 @@ export async function benchIngest() {
   const db = createDb(cluster.urls.app, { max: CONCURRENCY + 2 });
   const auth = createAuth({ db, secure: false });
   const logger = pino({ level: 'silent' });
-  const createContext = createContextFactory({ db, auth, logger, apiKeyRateLimit: { points: 1_000_000, durationSec: 60 } });
+  const throttlePool = new pg.Pool({ connectionString: cluster.urls.app, max: 2 });
+  const createContext = createContextFactory({
+    db,
+    auth,
+    logger,
+    apiKeyRateLimit: { points: 1_000_000, durationSec: 60 },
+    secretBox: createSecretBox(generateAppKey()),
+    throttle: createSignInThrottle(throttlePool),
+    publicUrl: () => 'http://bench.test',
+  });
   const rest = createRestHandler({ createContext, logger });
 
+  const askCtx = await createContext({ req: new Request('http://localhost/'), resHeaders: new Headers(), clientIp: '127.0.0.1' });
+  await createCaller(askCtx).auth.signUp({ email: 'ingest@example.com', password: 'bench password 123', displayName: 'I', organizationName: 'Ingest' });
+  // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
+  const mailReader = new pg.Client({ connectionString: cluster.urls.admin });
+  await mailReader.connect();
+  const mail = await mailReader.query<{ text_body: string }>(`select text_body from email_outbox where to_address = 'ingest@example.com' order by created_at desc limit 1`);
+  await mailReader.end();
+  const signUpToken = /\/signup\/confirm\/([a-z2-7]+)/.exec(mail.rows[0]!.text_body)![1]!;
   const signUpCtx = await createContext({ req: new Request('http://localhost/'), resHeaders: new Headers(), clientIp: '127.0.0.1' });
-  const out = await createCaller(signUpCtx).auth.signUp({ email: 'ingest@example.com', password: 'bench password 123', displayName: 'I', organizationName: 'Ingest' });
+  const out = await createCaller(signUpCtx).auth.completeSignUp({ token: signUpToken });
   const cookie = signUpCtx.resHeaders.getSetCookie()[0]!.split(';')[0]!;
   const owner = createCaller(await createContext({ req: new Request('http://localhost/', { headers: { cookie } }), resHeaders: new Headers(), clientIp: '127.0.0.1' }));
   const slug = out.organization.slug;
@@ -76,6 +94,7 @@ export async function benchIngest() {
     },
   });
   await direct.end();
+  await throttlePool.end();
   await db.destroy();
   await cluster.stop();
   return {

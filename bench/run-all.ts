@@ -4,13 +4,15 @@ import { benchBackup } from './backup.ts';
 import { benchCsvImport } from './csv-import.ts';
 import { benchDashboards } from './dashboards.ts';
 import { benchIngest } from './ingest.ts';
+import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   'audit-drain': benchAuditDrain,
   ingest: benchIngest,
+  'sign-in': benchSignIn,
   'csv-import': benchCsvImport,
   backup: benchBackup,
   dashboards: benchDashboards,

@@ -3,7 +3,8 @@
  * membership, withTenant, one indexed query) against the same SQL on a pool with an explicit
  * WHERE tenant_id = $1. Run: pnpm bench tenant-read
  */
-import { createAuth } from '@mfiq/auth';
+import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
+import { createSignInThrottle } from '@mfiq/api/throttle';
 import { createDb } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { createCaller, createContextFactory } from '@mfiq/api/server';
@@ -20,18 +21,34 @@ export async function benchTenantRead() {
   const cluster = await startThrowawayCluster('bench');
   const db = createDb(cluster.urls.app, { max: CONCURRENCY });
   const auth = createAuth({ db, secure: false });
-  const createContext = createContextFactory({ db, auth, logger: pino({ level: 'silent' }) });
+  const throttlePool = new pg.Pool({ connectionString: cluster.urls.app, max: 2 });
+  const createContext = createContextFactory({
+    db,
+    auth,
+    logger: pino({ level: 'silent' }),
+    secretBox: createSecretBox(generateAppKey()),
+    throttle: createSignInThrottle(throttlePool),
+    publicUrl: () => 'http://bench.test',
+  });
   const context = async (cookie: string | null) => {
     const headers = new Headers(cookie ? { cookie } : {});
     return createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders: new Headers(), clientIp: '127.0.0.1' });
   };
   const tenants: { slug: string; tenantId: string; cookie: string }[] = [];
+  const ownerRead = new pg.Client({ connectionString: cluster.urls.owner });
+  await ownerRead.connect();
   for (let i = 0; i < ORGS; i++) {
+    const email = `bench-${i}@example.com`;
+    await createCaller(await context(null)).auth.signUp({ email, password: 'bench password 123', displayName: `B ${i}`, organizationName: `Bench ${i}` });
+    // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
+    const mail = await ownerRead.query<{ text_body: string }>('select text_body from email_outbox where to_address = $1 order by created_at desc limit 1', [email]);
+    const token = /\/signup\/confirm\/([a-z2-7]+)/.exec(mail.rows[0]!.text_body)![1]!;
     const ctx = await context(null);
-    const out = await createCaller(ctx).auth.signUp({ email: `bench-${i}@example.com`, password: 'bench password 123', displayName: `B ${i}`, organizationName: `Bench ${i}` });
+    const out = await createCaller(ctx).auth.completeSignUp({ token });
     const cookie = ctx.resHeaders.getSetCookie()[0]!.split(';')[0]!;
     tenants.push({ slug: out.organization.slug, tenantId: '', cookie });
   }
+  await ownerRead.end();
   const owner = new pg.Pool({ connectionString: cluster.urls.owner, max: CONCURRENCY });
   owner.on('error', () => {});
   const ids = await owner.query<{ tenant_id: string; slug: string }>('select tenant_id, slug from organizations');
@@ -50,6 +67,7 @@ export async function benchTenantRead() {
     },
   });
   await owner.end();
+  await throttlePool.end();
   await db.destroy();
   await cluster.stop();
   return {

@@ -105,6 +105,8 @@ const credentialsSchema = z.object({
   /** HMAC key that signs audit retention checkpoints (local installs only; operators set AUDIT_CHECKPOINT_KEY). */
   auditCheckpointKey: z.string().min(32).optional(),
   demoPassword: z.string().min(12).optional(),
+  /** The application key that seals TOTP secrets (base64, 32 bytes): generated once per data directory. */
+  appKey: z.string().min(40).optional(),
 });
 type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -141,6 +143,7 @@ async function ensureCredentials(need: { server: boolean; demo: boolean }): Prom
   if (need.server && creds.roles && !creds.roles.retention) [creds.roles.retention, changed] = [secret(), true];
   if (need.server && !creds.auditCheckpointKey) [creds.auditCheckpointKey, changed] = [secret(32), true];
   if (need.demo && !creds.demoPassword) [creds.demoPassword, changed] = [secret(12), true];
+  if (!process.env.APP_ENCRYPTION_KEY && !creds.appKey) [creds.appKey, changed] = [randomBytes(32).toString('base64'), true];
   if (changed) await writeCredentials(creds);
   return creds;
 }
@@ -445,12 +448,15 @@ async function main(): Promise<void> {
   await buildWebIfStale();
   if (shuttingDown) return;
 
+  // Without SMTP_URL, mail goes to .data/mailbox and the web shows it at /dev/mailbox.
+  const mail: Record<string, string> = process.env.SMTP_URL ? {} : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
   // Web (exports) and worker (backups) share one folder, whatever their working directories.
   const backupDir = process.env.BACKUP_DIR || path.join(DATA_DIR, 'backups');
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
     env: childEnv({
       WORKER_DATABASE_URL: urls.worker,
+      ...mail,
       BACKUP_DIR: backupDir,
       // The audit retention job runs only with its own role and the checkpoint key.
       ...(urls.retention && checkpointKey ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey } : {}),
@@ -458,7 +464,7 @@ async function main(): Promise<void> {
   });
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
-    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, BACKUP_DIR: backupDir }),
+    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, BACKUP_DIR: backupDir, ...mail, ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}) }),
   });
 
   const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';

@@ -18,8 +18,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import type { Logger } from 'pino';
 import { appRouter, createCaller, createContextFactory, createRestHandler, REST_BODY_LIMIT_BYTES } from '@mfiq/api/server';
-import { createAuth } from '@mfiq/auth';
+import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
+import { createSignInThrottle } from '@mfiq/api/throttle';
+import pg from 'pg';
 import { createDb, type Database } from '@mfiq/db';
 import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
@@ -49,6 +51,8 @@ export interface WebServer {
   db: Database;
   logger: Logger;
   close(): Promise<void>;
+  /** Called once the server listens, when no PUBLIC_URL is configured. */
+  setPublicUrl(url: string): void;
 }
 
 export interface StartedServer extends WebServer {
@@ -81,7 +85,26 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     idleTimeoutMs: config.sessionIdleMinutes * 60_000,
     absoluteLifetimeMs: config.sessionAbsoluteHours * 3_600_000,
   });
-  const createContext = createContextFactory({ db, auth, logger, importMaxBytes: config.importMaxBytes, observeProcedure: metrics.observeProcedure });
+  let appKey = config.appEncryptionKey;
+  if (!appKey) {
+    appKey = generateAppKey();
+    logger.warn('APP_ENCRYPTION_KEY is not set: generated a temporary key for this process. Two-factor set up now stops working after a restart; set APP_ENCRYPTION_KEY in production.');
+  }
+  // rate-limiter-flexible's PostgreSQL store takes a node-postgres pool of its own.
+  const throttlePool = new pg.Pool({ connectionString: config.appDatabaseUrl, max: 4, application_name: 'mfiq-web-throttle' });
+  throttlePool.on('error', () => {});
+  // Links in mail: the configured public URL, or this server's own address once it listens.
+  let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const createContext = createContextFactory({
+    db,
+    auth,
+    logger,
+    secretBox: createSecretBox(appKey),
+    throttle: createSignInThrottle(throttlePool),
+    publicUrl: () => publicUrl,
+    importMaxBytes: config.importMaxBytes,
+    observeProcedure: metrics.observeProcedure,
+  });
   const rest = createRestHandler({ createContext, logger });
   const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
   const backupStorage = new FsStorage(backupSettings.dir);
@@ -145,6 +168,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
         return {
           request: { nonce, requestId, clientIp, secure },
           api: { router: appRouter, createContext, createCaller, rest },
+          mailbox: config.mailbox,
           backups,
           logger: logger.child({ requestId }),
           forms,
@@ -188,6 +212,9 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
 
   let closed = false;
   return {
+    setPublicUrl(url: string) {
+      if (!config.publicUrl) publicUrl = url;
+    },
     app,
     server,
     db,
@@ -202,6 +229,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       });
       await vite?.close();
       await forms.close();
+      await throttlePool.end();
       await db.destroy();
       await telemetry.shutdown();
     },
@@ -221,6 +249,7 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
   const port = (web.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
+  web.setPublicUrl(url);
   web.logger.info({ url, mode: config.mode, tls: Boolean(config.tls), trustProxy: config.trustProxy }, 'listening');
   return { ...web, url, port };
 }

@@ -4,10 +4,9 @@
  * parent can read this process's peak memory on its own. Prints one JSON line and exits.
  * Input (env): APP_URL, COOKIE, SLUG, DASHBOARD_ID, FROM, TO, GRAIN, LOADS, CONCURRENCY.
  */
-import { createAuth } from '@mfiq/auth';
 import { createDb } from '@mfiq/db';
 import { createCaller, createContextFactory } from '@mfiq/api/server';
-import pino from 'pino';
+import { benchApiDeps } from './api-deps.ts';
 
 const env = (k: string) => {
   const v = process.env[k];
@@ -17,8 +16,8 @@ const env = (k: string) => {
 const loads = Number(env('LOADS'));
 const concurrency = Number(env('CONCURRENCY'));
 const db = createDb(env('APP_URL'), { max: concurrency + 2 });
-const auth = createAuth({ db, secure: false });
-const createContext = createContextFactory({ db, auth, logger: pino({ level: 'silent' }) });
+const api = benchApiDeps(db, env('APP_URL'));
+const createContext = createContextFactory(api.deps);
 const headers = new Headers({ cookie: env('COOKIE') });
 const input = { slug: env('SLUG'), id: env('DASHBOARD_ID'), from: env('FROM'), to: env('TO'), grain: env('GRAIN') as 'day' };
 
@@ -39,5 +38,6 @@ await Promise.all(
     }
   }),
 );
+await api.close();
 await db.destroy();
 process.stdout.write(`${JSON.stringify({ latencies, tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`);

@@ -31,6 +31,9 @@ describe('loadConfig', () => {
       otel: null,
       sentryDsn: null,
       subprocessorsFile: null,
+      appEncryptionKey: null,
+      publicUrl: null,
+      mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
       backupEnv: { BACKUP_DIR: '.data/backups', BACKUP_KEYS: undefined, BACKUP_ACTIVE_KEY: undefined, BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 },
     });

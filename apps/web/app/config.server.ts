@@ -60,6 +60,21 @@ export const configSchema = z
     OTEL_SERVICE_NAME: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).max(100).default('mfiq-web')),
     SENTRY_DSN: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) DSN' })),
     SUBPROCESSORS_FILE: optional(z.string()),
+    /** Seals TOTP secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). */
+    APP_ENCRYPTION_KEY: optional(z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')),
+    /** The address users reach the app at; links in mail use it (never the request's Host header). */
+    PUBLIC_URL: optional(
+      z.string().refine((v) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL'),
+    ),
+    /** The dev mailbox page (/dev/mailbox): on outside production, or with MAILBOX_ENABLED=1. */
+    MAILBOX_ENABLED: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
+    MAILBOX_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('.data/mailbox')),
     // Exports decrypt backups: the web reads the same storage and keys as the worker.
     ...backupEnvSchema,
   })
@@ -102,6 +117,10 @@ export interface Config {
   otel: { endpoint: string; serviceName: string } | null;
   sentryDsn: string | null;
   subprocessorsFile: string | null;
+  /** null: generate a temporary key at start-up (and say so in the logs). */
+  appEncryptionKey: string | null;
+  publicUrl: string | null;
+  mailbox: { enabled: boolean; dir: string };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
   backupEnv: Pick<RawConfig, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
@@ -146,6 +165,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     otel: c.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME } : null,
     sentryDsn: c.SENTRY_DSN ?? null,
     subprocessorsFile: c.SUBPROCESSORS_FILE ?? null,
+    appEncryptionKey: c.APP_ENCRYPTION_KEY ?? null,
+    publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
+    mailbox: { enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production', dir: c.MAILBOX_DIR },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
     backupEnv: {
       BACKUP_DIR: c.BACKUP_DIR,

@@ -45,6 +45,8 @@ declare module '@remix-run/node' {
     publicInfo: { subprocessors: Subprocessors };
     /** Sends an unexpected error to the error reporter when one is configured. */
     reportError: (error: unknown, context?: Record<string, unknown>) => void;
+    /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */
+    mailbox: { enabled: boolean; dir: string };
   }
 }
 

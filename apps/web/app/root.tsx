@@ -94,9 +94,9 @@ function SiteHeader({ user, organizations }: { user: RootData['user']; organizat
         <div className="site-header__spacer" />
         {user ? (
           <div className="account">
-            <span className="account__name" title={user.email}>
+            <Link to="/account" className="account__name" title={user.email}>
               {user.displayName}
-            </span>
+            </Link>
             <Form method="post" action="/logout" reloadDocument>
               <button type="submit" className="button button--quiet">
                 Sign out

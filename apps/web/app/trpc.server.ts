@@ -53,6 +53,10 @@ export function isTrpcError(error: unknown): error is TRPCError {
  */
 export function toResponse(error: unknown, request: Request): unknown {
   if (!isTrpcError(error)) return error;
+  const appCode = (error as { appCode?: string }).appCode;
+  // Signed in, but a sensitive change needs a fresh sign-in, or the organization requires two-factor.
+  if (appCode === 'REAUTH_REQUIRED') return redirect(`/account/confirm?next=${encodeURIComponent(pathOf(request))}`);
+  if (appCode === 'TWO_FACTOR_REQUIRED') return redirect('/account/two-factor?required=1');
   switch (error.code) {
     case 'UNAUTHORIZED':
       return redirect(loginUrl(request));
@@ -67,6 +71,11 @@ export function toResponse(error: unknown, request: Request): unknown {
     default:
       return error;
   }
+}
+
+function pathOf(request: Request): string {
+  const url = new URL(request.url);
+  return `${url.pathname}${url.search}`;
 }
 
 export function loginUrl(request: Request): string {
@@ -84,9 +93,10 @@ export interface FormErrors {
  * Errors a form shows next to its inputs: invalid input (zod issues or a domain error's field
  * messages), conflicts, rate limits and a failed sign-in. Other errors are not form errors: null.
  */
-export function formErrors(error: unknown): FormErrors | null {
+export function formErrors(error: unknown, opts: { also?: TRPCError['code'][] } = {}): FormErrors | null {
   if (!isTrpcError(error)) return null;
-  if (!['BAD_REQUEST', 'CONFLICT', 'TOO_MANY_REQUESTS', 'UNAUTHORIZED'].includes(error.code)) return null;
+  const codes = ['BAD_REQUEST', 'CONFLICT', 'TOO_MANY_REQUESTS', 'UNAUTHORIZED', ...(opts.also ?? [])];
+  if (!codes.includes(error.code)) return null;
   const fieldErrors = fieldErrorsOf(error);
   const hasFields = Object.keys(fieldErrors).length > 0;
   return {

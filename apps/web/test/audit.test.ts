@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { drainAll } from '@mfiq/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
+import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -24,12 +24,17 @@ afterAll(async () => {
 });
 
 async function signUp(page: Page, name: string, org: string): Promise<string> {
+  const email = `${name.toLowerCase().replace(/\W/g, '')}-${Date.now()}@example.com`;
   await page.goto(`${web.url}/signup`);
   await page.getByLabel('Your name').fill(name);
-  await page.getByLabel('Work email').fill(`${name.toLowerCase().replace(/\W/g, '')}-${Date.now()}@example.com`);
+  await page.getByLabel('Work email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Organization name').fill(org);
   await page.getByRole('button', { name: 'Create organization' }).click();
+  // Sign-up finishes from the confirmation link in the mail.
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+  await page.goto(`${web.url}${await linkFromOutbox(tdb, email, '/signup/confirm')}`);
+  await page.getByRole('button', { name: 'Create my organization' }).click();
   await page.waitForURL(/\/orgs\/[a-z0-9-]+$/);
   return new URL(page.url()).pathname.split('/')[2]!;
 }

@@ -32,7 +32,7 @@ const tenantOf = async (slug: string) => (await tdb.admin.selectFrom('organizati
 
 describe('/orgs/:slug/backups', () => {
   it('an owner starts a backup, sees it, and downloads the export as a zip (audited)', async () => {
-    const owner = await signUpOverHttp(web.url, 'backup-owner');
+    const owner = await signUpOverHttp(web.url, 'backup-owner', tdb);
     const empty = await get(`/orgs/${owner.slug}/backups`, owner.cookie);
     expect(empty.status).toBe(200);
     expect(await empty.text()).toContain('No backups yet');
@@ -62,13 +62,13 @@ describe('/orgs/:slug/backups', () => {
   });
 
   it('a viewer and a member of another organization can neither see backups nor download', async () => {
-    const owner = await signUpOverHttp(web.url, 'backup-guarded');
+    const owner = await signUpOverHttp(web.url, 'backup-guarded', tdb);
     const tenantId = await tenantOf(owner.slug);
     const backup = await tdb.admin.insertInto('backups').values({ tenantId, kind: 'scheduled', status: 'succeeded' }).returning('id').executeTakeFirstOrThrow();
-    const viewer = await signUpOverHttp(web.url, 'backup-viewer');
+    const viewer = await signUpOverHttp(web.url, 'backup-viewer', tdb);
     const viewerId = (await tdb.admin.selectFrom('users').select('id').where('email', '=', viewer.email).executeTakeFirstOrThrow()).id;
     await withTenant(tdb.owner, { tenantId }, (trx) => trx.insertInto('memberships').values({ tenantId, userId: viewerId, role: 'viewer' }).execute());
-    const outsider = await signUpOverHttp(web.url, 'backup-outsider');
+    const outsider = await signUpOverHttp(web.url, 'backup-outsider', tdb);
 
     expect((await get(`/orgs/${owner.slug}/backups`, viewer.cookie)).status).toBe(403);
     expect((await post(`/orgs/${owner.slug}/backups/${backup.id}/download`, viewer.cookie)).status).toBe(403);

@@ -44,7 +44,7 @@ async function signedIn(cookie: string): Promise<{ context: BrowserContext; page
 
 describe('dashboards in a real browser', () => {
   it('create a metric, enter values on its grid, put it on a dashboard and read the values off the chart', async () => {
-    const user = await signUpOverHttp(web.url, 'dash');
+    const user = await signUpOverHttp(web.url, 'dash', tdb);
     const { context, page } = await signedIn(user.cookie);
     const problems = watch(page);
 

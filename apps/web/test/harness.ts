@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { TestDatabase } from '@mfiq/db/testing';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -135,6 +137,27 @@ export function cookieJar(res: Response): string {
 
 export const PASSWORD = 'correct horse battery staple';
 
+let counter = 0;
+/** The newest link to `path` in mail queued for `to` (read from the outbox, as the worker would). */
+export async function linkFromOutbox(tdb: TestDatabase, to: string, path: string, mailboxDir?: string): Promise<string> {
+  const pattern = new RegExp(`https?://[^\\s]*${path}/[A-Za-z0-9_]+`);
+  // A running worker delivers the mail (into the mailbox directory) and clears the stored body.
+  for (let i = 0; i < 100; i++) {
+    const mail = await tdb.admin.selectFrom('emailOutbox').select('textBody').where('toAddress', '=', to).orderBy('createdAt', 'desc').executeTakeFirst();
+    let m = mail?.textBody ? pattern.exec(mail.textBody) : null;
+    if (!m && mailboxDir) {
+      for (const f of (await readdir(mailboxDir).catch(() => [] as string[])).sort().reverse()) {
+        const stored = JSON.parse(await readFile(join(mailboxDir, f), 'utf8')) as { to: string; text: string };
+        if (stored.to === to && (m = pattern.exec(stored.text))) break;
+      }
+    }
+    if (m) return new URL(m[0]).pathname;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail with a ${path} link to ${to}`);
+}
+
+/** Signs up through the real /signup form and the confirmation link; returns the session cookie and the organization slug. */
 /** The signed form token a public form's page carries (what a browser would submit back). */
 export async function formToken(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<string> {
   const html = await (await fetch(`${baseUrl}${path}`, { headers })).text();
@@ -154,13 +177,14 @@ export async function postForm(baseUrl: string, path: string, fields: Record<str
   });
 }
 
-let counter = 0;
-/** Signs up through the real /signup form action; returns the session cookie and the organization slug. */
-export async function signUpOverHttp(baseUrl: string, prefix = 'user') {
+export async function signUpOverHttp(baseUrl: string, prefix = 'user', tdb: TestDatabase, mailboxDir?: string) {
   counter += 1;
   const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const res = await postForm(baseUrl, '/signup', { email, password: PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
-  if (res.status !== 302) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  let res = await postForm(baseUrl, '/signup', { email, password: PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+  if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const confirm = await linkFromOutbox(tdb, email, '/signup/confirm', mailboxDir);
+  res = await fetch(`${baseUrl}${confirm}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl }, body: '' });
+  if (res.status !== 302) throw new Error(`sign-up confirmation failed: ${res.status} ${await res.text()}`);
   const location = res.headers.get('location') ?? '';
   const slug = /^\/orgs\/([^/]+)$/.exec(location)?.[1];
   if (!slug) throw new Error(`unexpected redirect after sign-up: ${location}`);
@@ -176,3 +200,43 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * Starts the worker (`node --import tsx apps/worker/src/main.ts`) as its own process, as the
+ * launcher does, so mail really goes outbox -> worker -> dev mailbox.
+ */
+export async function startWorkerProcess(env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
+  const workerDir = path.resolve(WEB_DIR, '../worker');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: workerDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in time\n${out}`)), 60_000);
+    const onData = (chunk: string) => {
+      out += chunk;
+      if (out.includes('"worker started"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}\n${out}`));
+    });
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -48,8 +48,8 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it("a member of A visiting B's slug gets 404, the same as for a slug that does not exist", async () => {
-    const a = await signUpOverHttp(web.url, 'alpha');
-    const b = await signUpOverHttp(web.url, 'beta');
+    const a = await signUpOverHttp(web.url, 'alpha', tdb);
+    const b = await signUpOverHttp(web.url, 'beta', tdb);
     const own = await get(`/orgs/${a.slug}`, a.cookie);
     expect(own.status).toBe(200);
     const other = await get(`/orgs/${b.slug}`, a.cookie);
@@ -67,8 +67,8 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it('a viewer sees settings read-only and cannot save them (403)', async () => {
-    const owner = await signUpOverHttp(web.url, 'owner');
-    const viewer = await signUpOverHttp(web.url, 'viewer');
+    const owner = await signUpOverHttp(web.url, 'owner', tdb);
+    const viewer = await signUpOverHttp(web.url, 'viewer', tdb);
     const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
     const user = await tdb.owner.selectFrom('users').select('id').where('email', '=', viewer.email).executeTakeFirstOrThrow();
     await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
@@ -93,7 +93,7 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it('sign-in honours next only for same-site paths', async () => {
-    const user = await signUpOverHttp(web.url, 'next');
+    const user = await signUpOverHttp(web.url, 'next', tdb);
     const signIn = (next: string) => postForm(web.url, '/login', { email: user.email, password: PASSWORD, next });
     expect((await signIn(`/orgs/${user.slug}/settings`)).headers.get('location')).toBe(`/orgs/${user.slug}/settings`);
     for (const evil of ['https://evil.example/x', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
@@ -104,7 +104,7 @@ describe('signed-out and cross-tenant visits', () => {
   });
 
   it('a wrong password shows one generic message and sets no session', async () => {
-    const user = await signUpOverHttp(web.url, 'wrong');
+    const user = await signUpOverHttp(web.url, 'wrong', tdb);
     const res = await postForm(web.url, '/login', { email: user.email, password: 'not the password' });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('Email or password is incorrect.');
@@ -120,7 +120,7 @@ describe('signed-out and cross-tenant visits', () => {
 
 describe('CSRF: state-changing requests from another origin are refused', () => {
   it('POST /logout with a foreign Origin gets 403 and the session stays valid', async () => {
-    const user = await signUpOverHttp(web.url, 'csrf');
+    const user = await signUpOverHttp(web.url, 'csrf', tdb);
     const res = await fetch(`${web.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: user.cookie, origin: 'http://evil.example' } });
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie()).toEqual([]);
@@ -140,7 +140,7 @@ describe('CSRF: state-changing requests from another origin are refused', () => 
   });
 
   it('POST /login with a foreign Origin gets 403 and creates no session', async () => {
-    const user = await signUpOverHttp(web.url, 'csrf-api');
+    const user = await signUpOverHttp(web.url, 'csrf-api', tdb);
     const before = await sessionCount();
     const fields = { email: user.email, password: PASSWORD };
     const res = await postForm(web.url, '/login', fields, { headers: { origin: 'https://evil.example' } });
@@ -161,7 +161,7 @@ describe('CSRF: state-changing requests from another origin are refused', () => 
   });
 
   it('the form procedures (sign-in, sign-up, contact) are refused over /api/trpc, even from this origin', async () => {
-    const user = await signUpOverHttp(web.url, 'formonly');
+    const user = await signUpOverHttp(web.url, 'formonly', tdb);
     const before = await sessionCount();
     for (const path of ['auth.signIn', 'auth.signUp', 'contact.submit', 'auth.me,auth.signIn']) {
       const res = await fetch(`${web.url}/api/trpc/${path}`, {
@@ -195,7 +195,7 @@ describe('limits and errors', () => {
   });
 
   it('a NUL byte in any input is a 400, never a 500 (found by the security scan)', async () => {
-    const user = await signUpOverHttp(web.url, 'nul');
+    const user = await signUpOverHttp(web.url, 'nul', tdb);
     const audit = await fetch(`${web.url}/orgs/${user.slug}/audit?actor=%2Fe%00`, { headers: { cookie: user.cookie } });
     expect(audit.status).toBe(400);
     const login = await postForm(web.url, '/login', { email: 'a\u0000@example.com', password: 'x' });
@@ -213,7 +213,7 @@ describe('limits and errors', () => {
   });
 
   it('request logs carry a request id and never the session cookie', async () => {
-    const user = await signUpOverHttp(web.url, 'logs');
+    const user = await signUpOverHttp(web.url, 'logs', tdb);
     const res = await get(`/orgs/${user.slug}`, user.cookie);
     const id = res.headers.get('x-request-id');
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

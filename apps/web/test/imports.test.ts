@@ -1,6 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { withTenant } from '@mfiq/db';
-import { createLogger, startWorker, type WorkerHandle } from '@mfiq/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger, createMailer, startWorker, type WorkerHandle } from '@mfiq/worker';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
@@ -9,12 +12,16 @@ let tdb: TestDatabase;
 let web: RunningWeb;
 let worker: WorkerHandle;
 let browser: Browser;
+let mailbox: string;
 
 beforeAll(async () => {
   await ensureBuilt();
   tdb = await createTestDatabase();
   web = await startWeb({ APP_DATABASE_URL: tdb.urls.app, IMPORT_MAX_MB: '1' });
-  worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger: createLogger('silent'), crontab: '', pollInterval: 200 });
+  // The worker also delivers the sign-up mail: into a mailbox of this test's own.
+  mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
+  const mailer = createMailer({ smtpUrl: null, from: 'MFIQ <no-reply@example.test>', mailboxDir: mailbox });
+  worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger: createLogger('silent'), crontab: '', pollInterval: 200, mailer });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 240_000);
 
@@ -23,6 +30,7 @@ afterAll(async () => {
   await worker?.stop();
   await web?.stop();
   await tdb?.drop();
+  if (mailbox) await rm(mailbox, { recursive: true, force: true });
 });
 
 function watch(page: Page) {
@@ -46,7 +54,7 @@ function csvFile(): Buffer {
 
 describe('CSV import page in a browser', () => {
   it('uploads a file, maps its columns, previews, and shows progress to completion with rejected rows', async () => {
-    const user = await signUpOverHttp(web.url, 'csv');
+    const user = await signUpOverHttp(web.url, 'csv', tdb, mailbox);
     const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', user.slug).executeTakeFirstOrThrow();
     await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
       trx.insertInto('metrics').values([{ tenantId: org.tenantId, key: 'revenue', name: 'Revenue' }, { tenantId: org.tenantId, key: 'signups', name: 'Signups' }]).execute(),
@@ -112,7 +120,7 @@ describe('CSV import page in a browser', () => {
   });
 
   it('a file over the upload limit gets a clear 413 message, and the 100 kB limit still applies elsewhere', async () => {
-    const user = await signUpOverHttp(web.url, 'big');
+    const user = await signUpOverHttp(web.url, 'big', tdb, mailbox);
     const big = Buffer.alloc(1024 * 1024 + 200 * 1024, 'revenue,2020-01-01,1\n');
     const form = new FormData();
     form.append('file', new Blob([big], { type: 'text/csv' }), 'big.csv');

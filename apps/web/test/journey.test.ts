@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
+import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -56,6 +56,10 @@ describe('browser journey', () => {
 
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create organization' }).click();
+    // Sign-up answers the same for every address; the confirmation link in the mail finishes it.
+    await expect.poll(() => page.getByRole('heading', { name: 'Check your email' }).count()).toBe(1);
+    await page.goto(`${web.url}${await linkFromOutbox(tdb, email, '/signup/confirm')}`);
+    await page.getByRole('button', { name: 'Create my organization' }).click();
     await page.waitForURL(/\/orgs\/journey-labs$/);
 
     // Organization home: organization, user, role, empty state.

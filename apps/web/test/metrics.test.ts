@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('metrics pages and the API against the real server', () => {
   it('create a metric, enter values in the grid, see the series; create a key and push with the typed client and over HTTP', async () => {
-    const user = await signUpOverHttp(web.url, 'metrics');
+    const user = await signUpOverHttp(web.url, 'metrics', tdb);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const [name, value] = user.cookie.split('=') as [string, string];
     await context.addCookies([{ name, value, url: web.url }]);

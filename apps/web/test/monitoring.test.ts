@@ -67,7 +67,7 @@ describe('/metrics', () => {
   });
 
   it('exposes procedure calls and latency, job counts, failures and lag, audit outbox depth and form refusals', async () => {
-    const user = await signUpOverHttp(web.url, 'metrics');
+    const user = await signUpOverHttp(web.url, 'metrics', tdb);
     await fetch(`${web.url}/orgs/${user.slug}`, { headers: { cookie: user.cookie } });
     await postForm(web.url, '/contact', { name: 'Bot', email: 'bot@example.com', topic: 'sales', message: 'Buy cheap things here now', website: 'https://spam.example' });
     // Queue state as the worker would leave it: one job waiting since a minute ago, one that used all its attempts.
@@ -99,7 +99,7 @@ describe('/metrics', () => {
   });
 
   it('reports the age of the last successful backup per organization', async () => {
-    const user = await signUpOverHttp(web.url, 'backup-age');
+    const user = await signUpOverHttp(web.url, 'backup-age', tdb);
     const { tenantId } = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', user.slug).executeTakeFirstOrThrow();
     await sql`select set_config('app.tenant_id', ${tenantId}, false)`.execute(tdb.admin);
     await sql`insert into backups (tenant_id, kind, status, finished_at) values

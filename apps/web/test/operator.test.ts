@@ -54,7 +54,7 @@ async function tenantEvents(slug: string, action: string) {
 }
 
 async function addMember(slug: string, role: 'admin' | 'editor' | 'viewer') {
-  const user = await signUpOverHttp(web.url, role);
+  const user = await signUpOverHttp(web.url, role, tdb);
   const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
   const u = await tdb.owner.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirstOrThrow();
   await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) => trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: u.id, role }).execute());
@@ -65,8 +65,8 @@ const operatorEvent = { actorType: 'system', actorDisplay: 'operator:alice', use
 
 describe('mfiq sessions revoke', () => {
   it('--user: the revoked session is refused at the next request; the action is audited', async () => {
-    const user = await signUpOverHttp(web.url, 'revoke-one');
-    const bystander = await signUpOverHttp(web.url, 'bystander');
+    const user = await signUpOverHttp(web.url, 'revoke-one', tdb);
+    const bystander = await signUpOverHttp(web.url, 'bystander', tdb);
     expect((await get(`/orgs/${user.slug}`, user.cookie)).status).toBe(200);
     const run = await mfiq('sessions', 'revoke', '--user', user.email);
     expect(run).toMatchObject({ code: 0 });
@@ -81,9 +81,9 @@ describe('mfiq sessions revoke', () => {
   });
 
   it("--org: every member's session ends, other organizations are untouched; audited in the organization's trail", async () => {
-    const owner = await signUpOverHttp(web.url, 'revoke-org');
+    const owner = await signUpOverHttp(web.url, 'revoke-org', tdb);
     const editor = await addMember(owner.slug, 'editor');
-    const other = await signUpOverHttp(web.url, 'revoke-other');
+    const other = await signUpOverHttp(web.url, 'revoke-other', tdb);
     expect(await mfiq('sessions', 'revoke', '--org', owner.slug)).toMatchObject({ code: 0 });
     expect((await get(`/orgs/${owner.slug}`, owner.cookie)).status).toBe(302);
     expect((await get(`/orgs/${owner.slug}`, editor.cookie)).status).toBe(302);
@@ -94,7 +94,7 @@ describe('mfiq sessions revoke', () => {
   });
 
   it('--all needs --yes, then signs everyone out', async () => {
-    const user = await signUpOverHttp(web.url, 'revoke-all');
+    const user = await signUpOverHttp(web.url, 'revoke-all', tdb);
     const refused = await mfiq('sessions', 'revoke', '--all');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--yes');
@@ -109,7 +109,7 @@ describe('mfiq sessions revoke', () => {
 
 describe('mfiq user disable / enable', () => {
   it('a disabled user loses their session and cannot sign in; enabled again, they can', async () => {
-    const user = await signUpOverHttp(web.url, 'disable');
+    const user = await signUpOverHttp(web.url, 'disable', tdb);
     expect(await mfiq('user', 'disable', '--email', user.email, '--reason', 'phished')).toMatchObject({ code: 0 });
     expect((await get(`/orgs/${user.slug}`, user.cookie)).status).toBe(302);
     const signIn = await postForm(web.url, '/login', { email: user.email, password: PASSWORD });
@@ -129,9 +129,9 @@ describe('mfiq user disable / enable', () => {
 
 describe('mfiq org lock / unlock', () => {
   it("a locked organization refuses its pages and API to every member with the lock message; others are unaffected; unlock restores it", async () => {
-    const owner = await signUpOverHttp(web.url, 'lock');
+    const owner = await signUpOverHttp(web.url, 'lock', tdb);
     const admin = await addMember(owner.slug, 'admin');
-    const other = await signUpOverHttp(web.url, 'lock-other');
+    const other = await signUpOverHttp(web.url, 'lock-other', tdb);
     expect(await mfiq('org', 'lock', '--org', owner.slug)).toMatchObject({ code: 2 }); // --reason is required
     expect(await mfiq('org', 'lock', '--org', owner.slug, '--reason', 'suspected compromise')).toMatchObject({ code: 0 });
     for (const who of [owner, admin]) {
@@ -165,8 +165,8 @@ describe('mfiq org lock / unlock', () => {
 
 describe('investigation', () => {
   it("audit export writes the organization's events (and only them) as NDJSON, and records the export", async () => {
-    const owner = await signUpOverHttp(web.url, 'export');
-    const other = await signUpOverHttp(web.url, 'export-other');
+    const owner = await signUpOverHttp(web.url, 'export', tdb);
+    const other = await signUpOverHttp(web.url, 'export-other', tdb);
     const run = await mfiq('audit', 'export', '--org', owner.slug);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -182,7 +182,7 @@ describe('investigation', () => {
   });
 
   it('security events lists failed sign-ins by IP and permission denials, and records the listing', async () => {
-    const owner = await signUpOverHttp(web.url, 'secev');
+    const owner = await signUpOverHttp(web.url, 'secev', tdb);
     const viewer = await addMember(owner.slug, 'viewer');
     expect((await postForm(web.url, '/login', { email: owner.email, password: 'wrong password here' })).status).toBe(400);
     const denied = await fetch(`${web.url}/orgs/${owner.slug}/settings`, {

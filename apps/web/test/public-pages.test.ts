@@ -63,7 +63,7 @@ describe('public pages in a real browser', () => {
   });
 
   it('a signed-in visitor to / still goes straight to their organization', async () => {
-    const user = await signUpOverHttp(web.url, 'landing');
+    const user = await signUpOverHttp(web.url, 'landing', tdb);
     const res = await fetch(`${web.url}/`, { redirect: 'manual', headers: { cookie: user.cookie } });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe(`/orgs/${user.slug}`);

@@ -45,7 +45,7 @@ const outbox = async (slug: string) => {
   return withTenant(tdb.owner, { tenantId }, (trx) => trx.selectFrom('auditOutbox').selectAll().where('tenantId', '=', tenantId).execute());
 };
 async function addMember(slug: string, role: 'viewer' | 'editor') {
-  const member = await signUpOverHttp(web.url, role);
+  const member = await signUpOverHttp(web.url, role, tdb);
   const tenantId = await tenantOf(slug);
   const u = await tdb.owner.selectFrom('users').select('id').where('email', '=', member.email).executeTakeFirstOrThrow();
   await withTenant(tdb.owner, { tenantId }, (trx) => trx.insertInto('memberships').values({ tenantId, userId: u.id, role }).execute());
@@ -61,7 +61,7 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect((await get('/api/trpc/org.list')).status).toBe(401);
   },
   argon2id: async () => {
-    const user = await signUpOverHttp(web.url, 'argon');
+    const user = await signUpOverHttp(web.url, 'argon', tdb);
     const row = await tdb.owner.selectFrom('users').select('passwordHash').where('email', '=', user.email).executeTakeFirstOrThrow();
     const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$/.exec(row.passwordHash);
     expect(m).not.toBeNull();
@@ -70,7 +70,7 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(row.passwordHash).not.toContain(PASSWORD);
   },
   'sessions-hashed': async () => {
-    const user = await signUpOverHttp(web.url, 'hashed');
+    const user = await signUpOverHttp(web.url, 'hashed', tdb);
     const token = tokenOf(user.cookie);
     const ids = (await tdb.owner.selectFrom('sessions').select('id').execute()).map((r) => r.id);
     expect(ids).toContain(createHash('sha256').update(token).digest('hex'));
@@ -82,14 +82,14 @@ const VERIFY: Record<string, () => Promise<void>> = {
     const config = loadConfig({ APP_DATABASE_URL: DB });
     expect(config.sessionIdleMinutes).toBe(120);
     expect(config.sessionAbsoluteHours).toBe(7 * 24);
-    const user = await signUpOverHttp(web.url, 'rotate');
+    const user = await signUpOverHttp(web.url, 'rotate', tdb);
     const signIn = await postForm(web.url, '/login', { email: user.email, password: PASSWORD }, { headers: { cookie: user.cookie } });
     const fresh = signIn.headers.getSetCookie().find((c) => /mfiq_session=[^;]/.test(c));
     expect(fresh).toBeTruthy();
     expect(tokenOf(fresh!.split(';')[0]!)).not.toBe(tokenOf(user.cookie));
   },
   cookies: async () => {
-    const user = await signUpOverHttp(web.url, 'cookie');
+    const user = await signUpOverHttp(web.url, 'cookie', tdb);
     const set = user.setCookie.find((c) => c.includes('mfiq_session='))!;
     const attrs = set.split(';').map((a) => a.trim().toLowerCase());
     expect(attrs).toEqual(expect.arrayContaining(['httponly', 'samesite=lax']));
@@ -121,21 +121,21 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(whoami.rows[0]!.u).toBe('mfiq_app');
   },
   'not-found': async () => {
-    const a = await signUpOverHttp(web.url, 'nfa');
-    const b = await signUpOverHttp(web.url, 'nfb');
+    const a = await signUpOverHttp(web.url, 'nfa', tdb);
+    const b = await signUpOverHttp(web.url, 'nfb', tdb);
     const other = await get(`/orgs/${b.slug}`, { cookie: a.cookie });
     const missing = await get('/orgs/does-not-exist', { cookie: a.cookie });
     expect(other.status).toBe(404);
     expect(missing.status).toBe(404);
   },
   'audit-trail': async () => {
-    const user = await signUpOverHttp(web.url, 'audited');
+    const user = await signUpOverHttp(web.url, 'audited', tdb);
     const events = await outbox(user.slug);
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['organization.created', 'member.added']));
     expect(events.every((e) => e.actorDisplay === user.email && e.ip === '127.0.0.1' && e.occurredAt instanceof Date)).toBe(true);
   },
   'denials-recorded': async () => {
-    const owner = await signUpOverHttp(web.url, 'denyowner');
+    const owner = await signUpOverHttp(web.url, 'denyowner', tdb);
     const viewer = await addMember(owner.slug, 'viewer');
     const res = await fetch(`${web.url}/orgs/${owner.slug}/settings`, {
       method: 'POST',
@@ -185,7 +185,7 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(res.status).toBe(403);
   },
   logs: async () => {
-    const user = await signUpOverHttp(web.url, 'logs');
+    const user = await signUpOverHttp(web.url, 'logs', tdb);
     await get(`/orgs/${user.slug}`, { cookie: user.cookie });
     const line = () => web.logs.find((l) => l.msg === 'request completed' && (l.req as { url?: string } | undefined)?.url === `/orgs/${user.slug}`);
     await expect.poll(() => line()?.reqId).toEqual(expect.any(String));

@@ -10,7 +10,7 @@ import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -67,7 +67,7 @@ describe('security headers', () => {
   });
 
   it('sends the hardening headers on pages, API, errors and static files; no HSTS over plain HTTP', async () => {
-    const user = await signUpOverHttp(web.url, 'headers');
+    const user = await signUpOverHttp(web.url, 'headers', tdb);
     const page = await fetch(`${web.url}/orgs/${user.slug}`, { headers: { cookie: user.cookie } });
     const html = await page.text();
     const asset = /href="(\/assets\/[^"]+\.css)"/.exec(html)?.[1];
@@ -95,7 +95,7 @@ describe('security headers', () => {
   });
 
   it('the session cookie is HttpOnly and SameSite=Lax, without Secure on plain HTTP', async () => {
-    const { setCookie } = await signUpOverHttp(web.url, 'cookie');
+    const { setCookie } = await signUpOverHttp(web.url, 'cookie', tdb);
     const session = setCookie.find((c) => c.startsWith('mfiq_session='));
     expect(session).toBeTruthy();
     const attrs = session!.split(';').map((p) => p.trim().toLowerCase());
@@ -196,7 +196,7 @@ describe('client IP and scheme come only from a trusted proxy', () => {
   }
 
   it('without TRUST_PROXY, X-Forwarded-* headers are ignored', async () => {
-    const user = await signUpOverHttp(web.url, 'noproxy');
+    const user = await signUpOverHttp(web.url, 'noproxy', tdb);
     const res = await signInVia(web.url, user.email, { origin: web.url, 'x-forwarded-for': '198.51.100.23', 'x-forwarded-proto': 'https' });
     expect(res.status).toBe(302);
     expect(await lastSessionIp(user.email)).toBe('127.0.0.1');
@@ -206,7 +206,7 @@ describe('client IP and scheme come only from a trusted proxy', () => {
   it("with TRUST_PROXY, the proxy's last X-Forwarded-For hop and its scheme and host are used", async () => {
     const proxied = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TRUST_PROXY: '127.0.0.1' });
     try {
-      const user = await signUpOverHttp(web.url, 'proxy');
+      const user = await signUpOverHttp(web.url, 'proxy', tdb);
       const forwarded = { 'x-forwarded-for': '10.9.9.9, 203.0.113.50', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'metrics.example.com' };
       const res = await signInVia(proxied.url, user.email, { origin: 'https://metrics.example.com', ...forwarded });
       expect(res.status).toBe(302);
@@ -235,6 +235,17 @@ describe('HTTPS', () => {
     const secure = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
     try {
       expect(secure.url).toMatch(/^https:\/\//);
+      const email = `tls-${Date.now()}@example.com`;
+      const post = (urlPath: string, body: string) =>
+        new Promise<http.IncomingMessage>((resolve, reject) => {
+          const req = https.request(
+            `${secure.url}${urlPath}`,
+            { method: 'POST', rejectUnauthorized: false, headers: { origin: secure.url, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            resolve,
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
       const page = await new Promise<string>((resolve, reject) => {
         https
           .get(`${secure.url}/signup`, { rejectUnauthorized: false }, (r) => {
@@ -244,16 +255,10 @@ describe('HTTPS', () => {
           .on('error', reject);
       });
       const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
-      const body = new URLSearchParams({ formToken, email: `tls-${Date.now()}@example.com`, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString();
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const req = https.request(
-          `${secure.url}/signup`,
-          { method: 'POST', rejectUnauthorized: false, headers: { origin: secure.url, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
-          resolve,
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+      const asked = await post('/signup', new URLSearchParams({ formToken, email, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString());
+      asked.resume();
+      expect(asked.statusCode).toBe(200);
+      const res = await post(await linkFromOutbox(tdb, email, '/signup/confirm'), '');
       res.resume();
       expect(res.statusCode).toBe(302);
       expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');

@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 /** Every 15 minutes: expired sessions are already refused at sign-in time; purging only reclaims rows. */
 export const DEFAULT_PURGE_SESSIONS_SCHEDULE = '*/15 * * * *';
+export const DEFAULT_MAIL_FROM = 'Metric Flow IQ <no-reply@localhost>';
+/** Without SMTP, mail lands here as JSON files; the web's dev mailbox page lists them. */
+export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
 /** Nightly, at a quiet hour (UTC on most servers). */
 export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 
@@ -44,6 +47,19 @@ export const workerEnvSchema = z.object({
     .default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+  /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
+  SMTP_URL: z
+    .string()
+    .refine((v) => {
+      try {
+        return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
+  MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
   CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
   ...backupEnvSchema,
   AUDIT_DRAIN_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(5_000, 'must be at most 5000').default(500),
@@ -68,6 +84,9 @@ export interface WorkerConfig {
   concurrency: number;
   logLevel: z.infer<typeof workerEnvSchema>['LOG_LEVEL'];
   crontab: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  mailboxDir: string;
   /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
   backupEnv: Pick<z.infer<typeof workerEnvSchema>, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
   auditDrainBatch: number;
@@ -92,6 +111,8 @@ export function buildCrontab(schedules: { purgeSessions: string; retention?: boo
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
     `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
+    // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
+    `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
     ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
     // A missed night is not backfilled: the next run backs up the current state anyway.
     ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
@@ -114,6 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    mailboxDir: e.MAILBOX_DIR,
     backupEnv: {
       BACKUP_DIR: e.BACKUP_DIR,
       BACKUP_KEYS: e.BACKUP_KEYS,

@@ -3,6 +3,7 @@ import { FsStorage, loadBackupSettings, type BackupSettings } from '@mfiq/backup
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startWorker, type WorkerHandle } from './runner.ts';
+import { createMailer } from './tasks/send-emails.ts';
 
 /** Jobs get this long to finish after SIGTERM/SIGINT before the process exits anyway. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -28,6 +29,8 @@ try {
 
 let worker: WorkerHandle;
 try {
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailboxDir: config.mailboxDir });
+  if (mailer.kind === 'mailbox') logger.warn({ mailboxDir: config.mailboxDir }, 'SMTP_URL is not set: mail is written to the dev mailbox directory, not sent');
   worker = await startWorker({
     connectionString: config.databaseUrl,
     concurrency: config.concurrency,
@@ -36,6 +39,7 @@ try {
     auditDrainBatch: config.auditDrainBatch,
     auditDrainIntervalMs: config.auditDrainIntervalMs,
     retention: config.retention,
+    mailer,
     backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
   });
 } catch (error) {

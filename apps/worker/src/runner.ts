@@ -1,10 +1,11 @@
 import { createDb, sql, type Database } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
-import { buildCrontab, DEFAULT_BACKUPS_SCHEDULE, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
+import { buildCrontab, DEFAULT_BACKUPS_SCHEDULE, DEFAULT_MAIL_FROM, DEFAULT_MAILBOX_DIR, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
 import { createTaskList } from './tasks/index.ts';
 import type { BackupDeps } from './tasks/backup.ts';
+import { createMailer, type Mailer } from './tasks/send-emails.ts';
 
 export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
@@ -13,6 +14,8 @@ export interface StartWorkerOptions {
   logger: Logger;
   /** graphile-worker crontab text; defaults to the built-in schedule. Pass '' for no cron. */
   crontab?: string;
+  /** Mail delivery; default: the dev mailbox directory (no SMTP). */
+  mailer?: Mailer;
   /** Milliseconds between polls for future-dated jobs (new jobs arrive by LISTEN/NOTIFY anyway). */
   pollInterval?: number;
   /** Outbox rows per drain transaction. */
@@ -111,12 +114,13 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         logger,
         auditBatchSize: opts.auditDrainBatch ?? 500,
         retention: retentionDb && opts.retention ? { db: retentionDb, checkpointKey: opts.retention.checkpointKey } : null,
-          ...(opts.backups ? { backups: opts.backups } : {}),
+        mailer: opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
+        ...(opts.backups ? { backups: opts.backups } : {}),
       }),
     });
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;
     if (intervalMs > 0) waker = await startDrainWaker({ connectionString: opts.connectionString, addJob: runner.addJob, logger, intervalMs });
-    logger.info({ role, concurrency: opts.concurrency }, 'worker started');
+    logger.info({ role, concurrency: opts.concurrency, mail: opts.mailer?.kind ?? 'mailbox' }, 'worker started');
   } catch (error) {
     await db.destroy();
     await retentionDb?.destroy();

@@ -6,6 +6,9 @@ import { appRouter } from './root.ts';
 import { can, ROLES, type ApiScope } from './permissions.ts';
 import { withTenant } from '@mfiq/db';
 import type { Access } from './trpc.ts';
+import { generateRecoveryCodes, oneTimeTokenHash, recoveryCodeHash, sessionTokenHash, totpCode } from '@mfiq/auth';
+import type { Role } from './permissions.ts';
+import { invitationToken } from './routers/members/invitations.ts';
 import { createHarness, TEST_PASSWORD, type Harness } from './testing/harness.ts';
 
 /**
@@ -22,6 +25,11 @@ interface SampleContext {
   /** A fresh target / API key of the organization, for procedures that consume one. */
   freshTarget: () => Promise<string>;
   freshKey: () => Promise<string>;
+  /** The caller's own email and user id (undefined when signed out or an API key). */
+  email: string | undefined;
+  userId: string | undefined;
+  /** The API as this caller (same session the procedure is called with). */
+  api: Api;
   /** A fresh dashboard of the organization, and a fresh tile on one. */
   freshDashboard: () => Promise<string>;
   freshTile: () => Promise<{ dashboardId: string; tileId: string }>;
@@ -29,7 +37,12 @@ interface SampleContext {
   freshImport: () => Promise<string>;
   tdb: TestDatabase;
 }
+type Api = Awaited<ReturnType<Harness['as']>>;
 type Sample = (ctx: SampleContext) => unknown;
+let fx: Fixtures;
+
+/** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
+const attempt = <T,>(p: Promise<T>) => p.catch(() => null);
 const METRIC = 'matrix_metric';
 const SAMPLES: Record<string, Sample> = {
   'auth.signUp': ({ n }) => ({ email: `matrix-${n}@example.com`, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix ${n}` }),
@@ -81,12 +94,98 @@ const SAMPLES: Record<string, Sample> = {
   'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
   'audit.verify': ({ slug }) => ({ slug }),
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
+  'auth.completeSignUp': async ({ n }) => {
+    const email = `matrix-complete-${n}@example.com`;
+    await (await h.as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` });
+    return { token: await h.tokenFromMail(email, 'signup_confirm', '/signup/confirm') };
+  },
+  'auth.signInTwoFactor': async () => {
+    const out = await (await h.as()).auth.signIn({ email: fx.twoFactorUser.email, password: TEST_PASSWORD });
+    if (out.status !== 'two_factor_required') throw new Error('fixture user should need a second factor');
+    if (!fx.recoveryCodes.length) {
+      // More callers than one set of codes: issue another set, as regenerating would.
+      const codes = generateRecoveryCodes();
+      await tdb.owner.insertInto('recoveryCodes').values(codes.map((c) => ({ userId: fx.twoFactorUser.userId, codeHash: recoveryCodeHash(c) }))).execute();
+      fx.recoveryCodes = codes;
+    }
+    return { challenge: out.challenge, code: fx.recoveryCodes.pop()! };
+  },
+  'auth.requestPasswordReset': ({ n }) => ({ email: `matrix-reset-${n}@example.com` }),
+  'auth.resetPassword': async ({ n }) => {
+    await (await h.as(null, `192.0.2.${n % 250}`)).auth.requestPasswordReset({ email: fx.resetUser.email });
+    return { token: await h.tokenFromMail(fx.resetUser.email, 'password_reset', '/reset-password'), password: TEST_PASSWORD };
+  },
+  'account.get': () => undefined,
+  'account.reauthenticate': () => ({ password: TEST_PASSWORD }),
+  'account.changePassword': () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }),
+  'account.revokeSession': async ({ email }) => ({ sessionId: email ? sessionTokenHash((await h.signIn(email)).split('=')[1]!) : 'f'.repeat(64) }),
+  'account.revokeOtherSessions': () => undefined,
+  'account.beginTwoFactor': () => undefined,
+  'account.confirmTwoFactor': async ({ api }) => {
+    const begun = await attempt(api.account.beginTwoFactor());
+    return { code: begun ? totpCode(begun.secret, new Date()) : '123456' };
+  },
+  'account.disableTwoFactor': async ({ api }) => {
+    const begun = await attempt(api.account.beginTwoFactor());
+    if (begun) await api.account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    return undefined;
+  },
+  'account.regenerateRecoveryCodes': async ({ api }) => {
+    const begun = await attempt(api.account.beginTwoFactor());
+    if (begun) await api.account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    return undefined;
+  },
+  'members.list': ({ slug }) => ({ slug }),
+  'members.invite': ({ slug, n }) => ({ slug, email: `matrix-invite-${n}@example.com`, role: 'viewer' }),
+  'members.listInvitations': ({ slug }) => ({ slug }),
+  'members.revokeInvitation': async ({ slug, n }) => ({ slug, invitationId: (await fx.invitation(fx.tenantId, `matrix-revoke-${n}@example.com`)).id }),
+  'members.changeRole': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId, role: 'editor' }),
+  'members.remove': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId }),
+  'members.leave': async ({ slug, userId }) => {
+    // The last owner may not leave: give the organization a second owner first.
+    if (userId === fx.ownerId) await h.addMember(slug, 'owner');
+    return { slug };
+  },
+  'members.transferOwnership': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId }),
+  'invitations.get': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-view-${n}@example.com`)).token }),
+  'invitations.accept': async ({ n, email }) => ({ token: (await fx.invitation(fx.otherTenantId, email ?? `matrix-nobody-${n}@example.com`)).token }),
+  'invitations.signUpAndAccept': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token, displayName: 'J', password: TEST_PASSWORD }),
+  'security.getPolicy': ({ slug }) => ({ slug }),
+  'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
   'backups.list': ({ slug }) => ({ slug }),
   'backups.start': ({ slug }) => ({ slug }),
   'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
 };
 const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
 const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
+
+/**
+ * Undo what a call changed about its caller, so every call starts from the same organization:
+ * the role restored, two-factor off (so the next sign-in needs no code).
+ */
+async function restore(userId: string | undefined, role: Role | undefined) {
+  if (!userId) return;
+  await tdb.owner.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
+  await tdb.owner.deleteFrom('userTwoFactor').where('userId', '=', userId).execute();
+  if (!role) return;
+  await withTenant(tdb.owner, { tenantId: fx.tenantId }, async (trx) => {
+    await trx
+      .insertInto('memberships')
+      .values({ tenantId: fx.tenantId, userId, role })
+      .onConflict((oc) => oc.columns(['tenantId', 'userId']).doUpdateSet({ role }))
+      .execute();
+  });
+}
+
+interface Fixtures {
+  tenantId: string;
+  otherTenantId: string;
+  ownerId: string;
+  twoFactorUser: { email: string; userId: string };
+  recoveryCodes: string[];
+  resetUser: { email: string };
+  invitation(tenantId: string, email: string): Promise<{ id: string; token: string }>;
+}
 
 /** A finished backup of the organization (a fixture row: the export procedure authorizes and audits; the web streams). */
 const backups = new Map<string, string>();
@@ -99,7 +198,6 @@ async function succeededBackup(tdb: TestDatabase, slug: string): Promise<string>
   return backups.get(slug)!;
 }
 
-const SESSION_ENDING = new Set(['auth.signUp', 'auth.signIn', 'auth.signOut']);
 
 type SessionCaller = 'owner' | 'admin' | 'editor' | 'viewer' | 'other-tenant' | 'signed-out' | 'revoked';
 // API keys of the organization with each scope combination, a key of another organization (all
@@ -146,7 +244,10 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
 });
-afterAll(() => tdb.drop());
+afterAll(async () => {
+  await h.close();
+  await tdb.drop();
+});
 
 describe('authorization matrix', () => {
   it('every procedure declares its access and has a sample input', () => {
@@ -158,20 +259,47 @@ describe('authorization matrix', () => {
 
   it('each outcome equals the matrix, for every procedure and every kind of caller', async () => {
     const owner = await h.signUp('owner');
-    const cookies: Partial<Record<Caller, string | null>> = { owner: owner.cookie, 'signed-out': null };
     const emails: Partial<Record<Caller, string>> = { owner: owner.email };
+    const userIds: Partial<Record<Caller, string>> = { owner: owner.userId };
+    const roles: Partial<Record<Caller, Role>> = { owner: 'owner' };
     for (const role of ['admin', 'editor', 'viewer'] as const) {
       const member = await h.addMember(owner.slug, role);
-      cookies[role] = member.cookie;
       emails[role] = member.email;
+      userIds[role] = member.userId;
+      roles[role] = role;
     }
     const outsider = await h.signUp('outsider');
-    cookies['other-tenant'] = outsider.cookie;
     emails['other-tenant'] = outsider.email;
+    userIds['other-tenant'] = outsider.userId;
     const revoked = await h.signUp('revoked');
     await (await h.as(revoked.cookie)).auth.signOut();
-    cookies.revoked = revoked.cookie;
     const signInUser = await h.signUp('signin');
+
+    // Fixtures for procedures that need a second factor, a reset link or an invitation.
+    const tenantOf = async (slug: string) => (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
+    const tfUser = await h.signUp('twofactor');
+    const begun = await (await h.as(tfUser.cookie)).account.beginTwoFactor();
+    const { recoveryCodes } = await (await h.as(tfUser.cookie)).account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    const inviter = await h.signUp('inviter');
+    fx = {
+      tenantId: await tenantOf(owner.slug),
+      otherTenantId: await tenantOf(inviter.slug),
+      ownerId: owner.userId,
+      twoFactorUser: tfUser,
+      recoveryCodes: [...recoveryCodes],
+      resetUser: await h.signUp('reset'),
+      async invitation(tenantId, email) {
+        const token = invitationToken(tenantId);
+        const row = await withTenant(tdb.owner, { tenantId }, (trx) =>
+          trx
+            .insertInto('invitations')
+            .values({ tenantId, email, role: 'viewer', tokenHash: oneTimeTokenHash(token), expiresAt: new Date(Date.now() + 86_400_000) })
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        );
+        return { id: row.id, token };
+      },
+    };
     const ownerApi = await h.as(owner.cookie);
     await ownerApi.metrics.create({ slug: owner.slug, key: METRIC, name: 'Matrix metric' });
     const tokens: Partial<Record<KeyCaller, string>> = {};
@@ -185,7 +313,9 @@ describe('authorization matrix', () => {
     const fixture = <T,>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(tdb.owner, { tenantId: org.tenantId }, fn);
     const freshTarget = () =>
       fixture((trx) => trx.insertInto('metricTargets').values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
-    const freshKey = async () => (await h.createKey(owner.cookie, owner.slug, ['metrics:read'])).id;
+    // A fresh owner session: calls before may have ended the owner's other sessions.
+    const freshKey = async () => (await h.createKey(await h.signIn(owner.email), owner.slug, ['metrics:read'])).id;
+    const freshImport = async () => (await (await h.as(await h.signIn(owner.email))).imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
     const freshDashboard = () =>
       fixture((trx) => trx.insertInto('dashboards').values({ tenantId: org.tenantId, name: 'Matrix board' }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
     const freshTile = async () => {
@@ -195,7 +325,6 @@ describe('authorization matrix', () => {
       );
       return { dashboardId, tileId: tile.id };
     };
-    const freshImport = async () => (await ownerApi.imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -205,16 +334,12 @@ describe('authorization matrix', () => {
       table[path] = {};
       for (const caller of CALLERS) {
         n += 1;
-        // Sign-in, sign-up and sign-out end the session the request carries, so they get one of their own.
-        let cookie = cookies[caller] ?? null;
+        // Every session call gets a session of its own (signed in just now), so a procedure that
+        // ends sessions, changes the password or needs a recent sign-in affects only itself.
         const email = emails[caller];
-        if (SESSION_ENDING.has(path) && email) {
-          const fresh = await h.as();
-          await fresh.auth.signIn({ email, password: TEST_PASSWORD });
-          cookie = h.cookieFrom(fresh.resHeaders);
-        }
+        const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, tdb });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, tdb, email, userId: userIds[caller], api });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every
@@ -222,6 +347,7 @@ describe('authorization matrix', () => {
           (r) => (isUnknownEverywhere(r) ? 'NOT_FOUND' : 'allowed'),
           (e: unknown) => (e instanceof TRPCError ? e.code : `threw ${String(e)}`),
         );
+        await restore(userIds[caller], roles[caller]);
         const want = expected(access, caller, path);
         table[path]![caller] = outcome === want ? outcome : `${outcome} (want ${want})`;
         if (outcome !== want) mismatches.push(`${path} as ${caller}: got ${outcome}, want ${want}`);
@@ -230,5 +356,6 @@ describe('authorization matrix', () => {
     console.log(`authorization matrix: ${procedures.length} procedures x ${CALLERS.length} callers = ${n} calls`);
     console.table(table);
     expect(mismatches).toEqual([]);
-  });
+    // A sign-in per call (argon2) for hundreds of calls: generous on a shared machine.
+  }, 600_000);
 });

@@ -28,7 +28,10 @@ beforeAll(async () => {
   keyToken = (await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read'])).token;
   importId = (await api.imports.upload({ slug: owner.slug, fileName: 'bad.csv', file: Readable.from([Buffer.from('metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1\n')]) })).id;
 });
-afterAll(() => tdb.drop());
+afterAll(async () => {
+  await h.close();
+  await tdb.drop();
+});
 
 const big = 'x'.repeat(100_000);
 const MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
@@ -75,6 +78,84 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: 1.5 }, message: /whole/ },
     { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: '1' }, message: /Week start/ },
     { input: { slug: 'SLUG', name: big, timezone: 'UTC', weekStart: 1 }, message: /at most 100/ },
+  ],
+  'auth.completeSignUp': [
+    { input: {}, message: /token/ },
+    { input: { token: '' }, message: /incomplete/ },
+    { input: { token: big }, message: /not valid/ },
+    { input: { token: "x'; drop table users; --" }, message: /not valid/ },
+  ],
+  'auth.signInTwoFactor': [
+    { input: { challenge: 'a'.repeat(40) }, message: /code/ },
+    { input: { challenge: 'NOT A TOKEN', code: '123456' }, message: /not valid/ },
+    { input: { challenge: 'a'.repeat(40), code: big }, message: /at most 20/ },
+    { input: { challenge: 'a'.repeat(40), code: 123456 }, message: /code/ },
+  ],
+  'auth.requestPasswordReset': [
+    { input: {}, message: /email/ },
+    { input: { email: 'nope' }, message: /valid email/ },
+    { input: { email: big }, message: /at most 254/ },
+  ],
+  'auth.resetPassword': [
+    { input: { token: 'a'.repeat(40) }, message: /password/i },
+    { input: { token: '../../x', password: TEST_PASSWORD }, message: /not valid/ },
+    { input: { token: 'a'.repeat(40), password: big }, message: /at most 128/ },
+  ],
+  'account.reauthenticate': [
+    { input: {}, message: /password/i },
+    { input: { password: big }, message: /at most 128/ },
+    { input: { password: 'x', code: big }, message: /at most 20/ },
+  ],
+  'account.changePassword': [
+    { input: { currentPassword: TEST_PASSWORD }, message: /newPassword/ },
+    { input: { currentPassword: TEST_PASSWORD, newPassword: big }, message: /at most 128/ },
+    { input: { currentPassword: TEST_PASSWORD, newPassword: 'short' }, message: /at least/ },
+  ],
+  'account.revokeSession': [
+    { input: {}, message: /sessionId/ },
+    { input: { sessionId: 'abc' }, message: /Not a session id/ },
+    { input: { sessionId: big }, message: /Not a session id/ },
+  ],
+  'account.confirmTwoFactor': [
+    { input: {}, message: /code/ },
+    { input: { code: '12345' }, message: /6-digit/ },
+    { input: { code: 'abcdef' }, message: /6-digit/ },
+  ],
+  'members.list': [{ input: { slug: big }, message: /at most 48/ }],
+  'members.listInvitations': [{ input: {}, message: /slug/ }],
+  'members.leave': [{ input: { slug: 'Bad Slug!' }, message: /slug/i }],
+  'members.invite': [
+    { input: { slug: 'SLUG', role: 'viewer' }, message: /email/ },
+    { input: { slug: 'SLUG', email: 'not-an-email', role: 'viewer' }, message: /valid email/ },
+    { input: { slug: 'SLUG', email: 'a@example.com', role: 'superuser' }, message: /Role is one of/ },
+    { input: { slug: 'SLUG', email: big, role: 'viewer' }, message: /at most 254/ },
+  ],
+  'members.revokeInvitation': [
+    { input: { slug: 'SLUG' }, message: /invitationId/ },
+    { input: { slug: 'SLUG', invitationId: 'not-a-uuid' }, message: /Not a valid id/ },
+  ],
+  'members.changeRole': [
+    { input: { slug: 'SLUG', membershipId: 'x', role: 'viewer' }, message: /Not a valid id/ },
+    { input: { slug: 'SLUG', membershipId: '00000000-0000-4000-8000-000000000000', role: 'god' }, message: /Role is one of/ },
+  ],
+  'members.remove': [{ input: { slug: 'SLUG', membershipId: 42 }, message: /membershipId/ }],
+  'members.transferOwnership': [{ input: { slug: 'SLUG', membershipId: big }, message: /Not a valid id/ }],
+  'invitations.get': [
+    { input: {}, message: /token/ },
+    { input: { token: big }, message: /not valid/ },
+  ],
+  'invitations.accept': [{ input: { token: 'ABC DEF' }, message: /not valid/ }],
+  'invitations.signUpAndAccept': [
+    { input: { token: 'a'.repeat(40), password: TEST_PASSWORD }, message: /displayName/ },
+    { input: { token: 'a'.repeat(40), displayName: big, password: TEST_PASSWORD }, message: /at most 100/ },
+  ],
+  'security.getPolicy': [{ input: { slug: 7 }, message: /slug/ }],
+  'security.updatePolicy': [
+    { input: { slug: 'SLUG', requireTwoFactor: 'yes', sessionIdleMinutes: null, sessionAbsoluteHours: null }, message: /two-factor/ },
+    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: 1, sessionAbsoluteHours: null }, message: /at least 5 minutes/ },
+    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: 10_000, sessionAbsoluteHours: null }, message: /at most 120/ },
+    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null, sessionAbsoluteHours: 0.5 }, message: /whole hours/ },
+    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null }, message: /sessionAbsoluteHours/ },
   ],
   'metrics.list': [
     { input: { slug: 'SLUG', search: big }, message: /at most 100/ },
@@ -274,7 +355,7 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
-const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics'];
+const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
 
 const withSlug = (input: unknown) => {
   if (!input || typeof input !== 'object' || (input as { slug?: unknown }).slug !== 'SLUG') return input;
@@ -312,7 +393,7 @@ describe('bad input over HTTP', () => {
       req,
       router: appRouter,
       createContext: ({ req: r, resHeaders }) =>
-        createContextFactory({ db: tdb.app, auth: h.auth, logger: pino({ level: 'silent' }) })({ req: r, resHeaders, clientIp: '127.0.0.1' }),
+        createContextFactory(h.deps)({ req: r, resHeaders, clientIp: '127.0.0.1' }),
     });
   const post = (path: string, body: string) =>
     handler(new Request(`http://localhost/api/trpc/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', cookie: owner.cookie } }));
@@ -325,6 +406,9 @@ describe('bad input over HTTP', () => {
       ['auth.signUp', JSON.stringify({ json: { email: 'x' } })],
       ['org.update', JSON.stringify({ json: { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 99 } })],
       ['org.update', JSON.stringify({ json: { slug: owner.slug, name: big, timezone: 'UTC', weekStart: 1 } })],
+      ['members.invite', JSON.stringify({ json: { slug: owner.slug, email: 'x@example.com', role: 42 } })],
+      ['account.changePassword', '{"json": {"currentPassword": '],
+      ['auth.resetPassword', JSON.stringify({ json: { token: 'a'.repeat(40), password: ['x'] } })],
       ['audit.recordExport', JSON.stringify({ json: { slug: owner.slug, format: 'csv', cursor: 'x', from: '0001-01-01' } })],
     ];
     for (const [path, body] of bodies) {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Auth, SessionInfo, SessionUser } from '@mfiq/auth';
+import type { Auth, SecretBox, SessionInfo, SessionUser } from '@mfiq/auth';
 import type { Database } from '@mfiq/db';
 import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
+import type { SignInThrottle } from './throttle.ts';
 import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
 import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 
@@ -14,6 +15,12 @@ export interface ApiDeps {
   logger: Logger;
   /** Called once per procedure call with its outcome (the web feeds Prometheus from it). */
   observeProcedure?: ProcedureObserver;
+  /** Seals application secrets (TOTP seeds) under the application key. */
+  secretBox: SecretBox;
+  /** Sign-in throttling (rate-limiter-flexible on PostgreSQL). */
+  throttle: SignInThrottle;
+  /** The public base URL for links in mail, from configuration (never from the Host header). */
+  publicUrl: () => string;
   /** Requests per API key per window (defaults to DEFAULT_API_KEY_LIMIT). */
   apiKeyRateLimit?: RateLimit;
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
@@ -32,6 +39,11 @@ export interface CreateContextOptions {
 
 export interface Context {
   auth: Auth;
+  secretBox: SecretBox;
+  throttle: SignInThrottle;
+  publicUrl: () => string;
+  /** How long the session had been idle before this request (organization policies limit it). */
+  sessionIdleMs: number;
   platform: Platform;
   logger: Logger;
   request: AuditRequestInfo;
@@ -62,6 +74,10 @@ export function createContextFactory(deps: ApiDeps) {
     const validated = sessionToken ? await deps.auth.validateSessionToken(sessionToken) : null;
     return {
       auth: deps.auth,
+      secretBox: deps.secretBox,
+      throttle: deps.throttle,
+      publicUrl: deps.publicUrl,
+      sessionIdleMs: validated?.idleMs ?? 0,
       platform,
       logger: deps.logger.child({ requestId }),
       request: { ip: opts.clientIp, userAgent: opts.req.headers.get('user-agent')?.slice(0, 512) ?? null, requestId },

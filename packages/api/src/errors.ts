@@ -11,6 +11,10 @@ const CODE_MAP = {
   CONFLICT: 'CONFLICT',
   INVALID: 'BAD_REQUEST',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  /** Signed in, but not recently enough for a sensitive change: sign in again first. */
+  REAUTH_REQUIRED: 'FORBIDDEN',
+  /** The organization requires two-factor and the caller has not set it up. */
+  TWO_FACTOR_REQUIRED: 'FORBIDDEN',
   TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const satisfies Record<string, TRPCError['code']>;
 
@@ -20,12 +24,15 @@ export class AppError extends TRPCError {
   readonly appCode: AppErrorCode;
   /** Field-level messages, shown next to the inputs they concern. */
   readonly fieldErrors: Record<string, string[]> | undefined;
+  /** For RATE_LIMITED: when the caller may try again. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: AppErrorCode, message: string, opts: { fieldErrors?: Record<string, string[]>; cause?: unknown } = {}) {
+  constructor(code: AppErrorCode, message: string, opts: { fieldErrors?: Record<string, string[]>; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super({ code: CODE_MAP[code], message, cause: opts.cause });
     this.name = 'AppError';
     this.appCode = code;
     this.fieldErrors = opts.fieldErrors;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

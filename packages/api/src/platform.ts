@@ -1,6 +1,7 @@
 import { sql, withApiKeyTenant, withMemberTenant, withTenant, type ApiKeyTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
+import { createAccountPlatform } from './platform-accounts.ts';
 
 /**
  * The few operations that are not scoped to one tenant: accounts (global users), the directory
@@ -9,6 +10,7 @@ import { redact } from './audit.ts';
  */
 export function createPlatform(db: Database) {
   return {
+    ...createAccountPlatform(db),
     async findUserByEmail(email: string) {
       return db
         .selectFrom('users')

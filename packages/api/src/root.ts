@@ -1,8 +1,12 @@
 import { createCallerFactory, router } from './trpc.ts';
+import { accountRouter } from './routers/account/router.ts';
 import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
+import { invitationsRouter } from './routers/invitations/router.ts';
+import { membersRouter } from './routers/members/router.ts';
 import { orgRouter } from './routers/org/router.ts';
 import { contactRouter } from './routers/contact/router.ts';
+import { securityRouter } from './routers/security/router.ts';
 import { metricsRouter } from './routers/metrics/router.ts';
 import { pointsRouter } from './routers/points/router.ts';
 import { targetsRouter } from './routers/targets/router.ts';
@@ -14,8 +18,12 @@ import { backupsRouter } from './routers/backups/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
+  account: accountRouter,
   org: orgRouter,
   contact: contactRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  security: securityRouter,
   metrics: metricsRouter,
   points: pointsRouter,
   targets: targetsRouter,

@@ -12,6 +12,7 @@ import type { Context } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { audit, type AuditActor } from './audit.ts';
 import type { ApiKeyTenant, MemberTenant, TenantDb } from '@mfiq/db';
+import { enforceOrganizationPolicy } from './policy.ts';
 
 // ---------------------------------------------------------------------------------------------
 // 1. init
@@ -39,10 +40,14 @@ const t = initTRPC
     transformer: superjson,
     errorFormatter({ shape, error, ctx }) {
       let fieldErrors: Record<string, string[]> | undefined;
+      let appCode: string | undefined;
+      let retryAfterSeconds: number | undefined;
       if (error.cause instanceof z.ZodError) {
         fieldErrors = z.flattenError(error.cause).fieldErrors as Record<string, string[]>;
       } else if (error instanceof AppError) {
         fieldErrors = error.fieldErrors;
+        appCode = error.appCode;
+        retryAfterSeconds = error.retryAfterSeconds;
       }
       const internal = error.code === 'INTERNAL_SERVER_ERROR';
       if (internal) ctx?.logger.error({ err: error.cause ?? error }, 'unexpected error');
@@ -56,6 +61,8 @@ const t = initTRPC
           path: shape.data.path,
           requestId: ctx?.request.requestId,
           fieldErrors,
+          appCode,
+          retryAfterSeconds,
         },
       };
     },
@@ -141,6 +148,20 @@ export const publicFormProcedure = publicProcedure.meta({ access: { kind: 'publi
 
 export const authedProcedure = base.meta({ access: { kind: 'authed' } }).use(readableInputErrors).use(requireSession);
 
+/** Sensitive account changes (password, two-factor) need a proof of identity this recent. */
+export const REAUTH_WINDOW_MS = 10 * 60_000;
+
+/**
+ * An authed procedure that also requires a recent sign-in or re-authentication on this session;
+ * otherwise REAUTH_REQUIRED (FORBIDDEN), and the UI asks for the password (and code) again.
+ */
+export const recentAuthProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.auth.now().getTime() - ctx.session.authenticatedAt.getTime() > REAUTH_WINDOW_MS) {
+    throw new AppError('REAUTH_REQUIRED', 'For your security, confirm your password before changing this.');
+  }
+  return next();
+});
+
 /**
  * Resolves the organization named by the route (untrusted slug) to the caller's membership, checks
  * the procedure's declared permission against the matrix, then runs the handler inside withTenant:
@@ -170,6 +191,11 @@ export const tenantProcedure = base
       .asMember(ctx.user.id, input.slug, async (db, member) => {
         if (member.lockedAt) {
           stopped = { denied: new AppError('FORBIDDEN', ORGANIZATION_LOCKED), tenantId: null };
+          throw ROLLBACK;
+        }
+        const refused = await enforceOrganizationPolicy(ctx, member);
+        if (refused) {
+          stopped = { denied: refused, tenantId: null };
           throw ROLLBACK;
         }
         if (!can(member.role, access.permission)) {

@@ -6,6 +6,7 @@ export interface StoredSessionAttributes {
   createdAt: Date;
   lastSeenAt: Date;
   absoluteExpiresAt: Date;
+  authenticatedAt: Date;
   ip: string | null;
   userAgent: string | null;
 }
@@ -44,7 +45,7 @@ export class KyselySessionAdapter implements Adapter {
     const row = await this.db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.userId')
-      .select(['s.userId', 's.createdAt', 's.lastSeenAt', 's.expiresAt', 's.absoluteExpiresAt', 's.ip', 's.userAgent'])
+      .select(['s.userId', 's.createdAt', 's.lastSeenAt', 's.expiresAt', 's.absoluteExpiresAt', 's.authenticatedAt', 's.ip', 's.userAgent'])
       .select(['u.email', 'u.displayName', 'u.disabledAt'])
       .where('s.id', '=', sessionTokenHash(token))
       .executeTakeFirst();
@@ -57,6 +58,7 @@ export class KyselySessionAdapter implements Adapter {
         createdAt: row.createdAt,
         lastSeenAt: row.lastSeenAt,
         absoluteExpiresAt: row.absoluteExpiresAt,
+        authenticatedAt: row.authenticatedAt,
         ip: row.ip,
         userAgent: row.userAgent,
       },
@@ -78,6 +80,7 @@ export class KyselySessionAdapter implements Adapter {
         createdAt: r.createdAt,
         lastSeenAt: r.lastSeenAt,
         absoluteExpiresAt: r.absoluteExpiresAt,
+        authenticatedAt: r.authenticatedAt,
         ip: r.ip,
         userAgent: r.userAgent,
       },
@@ -118,6 +121,11 @@ export class KyselySessionAdapter implements Adapter {
 
   async deleteSessionById(id: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  /** A fresh proof of identity (re-authentication) on an existing session. */
+  async markAuthenticated(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('sessions').set({ authenticatedAt: at }).where('id', '=', id).execute();
   }
 
   /**

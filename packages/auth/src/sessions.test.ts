@@ -83,6 +83,7 @@ describe('session storage', () => {
       lastSeenAt: new Date(clock.ms),
       expiresAt: new Date(clock.ms + 2 * HOUR),
       absoluteExpiresAt: new Date(clock.ms + 7 * DAY),
+      authenticatedAt: new Date(clock.ms),
       ip: meta.ip,
       userAgent: meta.userAgent,
     });
@@ -115,6 +116,7 @@ describe('validateSessionToken', () => {
     expect(result).toEqual({
       session,
       user: { id: userId, email: `user${userSeq}@example.com`, displayName: `User ${userSeq}` },
+      idleMs: 59_000,
     });
     expect((await storedRow(session.id))?.lastSeenAt).toEqual(session.lastSeenAt);
   });

@@ -24,6 +24,8 @@ export interface AuthOptions {
 export interface ValidatedSession {
   session: SessionInfo;
   user: SessionUser;
+  /** How long the session had been idle when this request arrived (before it was touched). */
+  idleMs: number;
 }
 
 export interface Auth {
@@ -33,6 +35,10 @@ export interface Auth {
   /** sessionId is SessionInfo.id (the hash), not the token. */
   invalidateSession(sessionId: string): Promise<void>;
   invalidateUserSessions(userId: string, opts?: { exceptSessionId?: string }): Promise<void>;
+  /** Records a fresh proof of identity on the session (re-authentication). */
+  markAuthenticated(sessionId: string): Promise<Date>;
+  /** The clock sessions are judged by (tests move it). */
+  now(): Date;
   /** The user's live sessions, most recently active first. */
   listUserSessions(userId: string): Promise<SessionInfo[]>;
   readSessionToken(cookieHeader: string | null): string | null;
@@ -84,6 +90,7 @@ export function createAuth(opts: AuthOptions): Auth {
           createdAt: at,
           lastSeenAt: at,
           absoluteExpiresAt: new Date(at.getTime() + absoluteLifetimeMs),
+          authenticatedAt: at,
           ip: meta.ip,
           userAgent: meta.userAgent,
         },
@@ -104,12 +111,13 @@ export function createAuth(opts: AuthOptions): Auth {
         return null;
       }
       const info = toSessionInfo(sessionTokenHash(token), session);
+      const idleMs = Math.max(0, at - info.lastSeenAt.getTime());
       if (at - info.lastSeenAt.getTime() >= SLIDE_INTERVAL_MS) {
         info.lastSeenAt = new Date(at);
         info.expiresAt = new Date(at + idleTimeoutMs);
         await adapter.touchSession(token, info.lastSeenAt, info.expiresAt);
       }
-      return { session: info, user: { id: user.id, email: user.attributes.email, displayName: user.attributes.displayName } };
+      return { session: info, user: { id: user.id, email: user.attributes.email, displayName: user.attributes.displayName }, idleMs };
     },
 
     async invalidateSession(sessionId) {
@@ -121,6 +129,15 @@ export function createAuth(opts: AuthOptions): Auth {
       if (o?.exceptSessionId !== undefined) assertSessionId('exceptSessionId', o.exceptSessionId);
       await adapter.deleteUserSessions(userId, o?.exceptSessionId);
     },
+
+    async markAuthenticated(sessionId) {
+      assertSessionId('sessionId', sessionId);
+      const at = now();
+      await adapter.markAuthenticated(sessionId, at);
+      return at;
+    },
+
+    now,
 
     async listUserSessions(userId) {
       const at = now().getTime();

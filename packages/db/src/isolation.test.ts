@@ -16,6 +16,12 @@ const FIXTURES: Record<string, Insert> = {
   memberships: async (c, t, u) => {
     await c.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'owner')`, [t, u]);
   },
+  invitations: async (c, t) => {
+    await c.query(
+      `insert into invitations (tenant_id, email, role, token_hash, expires_at) values ($1, 'invitee@example.com', 'viewer', encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now() + interval '7 days')`,
+      [t],
+    );
+  },
   audit_outbox: async (c, t) => {
     await c.query(`insert into audit_outbox (tenant_id, action, actor_type) values ($1, 'organization.created', 'system')`, [t]);
   },

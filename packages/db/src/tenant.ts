@@ -56,6 +56,12 @@ export interface MemberTenant {
   membershipId: string;
   /** Set when an operator locked the organization: the tenant was not entered (see 0007). */
   lockedAt: Date | null;
+  /** The organization's security policy, enforced by the tenant path on every request. */
+  requireTwoFactor: boolean;
+  sessionIdleMinutes: number | null;
+  sessionAbsoluteHours: number | null;
+  /** Whether the caller has two-factor enabled (for requireTwoFactor). */
+  userHasTwoFactor: boolean;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
@@ -75,7 +81,9 @@ export async function withMemberTenant<T>(
   if (!SLUG.test(who.slug)) return { member: null };
   return db.connection().execute(async (conn) => {
     const results = await sql
-      .raw<MemberTenant>(`begin; select tenant_id, slug, name, role, membership_id, locked_at from app_enter_tenant('${who.userId}', '${who.slug}')`)
+      .raw<MemberTenant>(
+        `begin; select tenant_id, slug, name, role, membership_id, require_two_factor, session_idle_minutes, session_absolute_hours, user_has_two_factor, locked_at from app_enter_tenant('${who.userId}', '${who.slug}')`,
+      )
       .execute(conn);
     const member = results.rows[0];
     if (!member) {

@@ -40,6 +40,9 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
           Metrics
         </NavLink>
+        <NavLink to={`/orgs/${organization.slug}/members`} className="tabs__link">
+          Members
+        </NavLink>
         {permissions.includes('data:write') ? (
           <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
             Import CSV
@@ -48,6 +51,11 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
           Settings
         </NavLink>
+        {permissions.includes('security:manage') ? (
+          <NavLink to={`/orgs/${organization.slug}/security`} className="tabs__link">
+            Security
+          </NavLink>
+        ) : null}
         {permissions.includes('apikeys:manage') ? (
           <NavLink to={`/orgs/${organization.slug}/settings/api-keys`} className="tabs__link">
             API keys

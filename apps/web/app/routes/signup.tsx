@@ -10,7 +10,7 @@ export const meta: MetaFunction = () => [{ title: 'Create your organization · M
 export async function loader(args: LoaderFunctionArgs) {
   const me = await callIfSignedIn(args, (caller) => caller.auth.me());
   if (me) throw redirect('/');
-  return { challenge: args.context.forms.issue('sign-up') };
+  return { guard: args.context.forms.issue('sign-up') };
 }
 
 // A refusal's Retry-After (429) reaches the browser with the page.
@@ -29,24 +29,41 @@ export async function action(args: ActionFunctionArgs) {
     organizationName: text(form, 'organizationName'),
   };
   const verdict = await checkForm(args, 'sign-up', form);
-  if (!verdict.ok) return refusal(verdict, { values, challenge: args.context.forms.issue('sign-up') });
+  // Sign-up always answers "check your email", so a bot caught by the honeypot, the fill-time token
+  // or a replay gets exactly that answer (and no mail is sent); the rate limit and a failed CAPTCHA say no.
+  if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha') {
+    return data({ sent: values.email, formError: null, fieldErrors: {} as Record<string, string[]>, values, guard: null });
+  }
+  if (!verdict.ok) return refusal(verdict, { sent: null, values, guard: args.context.forms.issue('sign-up') });
   const { caller, resHeaders } = await serverApi(args);
   try {
     const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
-    return redirect(`/orgs/${result.organization.slug}`, { headers: resHeaders });
+    // The same answer whether or not the email has an account: the mail says which.
+    return data({ sent: result.email, formError: null, fieldErrors: {} as Record<string, string[]>, values, guard: null }, { headers: resHeaders });
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
     // The password is never sent back to the page.
-    return data({ ...errors, values, challenge: args.context.forms.issue('sign-up') }, { status: 400, headers: resHeaders });
+    return data({ sent: null, ...errors, values, guard: args.context.forms.issue('sign-up') }, { status: 400, headers: resHeaders });
   }
 }
 
 export default function SignUp() {
-  const { challenge } = useLoaderData<typeof loader>();
+  const { guard } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const fe = result?.fieldErrors ?? {};
+  if (result?.sent) {
+    return (
+      <section className="auth-card" aria-labelledby="signup-title">
+        <h1 id="signup-title">Check your email</h1>
+        <FormAlert tone="success">
+          We sent a message to <strong>{result.sent}</strong>. Open the link in it to finish creating your organization.
+        </FormAlert>
+        <p className="muted">Nothing arrived? Check the spam folder, or sign in if you already have an account.</p>
+      </section>
+    );
+  }
   return (
     <section className="auth-card" aria-labelledby="signup-title">
       <h1 id="signup-title">Create your organization</h1>
@@ -54,7 +71,7 @@ export default function SignUp() {
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form" noValidate>
         {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
-        <FormGuardFields challenge={result?.challenge ?? challenge} />
+        <FormGuardFields challenge={result?.guard ?? guard} />
         <TextField name="displayName" label="Your name" autoComplete="name" required maxLength={100} defaultValue={result?.values.displayName} errors={fe.displayName} />
         <TextField name="email" label="Work email" type="email" autoComplete="email" required defaultValue={result?.values.email} errors={fe.email} />
         <TextField

@@ -1,11 +1,11 @@
 /**
  * The public forms the anti-abuse layer protects, and how each answers a refused bot. A form that
- * can pretend to succeed (contact) does, so a bot learns nothing about which check caught it; a
- * form that cannot (sign-in, sign-up) gives one generic message for every check.
+ * can pretend to succeed (contact; sign-up, which always answers "check your email") does, so a bot
+ * learns nothing about which check caught it; sign-in cannot, and gives one generic message.
  */
 export const PUBLIC_FORMS = {
   contact: { path: '/contact', bodyLimitBytes: 16 * 1024, onBot: 'pretend_success' },
-  'sign-up': { path: '/signup', bodyLimitBytes: 8 * 1024, onBot: 'generic_error' },
+  'sign-up': { path: '/signup', bodyLimitBytes: 8 * 1024, onBot: 'pretend_success' },
   'sign-in': { path: '/login', bodyLimitBytes: 4 * 1024, onBot: 'generic_error' },
 } as const satisfies Record<string, { path: string; bodyLimitBytes: number; onBot: 'pretend_success' | 'generic_error' }>;
 

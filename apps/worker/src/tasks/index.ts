@@ -6,11 +6,13 @@ import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
 import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
+import { SEND_EMAILS, sendEmailsTask, type Mailer } from './send-emails.ts';
 
 export interface TaskDeps {
   /** Connected as the worker role; per-tenant work goes through withTenant(db, ...). */
   db: Database;
   logger: Logger;
+  mailer: Mailer;
   auditBatchSize?: number;
   /** The retention job's own role and checkpoint key; without them the job is not registered. */
   retention?: { db: Database; checkpointKey: Buffer } | null;
@@ -23,6 +25,7 @@ export function createTaskList(deps: TaskDeps): TaskList {
   const { backups } = deps;
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
+    [SEND_EMAILS]: sendEmailsTask(deps),
     [CSV_IMPORT_TASK]: csvImportTask(deps),
     [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
     ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),

@@ -1,4 +1,4 @@
-import { createAuth } from '@mfiq/auth';
+import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import type { TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import pino from 'pino';
@@ -7,13 +7,29 @@ import { createContextFactory } from '../context.ts';
 import { createCaller } from '../root.ts';
 import type { ApiScope, Role } from '../permissions.ts';
 import type { RateLimit } from '../rate-limit.ts';
+import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+export const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {
+export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
-  const createContext = createContextFactory({ db: tdb.app, auth, logger: pino({ level: 'silent' }), ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}), ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}) });
+  const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
+  throttlePool.on('error', () => {});
+  const throttle = createSignInThrottle(throttlePool, opts.throttle ?? DEFAULT_THROTTLE);
+  const secretBox = createSecretBox(generateAppKey());
+  const deps = {
+    db: tdb.app,
+    auth,
+    logger: pino({ level: 'silent' }),
+    secretBox,
+    throttle,
+    publicUrl: () => PUBLIC_URL,
+    ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
+    ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+  };
+  const createContext = createContextFactory(deps);
 
   /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
   async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
@@ -34,6 +50,21 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKe
     return set.split(';')[0]!;
   }
 
+  /** The newest mail of a kind to an address, read from the outbox (as the worker would send it). */
+  async function lastMail(to: string, kind?: string) {
+    let q = tdb.admin.selectFrom('emailOutbox').selectAll().where('toAddress', '=', to).orderBy('createdAt', 'desc').orderBy('id');
+    if (kind) q = q.where('kind', '=', kind);
+    return q.executeTakeFirst();
+  }
+
+  /** The token of the first link to `path` in the newest mail of that kind to that address. */
+  async function tokenFromMail(to: string, kind: string, path: string): Promise<string> {
+    const mail = await lastMail(to, kind);
+    const m = mail?.textBody && new RegExp(`${PUBLIC_URL}${path}/([A-Za-z0-9_]+)`).exec(mail.textBody);
+    if (!m) throw new Error(`no ${kind} mail with a ${path} link to ${to}`);
+    return m[1]!;
+  }
+
   /** A caller as an outside client holding this API key would be (Authorization: Bearer). */
   const asKey = (token: string) => as(null, '198.51.100.9', { authorization: `Bearer ${token}` });
 
@@ -44,26 +75,40 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; apiKe
   }
 
   let counter = 0;
-  /** Signs up a fresh user with a fresh organization; returns the session cookie and the slug. */
+  /** Signs up a fresh user with a fresh organization (through the confirmation mail); returns the session cookie and the slug. */
   async function signUp(prefix = 'user') {
     counter += 1;
     const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    await (await as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+    const token = await tokenFromMail(email, 'signup_confirm', '/signup/confirm');
     const caller = await as();
-    const out = await caller.auth.signUp({ email, password: TEST_PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+    const out = await caller.auth.completeSignUp({ token });
     return { email, userId: out.user.id, slug: out.organization.slug, cookie: cookieFrom(caller.resHeaders) };
+  }
+
+  /** Signs in with the test password; returns a fresh session cookie. */
+  async function signIn(email: string, ip?: string) {
+    const caller = await as(null, ip);
+    const out = await caller.auth.signIn({ email, password: TEST_PASSWORD });
+    if (out.status !== 'signed_in') throw new Error(`sign-in for ${email} needs a second factor`);
+    return cookieFrom(caller.resHeaders);
   }
 
   /** Adds a new user to an existing organization with a role (as a fixture, through the owner role). */
   async function addMember(slug: string, role: Role) {
     const user = await signUp(`${role}`);
     const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
-    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
-      trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.userId, role }).execute(),
+    const m = await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.userId, role }).returning('id').executeTakeFirstOrThrow(),
     );
-    return user;
+    return { ...user, membershipId: m.id };
   }
 
-  return { auth, createContext, as, asKey, createKey, signUp, addMember, cookieFrom };
+  async function close() {
+    await throttlePool.end();
+  }
+
+  return { auth, secretBox, deps, createContext, as, asKey, createKey, signUp, signIn, addMember, cookieFrom, lastMail, tokenFromMail, close };
 }
 
 export type Harness = ReturnType<typeof createHarness>;
@@ -99,6 +144,13 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       audit_log: 'x',
       audit_chain_heads: 'x',
       contact_messages: 'x',
+      invitations: 'x',
+      user_two_factor: 'x',
+      recovery_codes: 'x',
+      sign_in_challenges: 'x',
+      password_reset_tokens: 'x',
+      signup_requests: 'x',
+      email_outbox: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`);

@@ -75,6 +75,7 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
     await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'recurring', grain: 'month', value: 1000.5 }).execute();
     await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'fixed', value: 12, startsOn: sql<Date>`'2024-01-01'`, endsOn: sql<Date>`'2024-03-31'` }).execute();
     await sql`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values (${tenantId}, 'CI', 'mfiq_ci', encode(sha256(${tenantId}::text::bytea), 'hex'), '{data:write}')`.execute(trx);
+    await sql`insert into invitations (tenant_id, email, role, token_hash, expires_at) values (${tenantId}, 'invitee@example.com', 'viewer', encode(sha256(('invite:' || ${tenantId}::text)::bytea), 'hex'), now() + interval '7 days')`.execute(trx);
     await trx.insertInto('apiIdempotencyKeys').values({ tenantId, idempotencyKey: 'batch-1', requestHash: 'h', response: { ok: true, written: 2 } }).execute();
     // A default dashboard with one tile of the revenue metric.
     const dashboardId = randomUUID();

@@ -171,6 +171,20 @@ export interface DataPointsTable {
   updatedAt: Generated<Date>;
 }
 
+export interface EmailOutboxTable {
+  id: Generated<string>;
+  createdAt: Generated<Date>;
+  kind: string;
+  toAddress: string;
+  subject: string;
+  textBody: string | null;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  nextAttemptAt: Generated<Date>;
+  lastError: string | null;
+  sentAt: Date | null;
+}
+
 export interface FormNoncesTable {
   nonce: string;
   form: string;
@@ -214,6 +228,20 @@ export interface ImportsTable {
   queuedAt: Date | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+export interface InvitationsTable {
+  tenantId: string;
+  id: Generated<string>;
+  email: string;
+  role: MemberRole;
+  tokenHash: string;
+  invitedBy: string | null;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  acceptedAt: Date | null;
+  acceptedBy: string | null;
+  revokedAt: Date | null;
 }
 
 export interface MembershipsTable {
@@ -277,9 +305,20 @@ export interface OrganizationsTable {
   weekStart: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  requireTwoFactor: Generated<boolean>;
+  sessionIdleMinutes: number | null;
+  sessionAbsoluteHours: number | null;
   auditRetentionDays: Generated<number>;
   lockedAt: Date | null;
   lockedReason: string | null;
+}
+
+export interface PasswordResetTokensTable {
+  id: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  usedAt: Date | null;
 }
 
 export interface PlatformAuditChainHeadTable {
@@ -335,6 +374,14 @@ export interface RateLimitsTable {
   expire: number | null;
 }
 
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  userId: string;
+  codeHash: string;
+  usedAt: Date | null;
+  createdAt: Generated<Date>;
+}
+
 export interface SessionsTable {
   id: string;
   userId: string;
@@ -344,6 +391,41 @@ export interface SessionsTable {
   absoluteExpiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  authenticatedAt: Generated<Date>;
+}
+
+export interface SignInChallengesTable {
+  id: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  attempts: Generated<number>;
+}
+
+export interface SignInThrottleTable {
+  key: string;
+  points: Generated<number>;
+  expire: number | null;
+}
+
+export interface SignupRequestsTable {
+  id: string;
+  email: string;
+  displayName: string;
+  passwordHash: string;
+  organizationName: string;
+  organizationSlug: string | null;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface UserTwoFactorTable {
+  userId: string;
+  secretCiphertext: string;
+  enabledAt: Date | null;
+  lastUsedStep: number | null;
+  createdAt: Generated<Date>;
 }
 
 export interface UsersTable {
@@ -369,19 +451,27 @@ export interface DB {
   dashboardTiles: DashboardTilesTable;
   dashboards: DashboardsTable;
   dataPoints: DataPointsTable;
+  emailOutbox: EmailOutboxTable;
   formNonces: FormNoncesTable;
   importChunks: ImportChunksTable;
   importErrors: ImportErrorsTable;
   imports: ImportsTable;
+  invitations: InvitationsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
   metricTargets: MetricTargetsTable;
   metrics: MetricsTable;
   organizations: OrganizationsTable;
+  passwordResetTokens: PasswordResetTokensTable;
   platformAuditChainHead: PlatformAuditChainHeadTable;
   platformAuditLog: PlatformAuditLogTable;
   platformAuditOutbox: PlatformAuditOutboxTable;
   rateLimits: RateLimitsTable;
+  recoveryCodes: RecoveryCodesTable;
   sessions: SessionsTable;
+  signInChallenges: SignInChallengesTable;
+  signInThrottle: SignInThrottleTable;
+  signupRequests: SignupRequestsTable;
+  userTwoFactor: UserTwoFactorTable;
   users: UsersTable;
 }

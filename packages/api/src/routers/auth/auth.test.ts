@@ -9,16 +9,20 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
 });
-afterAll(() => tdb.drop());
+afterAll(async () => {
+  await h.close();
+  await tdb.drop();
+});
 
 const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
 
 describe('the journey through the procedures', () => {
   it('sign up -> me -> organization -> settings -> sign out -> sign in', async () => {
-    const anon = await h.as();
-    const { user, organization } = await anon.auth.signUp({
+    expect(await (await h.as()).auth.signUp({
       email: 'Journey@Example.com', password: TEST_PASSWORD, displayName: 'Jo Urney', organizationName: 'Journey Widgets GmbH',
-    });
+    })).toEqual({ status: 'check_email', email: 'Journey@Example.com' });
+    const anon = await h.as();
+    const { user, organization } = await anon.auth.completeSignUp({ token: await h.tokenFromMail('Journey@Example.com', 'signup_confirm', '/signup/confirm') });
     expect(organization.slug).toBe('journey-widgets-gmbh');
     const cookie = h.cookieFrom(anon.resHeaders);
 
@@ -43,7 +47,7 @@ describe('the journey through the procedures', () => {
     expect(await code((await h.as(cookie)).org.get({ slug: organization.slug }))).toBe('UNAUTHORIZED');
 
     const again = await h.as();
-    await again.auth.signIn({ email: 'journey@example.com', password: TEST_PASSWORD });
+    expect((await again.auth.signIn({ email: 'journey@example.com', password: TEST_PASSWORD })).status).toBe('signed_in');
     const cookie2 = h.cookieFrom(again.resHeaders);
     expect(cookie2).not.toBe(cookie);
     expect((await (await h.as(cookie2)).auth.me()).user.id).toBe(user.id);
@@ -92,17 +96,40 @@ describe('sign in', () => {
 });
 
 describe('sign up', () => {
-  it('refuses a duplicate email (any case) and a taken slug, and writes nothing', async () => {
+  it('answers the same for a taken email (any case), creates nothing, and mails the existing account instead', async () => {
     const first = await h.signUp('dup');
     const before = await snapshot(tdb);
-    expect(await code((await h.as()).auth.signUp({ email: first.email.toUpperCase(), password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other' }))).toBe('CONFLICT');
+    const answer = await (await h.as()).auth.signUp({ email: first.email.toUpperCase(), password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other' });
+    const fresh = await (await h.as()).auth.signUp({ email: 'brand-new-dup@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other' });
+    expect(answer.status).toBe(fresh.status);
+    expect(Object.keys(answer)).toEqual(Object.keys(fresh));
+    const after = await snapshot(tdb);
+    // No user, organization, membership or session appeared for the taken email.
+    for (const t of ['users', 'organizations', 'memberships', 'sessions']) expect(after[t], t).toBe(before[t]);
+    expect((await h.lastMail(first.email))?.kind).toBe('signup_existing_account');
+    expect((await h.lastMail('brand-new-dup@example.com'))?.kind).toBe('signup_confirm');
+  });
+
+  it('refuses a taken organization address and writes nothing', async () => {
+    const first = await h.signUp('slugdup');
+    const before = await snapshot(tdb);
     expect(await code((await h.as()).auth.signUp({ email: 'new-dup@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other', organizationSlug: first.slug }))).toBe('CONFLICT');
     expect(await snapshot(tdb)).toEqual(before);
   });
 
+  it('the confirmation link works once', async () => {
+    await (await h.as()).auth.signUp({ email: 'once@example.com', password: TEST_PASSWORD, displayName: 'O', organizationName: 'Once' });
+    const token = await h.tokenFromMail('once@example.com', 'signup_confirm', '/signup/confirm');
+    expect(await code((await h.as()).auth.completeSignUp({ token }))).toBe('OK');
+    expect(await code((await h.as()).auth.completeSignUp({ token }))).toBe('NOT_FOUND');
+  });
+
   it('derives a free slug from the organization name', async () => {
-    const a = await (await h.as()).auth.signUp({ email: 'slug-a@example.com', password: TEST_PASSWORD, displayName: 'A', organizationName: 'Café Zürich' });
-    const b = await (await h.as()).auth.signUp({ email: 'slug-b@example.com', password: TEST_PASSWORD, displayName: 'B', organizationName: 'Cafe Zurich' });
+    for (const [email, name] of [['slug-a@example.com', 'Café Zürich'], ['slug-b@example.com', 'Cafe Zurich']] as const) {
+      await (await h.as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'A', organizationName: name });
+    }
+    const a = await (await h.as()).auth.completeSignUp({ token: await h.tokenFromMail('slug-a@example.com', 'signup_confirm', '/signup/confirm') });
+    const b = await (await h.as()).auth.completeSignUp({ token: await h.tokenFromMail('slug-b@example.com', 'signup_confirm', '/signup/confirm') });
     expect(a.organization.slug).toBe('cafe-zurich');
     expect(b.organization.slug).toBe('cafe-zurich-2');
   });

@@ -4,6 +4,10 @@ import { slugSchema } from '../../trpc.ts';
 export const emailSchema = z.string().trim().max(254, 'Email is at most 254 characters').pipe(z.email('Enter a valid email address'));
 // The upper bound keeps hashing cheap to refuse; the policy (length, common passwords) is in @mfiq/auth.
 export const passwordSchema = z.string().min(1, 'Password is required').max(128, 'Password is at most 128 characters');
+/** Links carry 40-character base32 tokens; invitation tokens are prefixed with the organization id. */
+export const tokenSchema = z.string().trim().min(1, 'The link is incomplete').max(120, 'The link is not valid').regex(/^[a-z0-9_]+$/, 'The link is not valid');
+/** A 6-digit authenticator code or a recovery code (xxxx-xxxx-xxxx). */
+export const codeSchema = z.string().trim().min(1, 'Enter the code').max(20, 'The code is at most 20 characters');
 
 export const signUpInput = z.object({
   email: emailSchema,
@@ -17,5 +21,10 @@ export const signInInput = z.object({
   email: z.string().trim().min(1, 'Email is required').max(254, 'Email is at most 254 characters'),
   password: passwordSchema,
 });
+
+export const twoFactorSignInInput = z.object({ challenge: tokenSchema, code: codeSchema });
+export const tokenInput = z.object({ token: tokenSchema });
+export const requestResetInput = z.object({ email: emailSchema });
+export const resetPasswordInput = z.object({ token: tokenSchema, password: passwordSchema });
 
 export const userOutput = z.object({ id: z.uuid(), email: z.string(), displayName: z.string() });

@@ -1,11 +1,13 @@
-import { hashPassword, passwordPolicyError } from '@mfiq/auth';
-import { AppError, isUniqueViolation } from '../../errors.ts';
-import { audit } from '../../audit.ts';
-import { publicFormProcedure } from '../../trpc.ts';
-import { signUpInput, userOutput } from './schemas.ts';
-import { z } from 'zod';
+import { generateOneTimeToken, hashPassword, oneTimeTokenHash, passwordPolicyError } from '@mfiq/auth';
 import { randomUUID } from 'node:crypto';
-import { startSession } from './session-cookie.ts';
+import { z } from 'zod';
+import { AppError } from '../../errors.ts';
+import { mails } from '../../mail.ts';
+import { publicFormProcedure } from '../../trpc.ts';
+import { signUpInput } from './schemas.ts';
+import { link } from './session-cookie.ts';
+
+export const SIGNUP_TTL_MS = 24 * 60 * 60_000;
 
 export function slugify(name: string): string {
   const base = name
@@ -19,46 +21,7 @@ export function slugify(name: string): string {
   return base || 'org';
 }
 
-/** Sign-up creates the user, the organization and the owner membership in one transaction, then signs in. */
-export const signUp = publicFormProcedure
-  .input(signUpInput)
-  .output(z.object({ user: userOutput, organization: z.object({ slug: z.string(), name: z.string() }) }))
-  .mutation(async ({ ctx, input }) => {
-    const policy = passwordPolicyError(input.password, { email: input.email });
-    if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
-    if (await ctx.platform.findUserByEmail(input.email)) {
-      throw new AppError('CONFLICT', 'An account with this email already exists. Sign in instead.', {
-        fieldErrors: { email: ['An account with this email already exists.'] },
-      });
-    }
-    const slug = await chooseSlug(ctx.platform.slugTaken, input.organizationSlug, input.organizationName);
-    const passwordHash = await hashPassword(input.password);
-    const tenantId = randomUUID();
-    const userId = randomUUID();
-    try {
-      await ctx.platform.inTenant(tenantId, userId, async (db) => {
-        await db.insertInto('users').values({ id: userId, email: input.email, displayName: input.displayName, passwordHash }).execute();
-        await db.insertInto('organizations').values({ tenantId, slug, name: input.organizationName }).execute();
-        const membershipId = randomUUID();
-        await db.insertInto('memberships').values({ tenantId, id: membershipId, userId, role: 'owner' }).execute();
-        const auditCtx = { db, tenant: { id: tenantId }, actor: { type: 'user' as const, id: userId, display: input.email }, request: ctx.request };
-        await audit(auditCtx, { action: 'organization.created', target: { type: 'organization', id: tenantId, display: input.organizationName }, after: { slug, name: input.organizationName } });
-        await audit(auditCtx, { action: 'member.added', target: { type: 'membership', id: membershipId, display: input.email }, after: { userId, role: 'owner' } });
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'organizations_slug_key')) {
-        throw new AppError('CONFLICT', 'That organization address is taken.', { fieldErrors: { organizationSlug: ['This address is taken; choose another.'] } });
-      }
-      if (isUniqueViolation(error, 'users_email_key')) {
-        throw new AppError('CONFLICT', 'An account with this email already exists. Sign in instead.', { fieldErrors: { email: ['An account with this email already exists.'] } });
-      }
-      throw error;
-    }
-    await startSession(ctx, { id: userId, email: input.email }, 'user.signed_up');
-    return { user: { id: userId, email: input.email, displayName: input.displayName }, organization: { slug, name: input.organizationName } };
-  });
-
-async function chooseSlug(taken: (slug: string) => Promise<boolean>, requested: string | undefined, name: string): Promise<string> {
+export async function chooseSlug(taken: (slug: string) => Promise<boolean>, requested: string | null | undefined, name: string): Promise<string> {
   if (requested) {
     if (await taken(requested)) {
       throw new AppError('CONFLICT', 'That organization address is taken.', { fieldErrors: { organizationSlug: ['This address is taken; choose another.'] } });
@@ -72,3 +35,45 @@ async function chooseSlug(taken: (slug: string) => Promise<boolean>, requested: 
   }
   return `${base}-${randomUUID().slice(0, 6)}`;
 }
+
+/**
+ * Sign-up never says whether an email has an account: it always answers "check your email". A new
+ * address gets a confirmation link that completes the sign-up (auth.completeSignUp); an address that
+ * already has an account gets a notice with links to sign in or reset the password instead. Both
+ * paths hash the password and write one row, so they also take about the same time.
+ */
+export const signUp = publicFormProcedure
+  .input(signUpInput)
+  .output(z.object({ status: z.literal('check_email'), email: z.string() }))
+  .mutation(async ({ ctx, input }) => {
+    const policy = passwordPolicyError(input.password, { email: input.email });
+    if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
+    // A taken organization address is public knowledge (it is in URLs); only emails stay private.
+    if (input.organizationSlug && (await ctx.platform.slugTaken(input.organizationSlug))) {
+      throw new AppError('CONFLICT', 'That organization address is taken.', { fieldErrors: { organizationSlug: ['This address is taken; choose another.'] } });
+    }
+    const passwordHash = await hashPassword(input.password);
+    const existing = await ctx.platform.findUserByEmail(input.email);
+    if (existing) {
+      await ctx.platform.sendMail(mails.signupExisting(existing.email, { loginLink: link(ctx, '/login'), resetLink: link(ctx, '/forgot-password') }));
+    } else {
+      const token = generateOneTimeToken();
+      await ctx.platform.createSignupRequest(
+        {
+          id: oneTimeTokenHash(token),
+          email: input.email,
+          displayName: input.displayName,
+          passwordHash,
+          organizationName: input.organizationName,
+          organizationSlug: input.organizationSlug ?? null,
+          expiresAt: new Date(ctx.auth.now().getTime() + SIGNUP_TTL_MS),
+        },
+        mails.signupConfirm(input.email, { link: link(ctx, `/signup/confirm/${token}`) }),
+      );
+    }
+    await ctx.platform.securityEvent({ type: 'anonymous', id: null, display: null }, ctx.request, {
+      action: 'user.sign_up_requested',
+      after: { email: input.email, existingAccount: Boolean(existing) },
+    });
+    return { status: 'check_email' as const, email: input.email };
+  });

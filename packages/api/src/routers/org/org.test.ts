@@ -11,7 +11,10 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
 });
-afterAll(() => tdb.drop());
+afterAll(async () => {
+  await h.close();
+  await tdb.drop();
+});
 
 const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
 const settings = (slug: string, name = 'Renamed') => ({ slug, name, timezone: 'America/New_York', weekStart: 0 });

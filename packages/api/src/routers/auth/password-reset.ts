@@ -1,0 +1,69 @@
+import { generateOneTimeToken, hashPassword, oneTimeTokenHash, passwordPolicyError } from '@mfiq/auth';
+import { z } from 'zod';
+import { AppError } from '../../errors.ts';
+import { mails } from '../../mail.ts';
+import { retryMessage } from '../../throttle.ts';
+import { publicProcedure } from '../../trpc.ts';
+import { requestResetInput, resetPasswordInput } from './schemas.ts';
+import { link } from './session-cookie.ts';
+
+export const RESET_TTL_MS = 30 * 60_000;
+
+/**
+ * Always the same answer, whether or not the address has an account. Requests count toward the
+ * sign-in throttle of (email, IP) and IP, so the form cannot be used to flood a mailbox.
+ */
+export const requestPasswordReset = publicProcedure
+  .input(requestResetInput)
+  .output(z.object({ status: z.literal('check_email') }))
+  .mutation(async ({ ctx, input }) => {
+    const wait = await ctx.throttle.retryAfter(input.email, ctx.request.ip);
+    if (wait !== null) {
+      ctx.resHeaders.set('Retry-After', String(wait));
+      throw new AppError('RATE_LIMITED', retryMessage(wait), { retryAfterSeconds: wait });
+    }
+    await ctx.throttle.recordFailure(input.email, ctx.request.ip);
+    const user = await ctx.platform.findUserByEmail(input.email);
+    if (user && !user.disabledAt) {
+      const token = generateOneTimeToken();
+      await ctx.platform.createResetToken(
+        oneTimeTokenHash(token),
+        user.id,
+        new Date(ctx.auth.now().getTime() + RESET_TTL_MS),
+        mails.passwordReset(user.email, { link: link(ctx, `/reset-password/${token}`) }),
+      );
+    }
+    await ctx.platform.securityEvent(user ? { type: 'user', id: user.id, display: user.email } : { type: 'anonymous', id: null, display: null }, ctx.request, {
+      action: 'user.password_reset_requested',
+      after: { email: input.email, knownAccount: Boolean(user) },
+    });
+    return { status: 'check_email' as const };
+  });
+
+/**
+ * Sets a new password from a reset link (30 minutes, once) and ends every session of the user. It
+ * does not sign in: the next sign-in still asks for the second factor, so a reset never bypasses it.
+ */
+export const resetPassword = publicProcedure
+  .input(resetPasswordInput)
+  .output(z.object({ status: z.literal('password_reset') }))
+  .mutation(async ({ ctx, input }) => {
+    const id = oneTimeTokenHash(input.token);
+    const gone = () => new AppError('NOT_FOUND', 'This reset link is not valid any more (links work once, for 30 minutes). Ask for a new one.');
+    const pending = await ctx.platform.findResetToken(id, ctx.auth.now());
+    const user = pending ? await ctx.platform.findUserById(pending.userId) : undefined;
+    if (!user) throw gone();
+    // The policy is checked before the link is spent, so a refused password leaves it usable.
+    const policy = passwordPolicyError(input.password, { email: user.email });
+    if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
+    if (!(await ctx.platform.spendResetToken(id, ctx.auth.now()))) throw gone();
+    await ctx.platform.setPassword(user.id, await hashPassword(input.password));
+    await ctx.auth.invalidateUserSessions(user.id);
+    await ctx.throttle.recordSuccess(user.email, ctx.request.ip);
+    await ctx.platform.sendMail(mails.passwordChanged(user.email, { how: 'reset' }));
+    await ctx.platform.securityEvent({ type: 'user', id: user.id, display: user.email }, ctx.request, {
+      action: 'user.password_reset',
+      target: { type: 'user', id: user.id, display: user.email },
+    });
+    return { status: 'password_reset' as const };
+  });
