@@ -5,7 +5,7 @@ import { localDate, periodsBetween, periodStart } from '../../metrics/periods.ts
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { checkRange } from '../metrics/series.ts';
 import { calendarAndDashboard, selectTilesWithTargets } from './query.ts';
-import { dashboardDataInput, dashboardDataOutput } from './schemas.ts';
+import { dashboardDataInput, parseDashboardData } from './schemas.ts';
 import { toTile } from './tiles.ts';
 
 const MAX_POINTS = 400;
@@ -21,7 +21,7 @@ const TRAILING = new Set<RangePreset>(['7d', '30d', '90d', '6m', '12m']);
 export const get = tenantProcedure
   .meta(requirePermission('dashboards:read'))
   .input(dashboardDataInput)
-  .output(dashboardDataOutput)
+  .output(parseDashboardData)
   .query(async ({ ctx, input }) => {
     const { cal, dashboard } = await calendarAndDashboard(ctx.db, ctx.tenant.id, input.id);
     const today = localDate(new Date(), cal.timezone);
