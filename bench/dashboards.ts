@@ -26,6 +26,7 @@ const HEAVY = Number(process.env.BENCH_DASH_HEAVY_POINTS ?? 1_000_000);
 const OTHER_TENANTS = Number(process.env.BENCH_DASH_OTHER_TENANTS ?? 3);
 const OTHER_POINTS = Number(process.env.BENCH_DASH_OTHER_POINTS ?? 50_000);
 const LOADS = Number(process.env.BENCH_DASH_LOADS ?? 60);
+const WARMUP = Number(process.env.BENCH_DASH_WARMUP ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_DASH_CONCURRENCY ?? 4);
 const SERIES_RUNS = Number(process.env.BENCH_DASH_SERIES_RUNS ?? 7);
 
@@ -35,7 +36,7 @@ const pct = (xs: number[], q: number) => {
 };
 const ms = (v: number) => Number(v.toFixed(1));
 
-function runChild(env: Record<string, string>): Promise<{ latencies: number[]; tiles: number; points: number; maxRssKb: number }> {
+function runChild(env: Record<string, string>): Promise<{ latencies: number[]; warmupLatencies: number[]; sequential: number[]; tiles: number; points: number; maxRssKb: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/dashboard-child.ts', import.meta.url))], {
       env: { ...process.env, ...env },
@@ -148,6 +149,7 @@ export async function benchDashboards() {
     GRAIN: 'day',
     LOADS: String(LOADS),
     CONCURRENCY: String(CONCURRENCY),
+    WARMUP: String(WARMUP),
   });
 
   // A series over the heavy metric's whole span (>= 1M points): the rollup-backed procedure
@@ -189,6 +191,9 @@ export async function benchDashboards() {
       tiles: child.tiles,
       pointsPerLoad: child.points,
       loads: child.latencies.length,
+      firstLoadMs: ms(child.warmupLatencies[0] ?? 0),
+      oneAtATimeMedianMs: ms(median(child.sequential)),
+      warmupLoads: child.warmupLatencies.length,
       concurrency: CONCURRENCY,
       medianMs: ms(median(child.latencies)),
       p95Ms: ms(pct(child.latencies, 0.95)),
