@@ -9,9 +9,9 @@ import { dayNumber } from '../metrics/periods.ts';
 type Columns = [number[], number[], number[] | null];
 
 /**
- * What each aggregation reads from a day's rollup: `a` (and `b` for avg). "last" needs no
- * timestamp: rollup days partition time (local days of one timezone), so the latest point of a
- * bucket is the last point of its latest day with data.
+ * What each aggregation reads from a day's rollup: one column (sum, n, min, max or last_value),
+ * and n as a second one for avg. "last" needs no timestamp: rollup days partition time (local days
+ * of one timezone), so the latest point of a bucket is the last point of its latest day with data.
  */
 const COLUMNS = sql`case x.agg when 'count' then array_agg(r.n::float8) when 'min' then array_agg(r.min) when 'max' then array_agg(r.max)
                                 when 'last' then array_agg(r.last_value) else array_agg(r.sum) end,
@@ -79,10 +79,7 @@ export async function aggregateRollups(db: TenantDb, tenantId: string, metrics: 
     const m = metrics[i - 1]!;
     rowOf.fill(-1);
     d[0].forEach((day, k) => (rowOf[day] = k));
-    out.set(
-      m.id,
-      ranges.map(([f, t]) => aggregate(m.aggregation, rowOf, d, f, t)),
-    );
+    out.set(m.id, ranges.map(([f, t]) => aggregate(m.aggregation, rowOf, d, f, t)));
   }
   return out;
 }
