@@ -4,12 +4,13 @@
  * process (median, p95 and that process's peak RSS), and rollup-backed series against a raw scan of
  * the same points for a series over 1 million points.
  *
- *   quick (default): pnpm bench dashboards
- *   full size:       BENCH_DASH_METRICS=1000 BENCH_DASH_POINTS=10000000 BENCH_DASH_OTHER_POINTS=500000 pnpm bench dashboards
+ *   quick (default, ~1 min): pnpm bench dashboards
+ *   full size (~3 min):      BENCH_DASH_METRICS=1000 BENCH_DASH_POINTS=10000000 BENCH_DASH_OTHER_POINTS=500000 pnpm bench dashboards
  *
  * Data is generated as the throwaway cluster's superuser with the rollup trigger off and the rollups
  * built in bulk (lib/dash-data.ts); a sample is then checked against the trigger's own function and
- * the run fails if they differ.
+ * the run fails if they differ. The dashboard is loaded WARMUP times one at a time (the first load
+ * cold, reported), 20 times one at a time, then LOADS times CONCURRENCY at a time (median, p95).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
