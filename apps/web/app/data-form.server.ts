@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-
-/** The input name of a field on the public page. */
-export const fieldName = (id: string) => `field-${id}`;
+import { fieldName } from './data-form-fields.ts';
 
 // A plain decimal as people type it: optional sign, digits with an optional fraction, optional
 // exponent. Spaces and thin spaces between digit groups are allowed; commas are not guessed at.

@@ -3,7 +3,8 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { PublicPage } from '../components/public-page.tsx';
-import { fieldName, linkSubject, parseValues } from '../data-form.server.ts';
+import { fieldName } from '../data-form-fields.ts';
+import { linkSubject, parseValues } from '../data-form.server.ts';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
 
