@@ -47,7 +47,7 @@ describe('public data forms in the browser', () => {
     await page.getByRole('button', { name: 'Create metric' }).click();
     await page.waitForURL(/\/metrics\/leads$/);
 
-    await page.getByRole('link', { name: 'Forms' }).click();
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Forms' }).click();
     await page.waitForURL(/\/forms$/);
     await page.getByLabel('Name').fill('Friday numbers');
     await page.getByLabel('Instructions (optional)').fill('How did the week go?');
@@ -86,7 +86,7 @@ describe('public data forms in the browser', () => {
 
     // The editor sees the value on the metric's page, and the answer counted on the form.
     await page.goto(`${web.url}/orgs/${user.slug}/metrics/leads`);
-    expect(await page.getByLabel(`Value on ${date}`).inputValue()).toBe('17');
+    expect(await page.getByLabel(`Value on ${date}`, { exact: true }).inputValue()).toBe('17');
     await page.goto(`${web.url}/orgs/${user.slug}/forms`);
     expect(await page.getByTestId('forms-table').textContent()).toMatch(/Friday numbers\s*open\s*1\s*1/);
 
