@@ -21,7 +21,7 @@ describe('worker configuration', () => {
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK });
     expect(config).toMatchObject({ databaseUrl: URL_OK, concurrency: 2, logLevel: 'info' });
     expect(config.crontab).toMatch(/^\*\/15 \* \* \* \* purge_sessions /);
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'backup_all']);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'housekeeping', 'backup_all']);
     expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000, retention: null });
     expect(config.crontab).toMatch(/^30 2 \* \* \* backup_all /m);
     expect(config.backupEnv).toMatchObject({ BACKUP_DIR: '.data/backups', BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 });
@@ -37,7 +37,7 @@ describe('worker configuration', () => {
   it('schedules the retention job only with its role and key', () => {
     const key = 'k'.repeat(40);
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: key });
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'audit_retention', 'backup_all']);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'housekeeping', 'audit_retention', 'backup_all']);
     expect(config.retention?.checkpointKey.toString()).toBe(key);
   });
 

@@ -113,6 +113,8 @@ export function buildCrontab(schedules: { purgeSessions: string; retention?: boo
     `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
     // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
     `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
+    // Nightly, off the hour; a missed night is caught up by the next one.
+    '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
     ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
     // A missed night is not backfilled: the next run backs up the current state anyway.
     ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),

@@ -66,6 +66,7 @@ export const AUDIT_ACTIONS = [
   'import.queued',
   'import.completed',
   'import.failed',
+  'import.expired',
   'backup.requested',
   'backup.exported',
   'backup.restored',

@@ -5,6 +5,7 @@ import { CSV_IMPORT_TASK, csvImportTask } from './csv-import.ts';
 import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
 import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
+import { HOUSEKEEPING, housekeepingTask } from './housekeeping.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 import { SEND_EMAILS, sendEmailsTask, type Mailer } from './send-emails.ts';
 
@@ -26,6 +27,7 @@ export function createTaskList(deps: TaskDeps): TaskList {
   return {
     [PURGE_SESSIONS]: purgeSessionsTask(deps),
     [SEND_EMAILS]: sendEmailsTask(deps),
+    [HOUSEKEEPING]: housekeepingTask(deps),
     [CSV_IMPORT_TASK]: csvImportTask(deps),
     [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
     ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),

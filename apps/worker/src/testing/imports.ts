@@ -44,9 +44,11 @@ export async function createImportTenant(owner: Database): Promise<string> {
 
 /**
  * Stores a file as the upload procedure does (streamed into chunks by the web's role, under RLS)
- * and marks it queued with the generated file's mapping. Returns the import id.
+ * and marks it queued with the generated file's mapping (or leaves it uploaded, never started).
+ * Returns the import id.
  */
-export async function stageImport(app: Database, tenantId: string, file: string): Promise<string> {
+export async function stageImport(app: Database, tenantId: string, file: string, opts: { started?: boolean } = {}): Promise<string> {
+  const started = opts.started ?? true;
   return withTenant(app, { tenantId }, async (trx) => {
     let parsed: ReturnType<typeof readHeader> | undefined;
     const stored = await storeUpload(trx, tenantId, createReadStream(file, { highWaterMark: 1 << 20 }), {
@@ -63,8 +65,8 @@ export async function stageImport(app: Database, tenantId: string, file: string)
         sha256: stored.sha256,
         header: parsed!.header,
         delimiter: parsed!.delimiter,
-        status: 'queued',
-        mapping: { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' } as unknown as Json,
+        status: started ? 'queued' : 'uploaded',
+        mapping: started ? ({ metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' } as unknown as Json) : null,
       })
       .execute();
     return stored.id;

@@ -18,7 +18,7 @@ export const pushInput = z.object({
     .min(1, 'idempotencyKey must not be empty')
     .max(200, 'idempotencyKey is at most 200 characters')
     .optional()
-    .meta({ description: 'A retried batch with the same key is a no-op and returns the first result' }),
+    .meta({ description: 'A retried batch with the same key (within 7 days) is a no-op and returns the first result' }),
 });
 
 export const pushOutput = writeResultOutput.extend({ replayed: z.boolean().meta({ description: 'True when this is the stored result of an earlier batch with the same idempotency key' }) });
