@@ -100,8 +100,10 @@ describe('public data forms in the browser', () => {
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Form resumed');
     await page.getByRole('button', { name: 'Create a new link' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('old link no longer works');
+    // The action's message shows as soon as it answers; the page's data (the new link) follows.
+    await expect.poll(async () => (await page.getByTestId('form-link').textContent())!.trim()).not.toBe(link);
     const newLink = (await page.getByTestId('form-link').textContent())!.trim();
-    expect(newLink).not.toBe(link);
+    expect(newLink).toMatch(new RegExp(`^${web.url}/f/[A-Za-z0-9_-]{43}$`));
     expect((await pub.goto(link))?.status()).toBe(404);
     expect((await pub.goto(newLink))?.status()).toBe(200);
     expect(await pub.getByLabel('New qualified leads this week').isVisible()).toBe(true);
