@@ -10,9 +10,9 @@ interface Args {
 }
 
 /** Runs the anti-abuse checks of a public form on its submitted fields (before anything is written). */
-export function checkForm(args: Args, form: PublicFormId, fields: FormData): Promise<Verdict> {
+export function checkForm(args: Args, form: PublicFormId, fields: FormData, subject?: string): Promise<Verdict> {
   const { clientIp, requestId } = args.context.request;
-  return args.context.forms.check(form, fields, { ip: clientIp, userAgent: args.request.headers.get('user-agent')?.slice(0, 512) ?? null, requestId });
+  return args.context.forms.check(form, fields, { ip: clientIp, userAgent: args.request.headers.get('user-agent')?.slice(0, 512) ?? null, requestId }, subject);
 }
 
 export function minutes(seconds: number): string {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hashPassword } from '@mfiq/auth';
-import { sql } from '@mfiq/db';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { generateOneTimeToken, hashPassword, oneTimeTokenHash } from '@mfiq/auth';
+import { sql, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_MESSAGE } from '../server/abuse/forms.ts';
@@ -23,6 +24,10 @@ let web: RunningWeb;
 let verifier: http.Server;
 const verifierCalls: URLSearchParams[] = [];
 const signInEmail = 'matrix-member@example.com';
+const forgotEmail = 'matrix-forgot@example.com';
+const resetEmail = 'matrix-reset@example.com';
+/** Two public data forms of one organization (the per-form limit is per data form). */
+const dataForms: { token: string; fieldId: string }[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -50,7 +55,24 @@ beforeAll(async () => {
     CAPTCHA_SECRET_KEY: CAPTCHA_SECRET,
     CAPTCHA_VERIFY_URL: `http://127.0.0.1:${(verifier.address() as AddressInfo).port}/siteverify`,
   });
-  await tdb.owner.insertInto('users').values({ email: signInEmail, displayName: 'Matrix Member', passwordHash: await hashPassword(PASSWORD) }).execute();
+  const passwordHash = await hashPassword(PASSWORD);
+  for (const email of [signInEmail, forgotEmail, resetEmail]) await tdb.owner.insertInto('users').values({ email, displayName: 'Matrix Member', passwordHash }).execute();
+  // An organization with a metric and two data forms on it, each with a live link.
+  const tenantId = randomUUID();
+  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+    await trx.insertInto('organizations').values({ tenantId, slug: 'matrix-forms', name: 'Matrix Forms' }).execute();
+    const metric = await trx.insertInto('metrics').values({ tenantId, key: 'answers', name: 'Answers' }).returning('id').executeTakeFirstOrThrow();
+    for (const name of ['First', 'Second']) {
+      const form = await trx.insertInto('dataForms').values({ tenantId, name }).returning('id').executeTakeFirstOrThrow();
+      const field = await trx.insertInto('dataFormFields').values({ tenantId, formId: form.id, metricId: metric.id, label: 'Answers today', position: 0 }).returning('id').executeTakeFirstOrThrow();
+      const token = randomBytes(32).toString('base64url');
+      await trx
+        .insertInto('dataFormLinks')
+        .values({ tenantId, formId: form.id, tokenHash: createHash('sha256').update(token).digest('hex'), tokenSealed: 'v1.test.sealed.not-opened-here', prefix: token.slice(0, 6) })
+        .execute();
+      dataForms.push({ token, fieldId: field.id });
+    }
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -66,7 +88,10 @@ const count = async (query: string) => (await sql<{ n: number }>`select count(*)
 
 interface FormCase {
   id: string;
+  /** The page that serves the form (and its token). */
   path: string;
+  /** Where one submission goes, when each needs a fresh URL (a reset link works once); default: path. */
+  target?: () => Promise<string>;
   /** A person's fields (unique per call where the form needs it). */
   fields: () => Record<string, string>;
   /** Rows a submission of this form would create. */
@@ -118,7 +143,58 @@ const FORMS: FormCase[] = [
     botSeesSuccess: false,
     oversizedBytes: 6 * 1024,
   },
+  {
+    id: 'forgot-password',
+    path: '/forgot-password',
+    fields: () => ({ email: forgotEmail }),
+    // A person gets a reset link by mail: a pending token and a mail in the outbox.
+    rows: async () => (await count('password_reset_tokens')) + (await count('email_outbox')),
+    accepted: async (res) => {
+      expect(res.status).toBe(200);
+      expect(await res.clone().text()).toContain('a reset link is on its way');
+    },
+    botSeesSuccess: true,
+    oversizedBytes: 6 * 1024,
+  },
+  {
+    id: 'reset-password',
+    path: '/reset-password/a-link',
+    // Every submission carries a live reset link: a refused bot must leave it unspent.
+    target: async () => {
+      const token = generateOneTimeToken();
+      const user = await tdb.owner.selectFrom('users').select('id').where('email', '=', resetEmail).executeTakeFirstOrThrow();
+      await tdb.owner.insertInto('passwordResetTokens').values({ id: oneTimeTokenHash(token), userId: user.id, expiresAt: new Date(Date.now() + 30 * 60_000) }).execute();
+      return `/reset-password/${token}`;
+    },
+    fields: () => ({ password: PASSWORD }),
+    // A reset spends the link, changes the password (a new argon2 hash) and mails the user.
+    rows: async () =>
+      (await count('password_reset_tokens where used_at is not null')) + (await count('email_outbox')) + (await count(`users where email = '${resetEmail}' and updated_at > created_at`)),
+    accepted: async (res) => {
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe('/login?reset=1');
+    },
+    botSeesSuccess: false,
+    oversizedBytes: 6 * 1024,
+  },
+  {
+    id: 'data-form',
+    path: '/f/TOKEN',
+    fields: () => ({ [`field-${dataForms[0]!.fieldId}`]: String(++n) }),
+    // An answer writes data points and their audit event (actor: the public form).
+    rows: async () => (await count('data_points')) + (await count('audit_outbox')),
+    accepted: async (res) => {
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(`/f/${dataForms[0]!.token}?sent=1`);
+    },
+    botSeesSuccess: false,
+    oversizedBytes: 10 * 1024,
+  },
 ];
+
+/** The data form's path needs its token, known only once the fixtures exist. */
+const pathOf = (form: FormCase) => form.path.replace('TOKEN', dataForms[0]?.token ?? 'TOKEN');
+const targetOf = async (form: FormCase) => (form.target ? form.target() : pathOf(form));
 
 function post(path: string, ip: string, body: URLSearchParams | string) {
   return fetch(`${web.url}${path}`, {
@@ -141,11 +217,11 @@ const submission = (token: string, fields: Record<string, string>, extra: Record
 
 describe.each(FORMS)('public form $id', (form) => {
   it('accepts a person and refuses every kind of bot without writing anything', async () => {
-    const [humanToken, honeypotToken, captchaToken] = await humanTokens(form.path, 3);
+    const [humanToken, honeypotToken, captchaToken] = await humanTokens(pathOf(form), 3);
 
     // A person: waited, left the honeypot empty, passed the CAPTCHA.
     let before = await form.rows();
-    const human = await post(form.path, freshIp(), submission(humanToken!, form.fields()));
+    const human = await post(await targetOf(form), freshIp(), submission(humanToken!, form.fields()));
     await form.accepted(human);
     expect(await form.rows()).toBeGreaterThan(before);
     expect(verifierCalls.at(-1)?.get('secret')).toBe(CAPTCHA_SECRET);
@@ -164,36 +240,36 @@ describe.each(FORMS)('public form $id', (form) => {
     };
 
     before = await form.rows();
-    await expectRefused(await post(form.path, freshIp(), submission(honeypotToken!, form.fields(), { website: 'https://cheap-pills.example' })), 'honeypot');
-    const tooFast = await formToken(web.url, form.path);
-    await expectRefused(await post(form.path, freshIp(), submission(tooFast, form.fields())), 'too fast');
-    await expectRefused(await post(form.path, freshIp(), submission(humanToken!, form.fields())), 'replayed token');
+    await expectRefused(await post(await targetOf(form), freshIp(), submission(honeypotToken!, form.fields(), { website: 'https://cheap-pills.example' })), 'honeypot');
+    const tooFast = await formToken(web.url, pathOf(form));
+    await expectRefused(await post(await targetOf(form), freshIp(), submission(tooFast, form.fields())), 'too fast');
+    await expectRefused(await post(await targetOf(form), freshIp(), submission(humanToken!, form.fields())), 'replayed token');
     const otherForm = FORMS.find((f) => f.id !== form.id)!;
-    const [foreignToken] = await humanTokens(otherForm.path, 1);
-    await expectRefused(await post(form.path, freshIp(), submission(foreignToken!, form.fields())), "another form's token");
-    await expectRefused(await post(form.path, freshIp(), submission(`${humanToken!.slice(0, -3)}AAA`, form.fields())), 'forged token');
-    await expectRefused(await post(form.path, freshIp(), new URLSearchParams({ website: '', ...form.fields() })), 'no token');
+    const [foreignToken] = await humanTokens(pathOf(otherForm), 1);
+    await expectRefused(await post(await targetOf(form), freshIp(), submission(foreignToken!, form.fields())), "another form's token");
+    await expectRefused(await post(await targetOf(form), freshIp(), submission(`${humanToken!.slice(0, -3)}AAA`, form.fields())), 'forged token');
+    await expectRefused(await post(await targetOf(form), freshIp(), new URLSearchParams({ website: '', ...form.fields() })), 'no token');
     expect(await form.rows(), 'rows after the bot submissions').toBe(before);
 
     // A failed CAPTCHA is refused on every form, with a message a person can act on.
-    const captcha = await post(form.path, freshIp(), submission(captchaToken!, form.fields(), { 'cf-turnstile-response': 'bot-guess' }));
+    const captcha = await post(await targetOf(form), freshIp(), submission(captchaToken!, form.fields(), { 'cf-turnstile-response': 'bot-guess' }));
     expect(captcha.status).toBe(400);
     expect(await captcha.text()).toContain(BOT_MESSAGE);
     expect(await form.rows()).toBe(before);
 
     // Oversized: refused by the body limit before the form is even parsed.
-    const [bigToken] = await humanTokens(form.path, 1);
-    const oversized = await post(form.path, freshIp(), `${submission(bigToken!, form.fields()).toString()}&pad=${'x'.repeat(form.oversizedBytes)}`);
+    const [bigToken] = await humanTokens(pathOf(form), 1);
+    const oversized = await post(await targetOf(form), freshIp(), `${submission(bigToken!, form.fields()).toString()}&pad=${'x'.repeat(form.oversizedBytes)}`);
     expect(oversized.status).toBe(413);
     expect(await form.rows()).toBe(before);
   });
 
   it('limits each IP address, then the form as a whole: 429 with Retry-After, nothing written', async () => {
     const ip = freshIp();
-    const tokens = await humanTokens(form.path, PER_IP + 1);
-    for (const token of tokens.slice(0, PER_IP)) await form.accepted(await post(form.path, ip, submission(token, form.fields())));
+    const tokens = await humanTokens(pathOf(form), PER_IP + 1);
+    for (const token of tokens.slice(0, PER_IP)) await form.accepted(await post(await targetOf(form), ip, submission(token, form.fields())));
     const before = await form.rows();
-    const limited = await post(form.path, ip, submission(tokens[PER_IP]!, form.fields()));
+    const limited = await post(await targetOf(form), ip, submission(tokens[PER_IP]!, form.fields()));
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 15 * 60).toBe(true);
@@ -207,11 +283,19 @@ describe.each(FORMS)('public form $id', (form) => {
     // Many addresses, one form: the per-form limit stops the flood even though each address is new.
     let flood: Response | null = null;
     for (let i = 0; i < PER_FORM + 2 && !flood; i++) {
-      const [token] = await humanTokens(form.path, 1);
-      const res = await post(form.path, freshIp(), submission(token!, form.fields()));
+      const [token] = await humanTokens(pathOf(form), 1);
+      const res = await post(await targetOf(form), freshIp(), submission(token!, form.fields()));
       if (res.status === 429) flood = res;
     }
     expect(flood?.status).toBe(429);
     expect(Number(flood?.headers.get('retry-after'))).toBeGreaterThan(0);
+    if (form.id === 'data-form') {
+      // The per-form window is per data form: the flood at the first leaves the second open.
+      const second = dataForms[1]!;
+      const [token] = await humanTokens(pathOf(form), 1);
+      const res = await post(`/f/${second.token}`, freshIp(), submission(token!, { [`field-${second.fieldId}`]: '7' }));
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(`/f/${second.token}?sent=1`);
+    }
   });
 });

@@ -35,11 +35,15 @@ interface SampleContext {
   freshTile: () => Promise<{ dashboardId: string; tileId: string }>;
   /** A freshly uploaded (not yet started) CSV import of the organization. */
   freshImport: () => Promise<string>;
+  /** A fresh data form of the organization (one field on METRIC). */
+  freshForm: () => Promise<string>;
   tdb: TestDatabase;
 }
 type Api = Awaited<ReturnType<Harness['as']>>;
 type Sample = (ctx: SampleContext) => unknown;
 let fx: Fixtures;
+/** The organization's data form whose link the public procedures use. */
+let publicForm: { id: string; token: string; fieldId: string };
 
 /** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
 const attempt = <T,>(p: Promise<T>) => p.catch(() => null);
@@ -91,6 +95,17 @@ const SAMPLES: Record<string, Sample> = {
   'imports.preview': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
   'imports.start': async ({ slug, freshImport }) => ({ slug, id: await freshImport(), mapping: IMPORT_MAPPING }),
   'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
+  'forms.list': ({ slug }) => ({ slug }),
+  'forms.get': async ({ slug, freshForm }) => ({ slug, id: await freshForm() }),
+  'forms.create': ({ slug, n }) => ({ slug, name: `Matrix form ${n}`, fields: [{ metricKey: METRIC, label: 'Value' }] }),
+  'forms.update': async ({ slug, freshForm }) => ({ slug, id: await freshForm(), name: 'Renamed form', fields: [{ metricKey: METRIC, label: 'Renamed' }] }),
+  'forms.setPaused': async ({ slug, freshForm }) => ({ slug, id: await freshForm(), paused: true }),
+  'forms.rotateLink': async ({ slug, freshForm }) => ({ slug, id: await freshForm() }),
+  'forms.link': ({ slug }) => ({ slug, id: publicForm.id }),
+  'forms.delete': async ({ slug, freshForm }) => ({ slug, id: await freshForm() }),
+  // Public: anyone holding the link, signed in or not, of any organization or none.
+  'forms.publicGet': () => ({ token: publicForm.token }),
+  'forms.submit': ({ n }) => ({ token: publicForm.token, values: [{ fieldId: publicForm.fieldId, value: n }] }),
   'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
   'audit.verify': ({ slug }) => ({ slug }),
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
@@ -326,6 +341,14 @@ describe('authorization matrix', () => {
       return { dashboardId, tileId: tile.id };
     };
 
+    const freshForm = async () => {
+      const form = await fixture((trx) => trx.insertInto('dataForms').values({ tenantId: org.tenantId, name: 'Matrix form' }).returning('id').executeTakeFirstOrThrow());
+      await fixture((trx) => trx.insertInto('dataFormFields').values({ tenantId: org.tenantId, formId: form.id, metricId: metric.id, label: 'Value', position: 0 }).execute());
+      return form.id;
+    };
+    const created = await ownerApi.forms.create({ slug: owner.slug, name: 'Public matrix form', fields: [{ metricKey: METRIC }] });
+    publicForm = { ...created, fieldId: (await (await h.as()).forms.publicGet({ token: created.token })).fields[0]!.id };
+
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
     const mismatches: string[] = [];
@@ -339,7 +362,7 @@ describe('authorization matrix', () => {
         const email = emails[caller];
         const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, tdb, email, userId: userIds[caller], api });
+        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, freshForm, tdb, email, userId: userIds[caller], api });
         const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every

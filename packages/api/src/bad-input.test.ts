@@ -17,6 +17,9 @@ let h: Harness;
 let owner: Awaited<ReturnType<Harness['signUp']>>;
 let keyToken: string;
 let importId: string;
+let formId: string;
+let formToken: string;
+let fieldId: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
@@ -25,6 +28,10 @@ beforeAll(async () => {
   await api.metrics.create({ slug: owner.slug, key: 'revenue', name: 'Revenue' });
   await api.metrics.create({ slug: owner.slug, key: 'signups', name: 'Signups' });
   keyToken = (await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read'])).token;
+  const form = await api.forms.create({ slug: owner.slug, name: 'Bad input form', fields: [{ metricKey: 'revenue' }] });
+  formId = form.id;
+  formToken = form.token;
+  fieldId = (await (await h.as()).forms.publicGet({ token: form.token })).fields[0]!.id;
   importId = (await api.imports.upload({ slug: owner.slug, fileName: 'bad.csv', file: Readable.from([Buffer.from('metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1\n')]) })).id;
 });
 afterAll(async () => {
@@ -338,6 +345,50 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', format: 'csv', action: 'nope.nope' }, message: /known actions/ },
     { input: { slug: 'SLUG', format: 'csv', from: '2000-01-01', to: '2099-01-01' }, message: /at most 366 days/ },
   ],
+  'forms.list': [{ input: { slug: big }, message: /at most 48/ }],
+  'forms.get': [
+    { input: { slug: 'SLUG' }, message: /Form id must be a UUID/ },
+    { input: { slug: 'SLUG', id: 'not-a-uuid' }, message: /Form id must be a UUID/ },
+  ],
+  'forms.create': [
+    { input: { slug: 'SLUG', name: 'F', fields: [] }, message: /at least one metric/ },
+    { input: { slug: 'SLUG', name: '', fields: [{ metricKey: 'revenue' }] }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: big, fields: [{ metricKey: 'revenue' }] }, message: /at most 100/ },
+    { input: { slug: 'SLUG', name: 'F', fields: Array.from({ length: 51 }, () => ({ metricKey: 'revenue' })) }, message: /at most 50 fields/ },
+    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'revenue' }, { metricKey: 'revenue' }] }, message: /Each metric appears once/ },
+    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'no_such_metric' }] }, message: /no metric with key "no_such_metric"/ },
+    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'revenue', help: big }] }, message: /Help text is at most 300/ },
+    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'Robert; drop table' }] }, message: /Metric key/ },
+  ],
+  'forms.update': [
+    { input: { slug: 'SLUG', id: 'FORM', fields: [] }, message: /at least one metric/ },
+    { input: { slug: 'SLUG', id: 'FORM', description: big }, message: /at most 1000/ },
+    { input: { slug: 'SLUG', id: 'FORM', fields: [{ metricKey: 'nope' }] }, message: /no metric with key "nope"/ },
+    { input: { slug: 'SLUG', id: 42 }, message: /Form id must be a UUID/ },
+  ],
+  'forms.setPaused': [
+    { input: { slug: 'SLUG', id: 'FORM', paused: 'yes' }, message: /paused is true or false/ },
+    { input: { slug: 'SLUG', paused: true }, message: /Form id must be a UUID/ },
+  ],
+  'forms.rotateLink': [{ input: { slug: 'SLUG', id: big }, message: /Form id must be a UUID/ }],
+  'forms.link': [{ input: { slug: 'SLUG', id: '' }, message: /Form id must be a UUID/ }],
+  'forms.delete': [{ input: { slug: 'SLUG', id: [] }, message: /Form id must be a UUID/ }],
+  'forms.publicGet': [
+    { input: {}, message: /Form link is required/ },
+    { input: { token: big }, message: /at most 100/ },
+  ],
+  'forms.submit': [
+    { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: Number.NaN }] }, message: /finite number/ },
+    { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: Number.POSITIVE_INFINITY }] }, message: /finite number|Invalid input/ },
+    { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: 1e300 }] }, message: /between -1e15 and 1e15/ },
+    { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: '12' }] }, message: /finite number/ },
+    { input: { token: 'TOKEN', values: [{ fieldId: '00000000-0000-4000-8000-000000000000', value: 1 }] }, message: /no such field/ },
+    { input: { token: 'TOKEN', values: [{ fieldId: 'not-a-field', value: 1 }] }, message: /Field id must be a UUID/ },
+    { input: { token: 'TOKEN', values: [] }, message: /at least one value/ },
+    { input: { token: 'TOKEN', values: Array.from({ length: 51 }, () => ({ fieldId: 'FIELD', value: 1 })) }, message: /at most 50 fields/ },
+    { input: { token: 'TOKEN', date: '2024-02-30', values: [{ fieldId: 'FIELD', value: 1 }] }, message: /Not a real date/ },
+    { input: { token: big, values: [{ fieldId: 'FIELD', value: 1 }] }, message: /at most 100/ },
+  ],
   'backups.list': [
     { input: {}, message: /slug/ },
     { input: { slug: big }, message: /at most 48/ },
@@ -357,9 +408,15 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
 const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
 
 const withSlug = (input: unknown) => {
-  if (!input || typeof input !== 'object' || (input as { slug?: unknown }).slug !== 'SLUG') return input;
+  if (!input || typeof input !== 'object') return input;
+  if ((input as { token?: unknown }).token === 'TOKEN') {
+    const out = input as { values?: { fieldId: string }[] };
+    return { ...input, token: formToken, values: out.values?.map((v) => (v.fieldId === 'FIELD' ? { ...v, fieldId } : v)) };
+  }
+  if ((input as { slug?: unknown }).slug !== 'SLUG') return input;
   const out: Record<string, unknown> = { ...input, slug: owner.slug };
   if (out.id === 'IMPORT') out.id = importId;
+  if (out.id === 'FORM') out.id = formId;
   return out;
 };
 

@@ -17,7 +17,8 @@ export const PERMISSIONS = [
   'data:write',
   'dashboards:read',
   'dashboards:write',
-  'forms:manage',
+  'forms:read',
+  'forms:write',
   'alerts:manage',
   'apikeys:manage',
   'security:manage',
@@ -27,8 +28,8 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const viewer = ['org:read', 'members:read', 'metrics:read', 'dashboards:read'] as const satisfies readonly Permission[];
-const editor = [...viewer, 'metrics:write', 'data:write', 'dashboards:write', 'forms:manage', 'alerts:manage'] as const satisfies readonly Permission[];
+const viewer = ['org:read', 'members:read', 'metrics:read', 'dashboards:read', 'forms:read'] as const satisfies readonly Permission[];
+const editor = [...viewer, 'metrics:write', 'data:write', 'dashboards:write', 'forms:write', 'alerts:manage'] as const satisfies readonly Permission[];
 const admin = [...editor, 'org:update', 'members:manage', 'apikeys:manage', 'security:manage', 'audit:read'] as const satisfies readonly Permission[];
 const owner = PERMISSIONS;
 

@@ -1,4 +1,4 @@
-import { sql, withApiKeyTenant, withMemberTenant, withTenant, type ApiKeyTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
+import { sql, withApiKeyTenant, withDataFormTenant, withMemberTenant, withTenant, type ApiKeyTenant, type DataFormTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
@@ -42,6 +42,14 @@ export function createPlatform(db: Database) {
     /** A tenant transaction entered through an API key (by its token's hash); revoked keys are not found. */
     asApiKey<T>(tokenHash: string, fn: (trx: TenantDb, key: ApiKeyTenant) => Promise<T>) {
       return withApiKeyTenant(db, tokenHash, fn);
+    },
+
+    /**
+     * A tenant transaction entered through a public data form's link (by its token's hash). The
+     * tenant is the link row's; a rotated link, a deleted form or a locked organization is not found.
+     */
+    asDataForm<T>(tokenHash: string, fn: (trx: TenantDb, form: DataFormTenant) => Promise<T>) {
+      return withDataFormTenant(db, tokenHash, fn);
     },
 
     /** Opens a tenant transaction for work that starts outside one (sign-up creates the tenant). */

@@ -15,6 +15,7 @@ import { apiRouter } from './routers/api/router.ts';
 import { dashboardsRouter } from './routers/dashboards/router.ts';
 import { importsRouter } from './routers/imports/router.ts';
 import { backupsRouter } from './routers/backups/router.ts';
+import { formsRouter } from './routers/forms/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -33,6 +34,7 @@ export const appRouter = router({
   imports: importsRouter,
   audit: auditRouter,
   backups: backupsRouter,
+  forms: formsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -143,7 +143,7 @@ export interface TenantInfo {
 
 export const publicProcedure = base.meta({ access: { kind: 'public' } }).use(readableInputErrors);
 
-/** A public procedure behind one of the protected public forms (sign-up, sign-in, contact). */
+/** A public procedure behind one of the protected public forms (sign-up, sign-in, contact, password reset, data forms). */
 export const publicFormProcedure = publicProcedure.meta({ access: { kind: 'public' }, formOnly: true });
 
 export const authedProcedure = base.meta({ access: { kind: 'authed' } }).use(readableInputErrors).use(requireSession);

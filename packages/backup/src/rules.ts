@@ -20,6 +20,7 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
   audit_checkpoints: { inPlace: 'keep', copy: 'skip', why: 'signed checkpoints of the audit chain kept above' },
   api_keys: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a revoked key, and a key belongs to one organization (its hash is globally unique)' },
   invitations: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a withdrawn or used invitation, and a token names its organization, so a copy could never be accepted' },
+  data_form_links: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a rotated link, and a link is globally unique (a copied form gets a new link when an editor rotates it)' },
   metric_daily_rollups: { inPlace: 'replace', copy: 'restore', derived: true, why: 'recomputed by the data_points triggers as the points are restored' },
 };
 

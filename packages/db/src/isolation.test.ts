@@ -51,6 +51,15 @@ const FIXTURES: Record<string, Insert> = {
   dashboard_tiles: async (c, t) => {
     await c.query(`insert into dashboard_tiles (tenant_id, dashboard_id, metric_id, kind, position) values ($1, $1, $1, 'line', 0)`, [t]);
   },
+  data_forms: async (c, t) => {
+    await c.query(`insert into data_forms (tenant_id, id, name) values ($1, $1, 'Weekly numbers')`, [t]);
+  },
+  data_form_fields: async (c, t) => {
+    await c.query(`insert into data_form_fields (tenant_id, form_id, metric_id, label, position) values ($1, $1, $1, 'Revenue this week', 0)`, [t]);
+  },
+  data_form_links: async (c, t) => {
+    await c.query(`insert into data_form_links (tenant_id, form_id, token_hash, token_sealed, prefix) values ($1, $1, md5($2) || md5($2), 'v1.sealed.token.fixture', 'f_abcd')`, [t, t]);
+  },
   imports: async (c, t) => {
     await c.query(`insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter) values ($1, $1, 'a.csv', 10, md5($2) || md5($2), '{metric,ts,value}', ',')`, [t, t]);
   },

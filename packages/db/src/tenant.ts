@@ -146,3 +146,45 @@ export async function withApiKeyTenant<T>(
     return { key, result };
   });
 }
+
+export interface DataFormTenant {
+  tenantId: string;
+  formId: string;
+  formName: string;
+  orgName: string;
+  paused: boolean;
+}
+
+/**
+ * Like withApiKeyTenant, for a public data form's link: BEGIN, the link lookup (by the SHA-256 of
+ * the token in the URL; rotated links are gone, locked organizations are not entered) and the
+ * tenant settings travel in one round trip. The tenant is the link row's, never the caller's
+ * input. Returns `{ form: null }` without calling fn when no live link has this hash.
+ */
+export async function withDataFormTenant<T>(
+  db: Kysely<DB>,
+  tokenHash: string,
+  fn: (trx: TenantDb, form: DataFormTenant) => Promise<T>,
+): Promise<{ form: DataFormTenant; result: T } | { form: null }> {
+  // Interpolated only after this check: the hash is 64 hex digits or nothing reaches SQL.
+  if (!SHA256_HEX.test(tokenHash)) return { form: null };
+  return db.connection().execute(async (conn) => {
+    const results = await sql
+      .raw<DataFormTenant>(`begin; select tenant_id, form_id, form_name, org_name, paused from app_enter_data_form('${tokenHash}')`)
+      .execute(conn);
+    const form = results.rows[0];
+    if (!form) {
+      await sql`rollback`.execute(conn);
+      return { form: null };
+    }
+    let result: T;
+    try {
+      result = await fn(conn as TenantDb, form);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw error;
+    }
+    await sql`commit`.execute(conn);
+    return { form, result };
+  });
+}

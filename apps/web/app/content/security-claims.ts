@@ -65,14 +65,14 @@ export const SECURITY_SECTIONS: Section[] = [
   {
     id: 'abuse',
     title: 'Abuse prevention on public forms',
-    intro: 'The contact, sign-up and sign-in forms are protected the same way.',
+    intro: 'The contact, sign-up, sign-in and password reset forms, and the public data forms, are protected the same way.',
     claims: [
       { id: 'honeypot', text: 'Each form carries a hidden field that people never see; a submission that fills it is discarded.' },
       { id: 'fill-time', text: 'Each form carries a signed token that records when the form was served. Submissions sent faster than a person could fill the form, with a token for another form, or with a token already used are refused.' },
-      { id: 'rate-limits', text: 'Submissions are rate limited per IP address and per form across all servers; an over-limit request is answered with 429 and a Retry-After header.' },
+      { id: 'rate-limits', text: 'Submissions are rate limited per IP address and per form (each public data form separately) across all servers; an over-limit request is answered with 429 and a Retry-After header.' },
       { id: 'body-limits', text: 'Request bodies are limited in size (100 kB in general, a few kB for the public forms).' },
       { id: 'captcha', text: 'A CAPTCHA (Cloudflare Turnstile or hCaptcha) can be switched on and is then verified on the server.' },
-      { id: 'nothing-written', text: 'A refused submission creates no message, account or session.' },
+      { id: 'nothing-written', text: 'A refused submission creates no message, account, session, email or data point.' },
     ],
   },
   {

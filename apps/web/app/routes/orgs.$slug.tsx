@@ -40,6 +40,11 @@ export default function OrgLayout() {
         <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
           Metrics
         </NavLink>
+        {permissions.includes('forms:read') ? (
+          <NavLink to={`/orgs/${organization.slug}/forms`} className="tabs__link">
+            Forms
+          </NavLink>
+        ) : null}
         <NavLink to={`/orgs/${organization.slug}/members`} className="tabs__link">
           Members
         </NavLink>

@@ -26,7 +26,7 @@ export interface FormChallenge {
 export interface FormGuard {
   issue(form: PublicFormId): FormChallenge;
   /** Runs every check; writes nothing but the rate counters, the used nonce and (first refusal) a security event. */
-  check(form: PublicFormId, fields: FormData, request: { ip: string | null; userAgent: string | null; requestId: string }): Promise<Verdict>;
+  check(form: PublicFormId, fields: FormData, request: { ip: string | null; userAgent: string | null; requestId: string }, subject?: string): Promise<Verdict>;
   close(): Promise<void>;
 }
 
@@ -65,8 +65,8 @@ export function createFormGuard(opts: { config: Config; db: Database; logger: Lo
       };
     },
 
-    async check(form, fields, request) {
-      const rate = await limits.consume(form, request.ip);
+    async check(form, fields, request, subject) {
+      const rate = await limits.consume(form, request.ip, subject);
       if (!rate.ok) {
         if (rate.firstRefusal) {
           await db
@@ -77,7 +77,7 @@ export function createFormGuard(opts: { config: Config; db: Database; logger: Lo
               actorType: 'anonymous',
               targetType: 'form',
               targetId: form,
-              after: { scope: rate.scope, retryAfterSeconds: rate.retryAfterSeconds },
+              after: { scope: rate.scope, retryAfterSeconds: rate.retryAfterSeconds, ...(subject ? { subject } : {}) },
               ip: request.ip,
               userAgent: request.userAgent,
               requestId: request.requestId,

@@ -28,10 +28,14 @@ export function createRateLimits(pool: pg.Pool, opts: { perIp: number; perForm: 
   }
 
   return {
-    async consume(form: string, ip: string | null): Promise<RateCheck> {
+    /**
+     * `subject` narrows the per-form window to one instance of a kind of form (a data form's id):
+     * each data form has its own budget, and a flood at one does not close the others.
+     */
+    async consume(form: string, ip: string | null, subject?: string): Promise<RateCheck> {
       const byIp = await take(perIp, `${form}:${ip ?? 'unknown'}`, opts.perIp, 'ip');
       if (!byIp.ok) return byIp;
-      return take(perForm, form, opts.perForm, 'form');
+      return take(perForm, subject ? `${form}:${subject}` : form, opts.perForm, 'form');
     },
   };
 }

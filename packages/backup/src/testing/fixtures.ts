@@ -81,6 +81,11 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
     const dashboardId = randomUUID();
     await trx.insertInto('dashboards').values({ tenantId, id: dashboardId, name: 'Overview "main"', isDefault: true }).execute();
     await trx.insertInto('dashboardTiles').values({ tenantId, dashboardId, metricId, kind: 'line', title: 'Revenue', position: 0 }).execute();
+    // A public data form with one field on the revenue metric, and its link (a credential).
+    const formId = randomUUID();
+    await trx.insertInto('dataForms').values({ tenantId, id: formId, name: 'Weekly "numbers"', description: 'Fill in on Fridays ü', submissionCount: 3, pausedAt: new Date('2024-02-01T00:00:00Z') }).execute();
+    await trx.insertInto('dataFormFields').values({ tenantId, formId, metricId, label: 'Revenue', help: 'Net, in EUR', position: 0 }).execute();
+    await sql`insert into data_form_links (tenant_id, form_id, token_hash, token_sealed, prefix) values (${tenantId}, ${formId}, encode(sha256(('form:' || ${tenantId}::text)::bytea), 'hex'), 'v1.sealed.token.fixture', 'f_abcd')`.execute(trx);
     // The audit trail as the drain leaves it (rows written here directly: fixtures, not the drain).
     await sql`insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
       values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(trx);

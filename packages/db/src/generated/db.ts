@@ -163,6 +163,40 @@ export interface DashboardsTable {
   updatedAt: Generated<Date>;
 }
 
+export interface DataFormFieldsTable {
+  tenantId: string;
+  id: Generated<string>;
+  formId: string;
+  metricId: string;
+  label: string;
+  help: Generated<string>;
+  position: number;
+}
+
+export interface DataFormLinksTable {
+  tenantId: string;
+  id: Generated<string>;
+  formId: string;
+  tokenHash: string;
+  tokenSealed: string;
+  prefix: string;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+}
+
+export interface DataFormsTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+  pausedAt: Date | null;
+  submissionCount: Generated<number>;
+  lastSubmittedAt: Date | null;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
 export interface DataPointsTable {
   tenantId: string;
   metricId: string;
@@ -450,6 +484,9 @@ export interface DB {
   contactMessages: ContactMessagesTable;
   dashboardTiles: DashboardTilesTable;
   dashboards: DashboardsTable;
+  dataFormFields: DataFormFieldsTable;
+  dataFormLinks: DataFormLinksTable;
+  dataForms: DataFormsTable;
   dataPoints: DataPointsTable;
   emailOutbox: EmailOutboxTable;
   formNonces: FormNoncesTable;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { mails } from '../../mail.ts';
 import { retryMessage } from '../../throttle.ts';
-import { publicProcedure } from '../../trpc.ts';
+import { publicFormProcedure } from '../../trpc.ts';
 import { requestResetInput, resetPasswordInput } from './schemas.ts';
 import { link } from './session-cookie.ts';
 
@@ -13,7 +13,7 @@ export const RESET_TTL_MS = 30 * 60_000;
  * Always the same answer, whether or not the address has an account. Requests count toward the
  * sign-in throttle of (email, IP) and IP, so the form cannot be used to flood a mailbox.
  */
-export const requestPasswordReset = publicProcedure
+export const requestPasswordReset = publicFormProcedure
   .input(requestResetInput)
   .output(z.object({ status: z.literal('check_email') }))
   .mutation(async ({ ctx, input }) => {
@@ -44,7 +44,7 @@ export const requestPasswordReset = publicProcedure
  * Sets a new password from a reset link (30 minutes, once) and ends every session of the user. It
  * does not sign in: the next sign-in still asks for the second factor, so a reset never bypasses it.
  */
-export const resetPassword = publicProcedure
+export const resetPassword = publicFormProcedure
   .input(resetPasswordInput)
   .output(z.object({ status: z.literal('password_reset') }))
   .mutation(async ({ ctx, input }) => {

@@ -22,9 +22,9 @@ describe('contact.submit', () => {
     await expect(tdb.app.selectFrom('contactMessages').selectAll().execute()).rejects.toMatchObject({ code: '42501' });
   });
 
-  it('is a form-only procedure, like sign-up and sign-in (the HTTP endpoint refuses these)', () => {
+  it('is a form-only procedure, like sign-up, sign-in, password reset and data form answers (the HTTP endpoint refuses these)', () => {
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { formOnly?: boolean } } }>;
     const formOnly = Object.entries(procedures).filter(([, p]) => p._def.meta?.formOnly).map(([path]) => path).sort();
-    expect(formOnly).toEqual(['auth.signIn', 'auth.signUp', 'contact.submit']);
+    expect(formOnly).toEqual(['auth.requestPasswordReset', 'auth.resetPassword', 'auth.signIn', 'auth.signUp', 'contact.submit', 'forms.submit']);
   });
 });

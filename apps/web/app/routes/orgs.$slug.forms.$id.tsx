@@ -1,0 +1,210 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { FormAlert, SelectField, TextAreaField, TextField } from '../components/field.tsx';
+import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import type { OrgData } from './orgs.$slug.tsx';
+
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: d ? `${d.form.name} · Forms · Metric Flow IQ` : 'Form · Metric Flow IQ' }];
+
+/** The link for editors; null for viewers (a link lets anyone write data, which a viewer cannot). */
+async function linkFor(api: Caller, slug: string, id: string) {
+  try {
+    return await api.forms.link({ slug, id });
+  } catch (error) {
+    if (isTrpcError(error) && error.code === 'FORBIDDEN') return null;
+    throw error;
+  }
+}
+
+export async function loader(args: LoaderFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  const id = args.params.id ?? '';
+  const origin = new URL(args.request.url).origin;
+  return callApi(args, async (api) => {
+    const form = await api.forms.get({ slug, id });
+    const link = await linkFor(api, slug, id);
+    const metrics = link ? (await api.metrics.list({ slug, limit: 1000 })).filter((m) => !m.formula).map((m) => ({ key: m.key, name: m.name })) : [];
+    return { form, link, metrics, origin, created: new URL(args.request.url).searchParams.get('created') === '1' };
+  });
+}
+
+const text = (form: FormData, key: string) => {
+  const v = form.get(key);
+  return typeof v === 'string' ? v : '';
+};
+
+/** The field rows of the editor, in the order people asked for (by their order numbers). */
+function fieldsFrom(form: FormData) {
+  const rows: { metricKey: string; label: string; help: string; order: number; i: number }[] = [];
+  for (let i = 0; i < 50 && form.has(`metricKey-${i}`); i++) {
+    if (form.get(`remove-${i}`) === 'on') continue;
+    rows.push({ metricKey: text(form, `metricKey-${i}`), label: text(form, `label-${i}`), help: text(form, `help-${i}`), order: Number(text(form, `order-${i}`)) || i + 1, i });
+  }
+  const added = text(form, 'add-metric');
+  if (added) rows.push({ metricKey: added, label: text(form, 'add-label'), help: text(form, 'add-help'), order: Number.MAX_SAFE_INTEGER, i: 1000 });
+  return rows.sort((a, b) => a.order - b.order || a.i - b.i).map(({ metricKey, label, help }) => ({ metricKey, label, help }));
+}
+
+export async function action(args: ActionFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  const id = args.params.id ?? '';
+  const form = await args.request.formData();
+  const intent = text(form, 'intent');
+  const { caller } = await serverApi(args);
+  try {
+    if (intent === 'pause' || intent === 'resume') await caller.forms.setPaused({ slug, id, paused: intent === 'pause' });
+    else if (intent === 'rotate') await caller.forms.rotateLink({ slug, id });
+    else if (intent === 'delete') {
+      await caller.forms.delete({ slug, id });
+      return redirect(`/orgs/${slug}/forms`);
+    } else await caller.forms.update({ slug, id, name: text(form, 'name'), description: text(form, 'description'), fields: fieldsFrom(form) });
+    return data({ done: intent || 'save', formError: null, fieldErrors: {} as Record<string, string[]> });
+  } catch (error) {
+    const errors = formErrors(error);
+    if (!errors) throw toResponse(error, args.request);
+    return data({ done: null, ...errors }, { status: 400 });
+  }
+}
+
+const DONE: Record<string, string> = {
+  save: 'Form saved.',
+  pause: 'Form paused: the link stays, answers are refused until you resume it.',
+  resume: 'Form resumed: the link accepts answers again.',
+  rotate: 'New link created. The old link no longer works.',
+};
+
+export default function FormDetail() {
+  const { form, link, metrics, origin, created } = useLoaderData<typeof loader>();
+  const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === 'submitting';
+  if (!org) return null;
+  const slug = org.organization.slug;
+  const fe = result?.fieldErrors ?? {};
+  const url = link?.token ? `${origin}/f/${link.token}` : null;
+  const unused = metrics.filter((m) => !form.fields.some((f) => f.metricKey === m.key));
+  return (
+    <div className="stack">
+      <p>
+        <Link to={`/orgs/${slug}/forms`}>← All forms</Link>
+      </p>
+      {result?.done ? <FormAlert tone="success">{DONE[result.done]}</FormAlert> : created ? <FormAlert tone="success">Form created. Share its link with the people who should answer.</FormAlert> : null}
+      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      <section className="panel" aria-labelledby="form-title">
+        <h2 id="form-title" className="panel__title">
+          {form.name} {form.paused ? <span className="badge">paused</span> : <span className="badge badge--ok">open</span>}
+        </h2>
+        <p className="muted">
+          {form.submissionCount} answer{form.submissionCount === 1 ? '' : 's'}
+          {form.lastSubmittedAt ? `, the last on ${new Date(form.lastSubmittedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}.
+        </p>
+        {link ? (
+          <>
+            <h3>Public link</h3>
+            {url ? (
+              <p>
+                <code className="secret" data-testid="form-link">
+                  {url}
+                </code>{' '}
+                <a href={url} target="_blank" rel="noreferrer noopener">
+                  Open
+                </a>
+              </p>
+            ) : (
+              <p className="muted">This link (starting {link.prefix}…) was sealed with an encryption key the server no longer has. Create a new link to share the form again.</p>
+            )}
+            <p className="muted">Anyone with the link can answer. Create a new link if it reached the wrong people: the old one stops working at once.</p>
+            <div className="row-actions">
+              <Form method="post">
+                <button type="submit" name="intent" value={form.paused ? 'resume' : 'pause'} className="button button--quiet" disabled={busy}>
+                  {form.paused ? 'Resume the form' : 'Pause the form'}
+                </button>
+              </Form>
+              <Form method="post">
+                <button type="submit" name="intent" value="rotate" className="button button--quiet" disabled={busy}>
+                  Create a new link
+                </button>
+              </Form>
+              <Form method="post">
+                <button type="submit" name="intent" value="delete" className="button button--danger" disabled={busy}>
+                  Delete the form
+                </button>
+              </Form>
+            </div>
+          </>
+        ) : null}
+      </section>
+      <section className="panel" aria-labelledby="fields-title">
+        <h2 id="fields-title" className="panel__title">
+          Fields
+        </h2>
+        {link ? (
+          <Form method="post" className="form form--wide" noValidate>
+            <TextField name="name" label="Name" required maxLength={100} defaultValue={form.name} errors={fe.name} />
+            <TextAreaField name="description" label="Instructions (optional)" rows={3} maxLength={1000} defaultValue={form.description} errors={fe.description} />
+            <table className="table" data-testid="form-fields">
+              <thead>
+                <tr>
+                  <th scope="col">Metric</th>
+                  <th scope="col">Label</th>
+                  <th scope="col">Help text</th>
+                  <th scope="col">Order</th>
+                  <th scope="col">Remove</th>
+                </tr>
+              </thead>
+              <tbody>
+                {form.fields.map((f, i) => (
+                  <tr key={f.id}>
+                    <td>
+                      {f.metricName} <span className="muted">({f.metricKey})</span>
+                      <input type="hidden" name={`metricKey-${i}`} value={f.metricKey} />
+                    </td>
+                    <td>
+                      <input className="input" name={`label-${i}`} aria-label={`Label for ${f.metricName}`} defaultValue={f.label} maxLength={100} />
+                    </td>
+                    <td>
+                      <input className="input" name={`help-${i}`} aria-label={`Help text for ${f.metricName}`} defaultValue={f.help} maxLength={300} />
+                    </td>
+                    <td>
+                      <input className="input" name={`order-${i}`} type="number" min={1} max={50} aria-label={`Order of ${f.metricName}`} defaultValue={i + 1} />
+                    </td>
+                    <td>
+                      <input type="checkbox" name={`remove-${i}`} aria-label={`Remove ${f.metricName}`} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {fe.fields ? (
+              <p className="field__error" role="alert">
+                {fe.fields.join(' ')}
+              </p>
+            ) : null}
+            {unused.length && form.fields.length < 50 ? (
+              <fieldset className="field">
+                <legend className="field__label">Add a field</legend>
+                <SelectField name="add-metric" label="Metric" defaultValue="" options={[{ value: '', label: '(none)' }, ...unused.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` }))]} />
+                <TextField name="add-label" label="Label (blank: the metric's name)" maxLength={100} />
+                <TextField name="add-help" label="Help text (optional)" maxLength={300} />
+              </fieldset>
+            ) : null}
+            <div className="form__actions">
+              <button type="submit" name="intent" value="save" className="button" disabled={busy}>
+                Save the form
+              </button>
+            </div>
+          </Form>
+        ) : (
+          <ol>
+            {form.fields.map((f) => (
+              <li key={f.id}>
+                {f.label} <span className="muted">({f.metricKey})</span>
+                {f.help ? <span className="muted"> · {f.help}</span> : null}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}
