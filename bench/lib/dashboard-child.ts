@@ -2,7 +2,9 @@
  * The dashboards benchmark's web-side process: builds the API exactly as the web server does
  * (app role, real auth, real context) and loads a dashboard through the server-side caller, so the
  * parent can read this process's peak memory on its own. Prints one JSON line and exits.
- * Input (env): APP_URL, COOKIE, SLUG, DASHBOARD_ID, FROM, TO, GRAIN, LOADS, CONCURRENCY.
+ * Input (env): APP_URL, COOKIE, SLUG, DASHBOARD_ID, FROM, TO, GRAIN, LOADS, CONCURRENCY, WARMUP.
+ * The first WARMUP loads (one at a time; the first one cold: connections, lazy code, JIT) are
+ * reported apart; then 20 loads one at a time, then LOADS loads CONCURRENCY at a time.
  */
 import { createDb } from '@mfiq/db';
 import { createCaller, createContextFactory } from '@mfiq/api/server';
@@ -21,23 +23,32 @@ const createContext = createContextFactory(api.deps);
 const headers = new Headers({ cookie: env('COOKIE') });
 const input = { slug: env('SLUG'), id: env('DASHBOARD_ID'), from: env('FROM'), to: env('TO'), grain: env('GRAIN') as 'day' };
 
+const warmup = Number(process.env.WARMUP ?? 0);
 const latencies: number[] = [];
+const warmupLatencies: number[] = [];
 let tiles = 0;
 let points = 0;
+const load = async (into: number[]) => {
+  const t0 = performance.now();
+  const caller = createCaller(await createContext({ req: new Request('http://localhost/', { headers }), resHeaders: new Headers(), clientIp: '127.0.0.1' }));
+  const out = await caller.dashboards.get(input);
+  into.push(performance.now() - t0);
+  tiles = out.tiles.length;
+  points = out.tiles.reduce((n, t) => n + t.data.points.length, 0);
+};
+for (let i = 0; i < warmup; i++) await load(warmupLatencies);
+// One user at a time, then `concurrency` at once (the headline figures).
+const sequential: number[] = [];
+for (let i = 0; i < Math.min(20, loads); i++) await load(sequential);
 let next = 0;
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < loads) {
       next += 1;
-      const t0 = performance.now();
-      const caller = createCaller(await createContext({ req: new Request('http://localhost/', { headers }), resHeaders: new Headers(), clientIp: '127.0.0.1' }));
-      const out = await caller.dashboards.get(input);
-      latencies.push(performance.now() - t0);
-      tiles = out.tiles.length;
-      points = out.tiles.reduce((n, t) => n + t.data.points.length, 0);
+      await load(latencies);
     }
   }),
 );
 await api.close();
 await db.destroy();
-process.stdout.write(`${JSON.stringify({ latencies, tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(`${JSON.stringify({ latencies, warmupLatencies, sequential, tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`);

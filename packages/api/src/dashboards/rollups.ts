@@ -1,92 +1,85 @@
 import { sql, type TenantDb } from '@mfiq/db';
-import type { Aggregation, Bucket, MetricDef, Values } from '../metrics/aggregate.ts';
+import type { Aggregation, Bucket, MetricDef } from '../metrics/aggregate.ts';
+import { dayNumber } from '../metrics/periods.ts';
 
-interface Row {
-  metricId: string;
-  day: string;
-  n: number;
-  sum: number;
-  min: number;
-  max: number;
-  lastTs: Date;
-  lastValue: number;
-}
+/**
+ * Per metric, the day columns its aggregation needs, as the database sends them: offsets of the
+ * days that have data (from the span's first day), then one or two value columns (see COLUMNS).
+ */
+type Columns = [number[], number[], number[] | null];
 
-function pick(aggregation: Aggregation, a: { n: number; sum: number; min: number; max: number; last: number }): number {
-  switch (aggregation) {
-    case 'sum':
-      return a.sum;
-    case 'count':
-      return a.n;
-    case 'avg':
-      return a.sum / a.n;
-    case 'min':
-      return a.min;
-    case 'max':
-      return a.max;
-    case 'last':
-      return a.last;
+/**
+ * What each aggregation reads from a day's rollup: one column (sum, n, min, max or last_value),
+ * and n as a second one for avg. "last" needs no timestamp: rollup days partition time (local days
+ * of one timezone), so the latest point of a bucket is the last point of its latest day with data.
+ */
+const COLUMNS = sql`case x.agg when 'count' then array_agg(r.n::float8) when 'min' then array_agg(r.min) when 'max' then array_agg(r.max)
+                                when 'last' then array_agg(r.last_value) else array_agg(r.sum) end,
+                    case x.agg when 'avg' then array_agg(r.n::float8) end`;
+
+function aggregate(aggregation: Aggregation, rowOf: Int32Array, [, a, b]: Columns, from: number, to: number): number | null {
+  let found = false;
+  let acc = 0;
+  let n = 0;
+  for (let d = from; d <= to; d++) {
+    const k = rowOf[d]!;
+    if (k < 0) continue;
+    const v = a[k]!;
+    switch (aggregation) {
+      case 'sum':
+      case 'count':
+        acc += v;
+        break;
+      case 'avg':
+        acc += v;
+        n += b![k]!;
+        break;
+      case 'min':
+        if (!found || v < acc) acc = v;
+        break;
+      case 'max':
+        if (!found || v > acc) acc = v;
+        break;
+      case 'last':
+        acc = v;
+        break;
+    }
+    found = true;
   }
+  if (!found) return null;
+  return aggregation === 'avg' ? acc / n : acc;
 }
+
+/** Per metric, its value in each bucket (by the buckets' order), null where the bucket has no data. */
+export type BucketValues = Map<string, (number | null)[]>;
 
 /**
  * The same answer as aggregatePlain (every aggregation decomposes over local days), computed
  * differently for a dashboard's shape: hundreds of buckets (a year by day, its previous year,
- * totals) over a dozen metrics. Joining each bucket to the rollups costs an index probe per bucket
- * and metric; here one range read per metric fetches the rollup rows of the span all buckets cover
- * (at most a few thousand rows), and buckets are summed in memory. Buckets with no data are absent.
+ * totals) over a dozen metrics. One statement reads the rollup rows of the span all buckets cover
+ * through the primary key, one range per metric, and sends each metric's days as a few JSON arrays
+ * holding only the columns its aggregation needs (a row per day cost more to parse than the whole
+ * computation); buckets are then aggregated in memory in day order.
  */
-export async function aggregateRollups(db: TenantDb, tenantId: string, metrics: MetricDef[], buckets: Bucket[]): Promise<Map<string, Values>> {
-  const out = new Map<string, Values>(metrics.map((m) => [m.id, new Map()]));
+export async function aggregateRollups(db: TenantDb, tenantId: string, metrics: MetricDef[], buckets: Pick<Bucket, 'from' | 'to'>[]): Promise<BucketValues> {
+  const out: BucketValues = new Map(metrics.map((m) => [m.id, buckets.map(() => null)]));
   if (!metrics.length || !buckets.length) return out;
   const from = buckets.reduce((a, b) => (b.from < a ? b.from : a), buckets[0]!.from);
   const to = buckets.reduce((a, b) => (b.to > a ? b.to : a), buckets[0]!.to);
-  const { rows } = await sql<Row>`
-    select metric_id, day::text as day, n::float8 as n, sum, min, max, last_ts, last_value
-      from metric_daily_rollups
-     where tenant_id = ${tenantId} and metric_id = any(${metrics.map((m) => m.id)}::uuid[]) and day between ${from}::date and ${to}::date
-     order by metric_id, day`.execute(db);
-  const byMetric = new Map<string, Row[]>();
-  for (const r of rows) {
-    let list = byMetric.get(r.metricId);
-    if (!list) byMetric.set(r.metricId, (list = []));
-    list.push(r);
-  }
-  // First index whose day is >= d (rows are sorted by day).
-  const lowerBound = (list: Row[], d: string) => {
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.day < d) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  for (const m of metrics) {
-    const list = byMetric.get(m.id) ?? [];
-    const values = out.get(m.id)!;
-    for (const b of buckets) {
-      let n = 0;
-      let sum = 0;
-      let min = Infinity;
-      let max = -Infinity;
-      let lastTs = -Infinity;
-      let last = 0;
-      for (let i = lowerBound(list, b.from); i < list.length && list[i]!.day <= b.to; i++) {
-        const r = list[i]!;
-        n += r.n;
-        sum += r.sum;
-        if (r.min < min) min = r.min;
-        if (r.max > max) max = r.max;
-        const ts = r.lastTs.getTime();
-        if (ts > lastTs) {
-          lastTs = ts;
-          last = r.lastValue;
-        }
-      }
-      if (n > 0) values.set(b.label, pick(m.aggregation, { n, sum, min, max, last }));
-    }
+  const origin = dayNumber(from);
+  const span = dayNumber(to) - origin + 1;
+  const { rows } = await sql<{ i: number; d: Columns }>`
+    select x.i::int as i, json_build_array(array_agg(r.day - ${from}::date), ${COLUMNS}) as d
+      from unnest(${metrics.map((m) => m.id)}::uuid[], ${metrics.map((m) => m.aggregation)}::text[]) with ordinality as x (id, agg, i)
+      join metric_daily_rollups r on r.tenant_id = ${tenantId} and r.metric_id = x.id and r.day between ${from}::date and ${to}::date
+     group by x.i, x.agg`.execute(db);
+  const ranges = buckets.map((b) => [dayNumber(b.from) - origin, dayNumber(b.to) - origin] as const);
+  const rowOf = new Int32Array(span);
+  for (const { i, d } of rows) {
+    const m = metrics[i - 1]!;
+    rowOf.fill(-1);
+    d[0].forEach((day, k) => (rowOf[day] = k));
+    out.set(m.id, ranges.map(([f, t]) => aggregate(m.aggregation, rowOf, d, f, t)));
   }
   return out;
 }

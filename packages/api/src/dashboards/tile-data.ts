@@ -1,5 +1,5 @@
 import type { TenantDb } from '@mfiq/db';
-import type { Bucket, MetricDef } from '../metrics/aggregate.ts';
+import type { MetricDef } from '../metrics/aggregate.ts';
 import { daysBetween, periodsBetween, type Grain, type Period } from '../metrics/periods.ts';
 import { statusOf, targetPeriod, type TargetDef, type TargetStatus } from '../metrics/targets.ts';
 import type { DateRange, ResolvedRange } from './ranges.ts';
@@ -42,9 +42,6 @@ export interface MetricSeries {
   target: TileTarget | null;
 }
 
-const key = (from: string, to: string) => `${from}|${to}`;
-const bucket = (from: string, to: string): Bucket => ({ label: key(from, to), from, to });
-
 const accumulates = (m: MetricDef) => !m.formula && (m.aggregation === 'sum' || m.aggregation === 'count');
 
 function change(value: number | null, base: number | null): number | null {
@@ -78,10 +75,21 @@ export async function dashboardSeries(
   const { current, previous } = range;
   const periods = periodsBetween(current.from, current.to, grain, cal.weekStart, 1000);
   const prevPeriods = periodsBetween(previous.from, previous.to, grain, cal.weekStart, 1000);
-  const buckets = new Map<string, Bucket>();
-  const add = (from: string, to: string) => buckets.set(key(from, to), bucket(from, to));
-  add(current.from, current.to);
-  add(previous.from, previous.to);
+  // Buckets are deduplicated by their days: a range shared by several uses is aggregated once.
+  const index = new Map<string, number>();
+  const buckets: DateRange[] = [];
+  const add = (from: string, to: string) => {
+    const k = `${from}|${to}`;
+    let i = index.get(k);
+    if (i === undefined) {
+      i = buckets.length;
+      index.set(k, i);
+      buckets.push({ from, to });
+    }
+    return i;
+  };
+  const totalAt = add(current.from, current.to);
+  const previousTotalAt = add(previous.from, previous.to);
   // Periods are clipped to their range: a period the range cuts (the current one so far, or one
   // that starts before a custom range) holds only the range's days, and is compared with the
   // previous range's period at the same distance from the end, clipped the same way.
@@ -89,36 +97,35 @@ export async function dashboardSeries(
   const cur = periods.map((p) => clip(p, current));
   const prev = prevPeriods.map((p) => clip(p, previous));
   const offset = prev.length - cur.length;
-  for (const p of [...cur, ...prev]) add(p.start, p.end);
+  const curAt = cur.map((p) => add(p.start, p.end));
+  const prevAt = prev.map((p) => add(p.start, p.end));
   const asOf = current.to;
-  const progressOf = new Map<string, { t: TargetDef; period: Period }>();
+  const progressOf = new Map<string, { t: TargetDef; period: Period; at: number }>();
   for (const m of metrics) {
     const hit = targetFor(m, asOf, cal.weekStart);
-    if (!hit) continue;
-    progressOf.set(m.id, hit);
-    add(hit.period.start, asOf < hit.period.end ? asOf : hit.period.end);
+    if (hit) progressOf.set(m.id, { ...hit, at: add(hit.period.start, asOf < hit.period.end ? asOf : hit.period.end) });
   }
-  const values = await batchMetricValues(db, cal.tenantId, metrics, [...buckets.values()]);
+  const values = await batchMetricValues(db, cal.tenantId, metrics, buckets);
 
   const out = new Map<string, MetricSeries>();
+  const lengths = periods.map((p) => daysBetween(p.start, p.end) + 1);
   for (const m of metrics) {
     const v = values.get(m.id)!;
-    const get = (from: string, to: string) => v.get(key(from, to)) ?? null;
-    const total = get(current.from, current.to);
-    const previousTotal = get(previous.from, previous.to);
+    const total = v[totalAt] ?? null;
+    const previousTotal = v[previousTotalAt] ?? null;
     const points = cur.map((p, i): TilePoint => {
-      const pp = prev[i + offset];
-      let target: number | null = null;
-      const hit = targetFor(m, p.start, cal.weekStart);
-      if (hit) {
-        const whole = periods[i]!;
-        const days = daysBetween(whole.start, whole.end) + 1;
-        const targetDays = daysBetween(hit.period.start, hit.period.end) + 1;
-        target = accumulates(m) ? (hit.t.value * days) / targetDays : hit.t.value;
-      }
+      const pp = prevAt[i + offset];
       const whole = periods[i]!;
+      let target: number | null = null;
+      if (m.targets.length) {
+        const hit = targetFor(m, p.start, cal.weekStart);
+        if (hit) {
+          const targetDays = daysBetween(hit.period.start, hit.period.end) + 1;
+          target = accumulates(m) ? (hit.t.value * lengths[i]!) / targetDays : hit.t.value;
+        }
+      }
       const partial = p.start !== whole.start || p.end !== whole.end;
-      return { start: whole.start, end: whole.end, partial, value: get(p.start, p.end), previous: pp ? get(pp.start, pp.end) : null, target };
+      return { start: whole.start, end: whole.end, partial, value: v[curAt[i]!] ?? null, previous: pp === undefined ? null : (v[pp] ?? null), target };
     });
     let target: TileTarget | null = null;
     const hit = progressOf.get(m.id);
@@ -127,7 +134,7 @@ export async function dashboardSeries(
       const totalDays = daysBetween(period.start, period.end) + 1;
       const complete = asOf >= period.end;
       const elapsedDays = complete ? totalDays : daysBetween(period.start, asOf) + 1;
-      const actual = get(period.start, complete ? period.end : asOf) ?? (accumulates(m) ? 0 : null);
+      const actual = v[hit.at] ?? (accumulates(m) ? 0 : null);
       const forecast = actual === null ? null : complete || !accumulates(m) ? actual : (actual * totalDays) / elapsedDays;
       const ratio = (x: number | null) => (x === null || t.value === 0 ? null : x / t.value);
       target = { period, complete, actual, target: t.value, attainment: ratio(actual), forecast, forecastAttainment: ratio(forecast), status: statusOf(forecast, t.value, m.direction) };

@@ -1,6 +1,6 @@
 import type { TenantDb } from '@mfiq/db';
-import { type Bucket, type MetricDef, type Values } from '../metrics/aggregate.ts';
-import { aggregateRollups } from './rollups.ts';
+import type { Bucket, MetricDef } from '../metrics/aggregate.ts';
+import { aggregateRollups, type BucketValues } from './rollups.ts';
 import { evaluateFormula, formulaRefs, parseFormula, type Formula } from '../metrics/formula.ts';
 
 const MAX_DEPTH = 10;
@@ -23,9 +23,10 @@ function parsed(def: MetricDef, cache: Map<string, Formula | null>): Formula | n
  * of metrics: one per level of formula references (all roots together) and one read of the daily
  * rollups for every plain metric involved. The semantics are those of metricValues (one
  * metric): a formula is computed per bucket from its parts' aggregates; a sum or count part with
- * no data counts as 0; unknown parts, cycles and division by zero give null.
+ * no data counts as 0; unknown parts, cycles and division by zero give null. Values come back per
+ * root metric id, one per bucket in the buckets' order.
  */
-export async function batchMetricValues(db: TenantDb, tenantId: string, roots: MetricDef[], buckets: Bucket[]): Promise<Map<string, Values>> {
+export async function batchMetricValues(db: TenantDb, tenantId: string, roots: MetricDef[], buckets: Pick<Bucket, 'from' | 'to'>[]): Promise<BucketValues> {
   const cache = new Map<string, Formula | null>();
   const defs = new Map<string, MetricDef>(roots.map((r) => [r.key, r]));
   const refsOf = (d: MetricDef) => {
@@ -45,29 +46,22 @@ export async function batchMetricValues(db: TenantDb, tenantId: string, roots: M
   }
   const plain = [...defs.values()].filter((d) => !d.formula);
   const data = await aggregateRollups(db, tenantId, plain, buckets);
-  const out = new Map<string, Values>();
-  for (const root of roots) {
-    const values: Values = new Map();
-    for (const b of buckets) {
-      const visiting = new Set<string>();
-      const valueOf = (key: string, asPart: boolean): number | null => {
-        const def = defs.get(key);
-        if (!def || visiting.has(key)) return null;
-        const tree = parsed(def, cache);
-        if (!def.formula) {
-          const v = data.get(def.id)?.get(b.label);
-          if (v !== undefined) return v;
-          return asPart && (def.aggregation === 'sum' || def.aggregation === 'count') ? 0 : null;
-        }
-        if (!tree) return null;
-        visiting.add(key);
-        const v = evaluateFormula(tree, (k) => valueOf(k, true));
-        visiting.delete(key);
-        return v;
-      };
-      values.set(b.label, valueOf(root.key, false));
+  const none = buckets.map(() => null);
+  // A metric's values over all buckets at once. `stack` holds the formulas being evaluated, so a
+  // cycle (which saving refuses) reads as no value, as in metricValues.
+  const vectorOf = (key: string, asPart: boolean, stack: Set<string>): (number | null)[] => {
+    const def = defs.get(key);
+    if (!def || stack.has(key)) return none;
+    if (!def.formula) {
+      const v = data.get(def.id)!;
+      return asPart && (def.aggregation === 'sum' || def.aggregation === 'count') ? v.map((x) => x ?? 0) : v;
     }
-    out.set(root.id, values);
-  }
-  return out;
+    const tree = parsed(def, cache);
+    if (!tree) return none;
+    stack.add(key);
+    const parts = new Map(formulaRefs(tree).map((k) => [k, vectorOf(k, true, stack)]));
+    stack.delete(key);
+    return buckets.map((_, j) => evaluateFormula(tree, (k) => parts.get(k)![j] ?? null));
+  };
+  return new Map(roots.map((root) => [root.id, vectorOf(root.key, false, new Set())]));
 }

@@ -12,35 +12,68 @@ export interface Period {
   end: string;
 }
 
-const DAY_MS = 86_400_000;
-const toDate = (d: string) => new Date(`${d}T00:00:00Z`);
-const fmt = (d: Date) => d.toISOString().slice(0, 10);
+// Local dates are converted to and from day numbers (days since 1970-01-01, proleptic
+// Gregorian) by integer arithmetic (H. Hinnant's civil calendar algorithms), not through Date:
+// a dashboard computes thousands of periods per request and Date parsing and formatting dominated.
+
+/** Days since 1970-01-01 of a local date 'YYYY-MM-DD'. */
+export function dayNumber(day: string): number {
+  const y0 = Number(day.slice(0, 4));
+  const m = Number(day.slice(5, 7));
+  const d = Number(day.slice(8, 10));
+  const y = m <= 2 ? y0 - 1 : y0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/** The local date 'YYYY-MM-DD' of a day number (the inverse of dayNumber). */
+export function dayString(n: number): string {
+  const z = n + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}
+
+/** Day of the week of a day number, 0 = Sunday (1970-01-01 was a Thursday). */
+const weekday = (n: number) => (((n + 4) % 7) + 7) % 7;
 
 export function addDays(day: string, n: number): string {
-  return fmt(new Date(toDate(day).getTime() + n * DAY_MS));
+  return dayString(dayNumber(day) + n);
 }
 
 export function daysBetween(from: string, to: string): number {
-  return Math.round((toDate(to).getTime() - toDate(from).getTime()) / DAY_MS);
+  return dayNumber(to) - dayNumber(from);
 }
 
+/** The first day of the month `n` months after the month of `day`. */
 function addMonths(day: string, n: number): string {
-  const d = toDate(day);
-  return fmt(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1)));
+  const months = Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1 + n;
+  const y = Math.floor(months / 12);
+  const m = months - y * 12 + 1;
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-01`;
 }
 
 /** The first day of the period of `grain` that contains `day`; weeks start on `weekStart` (0 = Sunday). */
 export function periodStart(day: string, grain: Grain, weekStart: number): string {
-  const d = toDate(day);
   switch (grain) {
     case 'day':
       return day;
-    case 'week':
-      return addDays(day, -((d.getUTCDay() - weekStart + 7) % 7));
+    case 'week': {
+      const n = dayNumber(day);
+      return dayString(n - ((weekday(n) - weekStart + 7) % 7));
+    }
     case 'month':
-      return fmt(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)));
+      return addMonths(day, 0);
     case 'quarter':
-      return fmt(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (d.getUTCMonth() % 3), 1)));
+      return addMonths(day, -((Number(day.slice(5, 7)) - 1) % 3));
   }
 }
 
@@ -80,8 +113,15 @@ export function periodsBetween(from: string, to: string, grain: Grain, weekStart
   return out;
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** Today's local date in a timezone. */
 export function localDate(at: Date, timezone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  let f = formats.get(timezone);
+  if (!f) {
+    // en-CA formats as YYYY-MM-DD. Formatters are costly to build; the set of zones is bounded.
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    if (formats.size < 1000) formats.set(timezone, f);
+  }
+  return f.format(at);
 }

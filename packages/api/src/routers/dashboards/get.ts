@@ -3,32 +3,28 @@ import { customRange, resolveRange, type RangePreset, type ResolvedRange } from 
 import { dashboardSeries, type TileMetric } from '../../dashboards/tile-data.ts';
 import { localDate, periodsBetween, periodStart } from '../../metrics/periods.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
-import { orgCalendar } from '../metrics/calendar.ts';
 import { checkRange } from '../metrics/series.ts';
-import { selectTargets, toDef } from '../targets/query.ts';
-import { findDashboard, selectDashboards, selectTiles, toDashboard } from './query.ts';
-import { dashboardDataInput, dashboardDataOutput } from './schemas.ts';
+import { calendarAndDashboard, selectTilesWithTargets } from './query.ts';
+import { dashboardDataInput, parseDashboardData } from './schemas.ts';
 import { toTile } from './tiles.ts';
 
 const MAX_POINTS = 400;
 const TRAILING = new Set<RangePreset>(['7d', '30d', '90d', '6m', '12m']);
 
 /**
- * A dashboard with the data of every tile, in one call and a fixed number of queries (the page
- * makes no call per tile): the range (a preset, or from/to; the dashboard's own preset by
- * default) and grain in the organization's timezone and week start. Without an id, the default
- * dashboard; with none at all, `dashboard: null`.
+ * A dashboard with the data of every tile, in one call and a fixed number of queries whatever the
+ * number of tiles (calendar and dashboard; tiles with their targets; one per level of formula
+ * parts not on the dashboard; one read of the daily rollups): the range (a preset, or from/to; the
+ * dashboard's own preset by default) and grain in the organization's timezone and week start.
+ * Without an id, the default dashboard; with none at all, `dashboard: null`.
  */
 export const get = tenantProcedure
   .meta(requirePermission('dashboards:read'))
   .input(dashboardDataInput)
-  .output(dashboardDataOutput)
+  .output(parseDashboardData)
   .query(async ({ ctx, input }) => {
-    const cal = await orgCalendar(ctx.db, ctx.tenant.id);
+    const { cal, dashboard } = await calendarAndDashboard(ctx.db, ctx.tenant.id, input.id);
     const today = localDate(new Date(), cal.timezone);
-    const dashboard = input.id
-      ? await findDashboard(ctx.db, ctx.tenant.id, input.id)
-      : await selectDashboards(ctx.db, ctx.tenant.id).where('d.isDefault', '=', true).executeTakeFirst().then((r) => (r ? toDashboard(r) : null));
     let preset: RangePreset | null = null;
     let range: ResolvedRange;
     if (input.from && input.to) {
@@ -51,9 +47,7 @@ export const get = tenantProcedure
     const rangeOut = { preset, from: range.current.from, to: range.current.to, previousFrom: range.previous.from, previousTo: range.previous.to };
     if (!dashboard) return { dashboard: null, range: rangeOut, grain, timezone: cal.timezone, tiles: [] };
 
-    const rows = await selectTiles(ctx.db, ctx.tenant.id, dashboard.id).execute();
-    const metricIds = [...new Set(rows.map((r) => r.metricId))];
-    const targets = metricIds.length ? await selectTargets(ctx.db, ctx.tenant.id).where('metricId', 'in', metricIds).execute() : [];
+    const rows = await selectTilesWithTargets(ctx.db, ctx.tenant.id, dashboard.id).execute();
     const metrics = new Map<string, TileMetric>();
     for (const r of rows) {
       if (metrics.has(r.metricId)) continue;
@@ -63,7 +57,7 @@ export const get = tenantProcedure
         aggregation: r.aggregation,
         formula: r.formula,
         direction: r.direction,
-        targets: targets.filter((t) => t.metricId === r.metricId).map(toDef),
+        targets: r.targets ?? [],
       });
     }
     const series = await dashboardSeries(ctx.db, cal, [...metrics.values()], range, grain);

@@ -1,5 +1,6 @@
 import { sql, type TenantDb } from '@mfiq/db';
 import { notFound } from '../../errors.ts';
+import type { TargetDef } from '../../metrics/targets.ts';
 
 /** Dashboards with their tile counts; callers narrow by id or default. */
 export function selectDashboards(db: TenantDb, tenantId: string) {
@@ -62,4 +63,58 @@ export function selectTiles(db: TenantDb, tenantId: string, dashboardId: string)
     .where('t.dashboardId', '=', dashboardId)
     .orderBy('t.position')
     .orderBy('t.createdAt');
+}
+
+/**
+ * What dashboards.get needs before it can resolve the range, in one statement: the organization's
+ * timezone and week start, and the dashboard named by id (or the default one), null when none.
+ */
+export async function calendarAndDashboard(db: TenantDb, tenantId: string, id: string | undefined) {
+  const row = await db
+    .selectFrom('organizations as o')
+    .leftJoin('dashboards as d', (j) => {
+      const on = j.onRef('d.tenantId', '=', 'o.tenantId');
+      return id ? on.on('d.id', '=', id) : on.on('d.isDefault', '=', true);
+    })
+    .select([
+      'o.timezone',
+      'o.weekStart',
+      'd.id',
+      'd.name',
+      'd.range',
+      'd.grain',
+      'd.isDefault',
+      'd.updatedAt',
+      (eb) =>
+        eb
+          .selectFrom('dashboardTiles as t')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .whereRef('t.tenantId', '=', 'd.tenantId')
+          .whereRef('t.dashboardId', '=', 'd.id')
+          .as('tileCount'),
+    ])
+    .where('o.tenantId', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  const { timezone, weekStart, id: dashboardId, name, range, grain, isDefault, updatedAt, tileCount } = row;
+  const dashboard =
+    dashboardId !== null && name !== null && range !== null && grain !== null && isDefault !== null && updatedAt !== null
+      ? { id: dashboardId, name, range, grain, isDefault, updatedAt, tileCount: tileCount ?? 0 }
+      : null;
+  if (id && !dashboard) throw notFound('Dashboard not found');
+  return { cal: { tenantId, timezone, weekStart }, dashboard };
+}
+
+/** selectTiles with each tile's metric targets (oldest first), so the page reads both at once. */
+export function selectTilesWithTargets(db: TenantDb, tenantId: string, dashboardId: string) {
+  return selectTiles(db, tenantId, dashboardId).select((eb) =>
+    eb
+      .selectFrom('metricTargets as mt')
+      .select(
+        sql<TargetDef[]>`coalesce(json_agg(json_build_object('id', mt.id, 'kind', mt.kind, 'grain', mt.grain, 'value', mt.value,
+                                                            'starts_on', mt.starts_on::text, 'ends_on', mt.ends_on::text) order by mt.created_at), '[]'::json)`.as('t'),
+      )
+      .whereRef('mt.tenantId', '=', 't.tenantId')
+      .whereRef('mt.metricId', '=', 'm.id')
+      .as('targets'),
+  );
 }

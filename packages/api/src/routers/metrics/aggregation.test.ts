@@ -228,3 +228,67 @@ describe('targets', () => {
     expect(after).toMatchObject({ complete: true, elapsedDays: 31, actual: 100, status: 'on_track' });
   });
 });
+
+describe('dashboards read the same aggregates (daily rollup columns aggregated in memory, not in SQL)', () => {
+  const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
+  const tileValues = (data: { points: { start: string; value: number | null }[] }) =>
+    Object.fromEntries(data.points.filter((p) => p.value !== null).map((p) => [p.start, p.value]));
+
+  it('hand-computed values for each aggregation by day and month, the range totals and the previous range, across DST', async () => {
+    await api.metrics.create({ slug, key: 'dash_spread', name: 'Spread', formula: 'm_max - m_min' });
+    const d = await api.dashboards.create({ slug, name: 'Aggregations' });
+    for (const key of [...AGGS.map((a) => `m_${a}`), 'dash_spread']) await api.dashboards.addTile({ slug, dashboardId: d.id, metricKey: key, kind: 'line' });
+    const get = async (from: string, to: string, grain: (typeof GRAINS)[number]) =>
+      Object.fromEntries((await api.dashboards.get({ slug, id: d.id, from, to, grain })).tiles.map((t) => [t.metric.key, t.data]));
+
+    const days = await get('2024-03-08', '2024-03-11', 'day');
+    const wantDays: Record<string, Record<string, number>> = {
+      m_sum: { '2024-03-08': 10, '2024-03-09': 25, '2024-03-10': 7, '2024-03-11': 101 },
+      m_avg: { '2024-03-08': 10, '2024-03-09': 12.5, '2024-03-10': 7, '2024-03-11': 50.5 },
+      m_min: { '2024-03-08': 10, '2024-03-09': 5, '2024-03-10': 7, '2024-03-11': 1 },
+      m_max: { '2024-03-08': 10, '2024-03-09': 20, '2024-03-10': 7, '2024-03-11': 100 },
+      m_count: { '2024-03-08': 1, '2024-03-09': 2, '2024-03-10': 1, '2024-03-11': 2 },
+      // The latest point of 03-09 (local) is 23:59 EST, stored on 03-10 in UTC.
+      m_last: { '2024-03-08': 10, '2024-03-09': 5, '2024-03-10': 7, '2024-03-11': 1 },
+      dash_spread: { '2024-03-08': 0, '2024-03-09': 15, '2024-03-10': 0, '2024-03-11': 99 },
+    };
+    for (const [key, want] of Object.entries(wantDays)) expect(tileValues(days[key]!), key).toEqual(want);
+
+    const months = await get('2024-03-01', '2024-04-30', 'month');
+    const march: Record<string, number> = { m_sum: 173, m_avg: 173 / 7, m_min: 1, m_max: 100, m_count: 7, m_last: 30, dash_spread: 99 };
+    const april: Record<string, number> = { m_sum: 40, m_avg: 40, m_min: 40, m_max: 40, m_count: 1, m_last: 40, dash_spread: 0 };
+    const total: Record<string, number> = { m_sum: 213, m_avg: 213 / 8, m_min: 1, m_max: 100, m_count: 8, m_last: 40, dash_spread: 99 };
+    for (const key of Object.keys(march)) {
+      expect(tileValues(months[key]!), key).toEqual({ '2024-03-01': march[key], '2024-04-01': april[key] });
+      expect(months[key]!.total, key).toBe(total[key]);
+      // The previous range is the 61 days before (2023-12-31 to 2024-02-29): only the sum metric
+      // has points there (February's 3 + 8); the others have no value, not 0.
+      expect(months[key]!.previousTotal, key).toBe(key === 'm_sum' ? 11 : null);
+    }
+  });
+
+  it('equal metrics.series for every aggregation, a formula and every grain, with weeks from Monday and from Sunday', async () => {
+    await api.metrics.create({ slug, key: 'dash_ratio', name: 'Ratio', formula: 'm_sum / m_count' });
+    const keys = [...AGGS.map((a) => `m_${a}`), 'dash_ratio'];
+    const d = await api.dashboards.create({ slug, name: 'Against series' });
+    for (const key of keys) await api.dashboards.addTile({ slug, dashboardId: d.id, metricKey: key, kind: 'table' });
+    for (const weekStart of [1, 0]) {
+      await api.org.update({ slug, name: 'Agg', timezone: 'America/New_York', weekStart });
+      for (const grain of GRAINS) {
+        const out = await api.dashboards.get({ slug, id: d.id, from: '2024-01-01', to: '2024-04-30', grain });
+        for (const tile of out.tiles) {
+          // Periods the range cuts (a week straddling its ends) hold only the range's days on a
+          // dashboard; series always aggregates whole periods, so only whole ones compare.
+          const whole = tile.data.points.filter((p) => !p.partial);
+          expect(whole.length, `${tile.metric.key} ${grain}`).toBeGreaterThan(0);
+          const s = await series(tile.metric.key, grain, whole[0]!.start, whole[whole.length - 1]!.end);
+          expect(
+            whole.map((p) => [p.start, p.value]),
+            `${tile.metric.key} by ${grain}, week start ${weekStart}`,
+          ).toEqual(s.map((p) => [p.start, p.value]));
+        }
+      }
+    }
+    await api.org.update({ slug, name: 'Agg', timezone: 'America/New_York', weekStart: 1 });
+  });
+});
