@@ -331,11 +331,12 @@ async function startEmbedded(env: LaunchEnv, creds: Credentials): Promise<Databa
   };
 }
 
-async function seed(ownerUrl: string, password: string) {
+async function seed(ownerUrl: string, password: string, appKey: string | undefined) {
   const { seedDemo } = await import('@mfiq/api/seed');
   const db = createDb(ownerUrl, { max: 2, applicationName: 'mfiq-seed' });
   try {
-    return await seedDemo(db, { password });
+    // The web seals and opens form links with this key; without one the demo has no form.
+    return await seedDemo(db, { password, ...(appKey ? { appKey } : {}) });
   } finally {
     await db.destroy();
   }
@@ -442,7 +443,7 @@ async function main(): Promise<void> {
   let demo: Awaited<ReturnType<typeof seed>> | null = null;
   if (seedDemo) {
     say('seeding the demo organization');
-    demo = await seed(urls.owner, creds.demoPassword!);
+    demo = await seed(urls.owner, creds.demoPassword!, process.env.APP_ENCRYPTION_KEY || creds.appKey);
   }
 
   await buildWebIfStale();
@@ -479,6 +480,7 @@ async function main(): Promise<void> {
     lines.push(`Demo organization: ${url}/orgs/${demo.organizationSlug}`, 'Sign in as:');
     const widest = Math.max(...demo.users.map((u) => u.email.length));
     for (const u of demo.users) lines.push(`  ${u.email.padEnd(widest)}  ${u.role.padEnd(6)}  password: ${password}`);
+    if (demo.formPath) lines.push('', 'Public data form (no sign-in):', `  ${url}${demo.formPath}`);
     lines.push('');
   }
   lines.push(embedded ? `Database: embedded PostgreSQL, data in ${path.relative(ROOT, PG_DIR)}/` : 'Database: DATABASE_URL');

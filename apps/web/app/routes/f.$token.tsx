@@ -77,7 +77,7 @@ export default function PublicDataForm() {
       {sent ? (
         <div className="panel form-panel">
           <FormAlert tone="success">Thank you, your answers were recorded.</FormAlert>
-          <p>
+          <p className="form__actions">
             <a href={`?`} className="button button--quiet">
               Send another answer
             </a>

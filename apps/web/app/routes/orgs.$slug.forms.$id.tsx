@@ -139,10 +139,10 @@ export default function FormDetail() {
           Fields
         </h2>
         {link ? (
-          <Form method="post" className="form form--wide" noValidate>
+          <Form method="post" className="form form--editor" noValidate>
             <TextField name="name" label="Name" required maxLength={100} defaultValue={form.name} errors={fe.name} />
             <TextAreaField name="description" label="Instructions (optional)" rows={3} maxLength={1000} defaultValue={form.description} errors={fe.description} />
-            <table className="table" data-testid="form-fields">
+            <table className="table form-fields" data-testid="form-fields">
               <thead>
                 <tr>
                   <th scope="col">Metric</th>
@@ -181,7 +181,7 @@ export default function FormDetail() {
               </p>
             ) : null}
             {unused.length && form.fields.length < 50 ? (
-              <fieldset className="field">
+              <fieldset className="form-fields__add">
                 <legend className="field__label">Add a field</legend>
                 <SelectField name="add-metric" label="Metric" defaultValue="" options={[{ value: '', label: '(none)' }, ...unused.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` }))]} />
                 <TextField name="add-label" label="Label (blank: the metric's name)" maxLength={100} />

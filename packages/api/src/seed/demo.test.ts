@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../metrics/periods.ts';
 import { createHarness, snapshot, type Harness } from '../testing/harness.ts';
 import { DEMO_ORG, seedDemo } from './demo.ts';
+import { generateAppKey } from '@mfiq/auth';
+import { DEMO_FORM } from './demo-form.ts';
 import { DEMO_DASHBOARD, DEMO_METRICS } from './demo-metrics.ts';
 
 let tdb: TestDatabase;
@@ -71,5 +73,26 @@ describe('demo seed', () => {
     expect(a).toEqual(b);
     const counts = await tdb.admin.selectFrom('metrics').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(counts.n)).toBe(DEMO_METRICS.length);
+  });
+
+  it('with the application key, adds a public data form whose printed link works, once', async () => {
+    const appKey = generateAppKey();
+    const first = await seedDemo(tdb.owner, { password, appKey });
+    expect(first.formPath).toMatch(/^\/f\/[A-Za-z0-9_-]{43}$/);
+    const token = first.formPath!.slice(3);
+    const page = await (await h.as()).forms.publicGet({ token });
+    expect(page).toMatchObject({ name: DEMO_FORM.name, orgName: DEMO_ORG.name, paused: false });
+    expect(page.fields.map((f) => f.label)).toEqual(DEMO_FORM.fields.map((f) => f.label));
+    const editor = await signInAsDemo('editor@demo.test');
+    expect((await editor.forms.list({ slug: DEMO_ORG.slug })).map((f) => f.name)).toEqual([DEMO_FORM.name]);
+
+    // Started again with the same key: the same link, no second form.
+    const again = await seedDemo(tdb.owner, { password, appKey });
+    expect(again.formPath).toBe(first.formPath);
+    const forms = await tdb.admin.selectFrom('dataForms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(forms.n)).toBe(1);
+    // A replaced key cannot open the sealed link: nothing to print, nothing changed.
+    expect((await seedDemo(tdb.owner, { password, appKey: generateAppKey() })).formPath).toBeNull();
+    expect((await (await h.as()).forms.publicGet({ token })).name).toBe(DEMO_FORM.name);
   });
 });
