@@ -66,6 +66,19 @@ SESSION="$(awk '$6 ~ /mfiq_session$/ {print $6"="$7}' "$JAR" | tail -1)"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $SESSION" "$BASE/orgs/acme")" = 200 ] || { echo "[scan] session does not open /orgs/acme"; exit 1; }
 echo "[scan] signed in as owner@demo.test"
 
+# The demo's public data form: its link is printed in the start banner; its inputs are named per field.
+FORM_PATH=""
+for _ in $(seq 1 30); do
+  FORM_PATH="$(grep -o '/f/[A-Za-z0-9_-]\{43\}' "$OUT/app.log" | head -1 || true)"
+  [ -n "$FORM_PATH" ] && break
+  sleep 1
+done
+[ -n "$FORM_PATH" ] || { echo "[scan] no data form link in the start banner"; exit 1; }
+FORM_FIELDS="$(curl -fsS "$BASE$FORM_PATH" | grep -o 'name="field-[0-9a-f-]*"' | sed 's/name="//;s/"$//' | sort -u)"
+FORM_DATA="date=$(date -u +%F)&formToken=t&website="
+for f in $FORM_FIELDS; do FORM_DATA="$FORM_DATA&$f=12"; done
+echo "[scan] data form $FORM_PATH with $(echo "$FORM_FIELDS" | wc -w) field(s)"
+
 SQLMAP=(sqlmap --batch --disable-coloring --level=2 --risk=1 --timeout=10 --retries=1 --time-sec=2
         --output-dir="$OUT/sqlmap" --answers="follow=N,keep testing=Y")
 run_sqlmap() { # name, then sqlmap arguments
@@ -78,6 +91,8 @@ if [[ " $SCANNERS " == *" sqlmap "* ]]; then
 run_sqlmap login   -u "$BASE/login" --data "email=a%40example.com&password=x&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/login" -p email,password "${ORIGIN[@]}"
 run_sqlmap signup  -u "$BASE/signup" --data "email=a%40example.com&password=x&displayName=a&organizationName=b&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/signup" -p email,displayName,organizationName "${ORIGIN[@]}"
 run_sqlmap contact -u "$BASE/contact" --data "name=a&email=a%40example.com&topic=sales&message=hello+there+friend&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/contact" -p name,email,topic,message "${ORIGIN[@]}"
+run_sqlmap forgot-password -u "$BASE/forgot-password" --data "email=a%40example.com&formToken=t&website=" --csrf-token=formToken --csrf-url="$BASE/forgot-password" -p email "${ORIGIN[@]}"
+run_sqlmap data-form -u "$BASE$FORM_PATH" --data "$FORM_DATA" --csrf-token=formToken --csrf-url="$BASE$FORM_PATH" -p "date,$(echo $FORM_FIELDS | tr ' ' ',')" "${ORIGIN[@]}"
 run_sqlmap org-page -u "$BASE/orgs/acme*" --cookie="$SESSION"
 run_sqlmap settings -u "$BASE/orgs/acme/settings" --data "name=Acme+Analytics&timezone=Europe%2FBerlin&weekStart=1" -p name,timezone,weekStart --cookie="$SESSION" "${ORIGIN[@]}"
 run_sqlmap trpc    -u "$BASE/api/trpc/org.get?input=%7B%22json%22%3A%7B%22slug%22%3A%22acme%22%7D%7D" -p input --cookie="$SESSION"
@@ -95,8 +110,8 @@ run_wapiti() { # name, then extra wapiti arguments
 # (wapiti 3.0.4's --exclude crashes on Python 3.11, so /logout cannot be excluded: the signed-in
 # run may sign itself out when it submits that form; its report says how many pages it reached.)
 if [[ " $SCANNERS " == *" wapiti "* ]]; then
-run_wapiti public
-run_wapiti signed-in -H "Cookie: $SESSION" -s "$BASE/orgs/acme" -s "$BASE/orgs/acme/settings"
+run_wapiti public -s "$BASE$FORM_PATH" -s "$BASE/forgot-password"
+run_wapiti signed-in -H "Cookie: $SESSION" -s "$BASE/orgs/acme" -s "$BASE/orgs/acme/settings" -s "$BASE/orgs/acme/forms"
 fi
 
 echo

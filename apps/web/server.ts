@@ -173,6 +173,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
           logger: logger.child({ requestId }),
           forms,
           publicInfo: { subprocessors },
+          publicOrigin: config.publicUrl,
           reportError,
         };
       },

@@ -43,6 +43,8 @@ declare module '@remix-run/node' {
     forms: FormGuard;
     /** Public pages rendered from configuration. */
     publicInfo: { subprocessors: Subprocessors };
+    /** PUBLIC_URL when configured: the origin links handed out to other people are built on. */
+    publicOrigin: string | null;
     /** Sends an unexpected error to the error reporter when one is configured. */
     reportError: (error: unknown, context?: Record<string, unknown>) => void;
     /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */

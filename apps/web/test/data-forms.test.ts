@@ -8,6 +8,7 @@ import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, type RunningWeb }
  * the link and answers (after a mistake the page points out), and the value shows on the metric's
  * page. Then the editor pauses the form and replaces its link: the old link is gone at once.
  */
+const PUBLIC = 'https://metrics.example.test';
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
@@ -15,7 +16,8 @@ let browser: Browser;
 beforeAll(async () => {
   await ensureBuilt();
   tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
+  // Links handed out use the configured public address, not the one the editor's browser used.
+  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app, PUBLIC_URL: PUBLIC });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 240_000);
 
@@ -54,8 +56,10 @@ describe('public data forms in the browser', () => {
     await page.getByLabel(/Qualified leads/).check();
     await page.getByRole('button', { name: 'Create form' }).click();
     await page.waitForURL(/\/forms\/[0-9a-f-]{36}\?created=1$/);
-    const link = (await page.getByTestId('form-link').textContent())!.trim();
-    expect(link).toMatch(new RegExp(`^${web.url}/f/[A-Za-z0-9_-]{43}$`));
+    const shown = (await page.getByTestId('form-link').textContent())!.trim();
+    expect(shown).toMatch(new RegExp(`^${PUBLIC}/f/[A-Za-z0-9_-]{43}$`));
+    // This test's server is not at the public address: open the same path on it.
+    const link = web.url + new URL(shown).pathname;
     // Labels are editable; the public page shows the label, not the metric key.
     await page.getByLabel('Label for Qualified leads').fill('New qualified leads this week');
     await page.getByLabel('Help text for Qualified leads').fill('Count each company once.');
@@ -101,9 +105,10 @@ describe('public data forms in the browser', () => {
     await page.getByRole('button', { name: 'Create a new link' }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('old link no longer works');
     // The action's message shows as soon as it answers; the page's data (the new link) follows.
-    await expect.poll(async () => (await page.getByTestId('form-link').textContent())!.trim()).not.toBe(link);
-    const newLink = (await page.getByTestId('form-link').textContent())!.trim();
-    expect(newLink).toMatch(new RegExp(`^${web.url}/f/[A-Za-z0-9_-]{43}$`));
+    await expect.poll(async () => (await page.getByTestId('form-link').textContent())!.trim()).not.toBe(shown);
+    const newShown = (await page.getByTestId('form-link').textContent())!.trim();
+    expect(newShown).toMatch(new RegExp(`^${PUBLIC}/f/[A-Za-z0-9_-]{43}$`));
+    const newLink = web.url + new URL(newShown).pathname;
     expect((await pub.goto(link))?.status()).toBe(404);
     expect((await pub.goto(newLink))?.status()).toBe(200);
     expect(await pub.getByLabel('New qualified leads this week').isVisible()).toBe(true);

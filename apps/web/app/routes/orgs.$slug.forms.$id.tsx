@@ -19,7 +19,8 @@ async function linkFor(api: Caller, slug: string, id: string) {
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
-  const origin = new URL(args.request.url).origin;
+  // The link goes to people outside: the configured public address, else the one this page was reached at.
+  const origin = args.context.publicOrigin ?? new URL(args.request.url).origin;
   return callApi(args, async (api) => {
     const form = await api.forms.get({ slug, id });
     const link = await linkFor(api, slug, id);
