@@ -1,27 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { withTenant } from '@mfiq/db';
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
+import type { TestDatabase } from '@mfiq/db/testing';
 import { drainAll } from '@mfiq/worker';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
+import { linkFromOutbox, PASSWORD, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite());
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 async function signUp(page: Page, name: string, org: string): Promise<string> {
   const email = `${name.toLowerCase().replace(/\W/g, '')}-${Date.now()}@example.com`;

@@ -1,27 +1,20 @@
 import { seedDemo } from '@mfiq/api/seed';
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { TestDatabase } from '@mfiq/db/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { postForm, signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 const DEMO_PASSWORD = 'demo password for the browser test';
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  await seedDemo(tdb.owner, { password: DEMO_PASSWORD });
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({ beforeWeb: (db) => seedDemo(db.owner, { password: DEMO_PASSWORD }) }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 /** Console errors (a CSP violation is one), warnings and uncaught exceptions of a page. */
 function watch(page: Page) {

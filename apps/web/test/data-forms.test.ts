@@ -1,7 +1,7 @@
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser } from 'playwright-core';
+import type { TestDatabase } from '@mfiq/db/testing';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 /**
  * A public data form end to end in a real browser: an editor builds it, someone signed out opens
@@ -12,20 +12,16 @@ const PUBLIC = 'https://metrics.example.test';
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  // Links handed out use the configured public address, not the one the editor's browser used.
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app, PUBLIC_URL: PUBLIC });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({
+    // Links handed out use the configured public address, not the one the editor's browser used.
+    env: { PUBLIC_URL: PUBLIC },
+  }));
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 describe('public data forms in the browser', () => {
   it('an editor creates a form, a signed-out person answers through its link, the value shows on the metric page', async () => {

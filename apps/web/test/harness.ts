@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import type { TestDatabase } from '@mfiq/db/testing';
+import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
+import { chromium, type Browser } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
@@ -239,4 +240,43 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
       clearTimeout(timer);
     },
   };
+}
+
+export interface BrowserSuite {
+  tdb: TestDatabase;
+  web: RunningWeb;
+  browser: Browser;
+  /** Closes the browser, stops the server and drops the database (what was started, in reverse). */
+  stop(): Promise<void>;
+}
+
+/**
+ * What every browser test file starts with: the production build, a fresh database, the web
+ * server on it (with `env` on top of APP_DATABASE_URL) and Chromium. `beforeWeb` runs between the
+ * database and the server (seeding, say). A failure part-way stops what had already started.
+ */
+export async function startBrowserSuite(opts: { env?: Record<string, string>; beforeWeb?: (tdb: TestDatabase) => Promise<unknown> } = {}): Promise<BrowserSuite> {
+  await ensureBuilt();
+  const tdb = await createTestDatabase();
+  let web: RunningWeb | undefined;
+  try {
+    await opts.beforeWeb?.(tdb);
+    web = await startWeb({ APP_DATABASE_URL: tdb.urls.app, ...opts.env });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const started = web;
+    return {
+      tdb,
+      web,
+      browser,
+      async stop() {
+        await browser.close();
+        await started.stop();
+        await tdb.drop();
+      },
+    };
+  } catch (error) {
+    await web?.stop();
+    await tdb.drop();
+    throw error;
+  }
 }

@@ -1,35 +1,31 @@
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
+import type { TestDatabase } from '@mfiq/db/testing';
 import { withTenant } from '@mfiq/db';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, createMailer, startWorker, type WorkerHandle } from '@mfiq/worker';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let worker: WorkerHandle;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 let mailbox: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app, IMPORT_MAX_MB: '1' });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({ env: { IMPORT_MAX_MB: '1' } }));
   // The worker also delivers the sign-up mail: into a mailbox of this test's own.
   mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
   const mailer = createMailer({ smtpUrl: null, from: 'MFIQ <no-reply@example.test>', mailboxDir: mailbox });
   worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger: createLogger('silent'), crontab: '', pollInterval: 200, mailer });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
   await worker?.stop();
-  await web?.stop();
-  await tdb?.drop();
+  await stopSuite?.();
   if (mailbox) await rm(mailbox, { recursive: true, force: true });
 });
 

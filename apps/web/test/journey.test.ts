@@ -1,24 +1,18 @@
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import type { TestDatabase } from '@mfiq/db/testing';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
+import { linkFromOutbox, PASSWORD, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite());
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 /** Console errors and uncaught exceptions of a page: a CSP violation or a hydration error shows up here. */
 function watch(page: Page) {

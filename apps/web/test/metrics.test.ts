@@ -1,27 +1,21 @@
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
+import type { TestDatabase } from '@mfiq/db/testing';
 import type { AppRouter } from '@mfiq/api';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite());
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 describe('metrics pages and the API against the real server', () => {
   it('create a metric, enter values in the grid, see the series; create a key and push with the typed client and over HTTP', async () => {

@@ -1,27 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TestDatabase } from '@mfiq/db/testing';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_CLAIMS, SECURITY_SECTIONS } from '../app/content/security-claims.ts';
-import { CHROMIUM_ARGS, ensureBuilt, signUpOverHttp, startWeb, WEB_DIR, type RunningWeb } from './harness.ts';
+import { signUpOverHttp, startBrowserSuite, WEB_DIR, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite());
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 /** A page that collects console errors and failed requests, so a broken page cannot pass quietly. */
 async function open(url: string): Promise<{ page: Page; problems: string[] }> {

@@ -7,27 +7,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from '@mfiq/db';
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser } from 'playwright-core';
+import type { TestDatabase } from '@mfiq/db/testing';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, linkFromOutbox, PASSWORD, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { linkFromOutbox, PASSWORD, postForm, signUpOverHttp, startBrowserSuite, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite());
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
-  await tdb?.drop();
-});
+afterAll(() => stopSuite?.());
 
 const nonceOf = (csp: string | null) => /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp ?? '')?.[1];
 

@@ -2,31 +2,27 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { totpCode } from '@mfiq/auth';
-import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import type { TestDatabase } from '@mfiq/db/testing';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, ensureBuilt, PASSWORD, signUpOverHttp, startWeb, startWorkerProcess, type RunningWeb } from './harness.ts';
+import { PASSWORD, signUpOverHttp, startBrowserSuite, startWorkerProcess, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
 let worker: { stop(): Promise<void> };
 let browser: Browser;
+let stopSuite: (() => Promise<void>) | undefined;
 let mailbox: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  tdb = await createTestDatabase();
   mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
-  web = await startWeb({ APP_DATABASE_URL: tdb.urls.app, MAILBOX_ENABLED: '1', MAILBOX_DIR: mailbox });
+  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({ env: { MAILBOX_ENABLED: '1', MAILBOX_DIR: mailbox } }));
   worker = await startWorkerProcess({ WORKER_DATABASE_URL: tdb.urls.worker, MAILBOX_DIR: mailbox });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
   await worker?.stop();
-  await web?.stop();
-  await tdb?.drop();
+  await stopSuite?.();
   await rm(mailbox, { recursive: true, force: true });
 });
 

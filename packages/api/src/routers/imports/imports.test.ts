@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../imports/run.ts';
 import { createHarness, snapshot, type Harness } from '../../testing/harness.ts';
@@ -51,15 +50,10 @@ async function errorsOf(id: string) {
 const codeOf = (e: unknown) => (e instanceof TRPCError ? e.code : String(e));
 
 async function tableDump(): Promise<Record<string, unknown[]>> {
-  const c = new pg.Client({ connectionString: tdb.urls.admin });
-  await c.connect();
-  try {
-    const points = await c.query('select metric_id, ts, value, updated_at from data_points where tenant_id = $1 order by 1, 2', [tenantId]);
-    const rollups = await c.query('select * from metric_daily_rollups where tenant_id = $1 order by metric_id, day', [tenantId]);
-    return { points: points.rows, rollups: rollups.rows };
-  } finally {
-    await c.end();
-  }
+  // As the superuser: the raw rows, outside any tenant context.
+  const points = await sql`select metric_id, ts, value, updated_at from data_points where tenant_id = ${tenantId} order by 1, 2`.execute(tdb.admin);
+  const rollups = await sql`select * from metric_daily_rollups where tenant_id = ${tenantId} order by metric_id, day`.execute(tdb.admin);
+  return { points: points.rows, rollups: rollups.rows };
 }
 
 describe('upload', () => {

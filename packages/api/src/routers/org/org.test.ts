@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
+import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { can, ROLES } from '../../permissions.ts';
 import { createHarness, snapshot, type Harness } from '../../testing/harness.ts';
@@ -93,12 +93,9 @@ describe('audit in the same transaction', () => {
   it('a mutation that fails after its write leaves neither the change nor an audit row', async () => {
     const owner = await h.signUp('atomic');
     // A trigger that refuses one specific name stands in for any failure late in the transaction.
-    const admin = new pg.Client({ connectionString: tdb.urls.admin });
-    await admin.connect();
-    await admin.query(`create function refuse_boom() returns trigger language plpgsql as $$
-      begin if new.name = 'boom' then raise exception 'refused by test trigger'; end if; return new; end $$`);
-    await admin.query('create trigger refuse_boom after update on organizations for each row execute function refuse_boom()');
-    await admin.end();
+    await sql`create function refuse_boom() returns trigger language plpgsql as $$
+      begin if new.name = 'boom' then raise exception 'refused by test trigger'; end if; return new; end $$`.execute(tdb.admin);
+    await sql`create trigger refuse_boom after update on organizations for each row execute function refuse_boom()`.execute(tdb.admin);
     const caller = await h.as(owner.cookie);
     const before = await snapshot(tdb);
     const err = await caller.org.update(settings(owner.slug, 'boom')).catch((e: TRPCError) => e);
