@@ -3,7 +3,7 @@
 // pinned pnpm when needed, then runs the product or the whole test suite. Plain Node, no dependencies.
 //
 //   node scripts/bootstrap.mjs start   # the product (scripts/run.ts)
-//   node scripts/bootstrap.mjs test    # typecheck, then every vitest project (output ends with vitest's summary)
+//   node scripts/bootstrap.mjs test    # typecheck, lint, then every vitest project (output ends with vitest's summary)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -109,8 +109,12 @@ if (command === 'start') {
   const typecheck = pnpmSync(['exec', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']);
   const scripts = pnpmSync(['exec', 'tsc', '-p', 'scripts/tsconfig.json']);
   const typecheckFailed = typecheck !== 0 || scripts !== 0;
-  if (typecheckFailed) say('typecheck FAILED (see above); running the tests anyway, the exit code will be non-zero');
+  if (typecheckFailed) say('typecheck FAILED (see above); running the rest anyway, the exit code will be non-zero');
+  // Lint, format and dead code: a finding fails the run like a failing test (docs/decisions/0080).
+  say('lint: eslint, prettier --check, knip');
+  const lint = pnpmSync(['run', 'lint']);
+  if (lint !== 0) say('lint FAILED (see above; `pnpm format` fixes formatting); running the tests anyway, the exit code will be non-zero');
   // Last, so that the output ends with vitest's summary line.
   const tests = pnpmSync(['exec', 'vitest', 'run']);
-  process.exit(tests !== 0 ? tests : typecheckFailed ? 1 : 0);
+  process.exit(tests !== 0 ? tests : typecheckFailed || lint !== 0 ? 1 : 0);
 }

@@ -28,6 +28,7 @@ import './app/load-context.ts';
 import { healthz, readyz } from './server/health.ts';
 import { createLogger, requestLogger } from './server/logging.ts';
 import { remixHandler } from './server/remix.ts';
+import { asyncRoute } from './server/async-route.ts';
 import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
 import { createFormGuard } from './server/abuse/guard.ts';
@@ -129,8 +130,8 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   app.use(securityHeaders({ dev: !production, frameSrc: config.captcha ? CAPTCHA_PROVIDERS[config.captcha.provider].frameSrc : [] }));
 
   app.get('/healthz', healthz);
-  app.get('/readyz', readyz(db, logger));
-  app.get('/metrics', metrics.handler(config.metricsToken));
+  app.get('/readyz', asyncRoute(readyz(db, logger)));
+  app.get('/metrics', asyncRoute(metrics.handler(config.metricsToken)));
 
   if (vite) {
     app.use(vite.middlewares);
@@ -160,7 +161,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
 
   app.all(
     '*',
-    remixHandler({
+    asyncRoute(remixHandler({
       build,
       mode: production ? 'production' : 'development',
       getLoadContext: (_req, res): AppLoadContext => {
@@ -177,7 +178,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
           reportError,
         };
       },
-    }),
+    })),
   );
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

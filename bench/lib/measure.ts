@@ -8,7 +8,7 @@ export interface RoundResult {
   p95Ms: number;
 }
 
-export async function runFor(durationMs: number, concurrency: number, op: () => Promise<unknown>): Promise<RoundResult> {
+async function runFor(durationMs: number, concurrency: number, op: () => Promise<unknown>): Promise<RoundResult> {
   const latencies: number[] = [];
   const end = performance.now() + durationMs;
   const start = performance.now();

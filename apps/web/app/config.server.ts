@@ -18,7 +18,7 @@ const postgresUrl = z
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
 
 /** The web app's whole configuration: parsed once at start-up; nothing else reads process.env. */
-export const configSchema = z
+const configSchema = z
   .object({
     NODE_ENV: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['development', 'production', 'test']).default('development')),
     APP_DATABASE_URL: postgresUrl,
@@ -99,7 +99,7 @@ export const configSchema = z
     }
   });
 
-export type RawConfig = z.output<typeof configSchema>;
+type RawConfig = z.output<typeof configSchema>;
 
 export interface Config {
   mode: 'development' | 'production' | 'test';

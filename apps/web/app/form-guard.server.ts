@@ -15,7 +15,7 @@ export function checkForm(args: Args, form: PublicFormId, fields: FormData, subj
   return args.context.forms.check(form, fields, { ip: clientIp, userAgent: args.request.headers.get('user-agent')?.slice(0, 512) ?? null, requestId }, subject);
 }
 
-export function minutes(seconds: number): string {
+function minutes(seconds: number): string {
   const m = Math.ceil(seconds / 60);
   return m <= 1 ? 'a minute' : `${m} minutes`;
 }

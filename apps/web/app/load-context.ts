@@ -20,7 +20,7 @@ export interface RequestInfo {
   secure: boolean;
 }
 
-export interface ApiBindings {
+interface ApiBindings {
   router: AppRouter & AnyRouter;
   createContext: (opts: CreateContextOptions) => Promise<Context>;
   createCaller: typeof createCaller;
@@ -29,7 +29,7 @@ export interface ApiBindings {
 }
 
 /** Decrypts a backup of the organization into a zip stream (after backups.export authorized it). */
-export interface BackupBindings {
+interface BackupBindings {
   exportZip(ref: { tenantId: string; backupId: string }): Promise<Readable>;
 }
 

@@ -78,7 +78,7 @@ function pathOf(request: Request): string {
   return `${url.pathname}${url.search}`;
 }
 
-export function loginUrl(request: Request): string {
+function loginUrl(request: Request): string {
   const url = new URL(request.url);
   const next = `${url.pathname}${url.search}`;
   return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
@@ -127,7 +127,7 @@ function isFieldErrors(v: unknown): v is Record<string, string[]> {
 /** A same-site path to return to after sign-in; anything else (other hosts, `//x`, `/\x`) falls back to `/`. */
 export function safeNext(value: string | null | undefined): string {
   if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
   if (/[\u0000-\u001f\u007f]/.test(value)) return '/';
   try {
     const base = 'http://same.invalid';

@@ -12,7 +12,7 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export type Check = 'ok' | 'failed';
+type Check = 'ok' | 'failed';
 export interface Readiness {
   ready: boolean;
   checks: { database: Check; migrations: Check };
@@ -22,7 +22,7 @@ export interface Readiness {
  * Ready = the database answers as the app role and every migration on disk is applied. Details go
  * to the log, not the response: the endpoint is unauthenticated.
  */
-export async function readiness(db: Database, logger: Logger): Promise<Readiness> {
+async function readiness(db: Database, logger: Logger): Promise<Readiness> {
   try {
     await withTimeout(sql`select 1`.execute(db), 'database ping');
   } catch (error) {

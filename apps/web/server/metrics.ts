@@ -96,4 +96,3 @@ export function createMetrics(db: Database, logger: Logger) {
   };
 }
 
-export type Metrics = ReturnType<typeof createMetrics>;

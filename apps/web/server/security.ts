@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { info } from './request-info.ts';
 
-export function contentSecurityPolicy(nonce: string, opts: { dev: boolean; frameSrc?: readonly string[] }): string {
+function contentSecurityPolicy(nonce: string, opts: { dev: boolean; frameSrc?: readonly string[] }): string {
   return [
     "default-src 'self'",
     // 'strict-dynamic': scripts that a nonce'd script loads are trusted; 'self' is the fallback for

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** The default list, shipped in the repository; SUBPROCESSORS_FILE points a deployment at its own. */
-export const DEFAULT_SUBPROCESSORS_FILE = fileURLToPath(new URL('../../../config/subprocessors.json', import.meta.url));
+const DEFAULT_SUBPROCESSORS_FILE = fileURLToPath(new URL('../../../config/subprocessors.json', import.meta.url));
 
 const subprocessor = z.object({
   name: z.string().min(1).max(120),
@@ -15,7 +15,7 @@ const subprocessor = z.object({
   when: z.string().max(200).optional(),
 });
 
-export const subprocessorsSchema = z.object({
+const subprocessorsSchema = z.object({
   updated: z.iso.date('must be a date (YYYY-MM-DD)'),
   subprocessors: z.array(subprocessor).max(100),
 });
@@ -29,7 +29,7 @@ export async function loadSubprocessors(file: string | null): Promise<Subprocess
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new Error(`subprocessors file ${path} cannot be read as JSON: ${(error as Error).message}`);
+    throw new Error(`subprocessors file ${path} cannot be read as JSON: ${(error as Error).message}`, { cause: error });
   }
   const parsed = subprocessorsSchema.safeParse(raw);
   if (!parsed.success) {

@@ -192,7 +192,7 @@ export async function signUpOverHttp(baseUrl: string, prefix = 'user', tdb: Test
   return { email, slug, cookie: cookieJar(res), setCookie: res.headers.getSetCookie() };
 }
 
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

@@ -1,6 +1,6 @@
 import type { TestDatabase } from '@mfiq/db/testing';
 import type { AppRouter } from '@mfiq/api';
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, type TRPCClientError } from '@trpc/client';
 import type { Browser } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -37,7 +37,7 @@ const cronSchedule = z
   }, 'must be a crontab schedule of five fields, e.g. "*/15 * * * *"');
 
 /** The worker's whole configuration, parsed once at start-up from the environment. */
-export const workerEnvSchema = z.object({
+const workerEnvSchema = z.object({
   WORKER_DATABASE_URL: postgresUrl,
   WORKER_CONCURRENCY: z.coerce
     .number({ error: 'must be a whole number' })

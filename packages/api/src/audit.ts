@@ -73,7 +73,7 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export type ActorType = 'user' | 'api_key' | 'system' | 'public_form';
+type ActorType = 'user' | 'api_key' | 'system' | 'public_form';
 
 export interface AuditActor {
   type: ActorType;

@@ -7,7 +7,7 @@ import type { DB } from '@mfiq/db';
  * text. Links come from the configured public URL, never from the request's Host header (a forged
  * Host would otherwise put a reset token into an attacker's link).
  */
-export type MailKind =
+type MailKind =
   | 'invitation'
   | 'signup_confirm'
   | 'signup_existing_account'

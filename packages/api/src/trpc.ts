@@ -70,7 +70,6 @@ const t = initTRPC
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
 
 // ---------------------------------------------------------------------------------------------
 // 2. middlewares
@@ -131,7 +130,7 @@ export const slugSchema = z
   .max(48, 'Organization slug is at most 48 characters')
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'Organization slug has only lowercase letters, digits and dashes');
 
-export interface TenantInfo {
+interface TenantInfo {
   id: string;
   slug: string;
   name: string;
@@ -241,7 +240,7 @@ async function recordPermissionDenied(ctx: Context & { user: { id: string; email
   }
 }
 
-export interface ApiKeyInfo {
+interface ApiKeyInfo {
   id: string;
   name: string;
   prefix: string;

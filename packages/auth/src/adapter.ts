@@ -2,7 +2,7 @@ import type { Database } from '@mfiq/db';
 import type { Adapter, DatabaseSession, DatabaseUser } from 'lucia';
 import { sessionTokenHash } from './token.ts';
 
-export interface StoredSessionAttributes {
+interface StoredSessionAttributes {
   createdAt: Date;
   lastSeenAt: Date;
   absoluteExpiresAt: Date;
@@ -11,7 +11,7 @@ export interface StoredSessionAttributes {
   userAgent: string | null;
 }
 
-export interface StoredUserAttributes {
+interface StoredUserAttributes {
   email: string;
   displayName: string;
 }

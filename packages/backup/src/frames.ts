@@ -12,8 +12,8 @@ import { BackupError } from './errors.ts';
  * dropped or duplicated frames fail their tag; a stream that ends without a last frame is
  * truncated; bytes after the last frame are refused. The data key is fresh per backup.
  */
-export const MAGIC = Buffer.from('MFIQBK01');
-export const FRAME_SIZE = 64 * 1024;
+const MAGIC = Buffer.from('MFIQBK01');
+const FRAME_SIZE = 64 * 1024;
 const HEADER = MAGIC.length + 7;
 const TAG = 16;
 

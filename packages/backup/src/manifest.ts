@@ -6,7 +6,7 @@ export const FORMAT = 'mfiq-backup/1';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 
-export const tableEntrySchema = z.object({
+const tableEntrySchema = z.object({
   name: identifier,
   columns: z.array(identifier).min(1).max(1600),
   primaryKey: z.array(identifier).min(1).max(32),
@@ -16,7 +16,7 @@ export const tableEntrySchema = z.object({
 });
 export type TableEntry = z.infer<typeof tableEntrySchema>;
 
-export const manifestSchema = z.object({
+const manifestSchema = z.object({
   format: z.literal(FORMAT),
   backupId: z.uuid(),
   tenantId: z.uuid(),
@@ -36,7 +36,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type UnsignedManifest = Omit<Manifest, 'mac'>;
 
 /** JSON with keys sorted at every level: the bytes the MAC covers do not depend on key order. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

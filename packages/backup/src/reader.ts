@@ -103,7 +103,7 @@ export async function readBackupData(
   await finishTables();
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of gunzip) {
-    let buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    const buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
       if (ti >= tables.length) throw new BackupError('CHECKSUM_MISMATCH', `${label}: the data holds more rows than the manifest lists.`);
@@ -118,7 +118,6 @@ export async function readBackupData(
       else if (batch.length >= batchRows || bytes >= batchBytes) await flush();
     }
     rest = Buffer.from(buf.subarray(start));
-    buf = rest;
   }
   await piping;
   if (rest.length || ti < tables.length) {

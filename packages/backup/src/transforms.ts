@@ -2,7 +2,7 @@ import { BackupError } from './errors.ts';
 import { ROOT_TABLE, type TenantTable } from './catalog.ts';
 import type { Manifest, TableEntry } from './manifest.ts';
 
-export type Row = Record<string, unknown>;
+type Row = Record<string, unknown>;
 
 /**
  * How rows of a backup taken before migration `version` become rows of the schema after it. A

@@ -4,7 +4,7 @@ import type { AuditFilters } from './audit-filters.ts';
 type Page = Awaited<ReturnType<Caller['audit']['list']>>;
 type AuditEvent = Page['events'][number];
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   'sequence', 'occurred_at', 'action', 'outcome', 'actor_type', 'actor_id', 'actor_display', 'target_type', 'target_id',
   'target_display', 'ip', 'user_agent', 'request_id', 'before', 'after', 'hash',
 ] as const;
@@ -13,13 +13,13 @@ export const CSV_COLUMNS = [
  * One CSV cell: quoted when needed; a cell a spreadsheet would run as a formula (=, +, -, @, tab,
  * CR) is prefixed with an apostrophe, since audit values come from users.
  */
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function csvRow(e: AuditEvent): string {
+function csvRow(e: AuditEvent): string {
   return [
     e.sequence, e.occurredAt.toISOString(), e.action, e.outcome, e.actor.type, e.actor.id, e.actor.display, e.target?.type, e.target?.id,
     e.target?.display, e.ip, e.userAgent, e.requestId, e.before, e.after, e.hash,
@@ -28,7 +28,7 @@ export function csvRow(e: AuditEvent): string {
     .join(',');
 }
 
-export function ndjsonRow(e: AuditEvent): string {
+function ndjsonRow(e: AuditEvent): string {
   return JSON.stringify({ ...e, occurredAt: e.occurredAt.toISOString() });
 }
 

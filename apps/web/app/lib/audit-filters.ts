@@ -1,6 +1,6 @@
 /** The audit page's filters as they travel in the URL and in the export form. */
 export const FILTER_KEYS = ['actor', 'action', 'targetType', 'targetId', 'from', 'to'] as const;
-export type FilterKey = (typeof FILTER_KEYS)[number];
+type FilterKey = (typeof FILTER_KEYS)[number];
 export type AuditFilters = Partial<Record<FilterKey, string>>;
 
 /** Reads the filters from query parameters or form fields; empty fields are left out. */

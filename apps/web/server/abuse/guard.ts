@@ -10,7 +10,7 @@ import { createRateLimits } from './rate-limit.ts';
 import { createFormTokens } from './token.ts';
 
 /** A token is good for this long after the page was served. */
-export const TOKEN_MAX_AGE_MS = 2 * 60 * 60_000;
+const TOKEN_MAX_AGE_MS = 2 * 60 * 60_000;
 
 export type Verdict =
   | { ok: true }

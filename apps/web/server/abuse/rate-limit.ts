@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
-export const RATE_WINDOW_SECONDS = 15 * 60;
+const RATE_WINDOW_SECONDS = 15 * 60;
 
 export type RateCheck = { ok: true } | { ok: false; scope: 'ip' | 'form'; retryAfterSeconds: number; firstRefusal: boolean };
 

@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * minimum fill time, for another form, or after maxAge is refused; the nonce makes it single use
  * (nonces.ts remembers the used ones until the token would expire anyway).
  */
-export type TokenCheck = { ok: true; nonce: string; expiresAt: Date } | { ok: false; reason: 'malformed' | 'signature' | 'wrong_form' | 'too_fast' | 'expired' };
+type TokenCheck = { ok: true; nonce: string; expiresAt: Date } | { ok: false; reason: 'malformed' | 'signature' | 'wrong_form' | 'too_fast' | 'expired' };
 
 const FORM = /^[a-z][a-z0-9-]{0,31}$/;
 const TOKEN = /^v1\.([a-z][a-z0-9-]{0,31})\.(\d{13})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;

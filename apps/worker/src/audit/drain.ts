@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
  * Why the head and not the outbox rows carry the SKIP LOCKED: docs/decisions/0030-audit-drain-ordering.md.
  */
 
-export const DEFAULT_BATCH_SIZE = 500;
+const DEFAULT_BATCH_SIZE = 500;
 
 type Scope = { kind: 'tenant'; tenantId: string } | { kind: 'platform' };
 

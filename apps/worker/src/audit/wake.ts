@@ -4,14 +4,14 @@ import type { Logger } from '../logger.ts';
 
 export const AUDIT_DRAIN = 'audit_drain';
 /** Channel the outbox triggers notify on (migration 0004). */
-export const AUDIT_CHANNEL = 'mfiq_audit_outbox';
+const AUDIT_CHANNEL = 'mfiq_audit_outbox';
 
 /**
  * Queues a drain. The job key folds any number of wake-ups into one queued job; a running drain
  * holds its job locked, so a wake-up during it queues exactly one follow-up that picks up what was
  * written meanwhile.
  */
-export function queueDrain(addJob: Runner['addJob']) {
+function queueDrain(addJob: Runner['addJob']) {
   return addJob(AUDIT_DRAIN, {}, { jobKey: AUDIT_DRAIN, jobKeyMode: 'preserve_run_at', maxAttempts: 3 });
 }
 

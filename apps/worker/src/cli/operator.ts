@@ -25,7 +25,7 @@ export interface OperatorEvent {
 }
 
 /** Who is acting: MFIQ_OPERATOR, else the OS user; only a safe subset of characters is kept. */
-export function operatorName(env: NodeJS.ProcessEnv): string {
+function operatorName(env: NodeJS.ProcessEnv): string {
   return (env.MFIQ_OPERATOR ?? os.userInfo().username).replace(/[^A-Za-z0-9_.@-]/g, '').slice(0, 64) || 'unknown';
 }
 

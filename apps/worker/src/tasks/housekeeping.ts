@@ -9,7 +9,7 @@ export const HOUSEKEEPING = 'housekeeping';
  * How long a push batch's idempotency key is honoured: a client retrying within a week gets the
  * first result back; after that the key may be reused for a new batch.
  */
-export const IDEMPOTENCY_RETENTION_DAYS = 7;
+const IDEMPOTENCY_RETENTION_DAYS = 7;
 
 const DAY_MS = 86_400_000;
 

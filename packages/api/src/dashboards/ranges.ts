@@ -1,19 +1,9 @@
-import { addDays, daysBetween, periodStart, shiftPeriod, type Grain } from '../metrics/periods.ts';
+import { addDays, daysBetween, periodStart, shiftPeriod } from '../metrics/periods.ts';
 
 /** Date-range presets of a dashboard: trailing days or months, or the current period so far. */
 export const RANGES = ['7d', '30d', '90d', '6m', '12m', 'mtd', 'qtd', 'ytd'] as const;
 export type RangePreset = (typeof RANGES)[number];
 
-export const RANGE_LABELS: Record<RangePreset, string> = {
-  '7d': 'Last 7 days',
-  '30d': 'Last 30 days',
-  '90d': 'Last 90 days',
-  '6m': 'Last 6 months',
-  '12m': 'Last 12 months',
-  mtd: 'Month to date',
-  qtd: 'Quarter to date',
-  ytd: 'Year to date',
-};
 
 export interface DateRange {
   from: string;
@@ -90,9 +80,3 @@ export function customRange(from: string, to: string): ResolvedRange {
   return { current: { from, to }, previous: { from: addDays(from, -days), to: addDays(from, -1) } };
 }
 
-/** A sensible grain for a range, used when a dashboard's grain would give too many or too few points. */
-export function grainFits(range: DateRange, grain: Grain): boolean {
-  const days = daysBetween(range.from, range.to) + 1;
-  const per = { day: 1, week: 7, month: 30, quarter: 91 }[grain];
-  return days / per <= 400;
-}

@@ -10,7 +10,7 @@ export interface TileMetric extends MetricDef {
   targets: TargetDef[];
 }
 
-export interface TilePoint {
+interface TilePoint {
   start: string;
   end: string;
   /** The period reaches past the range's end (today): its value is so far. */
@@ -22,7 +22,7 @@ export interface TilePoint {
   target: number | null;
 }
 
-export interface TileTarget {
+interface TileTarget {
   period: Period;
   complete: boolean;
   actual: number | null;

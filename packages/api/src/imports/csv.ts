@@ -6,13 +6,6 @@ import { MAX_COLUMNS, MAX_RECORD_BYTES } from './limits.ts';
 export type Delimiter = ',' | ';' | '\t';
 const DELIMITERS: Delimiter[] = [',', ';', '\t'];
 
-export interface ParsedRecord {
-  record: string[];
-  /** The file line the record ends on (1-based; a quoted field may span lines). */
-  line: number;
-  /** Bytes of the file consumed so far. */
-  bytes: number;
-}
 
 /** csv-parse's options for our files: a header row, tolerant of ragged rows and blank lines, strict on quotes. */
 function options(delimiter: Delimiter, onSkip?: (error: CsvError) => void): Options {

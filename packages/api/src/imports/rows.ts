@@ -7,7 +7,7 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const cut = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
 /** A value cell to a number, with the reason when it is not one we can store. */
-export function parseValue(raw: string): { ok: true; value: number } | { ok: false; message: string } {
+function parseValue(raw: string): { ok: true; value: number } | { ok: false; message: string } {
   if (raw === '') return { ok: false, message: 'Value is empty' };
   if (/^[+-]?nan$/i.test(raw)) return { ok: false, message: 'Value is NaN: a finite number is required' };
   if (/^[+-]?(?:inf|infinity|∞)$/i.test(raw)) return { ok: false, message: 'Value is infinite: a finite number is required' };

@@ -3,7 +3,7 @@ import { MAX_TS, MIN_TS } from '../metrics/points.ts';
 export const TIMESTAMP_FORMATS = ['iso', 'ymd', 'dmy', 'mdy', 'unix_s', 'unix_ms'] as const;
 export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
 
-export const FORMAT_LABELS: Record<TimestampFormat, string> = {
+const FORMAT_LABELS: Record<TimestampFormat, string> = {
   iso: 'ISO 8601 (2024-03-01T09:30:00Z)',
   ymd: 'YYYY-MM-DD',
   dmy: 'DD/MM/YYYY',

@@ -51,7 +51,7 @@ function pick(aggregation: Aggregation, r: RollupRow): number {
  * range of local days, and every aggregation decomposes over days (avg = sum of sums / sum of
  * counts; last = the value at the latest timestamp). Buckets with no data are absent.
  */
-export async function aggregatePlain(db: TenantDb, tenantId: string, metrics: MetricDef[], buckets: Bucket[]): Promise<Map<string, Values>> {
+async function aggregatePlain(db: TenantDb, tenantId: string, metrics: MetricDef[], buckets: Bucket[]): Promise<Map<string, Values>> {
   const out = new Map<string, Values>(metrics.map((m) => [m.id, new Map()]));
   if (!metrics.length || !buckets.length) return out;
   const { rows } = await sql<RollupRow>`
@@ -72,7 +72,7 @@ const MAX_DEPTH = 10;
  * Loads the definitions a metric needs: itself and, for a formula, every metric it reads,
  * transitively. Unknown keys and cycles (which saving refuses) evaluate to no value here.
  */
-export async function loadDefinitions(db: TenantDb, tenantId: string, root: MetricDef): Promise<Map<string, MetricDef>> {
+async function loadDefinitions(db: TenantDb, tenantId: string, root: MetricDef): Promise<Map<string, MetricDef>> {
   const defs = new Map<string, MetricDef>([[root.key, root]]);
   let pending = root.formula ? refsOf(root) : [];
   for (let depth = 0; pending.length && depth < MAX_DEPTH; depth++) {

@@ -9,7 +9,7 @@ export interface PointInput {
 
 export type PointErrorCode = 'invalid_timestamp' | 'timestamp_out_of_range' | 'invalid_value' | 'unknown_metric' | 'formula_metric' | 'archived_metric' | 'duplicate';
 
-export interface PointError {
+interface PointError {
   index: number;
   code: PointErrorCode;
   message: string;

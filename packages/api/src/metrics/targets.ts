@@ -30,7 +30,7 @@ export interface TargetProgress {
 }
 
 /** A forecast within 10% of the target, on the wrong side, is at risk; beyond that, off track. */
-export const AT_RISK_MARGIN = 0.1;
+const AT_RISK_MARGIN = 0.1;
 
 /** The period a target measures on `asOf`, or null when the target is not in effect that day. */
 export function targetPeriod(t: TargetDef, asOf: string, weekStart: number): Period | null {

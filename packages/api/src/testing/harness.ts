@@ -10,7 +10,7 @@ import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
-export const PUBLIC_URL = 'http://mfiq.test';
+const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
 export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {

@@ -53,7 +53,7 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
         targetType: 'organization',
         targetId: tenantId,
         targetDisplay: '日本語 😀',
-        before: { name: 'Old', nested: { list: [1, 2.5, null, 'x'], big: 12345678901234567890, flag: true } },
+        before: { name: 'Old', nested: { list: [1, 2.5, null, 'x'], big: 1234567890123456, flag: true } },
         after: { name: 'New' },
         ip: '2001:db8::1',
         userAgent: 'Mozilla/5.0',

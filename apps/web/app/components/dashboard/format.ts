@@ -19,7 +19,7 @@ function group(int: string): string {
 }
 
 /** Fixed to at most `digits` decimals, trailing zeros dropped, thousands grouped. */
-export function plain(v: number, digits: number): string {
+function plain(v: number, digits: number): string {
   const fixed = Math.abs(v).toFixed(digits);
   const [int, frac = ''] = fixed.split('.');
   const f = frac.replace(/0+$/, '');
@@ -28,7 +28,7 @@ export function plain(v: number, digits: number): string {
 }
 
 /** 1.9M, 22.1K, 950. */
-export function compact(v: number): string {
+function compact(v: number): string {
   const a = Math.abs(v);
   for (const [unit, suffix] of [
     [1e12, 'T'],

@@ -1,5 +1,5 @@
 /** Linear scales and "nice" axis ticks for the SVG charts. */
-export function niceTicks(min: number, max: number, count = 4): number[] {
+function niceTicks(min: number, max: number, count = 4): number[] {
   if (min === max) {
     const pad = Math.abs(min) || 1;
     min -= pad;

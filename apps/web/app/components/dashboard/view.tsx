@@ -27,7 +27,7 @@ export const GRAIN_OPTIONS = [
  * Date-range and grain pickers: a GET form, so the choice lives in the address (shareable, back
  * button works) and works without JavaScript; with it, a change applies at once.
  */
-export function Pickers({ data }: { data: DashboardData }) {
+function Pickers({ data }: { data: DashboardData }) {
   const submit = useSubmit();
   const custom = data.range.preset === null;
   return (

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { codeSchema, passwordSchema } from '../auth/schemas.ts';
 
-export const sessionIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'Not a session id');
+const sessionIdSchema = z.string().regex(/^[0-9a-f]{64}$/, 'Not a session id');
 export const reauthenticateInput = z.object({ password: passwordSchema, code: codeSchema.optional() });
 export const changePasswordInput = z.object({ currentPassword: passwordSchema, newPassword: passwordSchema });
 export const revokeSessionInput = z.object({ sessionId: sessionIdSchema });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../audit.ts';
 
 /** Longest time range one query may ask for: an export of more is a series of exports. */
-export const MAX_RANGE_DAYS = 366;
+const MAX_RANGE_DAYS = 366;
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(2100, 0, 1);
 
@@ -18,7 +18,7 @@ const instant = (label: string) =>
  * The filters of the audit page, its export and its history links. Everything optional; an empty
  * string counts as not given (forms send empty fields).
  */
-export const auditFilterShape = {
+const auditFilterShape = {
   actor: z.string().trim().max(254, 'Actor is at most 254 characters').optional(),
   // A string refined to the known list (not an enum), so pages can pass what the URL carried and
   // get this message back instead of a type error.
@@ -39,17 +39,16 @@ export const auditFilterShape = {
 };
 
 /** From before To, and a bounded range: a query never asks for decades of events at once. */
-export function checkRange(f: { from?: Date | undefined; to?: Date | undefined }, ctx: z.RefinementCtx): void {
+function checkRange(f: { from?: Date | undefined; to?: Date | undefined }, ctx: z.RefinementCtx): void {
   if (f.from && f.to && f.to < f.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'To must be after From' });
   if (f.from && f.to && f.to.getTime() - f.from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
     ctx.addIssue({ code: 'custom', path: ['to'], message: `The time range is at most ${MAX_RANGE_DAYS} days; narrow it or export in parts` });
   }
 }
 
-export const auditFilterSchema = z.object(auditFilterShape).superRefine(checkRange);
-export type AuditFilter = z.output<typeof auditFilterSchema>;
 
 export const exportInput = z.object({ ...auditFilterShape, format: z.enum(['csv', 'ndjson'], { error: 'Format is csv or ndjson' }) }).superRefine(checkRange);
+export type AuditFilter = Omit<z.output<typeof exportInput>, 'format'>;
 
 export const listInput = z
   .object({

@@ -7,7 +7,7 @@ import { publicFormProcedure } from '../../trpc.ts';
 import { requestResetInput, resetPasswordInput } from './schemas.ts';
 import { link } from './session-cookie.ts';
 
-export const RESET_TTL_MS = 30 * 60_000;
+const RESET_TTL_MS = 30 * 60_000;
 
 /**
  * Always the same answer, whether or not the address has an account. Requests count toward the

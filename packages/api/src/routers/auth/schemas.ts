@@ -5,7 +5,7 @@ export const emailSchema = z.string().trim().max(254, 'Email is at most 254 char
 // The upper bound keeps hashing cheap to refuse; the policy (length, common passwords) is in @mfiq/auth.
 export const passwordSchema = z.string().min(1, 'Password is required').max(128, 'Password is at most 128 characters');
 /** Links carry 40-character base32 tokens; invitation tokens are prefixed with the organization id. */
-export const tokenSchema = z.string().trim().min(1, 'The link is incomplete').max(120, 'The link is not valid').regex(/^[a-z0-9_]+$/, 'The link is not valid');
+const tokenSchema = z.string().trim().min(1, 'The link is incomplete').max(120, 'The link is not valid').regex(/^[a-z0-9_]+$/, 'The link is not valid');
 /** A 6-digit authenticator code or a recovery code (xxxx-xxxx-xxxx). */
 export const codeSchema = z.string().trim().min(1, 'Enter the code').max(20, 'The code is at most 20 characters');
 

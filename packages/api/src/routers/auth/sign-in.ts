@@ -8,8 +8,8 @@ import { signInInput, userOutput } from './schemas.ts';
 import { hasTwoFactor } from './second-factor.ts';
 import { startSession } from './session-cookie.ts';
 
-export const GENERIC_SIGN_IN_ERROR = 'Email or password is incorrect.';
-export const CHALLENGE_TTL_MS = 5 * 60_000;
+const GENERIC_SIGN_IN_ERROR = 'Email or password is incorrect.';
+const CHALLENGE_TTL_MS = 5 * 60_000;
 
 /**
  * Refuses a throttled (email, IP) before any password work; the answer says when to retry.

@@ -7,9 +7,9 @@ import { publicFormProcedure } from '../../trpc.ts';
 import { signUpInput } from './schemas.ts';
 import { link } from './session-cookie.ts';
 
-export const SIGNUP_TTL_MS = 24 * 60 * 60_000;
+const SIGNUP_TTL_MS = 24 * 60 * 60_000;
 
-export function slugify(name: string): string {
+function slugify(name: string): string {
   const base = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

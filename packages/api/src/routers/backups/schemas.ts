@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const BACKUP_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+const BACKUP_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
 export const backupOutput = z.object({
   id: z.string(),

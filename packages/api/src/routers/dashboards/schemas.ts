@@ -4,13 +4,13 @@ import { AGGREGATIONS, DIRECTIONS, grainSchema, localDateSchema, metricKeySchema
 
 export const MAX_TILES = 24;
 export const MAX_DASHBOARDS = 100;
-export const TILE_KINDS = ['number', 'line', 'bar', 'table'] as const;
+const TILE_KINDS = ['number', 'line', 'bar', 'table'] as const;
 
 export const dashboardIdSchema = z.uuid('Dashboard id must be a UUID');
 export const tileIdSchema = z.uuid('Tile id must be a UUID');
-export const rangeSchema = z.enum(RANGES, { error: `Range is one of ${RANGES.join(', ')}` });
-export const tileKindSchema = z.enum(TILE_KINDS, { error: 'Tile kind is one of number, line, bar, table' });
-export const dashboardNameSchema = z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
+const rangeSchema = z.enum(RANGES, { error: `Range is one of ${RANGES.join(', ')}` });
+const tileKindSchema = z.enum(TILE_KINDS, { error: 'Tile kind is one of number, line, bar, table' });
+const dashboardNameSchema = z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
 const titleSchema = z.string().trim().max(100, 'A tile title is at most 100 characters');
 
 export const createDashboardInput = z.object({
@@ -85,7 +85,7 @@ export const tileOutput = z.object({
 });
 
 const status = z.enum(['on_track', 'at_risk', 'off_track', 'no_data']);
-export const seriesDataOutput = z.object({
+const seriesDataOutput = z.object({
   total: z.number().nullable(),
   previousTotal: z.number().nullable(),
   change: z.number().nullable(),
@@ -106,7 +106,7 @@ export const seriesDataOutput = z.object({
     .nullable(),
 });
 
-export const dashboardDataOutput = z.object({
+const dashboardDataOutput = z.object({
   dashboard: dashboardOutput.nullable(),
   range: z.object({ preset: rangeSchema.nullable(), from: z.string(), to: z.string(), previousFrom: z.string(), previousTo: z.string() }),
   grain: grainSchema,

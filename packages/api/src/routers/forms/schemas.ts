@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
 
 export const MAX_FORMS = 100;
-export const MAX_FIELDS = 50;
+const MAX_FIELDS = 50;
 /** A submission may date its values this many days back (and never ahead of today). */
 export const MAX_BACKDATE_DAYS = 366;
 
 export const formIdSchema = z.uuid('Form id must be a UUID');
-export const fieldIdSchema = z.uuid('Field id must be a UUID');
-export const formNameSchema = z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
+const fieldIdSchema = z.uuid('Field id must be a UUID');
+const formNameSchema = z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
 const descriptionSchema = z.string().trim().max(1000, 'Description is at most 1000 characters');
 
 export const fieldInput = z.object({
@@ -38,7 +38,7 @@ export const formSummaryOutput = z.object({
   createdAt: z.date(),
 });
 
-export const formFieldOutput = z.object({
+const formFieldOutput = z.object({
   id: z.string(),
   metricKey: z.string(),
   metricName: z.string(),

@@ -7,7 +7,7 @@ import { publicFormProcedure } from '../../trpc.ts';
 import { dateWindow, linkGone, linkHash, publicFields } from './public.ts';
 import { submitInput } from './schemas.ts';
 
-export const FORM_PAUSED = 'This form is paused and is not accepting answers right now.';
+const FORM_PAUSED = 'This form is paused and is not accepting answers right now.';
 
 /**
  * A submission through a public link, by anyone holding it. Behind the anti-abuse checks of the

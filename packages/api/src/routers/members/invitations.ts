@@ -9,7 +9,7 @@ import { link } from '../auth/session-cookie.ts';
 import { assertMayManage } from './rules.ts';
 import { invitationIdInput, inviteInput, roleSchema } from './schemas.ts';
 
-export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
+const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
 
 /** The link token: the organization id (not secret, it routes the lookup) and 200 random bits. */
 export function invitationToken(tenantId: string): string {

@@ -3,7 +3,7 @@ import { ROLES } from '../../permissions.ts';
 import { emailSchema } from '../auth/schemas.ts';
 
 export const roleSchema = z.enum(ROLES, { error: 'Role is one of owner, admin, editor, viewer' });
-export const idSchema = z.uuid('Not a valid id');
+const idSchema = z.uuid('Not a valid id');
 export const inviteInput = z.object({ email: emailSchema, role: roleSchema });
 export const invitationIdInput = z.object({ invitationId: idSchema });
 export const membershipIdInput = z.object({ membershipId: idSchema });

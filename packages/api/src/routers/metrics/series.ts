@@ -7,7 +7,7 @@ import { orgCalendar } from './calendar.ts';
 import { findMetric } from './query.ts';
 import { grainSchema, localDateSchema, metricKeySchema } from './schemas.ts';
 
-export const MAX_SERIES_DAYS = 3700;
+const MAX_SERIES_DAYS = 3700;
 
 export const seriesInput = z.object({
   key: metricKeySchema,

@@ -7,7 +7,7 @@ export const timezoneSchema = z
   .max(64, 'Timezone is at most 64 characters')
   .refine((tz) => TIMEZONES.has(tz), 'Choose a timezone from the list (for example Europe/Berlin)');
 
-export const weekStartSchema = z
+const weekStartSchema = z
   .number({ error: 'Week start must be a day number (0 = Sunday ... 6 = Saturday)' })
   .int('Week start must be a whole day number')
   .min(0, 'Week start is 0 (Sunday) to 6 (Saturday)')

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const MAX_POINTS_PER_BATCH = 1000;
 
-export const pointErrorOutput = z.object({ index: z.number(), code: z.string(), message: z.string() });
+const pointErrorOutput = z.object({ index: z.number(), code: z.string(), message: z.string() });
 export const writeResultOutput = z.object({
   received: z.number(),
   written: z.number(),

@@ -5,7 +5,7 @@ import { requirePermission, router, tenantProcedure } from '../../trpc.ts';
 
 const policyOutput = z.object({ requireTwoFactor: z.boolean(), sessionIdleMinutes: z.number().int().nullable(), sessionAbsoluteHours: z.number().int().nullable() });
 
-export const policyInput = z.object({
+const policyInput = z.object({
   requireTwoFactor: z.boolean({ error: 'Require two-factor is on or off' }),
   // Stricter than the defaults only (2 h idle, 7 days absolute): a policy never lengthens sessions.
   sessionIdleMinutes: z.number({ error: 'Idle limit is a number of minutes' }).int('Idle limit is whole minutes').min(5, 'Idle limit is at least 5 minutes').max(120, 'Idle limit is at most 120 minutes (the default)').nullable(),
