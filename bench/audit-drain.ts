@@ -68,7 +68,12 @@ export async function benchAuditDrain() {
   const tenants: string[] = [];
   for (let i = 0; i < TENANTS; i++) {
     const t = randomUUID();
-    await withTenant(owner, { tenantId: t }, (trx) => trx.insertInto('organizations').values({ tenantId: t, slug: `bench-${i}`, name: `Bench ${i}` }).execute());
+    await withTenant(owner, { tenantId: t }, (trx) =>
+      trx
+        .insertInto('organizations')
+        .values({ tenantId: t, slug: `bench-${i}`, name: `Bench ${i}` })
+        .execute(),
+    );
     tenants.push(t);
   }
   const perTenant = Math.ceil(EVENTS / TENANTS);
@@ -102,7 +107,10 @@ export async function benchAuditDrain() {
     const t = tenants[i++ % tenants.length]!;
     // One event per transaction, as a mutation writes it.
     await withTenant(app, { tenantId: t }, (trx) =>
-      trx.insertInto('auditOutbox').values({ tenantId: t, action: 'organization.updated', actorType: 'system' }).execute(),
+      trx
+        .insertInto('auditOutbox')
+        .values({ tenantId: t, action: 'organization.updated', actorType: 'system' })
+        .execute(),
     );
     await new Promise((r) => setTimeout(r, interval));
   }
@@ -129,7 +137,12 @@ export async function benchAuditDrain() {
     drainEventsPerSec: Math.round(d),
     ratio: Number((d / b).toFixed(3)),
     // Writes are sequential one-event transactions paced at the target; the achieved rate is what counts.
-    load: { targetEventsPerSecond: LOAD_PER_SECOND, achievedEventsPerSecond: Math.round(rows[0]!.n / LOAD_SECONDS), seconds: LOAD_SECONDS, drained: rows[0]!.n },
+    load: {
+      targetEventsPerSecond: LOAD_PER_SECOND,
+      achievedEventsPerSecond: Math.round(rows[0]!.n / LOAD_SECONDS),
+      seconds: LOAD_SECONDS,
+      drained: rows[0]!.n,
+    },
     delayP50Ms: Math.round(rows[0]!.p50),
     delayP95Ms: Math.round(rows[0]!.p95),
   };

@@ -29,7 +29,10 @@ const run = promisify(execFile);
 async function seedTenant(db: ReturnType<typeof createDb>, label: string, rows: number): Promise<string> {
   const tenantId = randomUUID();
   await withTenant(db, { tenantId }, async (trx) => {
-    await trx.insertInto('organizations').values({ tenantId, slug: `${label}-${tenantId.slice(0, 6)}`, name: `Bench ${label}` }).execute();
+    await trx
+      .insertInto('organizations')
+      .values({ tenantId, slug: `${label}-${tenantId.slice(0, 6)}`, name: `Bench ${label}` })
+      .execute();
     // Audit events shaped like real ones: actor, target, a small before/after, request metadata.
     for (let done = 0; done < rows; done += 50_000) {
       const n = Math.min(50_000, rows - done);
@@ -45,19 +48,30 @@ async function seedTenant(db: ReturnType<typeof createDb>, label: string, rows: 
 
 /** The baseline: COPY of every tenant table's rows, through gzip, discarded. Returns ms and COPY bytes. */
 async function copyGzip(adminUrl: string, tenantId: string, tables: string[]): Promise<number> {
-  const copies = tables.map((t) => `-c "COPY (SELECT * FROM ${t} WHERE tenant_id = '${tenantId}' ORDER BY tenant_id, ${t === 'organizations' ? 'tenant_id' : 'id'}) TO STDOUT"`).join(' ');
+  const copies = tables
+    .map(
+      (t) =>
+        `-c "COPY (SELECT * FROM ${t} WHERE tenant_id = '${tenantId}' ORDER BY tenant_id, ${t === 'organizations' ? 'tenant_id' : 'id'}) TO STDOUT"`,
+    )
+    .join(' ');
   const t0 = performance.now();
   await run('sh', ['-c', `${PSQL} "${adminUrl}" -X -q ${copies} | gzip > /dev/null`], { maxBuffer: 1024 * 1024 });
   return performance.now() - t0;
 }
 
 async function copyBytes(adminUrl: string, tenantId: string, tables: string[]): Promise<number> {
-  const copies = tables.map((t) => `-c "COPY (SELECT * FROM ${t} WHERE tenant_id = '${tenantId}') TO STDOUT"`).join(' ');
+  const copies = tables
+    .map((t) => `-c "COPY (SELECT * FROM ${t} WHERE tenant_id = '${tenantId}') TO STDOUT"`)
+    .join(' ');
   const { stdout } = await run('sh', ['-c', `${PSQL} "${adminUrl}" -X -q ${copies} | wc -c`]);
   return Number(stdout.trim());
 }
 
-function backupInChild(workerUrl: string, tenantId: string, dir: string): Promise<{ ms: number; bytes: number; rows: number; maxRssKb: number }> {
+function backupInChild(
+  workerUrl: string,
+  tenantId: string,
+  dir: string,
+): Promise<{ ms: number; bytes: number; rows: number; maxRssKb: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       env: { ...process.env, BENCH_WORKER_URL: workerUrl, BENCH_TENANT: tenantId, BENCH_BACKUP_DIR: dir },
@@ -65,7 +79,9 @@ function backupInChild(workerUrl: string, tenantId: string, dir: string): Promis
     });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`backup child exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`backup child exited with ${code}`)),
+    );
   });
 }
 
@@ -112,7 +128,10 @@ export async function benchBackup() {
       target: '>= 0.7',
       peakRssMB1x: Number((median(rss1) / 1024).toFixed(1)),
       peakRssMB10x: Number((median(rss10) / 1024).toFixed(1)),
-      rounds: { baselineMBps: base.map((x) => Number(x.toFixed(1))), backupMBps: cand.map((x) => Number(x.toFixed(1))) },
+      rounds: {
+        baselineMBps: base.map((x) => Number(x.toFixed(1))),
+        backupMBps: cand.map((x) => Number(x.toFixed(1))),
+      },
     };
   } finally {
     await owner.destroy();

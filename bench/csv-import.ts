@@ -28,7 +28,9 @@ export async function benchCsvImport() {
 
     // Baseline: the same points, already parsed, through the bare unnest upsert.
     const baseTenant = await createImportTenant(owner);
-    const ids = await withTenant(app, { tenantId: baseTenant }, (trx) => trx.selectFrom('metrics').select(['id', 'key']).execute());
+    const ids = await withTenant(app, { tenantId: baseTenant }, (trx) =>
+      trx.selectFrom('metrics').select(['id', 'key']).execute(),
+    );
     const idOf = new Map(ids.map((r) => [r.key, r.id]));
     const t0 = performance.now();
     const start = Date.UTC(2015, 0, 1);
@@ -54,19 +56,38 @@ export async function benchCsvImport() {
     const u0 = performance.now();
     const importId = await stageImport(app, tenantId, file);
     const uploadMs = performance.now() - u0;
-    const worker = await startWorker({ connectionString: cluster.urls.worker, concurrency: 1, logger: pino({ level: 'silent' }), crontab: '', pollInterval: 100 });
+    const worker = await startWorker({
+      connectionString: cluster.urls.worker,
+      concurrency: 1,
+      logger: pino({ level: 'silent' }),
+      crontab: '',
+      pollInterval: 100,
+    });
     const r0 = performance.now();
     let peakRss = process.memoryUsage().rss;
-    await worker.addJob('csv_import', { tenantId, importId }, { queueName: `imports:${tenantId}`, jobKey: `csv_import:${importId}` });
+    await worker.addJob(
+      'csv_import',
+      { tenantId, importId },
+      { queueName: `imports:${tenantId}`, jobKey: `csv_import:${importId}` },
+    );
     let status = 'queued';
     while (status !== 'completed' && status !== 'failed') {
       await new Promise((r) => setTimeout(r, 250));
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      status = (await withTenant(app, { tenantId }, (trx) => trx.selectFrom('imports').select('status').where('id', '=', importId).executeTakeFirstOrThrow())).status;
+      status = (
+        await withTenant(app, { tenantId }, (trx) =>
+          trx.selectFrom('imports').select('status').where('id', '=', importId).executeTakeFirstOrThrow(),
+        )
+      ).status;
     }
     const runMs = performance.now() - r0;
     await worker.stop();
-    const written = await withTenant(app, { tenantId }, (trx) => trx.selectFrom('dataPoints').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow());
+    const written = await withTenant(app, { tenantId }, (trx) =>
+      trx
+        .selectFrom('dataPoints')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .executeTakeFirstOrThrow(),
+    );
     return {
       name: 'csv-import',
       what: 'worker csv_import task (parse, check, batched writePoints with rollups, progress) vs bare unnest upserts of the same rows',

@@ -37,15 +37,30 @@ const pct = (xs: number[], q: number) => {
 };
 const ms = (v: number) => Number(v.toFixed(1));
 
-function runChild(env: Record<string, string>): Promise<{ latencies: number[]; warmupLatencies: number[]; sequential: number[]; tiles: number; points: number; maxRssKb: number }> {
+function runChild(env: Record<string, string>): Promise<{
+  latencies: number[];
+  warmupLatencies: number[];
+  sequential: number[];
+  tiles: number;
+  points: number;
+  maxRssKb: number;
+}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/dashboard-child.ts', import.meta.url))], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./lib/dashboard-child.ts', import.meta.url))],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`dashboard child exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`dashboard child exited with ${code}`)),
+    );
   });
 }
 
@@ -73,34 +88,65 @@ export async function setupDashboardBench(log: (s: string) => void): Promise<Das
   const app = createDb(cluster.urls.app, { max: 4, statementTimeoutMs: 600_000 });
   const apiDeps = benchApiDeps(app, cluster.urls.app);
   const createContext = createContextFactory(apiDeps.deps);
-  const ctx = async (cookie?: string) => createContext({ req: new Request('http://localhost/', { headers: cookie ? { cookie } : {} }), resHeaders: new Headers(), clientIp: '127.0.0.1' });
+  const ctx = async (cookie?: string) =>
+    createContext({
+      req: new Request('http://localhost/', { headers: cookie ? { cookie } : {} }),
+      resHeaders: new Headers(),
+      clientIp: '127.0.0.1',
+    });
   const signUp = async (i: number) => {
-    await createCaller(await ctx()).auth.signUp({ email: `dash-${i}@example.com`, password: 'bench password 123', displayName: `D ${i}`, organizationName: `Dash ${i}` });
+    await createCaller(await ctx()).auth.signUp({
+      email: `dash-${i}@example.com`,
+      password: 'bench password 123',
+      displayName: `D ${i}`,
+      organizationName: `Dash ${i}`,
+    });
     const c = await ctx();
-    const out = await createCaller(c).auth.completeSignUp({ token: await confirmationToken(cluster.urls.owner, `dash-${i}@example.com`) });
+    const out = await createCaller(c).auth.completeSignUp({
+      token: await confirmationToken(cluster.urls.owner, `dash-${i}@example.com`),
+    });
     const cookie = c.resHeaders.getSetCookie()[0]!.split(';')[0]!;
-    const { tenantId } = await owner.selectFrom('organizations').select('tenantId').where('slug', '=', out.organization.slug).executeTakeFirstOrThrow();
+    const { tenantId } = await owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', out.organization.slug)
+      .executeTakeFirstOrThrow();
     return { slug: out.organization.slug, cookie, tenantId };
   };
 
   const started = performance.now();
   const big = await signUp(0);
-  await sql`update organizations set timezone = 'America/New_York' where tenant_id = ${big.tenantId}::uuid`.execute(admin);
+  await sql`update organizations set timezone = 'America/New_York' where tenant_id = ${big.tenantId}::uuid`.execute(
+    admin,
+  );
   log(`generating the big tenant: ${METRICS} metrics, ${POINTS.toLocaleString()} points`);
-  const gen = await generateTenant(admin, { tenantId: big.tenantId, metrics: METRICS, points: POINTS, heavy: HEAVY, log });
+  const gen = await generateTenant(admin, {
+    tenantId: big.tenantId,
+    metrics: METRICS,
+    points: POINTS,
+    heavy: HEAVY,
+    log,
+  });
   const others = [];
   for (let i = 1; i <= OTHER_TENANTS; i++) {
     const t = await signUp(i);
     log(`other tenant ${i}: 20 metrics, ${OTHER_POINTS.toLocaleString()} points`);
-    others.push(await generateTenant(admin, { tenantId: t.tenantId, metrics: 20, points: OTHER_POINTS, heavy: 0, log: () => {} }));
+    others.push(
+      await generateTenant(admin, { tenantId: t.tenantId, metrics: 20, points: OTHER_POINTS, heavy: 0, log: () => {} }),
+    );
   }
   log('vacuum analyze');
   await sql`vacuum analyze`.execute(admin);
   const generateSec = (performance.now() - started) / 1000;
   log(`generated in ${Math.round(generateSec)} s; checking rollups against the trigger's function on a sample`);
   // The heavy metric, one metric of each aggregation, the last metric, and one of another tenant.
-  const sample = [...new Set([0, 1, 2, 3, 4, gen.ids.length - 1])].filter((i) => i < gen.ids.length).map((i) => gen.ids[i]!);
-  const rollupCheck = await checkRollups(admin, [{ tenantId: big.tenantId, metricIds: sample }, ...others.slice(0, 1).map((o) => ({ tenantId: o.tenantId, metricIds: [o.ids[0]!] }))]);
+  const sample = [...new Set([0, 1, 2, 3, 4, gen.ids.length - 1])]
+    .filter((i) => i < gen.ids.length)
+    .map((i) => gen.ids[i]!);
+  const rollupCheck = await checkRollups(admin, [
+    { tenantId: big.tenantId, metricIds: sample },
+    ...others.slice(0, 1).map((o) => ({ tenantId: o.tenantId, metricIds: [o.ids[0]!] })),
+  ]);
   log(`rollups match the trigger's: ${JSON.stringify(rollupCheck)}`);
 
   // The 12-tile dashboard: number cards, line and bar charts and a table over twelve metrics,
@@ -111,7 +157,8 @@ export async function setupDashboardBench(log: (s: string) => void): Promise<Das
   const d = await api.dashboards.create({ slug: big.slug, name: 'Scale' });
   const tileKeys = [keys[0]!, 'ratio', ...keys.slice(3, 13)].slice(0, 12);
   const kinds = ['number', 'line', 'bar', 'table'] as const;
-  for (const [i, key] of tileKeys.entries()) await api.dashboards.addTile({ slug: big.slug, dashboardId: d.id, metricKey: key, kind: kinds[i % 4]! });
+  for (const [i, key] of tileKeys.entries())
+    await api.dashboards.addTile({ slug: big.slug, dashboardId: d.id, metricKey: key, kind: kinds[i % 4]! });
   return {
     cluster,
     big,
@@ -136,7 +183,12 @@ export async function benchDashboards() {
   const setup = await setupDashboardBench(log);
   const { cluster, big, keys, api, app, generateSec, rollupCheck } = setup;
   const counts = await withTenant(app, { tenantId: big.tenantId }, (trx) =>
-    sql<{ points: number; rollups: number }>`select (select count(*) from data_points)::int as points, (select count(*) from metric_daily_rollups)::int as rollups`.execute(trx),
+    sql<{
+      points: number;
+      rollups: number;
+    }>`select (select count(*) from data_points)::int as points, (select count(*) from metric_daily_rollups)::int as rollups`.execute(
+      trx,
+    ),
   );
   const today = new Date().toISOString().slice(0, 10);
   const yearAgo = new Date(Date.now() - 364 * 86_400_000).toISOString().slice(0, 10);
@@ -178,14 +230,24 @@ export async function benchDashboards() {
     rawRows = r.rows[0]?.n ?? 0;
   }
   const heavyPoints = await withTenant(app, { tenantId: big.tenantId }, (trx) =>
-    sql<{ n: number }>`select count(*)::int as n from data_points where metric_id = (select id from metrics where key = ${heavyKey})`.execute(trx),
+    sql<{
+      n: number;
+    }>`select count(*)::int as n from data_points where metric_id = (select id from metrics where key = ${heavyKey})`.execute(
+      trx,
+    ),
   );
 
   await setup.close();
   return {
     name: 'dashboards',
     what: '12-tile dashboard over a year of daily data through the caller in a child process; series over >= 1M points: rollups vs raw scan',
-    tenant: { metrics: METRICS, points: counts.rows[0]!.points, rollupRows: counts.rows[0]!.rollups, otherTenants: OTHER_TENANTS, otherTenantPoints: OTHER_POINTS },
+    tenant: {
+      metrics: METRICS,
+      points: counts.rows[0]!.points,
+      rollupRows: counts.rows[0]!.rollups,
+      otherTenants: OTHER_TENANTS,
+      otherTenantPoints: OTHER_POINTS,
+    },
     generateSec: Math.round(generateSec),
     rollupCheck,
     dashboard: {

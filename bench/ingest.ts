@@ -37,18 +37,39 @@ export async function benchIngest() {
   });
   const rest = createRestHandler({ createContext, logger });
 
-  const askCtx = await createContext({ req: new Request('http://localhost/'), resHeaders: new Headers(), clientIp: '127.0.0.1' });
-  await createCaller(askCtx).auth.signUp({ email: 'ingest@example.com', password: 'bench password 123', displayName: 'I', organizationName: 'Ingest' });
+  const askCtx = await createContext({
+    req: new Request('http://localhost/'),
+    resHeaders: new Headers(),
+    clientIp: '127.0.0.1',
+  });
+  await createCaller(askCtx).auth.signUp({
+    email: 'ingest@example.com',
+    password: 'bench password 123',
+    displayName: 'I',
+    organizationName: 'Ingest',
+  });
   // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
   const mailReader = new pg.Client({ connectionString: cluster.urls.admin });
   await mailReader.connect();
-  const mail = await mailReader.query<{ text_body: string }>(`select text_body from email_outbox where to_address = 'ingest@example.com' order by created_at desc limit 1`);
+  const mail = await mailReader.query<{ text_body: string }>(
+    `select text_body from email_outbox where to_address = 'ingest@example.com' order by created_at desc limit 1`,
+  );
   await mailReader.end();
   const signUpToken = /\/signup\/confirm\/([a-z2-7]+)/.exec(mail.rows[0]!.text_body)![1]!;
-  const signUpCtx = await createContext({ req: new Request('http://localhost/'), resHeaders: new Headers(), clientIp: '127.0.0.1' });
+  const signUpCtx = await createContext({
+    req: new Request('http://localhost/'),
+    resHeaders: new Headers(),
+    clientIp: '127.0.0.1',
+  });
   const out = await createCaller(signUpCtx).auth.completeSignUp({ token: signUpToken });
   const cookie = signUpCtx.resHeaders.getSetCookie()[0]!.split(';')[0]!;
-  const owner = createCaller(await createContext({ req: new Request('http://localhost/', { headers: { cookie } }), resHeaders: new Headers(), clientIp: '127.0.0.1' }));
+  const owner = createCaller(
+    await createContext({
+      req: new Request('http://localhost/', { headers: { cookie } }),
+      resHeaders: new Headers(),
+      clientIp: '127.0.0.1',
+    }),
+  );
   const slug = out.organization.slug;
   for (let m = 0; m < METRICS; m++) {
     await owner.metrics.create({ slug, key: `api_${m}`, name: `API ${m}` });
@@ -58,14 +79,21 @@ export async function benchIngest() {
 
   const direct = new pg.Pool({ connectionString: cluster.urls.admin, max: CONCURRENCY });
   direct.on('error', () => {});
-  const tenantId = (await direct.query<{ tenant_id: string }>('select tenant_id from organizations where slug = $1', [slug])).rows[0]!.tenant_id;
-  const sqlIds = (await direct.query<{ id: string }>(`select id from metrics where key like 'sql\\_%' order by key`)).rows.map((r) => r.id);
+  const tenantId = (
+    await direct.query<{ tenant_id: string }>('select tenant_id from organizations where slug = $1', [slug])
+  ).rows[0]!.tenant_id;
+  const sqlIds = (
+    await direct.query<{ id: string }>(`select id from metrics where key like 'sql\\_%' order by key`)
+  ).rows.map((r) => r.id);
 
   // Every batch is new rows: one metric per batch, consecutive minutes after a per-batch offset.
   let apiBatch = 0;
   let sqlBatch = 0;
   const t0 = Date.UTC(2001, 0, 1);
-  const stamps = (n: number) => Array.from({ length: BATCH }, (_, i) => new Date(t0 + (Math.floor(n / METRICS) * BATCH + i) * 60_000).toISOString());
+  const stamps = (n: number) =>
+    Array.from({ length: BATCH }, (_, i) =>
+      new Date(t0 + (Math.floor(n / METRICS) * BATCH + i) * 60_000).toISOString(),
+    );
   const values = Array.from({ length: BATCH }, (_, i) => i * 1.5);
 
   const result = await compare({
@@ -88,9 +116,17 @@ export async function benchIngest() {
       const metric = `api_${n % METRICS}`;
       const ts = stamps(n);
       const body = JSON.stringify({ points: ts.map((t, i) => ({ metric, ts: t, value: values[i] })) });
-      const res = await rest(new Request('http://localhost/api/v1/points', { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }), '127.0.0.1');
+      const res = await rest(
+        new Request('http://localhost/api/v1/points', {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        }),
+        '127.0.0.1',
+      );
       const json = (await res.json()) as { written?: number };
-      if (res.status !== 200 || json.written !== BATCH) throw new Error(`push failed: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
+      if (res.status !== 200 || json.written !== BATCH)
+        throw new Error(`push failed: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
     },
   });
   await direct.end();

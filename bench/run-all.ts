@@ -29,5 +29,8 @@ for (const name of names) {
   }
   const result = await bench();
   console.log(JSON.stringify(result, null, 2));
-  await writeFile(new URL(`./results/${name}.json`, import.meta.url), JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2));
+  await writeFile(
+    new URL(`./results/${name}.json`, import.meta.url),
+    JSON.stringify({ at: new Date().toISOString(), ...result }, null, 2),
+  );
 }

@@ -40,7 +40,10 @@ export async function benchSignIn() {
   const emails: string[] = [];
   for (let i = 0; i < USERS; i++) {
     emails.push(`bench-${i}@example.com`);
-    await owner.query(`insert into users (email, display_name, password_hash) values ($1, 'Bench', $2)`, [emails[i], passwordHash]);
+    await owner.query(`insert into users (email, display_name, password_hash) values ($1, 'Bench', $2)`, [
+      emails[i],
+      passwordHash,
+    ]);
   }
   await owner.end();
 

@@ -32,16 +32,28 @@ export async function benchTenantRead() {
   });
   const context = async (cookie: string | null) => {
     const headers = new Headers(cookie ? { cookie } : {});
-    return createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders: new Headers(), clientIp: '127.0.0.1' });
+    return createContext({
+      req: new Request('http://localhost/api/trpc', { headers }),
+      resHeaders: new Headers(),
+      clientIp: '127.0.0.1',
+    });
   };
   const tenants: { slug: string; tenantId: string; cookie: string }[] = [];
   const ownerRead = new pg.Client({ connectionString: cluster.urls.owner });
   await ownerRead.connect();
   for (let i = 0; i < ORGS; i++) {
     const email = `bench-${i}@example.com`;
-    await createCaller(await context(null)).auth.signUp({ email, password: 'bench password 123', displayName: `B ${i}`, organizationName: `Bench ${i}` });
+    await createCaller(await context(null)).auth.signUp({
+      email,
+      password: 'bench password 123',
+      displayName: `B ${i}`,
+      organizationName: `Bench ${i}`,
+    });
     // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
-    const mail = await ownerRead.query<{ text_body: string }>('select text_body from email_outbox where to_address = $1 order by created_at desc limit 1', [email]);
+    const mail = await ownerRead.query<{ text_body: string }>(
+      'select text_body from email_outbox where to_address = $1 order by created_at desc limit 1',
+      [email],
+    );
     const token = /\/signup\/confirm\/([a-z2-7]+)/.exec(mail.rows[0]!.text_body)![1]!;
     const ctx = await context(null);
     const out = await createCaller(ctx).auth.completeSignUp({ token });
@@ -60,7 +72,8 @@ export async function benchTenantRead() {
     rounds: ROUNDS,
     durationMs: DURATION_MS,
     concurrency: CONCURRENCY,
-    baseline: () => owner.query('select slug, name, timezone, week_start from organizations where tenant_id = $1', [next().tenantId]),
+    baseline: () =>
+      owner.query('select slug, name, timezone, week_start from organizations where tenant_id = $1', [next().tenantId]),
     candidate: async () => {
       const t = next();
       return createCaller(await context(t.cookie)).org.get({ slug: t.slug });

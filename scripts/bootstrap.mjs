@@ -113,7 +113,10 @@ if (command === 'start') {
   // Lint, format and dead code: a finding fails the run like a failing test (docs/decisions/0080).
   say('lint: eslint, prettier --check, knip');
   const lint = pnpmSync(['run', 'lint']);
-  if (lint !== 0) say('lint FAILED (see above; `pnpm format` fixes formatting); running the tests anyway, the exit code will be non-zero');
+  if (lint !== 0)
+    say(
+      'lint FAILED (see above; `pnpm format` fixes formatting); running the tests anyway, the exit code will be non-zero',
+    );
   // Last, so that the output ends with vitest's summary line.
   const tests = pnpmSync(['exec', 'vitest', 'run']);
   process.exit(tests !== 0 ? tests : typecheckFailed || lint !== 0 ? 1 : 0);

@@ -34,7 +34,12 @@ const opts = JSON.parse(first) as { dir: string; port: number; adminPassword: st
 
 let server: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
 try {
-  server = await startEmbeddedPostgres({ dir: opts.dir, port: opts.port, adminPassword: opts.adminPassword, persistent: true });
+  server = await startEmbeddedPostgres({
+    dir: opts.dir,
+    port: opts.port,
+    adminPassword: opts.adminPassword,
+    persistent: true,
+  });
 } catch (error) {
   reply({ type: 'error', message: error ? String(error) : 'the postgres process exited during start-up' });
   process.exit(1);

@@ -36,7 +36,11 @@ const postgresUrl = z.string().refine((v) => {
     return false;
   }
 }, 'must be a postgres:// or postgresql:// URL');
-const port = z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+const port = z.coerce
+  .number({ error: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(1, 'must be 1-65535')
+  .max(65535, 'must be 1-65535');
 
 const envSchema = z
   .object({
@@ -90,7 +94,9 @@ function pipeWithPrefix(child: ChildProcess, name: string, code: string): void {
     [child.stderr, process.stderr],
   ] as const) {
     if (!stream) continue;
-    readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`${prefix} ${line}\n`));
+    readline
+      .createInterface({ input: stream, crlfDelay: Infinity })
+      .on('line', (line) => out.write(`${prefix} ${line}\n`));
   }
 }
 
@@ -100,7 +106,12 @@ function pipeWithPrefix(child: ChildProcess, name: string, code: string): void {
 const credentialsSchema = z.object({
   adminPassword: z.string().min(16).optional(),
   roles: z
-    .object({ owner: z.string().min(16), app: z.string().min(16), worker: z.string().min(16), retention: z.string().min(16).optional() })
+    .object({
+      owner: z.string().min(16),
+      app: z.string().min(16),
+      worker: z.string().min(16),
+      retention: z.string().min(16).optional(),
+    })
     .optional(),
   /** HMAC key that signs audit retention checkpoints (local installs only; operators set AUDIT_CHECKPOINT_KEY). */
   auditCheckpointKey: z.string().min(32).optional(),
@@ -138,12 +149,14 @@ async function ensureCredentials(need: { server: boolean; demo: boolean }): Prom
   }
   let changed = false;
   if (need.server && !creds.adminPassword) [creds.adminPassword, changed] = [secret(), true];
-  if (need.server && !creds.roles) [creds.roles, changed] = [{ owner: secret(), app: secret(), worker: secret(), retention: secret() }, true];
+  if (need.server && !creds.roles)
+    [creds.roles, changed] = [{ owner: secret(), app: secret(), worker: secret(), retention: secret() }, true];
   // Installs from before the retention role existed get its password on the next start.
   if (need.server && creds.roles && !creds.roles.retention) [creds.roles.retention, changed] = [secret(), true];
   if (need.server && !creds.auditCheckpointKey) [creds.auditCheckpointKey, changed] = [secret(32), true];
   if (need.demo && !creds.demoPassword) [creds.demoPassword, changed] = [secret(12), true];
-  if (!process.env.APP_ENCRYPTION_KEY && !creds.appKey) [creds.appKey, changed] = [randomBytes(32).toString('base64'), true];
+  if (!process.env.APP_ENCRYPTION_KEY && !creds.appKey)
+    [creds.appKey, changed] = [randomBytes(32).toString('base64'), true];
   if (changed) await writeCredentials(creds);
   return creds;
 }
@@ -165,7 +178,9 @@ function freePort(host: string): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, host, () => {
       const address = srv.address();
-      srv.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no free port'))));
+      srv.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -221,7 +236,8 @@ async function shutdown(code: number, reason: string): Promise<never> {
     say('stopping PostgreSQL');
     databaseProcess.kill('SIGTERM');
     await waitForExit(databaseProcess, 40_000);
-    if (databaseProcess.exitCode !== 0) say(`PostgreSQL stopped with ${databaseProcess.signalCode ?? `code ${databaseProcess.exitCode}`}`);
+    if (databaseProcess.exitCode !== 0)
+      say(`PostgreSQL stopped with ${databaseProcess.signalCode ?? `code ${databaseProcess.exitCode}`}`);
   }
   say('stopped');
   process.exit(code);
@@ -229,7 +245,8 @@ async function shutdown(code: number, reason: string): Promise<never> {
 
 // However this process ends, children do not outlive it (detached, they would not get the terminal's signal).
 process.on('exit', () => {
-  for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  for (const child of children.values())
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   if (databaseProcess && databaseProcess.exitCode === null) databaseProcess.kill('SIGTERM');
 });
 
@@ -241,11 +258,21 @@ function installSignalHandlers(): void {
 
 const EXIT_WITH_PARENT = pathToFileURL(path.join(ROOT, 'scripts/exit-with-parent.mjs')).href;
 
-function startChild(name: string, code: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): ChildProcess {
+function startChild(
+  name: string,
+  code: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): ChildProcess {
   args = ['--import', EXIT_WITH_PARENT, ...args];
   // Own process group: a Ctrl-C or a group kill reaches only this launcher, which stops the children
   // once each, in order, before PostgreSQL (a second signal would cut their graceful stop short).
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.set(name, child);
   pipeWithPrefix(child, name, code);
   child.on('exit', (exitCode, signal) => {
@@ -277,7 +304,9 @@ async function startDatabaseProcess(opts: { dir: string; port: number; adminPass
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   databaseProcess = helper;
-  readline.createInterface({ input: helper.stderr!, crlfDelay: Infinity }).on('line', (line) => process.stderr.write(`${paint('33', '[pg]'.padEnd(8))} ${line}\n`));
+  readline
+    .createInterface({ input: helper.stderr!, crlfDelay: Infinity })
+    .on('line', (line) => process.stderr.write(`${paint('33', '[pg]'.padEnd(8))} ${line}\n`));
   // stdin stays open: if this launcher dies, the pipe closes and the helper stops PostgreSQL.
   helper.stdin!.write(`${JSON.stringify(opts)}\n`);
   const answer = await new Promise<{ type: string; adminUrl?: string; message?: string }>((resolve) => {
@@ -319,7 +348,9 @@ async function startEmbedded(env: LaunchEnv, creds: Credentials): Promise<Databa
     pgPort = chosen;
   }
   const firstStart = !existsSync(path.join(PG_DIR, 'PG_VERSION'));
-  say(`${firstStart ? 'initialising' : 'starting'} embedded PostgreSQL in ${path.relative(ROOT, PG_DIR)} on 127.0.0.1:${pgPort}`);
+  say(
+    `${firstStart ? 'initialising' : 'starting'} embedded PostgreSQL in ${path.relative(ROOT, PG_DIR)} on 127.0.0.1:${pgPort}`,
+  );
   const adminUrl = await startDatabaseProcess({ dir: PG_DIR, port: pgPort, adminPassword: creds.adminPassword! });
   const roles = creds.roles as RolePasswords; // ensureCredentials filled retention
   await provisionRoles(adminUrl, DATABASE, roles);
@@ -361,7 +392,9 @@ async function buildWebIfStale(): Promise<void> {
   const buildDir = path.join(WEB_DIR, 'build');
   const isTest = (p: string) => /\.test\.tsx?$/.test(p) || p.endsWith(`${path.sep}test`);
   const inputs = [
-    ...['app', 'public', 'server', 'server.ts', 'vite.config.ts', 'package.json', 'tsconfig.json'].map((p) => path.join(WEB_DIR, p)),
+    ...['app', 'public', 'server', 'server.ts', 'vite.config.ts', 'package.json', 'tsconfig.json'].map((p) =>
+      path.join(WEB_DIR, p),
+    ),
     ...['api', 'auth', 'db'].map((p) => path.join(ROOT, 'packages', p, 'src')),
     path.join(ROOT, 'pnpm-lock.yaml'),
   ];
@@ -370,7 +403,11 @@ async function buildWebIfStale(): Promise<void> {
   if (built && built >= sources) return;
   say(built ? 'web sources changed: rebuilding apps/web' : 'building apps/web (first start)');
   const [command, prefix] = pnpmCommand();
-  const result = spawnSync(command, [...prefix, '--filter', '@mfiq/web', 'build'], { cwd: ROOT, stdio: 'inherit', env: process.env });
+  const result = spawnSync(command, [...prefix, '--filter', '@mfiq/web', 'build'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: process.env,
+  });
   // A Ctrl-C during the build reaches the build too; that is a stop, not a failure.
   if (result.signal) await shutdown(0, `web build interrupted (${result.signal})`);
   if (result.status !== 0) await shutdown(1, 'the web build failed');
@@ -408,7 +445,16 @@ async function waitForHealthy(url: string, web: ChildProcess): Promise<void> {
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   // Least privilege: each child gets only its own database URL, never the owner's.
-  for (const name of ['DATABASE_URL', 'APP_DATABASE_URL', 'WORKER_DATABASE_URL', 'RETENTION_DATABASE_URL', 'AUDIT_CHECKPOINT_KEY', 'SEED_DEMO', 'EMBEDDED_PG_PORT']) delete env[name];
+  for (const name of [
+    'DATABASE_URL',
+    'APP_DATABASE_URL',
+    'WORKER_DATABASE_URL',
+    'RETENTION_DATABASE_URL',
+    'AUDIT_CHECKPOINT_KEY',
+    'SEED_DEMO',
+    'EMBEDDED_PG_PORT',
+  ])
+    delete env[name];
   return { ...env, NODE_ENV: 'production', ...extra };
 }
 
@@ -427,14 +473,21 @@ async function main(): Promise<void> {
 
   const bindHost = env.HOST;
   if (!(await portIsFree(env.PORT, bindHost))) {
-    fail(`PORT ${env.PORT} is already in use on ${bindHost}: stop what is using it, or choose another, e.g. PORT=3001 npm start`);
+    fail(
+      `PORT ${env.PORT} is already in use on ${bindHost}: stop what is using it, or choose another, e.g. PORT=3001 npm start`,
+    );
   }
 
   const creds = await ensureCredentials({ server: embedded, demo: seedDemo });
   installSignalHandlers();
   const urls: DatabaseUrls = embedded
     ? await startEmbedded(env, creds)
-    : { owner: env.DATABASE_URL!, app: env.APP_DATABASE_URL!, worker: env.WORKER_DATABASE_URL!, retention: process.env.RETENTION_DATABASE_URL || undefined };
+    : {
+        owner: env.DATABASE_URL!,
+        app: env.APP_DATABASE_URL!,
+        worker: env.WORKER_DATABASE_URL!,
+        retention: process.env.RETENTION_DATABASE_URL || undefined,
+      };
   const checkpointKey = embedded ? creds.auditCheckpointKey : process.env.AUDIT_CHECKPOINT_KEY || undefined;
 
   say('applying migrations');
@@ -450,7 +503,9 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   // Without SMTP_URL, mail goes to .data/mailbox and the web shows it at /dev/mailbox.
-  const mail: Record<string, string> = process.env.SMTP_URL ? {} : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
+  const mail: Record<string, string> = process.env.SMTP_URL
+    ? {}
+    : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
   // Web (exports) and worker (backups) share one folder, whatever their working directories.
   const backupDir = process.env.BACKUP_DIR || path.join(DATA_DIR, 'backups');
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
@@ -460,16 +515,29 @@ async function main(): Promise<void> {
       ...mail,
       BACKUP_DIR: backupDir,
       // The audit retention job runs only with its own role and the checkpoint key.
-      ...(urls.retention && checkpointKey ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey } : {}),
+      ...(urls.retention && checkpointKey
+        ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey }
+        : {}),
     }),
   });
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
-    env: childEnv({ APP_DATABASE_URL: urls.app, PORT: String(env.PORT), HOST: env.HOST, BACKUP_DIR: backupDir, ...mail, ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}) }),
+    env: childEnv({
+      APP_DATABASE_URL: urls.app,
+      PORT: String(env.PORT),
+      HOST: env.HOST,
+      BACKUP_DIR: backupDir,
+      ...mail,
+      ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}),
+    }),
   });
 
   const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';
-  const probeHost = ['0.0.0.0', '::'].includes(bindHost) ? '127.0.0.1' : bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+  const probeHost = ['0.0.0.0', '::'].includes(bindHost)
+    ? '127.0.0.1'
+    : bindHost.includes(':')
+      ? `[${bindHost}]`
+      : bindHost;
   await waitForHealthy(`${scheme}://${probeHost}:${env.PORT}/healthz`, web);
 
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(bindHost) ? 'localhost' : probeHost;
@@ -483,12 +551,16 @@ async function main(): Promise<void> {
     if (demo.formPath) lines.push('', 'Public data form (no sign-in):', `  ${url}${demo.formPath}`);
     lines.push('');
   }
-  lines.push(embedded ? `Database: embedded PostgreSQL, data in ${path.relative(ROOT, PG_DIR)}/` : 'Database: DATABASE_URL');
+  lines.push(
+    embedded ? `Database: embedded PostgreSQL, data in ${path.relative(ROOT, PG_DIR)}/` : 'Database: DATABASE_URL',
+  );
   lines.push('Press Ctrl-C to stop.');
   banner(lines);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${paint('31', '[run]')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${paint('31', '[run]')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   void shutdown(1, 'start-up failed');
 });

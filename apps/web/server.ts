@@ -17,7 +17,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import type { Logger } from 'pino';
-import { appRouter, createCaller, createContextFactory, createRestHandler, REST_BODY_LIMIT_BYTES } from '@mfiq/api/server';
+import {
+  appRouter,
+  createCaller,
+  createContextFactory,
+  createRestHandler,
+  REST_BODY_LIMIT_BYTES,
+} from '@mfiq/api/server';
 import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
 import { createSignInThrottle } from '@mfiq/api/throttle';
@@ -89,10 +95,16 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   let appKey = config.appEncryptionKey;
   if (!appKey) {
     appKey = generateAppKey();
-    logger.warn('APP_ENCRYPTION_KEY is not set: generated a temporary key for this process. Two-factor set up now stops working after a restart; set APP_ENCRYPTION_KEY in production.');
+    logger.warn(
+      'APP_ENCRYPTION_KEY is not set: generated a temporary key for this process. Two-factor set up now stops working after a restart; set APP_ENCRYPTION_KEY in production.',
+    );
   }
   // rate-limiter-flexible's PostgreSQL store takes a node-postgres pool of its own.
-  const throttlePool = new pg.Pool({ connectionString: config.appDatabaseUrl, max: 4, application_name: 'mfiq-web-throttle' });
+  const throttlePool = new pg.Pool({
+    connectionString: config.appDatabaseUrl,
+    max: 4,
+    application_name: 'mfiq-web-throttle',
+  });
   throttlePool.on('error', () => {});
   // Links in mail: the configured public URL, or this server's own address once it listens.
   let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
@@ -109,12 +121,19 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   const rest = createRestHandler({ createContext, logger });
   const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
   const backupStorage = new FsStorage(backupSettings.dir);
-  const backups = { exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref) };
+  const backups = {
+    exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref),
+  };
 
   const vite: ViteDevServer | null = production
     ? null
     : await import('vite').then((v) =>
-        v.createServer({ root: WEB_DIR, configFile: path.join(WEB_DIR, 'vite.config.ts'), server: { middlewareMode: true }, appType: 'custom' }),
+        v.createServer({
+          root: WEB_DIR,
+          configFile: path.join(WEB_DIR, 'vite.config.ts'),
+          server: { middlewareMode: true },
+          appType: 'custom',
+        }),
       );
   const build: ServerBuild | (() => Promise<ServerBuild>) = vite
     ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<unknown> as Promise<ServerBuild>
@@ -127,7 +146,12 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   app.use(requestInfo({ trustProxy: config.trustProxy, tls: config.tls !== null }));
   app.use(telemetry.requestSpans());
   app.use(requestLogger(logger));
-  app.use(securityHeaders({ dev: !production, frameSrc: config.captcha ? CAPTCHA_PROVIDERS[config.captcha.provider].frameSrc : [] }));
+  app.use(
+    securityHeaders({
+      dev: !production,
+      frameSrc: config.captcha ? CAPTCHA_PROVIDERS[config.captcha.provider].frameSrc : [],
+    }),
+  );
 
   app.get('/healthz', healthz);
   app.get('/readyz', asyncRoute(readyz(db, logger)));
@@ -136,13 +160,24 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   if (vite) {
     app.use(vite.middlewares);
   } else {
-    app.use('/assets', express.static(path.join(WEB_DIR, 'build/client/assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }));
+    app.use(
+      '/assets',
+      express.static(path.join(WEB_DIR, 'build/client/assets'), {
+        immutable: true,
+        maxAge: '1y',
+        index: false,
+        fallthrough: true,
+      }),
+    );
     app.use(express.static(path.join(WEB_DIR, 'build/client'), { maxAge: '1h', index: false }));
   }
 
   app.use(
     csrfCheck((req, reason) => {
-      logger.warn({ reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason }, 'cross-origin request refused');
+      logger.warn(
+        { reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason },
+        'cross-origin request refused',
+      );
     }),
   );
   // Public forms get a tighter body limit than the rest (their fields are short).
@@ -161,24 +196,26 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
 
   app.all(
     '*',
-    asyncRoute(remixHandler({
-      build,
-      mode: production ? 'production' : 'development',
-      getLoadContext: (_req, res): AppLoadContext => {
-        const { nonce, requestId, clientIp, secure } = info(res);
-        return {
-          request: { nonce, requestId, clientIp, secure },
-          api: { router: appRouter, createContext, createCaller, rest },
-          mailbox: config.mailbox,
-          backups,
-          logger: logger.child({ requestId }),
-          forms,
-          publicInfo: { subprocessors },
-          publicOrigin: config.publicUrl,
-          reportError,
-        };
-      },
-    })),
+    asyncRoute(
+      remixHandler({
+        build,
+        mode: production ? 'production' : 'development',
+        getLoadContext: (_req, res): AppLoadContext => {
+          const { nonce, requestId, clientIp, secure } = info(res);
+          return {
+            request: { nonce, requestId, clientIp, secure },
+            api: { router: appRouter, createContext, createCaller, rest },
+            mailbox: config.mailbox,
+            backups,
+            logger: logger.child({ requestId }),
+            forms,
+            publicInfo: { subprocessors },
+            publicOrigin: config.publicUrl,
+            reportError,
+          };
+        },
+      }),
+    ),
   );
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -279,10 +316,13 @@ async function main() {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (invokedDirectly) {
   main().catch((error: unknown) => {
-    process.stderr.write(`web: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `web: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

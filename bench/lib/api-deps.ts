@@ -29,7 +29,10 @@ export async function confirmationToken(adminOrOwnerUrl: string, email: string):
   const c = new pg.Client({ connectionString: adminOrOwnerUrl });
   await c.connect();
   try {
-    const mail = await c.query<{ text_body: string }>('select text_body from email_outbox where to_address = $1 order by created_at desc limit 1', [email]);
+    const mail = await c.query<{ text_body: string }>(
+      'select text_body from email_outbox where to_address = $1 order by created_at desc limit 1',
+      [email],
+    );
     return /\/signup\/confirm\/([a-z2-7]+)/.exec(mail.rows[0]!.text_body)![1]!;
   } finally {
     await c.end();

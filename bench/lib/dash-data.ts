@@ -41,7 +41,9 @@ export async function generateTenant(
           from generate_series(0, ${metrics - 1}::int) g
         returning id, key`.execute(conn)
     ).rows.sort((a, b) => (a.key < b.key ? -1 : 1));
-    const { timezone } = (await sql<{ timezone: string }>`select timezone from organizations where tenant_id = ${tenantId}`.execute(conn)).rows[0]!;
+    const { timezone } = (
+      await sql<{ timezone: string }>`select timezone from organizations where tenant_id = ${tenantId}`.execute(conn)
+    ).rows[0]!;
     const end = Date.now() / 1000;
     // Rows are inserted in primary-key order (metric id, then ts ascending) so the index grows at
     // its right edge; g counts down so ts counts up.
@@ -76,7 +78,9 @@ export async function generateTenant(
         const chunk = rest.slice(i, i + metricsPerChunk);
         await insert(chunk, perMetric, 0, perMetric - 1);
         await rollup(chunk);
-        log(`  metrics: ${Math.min(rest.length, i + metricsPerChunk)} / ${rest.length} (${perMetric.toLocaleString()} points each)`);
+        log(
+          `  metrics: ${Math.min(rest.length, i + metricsPerChunk)} / ${rest.length} (${perMetric.toLocaleString()} points each)`,
+        );
       }
     }
     await sql`reset session_replication_role`.execute(conn);
@@ -98,25 +102,43 @@ export interface RollupCheck {
  * same n, min, max, last_ts and last_value exactly; sums equal up to float summation order. Also
  * checks, per tenant, that the rollups count every raw point once. Throws on any difference.
  */
-export async function checkRollups(admin: Database, samples: { tenantId: string; metricIds: string[] }[]): Promise<RollupCheck> {
+export async function checkRollups(
+  admin: Database,
+  samples: { tenantId: string; metricIds: string[] }[],
+): Promise<RollupCheck> {
   let rows = 0;
   let maxSumRelDiff = 0;
   let metricsChecked = 0;
   for (const { tenantId, metricIds } of samples) {
     const totals = await sql<{ points: string; counted: string }>`
       select (select count(*) from data_points where tenant_id = ${tenantId}::uuid)::text as points,
-             (select coalesce(sum(n), 0) from metric_daily_rollups where tenant_id = ${tenantId}::uuid)::text as counted`.execute(admin);
+             (select coalesce(sum(n), 0) from metric_daily_rollups where tenant_id = ${tenantId}::uuid)::text as counted`.execute(
+      admin,
+    );
     const t = totals.rows[0]!;
-    if (t.points !== t.counted) throw new Error(`rollup check: tenant ${tenantId} has ${t.points} points but its rollups count ${t.counted}`);
+    if (t.points !== t.counted)
+      throw new Error(`rollup check: tenant ${tenantId} has ${t.points} points but its rollups count ${t.counted}`);
     await admin
       .transaction()
       .execute(async (trx) => {
         await sql`create temp table generated on commit drop as
-                  select * from metric_daily_rollups where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[])`.execute(trx);
-        await sql`delete from metric_daily_rollups where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[])`.execute(trx);
+                  select * from metric_daily_rollups where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[])`.execute(
+          trx,
+        );
+        await sql`delete from metric_daily_rollups where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[])`.execute(
+          trx,
+        );
         await sql`select app_refresh_rollup_days(array_agg(tenant_id), array_agg(metric_id), array_agg(ts))
-                    from data_points where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[])`.execute(trx);
-        const diff = await sql<{ rows: number; missing: number; extra: number; different: number; maxRel: number | null }>`
+                    from data_points where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[])`.execute(
+          trx,
+        );
+        const diff = await sql<{
+          rows: number;
+          missing: number;
+          extra: number;
+          different: number;
+          maxRel: number | null;
+        }>`
           with fresh as (select * from metric_daily_rollups where tenant_id = ${tenantId}::uuid and metric_id = any(${metricIds}::uuid[]))
           select count(*)::int as rows,
                  count(*) filter (where g.day is null)::int as missing,
@@ -125,7 +147,9 @@ export async function checkRollups(admin: Database, samples: { tenantId: string;
                                      or abs(g.sum - r.sum) > 1e-9 * greatest(1, abs(r.sum)))::int as different,
                  max(abs(g.sum - r.sum) / greatest(1, abs(r.sum))) as max_rel
             from generated g
-            full join fresh r on r.tenant_id = g.tenant_id and r.metric_id = g.metric_id and r.day = g.day`.execute(trx);
+            full join fresh r on r.tenant_id = g.tenant_id and r.metric_id = g.metric_id and r.day = g.day`.execute(
+          trx,
+        );
         const d = diff.rows[0]!;
         if (d.missing || d.extra || d.different || d.rows === 0) {
           throw new Error(

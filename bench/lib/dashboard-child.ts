@@ -21,7 +21,13 @@ const db = createDb(env('APP_URL'), { max: concurrency + 2 });
 const api = benchApiDeps(db, env('APP_URL'));
 const createContext = createContextFactory(api.deps);
 const headers = new Headers({ cookie: env('COOKIE') });
-const input = { slug: env('SLUG'), id: env('DASHBOARD_ID'), from: env('FROM'), to: env('TO'), grain: env('GRAIN') as 'day' };
+const input = {
+  slug: env('SLUG'),
+  id: env('DASHBOARD_ID'),
+  from: env('FROM'),
+  to: env('TO'),
+  grain: env('GRAIN') as 'day',
+};
 
 const warmup = Number(process.env.WARMUP ?? 0);
 const latencies: number[] = [];
@@ -30,7 +36,13 @@ let tiles = 0;
 let points = 0;
 const load = async (into: number[]) => {
   const t0 = performance.now();
-  const caller = createCaller(await createContext({ req: new Request('http://localhost/', { headers }), resHeaders: new Headers(), clientIp: '127.0.0.1' }));
+  const caller = createCaller(
+    await createContext({
+      req: new Request('http://localhost/', { headers }),
+      resHeaders: new Headers(),
+      clientIp: '127.0.0.1',
+    }),
+  );
   const out = await caller.dashboards.get(input);
   into.push(performance.now() - t0);
   tiles = out.tiles.length;
@@ -51,4 +63,6 @@ await Promise.all(
 );
 await api.close();
 await db.destroy();
-process.stdout.write(`${JSON.stringify({ latencies, warmupLatencies, sequential, tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ latencies, warmupLatencies, sequential, tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+);

@@ -35,16 +35,29 @@ describe('loadConfig', () => {
       publicUrl: null,
       mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
-      backupEnv: { BACKUP_DIR: '.data/backups', BACKUP_KEYS: undefined, BACKUP_ACTIVE_KEY: undefined, BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 },
+      backupEnv: {
+        BACKUP_DIR: '.data/backups',
+        BACKUP_KEYS: undefined,
+        BACKUP_ACTIVE_KEY: undefined,
+        BACKUP_KEEP_DAILY: 7,
+        BACKUP_KEEP_WEEKLY: 4,
+      },
     });
   });
 
   it('refuses a bad retention count or keyring, naming the variable', () => {
     expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEEP_DAILY: 'lots' })).toThrow(/BACKUP_KEEP_DAILY/);
-    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: 'k1:c2hvcnQ=' })).toThrow(/BACKUP_KEYS key "k1" must be 32 bytes/);
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: 'k1:c2hvcnQ=' })).toThrow(
+      /BACKUP_KEYS key "k1" must be 32 bytes/,
+    );
     const key = Buffer.alloc(32, 7).toString('base64');
-    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}` })).toThrow(/BACKUP_ACTIVE_KEY required when BACKUP_KEYS has more than one key/);
-    expect(loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}`, BACKUP_ACTIVE_KEY: 'b' }).backupEnv.BACKUP_ACTIVE_KEY).toBe('b');
+    expect(() => loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}` })).toThrow(
+      /BACKUP_ACTIVE_KEY required when BACKUP_KEYS has more than one key/,
+    );
+    expect(
+      loadConfig({ APP_DATABASE_URL: DB, BACKUP_KEYS: `a:${key},b:${key}`, BACKUP_ACTIVE_KEY: 'b' }).backupEnv
+        .BACKUP_ACTIVE_KEY,
+    ).toBe('b');
   });
 
   it('reads every variable', () => {
@@ -60,7 +73,14 @@ describe('loadConfig', () => {
       TLS_KEY_FILE: '/etc/tls/key.pem',
       TRUST_PROXY: '::ffff:10.0.0.2',
     });
-    expect(c).toMatchObject({ mode: 'production', port: 8443, host: '0.0.0.0', logLevel: 'warn', sessionIdleMinutes: 30, sessionAbsoluteHours: 12 });
+    expect(c).toMatchObject({
+      mode: 'production',
+      port: 8443,
+      host: '0.0.0.0',
+      logLevel: 'warn',
+      sessionIdleMinutes: 30,
+      sessionAbsoluteHours: 12,
+    });
     expect(c.tls).toEqual({ certFile: '/etc/tls/cert.pem', keyFile: '/etc/tls/key.pem' });
     expect(c.trustProxy).toBe('10.0.0.2');
   });
@@ -82,20 +102,37 @@ describe('loadConfig', () => {
       SENTRY_DSN: 'https://key@errors.example/1',
     });
     expect(c.forms).toEqual({ secret, minFillMs: 1500, ratePerIp: 5, ratePerForm: 50 });
-    expect(c.captcha).toEqual({ provider: 'hcaptcha', siteKey: 'site', secretKey: 'secret', verifyUrl: 'http://127.0.0.1:9999/verify' });
+    expect(c.captcha).toEqual({
+      provider: 'hcaptcha',
+      siteKey: 'site',
+      secretKey: 'secret',
+      verifyUrl: 'http://127.0.0.1:9999/verify',
+    });
     expect(c.metricsToken).toBe('a-long-enough-token');
     expect(c.otel).toEqual({ endpoint: 'http://127.0.0.1:4318', serviceName: 'mfiq-web' });
     expect(c.sentryDsn).toBe('https://key@errors.example/1');
   });
 
   it('refuses weak or inconsistent anti-abuse and monitoring settings', () => {
-    expect(problems({ APP_DATABASE_URL: DB, FORM_SECRET: 'short' })[0]).toMatch(/^FORM_SECRET must be at least 32 bytes/);
-    expect(problems({ APP_DATABASE_URL: DB, CAPTCHA_PROVIDER: 'turnstile' })[0]).toMatch(/^CAPTCHA_SITE_KEY is required when CAPTCHA_PROVIDER/);
-    expect(problems({ APP_DATABASE_URL: DB, CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SITE_KEY: 's', CAPTCHA_SECRET_KEY: 'k', CAPTCHA_VERIFY_URL: 'http://verifier.example/x' })[0]).toMatch(
-      /^CAPTCHA_VERIFY_URL must be an https/,
+    expect(problems({ APP_DATABASE_URL: DB, FORM_SECRET: 'short' })[0]).toMatch(
+      /^FORM_SECRET must be at least 32 bytes/,
     );
+    expect(problems({ APP_DATABASE_URL: DB, CAPTCHA_PROVIDER: 'turnstile' })[0]).toMatch(
+      /^CAPTCHA_SITE_KEY is required when CAPTCHA_PROVIDER/,
+    );
+    expect(
+      problems({
+        APP_DATABASE_URL: DB,
+        CAPTCHA_PROVIDER: 'turnstile',
+        CAPTCHA_SITE_KEY: 's',
+        CAPTCHA_SECRET_KEY: 'k',
+        CAPTCHA_VERIFY_URL: 'http://verifier.example/x',
+      })[0],
+    ).toMatch(/^CAPTCHA_VERIFY_URL must be an https/);
     expect(problems({ APP_DATABASE_URL: DB, METRICS_TOKEN: 'short' })[0]).toMatch(/^METRICS_TOKEN must be at least 16/);
-    expect(problems({ APP_DATABASE_URL: DB, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })[0]).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT /);
+    expect(problems({ APP_DATABASE_URL: DB, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })[0]).toMatch(
+      /^OTEL_EXPORTER_OTLP_ENDPOINT /,
+    );
   });
 
   it('reads every variable', () => {
@@ -111,13 +148,23 @@ describe('loadConfig', () => {
       TLS_KEY_FILE: '/etc/tls/key.pem',
       TRUST_PROXY: '::ffff:10.0.0.2',
     });
-    expect(c).toMatchObject({ mode: 'production', port: 8443, host: '0.0.0.0', logLevel: 'warn', sessionIdleMinutes: 30, sessionAbsoluteHours: 12 });
+    expect(c).toMatchObject({
+      mode: 'production',
+      port: 8443,
+      host: '0.0.0.0',
+      logLevel: 'warn',
+      sessionIdleMinutes: 30,
+      sessionAbsoluteHours: 12,
+    });
     expect(c.tls).toEqual({ certFile: '/etc/tls/cert.pem', keyFile: '/etc/tls/key.pem' });
     expect(c.trustProxy).toBe('10.0.0.2');
   });
 
   it('treats an empty value as unset', () => {
-    expect(loadConfig({ APP_DATABASE_URL: DB, PORT: '', TRUST_PROXY: '' })).toMatchObject({ port: 3000, trustProxy: null });
+    expect(loadConfig({ APP_DATABASE_URL: DB, PORT: '', TRUST_PROXY: '' })).toMatchObject({
+      port: 3000,
+      trustProxy: null,
+    });
   });
 
   it('names each missing or bad variable', () => {
@@ -128,8 +175,12 @@ describe('loadConfig', () => {
     expect(problems({ APP_DATABASE_URL: DB, LOG_LEVEL: 'loud' })[0]).toMatch(/^LOG_LEVEL /);
     expect(problems({ APP_DATABASE_URL: DB, SESSION_IDLE_MINUTES: '0' })[0]).toMatch(/^SESSION_IDLE_MINUTES /);
     expect(problems({ APP_DATABASE_URL: DB, SESSION_ABSOLUTE_HOURS: '1.5' })[0]).toMatch(/^SESSION_ABSOLUTE_HOURS /);
-    expect(problems({ APP_DATABASE_URL: DB, TRUST_PROXY: 'proxy.internal' })[0]).toMatch(/^TRUST_PROXY must be an IP address/);
-    expect(problems({ APP_DATABASE_URL: DB, TLS_CERT_FILE: '/c.pem' })).toEqual(['TLS_KEY_FILE TLS_CERT_FILE and TLS_KEY_FILE must be set together']);
+    expect(problems({ APP_DATABASE_URL: DB, TRUST_PROXY: 'proxy.internal' })[0]).toMatch(
+      /^TRUST_PROXY must be an IP address/,
+    );
+    expect(problems({ APP_DATABASE_URL: DB, TLS_CERT_FILE: '/c.pem' })).toEqual([
+      'TLS_KEY_FILE TLS_CERT_FILE and TLS_KEY_FILE must be set together',
+    ]);
   });
 
   it('normalizes IPv4-mapped IPv6 addresses', () => {

@@ -5,24 +5,28 @@ import { z } from 'zod';
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
-const postgresUrl = z
-  .string()
-  .refine((v) => {
-    try {
-      return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be a postgres:// or postgresql:// URL');
+const postgresUrl = z.string().refine((v) => {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL');
 
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
 
 /** The web app's whole configuration: parsed once at start-up; nothing else reads process.env. */
 const configSchema = z
   .object({
-    NODE_ENV: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['development', 'production', 'test']).default('development')),
+    NODE_ENV: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.enum(['development', 'production', 'test']).default('development'),
+    ),
     APP_DATABASE_URL: postgresUrl,
-    PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000)),
+    PORT: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000),
+    ),
     HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('127.0.0.1')),
     LOG_LEVEL: z.preprocess(
       (v) => (v === '' ? undefined : v),
@@ -33,11 +37,21 @@ const configSchema = z
     TLS_CERT_FILE: optional(z.string()),
     TLS_KEY_FILE: optional(z.string()),
     /** The one proxy address whose X-Forwarded-For / -Proto / -Host headers are believed. */
-    IMPORT_MAX_MB: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(1024, 'must be at most 1024').default(100)),
-    TRUST_PROXY: optional(z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)')),
+    IMPORT_MAX_MB: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      positiveInt.max(1024, 'must be at most 1024').default(100),
+    ),
+    TRUST_PROXY: optional(
+      z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)'),
+    ),
     /** HMAC key for form tokens (hex, at least 32 bytes). Unset: a random key per process (see ADR 0051). */
-    FORM_SECRET: optional(z.string().regex(/^(?:[0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes written as hex (openssl rand -hex 32)')),
-    FORM_MIN_FILL_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('must be a whole number').min(0).max(60_000).default(3000)),
+    FORM_SECRET: optional(
+      z.string().regex(/^(?:[0-9a-fA-F]{2}){32,}$/, 'must be at least 32 bytes written as hex (openssl rand -hex 32)'),
+    ),
+    FORM_MIN_FILL_MS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().int('must be a whole number').min(0).max(60_000).default(3000),
+    ),
     FORM_RATE_LIMIT_PER_IP: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(20)),
     FORM_RATE_LIMIT_PER_FORM: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(1000)),
     CAPTCHA_PROVIDER: optional(z.enum(['turnstile', 'hcaptcha'])),
@@ -48,7 +62,10 @@ const configSchema = z
       z.string().refine((v) => {
         try {
           const u = new URL(v);
-          return u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname));
+          return (
+            u.protocol === 'https:' ||
+            (u.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname))
+          );
         } catch {
           return false;
         }
@@ -61,7 +78,14 @@ const configSchema = z
     SENTRY_DSN: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) DSN' })),
     SUBPROCESSORS_FILE: optional(z.string()),
     /** Seals TOTP secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). */
-    APP_ENCRYPTION_KEY: optional(z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')),
+    APP_ENCRYPTION_KEY: optional(
+      z
+        .string()
+        .refine(
+          (v) => Buffer.from(v, 'base64').length === 32,
+          'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+        ),
+    ),
     /** The address users reach the app at; links in mail use it (never the request's Host header). */
     PUBLIC_URL: optional(
       z.string().refine((v) => {
@@ -84,7 +108,11 @@ const configSchema = z
         parseKeyring(c.BACKUP_KEYS, c.BACKUP_ACTIVE_KEY);
       } catch (error) {
         const message = (error as Error).message;
-        ctx.addIssue({ code: 'custom', path: [message.startsWith('BACKUP_ACTIVE_KEY') ? 'BACKUP_ACTIVE_KEY' : 'BACKUP_KEYS'], message: message.replace(/^BACKUP_[A-Z_]+: /, '') });
+        ctx.addIssue({
+          code: 'custom',
+          path: [message.startsWith('BACKUP_ACTIVE_KEY') ? 'BACKUP_ACTIVE_KEY' : 'BACKUP_KEYS'],
+          message: message.replace(/^BACKUP_[A-Z_]+: /, ''),
+        });
       }
     }
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
@@ -95,7 +123,11 @@ const configSchema = z
       });
     }
     if (c.CAPTCHA_PROVIDER && (!c.CAPTCHA_SITE_KEY || !c.CAPTCHA_SECRET_KEY)) {
-      ctx.addIssue({ code: 'custom', path: [c.CAPTCHA_SITE_KEY ? 'CAPTCHA_SECRET_KEY' : 'CAPTCHA_SITE_KEY'], message: 'is required when CAPTCHA_PROVIDER is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.CAPTCHA_SITE_KEY ? 'CAPTCHA_SECRET_KEY' : 'CAPTCHA_SITE_KEY'],
+        message: 'is required when CAPTCHA_PROVIDER is set',
+      });
     }
   });
 
@@ -123,7 +155,10 @@ export interface Config {
   mailbox: { enabled: boolean; dir: string };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
-  backupEnv: Pick<RawConfig, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
+  backupEnv: Pick<
+    RawConfig,
+    'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'
+  >;
 }
 
 export class ConfigError extends Error {
@@ -156,18 +191,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionAbsoluteHours: c.SESSION_ABSOLUTE_HOURS,
     tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : null,
     trustProxy: c.TRUST_PROXY ? normalizeIp(c.TRUST_PROXY) : null,
-    forms: { secret: c.FORM_SECRET ?? null, minFillMs: c.FORM_MIN_FILL_MS, ratePerIp: c.FORM_RATE_LIMIT_PER_IP, ratePerForm: c.FORM_RATE_LIMIT_PER_FORM },
+    forms: {
+      secret: c.FORM_SECRET ?? null,
+      minFillMs: c.FORM_MIN_FILL_MS,
+      ratePerIp: c.FORM_RATE_LIMIT_PER_IP,
+      ratePerForm: c.FORM_RATE_LIMIT_PER_FORM,
+    },
     captcha:
       c.CAPTCHA_PROVIDER && c.CAPTCHA_SITE_KEY && c.CAPTCHA_SECRET_KEY
-        ? { provider: c.CAPTCHA_PROVIDER, siteKey: c.CAPTCHA_SITE_KEY, secretKey: c.CAPTCHA_SECRET_KEY, verifyUrl: c.CAPTCHA_VERIFY_URL ?? null }
+        ? {
+            provider: c.CAPTCHA_PROVIDER,
+            siteKey: c.CAPTCHA_SITE_KEY,
+            secretKey: c.CAPTCHA_SECRET_KEY,
+            verifyUrl: c.CAPTCHA_VERIFY_URL ?? null,
+          }
         : null,
     metricsToken: c.METRICS_TOKEN ?? null,
-    otel: c.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME } : null,
+    otel: c.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME }
+      : null,
     sentryDsn: c.SENTRY_DSN ?? null,
     subprocessorsFile: c.SUBPROCESSORS_FILE ?? null,
     appEncryptionKey: c.APP_ENCRYPTION_KEY ?? null,
     publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
-    mailbox: { enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production', dir: c.MAILBOX_DIR },
+    mailbox: {
+      enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production',
+      dir: c.MAILBOX_DIR,
+    },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
     backupEnv: {
       BACKUP_DIR: c.BACKUP_DIR,
@@ -182,5 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) and `10.0.0.1` are the same address. */
 export function normalizeIp(ip: string): string {
   const trimmed = ip.trim();
-  return trimmed.toLowerCase().startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4 ? trimmed.slice(7) : trimmed.toLowerCase();
+  return trimmed.toLowerCase().startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4
+    ? trimmed.slice(7)
+    : trimmed.toLowerCase();
 }

@@ -5,7 +5,9 @@ import { fieldName } from './data-form-fields.ts';
 // exponent. Spaces and thin spaces between digit groups are allowed; commas are not guessed at.
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-export type ParsedValues = { ok: true; values: { fieldId: string; value: number }[] } | { ok: false; fieldErrors: Record<string, string[]>; formError: string | null };
+export type ParsedValues =
+  | { ok: true; values: { fieldId: string; value: number }[] }
+  | { ok: false; fieldErrors: Record<string, string[]>; formError: string | null };
 
 /**
  * Reads the submitted values of a data form's fields: blank fields are skipped, text that is not a

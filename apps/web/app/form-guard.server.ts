@@ -12,7 +12,12 @@ interface Args {
 /** Runs the anti-abuse checks of a public form on its submitted fields (before anything is written). */
 export function checkForm(args: Args, form: PublicFormId, fields: FormData, subject?: string): Promise<Verdict> {
   const { clientIp, requestId } = args.context.request;
-  return args.context.forms.check(form, fields, { ip: clientIp, userAgent: args.request.headers.get('user-agent')?.slice(0, 512) ?? null, requestId }, subject);
+  return args.context.forms.check(
+    form,
+    fields,
+    { ip: clientIp, userAgent: args.request.headers.get('user-agent')?.slice(0, 512) ?? null, requestId },
+    subject,
+  );
 }
 
 function minutes(seconds: number): string {
@@ -28,7 +33,11 @@ function minutes(seconds: number): string {
 export function refusal<T extends Record<string, unknown>>(verdict: Exclude<Verdict, { ok: true }>, extra: T) {
   if (verdict.reason === 'rate_limited') {
     return data(
-      { ...extra, formError: `Too many attempts from your network. Try again in ${minutes(verdict.retryAfterSeconds)}.`, fieldErrors: {} as Record<string, string[]> },
+      {
+        ...extra,
+        formError: `Too many attempts from your network. Try again in ${minutes(verdict.retryAfterSeconds)}.`,
+        fieldErrors: {} as Record<string, string[]>,
+      },
       { status: 429, headers: { 'Retry-After': String(verdict.retryAfterSeconds) } },
     );
   }

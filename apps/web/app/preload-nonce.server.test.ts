@@ -9,7 +9,8 @@ async function run(chunks: (string | Buffer)[]): Promise<string> {
   return Buffer.concat(out).toString('utf8');
 }
 
-const HTML = '<p>Grüße ✓</p><link rel="modulepreload" href="/a.js"/><link rel="modulepreload" href="/b.js"/><script nonce="abc+/=">x</script>';
+const HTML =
+  '<p>Grüße ✓</p><link rel="modulepreload" href="/a.js"/><link rel="modulepreload" href="/b.js"/><script nonce="abc+/=">x</script>';
 const EXPECTED = HTML.replace(/<link rel="modulepreload"/g, '<link rel="modulepreload" nonce="abc+/="');
 
 describe('ModulePreloadNonce', () => {

@@ -124,16 +124,28 @@ export default function App() {
 
 const ERROR_COPY: Record<number, { title: string; text: string }> = {
   400: { title: 'That request was not valid', text: 'Check what you entered and try again.' },
-  403: { title: 'You do not have access to this', text: 'Your role in this organization does not allow this action. Ask an owner or admin.' },
-  404: { title: 'Page not found', text: 'There is nothing here, or it is not yours to see. Check the address, or go back to your organizations.' },
+  403: {
+    title: 'You do not have access to this',
+    text: 'Your role in this organization does not allow this action. Ask an owner or admin.',
+  },
+  404: {
+    title: 'Page not found',
+    text: 'There is nothing here, or it is not yours to see. Check the address, or go back to your organizations.',
+  },
   429: { title: 'Too many requests', text: 'Wait a moment and try again.' },
 };
 
 export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const copy = ERROR_COPY[status] ?? { title: 'Something went wrong', text: 'An unexpected error occurred on our side. Try again in a moment.' };
-  const detail = isRouteErrorResponse(error) && status === 403 && typeof (error.data as { message?: unknown })?.message === 'string' ? (error.data as { message: string }).message : null;
+  const copy = ERROR_COPY[status] ?? {
+    title: 'Something went wrong',
+    text: 'An unexpected error occurred on our side. Try again in a moment.',
+  };
+  const detail =
+    isRouteErrorResponse(error) && status === 403 && typeof (error.data as { message?: unknown })?.message === 'string'
+      ? (error.data as { message: string }).message
+      : null;
   return (
     <section className="error-page" aria-labelledby="error-title">
       <p className="error-page__code">{status}</p>

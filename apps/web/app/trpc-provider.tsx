@@ -8,8 +8,12 @@ import { trpc } from './trpc.ts';
  * server gets a client without links (trpc.client.ts is browser-only).
  */
 export function TrpcProvider({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, retry: 1 } } }));
-  const [trpcClient] = useState(() => (typeof document === 'undefined' ? trpc.createClient({ links: [] }) : createBrowserTrpcClient()));
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, retry: 1 } } }),
+  );
+  const [trpcClient] = useState(() =>
+    typeof document === 'undefined' ? trpc.createClient({ links: [] }) : createBrowserTrpcClient(),
+  );
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>

@@ -43,7 +43,10 @@ export async function callIfSignedIn<T>(args: RouteArgs, fn: (caller: Caller) =>
 }
 
 export function isTrpcError(error: unknown): error is TRPCError {
-  return error instanceof TRPCError || (error instanceof Error && (error.name === 'TRPCError' || error.name === 'AppError') && 'code' in error);
+  return (
+    error instanceof TRPCError ||
+    (error instanceof Error && (error.name === 'TRPCError' || error.name === 'AppError') && 'code' in error)
+  );
 }
 
 /**
@@ -101,7 +104,10 @@ export function formErrors(error: unknown, opts: { also?: TRPCError['code'][] } 
   const hasFields = Object.keys(fieldErrors).length > 0;
   return {
     fieldErrors,
-    formError: hasFields && error.code === 'BAD_REQUEST' ? null : error.message.replace(/^Invalid input: .*/, 'Check the highlighted fields.'),
+    formError:
+      hasFields && error.code === 'BAD_REQUEST'
+        ? null
+        : error.message.replace(/^Invalid input: .*/, 'Check the highlighted fields.'),
   };
 }
 
@@ -121,7 +127,11 @@ function fieldErrorsOf(error: TRPCError): Record<string, string[]> {
 }
 
 function isFieldErrors(v: unknown): v is Record<string, string[]> {
-  return typeof v === 'object' && v !== null && Object.values(v).every((m) => Array.isArray(m) && m.every((s) => typeof s === 'string'));
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Object.values(v).every((m) => Array.isArray(m) && m.every((s) => typeof s === 'string'))
+  );
 }
 
 /** A same-site path to return to after sign-in; anything else (other hosts, `//x`, `/\x`) falls back to `/`. */

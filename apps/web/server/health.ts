@@ -45,7 +45,10 @@ async function readiness(db: Database, logger: Logger): Promise<Readiness> {
     return null;
   });
   if (readError !== null || pending === null) {
-    logger.warn({ err: readError }, 'readiness: cannot read the applied migrations (the app role needs SELECT on schema_migrations)');
+    logger.warn(
+      { err: readError },
+      'readiness: cannot read the applied migrations (the app role needs SELECT on schema_migrations)',
+    );
     return { ready: false, checks: { database: 'ok', migrations: 'failed' } };
   }
   if (pending.length) {

@@ -18,7 +18,13 @@ describe('log redaction', () => {
     const { logger, text } = capture();
     logger.info(
       {
-        req: { headers: { cookie: 'mfiq_session=SESSION-SECRET', authorization: 'Bearer BEARER-SECRET', 'x-api-key': 'APIKEY-SECRET' } },
+        req: {
+          headers: {
+            cookie: 'mfiq_session=SESSION-SECRET',
+            authorization: 'Bearer BEARER-SECRET',
+            'x-api-key': 'APIKEY-SECRET',
+          },
+        },
         res: { headers: { 'set-cookie': ['mfiq_session=SET-SECRET'] } },
         password: 'PW-SECRET',
         input: { password: 'NESTED-PW', formToken: 'v1.contact.FORM-SECRET', email: 'kept@example.com' },
@@ -27,7 +33,17 @@ describe('log redaction', () => {
       'probe',
     );
     const out = text();
-    for (const secret of ['SESSION-SECRET', 'BEARER-SECRET', 'APIKEY-SECRET', 'SET-SECRET', 'PW-SECRET', 'NESTED-PW', 'FORM-SECRET', 'DB-SECRET']) expect(out).not.toContain(secret);
+    for (const secret of [
+      'SESSION-SECRET',
+      'BEARER-SECRET',
+      'APIKEY-SECRET',
+      'SET-SECRET',
+      'PW-SECRET',
+      'NESTED-PW',
+      'FORM-SECRET',
+      'DB-SECRET',
+    ])
+      expect(out).not.toContain(secret);
     expect(out).toContain('kept@example.com');
     expect(out).toContain('[redacted]');
   });

@@ -6,7 +6,18 @@ import { info } from './request-info.ts';
  * Secrets never reach the logs: session cookies, credentials, the cookies we set, and any field
  * named like a secret that an error or a call site might carry (one level deep, and in errors).
  */
-const SECRET_FIELDS = ['password', 'passwordHash', 'token', 'formToken', 'secret', 'secretKey', 'apiKey', 'connectionString', 'totp', 'recoveryCode'];
+const SECRET_FIELDS = [
+  'password',
+  'passwordHash',
+  'token',
+  'formToken',
+  'secret',
+  'secretKey',
+  'apiKey',
+  'connectionString',
+  'totp',
+  'recoveryCode',
+];
 export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',
@@ -52,7 +63,12 @@ export function requestLogger(logger: Logger) {
       logger[level](
         {
           reqId: requestId,
-          req: { method: req.method, url: redactUrl(req.originalUrl.slice(0, 2048)), remoteAddress: clientIp, headers: req.headers },
+          req: {
+            method: req.method,
+            url: redactUrl(req.originalUrl.slice(0, 2048)),
+            remoteAddress: clientIp,
+            headers: req.headers,
+          },
           res: { statusCode: status, headers: res.getHeaders() },
           responseTime: Math.round(responseTime * 10) / 10,
         },

@@ -14,7 +14,12 @@ export function createMetrics(db: Database, logger: Logger) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mfiq_web_' });
 
-  const calls = new Counter({ name: 'mfiq_procedure_calls_total', help: 'tRPC procedure calls by path, type and result code', labelNames: ['path', 'type', 'code'], registers: [registry] });
+  const calls = new Counter({
+    name: 'mfiq_procedure_calls_total',
+    help: 'tRPC procedure calls by path, type and result code',
+    labelNames: ['path', 'type', 'code'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'mfiq_procedure_duration_seconds',
     help: 'tRPC procedure duration in seconds',
@@ -22,20 +27,53 @@ export function createMetrics(db: Database, logger: Logger) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const refusals = new Counter({ name: 'mfiq_form_refusals_total', help: 'Public form submissions refused by the anti-abuse checks', labelNames: ['form', 'reason'], registers: [registry] });
+  const refusals = new Counter({
+    name: 'mfiq_form_refusals_total',
+    help: 'Public form submissions refused by the anti-abuse checks',
+    labelNames: ['form', 'reason'],
+    registers: [registry],
+  });
 
-  const queued = new Gauge({ name: 'mfiq_jobs_queued', help: 'Jobs waiting or running, by task', labelNames: ['task'], registers: [registry] });
-  const failed = new Gauge({ name: 'mfiq_jobs_failed', help: 'Jobs that used all their attempts (kept for inspection), by task', labelNames: ['task'], registers: [registry] });
-  const retrying = new Gauge({ name: 'mfiq_jobs_retrying', help: 'Jobs that failed at least once and will be retried, by task', labelNames: ['task'], registers: [registry] });
-  const lag = new Gauge({ name: 'mfiq_jobs_lag_seconds', help: 'Age of the oldest job that is due and not yet picked up, by task', labelNames: ['task'], registers: [registry] });
-  const outboxPending = new Gauge({ name: 'mfiq_audit_outbox_pending', help: 'Audit events waiting in the outbox to be drained into the audit log', registers: [registry] });
+  const queued = new Gauge({
+    name: 'mfiq_jobs_queued',
+    help: 'Jobs waiting or running, by task',
+    labelNames: ['task'],
+    registers: [registry],
+  });
+  const failed = new Gauge({
+    name: 'mfiq_jobs_failed',
+    help: 'Jobs that used all their attempts (kept for inspection), by task',
+    labelNames: ['task'],
+    registers: [registry],
+  });
+  const retrying = new Gauge({
+    name: 'mfiq_jobs_retrying',
+    help: 'Jobs that failed at least once and will be retried, by task',
+    labelNames: ['task'],
+    registers: [registry],
+  });
+  const lag = new Gauge({
+    name: 'mfiq_jobs_lag_seconds',
+    help: 'Age of the oldest job that is due and not yet picked up, by task',
+    labelNames: ['task'],
+    registers: [registry],
+  });
+  const outboxPending = new Gauge({
+    name: 'mfiq_audit_outbox_pending',
+    help: 'Audit events waiting in the outbox to be drained into the audit log',
+    registers: [registry],
+  });
   const backupAge = new Gauge({
     name: 'mfiq_backup_last_success_age_seconds',
     help: "Seconds since each organization's last successful backup (since its creation when it has none)",
     labelNames: ['org'],
     registers: [registry],
   });
-  const outboxAge = new Gauge({ name: 'mfiq_audit_outbox_oldest_seconds', help: 'Age of the oldest audit event in the outbox', registers: [registry] });
+  const outboxAge = new Gauge({
+    name: 'mfiq_audit_outbox_oldest_seconds',
+    help: 'Age of the oldest audit event in the outbox',
+    registers: [registry],
+  });
 
   async function refreshFromDatabase() {
     const jobs = await sql<{ task: string; queued: number; failed: number; retrying: number; lag: number }>`
@@ -53,10 +91,16 @@ export function createMetrics(db: Database, logger: Logger) {
       retrying.set({ task: row.task }, row.retrying);
       lag.set({ task: row.task }, row.lag);
     }
-    const outbox = await sql<{ pending: number; oldestSeconds: number }>`select pending, oldest_seconds from app_audit_outbox_depth()`.execute(db);
+    const outbox = await sql<{
+      pending: number;
+      oldestSeconds: number;
+    }>`select pending, oldest_seconds from app_audit_outbox_depth()`.execute(db);
     outboxPending.set(outbox.rows[0]?.pending ?? 0);
     outboxAge.set(outbox.rows[0]?.oldestSeconds ?? 0);
-    const backups = await sql<{ slug: string; ageSeconds: number }>`select slug, age_seconds from app_backup_ages()`.execute(db);
+    const backups = await sql<{
+      slug: string;
+      ageSeconds: number;
+    }>`select slug, age_seconds from app_backup_ages()`.execute(db);
     backupAge.reset();
     for (const row of backups.rows) backupAge.set({ org: row.slug }, row.ageSeconds);
   }
@@ -95,4 +139,3 @@ export function createMetrics(db: Database, logger: Logger) {
     },
   };
 }
-

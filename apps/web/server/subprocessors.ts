@@ -33,7 +33,9 @@ export async function loadSubprocessors(file: string | null): Promise<Subprocess
   }
   const parsed = subprocessorsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`subprocessors file ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `subprocessors file ${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

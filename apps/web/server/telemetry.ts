@@ -22,7 +22,11 @@ export function reportError(error: unknown, context?: Record<string, unknown>): 
   (globalThis as { [REPORTER]?: Reporter })[REPORTER]?.(error, context);
 }
 
-export async function startTelemetry(opts: { otel: { endpoint: string; serviceName: string } | null; sentryDsn: string | null; logger: Logger }): Promise<Telemetry> {
+export async function startTelemetry(opts: {
+  otel: { endpoint: string; serviceName: string } | null;
+  sentryDsn: string | null;
+  logger: Logger;
+}): Promise<Telemetry> {
   const stops: (() => Promise<unknown>)[] = [];
   let middleware: Telemetry['requestSpans'] = () => (_req, _res, next) => next();
 

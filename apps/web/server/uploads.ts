@@ -20,13 +20,23 @@ export function isStreamed(res: Response): boolean {
  */
 export function streamedUploads(maxBytes: number) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST' || !UPLOAD_PATH.test(req.path) || !/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) return next();
+    if (
+      req.method !== 'POST' ||
+      !UPLOAD_PATH.test(req.path) ||
+      !/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')
+    )
+      return next();
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes + ENVELOPE_BYTES) {
       // No `Connection: close`: Node reads past (and discards) the rest of the body, bounded by the
       // server's request timeout, so a browser that is still sending gets to see this answer.
       res.setHeader('Cache-Control', 'no-store');
-      res.status(413).type('text/plain').send(`The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB upload limit. Split it into smaller files.`);
+      res
+        .status(413)
+        .type('text/plain')
+        .send(
+          `The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB upload limit. Split it into smaller files.`,
+        );
       return;
     }
     res.locals.streamedUpload = true;

@@ -81,13 +81,22 @@ describe('audit page', () => {
 
     // Export the filtered view as CSV: a download, and an audit event of its own.
     await page.goto(`${web.url}/orgs/${slug}/audit?targetType=organization`);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'CSV' }).click(),
+    ]);
     const csv = await readFile((await download.path())!, 'utf8');
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toMatch(/^sequence,occurred_at,action/);
     expect(lines.slice(1).map((l) => l.split(',')[2])).toEqual(['organization.updated', 'organization.created']);
-    const [nd] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'NDJSON' }).click()]);
-    const events = (await readFile((await nd.path())!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { action: string });
+    const [nd] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'NDJSON' }).click(),
+    ]);
+    const events = (await readFile((await nd.path())!, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string });
     expect(events.map((e) => e.action)).toEqual(['organization.updated', 'organization.created']);
     await drainAll(tdb.worker);
     await page.goto(`${web.url}/orgs/${slug}/audit?action=audit.exported`);
@@ -96,9 +105,20 @@ describe('audit page', () => {
     // A viewer: no tab, 403 on the page and on the export.
     const viewerPage = await (await browser.newContext()).newPage();
     const viewerSlug = await signUp(viewerPage, 'Vic Viewer', 'Viewer Own Org');
-    const tenantId = (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
-    const viewerId = (await tdb.admin.selectFrom('memberships').select('userId').innerJoin('organizations', 'organizations.tenantId', 'memberships.tenantId').where('slug', '=', viewerSlug).executeTakeFirstOrThrow()).userId;
-    await withTenant(tdb.owner, { tenantId }, (trx) => trx.insertInto('memberships').values({ tenantId, userId: viewerId, role: 'viewer' }).execute());
+    const tenantId = (
+      await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()
+    ).tenantId;
+    const viewerId = (
+      await tdb.admin
+        .selectFrom('memberships')
+        .select('userId')
+        .innerJoin('organizations', 'organizations.tenantId', 'memberships.tenantId')
+        .where('slug', '=', viewerSlug)
+        .executeTakeFirstOrThrow()
+    ).userId;
+    await withTenant(tdb.owner, { tenantId }, (trx) =>
+      trx.insertInto('memberships').values({ tenantId, userId: viewerId, role: 'viewer' }).execute(),
+    );
     await viewerPage.goto(`${web.url}/orgs/${slug}`);
     expect(await viewerPage.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     expect((await viewerPage.goto(`${web.url}/orgs/${slug}/audit`))?.status()).toBe(403);

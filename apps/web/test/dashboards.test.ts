@@ -11,7 +11,12 @@ let stopSuite: (() => Promise<void>) | undefined;
 const DEMO_PASSWORD = 'demo password for the browser test';
 
 beforeAll(async () => {
-  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({ beforeWeb: (db) => seedDemo(db.owner, { password: DEMO_PASSWORD }) }));
+  ({
+    tdb,
+    web,
+    browser,
+    stop: stopSuite,
+  } = await startBrowserSuite({ beforeWeb: (db) => seedDemo(db.owner, { password: DEMO_PASSWORD }) }));
 }, 240_000);
 
 afterAll(() => stopSuite?.());
@@ -20,7 +25,8 @@ afterAll(() => stopSuite?.());
 function watch(page: Page) {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if ((m.type() === 'error' && !m.text().includes('status of 400')) || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    if ((m.type() === 'error' && !m.text().includes('status of 400')) || m.type() === 'warning')
+      problems.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return problems;
@@ -82,9 +88,19 @@ describe('dashboards in a real browser', () => {
     // May 6 holds 12 + 30, the week of May 13 holds 7.5.
     await page.goto(`${web.url}/orgs/${user.slug}?from=2024-05-06&to=2024-05-19&grain=week`);
     expect(await page.getByTestId('dashboard-name').textContent()).toBe('Growth');
-    const bars = page.locator('[data-testid=tile][data-metric=signups].tile--bar rect.chart__bar:not(.chart__bar--previous)');
+    const bars = page.locator(
+      '[data-testid=tile][data-metric=signups].tile--bar rect.chart__bar:not(.chart__bar--previous)',
+    );
     expect(await bars.count()).toBe(2);
-    expect(await bars.evaluateAll((els) => els.map((e) => [e.getAttribute('data-period'), e.getAttribute('data-value'), e.querySelector('title')?.textContent]))).toEqual([
+    expect(
+      await bars.evaluateAll((els) =>
+        els.map((e) => [
+          e.getAttribute('data-period'),
+          e.getAttribute('data-value'),
+          e.querySelector('title')?.textContent,
+        ]),
+      ),
+    ).toEqual([
       ['2024-05-06', '42', 'May 6, 2024: 42'],
       ['2024-05-13', '7.5', 'May 13, 2024: 7.5'],
     ]);
@@ -99,7 +115,13 @@ describe('dashboards in a real browser', () => {
     // The grain picker re-renders the chart by day, through the address.
     await page.getByLabel('Grain').selectOption('day');
     await page.waitForURL(/grain=day/);
-    await expect.poll(() => page.locator('.tile--bar rect.chart__bar[data-value]:not(.chart__bar--previous)').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).toEqual(['12', '30', '7.5']);
+    await expect
+      .poll(() =>
+        page
+          .locator('.tile--bar rect.chart__bar[data-value]:not(.chart__bar--previous)')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-value'))),
+      )
+      .toEqual(['12', '30', '7.5']);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -122,8 +144,17 @@ describe('dashboards in a real browser', () => {
     expect(await page.locator('[data-testid=chart-previous]').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('[style]').count()).toBe(0);
     // The stylesheet applies: tiles sit in a four-column grid, the charts' lines are not filled.
-    expect(await page.getByTestId('dashboard-grid').evaluate((e) => getComputedStyle(e).gridTemplateColumns.split(' ').length)).toBe(4);
-    expect(await page.locator('.chart__line').first().evaluate((e) => getComputedStyle(e).fill)).toBe('none');
+    expect(
+      await page
+        .getByTestId('dashboard-grid')
+        .evaluate((e) => getComputedStyle(e).gridTemplateColumns.split(' ').length),
+    ).toBe(4);
+    expect(
+      await page
+        .locator('.chart__line')
+        .first()
+        .evaluate((e) => getComputedStyle(e).fill),
+    ).toBe('none');
     await page.screenshot({ path: '/tmp/mfiq-dashboard-home.png', fullPage: true });
     await page.getByLabel('Date range').selectOption('12m');
     await page.waitForURL(/range=12m/);

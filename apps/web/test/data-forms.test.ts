@@ -15,7 +15,12 @@ let browser: Browser;
 let stopSuite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({
+  ({
+    tdb,
+    web,
+    browser,
+    stop: stopSuite,
+  } = await startBrowserSuite({
     // Links handed out use the configured public address, not the one the editor's browser used.
     env: { PUBLIC_URL: PUBLIC },
   }));
@@ -34,7 +39,9 @@ describe('public data forms in the browser', () => {
     const problems: string[] = [];
     // Forms answer invalid input with 400 (and a gone link with 404) on purpose; the browser logs those loads.
     const watch = (p: typeof page) => {
-      p.on('console', (m) => (m.type() === 'error' && !/status of (400|404)/.test(m.text()) ? problems.push(m.text()) : undefined));
+      p.on('console', (m) =>
+        m.type() === 'error' && !/status of (400|404)/.test(m.text()) ? problems.push(m.text()) : undefined,
+      );
       p.on('pageerror', (e) => problems.push(e.message));
     };
     watch(page);

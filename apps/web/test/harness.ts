@@ -29,7 +29,12 @@ export async function ensureBuilt(): Promise<void> {
   const sources = Math.max(...SOURCES.map((s) => newestMtime(path.join(WEB_DIR, s))));
   if (built > sources) return;
   // The package's own `build` script, without needing pnpm on PATH.
-  await promisify(execFile)(path.join(WEB_DIR, 'node_modules/.bin/remix'), ['vite:build'], { cwd: WEB_DIR, env: { ...process.env, NODE_ENV: 'production' }, maxBuffer: 16 * 1024 * 1024, timeout: 170_000 });
+  await promisify(execFile)(path.join(WEB_DIR, 'node_modules/.bin/remix'), ['vite:build'], {
+    cwd: WEB_DIR,
+    env: { ...process.env, NODE_ENV: 'production' },
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 170_000,
+  });
 }
 
 export interface RunningWeb {
@@ -113,7 +118,9 @@ export async function startWeb(env: Record<string, string>): Promise<RunningWeb>
 }
 
 /** Runs server.ts with this environment and returns its exit code and stderr (for start-up failures). */
-export async function runWebExpectingExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+export async function runWebExpectingExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: WEB_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', PORT: '0', ...env },
@@ -140,11 +147,21 @@ export const PASSWORD = 'correct horse battery staple';
 
 let counter = 0;
 /** The newest link to `path` in mail queued for `to` (read from the outbox, as the worker would). */
-export async function linkFromOutbox(tdb: TestDatabase, to: string, path: string, mailboxDir?: string): Promise<string> {
+export async function linkFromOutbox(
+  tdb: TestDatabase,
+  to: string,
+  path: string,
+  mailboxDir?: string,
+): Promise<string> {
   const pattern = new RegExp(`https?://[^\\s]*${path}/[A-Za-z0-9_]+`);
   // A running worker delivers the mail (into the mailbox directory) and clears the stored body.
   for (let i = 0; i < 100; i++) {
-    const mail = await tdb.admin.selectFrom('emailOutbox').select('textBody').where('toAddress', '=', to).orderBy('createdAt', 'desc').executeTakeFirst();
+    const mail = await tdb.admin
+      .selectFrom('emailOutbox')
+      .select('textBody')
+      .where('toAddress', '=', to)
+      .orderBy('createdAt', 'desc')
+      .executeTakeFirst();
     let m = mail?.textBody ? pattern.exec(mail.textBody) : null;
     if (!m && mailboxDir) {
       for (const f of (await readdir(mailboxDir).catch(() => [] as string[])).sort().reverse()) {
@@ -168,7 +185,12 @@ export async function formToken(baseUrl: string, path: string, headers: Record<s
 }
 
 /** Posts a public form the way a person's browser does: with the page's token and an empty honeypot. */
-export async function postForm(baseUrl: string, path: string, fields: Record<string, string>, opts: { headers?: Record<string, string>; tokenFrom?: string } = {}) {
+export async function postForm(
+  baseUrl: string,
+  path: string,
+  fields: Record<string, string>,
+  opts: { headers?: Record<string, string>; tokenFrom?: string } = {},
+) {
   const token = await formToken(opts.tokenFrom ?? baseUrl, path.split('?')[0]!);
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
@@ -181,10 +203,20 @@ export async function postForm(baseUrl: string, path: string, fields: Record<str
 export async function signUpOverHttp(baseUrl: string, prefix = 'user', tdb: TestDatabase, mailboxDir?: string) {
   counter += 1;
   const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  let res = await postForm(baseUrl, '/signup', { email, password: PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+  let res = await postForm(baseUrl, '/signup', {
+    email,
+    password: PASSWORD,
+    displayName: `${prefix} ${counter}`,
+    organizationName: `${prefix} org ${counter}`,
+  });
   if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const confirm = await linkFromOutbox(tdb, email, '/signup/confirm', mailboxDir);
-  res = await fetch(`${baseUrl}${confirm}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl }, body: '' });
+  res = await fetch(`${baseUrl}${confirm}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
+    body: '',
+  });
   if (res.status !== 302) throw new Error(`sign-up confirmation failed: ${res.status} ${await res.text()}`);
   const location = res.headers.get('location') ?? '';
   const slug = /^\/orgs\/([^/]+)$/.exec(location)?.[1];
@@ -210,7 +242,13 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
   const workerDir = path.resolve(WEB_DIR, '../worker');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: workerDir,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -255,7 +293,9 @@ export interface BrowserSuite {
  * server on it (with `env` on top of APP_DATABASE_URL) and Chromium. `beforeWeb` runs between the
  * database and the server (seeding, say). A failure part-way stops what had already started.
  */
-export async function startBrowserSuite(opts: { env?: Record<string, string>; beforeWeb?: (tdb: TestDatabase) => Promise<unknown> } = {}): Promise<BrowserSuite> {
+export async function startBrowserSuite(
+  opts: { env?: Record<string, string>; beforeWeb?: (tdb: TestDatabase) => Promise<unknown> } = {},
+): Promise<BrowserSuite> {
   await ensureBuilt();
   const tdb = await createTestDatabase();
   let web: RunningWeb | undefined;

@@ -1,7 +1,16 @@
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { sql, withTenant } from '@mfiq/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieJar, ensureBuilt, PASSWORD, postForm, runWebExpectingExit, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import {
+  cookieJar,
+  ensureBuilt,
+  PASSWORD,
+  postForm,
+  runWebExpectingExit,
+  signUpOverHttp,
+  startWeb,
+  type RunningWeb,
+} from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -17,7 +26,8 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-const get = (path: string, cookie?: string) => fetch(`${web.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+const get = (path: string, cookie?: string) =>
+  fetch(`${web.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
 
 async function sessionCount(): Promise<number> {
   const r = await sql<{ n: number }>`select count(*)::int as n from sessions`.execute(tdb.owner);
@@ -62,15 +72,26 @@ describe('signed-out and cross-tenant visits', () => {
     expect(otherHtml).toContain('Page not found');
     expect(otherHtml).not.toContain(b.slug.replace(/-/g, ' '));
     // Through the API as well: NOT_FOUND, not FORBIDDEN.
-    const api = await get(`/api/trpc/org.get?input=${encodeURIComponent(JSON.stringify({ json: { slug: b.slug } }))}`, a.cookie);
+    const api = await get(
+      `/api/trpc/org.get?input=${encodeURIComponent(JSON.stringify({ json: { slug: b.slug } }))}`,
+      a.cookie,
+    );
     expect(api.status).toBe(404);
   });
 
   it('a viewer sees settings read-only and cannot save them (403)', async () => {
     const owner = await signUpOverHttp(web.url, 'owner', tdb);
     const viewer = await signUpOverHttp(web.url, 'viewer', tdb);
-    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
-    const user = await tdb.owner.selectFrom('users').select('id').where('email', '=', viewer.email).executeTakeFirstOrThrow();
+    const org = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow();
+    const user = await tdb.owner
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', viewer.email)
+      .executeTakeFirstOrThrow();
     await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
       trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.id, role: 'viewer' }).execute(),
     );
@@ -88,7 +109,11 @@ describe('signed-out and cross-tenant visits', () => {
       body: new URLSearchParams({ name: 'Hijacked', timezone: 'UTC', weekStart: '1' }),
     });
     expect(save.status).toBe(403);
-    const after = await tdb.owner.selectFrom('organizations').select('name').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
+    const after = await tdb.owner
+      .selectFrom('organizations')
+      .select('name')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow();
     expect(after.name).not.toBe('Hijacked');
   });
 
@@ -121,18 +146,30 @@ describe('signed-out and cross-tenant visits', () => {
 describe('CSRF: state-changing requests from another origin are refused', () => {
   it('POST /logout with a foreign Origin gets 403 and the session stays valid', async () => {
     const user = await signUpOverHttp(web.url, 'csrf', tdb);
-    const res = await fetch(`${web.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: user.cookie, origin: 'http://evil.example' } });
+    const res = await fetch(`${web.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: user.cookie, origin: 'http://evil.example' },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.getSetCookie()).toEqual([]);
     expect((await get(`/orgs/${user.slug}`, user.cookie)).status).toBe(200);
 
     // Without Origin, Sec-Fetch-Site decides.
-    const crossSite = await fetch(`${web.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: user.cookie, 'sec-fetch-site': 'cross-site' } });
+    const crossSite = await fetch(`${web.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: user.cookie, 'sec-fetch-site': 'cross-site' },
+    });
     expect(crossSite.status).toBe(403);
     expect((await get(`/orgs/${user.slug}`, user.cookie)).status).toBe(200);
 
     // The same request from this origin signs out, and the old cookie no longer works.
-    const own = await fetch(`${web.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: user.cookie, origin: web.url } });
+    const own = await fetch(`${web.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: user.cookie, origin: web.url },
+    });
     expect(own.status).toBe(302);
     expect(own.headers.get('location')).toBe('/login');
     expect(own.headers.getSetCookie().join('\n')).toMatch(/Max-Age=0|Expires=Thu, 01 Jan 1970/i);
@@ -203,7 +240,12 @@ describe('limits and errors', () => {
   });
 
   it('invalid sign-up input comes back as field errors, never a 500', async () => {
-    const res = await postForm(web.url, '/signup', { email: 'not-an-email', password: 'x', displayName: '', organizationName: '' });
+    const res = await postForm(web.url, '/signup', {
+      email: 'not-an-email',
+      password: 'x',
+      displayName: '',
+      organizationName: '',
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('Enter a valid email address');

@@ -20,7 +20,14 @@ beforeAll(async () => {
   // The worker also delivers the sign-up mail: into a mailbox of this test's own.
   mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
   const mailer = createMailer({ smtpUrl: null, from: 'MFIQ <no-reply@example.test>', mailboxDir: mailbox });
-  worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger: createLogger('silent'), crontab: '', pollInterval: 200, mailer });
+  worker = await startWorker({
+    connectionString: tdb.urls.worker,
+    concurrency: 1,
+    logger: createLogger('silent'),
+    crontab: '',
+    pollInterval: 200,
+    mailer,
+  });
 }, 240_000);
 
 afterAll(async () => {
@@ -42,7 +49,10 @@ function watch(page: Page) {
 const ROWS = 5_000;
 function csvFile(): Buffer {
   const lines = ['metric,day,value'];
-  for (let i = 0; i < ROWS; i++) lines.push(`${i % 2 ? 'signups' : 'revenue'},${new Date(Date.UTC(2020, 0, 1) + Math.floor(i / 2) * 86_400_000).toISOString().slice(0, 10)},${i}`);
+  for (let i = 0; i < ROWS; i++)
+    lines.push(
+      `${i % 2 ? 'signups' : 'revenue'},${new Date(Date.UTC(2020, 0, 1) + Math.floor(i / 2) * 86_400_000).toISOString().slice(0, 10)},${i}`,
+    );
   lines[3] = 'ghost,2020-01-02,1';
   lines[10] = 'revenue,2020-01-05,n/a';
   return Buffer.from(`${lines.join('\n')}\n`);
@@ -51,16 +61,28 @@ function csvFile(): Buffer {
 describe('CSV import page in a browser', () => {
   it('uploads a file, maps its columns, previews, and shows progress to completion with rejected rows', async () => {
     const user = await signUpOverHttp(web.url, 'csv', tdb, mailbox);
-    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', user.slug).executeTakeFirstOrThrow();
+    const org = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', user.slug)
+      .executeTakeFirstOrThrow();
     await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
-      trx.insertInto('metrics').values([{ tenantId: org.tenantId, key: 'revenue', name: 'Revenue' }, { tenantId: org.tenantId, key: 'signups', name: 'Signups' }]).execute(),
+      trx
+        .insertInto('metrics')
+        .values([
+          { tenantId: org.tenantId, key: 'revenue', name: 'Revenue' },
+          { tenantId: org.tenantId, key: 'signups', name: 'Signups' },
+        ])
+        .execute(),
     );
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies(user.setCookie.map((c) => {
-      const [pair] = c.split(';');
-      const [name, ...value] = pair!.split('=');
-      return { name: name!, value: value.join('='), url: web.url };
-    }));
+    await context.addCookies(
+      user.setCookie.map((c) => {
+        const [pair] = c.split(';');
+        const [name, ...value] = pair!.split('=');
+        return { name: name!, value: value.join('='), url: web.url };
+      }),
+    );
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const problems = watch(page);
@@ -68,7 +90,9 @@ describe('CSV import page in a browser', () => {
     await page.goto(`${web.url}/orgs/${user.slug}`);
     await page.getByRole('link', { name: 'Import CSV' }).click();
     await page.waitForURL(/\/imports$/);
-    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'daily.csv', mimeType: 'text/csv', buffer: csvFile() });
+    await page
+      .getByLabel('CSV file', { exact: true })
+      .setInputFiles({ name: 'daily.csv', mimeType: 'text/csv', buffer: csvFile() });
     await page.getByRole('button', { name: 'Upload and map columns' }).click();
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
     await page.getByRole('heading', { name: 'daily.csv' }).waitFor();
@@ -103,14 +127,20 @@ describe('CSV import page in a browser', () => {
     const href = await page.getByTestId('errors-download').getAttribute('href');
     const download = await page.request.get(`${web.url}${href}`);
     expect(download.headers()['content-type']).toContain('text/csv');
-    expect(await download.text()).toBe('line,message\r\n4,"Unknown metric key ""ghost"""\r\n11,"Value ""n/a"" is not a number (use a dot for decimals, no thousands separators)"\r\n');
+    expect(await download.text()).toBe(
+      'line,message\r\n4,"Unknown metric key ""ghost"""\r\n11,"Value ""n/a"" is not a number (use a dot for decimals, no thousands separators)"\r\n',
+    );
 
     // The same file again: the page says it was already imported.
     await page.goto(`${web.url}/orgs/${user.slug}/imports`);
-    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'daily-again.csv', mimeType: 'text/csv', buffer: csvFile() });
+    await page
+      .getByLabel('CSV file', { exact: true })
+      .setInputFiles({ name: 'daily-again.csv', mimeType: 'text/csv', buffer: csvFile() });
     await page.getByRole('button', { name: 'Upload and map columns' }).click();
     await page.waitForURL(/\/imports\/[0-9a-f-]{36}$/);
-    expect(await page.getByTestId('already-imported').textContent()).toMatch(/already imported.*daily\.csv.*changes nothing/s);
+    expect(await page.getByTestId('already-imported').textContent()).toMatch(
+      /already imported.*daily\.csv.*changes nothing/s,
+    );
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -120,18 +150,30 @@ describe('CSV import page in a browser', () => {
     const big = Buffer.alloc(1024 * 1024 + 200 * 1024, 'revenue,2020-01-01,1\n');
     const form = new FormData();
     form.append('file', new Blob([big], { type: 'text/csv' }), 'big.csv');
-    const res = await fetch(`${web.url}/orgs/${user.slug}/imports`, { method: 'POST', body: form, headers: { cookie: user.cookie, origin: web.url } });
+    const res = await fetch(`${web.url}/orgs/${user.slug}/imports`, {
+      method: 'POST',
+      body: form,
+      headers: { cookie: user.cookie, origin: web.url },
+    });
     expect(res.status).toBe(413);
     expect(await res.text()).toMatch(/larger than the 1 MB upload limit/);
     // Without a declared length the stream is counted: still refused, with the procedure's message.
     const chunked = await fetch(`${web.url}/orgs/${user.slug}/imports`, {
       method: 'POST',
-      body: new Blob([`--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nmetric,ts,value\n`, big, '\r\n--b--\r\n']).stream(),
+      body: new Blob([
+        `--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nmetric,ts,value\n`,
+        big,
+        '\r\n--b--\r\n',
+      ]).stream(),
       duplex: 'half',
       headers: { cookie: user.cookie, origin: web.url, 'content-type': 'multipart/form-data; boundary=b' },
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    const settings = await fetch(`${web.url}/orgs/${user.slug}/settings`, { method: 'POST', body: 'x'.repeat(200 * 1024), headers: { cookie: user.cookie, origin: web.url, 'content-type': 'application/x-www-form-urlencoded' } });
+    const settings = await fetch(`${web.url}/orgs/${user.slug}/settings`, {
+      method: 'POST',
+      body: 'x'.repeat(200 * 1024),
+      headers: { cookie: user.cookie, origin: web.url, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(settings.status).toBe(413);
     expect(await tdb.admin.selectFrom('imports').select('id').where('fileName', '=', 'big.csv').execute()).toEqual([]);
   });

@@ -81,7 +81,9 @@ describe('browser journey', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Settings saved.');
     await expect.poll(() => page.getByTestId('org-name').textContent()).toBe('Journey Labs International');
-    await expect.poll(() => page.getByTestId('org-switcher').locator('.switcher__current').textContent()).toBe('Journey Labs International');
+    await expect
+      .poll(() => page.getByTestId('org-switcher').locator('.switcher__current').textContent())
+      .toBe('Journey Labs International');
     await page.screenshot({ path: '/tmp/mfiq-settings-page.png', fullPage: true });
     await page.reload();
     expect(await page.getByLabel('Organization name').inputValue()).toBe('Journey Labs International');
@@ -109,7 +111,9 @@ describe('browser journey', () => {
     await otherPage.getByLabel('Email').fill(email);
     await otherPage.getByLabel('Password').fill('wrong password entirely');
     await otherPage.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => otherPage.getByRole('alert').first().textContent()).toContain('Email or password is incorrect.');
+    await expect
+      .poll(() => otherPage.getByRole('alert').first().textContent())
+      .toContain('Email or password is incorrect.');
     await other.close();
 
     // The two refused sign-up attempts answered 400 (with their field errors); nothing else complained.

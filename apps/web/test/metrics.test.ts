@@ -27,7 +27,9 @@ describe('metrics pages and the API against the real server', () => {
     page.setDefaultTimeout(10_000);
     const problems: string[] = [];
     // Forms answer invalid input with 400 on purpose; the browser logs those loads, which are not problems.
-    page.on('console', (m) => (m.type() === 'error' && !m.text().includes('status of 400') ? problems.push(m.text()) : undefined));
+    page.on('console', (m) =>
+      m.type() === 'error' && !m.text().includes('status of 400') ? problems.push(m.text()) : undefined,
+    );
     page.on('pageerror', (e) => problems.push(e.message));
 
     await page.goto(`${web.url}/orgs/${user.slug}/metrics`);
@@ -69,28 +71,57 @@ describe('metrics pages and the API against the real server', () => {
 
     // The README example, against this server.
     const client = createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: `${web.url}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${token}` } })],
+      links: [
+        httpBatchLink({
+          url: `${web.url}/api/trpc`,
+          transformer: superjson,
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      ],
     });
-    const pushed = await client.api.push.mutate({ idempotencyKey: 'web-1', points: [{ metric: 'signups', ts: '2024-05-03T12:00:00Z', value: 8 }] });
+    const pushed = await client.api.push.mutate({
+      idempotencyKey: 'web-1',
+      points: [{ metric: 'signups', ts: '2024-05-03T12:00:00Z', value: 8 }],
+    });
     expect(pushed).toMatchObject({ written: 1, rejected: 0, replayed: false });
-    const series = await client.api.series.query({ key: 'signups', grain: 'month', from: '2024-05-01', to: '2024-05-31' });
+    const series = await client.api.series.query({
+      key: 'signups',
+      grain: 'month',
+      from: '2024-05-01',
+      to: '2024-05-31',
+    });
     expect(series.points[0]!.value).toBe(50);
 
     // A full batch of 1,000 points over the plain HTTP route (well over the 100 kB page limit).
-    const points = Array.from({ length: 1000 }, (_, i) => ({ metric: 'signups', ts: new Date(Date.UTC(2023, 0, 1) + i * 3_600_000).toISOString(), value: i, note: 'x'.repeat(100) }));
+    const points = Array.from({ length: 1000 }, (_, i) => ({
+      metric: 'signups',
+      ts: new Date(Date.UTC(2023, 0, 1) + i * 3_600_000).toISOString(),
+      value: i,
+      note: 'x'.repeat(100),
+    }));
     const body = JSON.stringify({ points });
     expect(body.length).toBeGreaterThan(100 * 1024);
-    const res = await fetch(`${web.url}/api/v1/points`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const res = await fetch(`${web.url}/api/v1/points`, {
+      method: 'POST',
+      body,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ written: 1000 });
-    const tooBig = await fetch(`${web.url}/api/v1/points`, { method: 'POST', body: JSON.stringify({ points, pad: 'x'.repeat(1_100_000) }), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    const tooBig = await fetch(`${web.url}/api/v1/points`, {
+      method: 'POST',
+      body: JSON.stringify({ points, pad: 'x'.repeat(1_100_000) }),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
     expect(tooBig.status).toBe(413);
     const doc = await fetch(`${web.url}/api/v1/openapi.json`);
     expect(doc.status).toBe(200);
     expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\./);
 
     // A viewer of another organization's key cannot reach this one; a page without permission is 403.
-    const denied = await client.api.series.query({ key: 'nope', from: '2024-05-01', to: '2024-05-31' }).catch((e: unknown) => e);
+    const denied = await client.api.series
+      .query({ key: 'nope', from: '2024-05-01', to: '2024-05-31' })
+      .catch((e: unknown) => e);
     expect((denied as TRPCClientError<AppRouter>).data?.httpStatus).toBe(404);
   });
 });

@@ -33,7 +33,11 @@ async function receiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { requests, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    requests,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 /** The value of one series in Prometheus text, or undefined when absent. */
@@ -69,12 +73,22 @@ describe('/metrics', () => {
   it('exposes procedure calls and latency, job counts, failures and lag, audit outbox depth and form refusals', async () => {
     const user = await signUpOverHttp(web.url, 'metrics', tdb);
     await fetch(`${web.url}/orgs/${user.slug}`, { headers: { cookie: user.cookie } });
-    await postForm(web.url, '/contact', { name: 'Bot', email: 'bot@example.com', topic: 'sales', message: 'Buy cheap things here now', website: 'https://spam.example' });
+    await postForm(web.url, '/contact', {
+      name: 'Bot',
+      email: 'bot@example.com',
+      topic: 'sales',
+      message: 'Buy cheap things here now',
+      website: 'https://spam.example',
+    });
     // Queue state as the worker would leave it: one job waiting since a minute ago, one that used all its attempts.
-    await sql`select graphile_worker.add_job('probe_waiting', '{}'::json, run_at := now() - interval '60 seconds')`.execute(tdb.owner);
+    await sql`select graphile_worker.add_job('probe_waiting', '{}'::json, run_at := now() - interval '60 seconds')`.execute(
+      tdb.owner,
+    );
     await sql`select graphile_worker.add_job('probe_failed', '{}'::json, max_attempts := 1)`.execute(tdb.owner);
     await sql`update graphile_worker._private_jobs set attempts = 1, last_error = 'boom'
-               where task_id = (select id from graphile_worker._private_tasks where identifier = 'probe_failed')`.execute(tdb.owner);
+               where task_id = (select id from graphile_worker._private_tasks where identifier = 'probe_failed')`.execute(
+      tdb.owner,
+    );
 
     const res = await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
@@ -100,12 +114,18 @@ describe('/metrics', () => {
 
   it('reports the age of the last successful backup per organization', async () => {
     const user = await signUpOverHttp(web.url, 'backup-age', tdb);
-    const { tenantId } = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', user.slug).executeTakeFirstOrThrow();
+    const { tenantId } = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', user.slug)
+      .executeTakeFirstOrThrow();
     await sql`select set_config('app.tenant_id', ${tenantId}, false)`.execute(tdb.admin);
     await sql`insert into backups (tenant_id, kind, status, finished_at) values
                 (${tenantId}, 'scheduled', 'succeeded', now() - interval '2 hours'),
                 (${tenantId}, 'scheduled', 'failed', now() - interval '5 minutes')`.execute(tdb.admin);
-    const text = await (await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const text = await (
+      await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     const age = series(text, 'mfiq_backup_last_success_age_seconds', { org: user.slug })!;
     // The failed run five minutes ago does not count: the last success was two hours ago.
     expect(age).toBeGreaterThanOrEqual(7200);
@@ -122,7 +142,11 @@ describe('tracing and error reporting', () => {
 
   it('tracing, when configured, exports request spans over OTLP to the collector', async () => {
     const collector = await receiver();
-    const traced = await startWeb({ APP_DATABASE_URL: tdb.urls.app, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SERVICE_NAME: 'mfiq-web-test' });
+    const traced = await startWeb({
+      APP_DATABASE_URL: tdb.urls.app,
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_SERVICE_NAME: 'mfiq-web-test',
+    });
     try {
       expect(traced.logs.map((l) => l.msg)).toContain('tracing on (OTLP)');
       expect((await fetch(`${traced.url}/security`)).status).toBe(200);
@@ -142,12 +166,21 @@ describe('tracing and error reporting', () => {
     // A database that cannot be reached turns a form submission into an unexpected error.
     const broken = new URL(tdb.urls.app);
     broken.port = '1';
-    const failing = await startWeb({ APP_DATABASE_URL: broken.toString(), SENTRY_DSN: `${ingest.url.replace('http://', 'http://publickey@')}/42` });
+    const failing = await startWeb({
+      APP_DATABASE_URL: broken.toString(),
+      SENTRY_DSN: `${ingest.url.replace('http://', 'http://publickey@')}/42`,
+    });
     try {
       expect(failing.logs.map((l) => l.msg)).toContain('error reporting on');
-      const res = await postForm(failing.url, '/contact', { name: 'A', email: 'a@example.com', topic: 'sales', message: 'Hello there, this will fail.' }, { tokenFrom: failing.url });
+      const res = await postForm(
+        failing.url,
+        '/contact',
+        { name: 'A', email: 'a@example.com', topic: 'sales', message: 'Hello there, this will fail.' },
+        { tokenFrom: failing.url },
+      );
       expect(res.status).toBe(500);
-      for (let i = 0; i < 50 && !ingest.requests.some((r) => r.url.startsWith('/api/42/envelope')); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 50 && !ingest.requests.some((r) => r.url.startsWith('/api/42/envelope')); i++)
+        await new Promise((r) => setTimeout(r, 100));
     } finally {
       await failing.stop();
       await ingest.close();

@@ -29,7 +29,13 @@ const MFIQ = path.resolve(WEB_DIR, '../worker/bin/mfiq.mjs');
 async function mfiq(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [MFIQ, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATABASE_URL: tdb.urls.owner, MFIQ_OPERATOR: 'alice', NODE_ENV: 'production' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        DATABASE_URL: tdb.urls.owner,
+        MFIQ_OPERATOR: 'alice',
+        NODE_ENV: 'production',
+      },
       timeout: 60_000,
       encoding: 'utf8',
     });
@@ -43,21 +49,42 @@ async function mfiq(...args: string[]): Promise<{ code: number; stdout: string; 
 const get = (p: string, cookie: string) => fetch(`${web.url}${p}`, { redirect: 'manual', headers: { cookie } });
 
 async function platformEvents(action: string) {
-  return tdb.owner.selectFrom('platformAuditOutbox').selectAll().where('action', '=', action).orderBy('occurredAt').execute();
+  return tdb.owner
+    .selectFrom('platformAuditOutbox')
+    .selectAll()
+    .where('action', '=', action)
+    .orderBy('occurredAt')
+    .execute();
 }
 
 async function tenantEvents(slug: string, action: string) {
-  const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+  const org = await tdb.owner
+    .selectFrom('organizations')
+    .select('tenantId')
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow();
   return withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
-    trx.selectFrom('auditOutbox').selectAll().where('tenantId', '=', org.tenantId).where('action', '=', action).orderBy('occurredAt').execute(),
+    trx
+      .selectFrom('auditOutbox')
+      .selectAll()
+      .where('tenantId', '=', org.tenantId)
+      .where('action', '=', action)
+      .orderBy('occurredAt')
+      .execute(),
   );
 }
 
 async function addMember(slug: string, role: 'admin' | 'editor' | 'viewer') {
   const user = await signUpOverHttp(web.url, role, tdb);
-  const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+  const org = await tdb.owner
+    .selectFrom('organizations')
+    .select('tenantId')
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow();
   const u = await tdb.owner.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirstOrThrow();
-  await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) => trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: u.id, role }).execute());
+  await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+    trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: u.id, role }).execute(),
+  );
   return user;
 }
 
@@ -118,7 +145,10 @@ describe('mfiq user disable / enable', () => {
     expect(signIn.headers.getSetCookie()).toEqual([]);
     const disabled = (await platformEvents('user.disabled')).filter((e) => e.targetDisplay === user.email);
     expect(disabled).toHaveLength(1);
-    expect(disabled[0]).toMatchObject({ ...operatorEvent, after: { disabled: true, reason: 'phished', sessionsEnded: 1 } });
+    expect(disabled[0]).toMatchObject({
+      ...operatorEvent,
+      after: { disabled: true, reason: 'phished', sessionsEnded: 1 },
+    });
 
     expect(await mfiq('user', 'enable', '--email', user.email)).toMatchObject({ code: 0 });
     const again = await postForm(web.url, '/login', { email: user.email, password: PASSWORD });
@@ -128,17 +158,22 @@ describe('mfiq user disable / enable', () => {
 });
 
 describe('mfiq org lock / unlock', () => {
-  it("a locked organization refuses its pages and API to every member with the lock message; others are unaffected; unlock restores it", async () => {
+  it('a locked organization refuses its pages and API to every member with the lock message; others are unaffected; unlock restores it', async () => {
     const owner = await signUpOverHttp(web.url, 'lock', tdb);
     const admin = await addMember(owner.slug, 'admin');
     const other = await signUpOverHttp(web.url, 'lock-other', tdb);
     expect(await mfiq('org', 'lock', '--org', owner.slug)).toMatchObject({ code: 2 }); // --reason is required
-    expect(await mfiq('org', 'lock', '--org', owner.slug, '--reason', 'suspected compromise')).toMatchObject({ code: 0 });
+    expect(await mfiq('org', 'lock', '--org', owner.slug, '--reason', 'suspected compromise')).toMatchObject({
+      code: 0,
+    });
     for (const who of [owner, admin]) {
       const page = await get(`/orgs/${owner.slug}`, who.cookie);
       expect(page.status).toBe(403);
       expect(await page.text()).toContain('This organization is locked by the service operators');
-      const api = await get(`/api/trpc/org.get?input=${encodeURIComponent(JSON.stringify({ json: { slug: owner.slug } }))}`, who.cookie);
+      const api = await get(
+        `/api/trpc/org.get?input=${encodeURIComponent(JSON.stringify({ json: { slug: owner.slug } }))}`,
+        who.cookie,
+      );
       expect(api.status).toBe(403);
       const save = await fetch(`${web.url}/orgs/${owner.slug}/settings`, {
         method: 'POST',
@@ -151,7 +186,11 @@ describe('mfiq org lock / unlock', () => {
     // Members stay signed in (the lock is not a sign-out) and other organizations work.
     expect((await get('/api/trpc/org.list', owner.cookie)).status).toBe(200);
     expect((await get(`/orgs/${other.slug}`, other.cookie)).status).toBe(200);
-    const name = await tdb.owner.selectFrom('organizations').select('name').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
+    const name = await tdb.owner
+      .selectFrom('organizations')
+      .select('name')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow();
     expect(name.name).not.toBe('During lock');
     const locked = await tenantEvents(owner.slug, 'organization.locked');
     expect(locked).toHaveLength(1);
@@ -169,9 +208,20 @@ describe('investigation', () => {
     const other = await signUpOverHttp(web.url, 'export-other', tdb);
     const run = await mfiq('audit', 'export', '--org', owner.slug);
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
-    const otherOrg = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', other.slug).executeTakeFirstOrThrow();
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const org = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow();
+    const otherOrg = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', other.slug)
+      .executeTakeFirstOrThrow();
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['organization.created', 'member.added']));
     expect(new Set(lines.map((l) => l.tenantId))).toEqual(new Set([org.tenantId]));
@@ -184,7 +234,9 @@ describe('investigation', () => {
   it('security events lists failed sign-ins by IP and permission denials, and records the listing', async () => {
     const owner = await signUpOverHttp(web.url, 'secev', tdb);
     const viewer = await addMember(owner.slug, 'viewer');
-    expect((await postForm(web.url, '/login', { email: owner.email, password: 'wrong password here' })).status).toBe(400);
+    expect((await postForm(web.url, '/login', { email: owner.email, password: 'wrong password here' })).status).toBe(
+      400,
+    );
     const denied = await fetch(`${web.url}/orgs/${owner.slug}/settings`, {
       method: 'POST',
       redirect: 'manual',
@@ -194,10 +246,18 @@ describe('investigation', () => {
     expect(denied.status).toBe(403);
     const run = await mfiq('security', 'events', '--since', '1h', '--json');
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { failedSignIns: { ip: string; attempts: number }[]; permissionDenials: { org: string; actor: string; procedure: string }[] };
+    const report = JSON.parse(run.stdout) as {
+      failedSignIns: { ip: string; attempts: number }[];
+      permissionDenials: { org: string; actor: string; procedure: string }[];
+    };
     expect(report.failedSignIns.find((r) => r.ip === '127.0.0.1')?.attempts).toBeGreaterThanOrEqual(1);
-    expect(report.permissionDenials).toContainEqual(expect.objectContaining({ org: owner.slug, actor: viewer.email, procedure: 'org.update' }));
-    expect((await platformEvents('security_events.listed')).at(-1)).toMatchObject({ ...operatorEvent, after: { since: '1h' } });
+    expect(report.permissionDenials).toContainEqual(
+      expect.objectContaining({ org: owner.slug, actor: viewer.email, procedure: 'org.update' }),
+    );
+    expect((await platformEvents('security_events.listed')).at(-1)).toMatchObject({
+      ...operatorEvent,
+      after: { since: '1h' },
+    });
     expect(await mfiq('security', 'events', '--since', 'yesterday')).toMatchObject({ code: 2 });
   });
 });

@@ -40,7 +40,9 @@ beforeAll(async () => {
       const form = new URLSearchParams(body);
       verifierCalls.push(form);
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ success: form.get('secret') === CAPTCHA_SECRET && form.get('response') === 'human-pass' }));
+      res.end(
+        JSON.stringify({ success: form.get('secret') === CAPTCHA_SECRET && form.get('response') === 'human-pass' }),
+      );
     });
   });
   await new Promise<void>((resolve) => verifier.listen(0, '127.0.0.1', resolve));
@@ -56,19 +58,38 @@ beforeAll(async () => {
     CAPTCHA_VERIFY_URL: `http://127.0.0.1:${(verifier.address() as AddressInfo).port}/siteverify`,
   });
   const passwordHash = await hashPassword(PASSWORD);
-  for (const email of [signInEmail, forgotEmail, resetEmail]) await tdb.owner.insertInto('users').values({ email, displayName: 'Matrix Member', passwordHash }).execute();
+  for (const email of [signInEmail, forgotEmail, resetEmail])
+    await tdb.owner.insertInto('users').values({ email, displayName: 'Matrix Member', passwordHash }).execute();
   // An organization with a metric and two data forms on it, each with a live link.
   const tenantId = randomUUID();
   await withTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx.insertInto('organizations').values({ tenantId, slug: 'matrix-forms', name: 'Matrix Forms' }).execute();
-    const metric = await trx.insertInto('metrics').values({ tenantId, key: 'answers', name: 'Answers' }).returning('id').executeTakeFirstOrThrow();
+    const metric = await trx
+      .insertInto('metrics')
+      .values({ tenantId, key: 'answers', name: 'Answers' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     for (const name of ['First', 'Second']) {
-      const form = await trx.insertInto('dataForms').values({ tenantId, name }).returning('id').executeTakeFirstOrThrow();
-      const field = await trx.insertInto('dataFormFields').values({ tenantId, formId: form.id, metricId: metric.id, label: 'Answers today', position: 0 }).returning('id').executeTakeFirstOrThrow();
+      const form = await trx
+        .insertInto('dataForms')
+        .values({ tenantId, name })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const field = await trx
+        .insertInto('dataFormFields')
+        .values({ tenantId, formId: form.id, metricId: metric.id, label: 'Answers today', position: 0 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       const token = randomBytes(32).toString('base64url');
       await trx
         .insertInto('dataFormLinks')
-        .values({ tenantId, formId: form.id, tokenHash: createHash('sha256').update(token).digest('hex'), tokenSealed: 'v1.test.sealed.not-opened-here', prefix: token.slice(0, 6) })
+        .values({
+          tenantId,
+          formId: form.id,
+          tokenHash: createHash('sha256').update(token).digest('hex'),
+          tokenSealed: 'v1.test.sealed.not-opened-here',
+          prefix: token.slice(0, 6),
+        })
         .execute();
       dataForms.push({ token, fieldId: field.id });
     }
@@ -84,7 +105,8 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let ipCounter = 0;
 const freshIp = () => `198.51.${100 + Math.floor(++ipCounter / 250)}.${(ipCounter % 250) + 1}`;
-const count = async (query: string) => (await sql<{ n: number }>`select count(*)::int as n from ${sql.raw(query)}`.execute(tdb.owner)).rows[0]!.n;
+const count = async (query: string) =>
+  (await sql<{ n: number }>`select count(*)::int as n from ${sql.raw(query)}`.execute(tdb.owner)).rows[0]!.n;
 
 interface FormCase {
   id: string;
@@ -108,7 +130,12 @@ const FORMS: FormCase[] = [
   {
     id: 'contact',
     path: '/contact',
-    fields: () => ({ name: 'Pat Person', email: `pat${++n}@example.com`, topic: 'security', message: 'Could you send us your security questionnaire answers?' }),
+    fields: () => ({
+      name: 'Pat Person',
+      email: `pat${++n}@example.com`,
+      topic: 'security',
+      message: 'Could you send us your security questionnaire answers?',
+    }),
     rows: () => count('contact_messages'),
     accepted: async (res) => {
       expect(res.status).toBe(303);
@@ -120,7 +147,12 @@ const FORMS: FormCase[] = [
   {
     id: 'sign-up',
     path: '/signup',
-    fields: () => ({ email: `signup${++n}@example.com`, password: PASSWORD, displayName: 'New Person', organizationName: `Matrix Org ${n}` }),
+    fields: () => ({
+      email: `signup${++n}@example.com`,
+      password: PASSWORD,
+      displayName: 'New Person',
+      organizationName: `Matrix Org ${n}`,
+    }),
     // Sign-up answers "check your email" and writes a pending request plus the confirmation mail.
     rows: async () => (await count('signup_requests')) + (await count('email_outbox')) + (await count('users')),
     accepted: async (res) => {
@@ -162,14 +194,23 @@ const FORMS: FormCase[] = [
     // Every submission carries a live reset link: a refused bot must leave it unspent.
     target: async () => {
       const token = generateOneTimeToken();
-      const user = await tdb.owner.selectFrom('users').select('id').where('email', '=', resetEmail).executeTakeFirstOrThrow();
-      await tdb.owner.insertInto('passwordResetTokens').values({ id: oneTimeTokenHash(token), userId: user.id, expiresAt: new Date(Date.now() + 30 * 60_000) }).execute();
+      const user = await tdb.owner
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', resetEmail)
+        .executeTakeFirstOrThrow();
+      await tdb.owner
+        .insertInto('passwordResetTokens')
+        .values({ id: oneTimeTokenHash(token), userId: user.id, expiresAt: new Date(Date.now() + 30 * 60_000) })
+        .execute();
       return `/reset-password/${token}`;
     },
     fields: () => ({ password: PASSWORD }),
     // A reset spends the link, changes the password (a new argon2 hash) and mails the user.
     rows: async () =>
-      (await count('password_reset_tokens where used_at is not null')) + (await count('email_outbox')) + (await count(`users where email = '${resetEmail}' and updated_at > created_at`)),
+      (await count('password_reset_tokens where used_at is not null')) +
+      (await count('email_outbox')) +
+      (await count(`users where email = '${resetEmail}' and updated_at > created_at`)),
     accepted: async (res) => {
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe('/login?reset=1');
@@ -240,26 +281,53 @@ describe.each(FORMS)('public form $id', (form) => {
     };
 
     before = await form.rows();
-    await expectRefused(await post(await targetOf(form), freshIp(), submission(honeypotToken!, form.fields(), { website: 'https://cheap-pills.example' })), 'honeypot');
+    await expectRefused(
+      await post(
+        await targetOf(form),
+        freshIp(),
+        submission(honeypotToken!, form.fields(), { website: 'https://cheap-pills.example' }),
+      ),
+      'honeypot',
+    );
     const tooFast = await formToken(web.url, pathOf(form));
     await expectRefused(await post(await targetOf(form), freshIp(), submission(tooFast, form.fields())), 'too fast');
-    await expectRefused(await post(await targetOf(form), freshIp(), submission(humanToken!, form.fields())), 'replayed token');
+    await expectRefused(
+      await post(await targetOf(form), freshIp(), submission(humanToken!, form.fields())),
+      'replayed token',
+    );
     const otherForm = FORMS.find((f) => f.id !== form.id)!;
     const [foreignToken] = await humanTokens(pathOf(otherForm), 1);
-    await expectRefused(await post(await targetOf(form), freshIp(), submission(foreignToken!, form.fields())), "another form's token");
-    await expectRefused(await post(await targetOf(form), freshIp(), submission(`${humanToken!.slice(0, -3)}AAA`, form.fields())), 'forged token');
-    await expectRefused(await post(await targetOf(form), freshIp(), new URLSearchParams({ website: '', ...form.fields() })), 'no token');
+    await expectRefused(
+      await post(await targetOf(form), freshIp(), submission(foreignToken!, form.fields())),
+      "another form's token",
+    );
+    await expectRefused(
+      await post(await targetOf(form), freshIp(), submission(`${humanToken!.slice(0, -3)}AAA`, form.fields())),
+      'forged token',
+    );
+    await expectRefused(
+      await post(await targetOf(form), freshIp(), new URLSearchParams({ website: '', ...form.fields() })),
+      'no token',
+    );
     expect(await form.rows(), 'rows after the bot submissions').toBe(before);
 
     // A failed CAPTCHA is refused on every form, with a message a person can act on.
-    const captcha = await post(await targetOf(form), freshIp(), submission(captchaToken!, form.fields(), { 'cf-turnstile-response': 'bot-guess' }));
+    const captcha = await post(
+      await targetOf(form),
+      freshIp(),
+      submission(captchaToken!, form.fields(), { 'cf-turnstile-response': 'bot-guess' }),
+    );
     expect(captcha.status).toBe(400);
     expect(await captcha.text()).toContain(BOT_MESSAGE);
     expect(await form.rows()).toBe(before);
 
     // Oversized: refused by the body limit before the form is even parsed.
     const [bigToken] = await humanTokens(pathOf(form), 1);
-    const oversized = await post(await targetOf(form), freshIp(), `${submission(bigToken!, form.fields()).toString()}&pad=${'x'.repeat(form.oversizedBytes)}`);
+    const oversized = await post(
+      await targetOf(form),
+      freshIp(),
+      `${submission(bigToken!, form.fields()).toString()}&pad=${'x'.repeat(form.oversizedBytes)}`,
+    );
     expect(oversized.status).toBe(413);
     expect(await form.rows()).toBe(before);
   });
@@ -267,7 +335,8 @@ describe.each(FORMS)('public form $id', (form) => {
   it('limits each IP address, then the form as a whole: 429 with Retry-After, nothing written', async () => {
     const ip = freshIp();
     const tokens = await humanTokens(pathOf(form), PER_IP + 1);
-    for (const token of tokens.slice(0, PER_IP)) await form.accepted(await post(await targetOf(form), ip, submission(token, form.fields())));
+    for (const token of tokens.slice(0, PER_IP))
+      await form.accepted(await post(await targetOf(form), ip, submission(token, form.fields())));
     const before = await form.rows();
     const limited = await post(await targetOf(form), ip, submission(tokens[PER_IP]!, form.fields()));
     expect(limited.status).toBe(429);
@@ -276,7 +345,12 @@ describe.each(FORMS)('public form $id', (form) => {
     expect(await limited.text()).toContain('Too many attempts');
     expect(await form.rows()).toBe(before);
     // The first refusal in the window is a security event for the operators.
-    const events = await tdb.owner.selectFrom('platformAuditOutbox').selectAll().where('action', '=', 'abuse.rate_limited').where('ip', '=', ip).execute();
+    const events = await tdb.owner
+      .selectFrom('platformAuditOutbox')
+      .selectAll()
+      .where('action', '=', 'abuse.rate_limited')
+      .where('ip', '=', ip)
+      .execute();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ targetId: form.id, after: { scope: 'ip' } });
 

@@ -37,7 +37,9 @@ async function checkStructure(page: Page) {
   expect(await page.locator('main#main').count()).toBe(1);
   expect(await page.locator('h1').count()).toBe(1);
   const unlabeled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
-    els.filter((el) => !(el.id && document.querySelector(`label[for="${el.id}"]`))).map((el) => (el as HTMLInputElement).name),
+    els
+      .filter((el) => !(el.id && document.querySelector(`label[for="${el.id}"]`)))
+      .map((el) => (el as HTMLInputElement).name),
   );
   expect(unlabeled).toEqual([]);
   // The stylesheet applied (same look as the app): the header and footer use it.
@@ -67,10 +69,15 @@ describe('public pages in a real browser', () => {
     const { page, problems } = await open(`${web.url}/security`);
     await checkStructure(page);
     expect(await page.locator('h2').allTextContents()).toEqual([...SECURITY_SECTIONS.map((s) => s.title), 'More']);
-    const shown = await page.locator('[data-claim]').evaluateAll((els) => els.map((el) => ({ id: el.getAttribute('data-claim'), text: el.textContent })));
+    const shown = await page
+      .locator('[data-claim]')
+      .evaluateAll((els) => els.map((el) => ({ id: el.getAttribute('data-claim'), text: el.textContent })));
     expect(shown).toEqual(ALL_CLAIMS.map((c) => ({ id: c.id, text: c.text })));
     // The table of contents leads to each section.
-    await page.getByRole('navigation', { name: 'On this page' }).getByRole('link', { name: SECURITY_SECTIONS[2]!.title }).click();
+    await page
+      .getByRole('navigation', { name: 'On this page' })
+      .getByRole('link', { name: SECURITY_SECTIONS[2]!.title })
+      .click();
     expect(page.url()).toMatch(new RegExp(`#${SECURITY_SECTIONS[2]!.id}$`));
     expect(problems).toEqual([]);
     await page.close();
@@ -83,10 +90,15 @@ describe('public pages in a real browser', () => {
     expect(privacy.problems).toEqual([]);
     await privacy.page.close();
 
-    const config = JSON.parse(await readFile(path.resolve(WEB_DIR, '../../config/subprocessors.json'), 'utf8')) as { updated: string; subprocessors: { name: string; purpose: string; when?: string }[] };
+    const config = JSON.parse(await readFile(path.resolve(WEB_DIR, '../../config/subprocessors.json'), 'utf8')) as {
+      updated: string;
+      subprocessors: { name: string; purpose: string; when?: string }[];
+    };
     const { page, problems } = await open(`${web.url}/subprocessors`);
     await checkStructure(page);
-    const rows = await page.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const rows = await page
+      .locator('table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
     expect(rows.map((r) => r[0])).toEqual(config.subprocessors.map((s) => s.name));
     expect(rows.map((r) => r[1])).toEqual(config.subprocessors.map((s) => s.purpose));
     expect(await page.locator('time').getAttribute('datetime')).toBe(config.updated);
@@ -115,9 +127,17 @@ describe('public pages in a real browser', () => {
     await page.getByRole('button', { name: 'Send message' }).click();
     await page.waitForURL(/\/contact\?sent=1$/);
     expect(await page.getByRole('status').textContent()).toContain('your message was sent');
-    const stored = await tdb.owner.selectFrom('contactMessages').selectAll().where('email', '=', 'grace@example.com').execute();
+    const stored = await tdb.owner
+      .selectFrom('contactMessages')
+      .selectAll()
+      .where('email', '=', 'grace@example.com')
+      .execute();
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ name: 'Grace Browser', topic: 'security', message: 'We would like to see your penetration test summary.' });
+    expect(stored[0]).toMatchObject({
+      name: 'Grace Browser',
+      topic: 'security',
+      message: 'We would like to see your penetration test summary.',
+    });
     // The refused first attempt answered 400; Remix cancels its own in-flight revalidation when the
     // redirect navigates (ERR_ABORTED). Nothing else may complain.
     expect(problems.filter((p) => !p.includes('status of 400') && !p.endsWith('net::ERR_ABORTED'))).toEqual([]);

@@ -51,24 +51,36 @@ afterAll(async () => {
 });
 
 const DB = 'postgres://app:x@127.0.0.1:5432/mfiq';
-const get = (p: string, headers: Record<string, string> = {}) => fetch(`${web.url}${p}`, { redirect: 'manual', headers });
+const get = (p: string, headers: Record<string, string> = {}) =>
+  fetch(`${web.url}${p}`, { redirect: 'manual', headers });
 const tokenOf = (cookie: string) => decodeURIComponent(cookie.split('=').slice(1).join('='));
-const tenantOf = async (slug: string) => (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
+const tenantOf = async (slug: string) =>
+  (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow())
+    .tenantId;
 const outbox = async (slug: string) => {
   const tenantId = await tenantOf(slug);
-  return withTenant(tdb.owner, { tenantId }, (trx) => trx.selectFrom('auditOutbox').selectAll().where('tenantId', '=', tenantId).execute());
+  return withTenant(tdb.owner, { tenantId }, (trx) =>
+    trx.selectFrom('auditOutbox').selectAll().where('tenantId', '=', tenantId).execute(),
+  );
 };
 async function addMember(slug: string, role: 'viewer' | 'editor') {
   const member = await signUpOverHttp(web.url, role, tdb);
   const tenantId = await tenantOf(slug);
-  const u = await tdb.owner.selectFrom('users').select('id').where('email', '=', member.email).executeTakeFirstOrThrow();
-  await withTenant(tdb.owner, { tenantId }, (trx) => trx.insertInto('memberships').values({ tenantId, userId: u.id, role }).execute());
+  const u = await tdb.owner
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', member.email)
+    .executeTakeFirstOrThrow();
+  await withTenant(tdb.owner, { tenantId }, (trx) =>
+    trx.insertInto('memberships').values({ tenantId, userId: u.id, role }).execute(),
+  );
   return member;
 }
 
 const VERIFY: Record<string, () => Promise<void>> = {
   'sign-in-required': async () => {
-    for (const p of ['/', '/security', '/privacy', '/subprocessors', '/contact', '/signup', '/login']) expect((await get(p)).status, p).toBe(200);
+    for (const p of ['/', '/security', '/privacy', '/subprocessors', '/contact', '/signup', '/login'])
+      expect((await get(p)).status, p).toBe(200);
     const page = await get('/orgs/anything');
     expect(page.status).toBe(302);
     expect(page.headers.get('location')).toMatch(/^\/login/);
@@ -76,7 +88,11 @@ const VERIFY: Record<string, () => Promise<void>> = {
   },
   argon2id: async () => {
     const user = await signUpOverHttp(web.url, 'argon', tdb);
-    const row = await tdb.owner.selectFrom('users').select('passwordHash').where('email', '=', user.email).executeTakeFirstOrThrow();
+    const row = await tdb.owner
+      .selectFrom('users')
+      .select('passwordHash')
+      .where('email', '=', user.email)
+      .executeTakeFirstOrThrow();
     const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=\d+\$/.exec(row.passwordHash);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThanOrEqual(19 * 1024);
@@ -97,7 +113,12 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(config.sessionIdleMinutes).toBe(120);
     expect(config.sessionAbsoluteHours).toBe(7 * 24);
     const user = await signUpOverHttp(web.url, 'rotate', tdb);
-    const signIn = await postForm(web.url, '/login', { email: user.email, password: PASSWORD }, { headers: { cookie: user.cookie } });
+    const signIn = await postForm(
+      web.url,
+      '/login',
+      { email: user.email, password: PASSWORD },
+      { headers: { cookie: user.cookie } },
+    );
     const fresh = signIn.headers.getSetCookie().find((c) => /mfiq_session=[^;]/.test(c));
     expect(fresh).toBeTruthy();
     expect(tokenOf(fresh!.split(';')[0]!)).not.toBe(tokenOf(user.cookie));
@@ -121,9 +142,12 @@ const VERIFY: Record<string, () => Promise<void>> = {
       select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as forced
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = 'public' and c.relkind = 'r'
-         and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)`.execute(tdb.admin);
+         and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)`.execute(
+      tdb.admin,
+    );
     expect(rows.length).toBeGreaterThanOrEqual(3);
-    for (const r of rows) expect({ table: r.table, rls: r.rls, forced: r.forced }).toEqual({ table: r.table, rls: true, forced: true });
+    for (const r of rows)
+      expect({ table: r.table, rls: r.rls, forced: r.forced }).toEqual({ table: r.table, rls: true, forced: true });
   },
   'app-role': async () => {
     const { rows } = await sql<{ super: boolean; bypass: boolean; owns: number }>`
@@ -146,7 +170,9 @@ const VERIFY: Record<string, () => Promise<void>> = {
     const user = await signUpOverHttp(web.url, 'audited', tdb);
     const events = await outbox(user.slug);
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['organization.created', 'member.added']));
-    expect(events.every((e) => e.actorDisplay === user.email && e.ip === '127.0.0.1' && e.occurredAt instanceof Date)).toBe(true);
+    expect(
+      events.every((e) => e.actorDisplay === user.email && e.ip === '127.0.0.1' && e.occurredAt instanceof Date),
+    ).toBe(true);
   },
   'denials-recorded': async () => {
     const owner = await signUpOverHttp(web.url, 'denyowner', tdb);
@@ -158,10 +184,17 @@ const VERIFY: Record<string, () => Promise<void>> = {
       body: new URLSearchParams({ name: 'X', timezone: 'UTC', weekStart: '1' }),
     });
     expect(res.status).toBe(403);
-    expect((await outbox(owner.slug)).filter((e) => e.action === 'permission.denied' && e.actorDisplay === viewer.email)).toHaveLength(1);
+    expect(
+      (await outbox(owner.slug)).filter((e) => e.action === 'permission.denied' && e.actorDisplay === viewer.email),
+    ).toHaveLength(1);
   },
   https: async () => {
-    const c = loadConfig({ APP_DATABASE_URL: DB, TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem', TRUST_PROXY: '10.0.0.1' });
+    const c = loadConfig({
+      APP_DATABASE_URL: DB,
+      TLS_CERT_FILE: '/c.pem',
+      TLS_KEY_FILE: '/k.pem',
+      TRUST_PROXY: '10.0.0.1',
+    });
     expect(c.tls).toEqual({ certFile: '/c.pem', keyFile: '/k.pem' });
     expect(c.trustProxy).toBe('10.0.0.1');
     // Forwarded headers from anyone but the configured proxy are ignored (this server trusts 127.0.0.1).
@@ -183,7 +216,9 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect((parsed.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized).not.toBe(false);
     expect(parseConnectionString(`${DB}?sslmode=verify-full`).ssl).toBeTruthy();
     // The test server has no TLS: asking for it fails instead of silently connecting in the clear.
-    const client = new pg.Client({ connectionString: `${tdb.urls.app}${tdb.urls.app.includes('?') ? '&' : '?'}sslmode=require` });
+    const client = new pg.Client({
+      connectionString: `${tdb.urls.app}${tdb.urls.app.includes('?') ? '&' : '?'}sslmode=require`,
+    });
     client.on('error', () => {});
     await expect(client.connect()).rejects.toThrow(/does not support SSL/i);
     await client.end().catch(() => {});
@@ -195,20 +230,31 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(csp).toContain("object-src 'none'");
   },
   csrf: async () => {
-    const res = await postForm(web.url, '/contact', { name: 'A', email: 'a@example.com', topic: 'sales', message: 'From another site entirely.' }, { headers: { origin: 'https://evil.example' } });
+    const res = await postForm(
+      web.url,
+      '/contact',
+      { name: 'A', email: 'a@example.com', topic: 'sales', message: 'From another site entirely.' },
+      { headers: { origin: 'https://evil.example' } },
+    );
     expect(res.status).toBe(403);
   },
   logs: async () => {
     const user = await signUpOverHttp(web.url, 'logs', tdb);
     await get(`/orgs/${user.slug}`, { cookie: user.cookie });
-    const line = () => web.logs.find((l) => l.msg === 'request completed' && (l.req as { url?: string } | undefined)?.url === `/orgs/${user.slug}`);
+    const line = () =>
+      web.logs.find(
+        (l) => l.msg === 'request completed' && (l.req as { url?: string } | undefined)?.url === `/orgs/${user.slug}`,
+      );
     await expect.poll(() => line()?.reqId).toEqual(expect.any(String));
     expect(web.rawLogs()).not.toContain(tokenOf(user.cookie));
     expect(REDACT_PATHS).toEqual(expect.arrayContaining(['req.headers.cookie', 'req.headers.authorization']));
   },
   health: async () => {
     expect((await get('/healthz')).status).toBe(200);
-    expect(await (await get('/readyz')).json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+    expect(await (await get('/readyz')).json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok' },
+    });
   },
   metrics: async () => {
     expect(loadConfig({ APP_DATABASE_URL: DB }).metricsToken).toBeNull();
@@ -217,8 +263,17 @@ const VERIFY: Record<string, () => Promise<void>> = {
     const withToken = await startWeb({ APP_DATABASE_URL: tdb.urls.app, METRICS_TOKEN: token });
     try {
       expect((await fetch(`${withToken.url}/metrics`)).status).toBe(401);
-      const text = await (await fetch(`${withToken.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
-      for (const name of ['mfiq_procedure_calls_total', 'mfiq_procedure_duration_seconds', 'mfiq_jobs_queued', 'mfiq_jobs_failed', 'mfiq_audit_outbox_pending']) expect(text).toContain(name);
+      const text = await (
+        await fetch(`${withToken.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+      ).text();
+      for (const name of [
+        'mfiq_procedure_calls_total',
+        'mfiq_procedure_duration_seconds',
+        'mfiq_jobs_queued',
+        'mfiq_jobs_failed',
+        'mfiq_audit_outbox_pending',
+      ])
+        expect(text).toContain(name);
     } finally {
       await withToken.stop();
     }
@@ -232,7 +287,9 @@ const VERIFY: Record<string, () => Promise<void>> = {
   honeypot: async () => {
     for (const path of formPages()) {
       const html = await (await get(path)).text();
-      expect(html, path).toMatch(/<div class="hp-field" aria-hidden="true">.*name="website" type="text" tabindex="-1" autoComplete="off"/i);
+      expect(html, path).toMatch(
+        /<div class="hp-field" aria-hidden="true">.*name="website" type="text" tabindex="-1" autoComplete="off"/i,
+      );
     }
   },
   'fill-time': async () => {
@@ -242,59 +299,127 @@ const VERIFY: Record<string, () => Promise<void>> = {
       expect(await (await get(path)).text()).toMatch(new RegExp(`name="formToken" value="v1\\.${id}\\.\\d{13}\\.`));
     }
     const token = /name="formToken" value="([^"]+)"/.exec(await (await get('/contact')).text())![1]!;
-    const fields = { name: 'Once', email: 'once@example.com', topic: 'sales', message: 'Only one of these should arrive.' };
-    const send = () => fetch(`${web.url}/contact`, { method: 'POST', redirect: 'manual', headers: { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken: token, website: '', ...fields }) });
+    const fields = {
+      name: 'Once',
+      email: 'once@example.com',
+      topic: 'sales',
+      message: 'Only one of these should arrive.',
+    };
+    const send = () =>
+      fetch(`${web.url}/contact`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ formToken: token, website: '', ...fields }),
+      });
     await send();
     await send();
-    expect((await tdb.owner.selectFrom('contactMessages').select('id').where('email', '=', 'once@example.com').execute()).length).toBe(1);
+    expect(
+      (await tdb.owner.selectFrom('contactMessages').select('id').where('email', '=', 'once@example.com').execute())
+        .length,
+    ).toBe(1);
   },
   'rate-limits': async () => {
     const c = loadConfig({ APP_DATABASE_URL: DB });
     expect([c.forms.ratePerIp, c.forms.ratePerForm]).toEqual([20, 1000]);
-    await postForm(web.url, '/contact', { name: 'R', email: 'r@example.com', topic: 'sales', message: 'Counting this submission.' });
+    await postForm(web.url, '/contact', {
+      name: 'R',
+      email: 'r@example.com',
+      topic: 'sales',
+      message: 'Counting this submission.',
+    });
     const keys = (await sql<{ key: string }>`select key from rate_limits`.execute(tdb.owner)).rows.map((r) => r.key);
     expect(keys).toEqual(expect.arrayContaining(['ip:contact:127.0.0.1', 'form:contact']));
   },
   'body-limits': async () => {
     expect(BODY_LIMIT_BYTES).toBe(100 * 1024);
     for (const form of Object.values(PUBLIC_FORMS)) expect(form.bodyLimitBytes).toBeLessThanOrEqual(16 * 1024);
-    const res = await fetch(`${web.url}/login`, { method: 'POST', headers: { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' }, body: `email=${'a'.repeat(8 * 1024)}` });
+    const res = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      headers: { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `email=${'a'.repeat(8 * 1024)}`,
+    });
     expect(res.status).toBe(413);
   },
   captcha: async () => {
     expect(Object.keys(CAPTCHA_PROVIDERS).sort()).toEqual(['hcaptcha', 'turnstile']);
     expect(loadConfig({ APP_DATABASE_URL: DB }).captcha).toBeNull();
-    expect(loadConfig({ APP_DATABASE_URL: DB, CAPTCHA_PROVIDER: 'turnstile', CAPTCHA_SITE_KEY: 's', CAPTCHA_SECRET_KEY: 'k' }).captcha).toMatchObject({ provider: 'turnstile' });
+    expect(
+      loadConfig({
+        APP_DATABASE_URL: DB,
+        CAPTCHA_PROVIDER: 'turnstile',
+        CAPTCHA_SITE_KEY: 's',
+        CAPTCHA_SECRET_KEY: 'k',
+      }).captcha,
+    ).toMatchObject({ provider: 'turnstile' });
     // Server-side verification is exercised against a local verifier in public-forms.test.ts.
   },
   'nothing-written': async () => {
-    const before = await sql<{ u: number; s: number; c: number }>`select (select count(*)::int from users) as u, (select count(*)::int from sessions) as s, (select count(*)::int from contact_messages) as c`.execute(tdb.owner);
-    await postForm(web.url, '/signup', { email: 'bot@example.com', password: PASSWORD, displayName: 'Bot', organizationName: 'Bot Org', website: 'x' });
-    await postForm(web.url, '/contact', { name: 'Bot', email: 'bot@example.com', topic: 'sales', message: 'Spam spam spam spam.', website: 'x' });
-    const after = await sql<{ u: number; s: number; c: number }>`select (select count(*)::int from users) as u, (select count(*)::int from sessions) as s, (select count(*)::int from contact_messages) as c`.execute(tdb.owner);
+    const before = await sql<{
+      u: number;
+      s: number;
+      c: number;
+    }>`select (select count(*)::int from users) as u, (select count(*)::int from sessions) as s, (select count(*)::int from contact_messages) as c`.execute(
+      tdb.owner,
+    );
+    await postForm(web.url, '/signup', {
+      email: 'bot@example.com',
+      password: PASSWORD,
+      displayName: 'Bot',
+      organizationName: 'Bot Org',
+      website: 'x',
+    });
+    await postForm(web.url, '/contact', {
+      name: 'Bot',
+      email: 'bot@example.com',
+      topic: 'sales',
+      message: 'Spam spam spam spam.',
+      website: 'x',
+    });
+    const after = await sql<{
+      u: number;
+      s: number;
+      c: number;
+    }>`select (select count(*)::int from users) as u, (select count(*)::int from sessions) as s, (select count(*)::int from contact_messages) as c`.execute(
+      tdb.owner,
+    );
     expect(after.rows[0]).toEqual(before.rows[0]);
   },
   contain: async () => {
     const COMMANDS = await loadCommands();
     const names = COMMANDS.map((c) => c.name.join(' '));
-    expect(names).toEqual(expect.arrayContaining(['sessions revoke', 'user disable', 'user enable', 'org lock', 'org unlock']));
+    expect(names).toEqual(
+      expect.arrayContaining(['sessions revoke', 'user disable', 'user enable', 'org lock', 'org unlock']),
+    );
     const revoke = COMMANDS.find((c) => c.name.join(' ') === 'sessions revoke')!;
     expect(Object.keys(revoke.options)).toEqual(expect.arrayContaining(['user', 'org', 'all']));
     // Their effect on the next request is tested end to end in operator.test.ts.
   },
   investigate: async () => {
-    expect((await loadCommands()).map((c) => c.name.join(' '))).toEqual(expect.arrayContaining(['audit export', 'security events']));
+    expect((await loadCommands()).map((c) => c.name.join(' '))).toEqual(
+      expect.arrayContaining(['audit export', 'security events']),
+    );
   },
   'operator-audited': async () => {
     // The contain and investigate commands each name the audit action they record; operator.test.ts
     // checks the recorded events (actor type system, display operator:<name>) end to end.
-    const incident = ['sessions revoke', 'user disable', 'user enable', 'org lock', 'org unlock', 'audit export', 'security events'];
+    const incident = [
+      'sessions revoke',
+      'user disable',
+      'user enable',
+      'org lock',
+      'org unlock',
+      'audit export',
+      'security events',
+    ];
     const commands = (await loadCommands()).filter((c) => incident.includes(c.name.join(' ')));
     expect(commands).toHaveLength(incident.length);
     for (const c of commands) expect(c.audits, c.name.join(' ')).toMatch(/^[a-z_]+(\.[a-z_]+)+$/);
   },
   'subprocessors-config': async () => {
-    const config = JSON.parse(await readFile(path.resolve(WEB_DIR, '../../config/subprocessors.json'), 'utf8')) as { subprocessors: { name: string }[] };
+    const config = JSON.parse(await readFile(path.resolve(WEB_DIR, '../../config/subprocessors.json'), 'utf8')) as {
+      subprocessors: { name: string }[];
+    };
     const html = await (await get('/subprocessors')).text();
     expect(config.subprocessors.length).toBeGreaterThan(0);
     for (const s of config.subprocessors) expect(html).toContain(s.name.replace(/&/g, '&amp;'));

@@ -10,7 +10,15 @@ import { sql } from '@mfiq/db';
 import type { TestDatabase } from '@mfiq/db/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkFromOutbox, PASSWORD, postForm, signUpOverHttp, startBrowserSuite, startWeb, type RunningWeb } from './harness.ts';
+import {
+  linkFromOutbox,
+  PASSWORD,
+  postForm,
+  signUpOverHttp,
+  startBrowserSuite,
+  startWeb,
+  type RunningWeb,
+} from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -131,7 +139,9 @@ describe('in the browser', () => {
     });
     await page.goto(`${web.url}/login`);
     // The page's own nonce'd scripts did run: the app hydrated.
-    await expect.poll(() => page.evaluate(() => typeof (window as unknown as { __remixRouter?: unknown }).__remixRouter)).toBe('object');
+    await expect
+      .poll(() => page.evaluate(() => typeof (window as unknown as { __remixRouter?: unknown }).__remixRouter))
+      .toBe('object');
 
     // And from a script at run time: an inline handler set through innerHTML is refused too.
     await page.evaluate(async () => {
@@ -141,8 +151,18 @@ describe('in the browser', () => {
       await new Promise((r) => setTimeout(r, 300));
     });
     const result = await page.evaluate(() => {
-      const w = window as unknown as { __inline?: boolean; __handler?: boolean; __lateHandler?: boolean; __violations: string[] };
-      return { inline: w.__inline === true, handler: w.__handler === true, lateHandler: w.__lateHandler === true, violations: w.__violations };
+      const w = window as unknown as {
+        __inline?: boolean;
+        __handler?: boolean;
+        __lateHandler?: boolean;
+        __violations: string[];
+      };
+      return {
+        inline: w.__inline === true,
+        handler: w.__handler === true,
+        lateHandler: w.__lateHandler === true,
+        violations: w.__violations,
+      };
     });
     expect(result).toMatchObject({ inline: false, handler: false, lateHandler: false });
     // The inline and the external script element, and both event handlers.
@@ -155,7 +175,9 @@ describe('in the browser', () => {
   it('another site cannot frame the app', async () => {
     const framer = http.createServer((_req, res) => {
       res.setHeader('content-type', 'text/html');
-      res.end(`<!doctype html><title>framer</title><iframe id="target" src="${web.url}/login" width="800" height="600"></iframe>`);
+      res.end(
+        `<!doctype html><title>framer</title><iframe id="target" src="${web.url}/login" width="800" height="600"></iframe>`,
+      );
     });
     await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
     const framerUrl = `http://127.0.0.1:${(framer.address() as AddressInfo).port}/`;
@@ -181,7 +203,9 @@ describe('in the browser', () => {
 describe('client IP and scheme come only from a trusted proxy', () => {
   async function lastSessionIp(email: string): Promise<string | null> {
     const r = await sql<{ ip: string | null }>`
-      select s.ip from sessions s join users u on u.id = s.user_id where u.email = ${email} order by s.created_at desc limit 1`.execute(tdb.owner);
+      select s.ip from sessions s join users u on u.id = s.user_id where u.email = ${email} order by s.created_at desc limit 1`.execute(
+      tdb.owner,
+    );
     return r.rows[0]?.ip ?? null;
   }
 
@@ -191,7 +215,11 @@ describe('client IP and scheme come only from a trusted proxy', () => {
 
   it('without TRUST_PROXY, X-Forwarded-* headers are ignored', async () => {
     const user = await signUpOverHttp(web.url, 'noproxy', tdb);
-    const res = await signInVia(web.url, user.email, { origin: web.url, 'x-forwarded-for': '198.51.100.23', 'x-forwarded-proto': 'https' });
+    const res = await signInVia(web.url, user.email, {
+      origin: web.url,
+      'x-forwarded-for': '198.51.100.23',
+      'x-forwarded-proto': 'https',
+    });
     expect(res.status).toBe(302);
     expect(await lastSessionIp(user.email)).toBe('127.0.0.1');
     expect(res.headers.get('strict-transport-security')).toBeNull();
@@ -201,13 +229,19 @@ describe('client IP and scheme come only from a trusted proxy', () => {
     const proxied = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TRUST_PROXY: '127.0.0.1' });
     try {
       const user = await signUpOverHttp(web.url, 'proxy', tdb);
-      const forwarded = { 'x-forwarded-for': '10.9.9.9, 203.0.113.50', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'metrics.example.com' };
+      const forwarded = {
+        'x-forwarded-for': '10.9.9.9, 203.0.113.50',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'metrics.example.com',
+      };
       const res = await signInVia(proxied.url, user.email, { origin: 'https://metrics.example.com', ...forwarded });
       expect(res.status).toBe(302);
       expect(await lastSessionIp(user.email)).toBe('203.0.113.50');
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
       // Behind the TLS-terminating proxy the cookie is Secure with the __Host- prefix.
-      expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-mfiq_session=') && /;\s*Secure/i.test(c))).toBe(true);
+      expect(
+        res.headers.getSetCookie().some((c) => c.startsWith('__Host-mfiq_session=') && /;\s*Secure/i.test(c)),
+      ).toBe(true);
       // The Origin check compares with the forwarded origin: the proxy's own address is now foreign.
       const direct = await signInVia(proxied.url, user.email, { origin: proxied.url, ...forwarded });
       expect(direct.status).toBe(403);
@@ -223,8 +257,21 @@ describe('HTTPS', () => {
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
     await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
     ]);
     const secure = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TLS_CERT_FILE: cert, TLS_KEY_FILE: key });
     try {
@@ -234,7 +281,15 @@ describe('HTTPS', () => {
         new Promise<http.IncomingMessage>((resolve, reject) => {
           const req = https.request(
             `${secure.url}${urlPath}`,
-            { method: 'POST', rejectUnauthorized: false, headers: { origin: secure.url, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+            {
+              method: 'POST',
+              rejectUnauthorized: false,
+              headers: {
+                origin: secure.url,
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': Buffer.byteLength(body),
+              },
+            },
             resolve,
           );
           req.on('error', reject);
@@ -244,12 +299,23 @@ describe('HTTPS', () => {
         https
           .get(`${secure.url}/signup`, { rejectUnauthorized: false }, (r) => {
             let html = '';
-            r.setEncoding('utf8').on('data', (c: string) => (html += c)).on('end', () => resolve(html));
+            r.setEncoding('utf8')
+              .on('data', (c: string) => (html += c))
+              .on('end', () => resolve(html));
           })
           .on('error', reject);
       });
       const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
-      const asked = await post('/signup', new URLSearchParams({ formToken, email, password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString());
+      const asked = await post(
+        '/signup',
+        new URLSearchParams({
+          formToken,
+          email,
+          password: PASSWORD,
+          displayName: 'TLS',
+          organizationName: 'TLS Org',
+        }).toString(),
+      );
       asked.resume();
       expect(asked.statusCode).toBe(200);
       const res = await post(await linkFromOutbox(tdb, email, '/signup/confirm'), '');

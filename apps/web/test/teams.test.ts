@@ -16,7 +16,12 @@ let mailbox: string;
 
 beforeAll(async () => {
   mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
-  ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({ env: { MAILBOX_ENABLED: '1', MAILBOX_DIR: mailbox } }));
+  ({
+    tdb,
+    web,
+    browser,
+    stop: stopSuite,
+  } = await startBrowserSuite({ env: { MAILBOX_ENABLED: '1', MAILBOX_DIR: mailbox } }));
   worker = await startWorkerProcess({ WORKER_DATABASE_URL: tdb.urls.worker, MAILBOX_DIR: mailbox });
 }, 240_000);
 
@@ -59,7 +64,9 @@ describe('teams in the browser', () => {
     await ownerPage.getByLabel('Email').fill(invitee);
     await ownerPage.getByLabel('Role', { exact: true }).selectOption('viewer');
     await ownerPage.getByRole('button', { name: 'Send invitation' }).click();
-    await expect.poll(() => ownerPage.getByRole('status').first().textContent()).toContain(`Invitation sent to ${invitee}`);
+    await expect
+      .poll(() => ownerPage.getByRole('status').first().textContent())
+      .toContain(`Invitation sent to ${invitee}`);
     expect(await ownerPage.getByTestId('invitations').textContent()).toContain(invitee);
 
     // The invitee reads the mail in the dev mailbox (the worker delivered it) and follows the link.
@@ -68,10 +75,13 @@ describe('teams in the browser', () => {
     page.setDefaultTimeout(15_000);
     const problems = watch(page);
     await expect
-      .poll(async () => {
-        await page.goto(`${web.url}/dev/mailbox?to=${encodeURIComponent(invitee)}`);
-        return page.getByTestId('mail').count();
-      }, { timeout: 30_000, interval: 500 })
+      .poll(
+        async () => {
+          await page.goto(`${web.url}/dev/mailbox?to=${encodeURIComponent(invitee)}`);
+          return page.getByTestId('mail').count();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
       .toBe(1);
     expect(await page.getByTestId('mail').textContent()).toContain('invited you to join');
     await page.getByTestId('mail').getByRole('link').first().click();

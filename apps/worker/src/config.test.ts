@@ -21,14 +21,31 @@ describe('worker configuration', () => {
     const config = loadConfig({ WORKER_DATABASE_URL: URL_OK });
     expect(config).toMatchObject({ databaseUrl: URL_OK, concurrency: 2, logLevel: 'info' });
     expect(config.crontab).toMatch(/^\*\/15 \* \* \* \* purge_sessions /);
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'housekeeping', 'backup_all']);
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual([
+      'purge_sessions',
+      'audit_drain',
+      'send_emails',
+      'housekeeping',
+      'backup_all',
+    ]);
     expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000, retention: null });
     expect(config.crontab).toMatch(/^30 2 \* \* \* backup_all /m);
-    expect(config.backupEnv).toMatchObject({ BACKUP_DIR: '.data/backups', BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 });
+    expect(config.backupEnv).toMatchObject({
+      BACKUP_DIR: '.data/backups',
+      BACKUP_KEEP_DAILY: 7,
+      BACKUP_KEEP_WEEKLY: 4,
+    });
   });
 
   it('reads every variable', () => {
-    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, WORKER_CONCURRENCY: '8', LOG_LEVEL: 'debug', CRON_PURGE_SESSIONS: '*/5 * * * *', CRON_BACKUPS: '0 4 * * 0', BACKUP_KEEP_DAILY: '3' });
+    const config = loadConfig({
+      WORKER_DATABASE_URL: URL_OK,
+      WORKER_CONCURRENCY: '8',
+      LOG_LEVEL: 'debug',
+      CRON_PURGE_SESSIONS: '*/5 * * * *',
+      CRON_BACKUPS: '0 4 * * 0',
+      BACKUP_KEEP_DAILY: '3',
+    });
     expect(config).toMatchObject({ concurrency: 8, logLevel: 'debug', backupEnv: { BACKUP_KEEP_DAILY: 3 } });
     expect(config.crontab).toMatch(/^0 4 \* \* 0 backup_all /m);
     expect(config.crontab).toMatch(/^\*\/5 \* \* \* \* purge_sessions /);
@@ -36,15 +53,29 @@ describe('worker configuration', () => {
 
   it('schedules the retention job only with its role and key', () => {
     const key = 'k'.repeat(40);
-    const config = loadConfig({ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: key });
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual(['purge_sessions', 'audit_drain', 'send_emails', 'housekeeping', 'audit_retention', 'backup_all']);
+    const config = loadConfig({
+      WORKER_DATABASE_URL: URL_OK,
+      RETENTION_DATABASE_URL: URL_OK,
+      AUDIT_CHECKPOINT_KEY: key,
+    });
+    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual([
+      'purge_sessions',
+      'audit_drain',
+      'send_emails',
+      'housekeeping',
+      'audit_retention',
+      'backup_all',
+    ]);
     expect(config.retention?.checkpointKey.toString()).toBe(key);
   });
 
   it.each([
     [{ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK }, 'AUDIT_CHECKPOINT_KEY'],
     [{ WORKER_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'k'.repeat(40) }, 'RETENTION_DATABASE_URL'],
-    [{ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'short' }, 'AUDIT_CHECKPOINT_KEY'],
+    [
+      { WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'short' },
+      'AUDIT_CHECKPOINT_KEY',
+    ],
     [{ WORKER_DATABASE_URL: URL_OK, AUDIT_DRAIN_BATCH: '0' }, 'AUDIT_DRAIN_BATCH'],
     [{}, 'WORKER_DATABASE_URL'],
     [{ WORKER_DATABASE_URL: '' }, 'WORKER_DATABASE_URL'],
@@ -67,13 +98,19 @@ describe('worker configuration', () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(errorOf({ WORKER_CONCURRENCY: '-1' }).variables.sort()).toEqual(['WORKER_CONCURRENCY', 'WORKER_DATABASE_URL']);
+    expect(errorOf({ WORKER_CONCURRENCY: '-1' }).variables.sort()).toEqual([
+      'WORKER_CONCURRENCY',
+      'WORKER_DATABASE_URL',
+    ]);
   });
 
   it('the entry point stops with the message and exit code 2 before connecting anywhere', async () => {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
     const env = { PATH: process.env.PATH, WORKER_CONCURRENCY: 'zero' };
-    const child = spawn(process.execPath, ['--import', 'tsx', main], { env, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      env,
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -37,47 +37,62 @@ const cronSchedule = z
   }, 'must be a crontab schedule of five fields, e.g. "*/15 * * * *"');
 
 /** The worker's whole configuration, parsed once at start-up from the environment. */
-const workerEnvSchema = z.object({
-  WORKER_DATABASE_URL: postgresUrl,
-  WORKER_CONCURRENCY: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(64, 'must be at most 64')
-    .default(2),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
-  /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
-  SMTP_URL: z
-    .string()
-    .refine((v) => {
-      try {
-        return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be an smtp:// or smtps:// URL')
-    .optional(),
-  MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
-  MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
-  CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
-  ...backupEnvSchema,
-  AUDIT_DRAIN_BATCH: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(5_000, 'must be at most 5000').default(500),
-  AUDIT_DRAIN_INTERVAL_MS: z.coerce
-    .number({ error: 'must be a whole number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(200, 'must be at least 200')
-    .max(600_000, 'must be at most 600000')
-    .default(5_000),
-  RETENTION_DATABASE_URL: postgresUrl.optional(),
-  AUDIT_CHECKPOINT_KEY: z.string().min(32, 'must be at least 32 characters (a random secret)').max(512, 'must be at most 512 characters').optional(),
-}).superRefine((env, ctx) => {
-  // The retention job needs both its role and the key that signs its checkpoints, or neither.
-  if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
-    const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
-    ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other audit retention variable is set' });
-  }
-});
+const workerEnvSchema = z
+  .object({
+    WORKER_DATABASE_URL: postgresUrl,
+    WORKER_CONCURRENCY: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(64, 'must be at most 64')
+      .default(2),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+    /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
+    SMTP_URL: z
+      .string()
+      .refine((v) => {
+        try {
+          return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
+    MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
+    CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+    ...backupEnvSchema,
+    AUDIT_DRAIN_BATCH: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(5_000, 'must be at most 5000')
+      .default(500),
+    AUDIT_DRAIN_INTERVAL_MS: z.coerce
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(200, 'must be at least 200')
+      .max(600_000, 'must be at most 600000')
+      .default(5_000),
+    RETENTION_DATABASE_URL: postgresUrl.optional(),
+    AUDIT_CHECKPOINT_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters (a random secret)')
+      .max(512, 'must be at most 512 characters')
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    // The retention job needs both its role and the key that signs its checkpoints, or neither.
+    if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
+      const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'is required when the other audit retention variable is set',
+      });
+    }
+  });
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -88,7 +103,10 @@ export interface WorkerConfig {
   mailFrom: string;
   mailboxDir: string;
   /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
-  backupEnv: Pick<z.infer<typeof workerEnvSchema>, 'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'>;
+  backupEnv: Pick<
+    z.infer<typeof workerEnvSchema>,
+    'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'
+  >;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
   /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
@@ -97,7 +115,10 @@ export interface WorkerConfig {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly variables: string[], message: string) {
+  constructor(
+    readonly variables: string[],
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -106,7 +127,11 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string; retention?: boolean; backups?: string | null }): string {
+export function buildCrontab(schedules: {
+  purgeSessions: string;
+  retention?: boolean;
+  backups?: string | null;
+}): string {
   return [
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
@@ -147,7 +172,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
     },
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, retention: !!e.RETENTION_DATABASE_URL, backups: e.CRON_BACKUPS }),
+    crontab: buildCrontab({
+      purgeSessions: e.CRON_PURGE_SESSIONS,
+      retention: !!e.RETENTION_DATABASE_URL,
+      backups: e.CRON_BACKUPS,
+    }),
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
     retention:

@@ -14,9 +14,15 @@ beforeAll(async () => {
   await insertSession(tdb.owner, userId, { idle: '1 hour', absolute: '1 day' });
   const tenantId = randomUUID();
   await withTenant(tdb.owner, { tenantId, actorId: userId }, async (trx) => {
-    await trx.insertInto('organizations').values({ tenantId, slug: `org-${tenantId.slice(0, 8)}`, name: 'Fixture Org' }).execute();
+    await trx
+      .insertInto('organizations')
+      .values({ tenantId, slug: `org-${tenantId.slice(0, 8)}`, name: 'Fixture Org' })
+      .execute();
     await trx.insertInto('memberships').values({ tenantId, userId, role: 'owner' }).execute();
-    await trx.insertInto('auditOutbox').values({ tenantId, action: 'organization.created', actorType: 'user', actorId: userId }).execute();
+    await trx
+      .insertInto('auditOutbox')
+      .values({ tenantId, action: 'organization.created', actorType: 'user', actorId: userId })
+      .execute();
   });
   const { rows } = await sql<{ table: string }>`
     select distinct c.table_name as table from information_schema.columns c
@@ -41,7 +47,9 @@ const DENIED = { code: '42501' };
 
 describe('worker role grants', () => {
   it('reads only id and the two expiries of sessions', async () => {
-    expect(await attempt(tdb.worker, 'select id, expires_at, absolute_expires_at from sessions')).toEqual({ rows: [expect.any(Object)] });
+    expect(await attempt(tdb.worker, 'select id, expires_at, absolute_expires_at from sessions')).toEqual({
+      rows: [expect.any(Object)],
+    });
     for (const column of ['user_id', 'ip', 'user_agent', 'created_at', 'last_seen_at']) {
       expect(await attempt(tdb.worker, `select ${column} from sessions`), column).toEqual(DENIED);
     }
@@ -50,8 +58,13 @@ describe('worker role grants', () => {
 
   it('can neither insert nor update sessions', async () => {
     expect(await attempt(tdb.worker, `update sessions set expires_at = now() + interval '1 year'`)).toEqual(DENIED);
-    expect(await attempt(tdb.worker, `insert into sessions (id, user_id, expires_at, absolute_expires_at)
-      select repeat('a', 64), gen_random_uuid(), now(), now()`)).toEqual(DENIED);
+    expect(
+      await attempt(
+        tdb.worker,
+        `insert into sessions (id, user_id, expires_at, absolute_expires_at)
+      select repeat('a', 64), gen_random_uuid(), now(), now()`,
+      ),
+    ).toEqual(DENIED);
   });
 
   it('cannot read users', async () => {

@@ -1,5 +1,11 @@
 export { loadConfig, buildCrontab, ConfigError, type WorkerConfig } from './config.ts';
-export { startWorker, assertRuntimeRole, UnsafeRoleError, type StartWorkerOptions, type WorkerHandle } from './runner.ts';
+export {
+  startWorker,
+  assertRuntimeRole,
+  UnsafeRoleError,
+  type StartWorkerOptions,
+  type WorkerHandle,
+} from './runner.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { createTaskList } from './tasks/index.ts';
 export { purgeExpiredSessions, PURGE_SESSIONS } from './tasks/purge-sessions.ts';

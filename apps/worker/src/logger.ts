@@ -13,7 +13,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'mfiq-worker' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['connectionString', '*.connectionString', 'password', '*.password', 'err.config'], censor: '[redacted]' },
+      redact: {
+        paths: ['connectionString', '*.connectionString', 'password', '*.password', 'err.config'],
+        censor: '[redacted]',
+      },
     },
     destination,
   );
@@ -45,9 +48,11 @@ export function graphileLogger(logger: Logger): GraphileLogger {
       // graphile-worker passes errors as `error`; pino serializes `err` (message, stack, code). The
       // job row also carries its payload: only its identity goes into the line.
       const { error, job, ...rest } = meta as { error?: unknown; job?: JobMeta } & Record<string, unknown>;
-      if (method === 'info' && rest.success === true && ROUTINE_TASKS.has(String(job?.task_identifier))) method = 'debug';
+      if (method === 'info' && rest.success === true && ROUTINE_TASKS.has(String(job?.task_identifier)))
+        method = 'debug';
       const fields: Record<string, unknown> = { ...rest };
-      if (job) fields.job = { id: job.id, task: job.task_identifier, attempts: job.attempts, queue: job.queue_name ?? null };
+      if (job)
+        fields.job = { id: job.id, task: job.task_identifier, attempts: job.attempts, queue: job.queue_name ?? null };
       if (error !== undefined) fields.err = error;
       child[method](fields, message);
     };

@@ -30,7 +30,11 @@ try {
 let worker: WorkerHandle;
 try {
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailboxDir: config.mailboxDir });
-  if (mailer.kind === 'mailbox') logger.warn({ mailboxDir: config.mailboxDir }, 'SMTP_URL is not set: mail is written to the dev mailbox directory, not sent');
+  if (mailer.kind === 'mailbox')
+    logger.warn(
+      { mailboxDir: config.mailboxDir },
+      'SMTP_URL is not set: mail is written to the dev mailbox directory, not sent',
+    );
   worker = await startWorker({
     connectionString: config.databaseUrl,
     concurrency: config.concurrency,

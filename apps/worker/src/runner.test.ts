@@ -37,11 +37,15 @@ describe('startWorker', () => {
       expect(lines()).toContainEqual(expect.objectContaining({ msg: 'worker started', role: 'mfiq_worker' }));
 
       // The crontab is registered with graphile-worker under the task's identifier.
-      await waitFor(async () => {
-        const { rows } = await sql<{ identifier: string }>`
+      await waitFor(
+        async () => {
+          const { rows } = await sql<{ identifier: string }>`
           select identifier from graphile_worker._private_known_crontabs`.execute(tdb.owner);
-        return rows.some((r) => r.identifier === 'purge_sessions');
-      }, 10_000, 'the crontab to be registered');
+          return rows.some((r) => r.identifier === 'purge_sessions');
+        },
+        10_000,
+        'the crontab to be registered',
+      );
     } finally {
       await worker.stop();
     }
@@ -68,7 +72,9 @@ describe('startWorker', () => {
           end loop;
         end $$`.execute(other.owner);
       const { logger } = memoryLogger();
-      await expect(startWorker({ connectionString: other.urls.worker, concurrency: 1, logger, crontab: '' })).rejects.toThrow(
+      await expect(
+        startWorker({ connectionString: other.urls.worker, concurrency: 1, logger, crontab: '' }),
+      ).rejects.toThrow(
         /no row-level security policy on graphile_worker\._private_job_queues, .*graphile_worker\._private_tasks/,
       );
     } finally {
@@ -78,6 +84,8 @@ describe('startWorker', () => {
 
   it('refuses to start as a superuser', async () => {
     const { logger } = memoryLogger();
-    await expect(startWorker({ connectionString: tdb.urls.admin, concurrency: 1, logger, crontab: '' })).rejects.toThrow(/is a superuser/);
+    await expect(
+      startWorker({ connectionString: tdb.urls.admin, concurrency: 1, logger, crontab: '' }),
+    ).rejects.toThrow(/is a superuser/);
   });
 });

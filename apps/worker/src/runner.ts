@@ -1,6 +1,12 @@
 import { createDb, sql, type Database } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
-import { buildCrontab, DEFAULT_BACKUPS_SCHEDULE, DEFAULT_MAIL_FROM, DEFAULT_MAILBOX_DIR, DEFAULT_PURGE_SESSIONS_SCHEDULE } from './config.ts';
+import {
+  buildCrontab,
+  DEFAULT_BACKUPS_SCHEDULE,
+  DEFAULT_MAIL_FROM,
+  DEFAULT_MAILBOX_DIR,
+  DEFAULT_PURGE_SESSIONS_SCHEDULE,
+} from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
 import { createTaskList } from './tasks/index.ts';
@@ -55,7 +61,11 @@ export async function assertRuntimeRole(db: Database): Promise<string> {
       from pg_roles r where r.rolname = current_user`.execute(db);
   const row = rows[0];
   if (!row) throw new UnsafeRoleError('Could not read the connected role from pg_roles.');
-  const reasons = [row.superuser && 'is a superuser', row.bypass && 'has BYPASSRLS', row.owner && 'owns the schema'].filter(Boolean);
+  const reasons = [
+    row.superuser && 'is a superuser',
+    row.bypass && 'has BYPASSRLS',
+    row.owner && 'owns the schema',
+  ].filter(Boolean);
   if (reasons.length) {
     throw new UnsafeRoleError(
       `The worker refuses to run as role "${row.role}" (it ${reasons.join(', ')}); WORKER_DATABASE_URL must name the worker role (mfiq_worker).`,
@@ -93,7 +103,9 @@ export async function assertQueueAccess(db: Database): Promise<void> {
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const { logger } = opts;
   const db = createDb(opts.connectionString, { max: opts.concurrency + 1, applicationName: 'mfiq-worker' });
-  const retentionDb = opts.retention ? createDb(opts.retention.databaseUrl, { max: 1, applicationName: 'mfiq-retention' }) : null;
+  const retentionDb = opts.retention
+    ? createDb(opts.retention.databaseUrl, { max: 1, applicationName: 'mfiq-retention' })
+    : null;
   let runner: Runner;
   let waker: DrainWaker | null = null;
   try {
@@ -108,18 +120,31 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
       logger: graphileLogger(logger),
       // The process owns signal handling (main.ts), so tests and embedders can stop it themselves.
       noHandleSignals: true,
-      crontab: opts.crontab ?? buildCrontab({ purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE, backups: opts.backups ? DEFAULT_BACKUPS_SCHEDULE : null }),
+      crontab:
+        opts.crontab ??
+        buildCrontab({
+          purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE,
+          backups: opts.backups ? DEFAULT_BACKUPS_SCHEDULE : null,
+        }),
       taskList: createTaskList({
         db,
         logger,
         auditBatchSize: opts.auditDrainBatch ?? 500,
-        retention: retentionDb && opts.retention ? { db: retentionDb, checkpointKey: opts.retention.checkpointKey } : null,
-        mailer: opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
+        retention:
+          retentionDb && opts.retention ? { db: retentionDb, checkpointKey: opts.retention.checkpointKey } : null,
+        mailer:
+          opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
         ...(opts.backups ? { backups: opts.backups } : {}),
       }),
     });
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;
-    if (intervalMs > 0) waker = await startDrainWaker({ connectionString: opts.connectionString, addJob: runner.addJob, logger, intervalMs });
+    if (intervalMs > 0)
+      waker = await startDrainWaker({
+        connectionString: opts.connectionString,
+        addJob: runner.addJob,
+        logger,
+        intervalMs,
+      });
     logger.info({ role, concurrency: opts.concurrency, mail: opts.mailer?.kind ?? 'mailbox' }, 'worker started');
   } catch (error) {
     await db.destroy();

@@ -46,17 +46,27 @@ let fx: Fixtures;
 let publicForm: { id: string; token: string; fieldId: string };
 
 /** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
-const attempt = <T,>(p: Promise<T>) => p.catch(() => null);
+const attempt = <T>(p: Promise<T>) => p.catch(() => null);
 const METRIC = 'matrix_metric';
 const SAMPLES: Record<string, Sample> = {
-  'auth.signUp': ({ n }) => ({ email: `matrix-${n}@example.com`, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix ${n}` }),
+  'auth.signUp': ({ n }) => ({
+    email: `matrix-${n}@example.com`,
+    password: TEST_PASSWORD,
+    displayName: 'M',
+    organizationName: `Matrix ${n}`,
+  }),
   'auth.signIn': ({ signInEmail }) => ({ email: signInEmail, password: TEST_PASSWORD }),
   'auth.signOut': () => undefined,
   'auth.me': () => undefined,
   'org.list': () => undefined,
   'org.get': ({ slug }) => ({ slug }),
   'org.update': ({ slug }) => ({ slug, name: 'Matrix Org', timezone: 'UTC', weekStart: 1 }),
-  'contact.submit': ({ n }) => ({ name: 'Matrix', email: `contact-${n}@example.com`, topic: 'sales', message: 'A message from the matrix test.' }),
+  'contact.submit': ({ n }) => ({
+    name: 'Matrix',
+    email: `contact-${n}@example.com`,
+    topic: 'sales',
+    message: 'A message from the matrix test.',
+  }),
   'metrics.list': ({ slug }) => ({ slug, search: 'matrix' }),
   'metrics.get': ({ slug }) => ({ slug, key: METRIC }),
   'metrics.owners': ({ slug }) => ({ slug }),
@@ -70,7 +80,13 @@ const SAMPLES: Record<string, Sample> = {
   'points.delete': ({ slug }) => ({ slug, key: METRIC, ts: ['2023-01-01T00:00:00Z'] }),
   'targets.list': ({ slug }) => ({ slug, key: METRIC, asOf: '2024-03-15' }),
   'targets.create': ({ slug }) => ({ slug, key: METRIC, kind: 'recurring', grain: 'month', value: 100 }),
-  'targets.update': async ({ slug, freshTarget }) => ({ id: await freshTarget(), slug, kind: 'recurring', grain: 'week', value: 5 }),
+  'targets.update': async ({ slug, freshTarget }) => ({
+    id: await freshTarget(),
+    slug,
+    kind: 'recurring',
+    grain: 'week',
+    value: 5,
+  }),
   'targets.delete': async ({ slug, freshTarget }) => ({ slug, id: await freshTarget() }),
   'apiKeys.list': ({ slug }) => ({ slug }),
   'apiKeys.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}`, scopes: ['metrics:read'] }),
@@ -83,7 +99,12 @@ const SAMPLES: Record<string, Sample> = {
   'dashboards.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}` }),
   'dashboards.update': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard(), name: 'Renamed' }),
   'dashboards.delete': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
-  'dashboards.addTile': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard(), metricKey: METRIC, kind: 'line' }),
+  'dashboards.addTile': async ({ slug, freshDashboard }) => ({
+    slug,
+    dashboardId: await freshDashboard(),
+    metricKey: METRIC,
+    kind: 'line',
+  }),
   'dashboards.removeTile': async ({ slug, freshTile }) => ({ slug, ...(await freshTile()) }),
   'dashboards.reorderTiles': async ({ slug, freshTile }) => {
     const { dashboardId, tileId } = await freshTile();
@@ -97,8 +118,17 @@ const SAMPLES: Record<string, Sample> = {
   'imports.errors': async ({ slug, freshImport }) => ({ slug, id: await freshImport() }),
   'forms.list': ({ slug }) => ({ slug }),
   'forms.get': async ({ slug, freshForm }) => ({ slug, id: await freshForm() }),
-  'forms.create': ({ slug, n }) => ({ slug, name: `Matrix form ${n}`, fields: [{ metricKey: METRIC, label: 'Value' }] }),
-  'forms.update': async ({ slug, freshForm }) => ({ slug, id: await freshForm(), name: 'Renamed form', fields: [{ metricKey: METRIC, label: 'Renamed' }] }),
+  'forms.create': ({ slug, n }) => ({
+    slug,
+    name: `Matrix form ${n}`,
+    fields: [{ metricKey: METRIC, label: 'Value' }],
+  }),
+  'forms.update': async ({ slug, freshForm }) => ({
+    slug,
+    id: await freshForm(),
+    name: 'Renamed form',
+    fields: [{ metricKey: METRIC, label: 'Renamed' }],
+  }),
   'forms.setPaused': async ({ slug, freshForm }) => ({ slug, id: await freshForm(), paused: true }),
   'forms.rotateLink': async ({ slug, freshForm }) => ({ slug, id: await freshForm() }),
   'forms.link': ({ slug }) => ({ slug, id: publicForm.id }),
@@ -111,7 +141,9 @@ const SAMPLES: Record<string, Sample> = {
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
   'auth.completeSignUp': async ({ n }) => {
     const email = `matrix-complete-${n}@example.com`;
-    await (await h.as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` });
+    await (
+      await h.as()
+    ).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` });
     return { token: await h.tokenFromMail(email, 'signup_confirm', '/signup/confirm') };
   },
   'auth.signInTwoFactor': async () => {
@@ -120,7 +152,10 @@ const SAMPLES: Record<string, Sample> = {
     if (!fx.recoveryCodes.length) {
       // More callers than one set of codes: issue another set, as regenerating would.
       const codes = generateRecoveryCodes();
-      await tdb.owner.insertInto('recoveryCodes').values(codes.map((c) => ({ userId: fx.twoFactorUser.userId, codeHash: recoveryCodeHash(c) }))).execute();
+      await tdb.owner
+        .insertInto('recoveryCodes')
+        .values(codes.map((c) => ({ userId: fx.twoFactorUser.userId, codeHash: recoveryCodeHash(c) })))
+        .execute();
       fx.recoveryCodes = codes;
     }
     return { challenge: out.challenge, code: fx.recoveryCodes.pop()! };
@@ -128,12 +163,17 @@ const SAMPLES: Record<string, Sample> = {
   'auth.requestPasswordReset': ({ n }) => ({ email: `matrix-reset-${n}@example.com` }),
   'auth.resetPassword': async ({ n }) => {
     await (await h.as(null, `192.0.2.${n % 250}`)).auth.requestPasswordReset({ email: fx.resetUser.email });
-    return { token: await h.tokenFromMail(fx.resetUser.email, 'password_reset', '/reset-password'), password: TEST_PASSWORD };
+    return {
+      token: await h.tokenFromMail(fx.resetUser.email, 'password_reset', '/reset-password'),
+      password: TEST_PASSWORD,
+    };
   },
   'account.get': () => undefined,
   'account.reauthenticate': () => ({ password: TEST_PASSWORD }),
   'account.changePassword': () => ({ currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD }),
-  'account.revokeSession': async ({ email }) => ({ sessionId: email ? sessionTokenHash((await h.signIn(email)).split('=')[1]!) : 'f'.repeat(64) }),
+  'account.revokeSession': async ({ email }) => ({
+    sessionId: email ? sessionTokenHash((await h.signIn(email)).split('=')[1]!) : 'f'.repeat(64),
+  }),
   'account.revokeOtherSessions': () => undefined,
   'account.beginTwoFactor': () => undefined,
   'account.confirmTwoFactor': async ({ api }) => {
@@ -153,20 +193,43 @@ const SAMPLES: Record<string, Sample> = {
   'members.list': ({ slug }) => ({ slug }),
   'members.invite': ({ slug, n }) => ({ slug, email: `matrix-invite-${n}@example.com`, role: 'viewer' }),
   'members.listInvitations': ({ slug }) => ({ slug }),
-  'members.revokeInvitation': async ({ slug, n }) => ({ slug, invitationId: (await fx.invitation(fx.tenantId, `matrix-revoke-${n}@example.com`)).id }),
-  'members.changeRole': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId, role: 'editor' }),
+  'members.revokeInvitation': async ({ slug, n }) => ({
+    slug,
+    invitationId: (await fx.invitation(fx.tenantId, `matrix-revoke-${n}@example.com`)).id,
+  }),
+  'members.changeRole': async ({ slug }) => ({
+    slug,
+    membershipId: (await h.addMember(slug, 'viewer')).membershipId,
+    role: 'editor',
+  }),
   'members.remove': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId }),
   'members.leave': async ({ slug, userId }) => {
     // The last owner may not leave: give the organization a second owner first.
     if (userId === fx.ownerId) await h.addMember(slug, 'owner');
     return { slug };
   },
-  'members.transferOwnership': async ({ slug }) => ({ slug, membershipId: (await h.addMember(slug, 'viewer')).membershipId }),
-  'invitations.get': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-view-${n}@example.com`)).token }),
-  'invitations.accept': async ({ n, email }) => ({ token: (await fx.invitation(fx.otherTenantId, email ?? `matrix-nobody-${n}@example.com`)).token }),
-  'invitations.signUpAndAccept': async ({ n }) => ({ token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token, displayName: 'J', password: TEST_PASSWORD }),
+  'members.transferOwnership': async ({ slug }) => ({
+    slug,
+    membershipId: (await h.addMember(slug, 'viewer')).membershipId,
+  }),
+  'invitations.get': async ({ n }) => ({
+    token: (await fx.invitation(fx.otherTenantId, `matrix-view-${n}@example.com`)).token,
+  }),
+  'invitations.accept': async ({ n, email }) => ({
+    token: (await fx.invitation(fx.otherTenantId, email ?? `matrix-nobody-${n}@example.com`)).token,
+  }),
+  'invitations.signUpAndAccept': async ({ n }) => ({
+    token: (await fx.invitation(fx.otherTenantId, `matrix-join-${n}@example.com`)).token,
+    displayName: 'J',
+    password: TEST_PASSWORD,
+  }),
   'security.getPolicy': ({ slug }) => ({ slug }),
-  'security.updatePolicy': ({ slug }) => ({ slug, requireTwoFactor: false, sessionIdleMinutes: null, sessionAbsoluteHours: null }),
+  'security.updatePolicy': ({ slug }) => ({
+    slug,
+    requireTwoFactor: false,
+    sessionIdleMinutes: null,
+    sessionAbsoluteHours: null,
+  }),
   'backups.list': ({ slug }) => ({ slug }),
   'backups.start': ({ slug }) => ({ slug }),
   'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
@@ -206,13 +269,20 @@ interface Fixtures {
 const backups = new Map<string, string>();
 async function succeededBackup(tdb: TestDatabase, slug: string): Promise<string> {
   if (!backups.has(slug)) {
-    const org = await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
-    const row = await tdb.admin.insertInto('backups').values({ tenantId: org.tenantId, kind: 'scheduled', status: 'succeeded' }).returning('id').executeTakeFirstOrThrow();
+    const org = await tdb.admin
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', slug)
+      .executeTakeFirstOrThrow();
+    const row = await tdb.admin
+      .insertInto('backups')
+      .values({ tenantId: org.tenantId, kind: 'scheduled', status: 'succeeded' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     backups.set(slug, row.id);
   }
   return backups.get(slug)!;
 }
-
 
 type SessionCaller = 'owner' | 'admin' | 'editor' | 'viewer' | 'other-tenant' | 'signed-out' | 'revoked';
 // API keys of the organization with each scope combination, a key of another organization (all
@@ -248,10 +318,17 @@ function expected(access: Access, caller: Caller, path: string): Outcome {
 
 function isUnknownEverywhere(result: unknown): boolean {
   const r = result as { written?: unknown; errors?: { code: string }[] } | null;
-  return r?.written === 0 && Array.isArray(r.errors) && r.errors.length > 0 && r.errors.every((e) => e.code === 'unknown_metric');
+  return (
+    r?.written === 0 &&
+    Array.isArray(r.errors) &&
+    r.errors.length > 0 &&
+    r.errors.every((e) => e.code === 'unknown_metric')
+  );
 }
 
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { access?: Access }; type: string } }>);
+const procedures = Object.entries(
+  appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { access?: Access }; type: string } }>,
+);
 
 let tdb: TestDatabase;
 let h: Harness;
@@ -291,10 +368,19 @@ describe('authorization matrix', () => {
     const signInUser = await h.signUp('signin');
 
     // Fixtures for procedures that need a second factor, a reset link or an invitation.
-    const tenantOf = async (slug: string) => (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
+    const tenantOf = async (slug: string) =>
+      (
+        await tdb.owner
+          .selectFrom('organizations')
+          .select('tenantId')
+          .where('slug', '=', slug)
+          .executeTakeFirstOrThrow()
+      ).tenantId;
     const tfUser = await h.signUp('twofactor');
     const begun = await (await h.as(tfUser.cookie)).account.beginTwoFactor();
-    const { recoveryCodes } = await (await h.as(tfUser.cookie)).account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
+    const { recoveryCodes } = await (
+      await h.as(tfUser.cookie)
+    ).account.confirmTwoFactor({ code: totpCode(begun.secret, new Date()) });
     const inviter = await h.signUp('inviter');
     fx = {
       tenantId: await tenantOf(owner.slug),
@@ -308,7 +394,13 @@ describe('authorization matrix', () => {
         const row = await withTenant(tdb.owner, { tenantId }, (trx) =>
           trx
             .insertInto('invitations')
-            .values({ tenantId, email, role: 'viewer', tokenHash: oneTimeTokenHash(token), expiresAt: new Date(Date.now() + 86_400_000) })
+            .values({
+              tenantId,
+              email,
+              role: 'viewer',
+              tokenHash: oneTimeTokenHash(token),
+              expiresAt: new Date(Date.now() + 86_400_000),
+            })
             .returning('id')
             .executeTakeFirstOrThrow(),
         );
@@ -318,36 +410,86 @@ describe('authorization matrix', () => {
     const ownerApi = await h.as(owner.cookie);
     await ownerApi.metrics.create({ slug: owner.slug, key: METRIC, name: 'Matrix metric' });
     const tokens: Partial<Record<KeyCaller, string>> = {};
-    for (const c of ['key:data:write', 'key:metrics:read', 'key:both'] as const) tokens[c] = (await h.createKey(owner.cookie, owner.slug, KEY_SCOPES[c])).token;
+    for (const c of ['key:data:write', 'key:metrics:read', 'key:both'] as const)
+      tokens[c] = (await h.createKey(owner.cookie, owner.slug, KEY_SCOPES[c])).token;
     tokens['key:other-org'] = (await h.createKey(outsider.cookie, outsider.slug, KEY_SCOPES['key:other-org'])).token;
     const revokedKey = await h.createKey(owner.cookie, owner.slug, ['data:write', 'metrics:read']);
     await ownerApi.apiKeys.revoke({ slug: owner.slug, id: revokedKey.id });
     tokens['key:revoked'] = revokedKey.token;
-    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow();
-    const metric = await tdb.admin.selectFrom('metrics').select('id').where('tenantId', '=', org.tenantId).where('key', '=', METRIC).executeTakeFirstOrThrow();
-    const fixture = <T,>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(tdb.owner, { tenantId: org.tenantId }, fn);
+    const org = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow();
+    const metric = await tdb.admin
+      .selectFrom('metrics')
+      .select('id')
+      .where('tenantId', '=', org.tenantId)
+      .where('key', '=', METRIC)
+      .executeTakeFirstOrThrow();
+    const fixture = <T>(fn: Parameters<typeof withTenant<T>>[2]) =>
+      withTenant(tdb.owner, { tenantId: org.tenantId }, fn);
     const freshTarget = () =>
-      fixture((trx) => trx.insertInto('metricTargets').values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
+      fixture((trx) =>
+        trx
+          .insertInto('metricTargets')
+          .values({ tenantId: org.tenantId, metricId: metric.id, kind: 'recurring', grain: 'month', value: 1 })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
     // A fresh owner session: calls before may have ended the owner's other sessions.
     const freshKey = async () => (await h.createKey(await h.signIn(owner.email), owner.slug, ['metrics:read'])).id;
-    const freshImport = async () => (await (await h.as(await h.signIn(owner.email))).imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })).id;
+    const freshImport = async () =>
+      (
+        await (
+          await h.as(await h.signIn(owner.email))
+        ).imports.upload({ slug: owner.slug, fileName: 'fresh.csv', file: Readable.from([Buffer.from(IMPORT_CSV)]) })
+      ).id;
     const freshDashboard = () =>
-      fixture((trx) => trx.insertInto('dashboards').values({ tenantId: org.tenantId, name: 'Matrix board' }).returning('id').executeTakeFirstOrThrow()).then((r) => r.id);
+      fixture((trx) =>
+        trx
+          .insertInto('dashboards')
+          .values({ tenantId: org.tenantId, name: 'Matrix board' })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
     const freshTile = async () => {
       const dashboardId = await freshDashboard();
       const tile = await fixture((trx) =>
-        trx.insertInto('dashboardTiles').values({ tenantId: org.tenantId, dashboardId, metricId: metric.id, kind: 'number', position: 0 }).returning('id').executeTakeFirstOrThrow(),
+        trx
+          .insertInto('dashboardTiles')
+          .values({ tenantId: org.tenantId, dashboardId, metricId: metric.id, kind: 'number', position: 0 })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
       );
       return { dashboardId, tileId: tile.id };
     };
 
     const freshForm = async () => {
-      const form = await fixture((trx) => trx.insertInto('dataForms').values({ tenantId: org.tenantId, name: 'Matrix form' }).returning('id').executeTakeFirstOrThrow());
-      await fixture((trx) => trx.insertInto('dataFormFields').values({ tenantId: org.tenantId, formId: form.id, metricId: metric.id, label: 'Value', position: 0 }).execute());
+      const form = await fixture((trx) =>
+        trx
+          .insertInto('dataForms')
+          .values({ tenantId: org.tenantId, name: 'Matrix form' })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
+      await fixture((trx) =>
+        trx
+          .insertInto('dataFormFields')
+          .values({ tenantId: org.tenantId, formId: form.id, metricId: metric.id, label: 'Value', position: 0 })
+          .execute(),
+      );
       return form.id;
     };
-    const created = await ownerApi.forms.create({ slug: owner.slug, name: 'Public matrix form', fields: [{ metricKey: METRIC }] });
-    publicForm = { ...created, fieldId: (await (await h.as()).forms.publicGet({ token: created.token })).fields[0]!.id };
+    const created = await ownerApi.forms.create({
+      slug: owner.slug,
+      name: 'Public matrix form',
+      fields: [{ metricKey: METRIC }],
+    });
+    publicForm = {
+      ...created,
+      fieldId: (await (await h.as()).forms.publicGet({ token: created.token })).fields[0]!.id,
+    };
 
     let n = 0;
     const table: Record<string, Record<string, string>> = {};
@@ -362,8 +504,24 @@ describe('authorization matrix', () => {
         const email = emails[caller];
         const cookie = caller === 'revoked' ? revoked.cookie : email ? await h.signIn(email) : null;
         const api = isKey(caller) ? await h.asKey(tokens[caller]!) : await h.as(cookie);
-        const input = await SAMPLES[path]!({ slug: owner.slug, n, signInEmail: signInUser.email, freshTarget, freshKey, freshDashboard, freshTile, freshImport, freshForm, tdb, email, userId: userIds[caller], api });
-        const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (i: unknown) => Promise<unknown>;
+        const input = await SAMPLES[path]!({
+          slug: owner.slug,
+          n,
+          signInEmail: signInUser.email,
+          freshTarget,
+          freshKey,
+          freshDashboard,
+          freshTile,
+          freshImport,
+          freshForm,
+          tdb,
+          email,
+          userId: userIds[caller],
+          api,
+        });
+        const fn = path.split('.').reduce<unknown>((obj, key) => (obj as Record<string, unknown>)[key], api) as (
+          i: unknown,
+        ) => Promise<unknown>;
         const outcome: string = await fn(input).then(
           // A push naming only metrics the key's organization does not have writes nothing: every
           // point comes back unknown, which is how "not found" looks for a batch.

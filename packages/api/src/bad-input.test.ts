@@ -32,7 +32,13 @@ beforeAll(async () => {
   formId = form.id;
   formToken = form.token;
   fieldId = (await (await h.as()).forms.publicGet({ token: form.token })).fields[0]!.id;
-  importId = (await api.imports.upload({ slug: owner.slug, fileName: 'bad.csv', file: Readable.from([Buffer.from('metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1\n')]) })).id;
+  importId = (
+    await api.imports.upload({
+      slug: owner.slug,
+      fileName: 'bad.csv',
+      file: Readable.from([Buffer.from('metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1\n')]),
+    })
+  ).id;
 });
 afterAll(async () => {
   await h.close();
@@ -45,12 +51,33 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'auth.signUp': [
     { input: undefined, message: /Invalid input/ },
     { input: {}, message: /email/ },
-    { input: { email: 'not-an-email', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /valid email/ },
-    { input: { email: 'a@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: big }, message: /at most 100/ },
-    { input: { email: 'a@example.com', password: big, displayName: 'X', organizationName: 'Y' }, message: /at most 128/ },
+    {
+      input: { email: 'not-an-email', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' },
+      message: /valid email/,
+    },
+    {
+      input: { email: 'a@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: big },
+      message: /at most 100/,
+    },
+    {
+      input: { email: 'a@example.com', password: big, displayName: 'X', organizationName: 'Y' },
+      message: /at most 128/,
+    },
     { input: { email: 42, password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /email/ },
-    { input: { email: 'a@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y', organizationSlug: 'Not A Slug!' }, message: /slug/i },
-    { input: { email: 'a@example.com', password: 'short', displayName: 'X', organizationName: 'Y' }, message: /password/i },
+    {
+      input: {
+        email: 'a@example.com',
+        password: TEST_PASSWORD,
+        displayName: 'X',
+        organizationName: 'Y',
+        organizationSlug: 'Not A Slug!',
+      },
+      message: /slug/i,
+    },
+    {
+      input: { email: 'a@example.com', password: 'short', displayName: 'X', organizationName: 'Y' },
+      message: /password/i,
+    },
   ],
   'auth.signIn': [
     { input: { email: 'a\u0000@example.com', password: 'x' }, message: /NUL/ },
@@ -61,11 +88,20 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { email: ['a'], password: 'x' }, message: /email/ },
   ],
   'contact.submit': [
-    { input: { name: 'A\u0000', email: 'a@example.com', topic: 'sales', message: 'long enough message' }, message: /NUL/ },
+    {
+      input: { name: 'A\u0000', email: 'a@example.com', topic: 'sales', message: 'long enough message' },
+      message: /NUL/,
+    },
     { input: undefined, message: /Invalid input/ },
-    { input: { name: '', email: 'a@example.com', topic: 'sales', message: 'long enough message' }, message: /Name is required/ },
+    {
+      input: { name: '', email: 'a@example.com', topic: 'sales', message: 'long enough message' },
+      message: /Name is required/,
+    },
     { input: { name: 'A', email: 'nope', topic: 'sales', message: 'long enough message' }, message: /valid email/ },
-    { input: { name: 'A', email: 'a@example.com', topic: 'hacking', message: 'long enough message' }, message: /topic/i },
+    {
+      input: { name: 'A', email: 'a@example.com', topic: 'hacking', message: 'long enough message' },
+      message: /topic/i,
+    },
     { input: { name: 'A', email: 'a@example.com', topic: 'sales', message: big }, message: /at most 5,000/ },
     { input: { name: 'A', email: 'a@example.com', topic: 'sales', message: 'short' }, message: /at least 10/ },
   ],
@@ -142,7 +178,10 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
   'members.changeRole': [
     { input: { slug: 'SLUG', membershipId: 'x', role: 'viewer' }, message: /Not a valid id/ },
-    { input: { slug: 'SLUG', membershipId: '00000000-0000-4000-8000-000000000000', role: 'god' }, message: /Role is one of/ },
+    {
+      input: { slug: 'SLUG', membershipId: '00000000-0000-4000-8000-000000000000', role: 'god' },
+      message: /Role is one of/,
+    },
   ],
   'members.remove': [{ input: { slug: 'SLUG', membershipId: 42 }, message: /membershipId/ }],
   'members.transferOwnership': [{ input: { slug: 'SLUG', membershipId: big }, message: /Not a valid id/ }],
@@ -157,10 +196,22 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
   'security.getPolicy': [{ input: { slug: 7 }, message: /slug/ }],
   'security.updatePolicy': [
-    { input: { slug: 'SLUG', requireTwoFactor: 'yes', sessionIdleMinutes: null, sessionAbsoluteHours: null }, message: /two-factor/ },
-    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: 1, sessionAbsoluteHours: null }, message: /at least 5 minutes/ },
-    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: 10_000, sessionAbsoluteHours: null }, message: /at most 120/ },
-    { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null, sessionAbsoluteHours: 0.5 }, message: /whole hours/ },
+    {
+      input: { slug: 'SLUG', requireTwoFactor: 'yes', sessionIdleMinutes: null, sessionAbsoluteHours: null },
+      message: /two-factor/,
+    },
+    {
+      input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: 1, sessionAbsoluteHours: null },
+      message: /at least 5 minutes/,
+    },
+    {
+      input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: 10_000, sessionAbsoluteHours: null },
+      message: /at most 120/,
+    },
+    {
+      input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null, sessionAbsoluteHours: 0.5 },
+      message: /whole hours/,
+    },
     { input: { slug: 'SLUG', requireTwoFactor: true, sessionIdleMinutes: null }, message: /sessionAbsoluteHours/ },
   ],
   'metrics.list': [
@@ -182,12 +233,21 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', key: 'num', name: 'X', currency: 'EUR' }, message: /Only currency metrics/ },
     { input: { slug: 'SLUG', key: 'agg', name: 'X', aggregation: 'median' }, message: /Aggregation is one of/ },
     { input: { slug: 'SLUG', key: 'gr', name: 'X', defaultGrain: 'year' }, message: /Grain is one of/ },
-    { input: { slug: 'SLUG', key: 'tg', name: 'X', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, message: /At most 20 tags/ },
+    {
+      input: { slug: 'SLUG', key: 'tg', name: 'X', tags: Array.from({ length: 21 }, (_, i) => `t${i}`) },
+      message: /At most 20 tags/,
+    },
     { input: { slug: 'SLUG', key: 'ow', name: 'X', ownerMembershipId: 'not-a-uuid' }, message: /Owner/ },
-    { input: { slug: 'SLUG', key: 'ow', name: 'X', ownerMembershipId: '00000000-0000-4000-8000-000000000000' }, message: /member of this organization/ },
+    {
+      input: { slug: 'SLUG', key: 'ow', name: 'X', ownerMembershipId: '00000000-0000-4000-8000-000000000000' },
+      message: /member of this organization/,
+    },
     { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: 'revenue / ' }, message: /end of the formula/ },
     { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: 'revenue / ghost' }, message: /Unknown metric key: ghost/ },
-    { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: '('.repeat(60) + 'revenue' + ')'.repeat(60) }, message: /nests too deeply/ },
+    {
+      input: { slug: 'SLUG', key: 'fx', name: 'X', formula: '('.repeat(60) + 'revenue' + ')'.repeat(60) },
+      message: /nests too deeply/,
+    },
     { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: big }, message: /at most 1000/ },
     { input: { slug: 'SLUG', key: 'fx', name: 'X', formula: '1e999 * revenue' }, message: /out of range/ },
   ],
@@ -206,7 +266,10 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01', to: '2024-01-01T00:00:00Z' }, message: /YYYY-MM-DD/ },
     { input: { slug: 'SLUG', key: 'revenue', from: '2024-03-01', to: '2024-01-01' }, message: /must not be before/ },
     { input: { slug: 'SLUG', key: 'revenue', from: '1900-01-01', to: '2099-12-31' }, message: /at most 3700 days/ },
-    { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01', to: '2024-01-02', grain: 'hour' }, message: /Grain is one of/ },
+    {
+      input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01', to: '2024-01-02', grain: 'hour' },
+      message: /Grain is one of/,
+    },
     { input: { slug: 'SLUG', key: 'revenue', from: '0000-01-01', to: '2024-01-02' }, message: /Not a real date/ },
   ],
   'metrics.periodToDate': [
@@ -219,11 +282,24 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
   'points.upsert': [
     { input: { slug: 'SLUG', key: 'revenue', points: [] }, message: /at least one value/ },
-    { input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: Number.NaN }] }, message: /finite number|value/ },
-    { input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: Number.POSITIVE_INFINITY }] }, message: /value/ },
+    {
+      input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: Number.NaN }] },
+      message: /finite number|value/,
+    },
+    {
+      input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: Number.POSITIVE_INFINITY }] },
+      message: /value/,
+    },
     { input: { slug: 'SLUG', key: 'revenue', points: [{ date: '2024-01-01', value: '5' }] }, message: /value/ },
     { input: { slug: 'SLUG', key: 'revenue', points: [{ date: 'soon', value: 5 }] }, message: /points/ },
-    { input: { slug: 'SLUG', key: 'revenue', points: Array.from({ length: 1001 }, () => ({ date: '2024-01-01', value: 1 })) }, message: /At most 1000/ },
+    {
+      input: {
+        slug: 'SLUG',
+        key: 'revenue',
+        points: Array.from({ length: 1001 }, () => ({ date: '2024-01-01', value: 1 })),
+      },
+      message: /At most 1000/,
+    },
   ],
   'points.delete': [
     { input: { slug: 'SLUG', key: 'revenue', ts: [] }, message: /at least one point/ },
@@ -233,15 +309,38 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'targets.list': [{ input: { slug: 'SLUG', key: 'revenue', asOf: '2024-1-1' }, message: /YYYY-MM-DD/ }],
   'targets.create': [
     { input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', value: 10 }, message: /needs a period/ },
-    { input: { slug: 'SLUG', key: 'revenue', kind: 'fixed', value: 10, startsOn: '2024-01-01' }, message: /start and an end/ },
-    { input: { slug: 'SLUG', key: 'revenue', kind: 'fixed', value: 10, startsOn: '2024-02-01', endsOn: '2024-01-01' }, message: /not be before the start/ },
-    { input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', grain: 'month', value: 1e300 }, message: /at most 1e15/ },
-    { input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', grain: 'month', value: Number.NaN }, message: /value/i },
+    {
+      input: { slug: 'SLUG', key: 'revenue', kind: 'fixed', value: 10, startsOn: '2024-01-01' },
+      message: /start and an end/,
+    },
+    {
+      input: { slug: 'SLUG', key: 'revenue', kind: 'fixed', value: 10, startsOn: '2024-02-01', endsOn: '2024-01-01' },
+      message: /not be before the start/,
+    },
+    {
+      input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', grain: 'month', value: 1e300 },
+      message: /at most 1e15/,
+    },
+    {
+      input: { slug: 'SLUG', key: 'revenue', kind: 'recurring', grain: 'month', value: Number.NaN },
+      message: /value/i,
+    },
     { input: { slug: 'SLUG', key: 'revenue', kind: 'yearly', value: 1 }, message: /Kind is fixed/ },
   ],
   'targets.update': [
     { input: { slug: 'SLUG', id: 'nope', kind: 'recurring', grain: 'month', value: 1 }, message: /UUID/ },
-    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', kind: 'fixed', grain: 'month', value: 1, startsOn: '2024-01-01', endsOn: '2024-01-02' }, message: /leave the period empty/ },
+    {
+      input: {
+        slug: 'SLUG',
+        id: '00000000-0000-4000-8000-000000000000',
+        kind: 'fixed',
+        grain: 'month',
+        value: 1,
+        startsOn: '2024-01-01',
+        endsOn: '2024-01-02',
+      },
+      message: /leave the period empty/,
+    },
   ],
   'targets.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /UUID/ }],
   'apiKeys.list': [{ input: { slug: 'Not a slug' }, message: /slug/ }],
@@ -253,10 +352,16 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'apiKeys.revoke': [{ input: { slug: 'SLUG', id: 'x' }, message: /UUID/ }],
   'api.push': [
     { input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: Number.NaN }] }, message: /value/ },
-    { input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: Number.NEGATIVE_INFINITY }] }, message: /value/ },
+    {
+      input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: Number.NEGATIVE_INFINITY }] },
+      message: /value/,
+    },
     { input: { points: [{ metric: 'revenue', ts: new Date(), value: 1 }] }, message: /ts/ },
     { input: { points: 'all of them' }, message: /points/ },
-    { input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: 1 }], idempotencyKey: '' }, message: /must not be empty/ },
+    {
+      input: { points: [{ metric: 'revenue', ts: '2024-01-01T00:00:00Z', value: 1 }], idempotencyKey: '' },
+      message: /must not be empty/,
+    },
   ],
   'api.series': [
     { input: { key: 'revenue', from: '2024-01-01', to: 'x' }, message: /YYYY-MM-DD/ },
@@ -284,23 +389,59 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'dashboards.update': [
     { input: { slug: 'SLUG', id: 'x', name: 'X' }, message: /UUID/ },
     { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', name: '' }, message: /Name is required/ },
-    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', makeDefault: false }, message: /only be true/ },
+    {
+      input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', makeDefault: false },
+      message: /only be true/,
+    },
   ],
   'dashboards.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /UUID/ }],
   'dashboards.addTile': [
     { input: { slug: 'SLUG', dashboardId: 'x', metricKey: 'revenue', kind: 'line' }, message: /UUID/ },
-    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'pie' }, message: /Tile kind is one of/ },
-    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'Bad Key', kind: 'line' }, message: /lowercase/ },
-    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'line', title: big }, message: /at most 100/ },
+    {
+      input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'revenue', kind: 'pie' },
+      message: /Tile kind is one of/,
+    },
+    {
+      input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', metricKey: 'Bad Key', kind: 'line' },
+      message: /lowercase/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        dashboardId: '00000000-0000-4000-8000-000000000000',
+        metricKey: 'revenue',
+        kind: 'line',
+        title: big,
+      },
+      message: /at most 100/,
+    },
   ],
-  'dashboards.removeTile': [{ input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileId: 'x' }, message: /Tile id must be a UUID/ }],
+  'dashboards.removeTile': [
+    {
+      input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileId: 'x' },
+      message: /Tile id must be a UUID/,
+    },
+  ],
   'dashboards.reorderTiles': [
     { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: [] }, message: /new order/ },
-    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: Array.from({ length: 25 }, () => '00000000-0000-4000-8000-000000000000') }, message: /at most 24/ },
-    { input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: ['nope'] }, message: /UUID/ },
+    {
+      input: {
+        slug: 'SLUG',
+        dashboardId: '00000000-0000-4000-8000-000000000000',
+        tileIds: Array.from({ length: 25 }, () => '00000000-0000-4000-8000-000000000000'),
+      },
+      message: /at most 24/,
+    },
+    {
+      input: { slug: 'SLUG', dashboardId: '00000000-0000-4000-8000-000000000000', tileIds: ['nope'] },
+      message: /UUID/,
+    },
   ],
   'imports.upload': [
-    { input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' }, message: /file must be the uploaded file itself/ },
+    {
+      input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' },
+      message: /file must be the uploaded file itself/,
+    },
     { input: { slug: 'SLUG', fileName: 'a.csv' }, message: /file must be the uploaded file itself/ },
     { input: { slug: 'SLUG', fileName: '', file: 'x' }, message: /File name is required/ },
     { input: { slug: 'SLUG', fileName: big, file: 'x' }, message: /at most 255/ },
@@ -309,15 +450,30 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'imports.get': [{ input: { slug: 'SLUG', id: 'nope' }, message: /UUID/ }],
   'imports.errors': [{ input: { slug: 'SLUG', id: 5 }, message: /UUID/ }],
   'imports.preview': [
-    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'excel' } }, message: /Timestamp format is one of/ },
+    {
+      input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'excel' } },
+      message: /Timestamp format is one of/,
+    },
     { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timezone: 'Mars/Base' } }, message: /timezone/ },
-    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: 'amount' } }, message: /no column "amount"/ },
+    {
+      input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: 'amount' } },
+      message: /no column "amount"/,
+    },
     { input: { slug: 'SLUG', id: 'IMPORT' }, message: /mapping/ },
   ],
   'imports.start': [
-    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: undefined } }, message: /Choose the column that holds the values/ },
-    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, metricColumn: undefined, metricKey: 'ghost' } }, message: /Unknown metric key "ghost"/ },
-    { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'mdy' } }, message: /choose the timezone/ },
+    {
+      input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: undefined } },
+      message: /Choose the column that holds the values/,
+    },
+    {
+      input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, metricColumn: undefined, metricKey: 'ghost' } },
+      message: /Unknown metric key "ghost"/,
+    },
+    {
+      input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, timestampFormat: 'mdy' } },
+      message: /choose the timezone/,
+    },
     { input: { slug: 'SLUG', id: 'IMPORT', mapping: { ...MAPPING, valueColumn: big } }, message: /at most 200/ },
   ],
   'audit.list': [
@@ -354,10 +510,22 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', name: 'F', fields: [] }, message: /at least one metric/ },
     { input: { slug: 'SLUG', name: '', fields: [{ metricKey: 'revenue' }] }, message: /Name is required/ },
     { input: { slug: 'SLUG', name: big, fields: [{ metricKey: 'revenue' }] }, message: /at most 100/ },
-    { input: { slug: 'SLUG', name: 'F', fields: Array.from({ length: 51 }, () => ({ metricKey: 'revenue' })) }, message: /at most 50 fields/ },
-    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'revenue' }, { metricKey: 'revenue' }] }, message: /Each metric appears once/ },
-    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'no_such_metric' }] }, message: /no metric with key "no_such_metric"/ },
-    { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'revenue', help: big }] }, message: /Help text is at most 300/ },
+    {
+      input: { slug: 'SLUG', name: 'F', fields: Array.from({ length: 51 }, () => ({ metricKey: 'revenue' })) },
+      message: /at most 50 fields/,
+    },
+    {
+      input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'revenue' }, { metricKey: 'revenue' }] },
+      message: /Each metric appears once/,
+    },
+    {
+      input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'no_such_metric' }] },
+      message: /no metric with key "no_such_metric"/,
+    },
+    {
+      input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'revenue', help: big }] },
+      message: /Help text is at most 300/,
+    },
     { input: { slug: 'SLUG', name: 'F', fields: [{ metricKey: 'Robert; drop table' }] }, message: /Metric key/ },
   ],
   'forms.update': [
@@ -379,14 +547,26 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
   'forms.submit': [
     { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: Number.NaN }] }, message: /finite number/ },
-    { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: Number.POSITIVE_INFINITY }] }, message: /finite number|Invalid input/ },
+    {
+      input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: Number.POSITIVE_INFINITY }] },
+      message: /finite number|Invalid input/,
+    },
     { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: 1e300 }] }, message: /between -1e15 and 1e15/ },
     { input: { token: 'TOKEN', values: [{ fieldId: 'FIELD', value: '12' }] }, message: /finite number/ },
-    { input: { token: 'TOKEN', values: [{ fieldId: '00000000-0000-4000-8000-000000000000', value: 1 }] }, message: /no such field/ },
+    {
+      input: { token: 'TOKEN', values: [{ fieldId: '00000000-0000-4000-8000-000000000000', value: 1 }] },
+      message: /no such field/,
+    },
     { input: { token: 'TOKEN', values: [{ fieldId: 'not-a-field', value: 1 }] }, message: /Field id must be a UUID/ },
     { input: { token: 'TOKEN', values: [] }, message: /at least one value/ },
-    { input: { token: 'TOKEN', values: Array.from({ length: 51 }, () => ({ fieldId: 'FIELD', value: 1 })) }, message: /at most 50 fields/ },
-    { input: { token: 'TOKEN', date: '2024-02-30', values: [{ fieldId: 'FIELD', value: 1 }] }, message: /Not a real date/ },
+    {
+      input: { token: 'TOKEN', values: Array.from({ length: 51 }, () => ({ fieldId: 'FIELD', value: 1 })) },
+      message: /at most 50 fields/,
+    },
+    {
+      input: { token: 'TOKEN', date: '2024-02-30', values: [{ fieldId: 'FIELD', value: 1 }] },
+      message: /Not a real date/,
+    },
     { input: { token: big, values: [{ fieldId: 'FIELD', value: 1 }] }, message: /at most 100/ },
   ],
   'backups.list': [
@@ -405,13 +585,27 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
-const NO_INPUT = ['auth.signOut', 'auth.me', 'org.list', 'api.metrics', 'account.get', 'account.revokeOtherSessions', 'account.beginTwoFactor', 'account.disableTwoFactor', 'account.regenerateRecoveryCodes'];
+const NO_INPUT = [
+  'auth.signOut',
+  'auth.me',
+  'org.list',
+  'api.metrics',
+  'account.get',
+  'account.revokeOtherSessions',
+  'account.beginTwoFactor',
+  'account.disableTwoFactor',
+  'account.regenerateRecoveryCodes',
+];
 
 const withSlug = (input: unknown) => {
   if (!input || typeof input !== 'object') return input;
   if ((input as { token?: unknown }).token === 'TOKEN') {
     const out = input as { values?: { fieldId: string }[] };
-    return { ...input, token: formToken, values: out.values?.map((v) => (v.fieldId === 'FIELD' ? { ...v, fieldId } : v)) };
+    return {
+      ...input,
+      token: formToken,
+      values: out.values?.map((v) => (v.fieldId === 'FIELD' ? { ...v, fieldId } : v)),
+    };
   }
   if ((input as { slug?: unknown }).slug !== 'SLUG') return input;
   const out: Record<string, unknown> = { ...input, slug: owner.slug };
@@ -431,8 +625,13 @@ describe('bad input through the caller', () => {
       const before = await snapshot(tdb);
       for (const { input, message } of cases) {
         const api = path.startsWith('api.') ? await h.asKey(keyToken) : await h.as(owner.cookie);
-        const fn = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (i: unknown) => Promise<unknown>;
-        const err = await fn(withSlug(input)).then(() => null, (e: unknown) => e);
+        const fn = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], api) as (
+          i: unknown,
+        ) => Promise<unknown>;
+        const err = await fn(withSlug(input)).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err, `${path} ${JSON.stringify(input)?.slice(0, 80)}`).toBeInstanceOf(TRPCError);
         expect((err as TRPCError).code, JSON.stringify(input)?.slice(0, 80)).toBe('BAD_REQUEST');
         expect((err as TRPCError).message).toMatch(message);
@@ -452,7 +651,13 @@ describe('bad input over HTTP', () => {
         createContextFactory(h.deps)({ req: r, resHeaders, clientIp: '127.0.0.1' }),
     });
   const post = (path: string, body: string) =>
-    handler(new Request(`http://localhost/api/trpc/${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', cookie: owner.cookie } }));
+    handler(
+      new Request(`http://localhost/api/trpc/${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      }),
+    );
 
   it('malformed JSON, wrong shapes and oversized values answer 400 with field errors, never 500', async () => {
     const before = await snapshot(tdb);
@@ -465,15 +670,23 @@ describe('bad input over HTTP', () => {
       ['members.invite', JSON.stringify({ json: { slug: owner.slug, email: 'x@example.com', role: 42 } })],
       ['account.changePassword', '{"json": {"currentPassword": '],
       ['auth.resetPassword', JSON.stringify({ json: { token: 'a'.repeat(40), password: ['x'] } })],
-      ['audit.recordExport', JSON.stringify({ json: { slug: owner.slug, format: 'csv', cursor: 'x', from: '0001-01-01' } })],
+      [
+        'audit.recordExport',
+        JSON.stringify({ json: { slug: owner.slug, format: 'csv', cursor: 'x', from: '0001-01-01' } }),
+      ],
     ];
     for (const [path, body] of bodies) {
       const res = await post(path, body);
       expect(res.status, `${path} ${body.slice(0, 40)}`).toBe(400);
-      const json = (await res.json()) as { error: { json: { message: string; data: { fieldErrors?: Record<string, string[]> } } } };
+      const json = (await res.json()) as {
+        error: { json: { message: string; data: { fieldErrors?: Record<string, string[]> } } };
+      };
       expect(json.error.json.message.length).toBeGreaterThan(5);
     }
-    const res = await post('org.update', JSON.stringify({ json: { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 99 } }));
+    const res = await post(
+      'org.update',
+      JSON.stringify({ json: { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 99 } }),
+    );
     const json = (await res.json()) as { error: { json: { data: { fieldErrors: Record<string, string[]> } } } };
     expect(json.error.json.data.fieldErrors.weekStart?.[0]).toMatch(/0 \(Sunday\) to 6/);
     expect(await snapshot(tdb)).toEqual(before);

@@ -27,7 +27,11 @@ export class AppError extends TRPCError {
   /** For RATE_LIMITED: when the caller may try again. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: AppErrorCode, message: string, opts: { fieldErrors?: Record<string, string[]>; cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    opts: { fieldErrors?: Record<string, string[]>; cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
     super({ code: CODE_MAP[code], message, cause: opts.cause });
     this.name = 'AppError';
     this.appCode = code;

@@ -24,10 +24,14 @@ export interface Mail {
 }
 
 export async function enqueueMail(db: Kysely<DB>, mail: Mail): Promise<void> {
-  await db.insertInto('emailOutbox').values({ kind: mail.kind, toAddress: mail.to, subject: mail.subject, textBody: mail.text }).execute();
+  await db
+    .insertInto('emailOutbox')
+    .values({ kind: mail.kind, toAddress: mail.to, subject: mail.subject, textBody: mail.text })
+    .execute();
 }
 
-const SIGNATURE = '\n\n-- \nMetric Flow IQ\nYou get this mail because of an action on your account. If it was not you, reply to your administrator or change your password.';
+const SIGNATURE =
+  '\n\n-- \nMetric Flow IQ\nYou get this mail because of an action on your account. If it was not you, reply to your administrator or change your password.';
 
 export const mails = {
   invitation: (to: string, o: { orgName: string; inviter: string; role: string; link: string }): Mail => ({

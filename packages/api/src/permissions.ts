@@ -28,9 +28,29 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const viewer = ['org:read', 'members:read', 'metrics:read', 'dashboards:read', 'forms:read'] as const satisfies readonly Permission[];
-const editor = [...viewer, 'metrics:write', 'data:write', 'dashboards:write', 'forms:write', 'alerts:manage'] as const satisfies readonly Permission[];
-const admin = [...editor, 'org:update', 'members:manage', 'apikeys:manage', 'security:manage', 'audit:read'] as const satisfies readonly Permission[];
+const viewer = [
+  'org:read',
+  'members:read',
+  'metrics:read',
+  'dashboards:read',
+  'forms:read',
+] as const satisfies readonly Permission[];
+const editor = [
+  ...viewer,
+  'metrics:write',
+  'data:write',
+  'dashboards:write',
+  'forms:write',
+  'alerts:manage',
+] as const satisfies readonly Permission[];
+const admin = [
+  ...editor,
+  'org:update',
+  'members:manage',
+  'apikeys:manage',
+  'security:manage',
+  'audit:read',
+] as const satisfies readonly Permission[];
 const owner = PERMISSIONS;
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = { owner, admin, editor, viewer };

@@ -9,7 +9,11 @@ import { enqueueMail, type Mail } from './mail.ts';
 export function createAccountPlatform(db: Database) {
   return {
     async findUserById(userId: string) {
-      return db.selectFrom('users').select(['id', 'email', 'displayName', 'passwordHash', 'disabledAt']).where('id', '=', userId).executeTakeFirst();
+      return db
+        .selectFrom('users')
+        .select(['id', 'email', 'displayName', 'passwordHash', 'disabledAt'])
+        .where('id', '=', userId)
+        .executeTakeFirst();
     },
 
     async setPassword(userId: string, passwordHash: string) {
@@ -22,7 +26,11 @@ export function createAccountPlatform(db: Database) {
 
     // Two-factor ------------------------------------------------------------------------------
     async twoFactorOf(userId: string) {
-      return db.selectFrom('userTwoFactor').select(['secretCiphertext', 'enabledAt', 'lastUsedStep']).where('userId', '=', userId).executeTakeFirst();
+      return db
+        .selectFrom('userTwoFactor')
+        .select(['secretCiphertext', 'enabledAt', 'lastUsedStep'])
+        .where('userId', '=', userId)
+        .executeTakeFirst();
     },
 
     /** A new pending secret; an enabled one is never replaced here. Returns false if enabled. */
@@ -30,7 +38,12 @@ export function createAccountPlatform(db: Database) {
       const row = await db
         .insertInto('userTwoFactor')
         .values({ userId, secretCiphertext })
-        .onConflict((oc) => oc.column('userId').doUpdateSet({ secretCiphertext, lastUsedStep: null, createdAt: new Date() }).where('userTwoFactor.enabledAt', 'is', null))
+        .onConflict((oc) =>
+          oc
+            .column('userId')
+            .doUpdateSet({ secretCiphertext, lastUsedStep: null, createdAt: new Date() })
+            .where('userTwoFactor.enabledAt', 'is', null),
+        )
         .returning('userId')
         .executeTakeFirst();
       return row !== undefined;
@@ -47,7 +60,10 @@ export function createAccountPlatform(db: Database) {
           .executeTakeFirst();
         if (Number(done.numUpdatedRows) !== 1) return false;
         await trx.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
-        await trx.insertInto('recoveryCodes').values(recoveryCodeHashes.map((codeHash) => ({ userId, codeHash }))).execute();
+        await trx
+          .insertInto('recoveryCodes')
+          .values(recoveryCodeHashes.map((codeHash) => ({ userId, codeHash })))
+          .execute();
         return true;
       });
     },
@@ -62,7 +78,10 @@ export function createAccountPlatform(db: Database) {
     async replaceRecoveryCodes(userId: string, hashes: string[]) {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
-        await trx.insertInto('recoveryCodes').values(hashes.map((codeHash) => ({ userId, codeHash }))).execute();
+        await trx
+          .insertInto('recoveryCodes')
+          .values(hashes.map((codeHash) => ({ userId, codeHash })))
+          .execute();
       });
     },
 
@@ -90,7 +109,12 @@ export function createAccountPlatform(db: Database) {
     },
 
     async recoveryCodesLeft(userId: string): Promise<number> {
-      const r = await db.selectFrom('recoveryCodes').select((eb) => eb.fn.countAll<number>().as('n')).where('userId', '=', userId).where('usedAt', 'is', null).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('recoveryCodes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('userId', '=', userId)
+        .where('usedAt', 'is', null)
+        .executeTakeFirstOrThrow();
       return r.n;
     },
 
@@ -124,7 +148,13 @@ export function createAccountPlatform(db: Database) {
     },
 
     async findResetToken(id: string, now: Date) {
-      return db.selectFrom('passwordResetTokens').select('userId').where('id', '=', id).where('usedAt', 'is', null).where('expiresAt', '>', now).executeTakeFirst();
+      return db
+        .selectFrom('passwordResetTokens')
+        .select('userId')
+        .where('id', '=', id)
+        .where('usedAt', 'is', null)
+        .where('expiresAt', '>', now)
+        .executeTakeFirst();
     },
 
     /** Marks the token used and returns its user, or undefined if unknown, used or expired. */
@@ -141,7 +171,15 @@ export function createAccountPlatform(db: Database) {
 
     // Sign-up requests ---------------------------------------------------------------------------
     async createSignupRequest(
-      values: { id: string; email: string; displayName: string; passwordHash: string; organizationName: string; organizationSlug: string | null; expiresAt: Date },
+      values: {
+        id: string;
+        email: string;
+        displayName: string;
+        passwordHash: string;
+        organizationName: string;
+        organizationSlug: string | null;
+        expiresAt: Date;
+      },
       mail: Mail,
     ) {
       await db.transaction().execute(async (trx) => {

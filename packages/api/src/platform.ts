@@ -1,4 +1,16 @@
-import { sql, withApiKeyTenant, withDataFormTenant, withMemberTenant, withTenant, type ApiKeyTenant, type DataFormTenant, type Database, type MemberRole, type MemberTenant, type TenantDb } from '@mfiq/db';
+import {
+  sql,
+  withApiKeyTenant,
+  withDataFormTenant,
+  withMemberTenant,
+  withTenant,
+  type ApiKeyTenant,
+  type DataFormTenant,
+  type Database,
+  type MemberRole,
+  type MemberTenant,
+  type TenantDb,
+} from '@mfiq/db';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
@@ -58,7 +70,10 @@ export function createPlatform(db: Database) {
     },
 
     /** A message from the public contact form (global: the sender has no account). */
-    async saveContactMessage(message: { name: string; email: string; topic: string; message: string }, request: AuditRequestInfo) {
+    async saveContactMessage(
+      message: { name: string; email: string; topic: string; message: string },
+      request: AuditRequestInfo,
+    ) {
       await db
         .insertInto('contactMessages')
         .values({ ...message, ip: request.ip, userAgent: request.userAgent, requestId: request.requestId })
@@ -69,7 +84,12 @@ export function createPlatform(db: Database) {
     async securityEvent(
       actor: AuditActor | { type: 'anonymous'; id: null; display: string | null },
       request: AuditRequestInfo,
-      event: { action: AuditAction; outcome?: 'success' | 'failure'; target?: { type: string; id: string; display?: string | null }; after?: Record<string, unknown> },
+      event: {
+        action: AuditAction;
+        outcome?: 'success' | 'failure';
+        target?: { type: string; id: string; display?: string | null };
+        after?: Record<string, unknown>;
+      },
     ) {
       await db
         .insertInto('platformAuditOutbox')

@@ -32,7 +32,10 @@ export async function enforceOrganizationPolicy(
     return new AppError('UNAUTHENTICATED', `Your session ended: ${reason} Sign in again.`);
   }
   if (member.requireTwoFactor && !member.userHasTwoFactor) {
-    return new AppError('TWO_FACTOR_REQUIRED', `${member.name} requires two-factor authentication. Set it up to continue.`);
+    return new AppError(
+      'TWO_FACTOR_REQUIRED',
+      `${member.name} requires two-factor authentication. Set it up to continue.`,
+    );
   }
   return null;
 }

@@ -40,7 +40,8 @@ export function createApiKeyLimiter(db: Database, limit: RateLimit = DEFAULT_API
       await limiter.consume(keyId, 1);
       return { ok: true };
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return { ok: false, retryAfterSec: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+      if (rejection instanceof RateLimiterRes)
+        return { ok: false, retryAfterSec: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
       throw rejection;
     }
   };

@@ -17,7 +17,12 @@ export interface ThrottleLimits {
   ipWindowSeconds: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleLimits = { accountIpPoints: 5, accountIpWindowSeconds: 15 * 60, ipPoints: 50, ipWindowSeconds: 60 * 60 };
+export const DEFAULT_THROTTLE: ThrottleLimits = {
+  accountIpPoints: 5,
+  accountIpWindowSeconds: 15 * 60,
+  ipPoints: 50,
+  ipWindowSeconds: 60 * 60,
+};
 
 export interface SignInThrottle {
   /** Seconds until the next attempt is allowed, or null when it is allowed now. */
@@ -31,14 +36,31 @@ export interface SignInThrottle {
 const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 export function createSignInThrottle(pool: pg.Pool, limits: ThrottleLimits = DEFAULT_THROTTLE): SignInThrottle {
-  const common = { storeClient: pool, storeType: 'pool', tableName: 'sign_in_throttle', tableCreated: true, clearExpiredByTimeout: false } as const;
-  const accountIp = new RateLimiterPostgres({ ...common, keyPrefix: 'aip', points: limits.accountIpPoints, duration: limits.accountIpWindowSeconds });
-  const perIp = new RateLimiterPostgres({ ...common, keyPrefix: 'ip', points: limits.ipPoints, duration: limits.ipWindowSeconds });
+  const common = {
+    storeClient: pool,
+    storeType: 'pool',
+    tableName: 'sign_in_throttle',
+    tableCreated: true,
+    clearExpiredByTimeout: false,
+  } as const;
+  const accountIp = new RateLimiterPostgres({
+    ...common,
+    keyPrefix: 'aip',
+    points: limits.accountIpPoints,
+    duration: limits.accountIpWindowSeconds,
+  });
+  const perIp = new RateLimiterPostgres({
+    ...common,
+    keyPrefix: 'ip',
+    points: limits.ipPoints,
+    duration: limits.ipWindowSeconds,
+  });
   const keys = (email: string, ip: string | null) => {
     const addr = ip ?? 'unknown';
     return { accountIp: hash(`${email.trim().toLowerCase()}|${addr}`), ip: hash(addr) };
   };
-  const wait = (res: RateLimiterRes | null, points: number) => (res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : null);
+  const wait = (res: RateLimiterRes | null, points: number) =>
+    res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : null;
 
   return {
     async check(email, ip) {
@@ -53,7 +75,10 @@ export function createSignInThrottle(pool: pg.Pool, limits: ThrottleLimits = DEF
     async recordFailure(email, ip) {
       const k = keys(email, ip);
       // consume() rejects once the points are used up; the count is stored either way.
-      await Promise.all([accountIp.consume(k.accountIp).catch(rejectedOrThrow), perIp.consume(k.ip).catch(rejectedOrThrow)]);
+      await Promise.all([
+        accountIp.consume(k.accountIp).catch(rejectedOrThrow),
+        perIp.consume(k.ip).catch(rejectedOrThrow),
+      ]);
     },
     async recordSuccess(email, ip) {
       await accountIp.delete(keys(email, ip).accountIp);
@@ -68,5 +93,7 @@ function rejectedOrThrow(error: unknown): void {
 
 export function retryMessage(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
-  return seconds < 60 ? `Too many attempts. Try again in ${seconds} seconds.` : `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return seconds < 60
+    ? `Too many attempts. Try again in ${seconds} seconds.`
+    : `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }

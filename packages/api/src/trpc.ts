@@ -22,7 +22,11 @@ import { enforceOrganizationPolicy } from './policy.ts';
  * Who may call a procedure, declared on the procedure itself. The authorization test reads this
  * from the router, so a procedure without a declaration fails the build's tests.
  */
-export type Access = { kind: 'public' } | { kind: 'authed' } | { kind: 'tenant'; permission: Permission } | { kind: 'apiKey'; scope: ApiScope };
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'authed' }
+  | { kind: 'tenant'; permission: Permission }
+  | { kind: 'apiKey'; scope: ApiScope };
 export interface Meta {
   access?: Access;
   /**
@@ -79,8 +83,14 @@ export const createCallerFactory = t.createCallerFactory;
 const readableInputErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.code === 'BAD_REQUEST' && result.error.cause instanceof z.ZodError) {
-    const issues = result.error.cause.issues.slice(0, 5).map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-    throw new TRPCError({ code: 'BAD_REQUEST', message: `Invalid input: ${issues.join('; ')}`, cause: result.error.cause });
+    const issues = result.error.cause.issues
+      .slice(0, 5)
+      .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `Invalid input: ${issues.join('; ')}`,
+      cause: result.error.cause,
+    });
   }
   return result;
 });
@@ -92,7 +102,12 @@ const readableInputErrors = t.middleware(async ({ next }) => {
 const observe = t.middleware(async ({ ctx, path, type, next }) => {
   const started = performance.now();
   const result = await next();
-  ctx.observeProcedure?.({ path, type, code: result.ok ? 'OK' : result.error.code, durationMs: performance.now() - started });
+  ctx.observeProcedure?.({
+    path,
+    type,
+    code: result.ok ? 'OK' : result.error.code,
+    durationMs: performance.now() - started,
+  });
   return result;
 });
 
@@ -108,7 +123,8 @@ function hasNul(value: unknown, depth = 0): boolean {
  * Refused here for every procedure, before any schema or handler sees it (found by the scan).
  */
 const refuseNul = t.middleware(async ({ getRawInput, next }) => {
-  if (hasNul(await getRawInput())) throw new AppError('INVALID', 'Invalid input: text must not contain NUL characters.');
+  if (hasNul(await getRawInput()))
+    throw new AppError('INVALID', 'Invalid input: text must not contain NUL characters.');
   return next();
 });
 
@@ -145,7 +161,10 @@ export const publicProcedure = base.meta({ access: { kind: 'public' } }).use(rea
 /** A public procedure behind one of the protected public forms (sign-up, sign-in, contact, password reset, data forms). */
 export const publicFormProcedure = publicProcedure.meta({ access: { kind: 'public' }, formOnly: true });
 
-export const authedProcedure = base.meta({ access: { kind: 'authed' } }).use(readableInputErrors).use(requireSession);
+export const authedProcedure = base
+  .meta({ access: { kind: 'authed' } })
+  .use(readableInputErrors)
+  .use(requireSession);
 
 /** Sensitive account changes (password, two-factor) need a proof of identity this recent. */
 export const REAUTH_WINDOW_MS = 10 * 60_000;
@@ -177,9 +196,17 @@ export const tenantProcedure = base
   .input(z.object({ slug: slugSchema }))
   .use(async ({ ctx, input, meta, path, next }) => {
     const access = meta?.access;
-    if (access?.kind !== 'tenant') throw new Error('tenantProcedure without a declared permission: use requirePermission(...)');
+    if (access?.kind !== 'tenant')
+      throw new Error('tenantProcedure without a declared permission: use requirePermission(...)');
     const run = (db: TenantDb, member: MemberTenant) =>
-      next({ ctx: { db, tenant: { id: member.tenantId, slug: member.slug, name: member.name } satisfies TenantInfo, role: member.role as Role, membershipId: member.membershipId } });
+      next({
+        ctx: {
+          db,
+          tenant: { id: member.tenantId, slug: member.slug, name: member.name } satisfies TenantInfo,
+          role: member.role as Role,
+          membershipId: member.membershipId,
+        },
+      });
     type Result = Awaited<ReturnType<typeof run>>;
     // Membership, permission and handler share one transaction, entered with the membership check
     // (withMemberTenant), so a removed or demoted member is refused at the next request. A refusal
@@ -198,7 +225,10 @@ export const tenantProcedure = base
           throw ROLLBACK;
         }
         if (!can(member.role, access.permission)) {
-          stopped = { denied: new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`), tenantId: member.tenantId };
+          stopped = {
+            denied: new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`),
+            tenantId: member.tenantId,
+          };
           throw ROLLBACK;
         }
         const result = await run(db, member);
@@ -220,18 +250,34 @@ export const tenantProcedure = base
     return outcome.result;
   });
 
-export const ORGANIZATION_LOCKED = 'This organization is locked by the service operators. Contact support to have it unlocked.';
+export const ORGANIZATION_LOCKED =
+  'This organization is locked by the service operators. Contact support to have it unlocked.';
 
 /**
  * A denial is a security event: it goes into the organization's audit trail in its own transaction
  * (the refused one rolled back), so admins and operators can see who probed what.
  */
-async function recordPermissionDenied(ctx: Context & { user: { id: string; email: string } }, tenantId: string, permission: Permission, path: string) {
+async function recordPermissionDenied(
+  ctx: Context & { user: { id: string; email: string } },
+  tenantId: string,
+  permission: Permission,
+  path: string,
+) {
   try {
     await ctx.platform.inTenant(tenantId, ctx.user.id, (db) =>
       audit(
-        { db, tenant: { id: tenantId }, actor: { type: 'user', id: ctx.user.id, display: ctx.user.email }, request: ctx.request },
-        { action: 'permission.denied', outcome: 'failure', target: { type: 'procedure', id: path }, after: { permission } },
+        {
+          db,
+          tenant: { id: tenantId },
+          actor: { type: 'user', id: ctx.user.id, display: ctx.user.email },
+          request: ctx.request,
+        },
+        {
+          action: 'permission.denied',
+          outcome: 'failure',
+          target: { type: 'procedure', id: path },
+          after: { permission },
+        },
       ),
     );
   } catch (error) {
@@ -257,7 +303,8 @@ interface ApiKeyInfo {
 export const apiKeyProcedure = base.use(readableInputErrors).use(async ({ ctx, meta, next }) => {
   const access = meta?.access;
   if (access?.kind !== 'apiKey') throw new Error('apiKeyProcedure without a declared scope: use requireScope(...)');
-  if (!ctx.apiKeyToken) throw new AppError('UNAUTHENTICATED', 'Send an API key in the Authorization header: Bearer <key>.');
+  if (!ctx.apiKeyToken)
+    throw new AppError('UNAUTHENTICATED', 'Send an API key in the Authorization header: Bearer <key>.');
   const tokenHash = createHash('sha256').update(ctx.apiKeyToken).digest('hex');
   const run = (db: TenantDb, key: ApiKeyTenant) =>
     next({
@@ -279,7 +326,12 @@ export const apiKeyProcedure = base.use(readableInputErrors).use(async ({ ctx, m
       const limit = await ctx.limitApiKey(key.keyId);
       if (!limit.ok) {
         ctx.resHeaders.set('Retry-After', String(limit.retryAfterSec));
-        stopped = { denied: new AppError('RATE_LIMITED', `Too many requests for this API key. Retry in ${limit.retryAfterSec} s.`) };
+        stopped = {
+          denied: new AppError(
+            'RATE_LIMITED',
+            `Too many requests for this API key. Retry in ${limit.retryAfterSec} s.`,
+          ),
+        };
         throw ROLLBACK;
       }
       const result = await run(db, key);

@@ -45,7 +45,16 @@ export class KyselySessionAdapter implements Adapter {
     const row = await this.db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.userId')
-      .select(['s.userId', 's.createdAt', 's.lastSeenAt', 's.expiresAt', 's.absoluteExpiresAt', 's.authenticatedAt', 's.ip', 's.userAgent'])
+      .select([
+        's.userId',
+        's.createdAt',
+        's.lastSeenAt',
+        's.expiresAt',
+        's.absoluteExpiresAt',
+        's.authenticatedAt',
+        's.ip',
+        's.userAgent',
+      ])
       .select(['u.email', 'u.displayName', 'u.disabledAt'])
       .where('s.id', '=', sessionTokenHash(token))
       .executeTakeFirst();
@@ -90,7 +99,12 @@ export class KyselySessionAdapter implements Adapter {
   async setSession(session: DatabaseSession): Promise<void> {
     await this.db
       .insertInto('sessions')
-      .values({ id: sessionTokenHash(session.id), userId: session.userId, expiresAt: session.expiresAt, ...session.attributes })
+      .values({
+        id: sessionTokenHash(session.id),
+        userId: session.userId,
+        expiresAt: session.expiresAt,
+        ...session.attributes,
+      })
       .execute();
   }
 

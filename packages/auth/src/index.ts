@@ -22,4 +22,11 @@ export { sessionTokenHash } from './token.ts';
 export type { SessionInfo, SessionUser, SessionMeta } from './types.ts';
 export { createSecretBox, generateAppKey, parseAppKey, SecretBoxError, type SecretBox } from './secret-box.ts';
 export { generateTotpSecret, totpUri, totpCode, totpStep, verifyTotp } from './totp.ts';
-export { generateOneTimeToken, oneTimeTokenHash, generateRecoveryCodes, normalizeRecoveryCode, recoveryCodeHash, looksLikeRecoveryCode } from './one-time.ts';
+export {
+  generateOneTimeToken,
+  oneTimeTokenHash,
+  generateRecoveryCodes,
+  normalizeRecoveryCode,
+  recoveryCodeHash,
+  looksLikeRecoveryCode,
+} from './one-time.ts';

@@ -6,7 +6,10 @@ import { Lucia, TimeSpan, type Adapter } from 'lucia';
  * validateSession(): they read the wall clock (so tests cannot move time), slide by half the
  * lifetime instead of by activity, and have no absolute lifetime. See SESSIONS.md.
  */
-export function createLucia(adapter: Adapter, opts: { cookieName: string; secure: boolean; absoluteLifetimeMs: number }): Lucia {
+export function createLucia(
+  adapter: Adapter,
+  opts: { cookieName: string; secure: boolean; absoluteLifetimeMs: number },
+): Lucia {
   return new Lucia(adapter, {
     // lucia derives the cookie's Max-Age from this: the cookie lives exactly as long as the
     // session may at most.

@@ -28,7 +28,9 @@ export function normalizeRecoveryCode(code: string): string {
 }
 
 export function recoveryCodeHash(code: string): string {
-  return createHash('sha256').update(`recovery:${normalizeRecoveryCode(code)}`, 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(`recovery:${normalizeRecoveryCode(code)}`, 'utf8')
+    .digest('hex');
 }
 
 export function looksLikeRecoveryCode(code: string): boolean {

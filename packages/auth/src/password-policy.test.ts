@@ -38,8 +38,12 @@ describe('passwordPolicyError', () => {
   });
 
   it('refuses the email address as the password', () => {
-    expect(passwordPolicyError('alice@example.com', { email: 'alice@example.com' })).toBe('Password must not be your email address.');
-    expect(passwordPolicyError('Alice@Example.COM', { email: ' alice@example.com ' })).toBe('Password must not be your email address.');
+    expect(passwordPolicyError('alice@example.com', { email: 'alice@example.com' })).toBe(
+      'Password must not be your email address.',
+    );
+    expect(passwordPolicyError('Alice@Example.COM', { email: ' alice@example.com ' })).toBe(
+      'Password must not be your email address.',
+    );
     expect(passwordPolicyError('alice@example.com')).toBeNull();
     expect(passwordPolicyError('alice@example.com', { email: 'bob@example.com' })).toBeNull();
   });

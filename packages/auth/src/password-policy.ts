@@ -17,6 +17,7 @@ export function passwordPolicyError(pw: string, ctx: { email?: string | null } =
   const lower = normalized.toLowerCase();
   const email = ctx.email?.trim().toLowerCase();
   if (email && lower.trim() === email) return 'Password must not be your email address.';
-  if (COMMON_PASSWORDS.has(lower)) return 'This password is one of the most commonly used passwords. Please choose a less guessable one.';
+  if (COMMON_PASSWORDS.has(lower))
+    return 'This password is one of the most commonly used passwords. Please choose a less guessable one.';
   return null;
 }

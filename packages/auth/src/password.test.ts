@@ -15,7 +15,13 @@ describe('password hashing', () => {
     expect(ARGON2_PARAMS).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     const encoded = await hashPassword('correct horse battery staple');
     expect(encoded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(parseArgon2Hash(encoded)).toEqual({ algorithm: 'argon2id', version: 19, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    expect(parseArgon2Hash(encoded)).toEqual({
+      algorithm: 'argon2id',
+      version: 19,
+      memoryCost: 19456,
+      timeCost: 2,
+      parallelism: 1,
+    });
   });
 
   it('salts: the same password hashes differently each time', async () => {

@@ -24,7 +24,8 @@ export function generateAppKey(): string {
 
 export function parseAppKey(base64: string): Buffer {
   const key = Buffer.from(base64, 'base64');
-  if (key.length !== 32) throw new SecretBoxError('The application key must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`).');
+  if (key.length !== 32)
+    throw new SecretBoxError('The application key must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`).');
   return key;
 }
 
@@ -39,11 +40,18 @@ export function createSecretBox(keyBase64: string): SecretBox {
       // The key id is authenticated too: a ciphertext cannot be relabelled to another key.
       cipher.setAAD(Buffer.from(keyId));
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return ['v1', keyId, iv.toString('base64url'), ct.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+      return [
+        'v1',
+        keyId,
+        iv.toString('base64url'),
+        ct.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+      ].join('.');
     },
     open(sealed) {
       const [version, id, iv, ct, tag] = sealed.split('.');
-      if (version !== 'v1' || !id || iv === undefined || ct === undefined || !tag) throw new SecretBoxError('Not a sealed secret.');
+      if (version !== 'v1' || !id || iv === undefined || ct === undefined || !tag)
+        throw new SecretBoxError('Not a sealed secret.');
       if (id !== keyId) throw new SecretBoxError(`Sealed with key ${id}, but the application key is ${keyId}.`);
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(keyId));

@@ -35,18 +35,25 @@ describe('TOTP', () => {
 
   it('accepts the current code and one step of drift, refuses older ones', () => {
     expect(verifyTotp(secret, totpCode(secret, at), { at, lastUsedStep: null })).not.toBeNull();
-    expect(verifyTotp(secret, totpCode(secret, new Date(at.getTime() - 30_000)), { at, lastUsedStep: null })).not.toBeNull();
-    expect(verifyTotp(secret, totpCode(secret, new Date(at.getTime() - 120_000)), { at, lastUsedStep: null })).toBeNull();
+    expect(
+      verifyTotp(secret, totpCode(secret, new Date(at.getTime() - 30_000)), { at, lastUsedStep: null }),
+    ).not.toBeNull();
+    expect(
+      verifyTotp(secret, totpCode(secret, new Date(at.getTime() - 120_000)), { at, lastUsedStep: null }),
+    ).toBeNull();
   });
 
   it('refuses a code reused, or older than the last one used', () => {
     const step = verifyTotp(secret, totpCode(secret, at), { at, lastUsedStep: null })!;
     expect(verifyTotp(secret, totpCode(secret, at), { at, lastUsedStep: step })).toBeNull();
-    expect(verifyTotp(secret, totpCode(secret, new Date(at.getTime() - 30_000)), { at, lastUsedStep: step })).toBeNull();
+    expect(
+      verifyTotp(secret, totpCode(secret, new Date(at.getTime() - 30_000)), { at, lastUsedStep: step }),
+    ).toBeNull();
   });
 
   it('refuses malformed codes', () => {
-    for (const code of ['', '12345', '1234567', 'abcdef']) expect(verifyTotp(secret, code, { at, lastUsedStep: null })).toBeNull();
+    for (const code of ['', '12345', '1234567', 'abcdef'])
+      expect(verifyTotp(secret, code, { at, lastUsedStep: null })).toBeNull();
   });
 });
 

@@ -1,5 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import {
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth, sessionTokenHash, type Auth, type AuthOptions } from './index.ts';
 
@@ -44,7 +52,12 @@ async function createUser(): Promise<string> {
 function setup(extra: Partial<AuthOptions> = {}) {
   const clock = { ms: Date.parse('2031-03-01T09:00:00Z') };
   const counter = new QueryCounter();
-  const auth: Auth = createAuth({ db: tdb.app.withPlugin(counter), secure: true, now: () => new Date(clock.ms), ...extra });
+  const auth: Auth = createAuth({
+    db: tdb.app.withPlugin(counter),
+    secure: true,
+    now: () => new Date(clock.ms),
+    ...extra,
+  });
   return { auth, clock, counter, advance: (ms: number) => void (clock.ms += ms) };
 }
 
@@ -65,7 +78,9 @@ describe('session storage', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.id).toBe(sessionTokenHash(token));
     expect(JSON.stringify(rows)).not.toContain(token);
-    const anyColumn = await sql<{ n: number }>`select count(*)::int as n from sessions s where s::text like ${`%${token}%`}`.execute(tdb.owner);
+    const anyColumn = await sql<{
+      n: number;
+    }>`select count(*)::int as n from sessions s where s::text like ${`%${token}%`}`.execute(tdb.owner);
     expect(anyColumn.rows[0]?.n).toBe(0);
 
     // And the token is what validates, not the stored id.
@@ -238,7 +253,7 @@ describe('invalidation and listing', () => {
     expect(await auth.validateSessionToken(token)).not.toBeNull();
   });
 
-  it('invalidateUserSessions removes all of a user\'s sessions but the one excepted, and no one else\'s', async () => {
+  it("invalidateUserSessions removes all of a user's sessions but the one excepted, and no one else's", async () => {
     const { auth } = setup();
     const userId = await createUser();
     const bystander = await auth.createSession(await createUser(), meta);

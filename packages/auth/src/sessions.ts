@@ -96,7 +96,11 @@ export function createAuth(opts: AuthOptions): Auth {
         },
       };
       await adapter.setSession(session);
-      return { token, session: toSessionInfo(sessionTokenHash(token), session), cookie: lucia.createSessionCookie(token).serialize() };
+      return {
+        token,
+        session: toSessionInfo(sessionTokenHash(token), session),
+        cookie: lucia.createSessionCookie(token).serialize(),
+      };
     },
 
     async validateSessionToken(token) {
@@ -117,7 +121,11 @@ export function createAuth(opts: AuthOptions): Auth {
         info.expiresAt = new Date(at + idleTimeoutMs);
         await adapter.touchSession(token, info.lastSeenAt, info.expiresAt);
       }
-      return { session: info, user: { id: user.id, email: user.attributes.email, displayName: user.attributes.displayName }, idleMs };
+      return {
+        session: info,
+        user: { id: user.id, email: user.attributes.email, displayName: user.attributes.displayName },
+        idleMs,
+      };
     },
 
     async invalidateSession(sessionId) {

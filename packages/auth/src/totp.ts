@@ -10,7 +10,12 @@ export function generateTotpSecret(): string {
 
 /** The otpauth:// URI an authenticator app scans (as a QR code) or takes by hand. */
 export function totpUri(secretBase32: string, accountName: string): string {
-  return new TOTP({ issuer: ISSUER, label: accountName, secret: Secret.fromBase32(secretBase32), period: PERIOD }).toString();
+  return new TOTP({
+    issuer: ISSUER,
+    label: accountName,
+    secret: Secret.fromBase32(secretBase32),
+    period: PERIOD,
+  }).toString();
 }
 
 export function totpStep(at: Date): number {
@@ -27,9 +32,19 @@ export function totpCode(secretBase32: string, at: Date): string {
  * the code belongs to, or null. A code whose step is not after `lastUsedStep` is refused: each code
  * works once, and an older one never works after a newer one was used.
  */
-export function verifyTotp(secretBase32: string, code: string, opts: { at: Date; lastUsedStep: number | null }): number | null {
+export function verifyTotp(
+  secretBase32: string,
+  code: string,
+  opts: { at: Date; lastUsedStep: number | null },
+): number | null {
   if (!/^\d{6}$/.test(code)) return null;
-  const delta = TOTP.validate({ token: code, secret: Secret.fromBase32(secretBase32), period: PERIOD, timestamp: opts.at.getTime(), window: 1 });
+  const delta = TOTP.validate({
+    token: code,
+    secret: Secret.fromBase32(secretBase32),
+    period: PERIOD,
+    timestamp: opts.at.getTime(),
+    window: 1,
+  });
   if (delta === null) return null;
   const step = totpStep(opts.at) + delta;
   if (opts.lastUsedStep !== null && step <= opts.lastUsedStep) return null;

@@ -43,13 +43,17 @@ async function backup(org: SeededOrg, opts: Partial<Parameters<typeof runBackup>
 }
 
 async function errorOf(p: Promise<unknown>): Promise<BackupError> {
-  const e = await p.then(() => null, (error: unknown) => error);
+  const e = await p.then(
+    () => null,
+    (error: unknown) => error,
+  );
   expect(e).toBeInstanceOf(BackupError);
   return e as BackupError;
 }
 
 const newOrgId = async (slug: string) =>
-  (await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
+  (await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow())
+    .tenantId;
 
 /** The rows of a tenant with what a copy must change taken out: tenant_id everywhere, the slug. */
 const comparable = (dump: Record<string, Record<string, unknown>[]>, drop: Record<string, string[]> = {}) =>
@@ -78,7 +82,9 @@ describe('catalog', () => {
     expect(names.indexOf('organizations')).toBeLessThan(names.indexOf('memberships'));
     expect(names).not.toContain('backups');
     for (const t of names) {
-      const { rows } = await sql<{ ok: boolean }>`select has_table_privilege('mfiq_worker', ${`public.${t}`}, 'select') as ok`.execute(tdb.owner);
+      const { rows } = await sql<{
+        ok: boolean;
+      }>`select has_table_privilege('mfiq_worker', ${`public.${t}`}, 'select') as ok`.execute(tdb.owner);
       expect(rows[0]!.ok, `grant select on ${t} to mfiq_worker`).toBe(true);
     }
     expect([...EXCLUDED_TABLES]).toEqual(['backups']);
@@ -90,7 +96,9 @@ describe('catalog', () => {
       const org = await seedOrganization(other.owner, 'noorder');
       await sql`create table loose (tenant_id uuid not null, v text)`.execute(other.owner);
       await sql`grant select on loose to mfiq_worker`.execute(other.owner);
-      const e = await errorOf(runBackup({ db: other.worker, storage, keyring, tenantId: org.tenantId, backupId: randomUUID() }));
+      const e = await errorOf(
+        runBackup({ db: other.worker, storage, keyring, tenantId: org.tenantId, backupId: randomUUID() }),
+      );
       expect(e.code).toBe('UNORDERED_TABLE');
       expect(e.message).toMatch(/"loose" has no primary key/);
     } finally {
@@ -102,7 +110,8 @@ describe('catalog', () => {
 describe('round trip', () => {
   it('the seeded organization has rows in every tenant table', async () => {
     const dump = await dumpTenant(tdb, a.tenantId, tables);
-    for (const t of tables) expect(dump[t.name]!.length, `seed rows for ${t.name} in testing/fixtures.ts`).toBeGreaterThan(0);
+    for (const t of tables)
+      expect(dump[t.name]!.length, `seed rows for ${t.name} in testing/fixtures.ts`).toBeGreaterThan(0);
   });
 
   it('backs up, then restores into a new organization equal row by row (tenant id and slug remapped)', async () => {
@@ -110,7 +119,13 @@ describe('round trip', () => {
     expect(manifest.tables.map((t) => t.name)).toEqual(tables.map((t) => t.name));
     expect(manifest.tables.find((t) => t.name === 'memberships')?.rows).toBe(4);
     expect(manifest.keyId).toBe('k1');
-    const result = await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'new', slug: 'alpha-copy' } });
+    const result = await restoreBackup({
+      db: tdb.owner,
+      storage,
+      keyring,
+      ref,
+      target: { kind: 'new', slug: 'alpha-copy' },
+    });
     const copyId = await newOrgId('alpha-copy');
     expect(result.tenantId).toBe(copyId);
     expect(copyId).not.toBe(a.tenantId);
@@ -119,7 +134,11 @@ describe('round trip', () => {
     expect(comparable(copied(copy))).toEqual(comparable(copied(original)));
     // Credentials and the audit chain are not copied (rules.ts): the copy starts without them.
     for (const t of tables.filter((t) => ruleFor(t.name).copy === 'skip')) expect(copy[t.name], t.name).toEqual([]);
-    expect(copy.organizations![0]).toMatchObject({ slug: 'alpha-copy', tenant_id: copyId, created_at: original.organizations![0]!.created_at });
+    expect(copy.organizations![0]).toMatchObject({
+      slug: 'alpha-copy',
+      tenant_id: copyId,
+      created_at: original.organizations![0]!.created_at,
+    });
     // The copy's own history says where it came from.
     const restored = copy.audit_outbox!.filter((r) => r.action === 'backup.restored');
     expect(restored).toHaveLength(1);
@@ -153,18 +172,38 @@ describe('round trip', () => {
     const other = await createTestDatabase();
     try {
       const org = await seedOrganization(other.owner, 'older');
-      const { ref, manifest } = await runBackup({ db: other.worker, storage, keyring, tenantId: org.tenantId, backupId: randomUUID() }).then((r) => ({
+      const { ref, manifest } = await runBackup({
+        db: other.worker,
+        storage,
+        keyring,
+        tenantId: org.tenantId,
+        backupId: randomUUID(),
+      }).then((r) => ({
         ref: { tenantId: org.tenantId, backupId: r.manifest.backupId },
         ...r,
       }));
       // A test-only migration: a new column with a default on a tenant table, recorded as applied.
       const next = manifest.schemaVersion + 1000;
       await sql`alter table memberships add column nickname text not null default 'none'`.execute(other.owner);
-      await sql`insert into schema_migrations (version, name, checksum) values (${next}, ${`${next}_test_nickname`}, 'test')`.execute(other.owner);
-      const result = await restoreBackup({ db: other.owner, storage, keyring, ref, target: { kind: 'new', slug: 'older-copy' } });
+      await sql`insert into schema_migrations (version, name, checksum) values (${next}, ${`${next}_test_nickname`}, 'test')`.execute(
+        other.owner,
+      );
+      const result = await restoreBackup({
+        db: other.owner,
+        storage,
+        keyring,
+        ref,
+        target: { kind: 'new', slug: 'older-copy' },
+      });
       expect(result.plan).toMatchObject({ fromVersion: manifest.schemaVersion, toVersion: next });
       const now = await readTenantTables(other.owner);
-      const copyId = (await other.admin.selectFrom('organizations').select('tenantId').where('slug', '=', 'older-copy').executeTakeFirstOrThrow()).tenantId;
+      const copyId = (
+        await other.admin
+          .selectFrom('organizations')
+          .select('tenantId')
+          .where('slug', '=', 'older-copy')
+          .executeTakeFirstOrThrow()
+      ).tenantId;
       const original = await dumpTenant(other, org.tenantId, now);
       const copy = await dumpTenant(other, copyId, now);
       expect(comparable(copied(copy))).toEqual(comparable(copied(original)));
@@ -183,12 +222,30 @@ describe('round trip', () => {
       await sql`alter table memberships add column badge text`.execute(other.owner);
       await sql`update memberships set badge = 'gold'`.execute(other.admin);
       await sql`alter table memberships alter column badge set not null`.execute(other.owner);
-      await sql`insert into schema_migrations (version, name, checksum) values (9998, '9998_test_badge', 'test')`.execute(other.owner);
+      await sql`insert into schema_migrations (version, name, checksum) values (9998, '9998_test_badge', 'test')`.execute(
+        other.owner,
+      );
       const before = await fingerprint(other);
-      const e = await errorOf(restoreBackup({ db: other.owner, storage, keyring, ref: { tenantId: org.tenantId, backupId }, target: { kind: 'new', slug: 'refused-copy' } }));
+      const e = await errorOf(
+        restoreBackup({
+          db: other.owner,
+          storage,
+          keyring,
+          ref: { tenantId: org.tenantId, backupId },
+          target: { kind: 'new', slug: 'refused-copy' },
+        }),
+      );
       expect(e.code).toBe('SCHEMA_INCOMPATIBLE');
       expect(e.message).toMatch(/memberships now requires column\(s\) badge/);
-      const same = await errorOf(restoreBackup({ db: other.owner, storage, keyring, ref: { tenantId: org.tenantId, backupId }, target: { kind: 'same' } }));
+      const same = await errorOf(
+        restoreBackup({
+          db: other.owner,
+          storage,
+          keyring,
+          ref: { tenantId: org.tenantId, backupId },
+          target: { kind: 'same' },
+        }),
+      );
       expect(same.code).toBe('SCHEMA_INCOMPATIBLE');
       expect(await fingerprint(other)).toEqual(before);
     } finally {
@@ -199,7 +256,14 @@ describe('round trip', () => {
   it('--verify checks everything and writes nothing', async () => {
     const { ref } = await backup(a);
     const before = await fingerprint(tdb);
-    const result = await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' }, verifyOnly: true });
+    const result = await restoreBackup({
+      db: tdb.owner,
+      storage,
+      keyring,
+      ref,
+      target: { kind: 'same' },
+      verifyOnly: true,
+    });
     expect(result.restored).toBe(false);
     expect((await verifyBackup(storage, keyring, ref)).backupId).toBe(ref.backupId);
     expect(await fingerprint(tdb)).toEqual(before);
@@ -214,14 +278,26 @@ describe('tampering', () => {
   });
 
   /** Each case: damage a copy, try verify and both kinds of restore, expect the error, nothing written. */
-  async function expectRefused(damage: () => Promise<() => Promise<void>>, code: string, message: RegExp, ring = keyring) {
+  async function expectRefused(
+    damage: () => Promise<() => Promise<void>>,
+    code: string,
+    message: RegExp,
+    ring = keyring,
+  ) {
     const restoreFile = await damage();
     try {
       before = await fingerprint(tdb);
       for (const attempt of [
         () => verifyBackup(storage, ring, ref),
         () => restoreBackup({ db: tdb.owner, storage, keyring: ring, ref, target: { kind: 'same' } }),
-        () => restoreBackup({ db: tdb.owner, storage, keyring: ring, ref, target: { kind: 'new', slug: `tamper-${randomUUID().slice(0, 6)}` } }),
+        () =>
+          restoreBackup({
+            db: tdb.owner,
+            storage,
+            keyring: ring,
+            ref,
+            target: { kind: 'new', slug: `tamper-${randomUUID().slice(0, 6)}` },
+          }),
       ]) {
         const e = await errorOf(attempt());
         expect(e.code).toBe(code);
@@ -253,7 +329,11 @@ describe('tampering', () => {
   });
 
   it('a truncated data file', async () => {
-    await expectRefused(() => edit(objectKeys(ref.tenantId, ref.backupId).data, (buf) => buf.subarray(0, buf.length - 40)), 'DATA_TRUNCATED', /ends before its last frame/);
+    await expectRefused(
+      () => edit(objectKeys(ref.tenantId, ref.backupId).data, (buf) => buf.subarray(0, buf.length - 40)),
+      'DATA_TRUNCATED',
+      /ends before its last frame/,
+    );
   });
 
   it('an edited manifest (row count, checksum or schema version)', async () => {
@@ -276,17 +356,37 @@ describe('tampering', () => {
   });
 
   it('a wrong key under the right id', async () => {
-    await expectRefused(async () => async () => {}, 'KEY_WRONG', /master key "k1" does not open its data key/, generateKeyring('k1'));
+    await expectRefused(
+      async () => async () => {},
+      'KEY_WRONG',
+      /master key "k1" does not open its data key/,
+      generateKeyring('k1'),
+    );
   });
 
   it('a missing key', async () => {
-    await expectRefused(async () => async () => {}, 'KEY_MISSING', /master key "k1", which is not in BACKUP_KEYS/, generateKeyring('k2'));
+    await expectRefused(
+      async () => async () => {},
+      'KEY_MISSING',
+      /master key "k1", which is not in BACKUP_KEYS/,
+      generateKeyring('k2'),
+    );
   });
 
   it('a rotated keyring still opens older backups with the retired key', async () => {
-    const rotated: Keyring = { activeId: 'k2', keys: new Map([...keyring.keys, ['k2', generateKeyring('k2').keys.get('k2')!]]), dev: false };
+    const rotated: Keyring = {
+      activeId: 'k2',
+      keys: new Map([...keyring.keys, ['k2', generateKeyring('k2').keys.get('k2')!]]),
+      dev: false,
+    };
     expect((await verifyBackup(storage, rotated, ref)).keyId).toBe('k1');
-    const fresh = await runBackup({ db: tdb.worker, storage, keyring: rotated, tenantId: b.tenantId, backupId: randomUUID() });
+    const fresh = await runBackup({
+      db: tdb.worker,
+      storage,
+      keyring: rotated,
+      tenantId: b.tenantId,
+      backupId: randomUUID(),
+    });
     expect(fresh.manifest.keyId).toBe('k2');
   });
 });
@@ -300,8 +400,15 @@ describe('consistency', () => {
     const tick = () =>
       withTenant(tdb.owner, { tenantId: org.tenantId }, async (trx) => {
         ticks += 1;
-        await trx.updateTable('organizations').set({ name: `tick ${ticks}` }).where('tenantId', '=', org.tenantId).execute();
-        await trx.insertInto('auditOutbox').values({ tenantId: org.tenantId, action: 'test.tick', actorType: 'system', targetId: String(ticks) }).execute();
+        await trx
+          .updateTable('organizations')
+          .set({ name: `tick ${ticks}` })
+          .where('tenantId', '=', org.tenantId)
+          .execute();
+        await trx
+          .insertInto('auditOutbox')
+          .values({ tenantId: org.tenantId, action: 'test.tick', actorType: 'system', targetId: String(ticks) })
+          .execute();
       });
     await tick();
     let stop = false;
@@ -338,7 +445,7 @@ describe('isolation', () => {
     expect(ref.tenantId).toBe(a.tenantId);
   });
 
-  it('a backup cannot be passed off as another tenant\'s: the manifest is bound to its place', async () => {
+  it("a backup cannot be passed off as another tenant's: the manifest is bound to its place", async () => {
     const { ref } = await backup(a);
     const keys = objectKeys(ref.tenantId, ref.backupId);
     const moved = objectKeys(b.tenantId, ref.backupId);

@@ -55,7 +55,9 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
     const createdAt = (await sql<{ now: Date }>`select now() as now`.execute(trx)).rows[0]!.now;
     const totals = new Map<string, number>();
     for (const t of tables) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int8 as n from ${sql.raw(ident(t.name))} where tenant_id = ${tenantId}`.execute(trx);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::int8 as n from ${sql.raw(ident(t.name))} where tenant_id = ${tenantId}`.execute(trx);
       totals.set(t.name, Number(rows[0]!.n));
     }
     const rowsTotal = [...totals.values()].reduce((a, b) => a + b, 0);
@@ -85,9 +87,18 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
           yield buf;
         }
         if (rows !== totals.get(t.name)) {
-          throw new Error(`Table ${t.name}: read ${rows} rows but the snapshot counted ${totals.get(t.name)}; the snapshot was not consistent.`);
+          throw new Error(
+            `Table ${t.name}: read ${rows} rows but the snapshot counted ${totals.get(t.name)}; the snapshot was not consistent.`,
+          );
         }
-        entries.push({ name: t.name, columns: t.columns, primaryKey: t.primaryKey, rows, bytes, sha256: hash.digest('hex') });
+        entries.push({
+          name: t.name,
+          columns: t.columns,
+          primaryKey: t.primaryKey,
+          rows,
+          bytes,
+          sha256: hash.digest('hex'),
+        });
         await opts.afterTable?.(t.name);
       }
     }
@@ -144,6 +155,9 @@ async function assertReadable(trx: TenantDb, tables: TenantTable[]): Promise<voi
      where not has_table_privilege(current_user, format('public.%I', t), 'select')`.execute(trx);
   if (rows.length) {
     const names = rows.map((r) => r.name).join(', ');
-    throw new BackupError('NO_GRANT', `The backup role cannot read tenant table(s) ${names}: add \`grant select on <table> to mfiq_worker\` to the migration that creates them.`);
+    throw new BackupError(
+      'NO_GRANT',
+      `The backup role cannot read tenant table(s) ${names}: add \`grant select on <table> to mfiq_worker\` to the migration that creates them.`,
+    );
   }
 }

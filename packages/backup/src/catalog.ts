@@ -32,7 +32,13 @@ type AnyDb = Kysely<DB>;
  * migrations are picked up without any change here. Sorted so parents come before children.
  */
 export async function readTenantTables(db: AnyDb): Promise<TenantTable[]> {
-  const { rows } = await sql<{ name: string; columns: string[]; optional: string[]; pkey: string[] | null; references: string[] }>`
+  const { rows } = await sql<{
+    name: string;
+    columns: string[];
+    optional: string[];
+    pkey: string[] | null;
+    references: string[];
+  }>`
     select c.relname::text as name,
            array(select a.attname::text from pg_attribute a
                   where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
@@ -55,7 +61,10 @@ export async function readTenantTables(db: AnyDb): Promise<TenantTable[]> {
   for (const t of tables) {
     // A stable order is what makes a backup reproducible and its checksums meaningful.
     if (!t.pkey?.length) {
-      throw new BackupError('UNORDERED_TABLE', `Tenant table "${t.name}" has no primary key, so it has no stable order to back up in. Give it a primary key (tenant_id, id).`);
+      throw new BackupError(
+        'UNORDERED_TABLE',
+        `Tenant table "${t.name}" has no primary key, so it has no stable order to back up in. Give it a primary key (tenant_id, id).`,
+      );
     }
   }
   const names = new Set(tables.map((t) => t.name));
@@ -76,7 +85,8 @@ function topoSort(tables: TenantTable[]): TenantTable[] {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (t: TenantTable, path: string[]) => {
     if (state.get(t.name) === 'done') return;
-    if (state.get(t.name) === 'visiting') throw new Error(`Foreign keys between tenant tables form a cycle: ${[...path, t.name].join(' -> ')}`);
+    if (state.get(t.name) === 'visiting')
+      throw new Error(`Foreign keys between tenant tables form a cycle: ${[...path, t.name].join(' -> ')}`);
     state.set(t.name, 'visiting');
     for (const r of [...t.references].sort()) visit(byName.get(r)!, [...path, t.name]);
     state.set(t.name, 'done');

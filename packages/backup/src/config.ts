@@ -7,7 +7,15 @@ import type { RetentionPolicy } from './retention.ts';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const count = (max: number, dflt: number) =>
-  z.preprocess(blank, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must be 0 or more').max(max, `must be at most ${max}`).default(dflt));
+  z.preprocess(
+    blank,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 or more')
+      .max(max, `must be at most ${max}`)
+      .default(dflt),
+  );
 
 /** The backup settings both the worker and the web read (merged into each app's own schema). */
 export const backupEnvSchema = {
@@ -24,7 +32,13 @@ export interface BackupSettings {
   retention: RetentionPolicy;
 }
 
-type BackupEnv = { BACKUP_DIR: string; BACKUP_KEYS?: string | undefined; BACKUP_ACTIVE_KEY?: string | undefined; BACKUP_KEEP_DAILY: number; BACKUP_KEEP_WEEKLY: number };
+type BackupEnv = {
+  BACKUP_DIR: string;
+  BACKUP_KEYS?: string | undefined;
+  BACKUP_ACTIVE_KEY?: string | undefined;
+  BACKUP_KEEP_DAILY: number;
+  BACKUP_KEEP_WEEKLY: number;
+};
 
 /**
  * Resolves the keyring. Without BACKUP_KEYS a development key is created once in BACKUP_DIR (so the
@@ -45,7 +59,9 @@ export function loadBackupSettings(env: BackupEnv, warn: (message: string) => vo
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     keyring = { ...parseKeyring(readFileSync(file, 'utf8').trim(), 'dev'), dev: true };
-    warn(`BACKUP_KEYS is not set: backups are encrypted with a DEVELOPMENT key stored in ${file}. Never use this in production: set BACKUP_KEYS=id:base64key and BACKUP_ACTIVE_KEY.`);
+    warn(
+      `BACKUP_KEYS is not set: backups are encrypted with a DEVELOPMENT key stored in ${file}. Never use this in production: set BACKUP_KEYS=id:base64key and BACKUP_ACTIVE_KEY.`,
+    );
   }
   return { dir, keyring, retention: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY } };
 }

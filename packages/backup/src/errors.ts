@@ -18,7 +18,11 @@ export type BackupErrorCode =
 
 export class BackupError extends Error {
   override name = 'BackupError';
-  constructor(readonly code: BackupErrorCode, message: string, opts: { cause?: unknown } = {}) {
+  constructor(
+    readonly code: BackupErrorCode,
+    message: string,
+    opts: { cause?: unknown } = {},
+  ) {
     super(message, opts);
   }
 }

@@ -65,7 +65,9 @@ describe('exportZip', () => {
     expect(Object.keys(files).sort()).toEqual(['manifest.json', ...tables.map((t) => `${t.name}.ndjson`)].sort());
     const dump = await dumpTenant(tdb, org.tenantId, tables);
     for (const t of tables) {
-      const rows = files[`${t.name}.ndjson`]!.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const rows = files[`${t.name}.ndjson`]!.split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(rows.length, t.name).toBe(dump[t.name]!.length);
       // Same rows, same order; compared as the JSON the database renders (timestamps as text).
       const key = (r: Record<string, unknown>) => JSON.stringify(t.primaryKey.map((c) => r[c]));

@@ -10,7 +10,11 @@ import type { BackupStorage } from './storage.ts';
  * them, so nothing is buffered beyond a batch. Frames are authenticated before their bytes are
  * used: a damaged backup ends the download with an error (an unfinished zip), never altered data.
  */
-export async function exportZip(storage: BackupStorage, keyring: Keyring, ref: { tenantId: string; backupId: string }): Promise<Readable> {
+export async function exportZip(
+  storage: BackupStorage,
+  keyring: Keyring,
+  ref: { tenantId: string; backupId: string },
+): Promise<Readable> {
   const opened = await openBackup(storage, keyring, ref);
   const { manifest } = opened;
   const zip = new yazl.ZipFile();

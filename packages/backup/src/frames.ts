@@ -74,7 +74,10 @@ export class DecryptStream extends Transform {
   private index = 0;
   private ended = false;
 
-  constructor(private readonly key: Buffer, private readonly label: string) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly label: string,
+  ) {
     super();
   }
 
@@ -91,7 +94,8 @@ export class DecryptStream extends Transform {
   private drain(): void {
     if (!this.prefix) {
       if (this.buf.length < HEADER) return;
-      if (!this.buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new BackupError('DATA_TAMPERED', `${this.label}: not a backup data file (bad header).`);
+      if (!this.buf.subarray(0, MAGIC.length).equals(MAGIC))
+        throw new BackupError('DATA_TAMPERED', `${this.label}: not a backup data file (bad header).`);
       this.prefix = Buffer.from(this.buf.subarray(MAGIC.length, HEADER));
       this.buf = this.buf.subarray(HEADER);
     }
@@ -99,7 +103,8 @@ export class DecryptStream extends Transform {
       if (this.ended) throw new BackupError('DATA_TAMPERED', `${this.label}: unexpected bytes after the last frame.`);
       const flag = this.buf[0]!;
       const length = this.buf.readUInt32BE(1);
-      if (flag > 1 || length > FRAME_SIZE) throw new BackupError('DATA_TAMPERED', `${this.label}: frame ${this.index} has a corrupt header.`);
+      if (flag > 1 || length > FRAME_SIZE)
+        throw new BackupError('DATA_TAMPERED', `${this.label}: frame ${this.index} has a corrupt header.`);
       if (this.buf.length < 5 + length + TAG) return;
       const ct = this.buf.subarray(5, 5 + length);
       const tag = this.buf.subarray(5 + length, 5 + length + TAG);
@@ -109,7 +114,11 @@ export class DecryptStream extends Transform {
         decipher.setAuthTag(tag);
         plain = Buffer.concat([decipher.update(ct), decipher.final()]);
       } catch (error) {
-        throw new BackupError('DATA_TAMPERED', `${this.label}: frame ${this.index} failed authentication: the data was modified or corrupted.`, { cause: error });
+        throw new BackupError(
+          'DATA_TAMPERED',
+          `${this.label}: frame ${this.index} failed authentication: the data was modified or corrupted.`,
+          { cause: error },
+        );
       }
       this.index += 1;
       this.buf = this.buf.subarray(5 + length + TAG);
@@ -120,7 +129,12 @@ export class DecryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (!this.ended) {
-      done(new BackupError('DATA_TRUNCATED', `${this.label}: the data ends before its last frame (truncated after ${this.index} frames).`));
+      done(
+        new BackupError(
+          'DATA_TRUNCATED',
+          `${this.label}: the data ends before its last frame (truncated after ${this.index} frames).`,
+        ),
+      );
       return;
     }
     if (this.buf.length) {

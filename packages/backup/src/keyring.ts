@@ -17,12 +17,21 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /** Parses `id1:base64key,id2:base64key`; every key must be 32 bytes (AES-256). */
 export function parseKeyring(spec: string, activeId: string | undefined): Keyring {
   const keys = new Map<string, Buffer>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const colon = part.indexOf(':');
     const id = colon > 0 ? part.slice(0, colon) : '';
-    if (!KEY_ID.test(id)) throw new Error(`BACKUP_KEYS: each entry is id:base64key with an id of letters, digits, _ or - (got "${part.slice(0, 12)}…")`);
+    if (!KEY_ID.test(id))
+      throw new Error(
+        `BACKUP_KEYS: each entry is id:base64key with an id of letters, digits, _ or - (got "${part.slice(0, 12)}…")`,
+      );
     const key = Buffer.from(part.slice(colon + 1), 'base64');
-    if (key.length !== 32) throw new Error(`BACKUP_KEYS: key "${id}" must be 32 bytes of base64 (got ${key.length}); generate one with: openssl rand -base64 32`);
+    if (key.length !== 32)
+      throw new Error(
+        `BACKUP_KEYS: key "${id}" must be 32 bytes of base64 (got ${key.length}); generate one with: openssl rand -base64 32`,
+      );
     if (keys.has(id)) throw new Error(`BACKUP_KEYS: key id "${id}" appears twice`);
     keys.set(id, key);
   }
@@ -42,10 +51,16 @@ export function keyringSpec(ring: Keyring): string {
   return [...ring.keys].map(([id, key]) => `${id}:${key.toString('base64')}`).join(',');
 }
 
-const wrapAad = (backupId: string, tenantId: string, keyId: string) => Buffer.from(`mfiq-backup-key|${backupId}|${tenantId}|${keyId}`);
+const wrapAad = (backupId: string, tenantId: string, keyId: string) =>
+  Buffer.from(`mfiq-backup-key|${backupId}|${tenantId}|${keyId}`);
 
 /** Wraps a data key under the active master key, bound to this backup and tenant. */
-export function wrapDataKey(ring: Keyring, dataKey: Buffer, backupId: string, tenantId: string): { keyId: string; wrappedKey: string } {
+export function wrapDataKey(
+  ring: Keyring,
+  dataKey: Buffer,
+  backupId: string,
+  tenantId: string,
+): { keyId: string; wrappedKey: string } {
   const master = ring.keys.get(ring.activeId)!;
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', master, iv);
@@ -54,10 +69,19 @@ export function wrapDataKey(ring: Keyring, dataKey: Buffer, backupId: string, te
   return { keyId: ring.activeId, wrappedKey: Buffer.concat([iv, ct, cipher.getAuthTag()]).toString('base64') };
 }
 
-export function unwrapDataKey(ring: Keyring, keyId: string, wrappedKey: string, backupId: string, tenantId: string): Buffer {
+export function unwrapDataKey(
+  ring: Keyring,
+  keyId: string,
+  wrappedKey: string,
+  backupId: string,
+  tenantId: string,
+): Buffer {
   const master = ring.keys.get(keyId);
   if (!master) {
-    throw new BackupError('KEY_MISSING', `Backup ${backupId} is encrypted with master key "${keyId}", which is not in BACKUP_KEYS (known: ${[...ring.keys.keys()].join(', ')}).`);
+    throw new BackupError(
+      'KEY_MISSING',
+      `Backup ${backupId} is encrypted with master key "${keyId}", which is not in BACKUP_KEYS (known: ${[...ring.keys.keys()].join(', ')}).`,
+    );
   }
   const raw = Buffer.from(wrappedKey, 'base64');
   try {

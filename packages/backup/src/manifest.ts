@@ -62,7 +62,10 @@ export function parseManifest(text: string, label: string): Manifest {
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new BackupError('MANIFEST_INVALID', `${label}: the manifest is malformed (${issue?.path.join('.') || 'root'}: ${issue?.message}).`);
+    throw new BackupError(
+      'MANIFEST_INVALID',
+      `${label}: the manifest is malformed (${issue?.path.join('.') || 'root'}: ${issue?.message}).`,
+    );
   }
   return parsed.data;
 }
@@ -72,6 +75,9 @@ export function verifyManifestMac(manifest: Manifest, macKey: Buffer): void {
   const expected = createHmac('sha256', macKey).update(canonicalJson(body)).digest();
   const given = Buffer.from(mac, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new BackupError('MANIFEST_TAMPERED', `Backup ${manifest.backupId}: the manifest failed authentication: it was edited after the backup was written.`);
+    throw new BackupError(
+      'MANIFEST_TAMPERED',
+      `Backup ${manifest.backupId}: the manifest failed authentication: it was edited after the backup was written.`,
+    );
   }
 }

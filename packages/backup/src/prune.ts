@@ -7,12 +7,26 @@ import { objectKeys, type BackupStorage } from './storage.ts';
  * then their rows. Failed backups older than the newest good one are only clutter: removed too.
  * Objects go first, so a storage error leaves the row to be pruned again next time.
  */
-export async function pruneBackups(db: Database, storage: BackupStorage, tenantId: string, policy: RetentionPolicy): Promise<string[]> {
-  const rows = await withTenant(db, { tenantId }, async (trx) =>
-    (await sql<{ id: string; status: string; createdAt: Date }>`
-      select id, status, created_at from backups where tenant_id = ${tenantId} and status in ('succeeded', 'failed')`.execute(trx)).rows,
+export async function pruneBackups(
+  db: Database,
+  storage: BackupStorage,
+  tenantId: string,
+  policy: RetentionPolicy,
+): Promise<string[]> {
+  const rows = await withTenant(
+    db,
+    { tenantId },
+    async (trx) =>
+      (
+        await sql<{ id: string; status: string; createdAt: Date }>`
+      select id, status, created_at from backups where tenant_id = ${tenantId} and status in ('succeeded', 'failed')`.execute(
+          trx,
+        )
+      ).rows,
   );
-  const good = rows.filter((r) => r.status === 'succeeded').map((r) => ({ id: r.id, createdAt: new Date(r.createdAt) }));
+  const good = rows
+    .filter((r) => r.status === 'succeeded')
+    .map((r) => ({ id: r.id, createdAt: new Date(r.createdAt) }));
   const { drop } = selectRetained(good, policy);
   const newest = Math.max(0, ...good.map((g) => g.createdAt.getTime()));
   const stale = rows.filter((r) => r.status === 'failed' && new Date(r.createdAt).getTime() < newest).map((r) => r.id);
@@ -23,7 +37,9 @@ export async function pruneBackups(db: Database, storage: BackupStorage, tenantI
     await storage.delete(keys.data);
   }
   if (ids.length) {
-    await withTenant(db, { tenantId }, (trx) => sql`delete from backups where tenant_id = ${tenantId} and id = any(${ids}::uuid[])`.execute(trx));
+    await withTenant(db, { tenantId }, (trx) =>
+      sql`delete from backups where tenant_id = ${tenantId} and id = any(${ids}::uuid[])`.execute(trx),
+    );
   }
   return ids;
 }

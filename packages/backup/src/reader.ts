@@ -18,7 +18,8 @@ async function readAll(stream: Readable): Promise<string> {
   let size = 0;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > 4 * 1024 * 1024) throw new BackupError('MANIFEST_INVALID', 'The manifest is larger than 4 MiB: not a manifest.');
+    if (size > 4 * 1024 * 1024)
+      throw new BackupError('MANIFEST_INVALID', 'The manifest is larger than 4 MiB: not a manifest.');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -28,11 +29,21 @@ async function readAll(stream: Readable): Promise<string> {
  * Reads the manifest and proves it authentic: its key id must be in the ring, the wrapped data key
  * must open (bound to this backup and tenant), and its MAC must match. Nothing is trusted before.
  */
-export async function openBackup(storage: BackupStorage, keyring: Keyring, ref: { tenantId: string; backupId: string }): Promise<OpenedBackup> {
+export async function openBackup(
+  storage: BackupStorage,
+  keyring: Keyring,
+  ref: { tenantId: string; backupId: string },
+): Promise<OpenedBackup> {
   const label = `Backup ${ref.backupId}`;
-  const manifest = parseManifest(await readAll(await storage.get(objectKeys(ref.tenantId, ref.backupId).manifest)), label);
+  const manifest = parseManifest(
+    await readAll(await storage.get(objectKeys(ref.tenantId, ref.backupId).manifest)),
+    label,
+  );
   if (manifest.backupId !== ref.backupId || manifest.tenantId !== ref.tenantId) {
-    throw new BackupError('MANIFEST_TAMPERED', `${label}: the manifest names another backup (${manifest.tenantId}/${manifest.backupId}).`);
+    throw new BackupError(
+      'MANIFEST_TAMPERED',
+      `${label}: the manifest names another backup (${manifest.tenantId}/${manifest.backupId}).`,
+    );
   }
   const dataKey = unwrapDataKey(keyring, manifest.keyId, manifest.wrappedKey, manifest.backupId, manifest.tenantId);
   const keys = deriveKeys(dataKey);
@@ -71,7 +82,12 @@ export async function readBackupData(
     },
   });
   const gunzip = createGunzip();
-  const piping = pipeline(await storage.get(objectKeys(manifest.tenantId, manifest.backupId).data), counting, new DecryptStream(opened.encKey, label), gunzip);
+  const piping = pipeline(
+    await storage.get(objectKeys(manifest.tenantId, manifest.backupId).data),
+    counting,
+    new DecryptStream(opened.encKey, label),
+    gunzip,
+  );
   piping.catch(() => {}); // surfaced through the iteration below, and awaited at the end
 
   const tables = manifest.tables;
@@ -93,7 +109,8 @@ export async function readBackupData(
     while (ti < tables.length && rows === tables[ti]!.rows) {
       await flush();
       const t = tables[ti]!;
-      if (hash.digest('hex') !== t.sha256) throw new BackupError('CHECKSUM_MISMATCH', `${label}: table ${t.name} does not match its checksum.`);
+      if (hash.digest('hex') !== t.sha256)
+        throw new BackupError('CHECKSUM_MISMATCH', `${label}: table ${t.name} does not match its checksum.`);
       ti += 1;
       rows = 0;
       hash = createHash('sha256');
@@ -106,7 +123,8 @@ export async function readBackupData(
     const buf: Buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
     let start = 0;
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-      if (ti >= tables.length) throw new BackupError('CHECKSUM_MISMATCH', `${label}: the data holds more rows than the manifest lists.`);
+      if (ti >= tables.length)
+        throw new BackupError('CHECKSUM_MISMATCH', `${label}: the data holds more rows than the manifest lists.`);
       const line = buf.subarray(start, nl);
       hash.update(line);
       hash.update(NL);
@@ -121,15 +139,25 @@ export async function readBackupData(
   }
   await piping;
   if (rest.length || ti < tables.length) {
-    throw new BackupError('CHECKSUM_MISMATCH', `${label}: the data holds fewer rows than the manifest lists (table ${tables[ti]?.name ?? '?'}).`);
+    throw new BackupError(
+      'CHECKSUM_MISMATCH',
+      `${label}: the data holds fewer rows than the manifest lists (table ${tables[ti]?.name ?? '?'}).`,
+    );
   }
   if (cipherBytes !== manifest.data.bytes || cipherHash.digest('hex') !== manifest.data.sha256) {
-    throw new BackupError('CHECKSUM_MISMATCH', `${label}: the data file does not match the size and checksum in its manifest.`);
+    throw new BackupError(
+      'CHECKSUM_MISMATCH',
+      `${label}: the data file does not match the size and checksum in its manifest.`,
+    );
   }
 }
 
 /** Reads and checks everything without writing anywhere. */
-export async function verifyBackup(storage: BackupStorage, keyring: Keyring, ref: { tenantId: string; backupId: string }): Promise<Manifest> {
+export async function verifyBackup(
+  storage: BackupStorage,
+  keyring: Keyring,
+  ref: { tenantId: string; backupId: string },
+): Promise<Manifest> {
   const opened = await openBackup(storage, keyring, ref);
   await readBackupData(storage, opened, async () => {});
   return opened.manifest;

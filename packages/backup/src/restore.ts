@@ -9,7 +9,6 @@ import type { BackupStorage } from './storage.ts';
 import { restoresRows, ruleFor } from './rules.ts';
 import { planRestore, SCHEMA_STEPS, type PlannedTable, type RestorePlan, type SchemaStep } from './transforms.ts';
 
-
 export type RestoreTarget = { kind: 'same' } | { kind: 'new'; slug: string; name?: string };
 
 export interface RestoreOptions {
@@ -42,7 +41,11 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
  */
 export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult> {
   const { target } = opts;
-  if (target.kind === 'new' && !SLUG.test(target.slug)) throw new BackupError('CONFLICT', `"${target.slug}" is not a valid organization slug (lowercase letters, digits and dashes).`);
+  if (target.kind === 'new' && !SLUG.test(target.slug))
+    throw new BackupError(
+      'CONFLICT',
+      `"${target.slug}" is not a valid organization slug (lowercase letters, digits and dashes).`,
+    );
   const opened = await openBackup(opts.storage, opts.keyring, opts.ref);
   const { manifest } = opened;
   await readBackupData(opts.storage, opened, async () => {});
@@ -60,8 +63,14 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
         await sql`delete from ${sql.raw(ident(t.name))} where tenant_id = ${tenantId}`.execute(trx);
       }
     } else {
-      const taken = await sql<{ taken: boolean }>`select exists (select 1 from organizations where slug = ${target.slug}) as taken`.execute(opts.db);
-      if (taken.rows[0]?.taken) throw new BackupError('CONFLICT', `The slug "${target.slug}" is taken; choose another for the new organization.`);
+      const taken = await sql<{
+        taken: boolean;
+      }>`select exists (select 1 from organizations where slug = ${target.slug}) as taken`.execute(opts.db);
+      if (taken.rows[0]?.taken)
+        throw new BackupError(
+          'CONFLICT',
+          `The slug "${target.slug}" is taken; choose another for the new organization.`,
+        );
     }
     const planned = new Map(plan.tables.map((p) => [p.entry.name, p]));
     await readBackupData(opts.storage, opened, async (entry, lines) => {
@@ -73,18 +82,32 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     });
     await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)
       values (${tenantId}, 'backup.restored', 'system', 'backup', ${manifest.backupId},
-              ${JSON.stringify({ sourceTenantId: manifest.tenantId, mode: target.kind, schemaVersion: manifest.schemaVersion, createdAt: manifest.createdAt })}::jsonb)`.execute(trx);
+              ${JSON.stringify({ sourceTenantId: manifest.tenantId, mode: target.kind, schemaVersion: manifest.schemaVersion, createdAt: manifest.createdAt })}::jsonb)`.execute(
+      trx,
+    );
   }).catch((error: unknown) => {
     if ((error as { code?: string }).code === '23505' && target.kind === 'new') {
-      throw new BackupError('CONFLICT', `The slug "${target.slug}" is taken; choose another for the new organization.`, { cause: error });
+      throw new BackupError(
+        'CONFLICT',
+        `The slug "${target.slug}" is taken; choose another for the new organization.`,
+        { cause: error },
+      );
     }
     throw error;
   });
   return { manifest, plan, tenantId, rows, restored: true };
 }
 
-async function insertBatch(trx: TenantDb, p: PlannedTable, lines: string[], tenantId: string, target: RestoreTarget): Promise<void> {
-  const json = p.transform ? `[${lines.map((l) => JSON.stringify(p.transform!(JSON.parse(l) as Record<string, unknown>))).join(',')}]` : `[${lines.join(',')}]`;
+async function insertBatch(
+  trx: TenantDb,
+  p: PlannedTable,
+  lines: string[],
+  tenantId: string,
+  target: RestoreTarget,
+): Promise<void> {
+  const json = p.transform
+    ? `[${lines.map((l) => JSON.stringify(p.transform!(JSON.parse(l) as Record<string, unknown>))).join(',')}]`
+    : `[${lines.join(',')}]`;
   const overrides: Record<string, unknown> = {};
   if (p.entry.name === ROOT_TABLE && target.kind === 'new') {
     overrides.slug = target.slug;
@@ -118,8 +141,15 @@ async function assertNoGlobalUniques(db: Database): Promise<void> {
       from pg_index i join pg_class c on c.oid = i.indrelid
      where c.relnamespace = 'public'::regnamespace and i.indisunique
        and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
-       and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and a.attnum = any(i.indkey))`.execute(db);
-  const relevant = rows.filter((r) => !EXCLUDED_TABLES.has(r.table) && restoresRows(r.table, 'new') && !(r.table === ROOT_TABLE && r.cols.join() === 'slug'));
+       and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and a.attnum = any(i.indkey))`.execute(
+    db,
+  );
+  const relevant = rows.filter(
+    (r) =>
+      !EXCLUDED_TABLES.has(r.table) &&
+      restoresRows(r.table, 'new') &&
+      !(r.table === ROOT_TABLE && r.cols.join() === 'slug'),
+  );
   if (relevant.length) {
     throw new BackupError(
       'SCHEMA_INCOMPATIBLE',

@@ -25,7 +25,13 @@ describe('selectRetained', () => {
     const { keep, drop } = selectRetained(all, { daily: 3, weekly: 3 });
     // Days: the 30th, 29th, 28th (their 14:00 backups). Weeks: W13 (already the 30th), W12 (Sunday
     // the 23rd) and W11 (Sunday the 16th).
-    expect(keep.map((k) => k.id)).toEqual(['2025-03-30T14:00:00.000Z', '2025-03-29T14:00:00.000Z', '2025-03-28T14:00:00.000Z', '2025-03-23T14:00:00.000Z', '2025-03-16T14:00:00.000Z']);
+    expect(keep.map((k) => k.id)).toEqual([
+      '2025-03-30T14:00:00.000Z',
+      '2025-03-29T14:00:00.000Z',
+      '2025-03-28T14:00:00.000Z',
+      '2025-03-23T14:00:00.000Z',
+      '2025-03-16T14:00:00.000Z',
+    ]);
     expect(keep.length + drop.length).toBe(60);
   });
 
@@ -65,24 +71,46 @@ describe('pruneBackups', () => {
       await runBackup({ db: tdb.worker, storage, keyring, tenantId: org.tenantId, backupId: id });
       const createdAt = new Date(Date.UTC(2025, 2, 23 - d, 3));
       await withTenant(tdb.worker, { tenantId: org.tenantId }, (trx) =>
-        trx.insertInto('backups').values({ tenantId: org.tenantId, id, kind: 'scheduled', status: 'succeeded', createdAt }).execute(),
+        trx
+          .insertInto('backups')
+          .values({ tenantId: org.tenantId, id, kind: 'scheduled', status: 'succeeded', createdAt })
+          .execute(),
       );
       ids.push(id);
     }
     await withTenant(tdb.worker, { tenantId: org.tenantId }, (trx) =>
-      trx.insertInto('backups').values({ tenantId: org.tenantId, kind: 'scheduled', status: 'failed', createdAt: new Date(Date.UTC(2025, 2, 20)) }).execute(),
+      trx
+        .insertInto('backups')
+        .values({
+          tenantId: org.tenantId,
+          kind: 'scheduled',
+          status: 'failed',
+          createdAt: new Date(Date.UTC(2025, 2, 20)),
+        })
+        .execute(),
     );
     const otherId = randomUUID();
     await runBackup({ db: tdb.worker, storage, keyring, tenantId: other.tenantId, backupId: otherId });
     await withTenant(tdb.worker, { tenantId: other.tenantId }, (trx) =>
-      trx.insertInto('backups').values({ tenantId: other.tenantId, id: otherId, kind: 'scheduled', status: 'succeeded', createdAt: new Date(Date.UTC(2020, 0, 1)) }).execute(),
+      trx
+        .insertInto('backups')
+        .values({
+          tenantId: other.tenantId,
+          id: otherId,
+          kind: 'scheduled',
+          status: 'succeeded',
+          createdAt: new Date(Date.UTC(2020, 0, 1)),
+        })
+        .execute(),
     );
 
     await pruneBackups(tdb.worker, storage, org.tenantId, { daily: 2, weekly: 2 });
 
     // Days: the 23rd and 22nd. Weeks: W12 (the 23rd) and W11 (Sunday the 16th).
     const expected = [ids[0]!, ids[1]!, ids[7]!].sort();
-    const rows = await sql<{ id: string }>`select id from backups where tenant_id = ${org.tenantId} order by id`.execute(tdb.admin);
+    const rows = await sql<{
+      id: string;
+    }>`select id from backups where tenant_id = ${org.tenantId} order by id`.execute(tdb.admin);
     expect(rows.rows.map((r) => r.id)).toEqual(expected);
     const files = (await readdir(path.join(storage.root, org.tenantId))).sort();
     expect(files).toEqual(expected.flatMap((id) => [`${id}.data`, `${id}.manifest.json`]).sort());

@@ -14,14 +14,39 @@ export interface TableRule {
 }
 
 export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
-  audit_outbox: { inPlace: 'keep', copy: 'restore', why: 'history is not rewound, and events already drained must not be drained twice' },
-  audit_log: { inPlace: 'keep', copy: 'skip', why: 'append-only and hash-chained: never rewritten; a copy starts its own chain' },
+  audit_outbox: {
+    inPlace: 'keep',
+    copy: 'restore',
+    why: 'history is not rewound, and events already drained must not be drained twice',
+  },
+  audit_log: {
+    inPlace: 'keep',
+    copy: 'skip',
+    why: 'append-only and hash-chained: never rewritten; a copy starts its own chain',
+  },
   audit_chain_heads: { inPlace: 'keep', copy: 'skip', why: 'the head of the audit chain kept above' },
   audit_checkpoints: { inPlace: 'keep', copy: 'skip', why: 'signed checkpoints of the audit chain kept above' },
-  api_keys: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a revoked key, and a key belongs to one organization (its hash is globally unique)' },
-  invitations: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a withdrawn or used invitation, and a token names its organization, so a copy could never be accepted' },
-  data_form_links: { inPlace: 'keep', copy: 'skip', why: 'credentials: a restore never revives a rotated link, and a link is globally unique (a copied form gets a new link when an editor rotates it)' },
-  metric_daily_rollups: { inPlace: 'replace', copy: 'restore', derived: true, why: 'recomputed by the data_points triggers as the points are restored' },
+  api_keys: {
+    inPlace: 'keep',
+    copy: 'skip',
+    why: 'credentials: a restore never revives a revoked key, and a key belongs to one organization (its hash is globally unique)',
+  },
+  invitations: {
+    inPlace: 'keep',
+    copy: 'skip',
+    why: 'credentials: a restore never revives a withdrawn or used invitation, and a token names its organization, so a copy could never be accepted',
+  },
+  data_form_links: {
+    inPlace: 'keep',
+    copy: 'skip',
+    why: 'credentials: a restore never revives a rotated link, and a link is globally unique (a copied form gets a new link when an editor rotates it)',
+  },
+  metric_daily_rollups: {
+    inPlace: 'replace',
+    copy: 'restore',
+    derived: true,
+    why: 'recomputed by the data_points triggers as the points are restored',
+  },
 };
 
 export function ruleFor(table: string): TableRule {

@@ -42,13 +42,21 @@ export interface RestorePlan {
 }
 
 /** Checks that the backup fits the current schema (after the steps between the two versions). */
-export function planRestore(manifest: Manifest, current: { version: number; tables: TenantTable[] }, steps: readonly SchemaStep[] = SCHEMA_STEPS): RestorePlan {
+export function planRestore(
+  manifest: Manifest,
+  current: { version: number; tables: TenantTable[] },
+  steps: readonly SchemaStep[] = SCHEMA_STEPS,
+): RestorePlan {
   const from = manifest.schemaVersion;
   const to = current.version;
   const refuse = (why: string) => {
-    throw new BackupError('SCHEMA_INCOMPATIBLE', `Backup ${manifest.backupId} (schema version ${from}) cannot be restored into this database (schema version ${to}): ${why}`);
+    throw new BackupError(
+      'SCHEMA_INCOMPATIBLE',
+      `Backup ${manifest.backupId} (schema version ${from}) cannot be restored into this database (schema version ${to}): ${why}`,
+    );
   };
-  if (from > to) refuse('the backup is newer than the database. Apply the migrations first (pnpm db:migrate), then restore.');
+  if (from > to)
+    refuse('the backup is newer than the database. Apply the migrations first (pnpm db:migrate), then restore.');
   const between = steps.filter((s) => s.version > from && s.version <= to).sort((a, b) => a.version - b.version);
   for (const s of between) if (s.refuse) refuse(`migration ${s.version}: ${s.refuse}`);
 
@@ -74,11 +82,21 @@ export function planRestore(manifest: Manifest, current: { version: number; tabl
       if (fn) fns.push(fn);
     }
     const missing = columns.filter((c) => !target!.columns.includes(c));
-    if (missing.length) refuse(`table ${entry.name} no longer has column(s) ${missing.join(', ')} and no schema step maps them.`);
+    if (missing.length)
+      refuse(`table ${entry.name} no longer has column(s) ${missing.join(', ')} and no schema step maps them.`);
     const required = target!.columns.filter((c) => !columns.includes(c) && !target!.optional.includes(c));
-    if (required.length) refuse(`table ${entry.name} now requires column(s) ${required.join(', ')}, which the backup does not have and which have no default.`);
-    tables.push({ entry, target: target!, columns, transform: fns.length ? (row) => fns.reduce((r, f) => f(r), row) : null });
+    if (required.length)
+      refuse(
+        `table ${entry.name} now requires column(s) ${required.join(', ')}, which the backup does not have and which have no default.`,
+      );
+    tables.push({
+      entry,
+      target: target!,
+      columns,
+      transform: fns.length ? (row) => fns.reduce((r, f) => f(r), row) : null,
+    });
   }
-  if (!tables.some((t) => t.entry.name === ROOT_TABLE && t.entry.rows === 1)) refuse(`the backup has no ${ROOT_TABLE} row.`);
+  if (!tables.some((t) => t.entry.name === ROOT_TABLE && t.entry.rows === 1))
+    refuse(`the backup has no ${ROOT_TABLE} row.`);
   return { fromVersion: from, toVersion: to, tables, dropped };
 }

@@ -54,8 +54,24 @@ export function canonicalJson(value: unknown): string {
 }
 
 const EVENT_KEYS: (keyof ChainEvent)[] = [
-  'tenantId', 'id', 'sequence', 'occurredAt', 'recordedAt', 'action', 'outcome', 'actorType', 'actorId', 'actorDisplay',
-  'targetType', 'targetId', 'targetDisplay', 'before', 'after', 'ip', 'userAgent', 'requestId',
+  'tenantId',
+  'id',
+  'sequence',
+  'occurredAt',
+  'recordedAt',
+  'action',
+  'outcome',
+  'actorType',
+  'actorId',
+  'actorDisplay',
+  'targetType',
+  'targetId',
+  'targetDisplay',
+  'before',
+  'after',
+  'ip',
+  'userAgent',
+  'requestId',
 ];
 
 export function chainHash(prevHash: Buffer, event: ChainEvent): Buffer {
@@ -115,7 +131,11 @@ export class ChainVerifier {
     if (this.failure) return this.failure;
     const fail = (reason: string) => (this.failure = { sequence: this.expectedSequence, reason });
     if (row.sequence !== this.expectedSequence) {
-      return fail(row.sequence > this.expectedSequence ? `sequence ${this.expectedSequence} is missing` : `sequence ${row.sequence} is out of order`);
+      return fail(
+        row.sequence > this.expectedSequence
+          ? `sequence ${this.expectedSequence} is missing`
+          : `sequence ${row.sequence} is out of order`,
+      );
     }
     if (!row.prevHash.equals(this.prev)) return fail('does not link to the previous event');
     const computed = chainHash(this.prev, row);
@@ -130,7 +150,10 @@ export class ChainVerifier {
   finish(head: { lastSequence: number; lastHash: Buffer } | null): VerifyFailure | null {
     if (this.failure || !head) return this.failure;
     if (head.lastSequence > this.lastSequence) {
-      return (this.failure = { sequence: this.lastSequence + 1, reason: `sequence ${this.lastSequence + 1} is missing (the head is at ${head.lastSequence})` });
+      return (this.failure = {
+        sequence: this.lastSequence + 1,
+        reason: `sequence ${this.lastSequence + 1} is missing (the head is at ${head.lastSequence})`,
+      });
     }
     if (head.lastSequence === this.lastSequence && !head.lastHash.equals(this.prev)) {
       return (this.failure = { sequence: this.lastSequence, reason: 'the last event does not match the chain head' });
@@ -150,7 +173,10 @@ export function signCheckpoint(key: Buffer, c: { tenantId: string; sequence: num
   return createHmac('sha256', key).update(checkpointMessage(c)).digest();
 }
 
-export function checkpointValid(key: Buffer, c: { tenantId: string; sequence: number; hash: Buffer; signature: Buffer }): boolean {
+export function checkpointValid(
+  key: Buffer,
+  c: { tenantId: string; sequence: number; hash: Buffer; signature: Buffer },
+): boolean {
   const expected = signCheckpoint(key, c);
   return expected.length === c.signature.length && timingSafeEqual(expected, c.signature);
 }

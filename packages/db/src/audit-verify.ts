@@ -13,8 +13,24 @@ export function chainColumns(trx: TenantDb) {
   return trx
     .selectFrom('auditLog')
     .select([
-      'tenantId', 'id', 'sequence', 'action', 'outcome', 'actorType', 'actorId', 'actorDisplay', 'targetType', 'targetId',
-      'targetDisplay', 'before', 'after', 'ip', 'userAgent', 'requestId', 'prevHash', 'hash',
+      'tenantId',
+      'id',
+      'sequence',
+      'action',
+      'outcome',
+      'actorType',
+      'actorId',
+      'actorDisplay',
+      'targetType',
+      'targetId',
+      'targetDisplay',
+      'before',
+      'after',
+      'ip',
+      'userAgent',
+      'requestId',
+      'prevHash',
+      'hash',
       utcText('occurred_at').as('occurredAt'),
       utcText('recorded_at').as('recordedAt'),
     ]);
@@ -24,7 +40,10 @@ export function chainColumns(trx: TenantDb) {
  * Verifies the tenant's whole chain inside its tenant transaction: from the latest retention
  * checkpoint (or the genesis) to the head, in pages. Reports the first broken sequence.
  */
-export async function verifyTenantChain(trx: TenantDb, opts: { checkpointKey?: Buffer; pageSize?: number } = {}): Promise<ChainStatus> {
+export async function verifyTenantChain(
+  trx: TenantDb,
+  opts: { checkpointKey?: Buffer; pageSize?: number } = {},
+): Promise<ChainStatus> {
   const pageSize = opts.pageSize ?? 2_000;
   const cp = await trx
     .selectFrom('auditCheckpoints')
@@ -36,14 +55,26 @@ export async function verifyTenantChain(trx: TenantDb, opts: { checkpointKey?: B
   if (cp) {
     checkpoint = opts.checkpointKey ? 'valid' : 'unchecked';
     if (opts.checkpointKey && !checkpointValid(opts.checkpointKey, cp)) {
-      return { status: 'broken', sequence: cp.sequence, reason: 'the retention checkpoint signature is invalid', events: 0, checkpoint };
+      return {
+        status: 'broken',
+        sequence: cp.sequence,
+        reason: 'the retention checkpoint signature is invalid',
+        events: 0,
+        checkpoint,
+      };
     }
   }
-  const verifier = new ChainVerifier(cp ? { sequence: cp.sequence, hash: cp.hash } : { sequence: 0, hash: GENESIS_HASH });
+  const verifier = new ChainVerifier(
+    cp ? { sequence: cp.sequence, hash: cp.hash } : { sequence: 0, hash: GENESIS_HASH },
+  );
   const fromSequence = verifier.lastSequence;
   let after = fromSequence;
   for (;;) {
-    const rows = (await chainColumns(trx).where('sequence', '>', after).orderBy('sequence').limit(pageSize).execute()) as StoredChainRow[];
+    const rows = (await chainColumns(trx)
+      .where('sequence', '>', after)
+      .orderBy('sequence')
+      .limit(pageSize)
+      .execute()) as StoredChainRow[];
     for (const row of rows) if (verifier.push(row)) break;
     if (verifier.broken || rows.length < pageSize) break;
     after = rows[rows.length - 1]!.sequence;

@@ -26,7 +26,10 @@ export function createDb(url: string, opts: DbOptions = {}): Database {
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => {}); // idle client errors surface on the next checkout instead of crashing
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: lastResultPool(pool), cursor: Cursor }), plugins: [new CamelCasePlugin()] });
+  return new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: lastResultPool(pool), cursor: Cursor }),
+    plugins: [new CamelCasePlugin()],
+  });
 }
 
 /**

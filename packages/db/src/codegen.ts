@@ -6,9 +6,25 @@ import type pg from 'pg';
  * drift from the migrations.
  */
 const SCALARS: Record<string, string> = {
-  uuid: 'string', text: 'string', varchar: 'string', bpchar: 'string', citext: 'string', inet: 'string',
-  int2: 'number', int4: 'number', int8: 'number', float4: 'number', float8: 'number', numeric: 'string',
-  bool: 'boolean', timestamptz: 'Date', timestamp: 'Date', date: 'Date', jsonb: 'Json', json: 'Json', bytea: 'Buffer',
+  uuid: 'string',
+  text: 'string',
+  varchar: 'string',
+  bpchar: 'string',
+  citext: 'string',
+  inet: 'string',
+  int2: 'number',
+  int4: 'number',
+  int8: 'number',
+  float4: 'number',
+  float8: 'number',
+  numeric: 'string',
+  bool: 'boolean',
+  timestamptz: 'Date',
+  timestamp: 'Date',
+  date: 'Date',
+  jsonb: 'Json',
+  json: 'Json',
+  bytea: 'Buffer',
   interval: 'string',
 };
 
@@ -20,7 +36,14 @@ export async function generateTypes(client: pg.Client): Promise<string> {
     select t.typname as name, array_agg(e.enumlabel order by e.enumsortorder)::text[] as labels
       from pg_type t join pg_enum e on e.enumtypid = t.oid join pg_namespace n on n.oid = t.typnamespace
      where n.nspname = 'public' group by t.typname order by t.typname`);
-  const cols = await client.query<{ table: string; column: string; udt: string; nullable: boolean; has_default: boolean; is_array: boolean }>(`
+  const cols = await client.query<{
+    table: string;
+    column: string;
+    udt: string;
+    nullable: boolean;
+    has_default: boolean;
+    is_array: boolean;
+  }>(`
     select c.table_name as table, c.column_name as column,
            case when c.data_type = 'ARRAY' then substr(c.udt_name, 2) else c.udt_name end as udt,
            c.is_nullable = 'YES' as nullable,
@@ -39,7 +62,8 @@ export async function generateTypes(client: pg.Client): Promise<string> {
     'export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };',
     '',
   ];
-  for (const e of enums.rows) out.push(`export type ${pascal(e.name)} = ${e.labels.map((l) => `'${l}'`).join(' | ')};`, '');
+  for (const e of enums.rows)
+    out.push(`export type ${pascal(e.name)} = ${e.labels.map((l) => `'${l}'`).join(' | ')};`, '');
   const tables = new Map<string, string[]>();
   for (const c of cols.rows) {
     let ts = enumNames.has(c.udt) ? pascal(c.udt) : SCALARS[c.udt];

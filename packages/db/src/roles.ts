@@ -5,7 +5,12 @@ import pg from 'pg';
  * from the caller (generated at first start for the embedded server, set by the operator otherwise).
  * `retention` is the audit retention job's own role: the only one that may delete audit_log rows.
  */
-export const ROLE_NAMES = { owner: 'mfiq_owner', app: 'mfiq_app', worker: 'mfiq_worker', retention: 'mfiq_retention' } as const;
+export const ROLE_NAMES = {
+  owner: 'mfiq_owner',
+  app: 'mfiq_app',
+  worker: 'mfiq_worker',
+  retention: 'mfiq_retention',
+} as const;
 
 /** Roles that connect to the database at run time (everyone but the owner). */
 export const RUNTIME_ROLES = [ROLE_NAMES.app, ROLE_NAMES.worker, ROLE_NAMES.retention] as const;

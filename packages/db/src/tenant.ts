@@ -34,7 +34,9 @@ export async function withTenant<T>(db: Kysely<DB>, ctx: TenantContext, fn: (trx
   const begin = ctx.mode === 'snapshot' ? 'begin isolation level repeatable read read only' : 'begin';
   return db.connection().execute(async (conn) => {
     await sql
-      .raw(`${begin}; select set_config('app.tenant_id', '${ctx.tenantId}', true), set_config('app.actor_id', '${actor}', true)`)
+      .raw(
+        `${begin}; select set_config('app.tenant_id', '${ctx.tenantId}', true), set_config('app.actor_id', '${actor}', true)`,
+      )
       .execute(conn);
     let result: T;
     try {
@@ -128,7 +130,9 @@ export async function withApiKeyTenant<T>(
   if (!SHA256_HEX.test(tokenHash)) return { key: null };
   return db.connection().execute(async (conn) => {
     const results = await sql
-      .raw<ApiKeyTenant>(`begin; select tenant_id, key_id, key_name, key_prefix, scopes, slug, org_name from app_enter_api_key('${tokenHash}')`)
+      .raw<ApiKeyTenant>(
+        `begin; select tenant_id, key_id, key_name, key_prefix, scopes, slug, org_name from app_enter_api_key('${tokenHash}')`,
+      )
       .execute(conn);
     const key = results.rows[0];
     if (!key) {
@@ -170,7 +174,9 @@ export async function withDataFormTenant<T>(
   if (!SHA256_HEX.test(tokenHash)) return { form: null };
   return db.connection().execute(async (conn) => {
     const results = await sql
-      .raw<DataFormTenant>(`begin; select tenant_id, form_id, form_name, org_name, paused from app_enter_data_form('${tokenHash}')`)
+      .raw<DataFormTenant>(
+        `begin; select tenant_id, form_id, form_name, org_name, paused from app_enter_data_form('${tokenHash}')`,
+      )
       .execute(conn);
     const form = results.rows[0];
     if (!form) {

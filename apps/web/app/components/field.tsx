@@ -38,7 +38,14 @@ export function TextField({ name, label, errors, hint, ...input }: FieldProps & 
       <label htmlFor={name} className="field__label">
         {label}
       </label>
-      <input id={name} name={name} className="input" aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors, hint)} {...input} />
+      <input
+        id={name}
+        name={name}
+        className="input"
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy(name, errors, hint)}
+        {...input}
+      />
       <FieldMessages name={name} errors={errors} hint={hint} />
     </div>
   );
@@ -58,7 +65,14 @@ export function SelectField({
       <label htmlFor={name} className="field__label">
         {label}
       </label>
-      <select id={name} name={name} className="input select" aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors, hint)} {...select}>
+      <select
+        id={name}
+        name={name}
+        className="input select"
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy(name, errors, hint)}
+        {...select}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -81,14 +95,27 @@ export function FormAlert({ children, tone = 'error' }: { children: ReactNode; t
 }
 
 /** A labelled multi-line input, wired like TextField. */
-export function TextAreaField({ name, label, errors, hint, ...area }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextAreaField({
+  name,
+  label,
+  errors,
+  hint,
+  ...area
+}: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const invalid = Boolean(errors?.length);
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
       <label htmlFor={name} className="field__label">
         {label}
       </label>
-      <textarea id={name} name={name} className="input textarea" aria-invalid={invalid || undefined} aria-describedby={describedBy(name, errors, hint)} {...area} />
+      <textarea
+        id={name}
+        name={name}
+        className="input textarea"
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy(name, errors, hint)}
+        {...area}
+      />
       <FieldMessages name={name} errors={errors} hint={hint} />
     </div>
   );

@@ -14,7 +14,14 @@ export function FormGuardFields({ challenge }: { challenge: FormChallenge }) {
       <input type="hidden" name={TOKEN_FIELD} value={challenge.token} />
       <div className="hp-field" aria-hidden="true">
         <label htmlFor={`${HONEYPOT_FIELD}-field`}>Leave this field empty</label>
-        <input id={`${HONEYPOT_FIELD}-field`} name={HONEYPOT_FIELD} type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
+        <input
+          id={`${HONEYPOT_FIELD}-field`}
+          name={HONEYPOT_FIELD}
+          type="text"
+          tabIndex={-1}
+          autoComplete="off"
+          defaultValue=""
+        />
       </div>
       {challenge.captcha ? (
         <>

@@ -36,7 +36,11 @@ export function OrgSwitcher({ initial }: { initial: Organizations }) {
         <ul aria-labelledby="switcher-heading">
           {organizations.map((o) => (
             <li key={o.slug}>
-              <Link to={`/orgs/${o.slug}`} aria-current={o.slug === slug ? 'page' : undefined} className="switcher__item">
+              <Link
+                to={`/orgs/${o.slug}`}
+                aria-current={o.slug === slug ? 'page' : undefined}
+                className="switcher__item"
+              >
                 <span className="switcher__name">{o.name}</span>
                 <span className={`role role--${o.role}`}>{o.role}</span>
               </Link>

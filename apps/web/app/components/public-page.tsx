@@ -1,7 +1,21 @@
 import type { ReactNode } from 'react';
 
 /** The frame of the public information pages (security, privacy, subprocessors, contact). */
-export function PublicPage({ id, eyebrow, title, lead, updated, children }: { id: string; eyebrow: string; title: string; lead?: ReactNode; updated?: string; children: ReactNode }) {
+export function PublicPage({
+  id,
+  eyebrow,
+  title,
+  lead,
+  updated,
+  children,
+}: {
+  id: string;
+  eyebrow: string;
+  title: string;
+  lead?: ReactNode;
+  updated?: string;
+  children: ReactNode;
+}) {
   return (
     <article className="doc" aria-labelledby={`${id}-title`}>
       <header className="doc__header">

@@ -5,8 +5,22 @@ type Page = Awaited<ReturnType<Caller['audit']['list']>>;
 type AuditEvent = Page['events'][number];
 
 const CSV_COLUMNS = [
-  'sequence', 'occurred_at', 'action', 'outcome', 'actor_type', 'actor_id', 'actor_display', 'target_type', 'target_id',
-  'target_display', 'ip', 'user_agent', 'request_id', 'before', 'after', 'hash',
+  'sequence',
+  'occurred_at',
+  'action',
+  'outcome',
+  'actor_type',
+  'actor_id',
+  'actor_display',
+  'target_type',
+  'target_id',
+  'target_display',
+  'ip',
+  'user_agent',
+  'request_id',
+  'before',
+  'after',
+  'hash',
 ] as const;
 
 /**
@@ -14,15 +28,30 @@ const CSV_COLUMNS = [
  * CR) is prefixed with an apostrophe, since audit values come from users.
  */
 function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text =
+    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function csvRow(e: AuditEvent): string {
   return [
-    e.sequence, e.occurredAt.toISOString(), e.action, e.outcome, e.actor.type, e.actor.id, e.actor.display, e.target?.type, e.target?.id,
-    e.target?.display, e.ip, e.userAgent, e.requestId, e.before, e.after, e.hash,
+    e.sequence,
+    e.occurredAt.toISOString(),
+    e.action,
+    e.outcome,
+    e.actor.type,
+    e.actor.id,
+    e.actor.display,
+    e.target?.type,
+    e.target?.id,
+    e.target?.display,
+    e.ip,
+    e.userAgent,
+    e.requestId,
+    e.before,
+    e.after,
+    e.hash,
   ]
     .map(csvCell)
     .join(',');
@@ -36,7 +65,12 @@ function ndjsonRow(e: AuditEvent): string {
  * Streams the filtered log, newest first, a page per pull: each page is its own tenant transaction
  * through the procedure (so the permission is checked again on every page), keyed on sequence.
  */
-export function exportStream(caller: Caller, slug: string, filters: AuditFilters, format: 'csv' | 'ndjson'): ReadableStream<Uint8Array> {
+export function exportStream(
+  caller: Caller,
+  slug: string,
+  filters: AuditFilters,
+  format: 'csv' | 'ndjson',
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cursor: string | null | undefined;
   let headerSent = false;
@@ -53,7 +87,10 @@ export function exportStream(caller: Caller, slug: string, filters: AuditFilters
       }
       const page = await caller.audit.list({ slug, ...filters, limit: 500, ...(cursor ? { cursor } : {}) });
       const lines = page.events.map(format === 'csv' ? csvRow : ndjsonRow);
-      if (lines.length) controller.enqueue(encoder.encode(lines.join(format === 'csv' ? '\r\n' : '\n') + (format === 'csv' ? '\r\n' : '\n')));
+      if (lines.length)
+        controller.enqueue(
+          encoder.encode(lines.join(format === 'csv' ? '\r\n' : '\n') + (format === 'csv' ? '\r\n' : '\n')),
+        );
       cursor = page.nextCursor;
     },
   });

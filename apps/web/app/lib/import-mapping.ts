@@ -1,5 +1,12 @@
 /** The mapping form's fields (the same names in the preview's query string and the start form). */
-export const MAPPING_FIELDS = ['metricColumn', 'metricKey', 'timestampColumn', 'timestampFormat', 'timezone', 'valueColumn'] as const;
+export const MAPPING_FIELDS = [
+  'metricColumn',
+  'metricKey',
+  'timestampColumn',
+  'timestampFormat',
+  'timezone',
+  'valueColumn',
+] as const;
 
 export interface MappingForm {
   metricColumn?: string;

@@ -27,8 +27,9 @@ export default function Index() {
       <p className="eyebrow">Metric Flow IQ</p>
       <h1 id="hero-title">Every KPI against its target, in one place.</h1>
       <p className="hero__lead">
-        Define your metrics once, let data flow in from your team, forms and API, and see how each one tracks against its target. Built
-        to pass a security review: tenant isolation in the database, audited changes, abuse-resistant public forms.
+        Define your metrics once, let data flow in from your team, forms and API, and see how each one tracks against
+        its target. Built to pass a security review: tenant isolation in the database, audited changes, abuse-resistant
+        public forms.
       </p>
       <div className="hero__actions">
         <Link to="/signup" className="button button--large">
@@ -53,8 +54,9 @@ export default function Index() {
         </li>
       </ul>
       <p className="hero__more">
-        Doing a security review? Read <Link to="/security">how we protect your data</Link>, our <Link to="/privacy">privacy policy</Link> and the{' '}
-        <Link to="/subprocessors">subprocessors</Link>, or <Link to="/contact">contact us</Link>.
+        Doing a security review? Read <Link to="/security">how we protect your data</Link>, our{' '}
+        <Link to="/privacy">privacy policy</Link> and the <Link to="/subprocessors">subprocessors</Link>, or{' '}
+        <Link to="/contact">contact us</Link>.
       </p>
     </section>
   );

@@ -20,11 +20,22 @@ export async function action(args: ActionFunctionArgs) {
         return { ok: 'That session was signed out.', formError: null, fieldErrors: {} as Record<string, string[]> };
       case 'revoke-others': {
         const { revoked } = await caller.account.revokeOtherSessions();
-        return { ok: `${revoked} other session(s) signed out.`, formError: null, fieldErrors: {} as Record<string, string[]> };
+        return {
+          ok: `${revoked} other session(s) signed out.`,
+          formError: null,
+          fieldErrors: {} as Record<string, string[]>,
+        };
       }
       case 'password':
-        await caller.account.changePassword({ currentPassword: field('currentPassword'), newPassword: field('newPassword') });
-        return { ok: 'Password changed. Your other sessions were signed out.', formError: null, fieldErrors: {} as Record<string, string[]> };
+        await caller.account.changePassword({
+          currentPassword: field('currentPassword'),
+          newPassword: field('newPassword'),
+        });
+        return {
+          ok: 'Password changed. Your other sessions were signed out.',
+          formError: null,
+          fieldErrors: {} as Record<string, string[]>,
+        };
       case 'disable-2fa':
         await caller.account.disableTwoFactor();
         return { ok: 'Two-factor is off.', formError: null, fieldErrors: {} as Record<string, string[]> };
@@ -82,8 +93,22 @@ export default function Account() {
         </h2>
         <Form method="post" className="form form--wide" noValidate>
           <input type="hidden" name="intent" value="password" />
-          <TextField name="currentPassword" label="Current password" type="password" autoComplete="current-password" required errors={fe.currentPassword} />
-          <TextField name="newPassword" label="New password" type="password" autoComplete="new-password" required errors={fe.newPassword} />
+          <TextField
+            name="currentPassword"
+            label="Current password"
+            type="password"
+            autoComplete="current-password"
+            required
+            errors={fe.currentPassword}
+          />
+          <TextField
+            name="newPassword"
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            required
+            errors={fe.newPassword}
+          />
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>
               Change password
@@ -120,7 +145,13 @@ export default function Account() {
                   {s.current ? null : (
                     <Form method="post" className="inline-form">
                       <input type="hidden" name="sessionId" value={s.id} />
-                      <button type="submit" name="intent" value="revoke" className="button button--quiet" disabled={busy}>
+                      <button
+                        type="submit"
+                        name="intent"
+                        value="revoke"
+                        className="button button--quiet"
+                        disabled={busy}
+                      >
                         Sign out
                       </button>
                     </Form>

@@ -36,8 +36,23 @@ export default function ConfirmIdentity() {
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form" noValidate>
         <input type="hidden" name="next" value={next} />
-        <TextField name="password" label="Password" type="password" autoComplete="current-password" required errors={result?.fieldErrors.password} />
-        {twoFactor ? <TextField name="code" label="Code from your app" autoComplete="one-time-code" required errors={result?.fieldErrors.code} /> : null}
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          errors={result?.fieldErrors.password}
+        />
+        {twoFactor ? (
+          <TextField
+            name="code"
+            label="Code from your app"
+            autoComplete="one-time-code"
+            required
+            errors={result?.fieldErrors.code}
+          />
+        ) : null}
         <button type="submit" className="button button--block" disabled={busy}>
           Continue
         </button>

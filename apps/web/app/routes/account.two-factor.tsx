@@ -8,7 +8,10 @@ export const meta: MetaFunction = () => [{ title: 'Two-factor authentication · 
 
 export async function loader(args: LoaderFunctionArgs) {
   const account = await callApi(args, (caller) => caller.account.get());
-  return { enabled: account.twoFactor.enabled, required: new URL(args.request.url).searchParams.get('required') === '1' };
+  return {
+    enabled: account.twoFactor.enabled,
+    required: new URL(args.request.url).searchParams.get('required') === '1',
+  };
 }
 
 /**
@@ -24,21 +27,57 @@ export async function action(args: ActionFunctionArgs) {
     if (intent === 'begin') {
       const { secret, uri } = await caller.account.beginTwoFactor();
       const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
-      return { stage: 'scan' as const, secret, qrSvg, recoveryCodes: null, formError: null, fieldErrors: {} as Record<string, string[]> };
+      return {
+        stage: 'scan' as const,
+        secret,
+        qrSvg,
+        recoveryCodes: null,
+        formError: null,
+        fieldErrors: {} as Record<string, string[]>,
+      };
     }
     if (intent === 'confirm') {
       const { recoveryCodes } = await caller.account.confirmTwoFactor({ code: String(form.get('code') ?? '') });
-      return { stage: 'done' as const, secret: null, qrSvg: null, recoveryCodes, formError: null, fieldErrors: {} as Record<string, string[]> };
+      return {
+        stage: 'done' as const,
+        secret: null,
+        qrSvg: null,
+        recoveryCodes,
+        formError: null,
+        fieldErrors: {} as Record<string, string[]>,
+      };
     }
     const { recoveryCodes } = await caller.account.regenerateRecoveryCodes();
-    return { stage: 'done' as const, secret: null, qrSvg: null, recoveryCodes, formError: null, fieldErrors: {} as Record<string, string[]> };
+    return {
+      stage: 'done' as const,
+      secret: null,
+      qrSvg: null,
+      recoveryCodes,
+      formError: null,
+      fieldErrors: {} as Record<string, string[]>,
+    };
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
     // A wrong code keeps the QR on screen: the secret is still pending server-side.
     const secret = String(form.get('secret') ?? '');
-    const qrSvg = secret ? await QRCode.toString(String(form.get('uri') ?? ''), { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }).catch(() => null) : null;
-    return data({ stage: secret ? ('scan' as const) : ('start' as const), secret: secret || null, qrSvg, recoveryCodes: null, ...errors }, { status: 400 });
+    const qrSvg = secret
+      ? await QRCode.toString(String(form.get('uri') ?? ''), {
+          type: 'svg',
+          errorCorrectionLevel: 'M',
+          margin: 1,
+        }).catch(() => null)
+      : null;
+    return data(
+      {
+        stage: secret ? ('scan' as const) : ('start' as const),
+        secret: secret || null,
+        qrSvg,
+        recoveryCodes: null,
+        ...errors,
+      },
+      { status: 400 },
+    );
   }
 }
 
@@ -51,11 +90,15 @@ export default function TwoFactor() {
       <h1 id="tf-title" className="panel__title">
         Two-factor authentication
       </h1>
-      {required && !enabled ? <FormAlert tone="info">Your organization requires two-factor authentication. Set it up to continue.</FormAlert> : null}
+      {required && !enabled ? (
+        <FormAlert tone="info">Your organization requires two-factor authentication. Set it up to continue.</FormAlert>
+      ) : null}
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       {result?.stage === 'done' && result.recoveryCodes ? (
         <>
-          <FormAlert tone="success">Two-factor is on. Keep these recovery codes somewhere safe: each works once, and they are shown only now.</FormAlert>
+          <FormAlert tone="success">
+            Two-factor is on. Keep these recovery codes somewhere safe: each works once, and they are shown only now.
+          </FormAlert>
           <ol className="codes" data-testid="recovery-codes">
             {result.recoveryCodes.map((c) => (
               <li key={c}>
@@ -71,14 +114,28 @@ export default function TwoFactor() {
         <>
           <p>Scan this code with your authenticator app, then enter the 6-digit code it shows.</p>
           {/* The SVG comes from the qrcode library on the server (paths only, no script). */}
-          {result.qrSvg ? <div className="qr" role="img" aria-label="QR code for your authenticator app" dangerouslySetInnerHTML={{ __html: result.qrSvg }} /> : null}
+          {result.qrSvg ? (
+            <div
+              className="qr"
+              role="img"
+              aria-label="QR code for your authenticator app"
+              dangerouslySetInnerHTML={{ __html: result.qrSvg }}
+            />
+          ) : null}
           <p>
             Or enter this key by hand: <code data-testid="totp-secret">{result.secret}</code>
           </p>
           <Form method="post" className="form" noValidate>
             <input type="hidden" name="intent" value="confirm" />
             <input type="hidden" name="secret" value={result.secret} />
-            <TextField name="code" label="6-digit code" autoComplete="one-time-code" inputMode="numeric" required errors={result.fieldErrors.code} />
+            <TextField
+              name="code"
+              label="6-digit code"
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              required
+              errors={result.fieldErrors.code}
+            />
             <button type="submit" className="button" disabled={busy}>
               Turn on two-factor
             </button>

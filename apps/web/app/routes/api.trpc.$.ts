@@ -20,7 +20,8 @@ function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
     endpoint: '/api/trpc',
     req: request,
     router: context.api.router,
-    createContext: ({ req, resHeaders }) => context.api.createContext({ req, resHeaders, clientIp: context.request.clientIp }),
+    createContext: ({ req, resHeaders }) =>
+      context.api.createContext({ req, resHeaders, clientIp: context.request.clientIp }),
     onError({ error, path, ctx }) {
       // With a context, the API's error formatter has logged it already.
       if (error.code === 'INTERNAL_SERVER_ERROR' && !ctx) {

@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { CONTACT_TOPICS } from '@mfiq/api/contact';
 import { FormAlert, SelectField, TextAreaField, TextField } from '../components/field.tsx';
@@ -37,11 +44,17 @@ const text = (form: FormData, key: string) => {
 
 export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
-  const values = { name: text(form, 'name'), email: text(form, 'email'), topic: text(form, 'topic'), message: text(form, 'message') };
+  const values = {
+    name: text(form, 'name'),
+    email: text(form, 'email'),
+    topic: text(form, 'topic'),
+    message: text(form, 'message'),
+  };
   const verdict = await checkForm(args, 'contact', form);
   // A bot caught by the honeypot, the fill-time token or a replay sees exactly what a person sees
   // after sending; only the rate limit (429) and a failed CAPTCHA say no.
-  if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha') return redirect('/contact?sent=1', 303);
+  if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha')
+    return redirect('/contact?sent=1', 303);
   if (!verdict.ok) return refusal(verdict, { values, challenge: args.context.forms.issue('contact') });
   const { caller } = await serverApi(args);
   try {
@@ -60,7 +73,12 @@ export default function Contact() {
   const busy = useNavigation().state === 'submitting';
   const fe = result?.fieldErrors ?? {};
   return (
-    <PublicPage id="contact" eyebrow="Contact" title="Get in touch" lead="Questions about the product, security or your data: we read every message and answer by email.">
+    <PublicPage
+      id="contact"
+      eyebrow="Contact"
+      title="Get in touch"
+      lead="Questions about the product, security or your data: we read every message and answer by email."
+    >
       {sent ? (
         <FormAlert tone="success">Thank you, your message was sent. We will answer by email.</FormAlert>
       ) : (
@@ -68,9 +86,26 @@ export default function Contact() {
           {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
           <Form method="post" className="form" noValidate>
             {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
-        <FormGuardFields challenge={result?.challenge ?? challenge} />
-            <TextField name="name" label="Your name" autoComplete="name" required maxLength={100} defaultValue={result?.values.name} errors={fe.name} />
-            <TextField name="email" label="Email" type="email" autoComplete="email" required maxLength={254} defaultValue={result?.values.email} errors={fe.email} />
+            <FormGuardFields challenge={result?.challenge ?? challenge} />
+            <TextField
+              name="name"
+              label="Your name"
+              autoComplete="name"
+              required
+              maxLength={100}
+              defaultValue={result?.values.name}
+              errors={fe.name}
+            />
+            <TextField
+              name="email"
+              label="Email"
+              type="email"
+              autoComplete="email"
+              required
+              maxLength={254}
+              defaultValue={result?.values.email}
+              errors={fe.email}
+            />
             <SelectField
               name="topic"
               label="Topic"
@@ -78,7 +113,16 @@ export default function Contact() {
               options={CONTACT_TOPICS.map((t) => ({ value: t, label: TOPIC_LABELS[t] }))}
               errors={fe.topic}
             />
-            <TextAreaField name="message" label="Message" required rows={6} maxLength={5000} defaultValue={result?.values.message} errors={fe.message} hint="10 to 5,000 characters." />
+            <TextAreaField
+              name="message"
+              label="Message"
+              required
+              rows={6}
+              maxLength={5000}
+              defaultValue={result?.values.message}
+              errors={fe.message}
+              hint="10 to 5,000 characters."
+            />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 {busy ? 'Sending…' : 'Send message'}

@@ -22,7 +22,11 @@ export async function loader({ context, request }: LoaderFunctionArgs) {
   if (!context.mailbox.enabled) throw data({ message: 'Page not found' }, { status: 404 });
   const to = new URL(request.url).searchParams.get('to')?.toLowerCase() ?? null;
   const dir = context.mailbox.dir;
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().reverse().slice(0, 100);
+  const files = (await readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .reverse()
+    .slice(0, 100);
   const mails: StoredMail[] = [];
   for (const f of files) {
     const mail = JSON.parse(await readFile(path.join(dir, f), 'utf8')) as StoredMail;

@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
@@ -17,7 +24,11 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
 export async function loader(args: LoaderFunctionArgs) {
   const token = args.params.token ?? '';
   const form = await callApi(args, (api) => api.forms.publicGet({ token }));
-  return { form, sent: new URL(args.request.url).searchParams.get('sent') === '1', challenge: args.context.forms.issue('data-form') };
+  return {
+    form,
+    sent: new URL(args.request.url).searchParams.get('sent') === '1',
+    challenge: args.context.forms.issue('data-form'),
+  };
 }
 
 // A refusal's Retry-After (429) reaches the browser with the page.
@@ -40,32 +51,61 @@ export async function action(args: ActionFunctionArgs) {
   const page = await caller.forms.publicGet({ token }).catch((error: unknown) => {
     throw toResponse(error, args.request);
   });
-  const values = Object.fromEntries(page.fields.map((f) => [fieldName(f.id), text(form, fieldName(f.id)).slice(0, 40)]));
+  const values = Object.fromEntries(
+    page.fields.map((f) => [fieldName(f.id), text(form, fieldName(f.id)).slice(0, 40)]),
+  );
   const date = text(form, 'date').slice(0, 10);
   const again = () => ({ values, date, challenge: args.context.forms.issue('data-form') });
-  if (page.paused) return data({ ...again(), formError: 'This form is paused and is not accepting answers right now.', fieldErrors: {} as Record<string, string[]> }, { status: 409 });
+  if (page.paused)
+    return data(
+      {
+        ...again(),
+        formError: 'This form is paused and is not accepting answers right now.',
+        fieldErrors: {} as Record<string, string[]>,
+      },
+      { status: 409 },
+    );
   const verdict = await checkForm(args, 'data-form', form, linkSubject(token));
   if (!verdict.ok) return refusal(verdict, again());
   const parsed = parseValues(
     form,
     page.fields.map((f) => f.id),
   );
-  if (!parsed.ok) return data({ ...again(), formError: parsed.formError, fieldErrors: parsed.fieldErrors }, { status: 400 });
+  if (!parsed.ok)
+    return data({ ...again(), formError: parsed.formError, fieldErrors: parsed.fieldErrors }, { status: 400 });
   try {
     await caller.forms.submit({ token, values: parsed.values, ...(date ? { date } : {}) });
   } catch (error) {
     const errors = formErrors(error, { also: ['NOT_FOUND'] });
     if (!errors) throw toResponse(error, args.request);
     // The procedure names fields by id; the page's inputs carry a prefix.
-    const fieldErrors = Object.fromEntries(Object.entries(errors.fieldErrors).map(([k, v]) => [k === 'date' ? 'date' : fieldName(k), v]));
+    const fieldErrors = Object.fromEntries(
+      Object.entries(errors.fieldErrors).map(([k, v]) => [k === 'date' ? 'date' : fieldName(k), v]),
+    );
     const known = Object.keys(fieldErrors).every((k) => k === 'date' || k in values);
-    const status = isTrpcError(error) && error.code === 'NOT_FOUND' ? 404 : isTrpcError(error) && error.code === 'CONFLICT' ? 409 : 400;
-    return data({ ...again(), formError: errors.formError ?? (known ? null : 'The form has changed: reload the page.'), fieldErrors }, { status });
+    const status =
+      isTrpcError(error) && error.code === 'NOT_FOUND'
+        ? 404
+        : isTrpcError(error) && error.code === 'CONFLICT'
+          ? 409
+          : 400;
+    return data(
+      {
+        ...again(),
+        formError: errors.formError ?? (known ? null : 'The form has changed: reload the page.'),
+        fieldErrors,
+      },
+      { status },
+    );
   }
   return redirect(`/f/${token}?sent=1`, 303);
 }
 
-const UNIT_HINT: Record<string, string> = { percent: 'A percentage, e.g. 42.5', duration: 'A duration in seconds', number: '' };
+const UNIT_HINT: Record<string, string> = {
+  percent: 'A percentage, e.g. 42.5',
+  duration: 'A duration in seconds',
+  number: '',
+};
 
 export default function PublicDataForm() {
   const { form, sent, challenge } = useLoaderData<typeof loader>();
@@ -103,7 +143,12 @@ export default function PublicDataForm() {
               hint="The day these values are for (today unless you are catching up)."
             />
             {form.fields.map((f) => {
-              const hint = [f.help, f.unit === 'currency' && f.currency ? `An amount in ${f.currency}` : (UNIT_HINT[f.unit] ?? '')].filter(Boolean).join(' · ');
+              const hint = [
+                f.help,
+                f.unit === 'currency' && f.currency ? `An amount in ${f.currency}` : (UNIT_HINT[f.unit] ?? ''),
+              ]
+                .filter(Boolean)
+                .join(' · ');
               return (
                 <TextField
                   key={f.id}

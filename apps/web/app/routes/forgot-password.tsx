@@ -1,4 +1,10 @@
-import { data, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
@@ -17,7 +23,8 @@ export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
   const email = String(form.get('email') ?? '').slice(0, 254);
-  const sent = () => data({ sent: true, email, formError: null, fieldErrors: {} as Record<string, string[]>, guard: null });
+  const sent = () =>
+    data({ sent: true, email, formError: null, fieldErrors: {} as Record<string, string[]>, guard: null });
   const verdict = await checkForm(args, 'forgot-password', form);
   // A bot caught by the honeypot, the fill-time token or a replay gets a person's answer ("if an
   // account exists, a link is on its way"), with no mail sent; only the rate limit and a failed
@@ -31,7 +38,10 @@ export async function action(args: ActionFunctionArgs) {
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
-    return data({ sent: false, email, ...errors, guard: args.context.forms.issue('forgot-password') }, { status: 400, headers: resHeaders });
+    return data(
+      { sent: false, email, ...errors, guard: args.context.forms.issue('forgot-password') },
+      { status: 400, headers: resHeaders },
+    );
   }
 }
 
@@ -43,14 +53,24 @@ export default function ForgotPassword() {
     <section className="auth-card" aria-labelledby="forgot-title">
       <h1 id="forgot-title">Reset your password</h1>
       {result?.sent ? (
-        <FormAlert tone="success">If {result.email} has an account, a reset link is on its way. It works once, for 30 minutes.</FormAlert>
+        <FormAlert tone="success">
+          If {result.email} has an account, a reset link is on its way. It works once, for 30 minutes.
+        </FormAlert>
       ) : (
         <>
           <p className="muted">We will email you a link to choose a new password.</p>
           {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
           <Form method="post" className="form" noValidate>
             <FormGuardFields challenge={result?.guard ?? guard} />
-            <TextField name="email" label="Email" type="email" autoComplete="username" required defaultValue={result?.email} errors={result?.fieldErrors.email} />
+            <TextField
+              name="email"
+              label="Email"
+              type="email"
+              autoComplete="username"
+              required
+              defaultValue={result?.email}
+              errors={result?.fieldErrors.email}
+            />
             <button type="submit" className="button button--block" disabled={busy}>
               Send the link
             </button>

@@ -19,7 +19,11 @@ export async function action(args: ActionFunctionArgs) {
   try {
     const joined =
       form.get('intent') === 'signup'
-        ? await caller.invitations.signUpAndAccept({ token, displayName: String(form.get('displayName') ?? ''), password: String(form.get('password') ?? '') })
+        ? await caller.invitations.signUpAndAccept({
+            token,
+            displayName: String(form.get('displayName') ?? ''),
+            password: String(form.get('password') ?? ''),
+          })
         : await caller.invitations.accept({ token });
     return redirect(`/orgs/${joined.slug}`, { headers: resHeaders });
   } catch (error) {
@@ -39,11 +43,20 @@ export default function Invitation() {
     <section className="auth-card" aria-labelledby="invite-title">
       <h1 id="invite-title">Join {invitation.organizationName}</h1>
       <p className="muted">
-        {invitation.inviter ?? 'Someone'} invited <strong>{invitation.email}</strong> as <span className={`role role--${invitation.role}`}>{invitation.role}</span>.
+        {invitation.inviter ?? 'Someone'} invited <strong>{invitation.email}</strong> as{' '}
+        <span className={`role role--${invitation.role}`}>{invitation.role}</span>.
       </p>
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       {invitation.status !== 'pending' ? (
-        <FormAlert>This invitation {invitation.status === 'used' ? 'has already been used' : invitation.status === 'expired' ? 'has expired' : 'was withdrawn'}. Ask for a new one.</FormAlert>
+        <FormAlert>
+          This invitation{' '}
+          {invitation.status === 'used'
+            ? 'has already been used'
+            : invitation.status === 'expired'
+              ? 'has expired'
+              : 'was withdrawn'}
+          . Ask for a new one.
+        </FormAlert>
       ) : signedInAs ? (
         <Form method="post" className="form">
           <p className="muted">You are signed in as {signedInAs}.</p>
@@ -60,8 +73,23 @@ export default function Invitation() {
       ) : (
         <Form method="post" className="form" noValidate>
           <input type="hidden" name="intent" value="signup" />
-          <TextField name="displayName" label="Your name" autoComplete="name" required maxLength={100} errors={fe.displayName} />
-          <TextField name="password" label="Choose a password" type="password" autoComplete="new-password" required errors={fe.password} hint="At least 8 characters." />
+          <TextField
+            name="displayName"
+            label="Your name"
+            autoComplete="name"
+            required
+            maxLength={100}
+            errors={fe.displayName}
+          />
+          <TextField
+            name="password"
+            label="Choose a password"
+            type="password"
+            autoComplete="new-password"
+            required
+            errors={fe.password}
+            hint="At least 8 characters."
+          />
           <button type="submit" className="button button--block" disabled={busy}>
             Create my account and join
           </button>

@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
@@ -30,14 +37,28 @@ export async function action(args: ActionFunctionArgs) {
   const challenge = String(form.get('challenge') ?? '');
   if (!challenge) {
     const verdict = await checkForm(args, 'sign-in', form);
-    if (!verdict.ok) return refusal(verdict, { step: 'password' as const, challenge: '', email, guard: args.context.forms.issue('sign-in') });
+    if (!verdict.ok)
+      return refusal(verdict, {
+        step: 'password' as const,
+        challenge: '',
+        email,
+        guard: args.context.forms.issue('sign-in'),
+      });
   }
   const { caller, resHeaders } = await serverApi(args);
   try {
     const out = challenge
       ? await caller.auth.signInTwoFactor({ challenge, code: String(form.get('code') ?? '') })
       : await caller.auth.signIn({ email, password: String(form.get('password') ?? '') });
-    if (out.status === 'two_factor_required') return data({ step: 'code' as const, challenge: out.challenge, email, formError: null, fieldErrors: {} as Record<string, string[]>, guard: null });
+    if (out.status === 'two_factor_required')
+      return data({
+        step: 'code' as const,
+        challenge: out.challenge,
+        email,
+        formError: null,
+        fieldErrors: {} as Record<string, string[]>,
+        guard: null,
+      });
     return redirect(next, { headers: resHeaders });
   } catch (error) {
     const errors = formErrors(error);
@@ -45,7 +66,13 @@ export async function action(args: ActionFunctionArgs) {
     // An expired challenge starts over at the password; a wrong code stays on the code step.
     const stayOnCode = Boolean(challenge) && !/expired/.test(errors.formError ?? '');
     return data(
-      { step: stayOnCode ? ('code' as const) : ('password' as const), challenge: stayOnCode ? challenge : '', email, ...errors, guard: args.context.forms.issue('sign-in') },
+      {
+        step: stayOnCode ? ('code' as const) : ('password' as const),
+        challenge: stayOnCode ? challenge : '',
+        email,
+        ...errors,
+        guard: args.context.forms.issue('sign-in'),
+      },
       { status: 400, headers: resHeaders },
     );
   }
@@ -65,7 +92,15 @@ export default function Login() {
         <Form method="post" className="form" noValidate>
           {next ? <input type="hidden" name="next" value={next} /> : null}
           <input type="hidden" name="challenge" value={result.challenge} />
-          <TextField name="code" label="Code" autoComplete="one-time-code" inputMode="text" required autoFocus errors={fe.code} />
+          <TextField
+            name="code"
+            label="Code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            required
+            autoFocus
+            errors={fe.code}
+          />
           <button type="submit" className="button button--block" disabled={busy}>
             {busy ? 'Checking…' : 'Verify'}
           </button>
@@ -76,20 +111,40 @@ export default function Login() {
   return (
     <section className="auth-card" aria-labelledby="login-title">
       <h1 id="login-title">Sign in</h1>
-      {next ? <p className="muted">Sign in to continue to the page you asked for.</p> : <p className="muted">Welcome back.</p>}
+      {next ? (
+        <p className="muted">Sign in to continue to the page you asked for.</p>
+      ) : (
+        <p className="muted">Welcome back.</p>
+      )}
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form" noValidate>
         {next ? <input type="hidden" name="next" value={next} /> : null}
         {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
         <FormGuardFields challenge={result?.guard ?? guard} />
-        <TextField name="email" label="Email" type="email" autoComplete="username" required defaultValue={result?.email} errors={fe.email} />
-        <TextField name="password" label="Password" type="password" autoComplete="current-password" required errors={fe.password} />
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          defaultValue={result?.email}
+          errors={fe.email}
+        />
+        <TextField
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          errors={fe.password}
+        />
         <button type="submit" className="button button--block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </Form>
       <p className="auth-card__switch">
-        <Link to="/forgot-password">Forgot your password?</Link> · New here? <Link to="/signup">Create an organization</Link>
+        <Link to="/forgot-password">Forgot your password?</Link> · New here?{' '}
+        <Link to="/signup">Create an organization</Link>
       </p>
     </section>
   );

@@ -44,7 +44,11 @@ export default function OrgHome() {
         ) : (
           <section className="panel empty-state">
             <h2>This dashboard has no tiles yet</h2>
-            <p>{canEdit ? 'Add number cards, charts and tables for the metrics that matter.' : 'An editor can add tiles to it.'}</p>
+            <p>
+              {canEdit
+                ? 'Add number cards, charts and tables for the metrics that matter.'
+                : 'An editor can add tiles to it.'}
+            </p>
             {canEdit ? (
               <Link className="button" to={`/orgs/${slug}/dashboards/${data.dashboard.id}`}>
                 Add tiles
@@ -99,7 +103,10 @@ export default function OrgHome() {
         {hasMetrics ? (
           <>
             <h2 id="metrics-title">Put your metrics on a dashboard</h2>
-            <p>A dashboard shows each metric&apos;s latest value, its trend and how it tracks against its target. The first one you create opens here.</p>
+            <p>
+              A dashboard shows each metric&apos;s latest value, its trend and how it tracks against its target. The
+              first one you create opens here.
+            </p>
             {canEdit ? (
               <Link className="button" to={`/orgs/${slug}/dashboards`}>
                 Create a dashboard
@@ -112,8 +119,8 @@ export default function OrgHome() {
           <>
             <h2 id="metrics-title">Your metrics will appear here</h2>
             <p>
-              Once your team defines its KPIs, each one shows up on this page with its latest value, its trend and how it tracks against its
-              target.
+              Once your team defines its KPIs, each one shows up on this page with its latest value, its trend and how
+              it tracks against its target.
             </p>
             {org.permissions.includes('metrics:write') ? (
               <Link className="button" to={`/orgs/${slug}/metrics`}>

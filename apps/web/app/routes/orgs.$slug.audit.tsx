@@ -7,7 +7,6 @@ import { isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Metric Flow IQ' }];
 
-
 /**
  * The organization's audit log (owners and admins: 'audit:read'). Filters travel in the URL, so a
  * filtered view (a "history" link) is a plain link. Bad filters answer 400 with the message shown
@@ -31,13 +30,20 @@ export async function loader(args: LoaderFunctionArgs) {
       const chain = await caller.audit.verify({ slug }).catch((e: unknown) => {
         throw toResponse(e, args.request);
       });
-      return data({ slug, filters, page: { events: [], nextCursor: null }, chain, error: error.message, paged: false }, { status: 400 });
+      return data(
+        { slug, filters, page: { events: [], nextCursor: null }, chain, error: error.message, paged: false },
+        { status: 400 },
+      );
     }
     throw toResponse(error, args.request);
   }
 }
 
-function ChainBadge({ chain }: { chain: Awaited<ReturnType<typeof loader>> extends infer T ? (T extends { chain: infer C } ? C : never) : never }) {
+function ChainBadge({
+  chain,
+}: {
+  chain: Awaited<ReturnType<typeof loader>> extends infer T ? (T extends { chain: infer C } ? C : never) : never;
+}) {
   if (chain.status === 'verified') {
     return (
       <p className="badge badge--ok" data-testid="chain-badge">
@@ -88,15 +94,15 @@ function Changes({ before, after }: { before: unknown; after: unknown }) {
 
 function HiddenFilters({ filters }: { filters: AuditFilters }) {
   return (
-    <>
-      {FILTER_KEYS.map((k) => (filters[k] ? <input key={k} type="hidden" name={k} value={filters[k]} /> : null))}
-    </>
+    <>{FILTER_KEYS.map((k) => (filters[k] ? <input key={k} type="hidden" name={k} value={filters[k]} /> : null))}</>
   );
 }
 
 export default function AuditPage() {
   const { slug, filters, page, chain, error, paged } = useLoaderData<typeof loader>();
-  const next = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const next = new URLSearchParams(
+    Object.entries(filters).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
   if (page.nextCursor) next.set('cursor', page.nextCursor);
   const first = new URLSearchParams(next);
   first.delete('cursor');
@@ -111,7 +117,13 @@ export default function AuditPage() {
       <Form method="get" className="audit__filters" aria-label="Filter the audit log">
         <label className="field">
           <span className="field__label">Actor</span>
-          <input className="input" name="actor" defaultValue={filters.actor ?? ''} placeholder="email or user id" maxLength={254} />
+          <input
+            className="input"
+            name="actor"
+            defaultValue={filters.actor ?? ''}
+            placeholder="email or user id"
+            maxLength={254}
+          />
         </label>
         <label className="field">
           <span className="field__label">Action</span>
@@ -126,7 +138,13 @@ export default function AuditPage() {
         </label>
         <label className="field">
           <span className="field__label">Target type</span>
-          <input className="input" name="targetType" defaultValue={filters.targetType ?? ''} placeholder="e.g. member" maxLength={40} />
+          <input
+            className="input"
+            name="targetType"
+            defaultValue={filters.targetType ?? ''}
+            placeholder="e.g. member"
+            maxLength={40}
+          />
         </label>
         <label className="field">
           <span className="field__label">Target id</span>
@@ -182,7 +200,9 @@ export default function AuditPage() {
               <tr key={e.id} className={e.outcome === 'failure' ? 'audit__row--failure' : undefined}>
                 <td>{e.sequence}</td>
                 <td>
-                  <time dateTime={new Date(e.occurredAt).toISOString()}>{new Date(e.occurredAt).toISOString().slice(0, 19).replace('T', ' ')}</time>
+                  <time dateTime={new Date(e.occurredAt).toISOString()}>
+                    {new Date(e.occurredAt).toISOString().slice(0, 19).replace('T', ' ')}
+                  </time>
                 </td>
                 <td>
                   {e.actor.display ?? e.actor.id ?? '—'}
@@ -215,7 +235,9 @@ export default function AuditPage() {
         </table>
       ) : (
         <p className="muted" data-testid="audit-empty">
-          {error ? 'Fix the filters to see events.' : 'No events match these filters yet. New events appear within seconds of the change.'}
+          {error
+            ? 'Fix the filters to see events.'
+            : 'No events match these filters yet. New events appear within seconds of the change.'}
         </p>
       )}
       <nav className="audit__pager" aria-label="Pages">

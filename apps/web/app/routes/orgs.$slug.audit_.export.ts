@@ -12,7 +12,8 @@ export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const form = await args.request.formData();
   const format = form.get('format');
-  if (format !== 'csv' && format !== 'ndjson') throw data({ message: 'Format is csv or ndjson' }, { status: 400, statusText: 'Bad Request' });
+  if (format !== 'csv' && format !== 'ndjson')
+    throw data({ message: 'Format is csv or ndjson' }, { status: 400, statusText: 'Bad Request' });
   const filters = readFilters((k) => form.get(k));
   const { caller } = await serverApi(args);
   try {

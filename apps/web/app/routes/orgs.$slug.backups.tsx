@@ -1,5 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useRouteLoaderData } from '@remix-run/react';
+import {
+  Form,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useRevalidator,
+  useRouteLoaderData,
+} from '@remix-run/react';
 import { useEffect } from 'react';
 import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
@@ -38,7 +45,8 @@ function formatBytes(n: number | null): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const when = (d: string | Date) => new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
+const when = (d: string | Date) =>
+  new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
 
 export default function Backups() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
@@ -74,7 +82,8 @@ export default function Backups() {
         </Form>
       </div>
       <p className="muted">
-        {org.organization.name} is backed up every night, encrypted (AES-256-GCM). Download an export to get all of its data as a zip of NDJSON files, one per table.
+        {org.organization.name} is backed up every night, encrypted (AES-256-GCM). Download an export to get all of its
+        data as a zip of NDJSON files, one per table.
       </p>
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       {backups.length === 0 ? (
@@ -108,12 +117,18 @@ export default function Backups() {
                         {pct}%
                       </progress>
                     ) : null}
-                    {b.status === 'failed' && b.error ? <span className="muted backup-status__detail">{b.error}</span> : null}
+                    {b.status === 'failed' && b.error ? (
+                      <span className="muted backup-status__detail">{b.error}</span>
+                    ) : null}
                   </td>
                   <td>{formatBytes(b.bytes)}</td>
                   <td className="data-table__action">
                     {b.status === 'succeeded' && canExport ? (
-                      <Form method="post" action={`/orgs/${org.organization.slug}/backups/${b.id}/download`} reloadDocument>
+                      <Form
+                        method="post"
+                        action={`/orgs/${org.organization.slug}/backups/${b.id}/download`}
+                        reloadDocument
+                      >
                         <button type="submit" className="button button--quiet">
                           Download export
                         </button>

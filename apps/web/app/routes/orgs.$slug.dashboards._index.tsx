@@ -63,7 +63,9 @@ export default function Dashboards() {
             ))}
           </ul>
         ) : (
-          <p className="muted">No dashboards yet.{canEdit ? ' The first one you create becomes the organization’s home page.' : ''}</p>
+          <p className="muted">
+            No dashboards yet.{canEdit ? ' The first one you create becomes the organization’s home page.' : ''}
+          </p>
         )}
       </section>
       {canEdit ? (
@@ -74,8 +76,20 @@ export default function Dashboards() {
           {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
           <Form method="post" className="form form--wide" noValidate>
             <TextField name="name" label="Name" required maxLength={100} errors={result?.fieldErrors.name} />
-            <SelectField name="range" label="Default date range" defaultValue="90d" options={RANGE_OPTIONS.map((o) => ({ ...o }))} errors={result?.fieldErrors.range} />
-            <SelectField name="grain" label="Default grain" defaultValue="week" options={GRAIN_OPTIONS.map((o) => ({ ...o }))} errors={result?.fieldErrors.grain} />
+            <SelectField
+              name="range"
+              label="Default date range"
+              defaultValue="90d"
+              options={RANGE_OPTIONS.map((o) => ({ ...o }))}
+              errors={result?.fieldErrors.range}
+            />
+            <SelectField
+              name="grain"
+              label="Default grain"
+              defaultValue="week"
+              options={GRAIN_OPTIONS.map((o) => ({ ...o }))}
+              errors={result?.fieldErrors.grain}
+            />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 Create dashboard

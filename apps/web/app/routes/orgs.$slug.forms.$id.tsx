@@ -4,7 +4,9 @@ import { FormAlert, SelectField, TextAreaField, TextField } from '../components/
 import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
-export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: d ? `${d.form.name} · Forms · Metric Flow IQ` : 'Form · Metric Flow IQ' }];
+export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
+  { title: d ? `${d.form.name} · Forms · Metric Flow IQ` : 'Form · Metric Flow IQ' },
+];
 
 /** The link for editors; null for viewers (a link lets anyone write data, which a viewer cannot). */
 async function linkFor(api: Caller, slug: string, id: string) {
@@ -24,7 +26,11 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, async (api) => {
     const form = await api.forms.get({ slug, id });
     const link = await linkFor(api, slug, id);
-    const metrics = link ? (await api.metrics.list({ slug, limit: 1000 })).filter((m) => !m.formula).map((m) => ({ key: m.key, name: m.name })) : [];
+    const metrics = link
+      ? (await api.metrics.list({ slug, limit: 1000 }))
+          .filter((m) => !m.formula)
+          .map((m) => ({ key: m.key, name: m.name }))
+      : [];
     return { form, link, metrics, origin, created: new URL(args.request.url).searchParams.get('created') === '1' };
   });
 }
@@ -39,11 +45,26 @@ function fieldsFrom(form: FormData) {
   const rows: { metricKey: string; label: string; help: string; order: number; i: number }[] = [];
   for (let i = 0; i < 50 && form.has(`metricKey-${i}`); i++) {
     if (form.get(`remove-${i}`) === 'on') continue;
-    rows.push({ metricKey: text(form, `metricKey-${i}`), label: text(form, `label-${i}`), help: text(form, `help-${i}`), order: Number(text(form, `order-${i}`)) || i + 1, i });
+    rows.push({
+      metricKey: text(form, `metricKey-${i}`),
+      label: text(form, `label-${i}`),
+      help: text(form, `help-${i}`),
+      order: Number(text(form, `order-${i}`)) || i + 1,
+      i,
+    });
   }
   const added = text(form, 'add-metric');
-  if (added) rows.push({ metricKey: added, label: text(form, 'add-label'), help: text(form, 'add-help'), order: Number.MAX_SAFE_INTEGER, i: 1000 });
-  return rows.sort((a, b) => a.order - b.order || a.i - b.i).map(({ metricKey, label, help }) => ({ metricKey, label, help }));
+  if (added)
+    rows.push({
+      metricKey: added,
+      label: text(form, 'add-label'),
+      help: text(form, 'add-help'),
+      order: Number.MAX_SAFE_INTEGER,
+      i: 1000,
+    });
+  return rows
+    .sort((a, b) => a.order - b.order || a.i - b.i)
+    .map(({ metricKey, label, help }) => ({ metricKey, label, help }));
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -53,12 +74,20 @@ export async function action(args: ActionFunctionArgs) {
   const intent = text(form, 'intent');
   const { caller } = await serverApi(args);
   try {
-    if (intent === 'pause' || intent === 'resume') await caller.forms.setPaused({ slug, id, paused: intent === 'pause' });
+    if (intent === 'pause' || intent === 'resume')
+      await caller.forms.setPaused({ slug, id, paused: intent === 'pause' });
     else if (intent === 'rotate') await caller.forms.rotateLink({ slug, id });
     else if (intent === 'delete') {
       await caller.forms.delete({ slug, id });
       return redirect(`/orgs/${slug}/forms`);
-    } else await caller.forms.update({ slug, id, name: text(form, 'name'), description: text(form, 'description'), fields: fieldsFrom(form) });
+    } else
+      await caller.forms.update({
+        slug,
+        id,
+        name: text(form, 'name'),
+        description: text(form, 'description'),
+        fields: fieldsFrom(form),
+      });
     return data({ done: intent || 'save', formError: null, fieldErrors: {} as Record<string, string[]> });
   } catch (error) {
     const errors = formErrors(error);
@@ -89,15 +118,23 @@ export default function FormDetail() {
       <p>
         <Link to={`/orgs/${slug}/forms`}>← All forms</Link>
       </p>
-      {result?.done ? <FormAlert tone="success">{DONE[result.done]}</FormAlert> : created ? <FormAlert tone="success">Form created. Share its link with the people who should answer.</FormAlert> : null}
+      {result?.done ? (
+        <FormAlert tone="success">{DONE[result.done]}</FormAlert>
+      ) : created ? (
+        <FormAlert tone="success">Form created. Share its link with the people who should answer.</FormAlert>
+      ) : null}
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <section className="panel" aria-labelledby="form-title">
         <h2 id="form-title" className="panel__title">
-          {form.name} {form.paused ? <span className="badge">paused</span> : <span className="badge badge--ok">open</span>}
+          {form.name}{' '}
+          {form.paused ? <span className="badge">paused</span> : <span className="badge badge--ok">open</span>}
         </h2>
         <p className="muted">
           {form.submissionCount} answer{form.submissionCount === 1 ? '' : 's'}
-          {form.lastSubmittedAt ? `, the last on ${new Date(form.lastSubmittedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''}.
+          {form.lastSubmittedAt
+            ? `, the last on ${new Date(form.lastSubmittedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+            : ''}
+          .
         </p>
         {link ? (
           <>
@@ -112,12 +149,24 @@ export default function FormDetail() {
                 </a>
               </p>
             ) : (
-              <p className="muted">This link (starting {link.prefix}…) was sealed with an encryption key the server no longer has. Create a new link to share the form again.</p>
+              <p className="muted">
+                This link (starting {link.prefix}…) was sealed with an encryption key the server no longer has. Create a
+                new link to share the form again.
+              </p>
             )}
-            <p className="muted">Anyone with the link can answer. Create a new link if it reached the wrong people: the old one stops working at once.</p>
+            <p className="muted">
+              Anyone with the link can answer. Create a new link if it reached the wrong people: the old one stops
+              working at once.
+            </p>
             <div className="row-actions">
               <Form method="post">
-                <button type="submit" name="intent" value={form.paused ? 'resume' : 'pause'} className="button button--quiet" disabled={busy}>
+                <button
+                  type="submit"
+                  name="intent"
+                  value={form.paused ? 'resume' : 'pause'}
+                  className="button button--quiet"
+                  disabled={busy}
+                >
                   {form.paused ? 'Resume the form' : 'Pause the form'}
                 </button>
               </Form>
@@ -142,7 +191,14 @@ export default function FormDetail() {
         {link ? (
           <Form method="post" className="form form--editor" noValidate>
             <TextField name="name" label="Name" required maxLength={100} defaultValue={form.name} errors={fe.name} />
-            <TextAreaField name="description" label="Instructions (optional)" rows={3} maxLength={1000} defaultValue={form.description} errors={fe.description} />
+            <TextAreaField
+              name="description"
+              label="Instructions (optional)"
+              rows={3}
+              maxLength={1000}
+              defaultValue={form.description}
+              errors={fe.description}
+            />
             <table className="table form-fields" data-testid="form-fields">
               <thead>
                 <tr>
@@ -161,13 +217,33 @@ export default function FormDetail() {
                       <input type="hidden" name={`metricKey-${i}`} value={f.metricKey} />
                     </td>
                     <td>
-                      <input className="input" name={`label-${i}`} aria-label={`Label for ${f.metricName}`} defaultValue={f.label} maxLength={100} />
+                      <input
+                        className="input"
+                        name={`label-${i}`}
+                        aria-label={`Label for ${f.metricName}`}
+                        defaultValue={f.label}
+                        maxLength={100}
+                      />
                     </td>
                     <td>
-                      <input className="input" name={`help-${i}`} aria-label={`Help text for ${f.metricName}`} defaultValue={f.help} maxLength={300} />
+                      <input
+                        className="input"
+                        name={`help-${i}`}
+                        aria-label={`Help text for ${f.metricName}`}
+                        defaultValue={f.help}
+                        maxLength={300}
+                      />
                     </td>
                     <td>
-                      <input className="input" name={`order-${i}`} type="number" min={1} max={50} aria-label={`Order of ${f.metricName}`} defaultValue={i + 1} />
+                      <input
+                        className="input"
+                        name={`order-${i}`}
+                        type="number"
+                        min={1}
+                        max={50}
+                        aria-label={`Order of ${f.metricName}`}
+                        defaultValue={i + 1}
+                      />
                     </td>
                     <td>
                       <input type="checkbox" name={`remove-${i}`} aria-label={`Remove ${f.metricName}`} />
@@ -184,7 +260,15 @@ export default function FormDetail() {
             {unused.length && form.fields.length < 50 ? (
               <fieldset className="form-fields__add">
                 <legend className="field__label">Add a field</legend>
-                <SelectField name="add-metric" label="Metric" defaultValue="" options={[{ value: '', label: '(none)' }, ...unused.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` }))]} />
+                <SelectField
+                  name="add-metric"
+                  label="Metric"
+                  defaultValue=""
+                  options={[
+                    { value: '', label: '(none)' },
+                    ...unused.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` })),
+                  ]}
+                />
                 <TextField name="add-label" label="Label (blank: the metric's name)" maxLength={100} />
                 <TextField name="add-help" label="Help text (optional)" maxLength={300} />
               </fieldset>

@@ -11,7 +11,9 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, async (api) => {
     const forms = await api.forms.list({ slug });
     // Metrics a form can ask for: entered by people, so neither formulas nor archived ones.
-    const metrics = (await api.metrics.list({ slug, limit: 1000 })).filter((m) => !m.formula).map((m) => ({ key: m.key, name: m.name }));
+    const metrics = (await api.metrics.list({ slug, limit: 1000 }))
+      .filter((m) => !m.formula)
+      .map((m) => ({ key: m.key, name: m.name }));
     return { forms, metrics };
   });
 }
@@ -19,7 +21,10 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const form = await args.request.formData();
-  const chosen = form.getAll('metric').filter((v): v is string => typeof v === 'string').slice(0, 60);
+  const chosen = form
+    .getAll('metric')
+    .filter((v): v is string => typeof v === 'string')
+    .slice(0, 60);
   const { caller } = await serverApi(args);
   try {
     const created = await caller.forms.create({
@@ -36,7 +41,8 @@ export async function action(args: ActionFunctionArgs) {
   }
 }
 
-const when = (d: Date | string | null) => (d ? new Date(d).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null);
+const when = (d: Date | string | null) =>
+  d ? new Date(d).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : null;
 
 export default function Forms() {
   const { forms, metrics } = useLoaderData<typeof loader>();
@@ -53,7 +59,10 @@ export default function Forms() {
         <h2 id="forms-title" className="panel__title">
           Public data forms
         </h2>
-        <p className="muted">A form asks people outside the app for values of your metrics: anyone with its link can answer, without an account.</p>
+        <p className="muted">
+          A form asks people outside the app for values of your metrics: anyone with its link can answer, without an
+          account.
+        </p>
         {forms.length ? (
           <table className="table" data-testid="forms-table">
             <thead>
@@ -75,7 +84,9 @@ export default function Forms() {
                   <td>
                     <Link to={`/orgs/${slug}/forms/${f.id}`}>{f.name}</Link>
                   </td>
-                  <td>{f.paused ? <span className="badge">paused</span> : <span className="badge badge--ok">open</span>}</td>
+                  <td>
+                    {f.paused ? <span className="badge">paused</span> : <span className="badge badge--ok">open</span>}
+                  </td>
                   <td className="num">{f.fieldCount}</td>
                   <td className="num">{f.submissionCount}</td>
                   <td>{when(f.lastSubmittedAt) ?? <span className="muted">none yet</span>}</td>
@@ -95,13 +106,32 @@ export default function Forms() {
           {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
           {metrics.length ? (
             <Form method="post" className="form form--wide" noValidate>
-              <TextField name="name" label="Name" required maxLength={100} errors={fe.name} hint="People see it as the form's title." />
-              <TextAreaField name="description" label="Instructions (optional)" rows={3} maxLength={1000} errors={fe.description} />
+              <TextField
+                name="name"
+                label="Name"
+                required
+                maxLength={100}
+                errors={fe.name}
+                hint="People see it as the form's title."
+              />
+              <TextAreaField
+                name="description"
+                label="Instructions (optional)"
+                rows={3}
+                maxLength={1000}
+                errors={fe.description}
+              />
               <fieldset className="field">
                 <legend className="field__label">Metrics to ask for</legend>
                 {metrics.map((m) => (
                   <label key={m.key} className="checkbox">
-                    <input type="checkbox" name="metric" value={m.key} defaultChecked={result?.chosen.includes(m.key)} /> {m.name} <span className="muted">({m.key})</span>
+                    <input
+                      type="checkbox"
+                      name="metric"
+                      value={m.key}
+                      defaultChecked={result?.chosen.includes(m.key)}
+                    />{' '}
+                    {m.name} <span className="muted">({m.key})</span>
                   </label>
                 ))}
                 {fe.fields ? (

@@ -14,7 +14,11 @@ export async function loader(args: LoaderFunctionArgs) {
   const id = args.params.id ?? '';
   const result = await callApi(args, (caller) => caller.imports.errors({ slug, id }));
   const lines = ['line,message', ...result.rows.map((r) => `${r.line},${cell(r.message)}`)];
-  const base = result.fileName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'import';
+  const base =
+    result.fileName
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .slice(0, 80) || 'import';
   return new Response(`${lines.join('\r\n')}\r\n`, {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',

@@ -29,7 +29,9 @@ export async function loader(args: LoaderFunctionArgs) {
     let mapping: MappingForm = guessMapping(imp.header);
     let mappingErrors: { formError: string | null; fieldErrors: Record<string, string[]> } | null = null;
     if (imp.status === 'uploaded') {
-      metrics = (await caller.metrics.list({ slug })).filter((m) => !m.formula && !m.archived).map((m) => ({ key: m.key, name: m.name }));
+      metrics = (await caller.metrics.list({ slug }))
+        .filter((m) => !m.formula && !m.archived)
+        .map((m) => ({ key: m.key, name: m.name }));
       if (url.searchParams.has('preview')) {
         mapping = mappingFrom((n) => url.searchParams.get(n));
         try {
@@ -97,14 +99,17 @@ export default function ImportPage() {
         {imp.fileName}
       </h2>
       <p className="muted">
-        {formatBytes(imp.sizeBytes)} · {imp.header.length} columns · <span data-testid="import-status">{STATUS_LABELS[imp.status]}</span>
+        {formatBytes(imp.sizeBytes)} · {imp.header.length} columns ·{' '}
+        <span data-testid="import-status">{STATUS_LABELS[imp.status]}</span>
       </p>
       {imp.sameFile.length ? (
         <FormAlert tone="info">
           <span data-testid="already-imported">
-            This file was already imported on {new Date(imp.sameFile[0]!.finishedAt ?? imp.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC (
-            <Link to={`../${imp.sameFile[0]!.id}`}>{imp.sameFile[0]!.fileName}</Link>, {imp.sameFile[0]!.rowsWritten.toLocaleString('en-US')} rows). Importing it again with the
-            same mapping changes nothing.
+            This file was already imported on{' '}
+            {new Date(imp.sameFile[0]!.finishedAt ?? imp.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC (
+            <Link to={`../${imp.sameFile[0]!.id}`}>{imp.sameFile[0]!.fileName}</Link>,{' '}
+            {imp.sameFile[0]!.rowsWritten.toLocaleString('en-US')} rows). Importing it again with the same mapping
+            changes nothing.
           </span>
         </FormAlert>
       ) : null}
@@ -116,25 +121,58 @@ export default function ImportPage() {
             <input type="hidden" name="preview" value="1" />
             <fieldset className="form__fieldset" disabled={busy}>
               <legend className="field__label">Map the columns</legend>
-              <SelectField name="metricColumn" label="Metric key column" defaultValue={mapping.metricColumn ?? ''} options={[{ value: '', label: '— none: one metric for the file —' }, ...imp.header.map((h) => ({ value: h, label: h }))]} errors={fe.metricColumn} />
+              <SelectField
+                name="metricColumn"
+                label="Metric key column"
+                defaultValue={mapping.metricColumn ?? ''}
+                options={[
+                  { value: '', label: '— none: one metric for the file —' },
+                  ...imp.header.map((h) => ({ value: h, label: h })),
+                ]}
+                errors={fe.metricColumn}
+              />
               <SelectField
                 name="metricKey"
                 label="…or one metric for the whole file"
                 defaultValue={mapping.metricKey ?? ''}
-                options={[{ value: '', label: '— none: the file has a metric column —' }, ...metrics.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` }))]}
+                options={[
+                  { value: '', label: '— none: the file has a metric column —' },
+                  ...metrics.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` })),
+                ]}
                 errors={fe.metricKey}
               />
-              <SelectField name="timestampColumn" label="Timestamp column" defaultValue={mapping.timestampColumn ?? ''} options={columns} errors={fe.timestampColumn} />
-              <SelectField name="timestampFormat" label="Timestamp format" defaultValue={mapping.timestampFormat} options={FORMAT_OPTIONS} errors={fe.timestampFormat} />
+              <SelectField
+                name="timestampColumn"
+                label="Timestamp column"
+                defaultValue={mapping.timestampColumn ?? ''}
+                options={columns}
+                errors={fe.timestampColumn}
+              />
+              <SelectField
+                name="timestampFormat"
+                label="Timestamp format"
+                defaultValue={mapping.timestampFormat}
+                options={FORMAT_OPTIONS}
+                errors={fe.timestampFormat}
+              />
               <SelectField
                 name="timezone"
                 label="Timezone of local times"
                 defaultValue={mapping.timezone ?? ''}
-                options={[{ value: '', label: '— none: timestamps carry their offset —' }, ...timezones.map((tz) => ({ value: tz, label: tz.replace(/_/g, ' ') }))]}
+                options={[
+                  { value: '', label: '— none: timestamps carry their offset —' },
+                  ...timezones.map((tz) => ({ value: tz, label: tz.replace(/_/g, ' ') })),
+                ]}
                 errors={fe.timezone}
                 hint="Used for dates and times without an offset (Z or +02:00)."
               />
-              <SelectField name="valueColumn" label="Value column" defaultValue={mapping.valueColumn ?? ''} options={columns} errors={fe.valueColumn} />
+              <SelectField
+                name="valueColumn"
+                label="Value column"
+                defaultValue={mapping.valueColumn ?? ''}
+                options={columns}
+                errors={fe.valueColumn}
+              />
             </fieldset>
             <div className="form__actions">
               <button type="submit" className="button button--quiet" disabled={busy}>
@@ -169,7 +207,12 @@ export default function ImportPage() {
               </table>
               <Form method="post" className="form__actions">
                 {MAPPING_FIELDS.map((f) => (
-                  <input key={f} type="hidden" name={f} value={(mapping as unknown as Record<string, string | null | undefined>)[f] ?? ''} />
+                  <input
+                    key={f}
+                    type="hidden"
+                    name={f}
+                    value={(mapping as unknown as Record<string, string | null | undefined>)[f] ?? ''}
+                  />
                 ))}
                 <button type="submit" className="button" disabled={busy}>
                   Start import
@@ -182,7 +225,13 @@ export default function ImportPage() {
 
       {imp.status !== 'uploaded' ? (
         <div className="import-progress" aria-live="polite">
-          <progress className="import-progress__bar" max={100} value={percent} aria-label="Import progress" data-testid="import-progress">
+          <progress
+            className="import-progress__bar"
+            max={100}
+            value={percent}
+            aria-label="Import progress"
+            data-testid="import-progress"
+          >
             {percent}%
           </progress>
           <dl className="facts">
@@ -217,7 +266,12 @@ export default function ImportPage() {
         <>
           <h3>Rejected rows</h3>
           <p>
-            <a className="button button--quiet" href={`/orgs/${slug}/imports/${imp.id}/errors.csv`} download data-testid="errors-download">
+            <a
+              className="button button--quiet"
+              href={`/orgs/${slug}/imports/${imp.id}/errors.csv`}
+              download
+              data-testid="errors-download"
+            >
               Download all rejected rows (CSV)
             </a>
           </p>

@@ -1,4 +1,11 @@
-import { data, redirect, unstable_parseMultipartFormData, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  unstable_parseMultipartFormData,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
@@ -29,9 +36,14 @@ export async function action(args: ActionFunctionArgs) {
       return uploaded.id;
     });
   } catch (error) {
-    if (isTrpcError(error) && error.code === 'PAYLOAD_TOO_LARGE') return data({ formError: error.message }, { status: 413 });
+    if (isTrpcError(error) && error.code === 'PAYLOAD_TOO_LARGE')
+      return data({ formError: error.message }, { status: 413 });
     const errors = formErrors(error);
-    if (errors) return data({ formError: errors.formError ?? Object.values(errors.fieldErrors)[0]?.[0] ?? 'The upload was refused.' }, { status: 400 });
+    if (errors)
+      return data(
+        { formError: errors.formError ?? Object.values(errors.fieldErrors)[0]?.[0] ?? 'The upload was refused.' },
+        { status: 400 },
+      );
     throw toResponse(error, args.request);
   }
   if (!uploaded) return data({ formError: 'Choose a CSV file to upload.' }, { status: 400 });
@@ -48,8 +60,8 @@ export default function Imports() {
         Import data from a CSV file
       </h2>
       <p className="muted">
-        One point per row: a metric (a column of metric keys, or one metric for the whole file), a timestamp and a value. The first row names the columns. Up to 1,000,000 rows;
-        importing the same rows again changes nothing.
+        One point per row: a metric (a column of metric keys, or one metric for the whole file), a timestamp and a
+        value. The first row names the columns. Up to 1,000,000 rows; importing the same rows again changes nothing.
       </p>
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" encType="multipart/form-data" className="form form--wide">

@@ -13,7 +13,9 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, async (caller) => {
     const org = await caller.org.get({ slug });
     const members = await caller.members.list({ slug });
-    const invitations = org.permissions.includes('members:manage') ? await caller.members.listInvitations({ slug }) : [];
+    const invitations = org.permissions.includes('members:manage')
+      ? await caller.members.listInvitations({ slug })
+      : [];
     return { members, invitations };
   });
 }
@@ -28,16 +30,30 @@ export async function action(args: ActionFunctionArgs) {
     if (intent === 'invite') {
       const role = field('role') as (typeof ROLE_OPTIONS)[number];
       await caller.members.invite({ slug, email: field('email'), role });
-      return { ok: `Invitation sent to ${field('email')}.`, formError: null, fieldErrors: {} as Record<string, string[]> };
+      return {
+        ok: `Invitation sent to ${field('email')}.`,
+        formError: null,
+        fieldErrors: {} as Record<string, string[]>,
+      };
     }
     if (intent === 'revoke') await caller.members.revokeInvitation({ slug, invitationId: field('invitationId') });
-    else if (intent === 'role') await caller.members.changeRole({ slug, membershipId: field('membershipId'), role: field('role') as (typeof ROLE_OPTIONS)[number] });
+    else if (intent === 'role')
+      await caller.members.changeRole({
+        slug,
+        membershipId: field('membershipId'),
+        role: field('role') as (typeof ROLE_OPTIONS)[number],
+      });
     else if (intent === 'remove') await caller.members.remove({ slug, membershipId: field('membershipId') });
-    else if (intent === 'transfer') await caller.members.transferOwnership({ slug, membershipId: field('membershipId') });
+    else if (intent === 'transfer')
+      await caller.members.transferOwnership({ slug, membershipId: field('membershipId') });
     else if (intent === 'leave') {
       await caller.members.leave({ slug });
       return Response.redirect(new URL('/', args.request.url).toString(), 303);
-    } else return data({ ok: null, formError: 'Unknown action.', fieldErrors: {} as Record<string, string[]> }, { status: 400 });
+    } else
+      return data(
+        { ok: null, formError: 'Unknown action.', fieldErrors: {} as Record<string, string[]> },
+        { status: 400 },
+      );
     return { ok: 'Saved.', formError: null, fieldErrors: {} as Record<string, string[]> };
   } catch (error) {
     const errors = formErrors(error, { also: ['FORBIDDEN', 'NOT_FOUND'] });
@@ -91,21 +107,44 @@ export default function Members() {
                           <label className="visually-hidden" htmlFor={`role-${m.membershipId}`}>
                             Role of {m.email}
                           </label>
-                          <select id={`role-${m.membershipId}`} name="role" defaultValue={m.role} className="input select input--small">
+                          <select
+                            id={`role-${m.membershipId}`}
+                            name="role"
+                            defaultValue={m.role}
+                            className="input select input--small"
+                          >
                             {roles.map((r) => (
                               <option key={r} value={r}>
                                 {r}
                               </option>
                             ))}
                           </select>
-                          <button type="submit" name="intent" value="role" className="button button--quiet" disabled={busy}>
+                          <button
+                            type="submit"
+                            name="intent"
+                            value="role"
+                            className="button button--quiet"
+                            disabled={busy}
+                          >
                             Change role
                           </button>
-                          <button type="submit" name="intent" value="remove" className="button button--quiet" disabled={busy}>
+                          <button
+                            type="submit"
+                            name="intent"
+                            value="remove"
+                            className="button button--quiet"
+                            disabled={busy}
+                          >
                             Remove
                           </button>
                           {isOwner && m.role !== 'owner' ? (
-                            <button type="submit" name="intent" value="transfer" className="button button--quiet" disabled={busy}>
+                            <button
+                              type="submit"
+                              name="intent"
+                              value="transfer"
+                              className="button button--quiet"
+                              disabled={busy}
+                            >
                               Make owner (you become admin)
                             </button>
                           ) : null}
@@ -132,7 +171,13 @@ export default function Members() {
           <Form method="post" className="form form--wide" noValidate>
             <input type="hidden" name="intent" value="invite" />
             <TextField name="email" label="Email" type="email" required errors={result?.fieldErrors.email} />
-            <SelectField name="role" label="Role" defaultValue="viewer" options={roles.map((r) => ({ value: r, label: r }))} errors={result?.fieldErrors.role} />
+            <SelectField
+              name="role"
+              label="Role"
+              defaultValue="viewer"
+              options={roles.map((r) => ({ value: r, label: r }))}
+              errors={result?.fieldErrors.role}
+            />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 Send invitation
@@ -144,7 +189,8 @@ export default function Members() {
               {invitations.map((i) => (
                 <li key={i.id}>
                   <span>
-                    {i.email} · {i.role} · {i.expired ? 'expired' : `expires ${new Date(i.expiresAt).toISOString().slice(0, 10)}`}
+                    {i.email} · {i.role} ·{' '}
+                    {i.expired ? 'expired' : `expires ${new Date(i.expiresAt).toISOString().slice(0, 10)}`}
                   </span>
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="invitationId" value={i.id} />

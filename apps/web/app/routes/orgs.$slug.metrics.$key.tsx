@@ -5,7 +5,9 @@ import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },
+];
 
 const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
 type Grain = (typeof GRAINS)[number];
@@ -94,11 +96,20 @@ export async function action(args: ActionFunctionArgs) {
       case 'values': {
         const { rowErrors, saved } = await saveValues(caller, slug, key, form);
         const failed = Object.keys(rowErrors).length;
-        return data({ intent, ok: failed === 0, message: `${saved} value${saved === 1 ? '' : 's'} saved${failed ? `, ${failed} need fixing` : ''}.`, rowErrors }, { status: failed ? 400 : 200 });
+        return data(
+          {
+            intent,
+            ok: failed === 0,
+            message: `${saved} value${saved === 1 ? '' : 's'} saved${failed ? `, ${failed} need fixing` : ''}.`,
+            rowErrors,
+          },
+          { status: failed ? 400 : 200 },
+        );
       }
       case 'delete-points': {
         const ts = form.getAll('delete').map(String);
-        if (!ts.length) return data({ intent, ok: false, message: 'Tick the values to delete first.' }, { status: 400 });
+        if (!ts.length)
+          return data({ intent, ok: false, message: 'Tick the values to delete first.' }, { status: 400 });
         const { deleted } = await caller.points.delete({ slug, key, ts });
         return { intent, ok: true, message: `${deleted} value${deleted === 1 ? '' : 's'} deleted.` };
       }
@@ -125,14 +136,23 @@ export async function action(args: ActionFunctionArgs) {
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
-    return data({ intent, ok: false, message: errors.formError ?? 'Check the highlighted fields.', fieldErrors: errors.fieldErrors }, { status: 400 });
+    return data(
+      {
+        intent,
+        ok: false,
+        message: errors.formError ?? 'Check the highlighted fields.',
+        fieldErrors: errors.fieldErrors,
+      },
+      { status: 400 },
+    );
   }
 }
 
 const fmt = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
 const pct = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
 const show = (v: number | null) => (v === null ? '—' : fmt.format(v));
-const change = (v: number | null, base: number | null) => (v === null || base === null || base === 0 ? '—' : pct.format((v - base) / Math.abs(base)));
+const change = (v: number | null, base: number | null) =>
+  v === null || base === null || base === 0 ? '—' : pct.format((v - base) / Math.abs(base));
 const STATUS = { on_track: 'On track', at_risk: 'At risk', off_track: 'Off track', no_data: 'No data' } as const;
 
 export default function MetricPage() {
@@ -144,10 +164,13 @@ export default function MetricPage() {
   const slug = org.organization.slug;
   const canWrite = org.permissions.includes('metrics:write');
   const canEnter = org.permissions.includes('data:write') && !metric.formula && !metric.archived;
-  const fe: Record<string, string[]> = (result && 'fieldErrors' in result ? (result.fieldErrors as Record<string, string[]>) : undefined) ?? {};
+  const fe: Record<string, string[]> =
+    (result && 'fieldErrors' in result ? (result.fieldErrors as Record<string, string[]>) : undefined) ?? {};
   const rowErrors: RowErrors = (result && 'rowErrors' in result ? (result.rowErrors as RowErrors) : undefined) ?? {};
   const notice = (intent: string) =>
-    result?.intent === intent && result.message ? <FormAlert tone={result.ok ? 'success' : 'error'}>{result.message}</FormAlert> : null;
+    result?.intent === intent && result.message ? (
+      <FormAlert tone={result.ok ? 'success' : 'error'}>{result.message}</FormAlert>
+    ) : null;
 
   return (
     <div className="stack">
@@ -159,10 +182,16 @@ export default function MetricPage() {
           {metric.name} <code>{metric.key}</code> {metric.archived ? <span className="badge">archived</span> : null}
         </h2>
         <p className="muted">
-          {metric.formula ? `Formula: ${metric.formula}` : `${metric.aggregation} per period`} · {metric.direction} is better · in {org.organization.timezone}
+          {metric.formula ? `Formula: ${metric.formula}` : `${metric.aggregation} per period`} · {metric.direction} is
+          better · in {org.organization.timezone}
         </p>
         <Form method="get" className="toolbar">
-          <SelectField name="grain" label="Period" defaultValue={grain} options={GRAINS.map((g) => ({ value: g, label: g }))} />
+          <SelectField
+            name="grain"
+            label="Period"
+            defaultValue={grain}
+            options={GRAINS.map((g) => ({ value: g, label: g }))}
+          />
           <TextField name="from" label="From" type="date" defaultValue={from} />
           <TextField name="to" label="To" type="date" defaultValue={to} />
           <button type="submit" className="button button--quiet">
@@ -217,10 +246,21 @@ export default function MetricPage() {
                 {Array.from({ length: NEW_ROWS }, (_, i) => (
                   <tr key={`new-${i}`}>
                     <td>
-                      <input className="input" type="date" name={`row-${i}-date`} aria-label={`New row ${i + 1} date`} />
+                      <input
+                        className="input"
+                        type="date"
+                        name={`row-${i}-date`}
+                        aria-label={`New row ${i + 1} date`}
+                      />
                     </td>
                     <td>
-                      <input className="input" inputMode="decimal" name={`row-${i}-value`} aria-label={`New row ${i + 1} value`} aria-invalid={rowErrors[i] ? true : undefined} />
+                      <input
+                        className="input"
+                        inputMode="decimal"
+                        name={`row-${i}-value`}
+                        aria-label={`New row ${i + 1} value`}
+                        aria-invalid={rowErrors[i] ? true : undefined}
+                      />
                       {rowErrors[i] ? <p className="field__error">{rowErrors[i]}</p> : null}
                     </td>
                     <td />
@@ -236,7 +276,14 @@ export default function MetricPage() {
                         <input type="hidden" name={`row-${i}-ts`} value={ts} />
                       </td>
                       <td>
-                        <input className="input" inputMode="decimal" name={`row-${i}-value`} defaultValue={String(p.value)} aria-label={`Value on ${p.date}`} aria-invalid={rowErrors[i] ? true : undefined} />
+                        <input
+                          className="input"
+                          inputMode="decimal"
+                          name={`row-${i}-value`}
+                          defaultValue={String(p.value)}
+                          aria-label={`Value on ${p.date}`}
+                          aria-invalid={rowErrors[i] ? true : undefined}
+                        />
                         {rowErrors[i] ? <p className="field__error">{rowErrors[i]}</p> : null}
                       </td>
                       <td>
@@ -251,7 +298,13 @@ export default function MetricPage() {
               <button type="submit" name="intent" value="values" className="button" disabled={busy}>
                 Save values
               </button>
-              <button type="submit" name="intent" value="delete-points" className="button button--quiet" disabled={busy}>
+              <button
+                type="submit"
+                name="intent"
+                value="delete-points"
+                className="button button--quiet"
+                disabled={busy}
+              >
                 Delete ticked values
               </button>
             </div>
@@ -283,18 +336,48 @@ export default function MetricPage() {
               {targets.targets.map((t) => (
                 <tr key={t.id}>
                   <td>
-                    {fmt.format(t.value)} {t.kind === 'recurring' ? `per ${t.grain}` : `from ${t.startsOn} to ${t.endsOn}`}
-                    {t.kind === 'recurring' && (t.startsOn || t.endsOn) ? <span className="muted"> ({t.startsOn ?? '…'} – {t.endsOn ?? '…'})</span> : null}
+                    {fmt.format(t.value)}{' '}
+                    {t.kind === 'recurring' ? `per ${t.grain}` : `from ${t.startsOn} to ${t.endsOn}`}
+                    {t.kind === 'recurring' && (t.startsOn || t.endsOn) ? (
+                      <span className="muted">
+                        {' '}
+                        ({t.startsOn ?? '…'} – {t.endsOn ?? '…'})
+                      </span>
+                    ) : null}
                   </td>
-                  <td>{t.progress ? `${t.progress.period.start} – ${t.progress.period.end} (day ${t.progress.elapsedDays} of ${t.progress.totalDays})` : 'Not in effect'}</td>
-                  <td>{t.progress ? `${show(t.progress.actual)} (${t.progress.attainment === null ? '—' : pct.format(t.progress.attainment)})` : '—'}</td>
-                  <td>{t.progress?.forecastAttainment != null ? `On pace for ${pct.format(t.progress.forecastAttainment)} of target` : '—'}</td>
-                  <td>{t.progress ? <span className={`status status--${t.progress.status}`}>{STATUS[t.progress.status]}</span> : '—'}</td>
+                  <td>
+                    {t.progress
+                      ? `${t.progress.period.start} – ${t.progress.period.end} (day ${t.progress.elapsedDays} of ${t.progress.totalDays})`
+                      : 'Not in effect'}
+                  </td>
+                  <td>
+                    {t.progress
+                      ? `${show(t.progress.actual)} (${t.progress.attainment === null ? '—' : pct.format(t.progress.attainment)})`
+                      : '—'}
+                  </td>
+                  <td>
+                    {t.progress?.forecastAttainment != null
+                      ? `On pace for ${pct.format(t.progress.forecastAttainment)} of target`
+                      : '—'}
+                  </td>
+                  <td>
+                    {t.progress ? (
+                      <span className={`status status--${t.progress.status}`}>{STATUS[t.progress.status]}</span>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                   {canWrite ? (
                     <td>
                       <Form method="post">
                         <input type="hidden" name="id" value={t.id} />
-                        <button type="submit" name="intent" value="delete-target" className="button button--quiet" disabled={busy}>
+                        <button
+                          type="submit"
+                          name="intent"
+                          value="delete-target"
+                          className="button button--quiet"
+                          disabled={busy}
+                        >
                           Delete
                         </button>
                       </Form>
@@ -309,8 +392,23 @@ export default function MetricPage() {
           <Form method="post" className="form form--wide" noValidate>
             <fieldset className="form__fieldset" disabled={busy}>
               <legend className="panel__title">Add a target</legend>
-              <SelectField name="kind" label="Kind" defaultValue="recurring" options={[{ value: 'recurring', label: 'Every period' }, { value: 'fixed', label: 'One date range' }]} errors={fe.kind} />
-              <SelectField name="grain" label="Period (for every-period targets)" defaultValue="month" options={GRAINS.map((g) => ({ value: g, label: g }))} errors={fe.grain} />
+              <SelectField
+                name="kind"
+                label="Kind"
+                defaultValue="recurring"
+                options={[
+                  { value: 'recurring', label: 'Every period' },
+                  { value: 'fixed', label: 'One date range' },
+                ]}
+                errors={fe.kind}
+              />
+              <SelectField
+                name="grain"
+                label="Period (for every-period targets)"
+                defaultValue="month"
+                options={GRAINS.map((g) => ({ value: g, label: g }))}
+                errors={fe.grain}
+              />
               <TextField name="value" label="Target value" inputMode="decimal" required errors={fe.value} />
               <TextField name="startsOn" label="Starts on" type="date" errors={fe.startsOn} />
               <TextField name="endsOn" label="Ends on" type="date" errors={fe.endsOn} />
@@ -347,7 +445,13 @@ export default function MetricPage() {
               <button type="submit" name="intent" value="update" className="button" disabled={busy}>
                 Save definition
               </button>
-              <button type="submit" name="intent" value={metric.archived ? 'restore' : 'archive'} className="button button--quiet" disabled={busy}>
+              <button
+                type="submit"
+                name="intent"
+                value={metric.archived ? 'restore' : 'archive'}
+                className="button button--quiet"
+                disabled={busy}
+              >
                 {metric.archived ? 'Restore' : 'Archive'}
               </button>
             </div>

@@ -55,7 +55,15 @@ export default function Metrics() {
           <label htmlFor="q" className="visually-hidden">
             Search metrics
           </label>
-          <input id="q" name="q" className="input" type="search" placeholder="Search by key, name, description or tag" defaultValue={search} maxLength={100} />
+          <input
+            id="q"
+            name="q"
+            className="input"
+            type="search"
+            placeholder="Search by key, name, description or tag"
+            defaultValue={search}
+            maxLength={100}
+          />
           <label className="checkbox">
             <input type="checkbox" name="archived" value="1" defaultChecked={includeArchived} /> Include archived
           </label>
@@ -108,7 +116,15 @@ export default function Metrics() {
           <Form method="post" className="form form--wide" noValidate>
             <fieldset className="form__fieldset" disabled={busy}>
               <legend className="visually-hidden">New metric</legend>
-              <TextField name="key" label="Key" required maxLength={63} placeholder="monthly_revenue" errors={fe.key} hint="Lowercase letters, digits and underscores. It never changes: API clients push by key." />
+              <TextField
+                name="key"
+                label="Key"
+                required
+                maxLength={63}
+                placeholder="monthly_revenue"
+                errors={fe.key}
+                hint="Lowercase letters, digits and underscores. It never changes: API clients push by key."
+              />
               <MetricFields owners={owners} errors={fe} />
             </fieldset>
             <div className="form__actions">

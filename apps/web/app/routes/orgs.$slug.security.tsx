@@ -10,7 +10,8 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, (caller) => caller.security.getPolicy({ slug }));
 }
 
-const optionalInt = (v: FormDataEntryValue | null) => (v === null || v === '' ? null : /^\d{1,6}$/.test(String(v)) ? Number(v) : Number.NaN);
+const optionalInt = (v: FormDataEntryValue | null) =>
+  v === null || v === '' ? null : /^\d{1,6}$/.test(String(v)) ? Number(v) : Number.NaN;
 
 export async function action(args: ActionFunctionArgs) {
   const form = await args.request.formData();
@@ -40,17 +41,33 @@ export default function SecurityPolicy() {
       <h2 id="policy-title" className="panel__title">
         Security policy
       </h2>
-      <p className="muted">Applies to every member from their next request. Limits can only be stricter than the defaults (2 hours idle, 7 days in total).</p>
+      <p className="muted">
+        Applies to every member from their next request. Limits can only be stricter than the defaults (2 hours idle, 7
+        days in total).
+      </p>
       {result?.saved ? <FormAlert tone="success">Policy saved.</FormAlert> : null}
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form form--wide" noValidate>
         <div className="field">
           <label className="checkbox">
-            <input type="checkbox" name="requireTwoFactor" defaultChecked={policy.requireTwoFactor} /> Require two-factor authentication for all members
+            <input type="checkbox" name="requireTwoFactor" defaultChecked={policy.requireTwoFactor} /> Require
+            two-factor authentication for all members
           </label>
         </div>
-        <TextField name="sessionIdleMinutes" label="Sign out after this many idle minutes (5-120, empty: default)" inputMode="numeric" defaultValue={policy.sessionIdleMinutes ?? ''} errors={fe.sessionIdleMinutes} />
-        <TextField name="sessionAbsoluteHours" label="Sign in again after this many hours (1-168, empty: default)" inputMode="numeric" defaultValue={policy.sessionAbsoluteHours ?? ''} errors={fe.sessionAbsoluteHours} />
+        <TextField
+          name="sessionIdleMinutes"
+          label="Sign out after this many idle minutes (5-120, empty: default)"
+          inputMode="numeric"
+          defaultValue={policy.sessionIdleMinutes ?? ''}
+          errors={fe.sessionIdleMinutes}
+        />
+        <TextField
+          name="sessionAbsoluteHours"
+          label="Sign in again after this many hours (1-168, empty: default)"
+          inputMode="numeric"
+          defaultValue={policy.sessionAbsoluteHours ?? ''}
+          errors={fe.sessionAbsoluteHours}
+        />
         <div className="form__actions">
           <button type="submit" className="button" disabled={busy}>
             Save policy

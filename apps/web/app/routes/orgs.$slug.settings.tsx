@@ -60,10 +60,12 @@ export default function OrgSettings() {
   const { organization, permissions } = org;
   const canEdit = permissions.includes('org:update');
   const fe = result?.fieldErrors ?? {};
-  const tzOptions = (timezones.includes(organization.timezone) ? timezones : [organization.timezone, ...timezones]).map((tz) => ({
-    value: tz,
-    label: tz.replace(/_/g, ' '),
-  }));
+  const tzOptions = (timezones.includes(organization.timezone) ? timezones : [organization.timezone, ...timezones]).map(
+    (tz) => ({
+      value: tz,
+      label: tz.replace(/_/g, ' '),
+    }),
+  );
 
   return (
     <section className="panel" aria-labelledby="settings-title">
@@ -76,19 +78,41 @@ export default function OrgSettings() {
         </p>
       ) : null}
       {canEdit ? (
-        <p className="muted">These apply to everyone in {organization.name}. Dates and weeks on dashboards follow them.</p>
+        <p className="muted">
+          These apply to everyone in {organization.name}. Dates and weeks on dashboards follow them.
+        </p>
       ) : (
         <FormAlert tone="info">
-          You can view these settings, but only owners and admins can change them. Your role is <strong>{org.role}</strong>.
+          You can view these settings, but only owners and admins can change them. Your role is{' '}
+          <strong>{org.role}</strong>.
         </FormAlert>
       )}
       {result?.saved && !busy ? <FormAlert tone="success">Settings saved.</FormAlert> : null}
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-      <Form method="post" className="form form--wide" noValidate key={`${organization.name}|${organization.timezone}|${organization.weekStart}`}>
+      <Form
+        method="post"
+        className="form form--wide"
+        noValidate
+        key={`${organization.name}|${organization.timezone}|${organization.weekStart}`}
+      >
         <fieldset disabled={!canEdit || busy} className="form__fieldset">
           <legend className="visually-hidden">Organization settings</legend>
-          <TextField name="name" label="Organization name" required maxLength={100} defaultValue={organization.name} errors={fe.name} />
-          <SelectField name="timezone" label="Timezone" defaultValue={organization.timezone} options={tzOptions} errors={fe.timezone} hint="Days, weeks and months are counted in this timezone." />
+          <TextField
+            name="name"
+            label="Organization name"
+            required
+            maxLength={100}
+            defaultValue={organization.name}
+            errors={fe.name}
+          />
+          <SelectField
+            name="timezone"
+            label="Timezone"
+            defaultValue={organization.timezone}
+            options={tzOptions}
+            errors={fe.timezone}
+            hint="Days, weeks and months are counted in this timezone."
+          />
           <SelectField
             name="weekStart"
             label="Week starts on"

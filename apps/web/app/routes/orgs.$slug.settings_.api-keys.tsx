@@ -25,11 +25,21 @@ export async function action(args: ActionFunctionArgs) {
   try {
     if (intent === 'revoke') {
       await caller.apiKeys.revoke({ slug, id: String(form.get('id') ?? '') });
-      return { intent, token: null, message: 'Key revoked. Requests with it are refused from now on.', fieldErrors: {} as Record<string, string[]> };
+      return {
+        intent,
+        token: null,
+        message: 'Key revoked. Requests with it are refused from now on.',
+        fieldErrors: {} as Record<string, string[]>,
+      };
     }
     const scopes = form.getAll('scopes').map(String) as ('data:write' | 'metrics:read')[];
     const created = await caller.apiKeys.create({ slug, name: String(form.get('name') ?? ''), scopes });
-    return { intent, token: created.token, message: `Key “${created.key.name}” created.`, fieldErrors: {} as Record<string, string[]> };
+    return {
+      intent,
+      token: created.token,
+      message: `Key “${created.key.name}” created.`,
+      fieldErrors: {} as Record<string, string[]>,
+    };
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
@@ -53,7 +63,8 @@ export default function ApiKeys() {
           API keys
         </h2>
         <p className="muted">
-          Keys let programs push data and read metrics for {org.organization.name}: send <code>Authorization: Bearer &lt;key&gt;</code>. The HTTP API is described at{' '}
+          Keys let programs push data and read metrics for {org.organization.name}: send{' '}
+          <code>Authorization: Bearer &lt;key&gt;</code>. The HTTP API is described at{' '}
           <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
         </p>
         {result?.token ? (
@@ -64,7 +75,9 @@ export default function ApiKeys() {
             </code>
           </FormAlert>
         ) : result?.message ? (
-          <FormAlert tone={result.intent === 'revoke' && !Object.keys(fe).length ? 'success' : 'error'}>{result.message}</FormAlert>
+          <FormAlert tone={result.intent === 'revoke' && !Object.keys(fe).length ? 'success' : 'error'}>
+            {result.message}
+          </FormAlert>
         ) : null}
         {keys.length === 0 ? (
           <p className="muted">No keys yet.</p>
@@ -96,7 +109,13 @@ export default function ApiKeys() {
                     ) : (
                       <Form method="post">
                         <input type="hidden" name="id" value={k.id} />
-                        <button type="submit" name="intent" value="revoke" className="button button--quiet" disabled={busy}>
+                        <button
+                          type="submit"
+                          name="intent"
+                          value="revoke"
+                          className="button button--quiet"
+                          disabled={busy}
+                        >
                           Revoke
                         </button>
                       </Form>
@@ -115,12 +134,20 @@ export default function ApiKeys() {
         <Form method="post" className="form form--wide" noValidate>
           <fieldset className="form__fieldset" disabled={busy}>
             <legend className="visually-hidden">New key</legend>
-            <TextField name="name" label="Name" required maxLength={100} placeholder="Billing system" errors={fe.name} />
+            <TextField
+              name="name"
+              label="Name"
+              required
+              maxLength={100}
+              placeholder="Billing system"
+              errors={fe.name}
+            />
             <fieldset className="field">
               <legend className="field__label">Scopes</legend>
               {SCOPES.map((s) => (
                 <label key={s.value} className="checkbox">
-                  <input type="checkbox" name="scopes" value={s.value} defaultChecked={s.value === 'data:write'} /> {s.label}
+                  <input type="checkbox" name="scopes" value={s.value} defaultChecked={s.value === 'data:write'} />{' '}
+                  {s.label}
                 </label>
               ))}
               {fe.scopes ? <p className="field__error">{fe.scopes.join(' ')}</p> : null}

@@ -13,7 +13,9 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export type OrgData = Awaited<ReturnType<typeof loader>>;
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.organization.name} · Metric Flow IQ` : 'Metric Flow IQ' }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.organization.name} · Metric Flow IQ` : 'Metric Flow IQ' },
+];
 
 export default function OrgLayout() {
   const { organization, role, permissions } = useLoaderData<typeof loader>();

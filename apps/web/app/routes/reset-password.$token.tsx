@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
@@ -43,7 +50,14 @@ export default function ResetPassword() {
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form" noValidate>
         <FormGuardFields challenge={result?.guard ?? guard} />
-        <TextField name="password" label="New password" type="password" autoComplete="new-password" required errors={result?.fieldErrors.password} />
+        <TextField
+          name="password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          errors={result?.fieldErrors.password}
+        />
         <button type="submit" className="button button--block" disabled={busy}>
           Set the new password
         </button>

@@ -5,7 +5,10 @@ import { SECURITY_SECTIONS, SECURITY_UPDATED } from '../content/security-claims.
 
 export const meta: MetaFunction = () => [
   { title: 'Security · Metric Flow IQ' },
-  { name: 'description', content: 'How Metric Flow IQ protects accounts, separates organizations and responds to incidents.' },
+  {
+    name: 'description',
+    content: 'How Metric Flow IQ protects accounts, separates organizations and responds to incidents.',
+  },
 ];
 
 export default function Security() {
@@ -42,8 +45,9 @@ export default function Security() {
       <section className="doc__section" aria-labelledby="security-more">
         <h2 id="security-more">More</h2>
         <p>
-          See the <Link to="/privacy">privacy policy</Link> and the <Link to="/subprocessors">subprocessors</Link>. Security questions or a vulnerability to
-          report? Use the <Link to="/contact?topic=security">contact form</Link> with the topic “Security”.
+          See the <Link to="/privacy">privacy policy</Link> and the <Link to="/subprocessors">subprocessors</Link>.
+          Security questions or a vulnerability to report? Use the{' '}
+          <Link to="/contact?topic=security">contact form</Link> with the topic “Security”.
         </p>
       </section>
     </PublicPage>

@@ -1,4 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
@@ -32,19 +39,31 @@ export async function action(args: ActionFunctionArgs) {
   // Sign-up always answers "check your email", so a bot caught by the honeypot, the fill-time token
   // or a replay gets exactly that answer (and no mail is sent); the rate limit and a failed CAPTCHA say no.
   if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha') {
-    return data({ sent: values.email, formError: null, fieldErrors: {} as Record<string, string[]>, values, guard: null });
+    return data({
+      sent: values.email,
+      formError: null,
+      fieldErrors: {} as Record<string, string[]>,
+      values,
+      guard: null,
+    });
   }
   if (!verdict.ok) return refusal(verdict, { sent: null, values, guard: args.context.forms.issue('sign-up') });
   const { caller, resHeaders } = await serverApi(args);
   try {
     const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
     // The same answer whether or not the email has an account: the mail says which.
-    return data({ sent: result.email, formError: null, fieldErrors: {} as Record<string, string[]>, values, guard: null }, { headers: resHeaders });
+    return data(
+      { sent: result.email, formError: null, fieldErrors: {} as Record<string, string[]>, values, guard: null },
+      { headers: resHeaders },
+    );
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
     // The password is never sent back to the page.
-    return data({ sent: null, ...errors, values, guard: args.context.forms.issue('sign-up') }, { status: 400, headers: resHeaders });
+    return data(
+      { sent: null, ...errors, values, guard: args.context.forms.issue('sign-up') },
+      { status: 400, headers: resHeaders },
+    );
   }
 }
 
@@ -72,8 +91,24 @@ export default function SignUp() {
       <Form method="post" className="form" noValidate>
         {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
         <FormGuardFields challenge={result?.guard ?? guard} />
-        <TextField name="displayName" label="Your name" autoComplete="name" required maxLength={100} defaultValue={result?.values.displayName} errors={fe.displayName} />
-        <TextField name="email" label="Work email" type="email" autoComplete="email" required defaultValue={result?.values.email} errors={fe.email} />
+        <TextField
+          name="displayName"
+          label="Your name"
+          autoComplete="name"
+          required
+          maxLength={100}
+          defaultValue={result?.values.displayName}
+          errors={fe.displayName}
+        />
+        <TextField
+          name="email"
+          label="Work email"
+          type="email"
+          autoComplete="email"
+          required
+          defaultValue={result?.values.email}
+          errors={fe.email}
+        />
         <TextField
           name="password"
           label="Password"

@@ -18,7 +18,10 @@ export const CAPTCHA_PROVIDERS = {
     field: 'h-captcha-response',
     verifyUrl: 'https://api.hcaptcha.com/siteverify',
   },
-} as const satisfies Record<CaptchaProvider, { script: string; frameSrc: readonly string[]; widgetClass: string; field: string; verifyUrl: string }>;
+} as const satisfies Record<
+  CaptchaProvider,
+  { script: string; frameSrc: readonly string[]; widgetClass: string; field: string; verifyUrl: string }
+>;
 
 const verifyAnswer = z.object({ success: z.boolean() });
 
@@ -26,7 +29,12 @@ const verifyAnswer = z.object({ success: z.boolean() });
  * Server-side verification (both providers take the same form post and answer `{ success }`). Any
  * failure to get a clear yes (timeout, bad answer, network) counts as a failed challenge.
  */
-export function createCaptchaVerifier(opts: { provider: CaptchaProvider; secretKey: string; verifyUrl: string | null; timeoutMs?: number }) {
+export function createCaptchaVerifier(opts: {
+  provider: CaptchaProvider;
+  secretKey: string;
+  verifyUrl: string | null;
+  timeoutMs?: number;
+}) {
   const url = opts.verifyUrl ?? CAPTCHA_PROVIDERS[opts.provider].verifyUrl;
   return {
     field: CAPTCHA_PROVIDERS[opts.provider].field,

@@ -12,7 +12,10 @@ export const PUBLIC_FORMS = {
   'reset-password': { path: /^\/reset-password\/[^/]+$/, bodyLimitBytes: 4 * 1024, onBot: 'generic_error' },
   // Public data forms (/f/<token>): up to 50 numeric fields. Rate limited per IP and per form (its id).
   'data-form': { path: /^\/f\/[^/]+$/, bodyLimitBytes: 8 * 1024, onBot: 'generic_error' },
-} as const satisfies Record<string, { path: RegExp; bodyLimitBytes: number; onBot: 'pretend_success' | 'generic_error' }>;
+} as const satisfies Record<
+  string,
+  { path: RegExp; bodyLimitBytes: number; onBot: 'pretend_success' | 'generic_error' }
+>;
 
 export type PublicFormId = keyof typeof PUBLIC_FORMS;
 

@@ -26,7 +26,12 @@ export interface FormChallenge {
 export interface FormGuard {
   issue(form: PublicFormId): FormChallenge;
   /** Runs every check; writes nothing but the rate counters, the used nonce and (first refusal) a security event. */
-  check(form: PublicFormId, fields: FormData, request: { ip: string | null; userAgent: string | null; requestId: string }, subject?: string): Promise<Verdict>;
+  check(
+    form: PublicFormId,
+    fields: FormData,
+    request: { ip: string | null; userAgent: string | null; requestId: string },
+    subject?: string,
+  ): Promise<Verdict>;
   close(): Promise<void>;
 }
 
@@ -35,17 +40,29 @@ export interface FormGuard {
  * honeypot and the token (no I/O), the CAPTCHA (a call to the provider), and last the nonce, so a
  * refused submission never burns a token a person could still use.
  */
-export function createFormGuard(opts: { config: Config; db: Database; logger: Logger; onRefused?: (form: string, reason: string) => void }): FormGuard {
+export function createFormGuard(opts: {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  onRefused?: (form: string, reason: string) => void;
+}): FormGuard {
   const { config, db, logger } = opts;
   let key: Buffer;
   if (config.forms.secret) {
     key = Buffer.from(config.forms.secret, 'hex');
   } else {
     key = randomBytes(32);
-    logger.warn('FORM_SECRET is not set: form tokens use a key generated at start-up (tokens from other replicas or before a restart are refused)');
+    logger.warn(
+      'FORM_SECRET is not set: form tokens use a key generated at start-up (tokens from other replicas or before a restart are refused)',
+    );
   }
   const tokens = createFormTokens({ key, minFillMs: config.forms.minFillMs, maxAgeMs: TOKEN_MAX_AGE_MS });
-  const pool = new pg.Pool({ connectionString: config.appDatabaseUrl, max: 4, application_name: 'mfiq-web-ratelimit', statement_timeout: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: config.appDatabaseUrl,
+    max: 4,
+    application_name: 'mfiq-web-ratelimit',
+    statement_timeout: 5_000,
+  });
   pool.on('error', () => {});
   const limits = createRateLimits(pool, { perIp: config.forms.ratePerIp, perForm: config.forms.ratePerForm });
   const nonces = createNonceStore(db);
@@ -61,7 +78,15 @@ export function createFormGuard(opts: { config: Config; db: Database; logger: Lo
     issue(form) {
       return {
         token: tokens.issue(form),
-        captcha: config.captcha && provider ? { provider: config.captcha.provider, siteKey: config.captcha.siteKey, script: provider.script, widgetClass: provider.widgetClass } : null,
+        captcha:
+          config.captcha && provider
+            ? {
+                provider: config.captcha.provider,
+                siteKey: config.captcha.siteKey,
+                script: provider.script,
+                widgetClass: provider.widgetClass,
+              }
+            : null,
       };
     },
 
@@ -84,7 +109,10 @@ export function createFormGuard(opts: { config: Config; db: Database; logger: Lo
             })
             .execute();
         }
-        logger.warn({ form, scope: rate.scope, ip: request.ip, reqId: request.requestId }, 'form submission rate limited');
+        logger.warn(
+          { form, scope: rate.scope, ip: request.ip, reqId: request.requestId },
+          'form submission rate limited',
+        );
         opts.onRefused?.(form, 'rate_limited');
         return { ok: false, reason: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds };
       }

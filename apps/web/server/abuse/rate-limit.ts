@@ -3,7 +3,8 @@ import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
 const RATE_WINDOW_SECONDS = 15 * 60;
 
-export type RateCheck = { ok: true } | { ok: false; scope: 'ip' | 'form'; retryAfterSeconds: number; firstRefusal: boolean };
+export type RateCheck =
+  { ok: true } | { ok: false; scope: 'ip' | 'form'; retryAfterSeconds: number; firstRefusal: boolean };
 
 /**
  * Two fixed windows per public form, in PostgreSQL so every replica shares them: one per client IP
@@ -12,18 +13,36 @@ export type RateCheck = { ok: true } | { ok: false; scope: 'ip' | 'form'; retryA
  */
 export function createRateLimits(pool: pg.Pool, opts: { perIp: number; perForm: number }) {
   const make = (keyPrefix: string, points: number) =>
-    new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration: RATE_WINDOW_SECONDS });
+    new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: 'rate_limits',
+      tableCreated: true,
+      keyPrefix,
+      points,
+      duration: RATE_WINDOW_SECONDS,
+    });
   const perIp = make('ip', opts.perIp);
   const perForm = make('form', opts.perForm);
 
-  async function take(limiter: RateLimiterPostgres, key: string, points: number, scope: 'ip' | 'form'): Promise<RateCheck> {
+  async function take(
+    limiter: RateLimiterPostgres,
+    key: string,
+    points: number,
+    scope: 'ip' | 'form',
+  ): Promise<RateCheck> {
     try {
       await limiter.consume(key);
       return { ok: true };
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       // Only the first refusal in a window is worth a security event; the rest are the same flood.
-      return { ok: false, scope, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)), firstRefusal: error.consumedPoints === points + 1 };
+      return {
+        ok: false,
+        scope,
+        retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)),
+        firstRefusal: error.consumedPoints === points + 1,
+      };
     }
   }
 

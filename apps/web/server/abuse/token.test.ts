@@ -11,7 +11,10 @@ describe('form tokens', () => {
     const token = tokens.issue('contact');
     expect(tokens.verify('contact', token)).toEqual({ ok: false, reason: 'too_fast' });
     clock += 3000;
-    expect(tokens.verify('contact', token)).toMatchObject({ ok: true, nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    expect(tokens.verify('contact', token)).toMatchObject({
+      ok: true,
+      nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+    });
   });
 
   it('refuses another form, an expired token, a tampered one and one signed with another key', () => {
@@ -19,10 +22,16 @@ describe('form tokens', () => {
     clock += 5000;
     expect(tokens.verify('contact', token)).toEqual({ ok: false, reason: 'wrong_form' });
     // Changing the form name inside the token breaks the signature.
-    expect(tokens.verify('contact', token.replace('v1.sign-in.', 'v1.contact.'))).toEqual({ ok: false, reason: 'signature' });
+    expect(tokens.verify('contact', token.replace('v1.sign-in.', 'v1.contact.'))).toEqual({
+      ok: false,
+      reason: 'signature',
+    });
     // Moving issued-at back to skip the fill time breaks it too.
     const [v, form, issued, nonce, mac] = token.split('.');
-    expect(tokens.verify('sign-in', [v, form, String(Number(issued) - 10_000), nonce, mac].join('.'))).toEqual({ ok: false, reason: 'signature' });
+    expect(tokens.verify('sign-in', [v, form, String(Number(issued) - 10_000), nonce, mac].join('.'))).toEqual({
+      ok: false,
+      reason: 'signature',
+    });
     const other = createFormTokens({ key: randomBytes(32), minFillMs: 0, maxAgeMs: 60_000, now: () => clock });
     expect(tokens.verify('sign-in', other.issue('sign-in'))).toEqual({ ok: false, reason: 'signature' });
     expect(tokens.verify('sign-in', 'garbage')).toEqual({ ok: false, reason: 'malformed' });

@@ -27,7 +27,13 @@ async function outboxLeft(): Promise<number> {
  * Writes `total` events round-robin across the tenants in slices, continuing each tenant's markers
  * from `written` (which it updates), pausing between slices while the workers drain.
  */
-async function writer(tenants: string[], written: Map<string, number>, total: number, slice: number, pauseMs: number): Promise<void> {
+async function writer(
+  tenants: string[],
+  written: Map<string, number>,
+  total: number,
+  slice: number,
+  pauseMs: number,
+): Promise<void> {
   for (let done = 0, i = 0; done < total; i++) {
     const tenant = tenants[i % tenants.length]!;
     const n = Math.min(slice, total - done);
@@ -59,7 +65,9 @@ async function stopGracefully(w: WorkerProcess) {
 
 describe('crash safety', () => {
   it('10,000 events drained while the worker is SIGKILLed at random moments and restarted 10 times', async () => {
-    const tenants = (await Promise.all([1, 2, 3, 4].map((i) => insertOrg(tdb.owner, `crash${i}`)))).map((o) => o.tenantId);
+    const tenants = (await Promise.all([1, 2, 3, 4].map((i) => insertOrg(tdb.owner, `crash${i}`)))).map(
+      (o) => o.tenantId,
+    );
     const written = new Map<string, number>();
     // A first quarter is waiting before any worker starts; the rest arrives in bursts while each
     // worker runs, so a kill lands mid-drain however fast the machine drains.
@@ -87,7 +95,9 @@ describe('crash safety', () => {
 
   for (const processes of [2, 3]) {
     it(`${processes} worker processes draining at once: exactly once, in order, chains verify`, async () => {
-      const tenants = (await Promise.all([1, 2, 3].map((i) => insertOrg(tdb.owner, `multi${processes}x${i}`)))).map((o) => o.tenantId);
+      const tenants = (await Promise.all([1, 2, 3].map((i) => insertOrg(tdb.owner, `multi${processes}x${i}`)))).map(
+        (o) => o.tenantId,
+      );
       const workers = Array.from({ length: processes }, () => spawnWorker(env()));
       await Promise.all(workers.map((w) => Promise.race([w.started, w.exited])));
       const written = new Map<string, number>();

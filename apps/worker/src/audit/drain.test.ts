@@ -11,7 +11,11 @@ beforeAll(async () => {
 afterAll(() => tdb.drop());
 
 const outboxCount = async (tenantId: string) =>
-  (await sql<{ n: number }>`select count(*)::int as n from audit_outbox where tenant_id = ${tenantId}`.execute(tdb.admin)).rows[0]!.n;
+  (
+    await sql<{ n: number }>`select count(*)::int as n from audit_outbox where tenant_id = ${tenantId}`.execute(
+      tdb.admin,
+    )
+  ).rows[0]!.n;
 
 describe('the drain, run as the worker role', () => {
   it('moves every event once, in outbox order, with gap-free sequences and a chain that verifies', async () => {
@@ -37,7 +41,15 @@ describe('the drain, run as the worker role', () => {
     await drainAll(tdb.worker);
     await insertOutbox(tdb.owner, a.tenantId, 4, { from: 3 });
     await drainAll(tdb.worker);
-    expect((await logOf(tdb.admin, a.tenantId)).map((r) => `${r.sequence}:${r.n}`)).toEqual(['1:0', '2:1', '3:2', '4:3', '5:4', '6:5', '7:6']);
+    expect((await logOf(tdb.admin, a.tenantId)).map((r) => `${r.sequence}:${r.n}`)).toEqual([
+      '1:0',
+      '2:1',
+      '3:2',
+      '4:3',
+      '5:4',
+      '6:5',
+      '7:6',
+    ]);
     expect(await verify(tdb.worker, a.tenantId)).toMatchObject({ status: 'verified', events: 7 });
   });
 
@@ -86,14 +98,18 @@ describe('the drain, run as the worker role', () => {
     expect(rows.map((r) => r.sequence)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(rows[0]!.prevHash.equals(Buffer.alloc(32))).toBe(true);
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash.equals(rows[i - 1]!.hash)).toBe(true);
-    expect((await sql<{ n: number }>`select count(*)::int as n from platform_audit_outbox`.execute(tdb.admin)).rows[0]!.n).toBe(0);
+    expect(
+      (await sql<{ n: number }>`select count(*)::int as n from platform_audit_outbox`.execute(tdb.admin)).rows[0]!.n,
+    ).toBe(0);
   });
 
   it('the worker role cannot read one tenant from inside another', async () => {
     const a = await insertOrg(tdb.owner, 'iso-a');
     const b = await insertOrg(tdb.owner, 'iso-b');
     await insertOutbox(tdb.owner, b.tenantId, 2);
-    const seen = await withTenant(tdb.worker, { tenantId: a.tenantId }, (trx) => trx.selectFrom('auditOutbox').select('tenantId').execute());
+    const seen = await withTenant(tdb.worker, { tenantId: a.tenantId }, (trx) =>
+      trx.selectFrom('auditOutbox').select('tenantId').execute(),
+    );
     expect(seen).toEqual([]);
     // Asking for B's batch under A's context appends nothing (the head and rows are out of reach).
     const status = await withTenant(tdb.worker, { tenantId: a.tenantId }, (trx) => verifyTenantChain(trx));

@@ -90,25 +90,38 @@ async function drainBatchIn(trx: Kysely<unknown>, scope: Scope, batchSize: numbe
           select o.tenant_id, o.id, x.sequence, o.occurred_at, ${head.now}::timestamptz, ${COPIED}, decode(x.prev_hash, 'hex'), decode(x.hash, 'hex')
             from jsonb_to_recordset(${links}::jsonb) as x(id uuid, sequence bigint, prev_hash text, hash text)
             join audit_outbox o on o.tenant_id = ${tenantId} and o.id = x.id`.execute(trx);
-  if (Number(inserted.numAffectedRows) !== rows.length) throw new Error(`audit drain: appended ${inserted.numAffectedRows} of ${rows.length} events`);
+  if (Number(inserted.numAffectedRows) !== rows.length)
+    throw new Error(`audit drain: appended ${inserted.numAffectedRows} of ${rows.length} events`);
   const ids = rows.map((r) => r.id);
   if (scope.kind === 'platform') {
     await sql`delete from platform_audit_outbox where id = any(${ids}::uuid[])`.execute(trx);
-    await sql`update platform_audit_chain_head set last_sequence = ${sequence}, last_hash = ${prev}, updated_at = now()`.execute(trx);
+    await sql`update platform_audit_chain_head set last_sequence = ${sequence}, last_hash = ${prev}, updated_at = now()`.execute(
+      trx,
+    );
   } else {
     await sql`delete from audit_outbox where tenant_id = ${tenantId} and id = any(${ids}::uuid[])`.execute(trx);
-    await sql`update audit_chain_heads set last_sequence = ${sequence}, last_hash = ${prev}, updated_at = now() where tenant_id = ${tenantId}`.execute(trx);
+    await sql`update audit_chain_heads set last_sequence = ${sequence}, last_hash = ${prev}, updated_at = now() where tenant_id = ${tenantId}`.execute(
+      trx,
+    );
   }
   return rows.length;
 }
 
 /** One batch of one tenant, inside withTenant (the worker reads and writes under the tenant's RLS). */
-export function drainTenantBatch(db: Database, tenantId: string, batchSize = DEFAULT_BATCH_SIZE): Promise<number | null> {
-  return withTenant(db, { tenantId }, (trx) => drainBatchIn(trx as unknown as Kysely<unknown>, { kind: 'tenant', tenantId }, batchSize));
+export function drainTenantBatch(
+  db: Database,
+  tenantId: string,
+  batchSize = DEFAULT_BATCH_SIZE,
+): Promise<number | null> {
+  return withTenant(db, { tenantId }, (trx) =>
+    drainBatchIn(trx as unknown as Kysely<unknown>, { kind: 'tenant', tenantId }, batchSize),
+  );
 }
 
 export function drainPlatformBatch(db: Database, batchSize = DEFAULT_BATCH_SIZE): Promise<number | null> {
-  return db.transaction().execute((trx) => drainBatchIn(trx as unknown as Kysely<unknown>, { kind: 'platform' }, batchSize));
+  return db
+    .transaction()
+    .execute((trx) => drainBatchIn(trx as unknown as Kysely<unknown>, { kind: 'platform' }, batchSize));
 }
 
 export interface DrainResult {
@@ -122,7 +135,10 @@ export interface DrainResult {
  * Drains until the outboxes are empty or the time budget is spent: the platform log, then tenants
  * oldest-waiting first. A busy tenant is left to whoever holds it.
  */
-export async function drainAll(db: Database, opts: { batchSize?: number; budgetMs?: number } = {}): Promise<DrainResult> {
+export async function drainAll(
+  db: Database,
+  opts: { batchSize?: number; budgetMs?: number } = {},
+): Promise<DrainResult> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const deadline = performance.now() + (opts.budgetMs ?? 20_000);
   const result: DrainResult = { events: 0, batches: 0, busy: 0 };
@@ -141,7 +157,9 @@ export async function drainAll(db: Database, opts: { batchSize?: number; budgetM
   await run(() => drainPlatformBatch(db, batchSize));
   const seen = new Set<string>();
   while (performance.now() < deadline) {
-    const { rows } = await sql<{ tenantId: string }>`select tenant_id as "tenantId" from audit_pending_tenants(100)`.execute(db);
+    const { rows } = await sql<{
+      tenantId: string;
+    }>`select tenant_id as "tenantId" from audit_pending_tenants(100)`.execute(db);
     // Tenants that are still pending after our pass are busy elsewhere (or refilling): stop here and
     // leave them to their holder or the next run instead of spinning on them.
     const fresh = rows.filter((r) => !seen.has(r.tenantId));

@@ -44,7 +44,11 @@ describe('tamper detection', () => {
   it('a changed row: verify reports its sequence', async () => {
     const org = await chainOf(10);
     await asOwnerTampering(org.tenantId, [`update audit_log set after = '{"name":"forged"}' where sequence = 4`]);
-    expect(await verify(tdb.worker, org.tenantId)).toMatchObject({ status: 'broken', sequence: 4, reason: expect.stringMatching(/content/) });
+    expect(await verify(tdb.worker, org.tenantId)).toMatchObject({
+      status: 'broken',
+      sequence: 4,
+      reason: expect.stringMatching(/content/),
+    });
   });
 
   it('a changed row with a recomputed-looking hash still breaks the link to the next one', async () => {
@@ -56,7 +60,11 @@ describe('tamper detection', () => {
   it('a deleted row: verify reports the missing sequence', async () => {
     const org = await chainOf(10);
     await asOwnerTampering(org.tenantId, ['delete from audit_log where sequence = 7']);
-    expect(await verify(tdb.worker, org.tenantId)).toMatchObject({ status: 'broken', sequence: 7, reason: expect.stringMatching(/missing/) });
+    expect(await verify(tdb.worker, org.tenantId)).toMatchObject({
+      status: 'broken',
+      sequence: 7,
+      reason: expect.stringMatching(/missing/),
+    });
   });
 
   it('the deleted last row: the chain head exposes it', async () => {
@@ -87,12 +95,21 @@ describe('append-only', () => {
 
   it('no runtime role may update or delete audit_log rows; the trigger refuses even the owner', async () => {
     const org = await chainOf(3);
-    for (const [name, db] of [['app', tdb.app], ['worker', tdb.worker]] as const) {
-      expect(await refused(db, org.tenantId, `update audit_log set action = 'x.y' where sequence = 1`), name).toBe('42501');
+    for (const [name, db] of [
+      ['app', tdb.app],
+      ['worker', tdb.worker],
+    ] as const) {
+      expect(await refused(db, org.tenantId, `update audit_log set action = 'x.y' where sequence = 1`), name).toBe(
+        '42501',
+      );
       expect(await refused(db, org.tenantId, 'delete from audit_log where sequence = 1'), name).toBe('42501');
     }
-    expect(await refused(tdb.retention, org.tenantId, `update audit_log set action = 'x.y' where sequence = 1`)).toBe('42501');
-    expect(await refused(tdb.owner, org.tenantId, `update audit_log set action = 'x.y' where sequence = 1`)).toBe('42501');
+    expect(await refused(tdb.retention, org.tenantId, `update audit_log set action = 'x.y' where sequence = 1`)).toBe(
+      '42501',
+    );
+    expect(await refused(tdb.owner, org.tenantId, `update audit_log set action = 'x.y' where sequence = 1`)).toBe(
+      '42501',
+    );
     expect(await refused(tdb.owner, org.tenantId, 'delete from audit_log where sequence = 1')).toBe('42501');
     expect(await refused(tdb.owner, org.tenantId, 'truncate audit_log')).toBe('42501');
     expect(await refused(tdb.app, org.tenantId, 'update audit_chain_heads set last_sequence = 0')).toBe('42501');
@@ -100,10 +117,15 @@ describe('append-only', () => {
   });
 
   it('the platform log refuses updates and deletes too', async () => {
-    await sql`insert into platform_audit_outbox (action, actor_type) values ('user.signed_in', 'anonymous')`.execute(tdb.owner);
+    await sql`insert into platform_audit_outbox (action, actor_type) values ('user.signed_in', 'anonymous')`.execute(
+      tdb.owner,
+    );
     await drainAll(tdb.worker);
     for (const db of [tdb.worker, tdb.owner]) {
-      const code = await sql`delete from platform_audit_log`.execute(db).then(() => 'allowed', (e: { code?: string }) => e.code);
+      const code = await sql`delete from platform_audit_log`.execute(db).then(
+        () => 'allowed',
+        (e: { code?: string }) => e.code,
+      );
       expect(code).toBe('42501');
     }
   });
@@ -117,16 +139,27 @@ describe('retention', () => {
     await insertOutbox(tdb.owner, org.tenantId, 3, { from: 4 });
     await drainAll(tdb.worker);
     // Nobody else may purge: the worker has no DELETE grant.
-    const denied = await withTenant(tdb.worker, { tenantId: org.tenantId }, (trx) => sql`delete from audit_log`.execute(trx)).catch((e: { code?: string }) => e.code);
+    const denied = await withTenant(tdb.worker, { tenantId: org.tenantId }, (trx) =>
+      sql`delete from audit_log`.execute(trx),
+    ).catch((e: { code?: string }) => e.code);
     expect(denied).toBe('42501');
 
     const result = await applyRetention(tdb.retention, key);
     expect(result).toMatchObject({ purged: 4 });
     expect((await logOf(tdb.admin, org.tenantId)).map((r) => r.sequence)).toEqual([5, 6, 7]);
-    expect(await verify(tdb.worker, org.tenantId, key)).toMatchObject({ status: 'verified', events: 3, fromSequence: 4, checkpoint: 'valid' });
+    expect(await verify(tdb.worker, org.tenantId, key)).toMatchObject({
+      status: 'verified',
+      events: 3,
+      fromSequence: 4,
+      checkpoint: 'valid',
+    });
     expect(await verify(tdb.app, org.tenantId)).toMatchObject({ status: 'verified', checkpoint: 'unchecked' });
     // A checkpoint signed with another key is not accepted.
-    expect(await verify(tdb.worker, org.tenantId, randomBytes(32))).toMatchObject({ status: 'broken', sequence: 4, reason: expect.stringMatching(/signature/) });
+    expect(await verify(tdb.worker, org.tenantId, randomBytes(32))).toMatchObject({
+      status: 'broken',
+      sequence: 4,
+      reason: expect.stringMatching(/signature/),
+    });
     // Nothing more is due: a second run purges nothing.
     expect(await applyRetention(tdb.retention, key)).toMatchObject({ purged: 0 });
   });
@@ -134,7 +167,9 @@ describe('retention', () => {
   it('honours a longer retention per organization', async () => {
     const key = randomBytes(32);
     const org = await insertOrg(tdb.owner, 'keep');
-    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) => trx.updateTable('organizations').set({ auditRetentionDays: 730 }).execute());
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx.updateTable('organizations').set({ auditRetentionDays: 730 }).execute(),
+    );
     await insertOutbox(tdb.owner, org.tenantId, 2, { ageDays: 400 });
     await drainAll(tdb.worker);
     await applyRetention(tdb.retention, key);

@@ -16,7 +16,11 @@ afterAll(() => tdb.drop());
 async function run(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { WORKER_DATABASE_URL: tdb.urls.worker }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await main(
+    argv,
+    { WORKER_DATABASE_URL: tdb.urls.worker },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -42,11 +46,26 @@ describe('mfiq audit verify', () => {
   });
 
   it('usage errors exit 2 with a message naming the problem', async () => {
-    expect(await run(['audit', 'verify'])).toMatchObject({ code: 2, err: expect.stringContaining('--org is required') });
-    expect(await run(['audit', 'verify', '--org', 'no-such-org'])).toMatchObject({ code: 2, err: expect.stringContaining('no organization with the slug "no-such-org"') });
-    expect(await run(['audit', 'verify', '--org', 'Bad Slug!'])).toMatchObject({ code: 2, err: expect.stringContaining('not an organization slug') });
-    expect(await run(['audit', 'verify', '--org', 'x', '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining('bogus') });
-    expect(await run(['frobnicate'])).toMatchObject({ code: 2, err: expect.stringContaining('audit verify --org ORG') });
+    expect(await run(['audit', 'verify'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--org is required'),
+    });
+    expect(await run(['audit', 'verify', '--org', 'no-such-org'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('no organization with the slug "no-such-org"'),
+    });
+    expect(await run(['audit', 'verify', '--org', 'Bad Slug!'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('not an organization slug'),
+    });
+    expect(await run(['audit', 'verify', '--org', 'x', '--bogus'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('bogus'),
+    });
+    expect(await run(['frobnicate'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('audit verify --org ORG'),
+    });
     const noEnv = await main(['audit', 'verify', '--org', 'x'], {}, { out: () => {}, err: () => {} });
     expect(noEnv).toBe(2);
   });

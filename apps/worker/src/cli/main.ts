@@ -6,22 +6,32 @@ import { EXIT, UsageError, type CliCommand, type CliContext } from './command.ts
 const COMMANDS_DIR = new URL('./commands/', import.meta.url);
 
 export async function loadCommands(): Promise<CliCommand[]> {
-  const files = (await readdir(COMMANDS_DIR)).filter((f) => /^[a-z0-9-]+\.ts$/.test(f) && !f.endsWith('.test.ts')).sort();
-  const mods = await Promise.all(files.map((f) => import(new URL(f, COMMANDS_DIR).href) as Promise<{ command?: CliCommand }>));
+  const files = (await readdir(COMMANDS_DIR))
+    .filter((f) => /^[a-z0-9-]+\.ts$/.test(f) && !f.endsWith('.test.ts'))
+    .sort();
+  const mods = await Promise.all(
+    files.map((f) => import(new URL(f, COMMANDS_DIR).href) as Promise<{ command?: CliCommand }>),
+  );
   return mods.flatMap((m) => (m.command ? [m.command] : []));
 }
 
 function usage(commands: CliCommand[]): string {
   const lines = ['Usage: mfiq <command> [options]', '', 'Commands:'];
   for (const c of commands) {
-    const opts = Object.entries(c.options).map(([k, o]) => (o.required ? `--${k} ${o.type === 'string' ? k.toUpperCase() : ''}`.trim() : `[--${k}]`));
+    const opts = Object.entries(c.options).map(([k, o]) =>
+      o.required ? `--${k} ${o.type === 'string' ? k.toUpperCase() : ''}`.trim() : `[--${k}]`,
+    );
     lines.push(`  ${[...c.name, ...opts].join(' ').padEnd(40)} ${c.summary}`);
   }
   return lines.join('\n');
 }
 
 /** Parses argv, runs the matching command, returns its exit code. Never throws. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, io: { out?: (l: string) => void; err?: (l: string) => void } = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: { out?: (l: string) => void; err?: (l: string) => void } = {},
+): Promise<number> {
   const out = io.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const err = io.err ?? ((l: string) => process.stderr.write(`${l}\n`));
   const commands = await loadCommands();
@@ -50,7 +60,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: { out?: (
     ownerDb() {
       if (!ownerDb) {
         const url = env.DATABASE_URL;
-        if (!url) throw new UsageError('DATABASE_URL is required: the owner connection (operators act as the schema owner).');
+        if (!url)
+          throw new UsageError('DATABASE_URL is required: the owner connection (operators act as the schema owner).');
         ownerDb = createDb(url, { max: 2, applicationName: `mfiq-cli ${command.name.join(' ')}` });
       }
       return ownerDb;
@@ -63,9 +74,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: { out?: (
       allowPositionals: true,
       strict: true,
     });
-    if (positionals.length > command.name.length) throw new UsageError(`unexpected argument: ${positionals[command.name.length]}`);
+    if (positionals.length > command.name.length)
+      throw new UsageError(`unexpected argument: ${positionals[command.name.length]}`);
     for (const [k, o] of Object.entries(command.options)) {
-      if (o.required && (values[k] === undefined || values[k] === '')) throw new UsageError(`--${k} is required: ${o.description}`);
+      if (o.required && (values[k] === undefined || values[k] === ''))
+        throw new UsageError(`--${k} is required: ${o.description}`);
     }
     return await command.run(values as Record<string, string | boolean | undefined>, ctx);
   } catch (error) {

@@ -33,7 +33,11 @@ export function operatorContext(ctx: CliContext): OperatorContext {
   return { db: ctx.ownerDb(), operator: operatorName(ctx.env), runId: `cli-${randomUUID()}`, out: ctx.out };
 }
 
-const actor = (ctx: OperatorContext) => ({ actorType: 'system' as const, actorId: null, actorDisplay: `operator:${ctx.operator}` });
+const actor = (ctx: OperatorContext) => ({
+  actorType: 'system' as const,
+  actorId: null,
+  actorDisplay: `operator:${ctx.operator}`,
+});
 const meta = (ctx: OperatorContext) => ({ ip: null, userAgent: 'mfiq-cli', requestId: ctx.runId });
 
 /** An event with no tenant (accounts, all sessions, security listings): the platform outbox. */
@@ -55,7 +59,12 @@ export async function platformAudit(ctx: OperatorContext, event: OperatorEvent, 
 }
 
 /** An event in one organization's audit trail, written inside that tenant's transaction. */
-export async function tenantAudit(ctx: OperatorContext, trx: TenantDb, tenantId: string, event: OperatorEvent): Promise<void> {
+export async function tenantAudit(
+  ctx: OperatorContext,
+  trx: TenantDb,
+  tenantId: string,
+  event: OperatorEvent,
+): Promise<void> {
   await trx
     .insertInto('auditOutbox')
     .values({
@@ -77,7 +86,11 @@ export { UsageError };
 
 /** Finds an organization by slug (the owner's directory_read policy allows this one cross-tenant read). */
 export async function findOrganization(ctx: OperatorContext, slug: string) {
-  const org = await ctx.db.selectFrom('organizations').select(['tenantId', 'slug', 'name', 'lockedAt']).where('slug', '=', slug).executeTakeFirst();
+  const org = await ctx.db
+    .selectFrom('organizations')
+    .select(['tenantId', 'slug', 'name', 'lockedAt'])
+    .where('slug', '=', slug)
+    .executeTakeFirst();
   if (!org) throw new UsageError(`No organization with slug "${slug}".`);
   return org;
 }

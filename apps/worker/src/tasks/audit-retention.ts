@@ -9,6 +9,9 @@ export const AUDIT_RETENTION = 'audit_retention';
 export function auditRetentionTask(deps: { db: Database; checkpointKey: Buffer; logger: Logger }): Task {
   return async (_payload, helpers) => {
     const result = await applyRetention(deps.db, deps.checkpointKey);
-    deps.logger.info({ task: AUDIT_RETENTION, jobId: helpers.job.id, ...result }, `purged ${result.purged} expired audit event(s)`);
+    deps.logger.info(
+      { task: AUDIT_RETENTION, jobId: helpers.job.id, ...result },
+      `purged ${result.purged} expired audit event(s)`,
+    );
   };
 }

@@ -25,7 +25,10 @@ beforeAll(async () => {
     const userId = await insertUser(tdb.owner);
     const tenantId = randomUUID();
     await withTenant(tdb.owner, { tenantId }, async (trx) => {
-      await trx.insertInto('organizations').values({ tenantId, slug: `${name}-${tenantId.slice(0, 6)}`, name }).execute();
+      await trx
+        .insertInto('organizations')
+        .values({ tenantId, slug: `${name}-${tenantId.slice(0, 6)}`, name })
+        .execute();
       await trx.insertInto('memberships').values({ tenantId, userId, role: 'owner' }).execute();
     });
     orgs.push(tenantId);
@@ -40,30 +43,71 @@ describe('scheduled backups, as the worker role', () => {
   it('backup_all queues one backup per organization, and each runs to a verified backup', async () => {
     const { logger } = memoryLogger();
     const jobs: { task: string; payload: { tenantId: string; backupId: string } }[] = [];
-    const helpers = { job: { id: '1' }, addJob: async (task: string, payload: { tenantId: string; backupId: string }) => void jobs.push({ task, payload }) } as unknown as JobHelpers;
+    const helpers = {
+      job: { id: '1' },
+      addJob: async (task: string, payload: { tenantId: string; backupId: string }) =>
+        void jobs.push({ task, payload }),
+    } as unknown as JobHelpers;
     await backupAllTask({ db: tdb.worker, logger, backups: { storage, keyring, retention } })({}, helpers);
     expect(jobs.map((j) => j.payload.tenantId).sort()).toEqual([...orgs].sort());
     expect(new Set(jobs.map((j) => j.task))).toEqual(new Set(['backup_tenant']));
     for (const { payload } of jobs) {
-      expect(await performBackup({ db: tdb.worker, logger, backups: { storage, keyring, retention } }, payload.tenantId, payload.backupId)).toBe('succeeded');
-      const row = await tdb.admin.selectFrom('backups').selectAll().where('id', '=', payload.backupId).executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ tenantId: payload.tenantId, kind: 'scheduled', status: 'succeeded', keyId: 'k1', rowsDone: row.rowsTotal, error: null });
+      expect(
+        await performBackup(
+          { db: tdb.worker, logger, backups: { storage, keyring, retention } },
+          payload.tenantId,
+          payload.backupId,
+        ),
+      ).toBe('succeeded');
+      const row = await tdb.admin
+        .selectFrom('backups')
+        .selectAll()
+        .where('id', '=', payload.backupId)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({
+        tenantId: payload.tenantId,
+        kind: 'scheduled',
+        status: 'succeeded',
+        keyId: 'k1',
+        rowsDone: row.rowsTotal,
+        error: null,
+      });
       expect(row.bytes).toBeGreaterThan(0);
       expect(row.schemaVersion).toBeGreaterThanOrEqual(6);
       const manifest = await verifyBackup(storage, keyring, payload);
       expect(manifest.tables.find((t) => t.name === 'memberships')?.rows).toBe(1);
     }
     // Run again: already done, nothing happens.
-    expect(await performBackup({ db: tdb.worker, logger, backups: { storage, keyring, retention } }, jobs[0]!.payload.tenantId, jobs[0]!.payload.backupId)).toBe('skipped');
+    expect(
+      await performBackup(
+        { db: tdb.worker, logger, backups: { storage, keyring, retention } },
+        jobs[0]!.payload.tenantId,
+        jobs[0]!.payload.backupId,
+      ),
+    ).toBe('skipped');
   });
 
   it('a failing backup is recorded as failed with its reason, and leaves no object behind', async () => {
     const tenantId = orgs[0]!;
     const backupId = randomUUID();
-    await withTenant(tdb.worker, { tenantId }, (trx) => trx.insertInto('backups').values({ tenantId, id: backupId, kind: 'manual' }).execute());
-    const broken: BackupStorage = { ...storage, list: storage.list.bind(storage), get: storage.get.bind(storage), delete: storage.delete.bind(storage), put: async () => Promise.reject(new Error('disk full')) };
+    await withTenant(tdb.worker, { tenantId }, (trx) =>
+      trx.insertInto('backups').values({ tenantId, id: backupId, kind: 'manual' }).execute(),
+    );
+    const broken: BackupStorage = {
+      ...storage,
+      list: storage.list.bind(storage),
+      get: storage.get.bind(storage),
+      delete: storage.delete.bind(storage),
+      put: async () => Promise.reject(new Error('disk full')),
+    };
     const { logger, lines } = memoryLogger();
-    expect(await performBackup({ db: tdb.worker, logger, backups: { storage: broken, keyring, retention } }, tenantId, backupId)).toBe('failed');
+    expect(
+      await performBackup(
+        { db: tdb.worker, logger, backups: { storage: broken, keyring, retention } },
+        tenantId,
+        backupId,
+      ),
+    ).toBe('failed');
     const row = await tdb.admin.selectFrom('backups').selectAll().where('id', '=', backupId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'failed', error: 'disk full' });
     expect(lines()).toContainEqual(expect.objectContaining({ level: 50, msg: 'backup failed', backupId }));

@@ -32,10 +32,15 @@ export function backupAllTask(deps: Deps): Task {
     const { rows } = await sql<{ tenantId: string }>`select tenant_id from app_backup_tenants()`.execute(deps.db);
     for (const { tenantId } of rows) {
       const backupId = randomUUID();
-      await withTenant(deps.db, { tenantId }, (trx) => trx.insertInto('backups').values({ tenantId, id: backupId, kind: 'scheduled' }).execute());
+      await withTenant(deps.db, { tenantId }, (trx) =>
+        trx.insertInto('backups').values({ tenantId, id: backupId, kind: 'scheduled' }).execute(),
+      );
       await helpers.addJob(BACKUP_TENANT, { tenantId, backupId }, { jobKey: `backup:${backupId}`, maxAttempts: 1 });
     }
-    deps.logger.info({ task: BACKUP_ALL, jobId: helpers.job.id, organizations: rows.length }, `queued ${rows.length} backup(s)`);
+    deps.logger.info(
+      { task: BACKUP_ALL, jobId: helpers.job.id, organizations: rows.length },
+      `queued ${rows.length} backup(s)`,
+    );
   };
 }
 
@@ -50,10 +55,22 @@ export function backupTenantTask(deps: Deps): Task {
  * Runs one queued backup and records its outcome on its row, then applies retention. A failure is
  * recorded (the owner sees it on the backups page) and logged, not retried: the next run starts fresh.
  */
-export async function performBackup(deps: Deps, tenantId: string, backupId: string, jobId = 'direct'): Promise<'succeeded' | 'failed' | 'skipped'> {
+export async function performBackup(
+  deps: Deps,
+  tenantId: string,
+  backupId: string,
+  jobId = 'direct',
+): Promise<'succeeded' | 'failed' | 'skipped'> {
   const log = deps.logger.child({ task: BACKUP_TENANT, jobId, tenantId, backupId });
   const update = (values: Record<string, unknown>) =>
-    withTenant(deps.db, { tenantId }, (trx) => trx.updateTable('backups').set(values).where('tenantId', '=', tenantId).where('id', '=', backupId).executeTakeFirst());
+    withTenant(deps.db, { tenantId }, (trx) =>
+      trx
+        .updateTable('backups')
+        .set(values)
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', backupId)
+        .executeTakeFirst(),
+    );
   const started = await withTenant(deps.db, { tenantId }, (trx) =>
     trx
       .updateTable('backups')
@@ -88,7 +105,15 @@ export async function performBackup(deps: Deps, tenantId: string, backupId: stri
     });
     await progress;
     const rows = result.manifest.tables.reduce((n, t) => n + t.rows, 0);
-    await update({ status: 'succeeded', finishedAt: new Date(), rowsDone: rows, rowsTotal: rows, bytes: result.bytes, keyId: result.manifest.keyId, schemaVersion: result.manifest.schemaVersion });
+    await update({
+      status: 'succeeded',
+      finishedAt: new Date(),
+      rowsDone: rows,
+      rowsTotal: rows,
+      bytes: result.bytes,
+      keyId: result.manifest.keyId,
+      schemaVersion: result.manifest.schemaVersion,
+    });
     log.info({ rows, bytes: result.bytes, durationMs: Math.round(performance.now() - t0) }, 'backup succeeded');
   } catch (error) {
     await progress;

@@ -29,52 +29,88 @@ afterAll(async () => {
 });
 
 describe('csv_import task', () => {
-  it(`imports a ${ROWS.toLocaleString('en-US')}-row file to completion, with per-row errors, as the worker role`, { timeout: 600_000 }, async () => {
-    const tenantId = await createImportTenant(tdb.owner);
-    const other = await createImportTenant(tdb.owner);
-    const file = path.join(dir, 'big.csv');
-    await generateCsv(file, ROWS, { badEvery: 10_000 });
-    const importId = await stageImport(tdb.app, tenantId, file);
+  it(
+    `imports a ${ROWS.toLocaleString('en-US')}-row file to completion, with per-row errors, as the worker role`,
+    { timeout: 600_000 },
+    async () => {
+      const tenantId = await createImportTenant(tdb.owner);
+      const other = await createImportTenant(tdb.owner);
+      const file = path.join(dir, 'big.csv');
+      await generateCsv(file, ROWS, { badEvery: 10_000 });
+      const importId = await stageImport(tdb.app, tenantId, file);
 
-    const { logger, lines } = memoryLogger('info');
-    const worker = await startWorker({ connectionString: tdb.urls.worker, concurrency: 1, logger, crontab: '', pollInterval: 200 });
-    try {
-      await worker.addJob(CSV_IMPORT_TASK, { tenantId, importId }, { queueName: `imports:${tenantId}`, jobKey: `csv_import:${importId}`, maxAttempts: 3 });
-      // Progress is visible while it runs (committed per batch), then the import completes.
-      const seen = new Set<number>();
-      const done = await waitFor(
-        async () => {
-          const row = await withTenant(tdb.app, { tenantId }, (trx) =>
-            trx.selectFrom('imports').select(['status', 'rowsProcessed', 'rowsWritten', 'rowsFailed', 'error']).where('id', '=', importId).executeTakeFirstOrThrow(),
-          );
-          seen.add(row.rowsProcessed);
-          return row.status === 'completed' || row.status === 'failed' ? row : undefined;
-        },
-        590_000,
-        'the import to finish',
-      );
-      const bad = Math.floor(ROWS / 10_000);
-      expect(done).toEqual({ status: 'completed', rowsProcessed: ROWS, rowsWritten: ROWS - bad, rowsFailed: bad, error: null });
-      if (ROWS >= 50_000) expect(seen.size).toBeGreaterThan(2);
-      const counts = await withTenant(tdb.owner, { tenantId }, async (trx) => {
-        const { rows } = await sql<{ points: number; days: number; n: number; errors: number; chunks: number }>`
+      const { logger, lines } = memoryLogger('info');
+      const worker = await startWorker({
+        connectionString: tdb.urls.worker,
+        concurrency: 1,
+        logger,
+        crontab: '',
+        pollInterval: 200,
+      });
+      try {
+        await worker.addJob(
+          CSV_IMPORT_TASK,
+          { tenantId, importId },
+          { queueName: `imports:${tenantId}`, jobKey: `csv_import:${importId}`, maxAttempts: 3 },
+        );
+        // Progress is visible while it runs (committed per batch), then the import completes.
+        const seen = new Set<number>();
+        const done = await waitFor(
+          async () => {
+            const row = await withTenant(tdb.app, { tenantId }, (trx) =>
+              trx
+                .selectFrom('imports')
+                .select(['status', 'rowsProcessed', 'rowsWritten', 'rowsFailed', 'error'])
+                .where('id', '=', importId)
+                .executeTakeFirstOrThrow(),
+            );
+            seen.add(row.rowsProcessed);
+            return row.status === 'completed' || row.status === 'failed' ? row : undefined;
+          },
+          590_000,
+          'the import to finish',
+        );
+        const bad = Math.floor(ROWS / 10_000);
+        expect(done).toEqual({
+          status: 'completed',
+          rowsProcessed: ROWS,
+          rowsWritten: ROWS - bad,
+          rowsFailed: bad,
+          error: null,
+        });
+        if (ROWS >= 50_000) expect(seen.size).toBeGreaterThan(2);
+        const counts = await withTenant(tdb.owner, { tenantId }, async (trx) => {
+          const { rows } = await sql<{ points: number; days: number; n: number; errors: number; chunks: number }>`
           select (select count(*)::int from data_points where tenant_id = ${tenantId}) as points,
                  (select count(*)::int from metric_daily_rollups where tenant_id = ${tenantId}) as days,
                  (select sum(n)::int from metric_daily_rollups where tenant_id = ${tenantId}) as n,
                  (select count(*)::int from import_errors where tenant_id = ${tenantId}) as errors,
                  (select count(*)::int from import_chunks where tenant_id = ${tenantId}) as chunks`.execute(trx);
-        return rows[0]!;
-      });
-      // Rollups cover every written point; the file's bytes are dropped after the run.
-      expect(counts).toEqual({ points: ROWS - bad, days: expect.any(Number), n: ROWS - bad, errors: bad, chunks: 0 });
-      const errors = await withTenant(tdb.owner, { tenantId }, (trx) => trx.selectFrom('importErrors').select(['line', 'message']).orderBy('line').limit(2).execute());
-      expect(errors[0]).toEqual({ line: 10_001, message: 'Value "n/a" is not a number (use a dot for decimals, no thousands separators)' });
-      // The other organization is untouched.
-      const untouched = await withTenant(tdb.owner, { tenantId: other }, (trx) => trx.selectFrom('dataPoints').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow());
-      expect(untouched.n).toBe(0);
-      expect(lines()).toContainEqual(expect.objectContaining({ task: CSV_IMPORT_TASK, status: 'completed', rows: ROWS, failed: bad }));
-    } finally {
-      await worker.stop();
-    }
-  });
+          return rows[0]!;
+        });
+        // Rollups cover every written point; the file's bytes are dropped after the run.
+        expect(counts).toEqual({ points: ROWS - bad, days: expect.any(Number), n: ROWS - bad, errors: bad, chunks: 0 });
+        const errors = await withTenant(tdb.owner, { tenantId }, (trx) =>
+          trx.selectFrom('importErrors').select(['line', 'message']).orderBy('line').limit(2).execute(),
+        );
+        expect(errors[0]).toEqual({
+          line: 10_001,
+          message: 'Value "n/a" is not a number (use a dot for decimals, no thousands separators)',
+        });
+        // The other organization is untouched.
+        const untouched = await withTenant(tdb.owner, { tenantId: other }, (trx) =>
+          trx
+            .selectFrom('dataPoints')
+            .select(sql<number>`count(*)::int`.as('n'))
+            .executeTakeFirstOrThrow(),
+        );
+        expect(untouched.n).toBe(0);
+        expect(lines()).toContainEqual(
+          expect.objectContaining({ task: CSV_IMPORT_TASK, status: 'completed', rows: ROWS, failed: bad }),
+        );
+      } finally {
+        await worker.stop();
+      }
+    },
+  );
 });

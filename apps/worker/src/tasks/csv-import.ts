@@ -17,7 +17,10 @@ export function csvImportTask(deps: { db: Database; logger: Logger }): Task {
   return async (payload, helpers) => {
     const parsed = payloadSchema.safeParse(payload);
     if (!parsed.success) {
-      deps.logger.error({ task: CSV_IMPORT_TASK, jobId: helpers.job.id }, 'csv import job with an invalid payload: dropped');
+      deps.logger.error(
+        { task: CSV_IMPORT_TASK, jobId: helpers.job.id },
+        'csv import job with an invalid payload: dropped',
+      );
       return;
     }
     const started = performance.now();
@@ -30,6 +33,9 @@ export function csvImportTask(deps: { db: Database; logger: Logger }): Task {
       maxAttempts: helpers.job.max_attempts ?? IMPORT_MAX_ATTEMPTS,
     });
     const durationMs = Math.round(performance.now() - started);
-    deps.logger.info({ task: CSV_IMPORT_TASK, jobId: helpers.job.id, ...parsed.data, ...outcome, durationMs }, `csv import ${outcome.status}`);
+    deps.logger.info(
+      { task: CSV_IMPORT_TASK, jobId: helpers.job.id, ...parsed.data, ...outcome, durationMs },
+      `csv import ${outcome.status}`,
+    );
   };
 }

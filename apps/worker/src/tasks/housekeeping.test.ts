@@ -24,7 +24,8 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-const asOwner = <T>(tenantId: string, fn: (trx: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>) => withTenant(tdb.owner, { tenantId }, fn);
+const asOwner = <T>(tenantId: string, fn: (trx: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>) =>
+  withTenant(tdb.owner, { tenantId }, fn);
 
 async function idempotencyKey(tenantId: string, key: string, age: string) {
   await asOwner(tenantId, (trx) =>
@@ -33,7 +34,14 @@ async function idempotencyKey(tenantId: string, key: string, age: string) {
   );
 }
 async function keys(tenantId: string) {
-  const rows = await asOwner(tenantId, (trx) => trx.selectFrom('apiIdempotencyKeys').select('idempotencyKey').where('tenantId', '=', tenantId).orderBy('idempotencyKey').execute());
+  const rows = await asOwner(tenantId, (trx) =>
+    trx
+      .selectFrom('apiIdempotencyKeys')
+      .select('idempotencyKey')
+      .where('tenantId', '=', tenantId)
+      .orderBy('idempotencyKey')
+      .execute(),
+  );
   return rows.map((r) => r.idempotencyKey);
 }
 async function upload(tenantId: string, opts: { started: boolean; age: string; status?: 'completed' }) {
@@ -46,14 +54,26 @@ async function upload(tenantId: string, opts: { started: boolean; age: string; s
 }
 async function importState(tenantId: string, id: string) {
   return asOwner(tenantId, async (trx) => {
-    const row = await trx.selectFrom('imports').select(['status', 'error']).where('id', '=', id).executeTakeFirstOrThrow();
-    const chunks = await trx.selectFrom('importChunks').select(sql<number>`count(*)::int`.as('n')).where('importId', '=', id).executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom('imports')
+      .select(['status', 'error'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const chunks = await trx
+      .selectFrom('importChunks')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('importId', '=', id)
+      .executeTakeFirstOrThrow();
     return { ...row, chunks: chunks.n };
   });
 }
 async function expiredEvents(db: Database, tenantId: string) {
   return withTenant(db, { tenantId }, (trx) =>
-    trx.selectFrom('auditOutbox').select(['action', 'actorType', 'actorDisplay', 'targetId', 'before', 'after']).where('action', '=', 'import.expired').execute(),
+    trx
+      .selectFrom('auditOutbox')
+      .select(['action', 'actorType', 'actorDisplay', 'targetId', 'before', 'after'])
+      .where('action', '=', 'import.expired')
+      .execute(),
   );
 }
 
@@ -98,7 +118,11 @@ describe('housekeeping, run as the worker role', () => {
     expect(await expiredEvents(tdb.worker, b)).toEqual([]);
 
     // Nothing left to do: a second run enters no organization.
-    expect(await runHousekeeping(tdb.worker, { jobId: 'test' })).toEqual({ organizations: 0, idempotencyKeysDeleted: 0, uploadsExpired: 0 });
+    expect(await runHousekeeping(tdb.worker, { jobId: 'test' })).toEqual({
+      organizations: 0,
+      idempotencyKeysDeleted: 0,
+      uploadsExpired: 0,
+    });
   });
 
   it('a retried push after the window is a new batch: the key is free again', async () => {
@@ -114,10 +138,14 @@ describe('housekeeping, run as the worker role', () => {
     await idempotencyKey(a, 'old', '8 days');
     const { logger, lines } = memoryLogger('info');
     await housekeepingTask({ db: tdb.worker, logger })({}, { job: { id: '42' } } as unknown as JobHelpers);
-    expect(lines()).toContainEqual(expect.objectContaining({ task: HOUSEKEEPING, jobId: '42', idempotencyKeysDeleted: 1, uploadsExpired: 0 }));
+    expect(lines()).toContainEqual(
+      expect.objectContaining({ task: HOUSEKEEPING, jobId: '42', idempotencyKeysDeleted: 1, uploadsExpired: 0 }),
+    );
   });
 
   it('the web role cannot see which organizations have stale records', async () => {
-    await expect(sql`select * from app_housekeeping_tenants(now(), now())`.execute(tdb.app)).rejects.toThrow(/permission denied/);
+    await expect(sql`select * from app_housekeeping_tenants(now(), now())`.execute(tdb.app)).rejects.toThrow(
+      /permission denied/,
+    );
   });
 });

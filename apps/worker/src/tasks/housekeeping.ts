@@ -29,11 +29,17 @@ export async function runHousekeeping(db: Database, opts: { now?: Date; jobId: s
   const now = opts.now ?? new Date();
   const keysBefore = new Date(now.getTime() - IDEMPOTENCY_RETENTION_DAYS * DAY_MS);
   const uploadsBefore = new Date(now.getTime() - UNSTARTED_UPLOAD_MAX_AGE_DAYS * DAY_MS);
-  const { rows } = await sql<{ tenantId: string }>`select tenant_id from app_housekeeping_tenants(${keysBefore}, ${uploadsBefore})`.execute(db);
+  const { rows } = await sql<{
+    tenantId: string;
+  }>`select tenant_id from app_housekeeping_tenants(${keysBefore}, ${uploadsBefore})`.execute(db);
   const result: HousekeepingResult = { organizations: rows.length, idempotencyKeysDeleted: 0, uploadsExpired: 0 };
   for (const { tenantId } of rows) {
     await withTenant(db, { tenantId }, async (trx) => {
-      const deleted = await trx.deleteFrom('apiIdempotencyKeys').where('tenantId', '=', tenantId).where('createdAt', '<', keysBefore).executeTakeFirst();
+      const deleted = await trx
+        .deleteFrom('apiIdempotencyKeys')
+        .where('tenantId', '=', tenantId)
+        .where('createdAt', '<', keysBefore)
+        .executeTakeFirst();
       result.idempotencyKeysDeleted += Number(deleted.numDeletedRows);
       result.uploadsExpired += await expireUnstartedUploads(trx, tenantId, uploadsBefore, opts.jobId);
     });

@@ -52,7 +52,13 @@ describe('purgeExpiredSessions, run as the worker role', () => {
     const helpers = { job: { id: '42' } } as unknown as JobHelpers;
     await purgeSessionsTask({ db: tdb.worker, logger })({}, helpers);
     expect(lines()).toContainEqual(
-      expect.objectContaining({ level: 30, task: 'purge_sessions', jobId: '42', deleted: 3, msg: 'purged 3 expired session(s)' }),
+      expect.objectContaining({
+        level: 30,
+        task: 'purge_sessions',
+        jobId: '42',
+        deleted: 3,
+        msg: 'purged 3 expired session(s)',
+      }),
     );
   });
 });

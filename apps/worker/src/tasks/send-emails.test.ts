@@ -20,23 +20,40 @@ beforeEach(async () => {
 
 /** Queued as the web does it: the app role may only insert. */
 async function queue(to: string, text = 'Open https://example.test/reset-password/abc') {
-  await tdb.app.insertInto('emailOutbox').values({ kind: 'password_reset', toAddress: to, subject: 'Reset', textBody: text }).execute();
+  await tdb.app
+    .insertInto('emailOutbox')
+    .values({ kind: 'password_reset', toAddress: to, subject: 'Reset', textBody: text })
+    .execute();
 }
 
 describe('sendPendingEmails, as the worker role', () => {
   it('delivers to the dev mailbox, marks the mail sent and clears its body', async () => {
     await queue('a@example.com');
     const { logger } = memoryLogger();
-    const result = await sendPendingEmails(tdb.worker, createMailer({ smtpUrl: null, from: 'MFIQ <no-reply@example.test>', mailboxDir: dir }), logger);
+    const result = await sendPendingEmails(
+      tdb.worker,
+      createMailer({ smtpUrl: null, from: 'MFIQ <no-reply@example.test>', mailboxDir: dir }),
+      logger,
+    );
     expect(result).toEqual({ sent: 1, failed: 0 });
     const files = await readdir(dir);
     expect(files).toHaveLength(1);
-    const mail = JSON.parse(await readFile(path.join(dir, files[0]!), 'utf8')) as { to: string; text: string; from: string };
+    const mail = JSON.parse(await readFile(path.join(dir, files[0]!), 'utf8')) as {
+      to: string;
+      text: string;
+      from: string;
+    };
     expect(mail).toMatchObject({ to: 'a@example.com', from: 'MFIQ <no-reply@example.test>' });
     expect(mail.text).toContain('/reset-password/abc');
     const row = await tdb.owner.selectFrom('emailOutbox').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'sent', textBody: null, attempts: 1 });
-    expect(await sendPendingEmails(tdb.worker, createMailer({ smtpUrl: null, from: 'x <x@x.test>', mailboxDir: dir }), logger)).toEqual({ sent: 0, failed: 0 });
+    expect(
+      await sendPendingEmails(
+        tdb.worker,
+        createMailer({ smtpUrl: null, from: 'x <x@x.test>', mailboxDir: dir }),
+        logger,
+      ),
+    ).toEqual({ sent: 0, failed: 0 });
   });
 
   it('a failed delivery is retried later with back-off, and keeps its body until delivered', async () => {
@@ -64,7 +81,10 @@ describe('sendPendingEmails, as the worker role', () => {
       },
     };
     const { logger } = memoryLogger();
-    const [a, b] = await Promise.all([sendPendingEmails(tdb.worker, recording, logger, { batchSize: 5 }), sendPendingEmails(tdb.worker, recording, logger, { batchSize: 5 })]);
+    const [a, b] = await Promise.all([
+      sendPendingEmails(tdb.worker, recording, logger, { batchSize: 5 }),
+      sendPendingEmails(tdb.worker, recording, logger, { batchSize: 5 }),
+    ]);
     expect(a.sent + b.sent).toBe(30);
     expect(new Set(seen).size).toBe(30);
     expect(seen).toHaveLength(30);

@@ -26,7 +26,13 @@ export function createMailer(opts: { smtpUrl: string | null; from: string; mailb
     return {
       kind: 'smtp',
       async send(mail) {
-        await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, messageId: `<${mail.id}@mfiq>` });
+        await transport.sendMail({
+          from: opts.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          messageId: `<${mail.id}@mfiq>`,
+        });
       },
     };
   }
@@ -39,7 +45,19 @@ export function createMailer(opts: { smtpUrl: string | null; from: string; mailb
       const message = JSON.parse(String(info.message)) as Record<string, unknown>;
       await mkdir(opts.mailboxDir, { recursive: true, mode: 0o700 });
       const file = path.join(opts.mailboxDir, `${Date.now()}-${mail.id}.json`);
-      await writeFile(file, JSON.stringify({ id: mail.id, sentAt: new Date().toISOString(), to: mail.to, from: opts.from, subject: mail.subject, text: mail.text, messageId: message.messageId ?? null }), { mode: 0o600 });
+      await writeFile(
+        file,
+        JSON.stringify({
+          id: mail.id,
+          sentAt: new Date().toISOString(),
+          to: mail.to,
+          from: opts.from,
+          subject: mail.subject,
+          text: mail.text,
+          messageId: message.messageId ?? null,
+        }),
+        { mode: 0o600 },
+      );
     },
   };
 }
@@ -52,7 +70,12 @@ const MAX_ATTEMPTS = 8;
  * (reset, invitation) that has no business staying in the database. Failures back off
  * exponentially and give up after MAX_ATTEMPTS.
  */
-export async function sendPendingEmails(db: Database, mailer: Mailer, logger: Logger, opts: { batchSize?: number } = {}): Promise<{ sent: number; failed: number }> {
+export async function sendPendingEmails(
+  db: Database,
+  mailer: Mailer,
+  logger: Logger,
+  opts: { batchSize?: number } = {},
+): Promise<{ sent: number; failed: number }> {
   const batchSize = opts.batchSize ?? 20;
   let sent = 0;
   let failed = 0;
@@ -71,7 +94,17 @@ export async function sendPendingEmails(db: Database, mailer: Mailer, logger: Lo
       for (const row of rows) {
         try {
           await mailer.send({ id: row.id, to: row.toAddress, subject: row.subject, text: row.textBody ?? '' });
-          await trx.updateTable('emailOutbox').set({ status: 'sent', sentAt: sql<Date>`now()`, textBody: null, attempts: row.attempts + 1, lastError: null }).where('id', '=', row.id).execute();
+          await trx
+            .updateTable('emailOutbox')
+            .set({
+              status: 'sent',
+              sentAt: sql<Date>`now()`,
+              textBody: null,
+              attempts: row.attempts + 1,
+              lastError: null,
+            })
+            .where('id', '=', row.id)
+            .execute();
           sent += 1;
         } catch (error) {
           const attempts = row.attempts + 1;
@@ -99,6 +132,10 @@ export async function sendPendingEmails(db: Database, mailer: Mailer, logger: Lo
 export function sendEmailsTask(deps: { db: Database; logger: Logger; mailer: Mailer }): Task {
   return async (_payload, helpers) => {
     const result = await sendPendingEmails(deps.db, deps.mailer, deps.logger);
-    if (result.sent || result.failed) deps.logger.info({ task: SEND_EMAILS, jobId: helpers.job.id, ...result, via: deps.mailer.kind }, `sent ${result.sent} mail(s)`);
+    if (result.sent || result.failed)
+      deps.logger.info(
+        { task: SEND_EMAILS, jobId: helpers.job.id, ...result, via: deps.mailer.kind },
+        `sent ${result.sent} mail(s)`,
+      );
   };
 }

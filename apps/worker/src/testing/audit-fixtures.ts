@@ -5,7 +5,12 @@ import { sql, verifyTenantChain, withTenant, type ChainStatus, type Database } f
 export async function insertOrg(owner: Database, prefix = 'org'): Promise<{ tenantId: string; slug: string }> {
   const tenantId = randomUUID();
   const slug = `${prefix}-${tenantId.slice(0, 8)}`;
-  await withTenant(owner, { tenantId }, (trx) => trx.insertInto('organizations').values({ tenantId, slug, name: `${prefix} org` }).execute());
+  await withTenant(owner, { tenantId }, (trx) =>
+    trx
+      .insertInto('organizations')
+      .values({ tenantId, slug, name: `${prefix} org` })
+      .execute(),
+  );
   return { tenantId, slug };
 }
 
@@ -13,7 +18,12 @@ export async function insertOrg(owner: Database, prefix = 'org'): Promise<{ tena
  * n outbox events for a tenant in one statement, each with a distinct marker (`after.n`) so tests can
  * check exactly-once delivery. `ageDays` backdates occurred_at.
  */
-export async function insertOutbox(owner: Database, tenantId: string, n: number, opts: { from?: number; ageDays?: number } = {}): Promise<void> {
+export async function insertOutbox(
+  owner: Database,
+  tenantId: string,
+  n: number,
+  opts: { from?: number; ageDays?: number } = {},
+): Promise<void> {
   const from = opts.from ?? 0;
   await withTenant(owner, { tenantId }, (trx) =>
     sql`
@@ -39,6 +49,8 @@ export function verify(db: Database, tenantId: string, checkpointKey?: Buffer): 
 /** Sequences and markers of a tenant's log, read past RLS by the superuser (inspection only). */
 export async function logOf(admin: Database, tenantId: string): Promise<{ sequence: number; n: number }[]> {
   const { rows } = await sql<{ sequence: number; n: number }>`
-    select sequence, (after->>'n')::int as n from audit_log where tenant_id = ${tenantId} order by sequence`.execute(admin);
+    select sequence, (after->>'n')::int as n from audit_log where tenant_id = ${tenantId} order by sequence`.execute(
+    admin,
+  );
   return rows;
 }

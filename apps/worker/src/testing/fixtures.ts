@@ -8,7 +8,12 @@ export async function insertUser(owner: Database): Promise<string> {
   const id = randomUUID();
   await owner
     .insertInto('users')
-    .values({ id, email: `u-${id.slice(0, 8)}@example.test`, displayName: 'Fixture User', passwordHash: 'not-a-real-hash' })
+    .values({
+      id,
+      email: `u-${id.slice(0, 8)}@example.test`,
+      displayName: 'Fixture User',
+      passwordHash: 'not-a-real-hash',
+    })
     .execute();
   return id;
 }
@@ -17,7 +22,11 @@ export async function insertUser(owner: Database): Promise<string> {
  * Inserts a session whose expiries are offsets from the database clock, e.g. idle '-1 minute'.
  * Returns its id (the hex of a random "token hash", as the real ones are).
  */
-export async function insertSession(owner: Database, userId: string, expiry: { idle: string; absolute: string }): Promise<string> {
+export async function insertSession(
+  owner: Database,
+  userId: string,
+  expiry: { idle: string; absolute: string },
+): Promise<string> {
   const id = randomBytes(32).toString('hex');
   await owner
     .insertInto('sessions')
@@ -57,7 +66,11 @@ export function memoryLogger(level = 'debug'): { logger: Logger; lines: () => Re
   };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -36,8 +36,14 @@ export async function generateCsv(file: string, rows: number, opts: { badEvery?:
 export async function createImportTenant(owner: Database): Promise<string> {
   const tenantId = randomUUID();
   await withTenant(owner, { tenantId }, async (trx) => {
-    await trx.insertInto('organizations').values({ tenantId, slug: `imp-${tenantId.slice(0, 8)}`, name: 'Import org' }).execute();
-    await trx.insertInto('metrics').values(GENERATED_METRICS.map((key) => ({ tenantId, key, name: key }))).execute();
+    await trx
+      .insertInto('organizations')
+      .values({ tenantId, slug: `imp-${tenantId.slice(0, 8)}`, name: 'Import org' })
+      .execute();
+    await trx
+      .insertInto('metrics')
+      .values(GENERATED_METRICS.map((key) => ({ tenantId, key, name: key })))
+      .execute();
   });
   return tenantId;
 }
@@ -47,7 +53,12 @@ export async function createImportTenant(owner: Database): Promise<string> {
  * and marks it queued with the generated file's mapping (or leaves it uploaded, never started).
  * Returns the import id.
  */
-export async function stageImport(app: Database, tenantId: string, file: string, opts: { started?: boolean } = {}): Promise<string> {
+export async function stageImport(
+  app: Database,
+  tenantId: string,
+  file: string,
+  opts: { started?: boolean } = {},
+): Promise<string> {
   const started = opts.started ?? true;
   return withTenant(app, { tenantId }, async (trx) => {
     let parsed: ReturnType<typeof readHeader> | undefined;
@@ -66,7 +77,14 @@ export async function stageImport(app: Database, tenantId: string, file: string,
         header: parsed!.header,
         delimiter: parsed!.delimiter,
         status: started ? 'queued' : 'uploaded',
-        mapping: started ? ({ metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' } as unknown as Json) : null,
+        mapping: started
+          ? ({
+              metricColumn: 'metric',
+              timestampColumn: 'ts',
+              timestampFormat: 'iso',
+              valueColumn: 'value',
+            } as unknown as Json)
+          : null,
       })
       .execute();
     return stored.id;

@@ -4,7 +4,6 @@ import { addDays, daysBetween, periodStart, shiftPeriod } from '../metrics/perio
 export const RANGES = ['7d', '30d', '90d', '6m', '12m', 'mtd', 'qtd', 'ytd'] as const;
 export type RangePreset = (typeof RANGES)[number];
 
-
 export interface DateRange {
   from: string;
   to: string;
@@ -37,20 +36,30 @@ function monthsBack(day: string, months: number): string {
 function trailingMonths(today: string, months: number): ResolvedRange {
   // Whole calendar months, the current one so far: "last 12 months" is 11 whole months and this one.
   const from = shiftPeriod(periodStart(today, 'month', 1), 'month', -(months - 1));
-  return { current: { from, to: today }, previous: { from: shiftPeriod(from, 'month', -months), to: monthsBack(today, months) } };
+  return {
+    current: { from, to: today },
+    previous: { from: shiftPeriod(from, 'month', -months), to: monthsBack(today, months) },
+  };
 }
 
 function toDate(today: string, grain: 'month' | 'quarter' | 'year'): ResolvedRange {
   if (grain === 'year') {
-    return { current: { from: `${today.slice(0, 4)}-01-01`, to: today }, previous: { from: `${Number(today.slice(0, 4)) - 1}-01-01`, to: monthsBack(today, 12) } };
+    return {
+      current: { from: `${today.slice(0, 4)}-01-01`, to: today },
+      previous: { from: `${Number(today.slice(0, 4)) - 1}-01-01`, to: monthsBack(today, 12) },
+    };
   }
   const start = periodStart(today, grain, 1);
   const prevStart = shiftPeriod(start, grain, -1);
-  if (grain === 'month') return { current: { from: start, to: today }, previous: { from: prevStart, to: monthsBack(today, 1) } };
+  if (grain === 'month')
+    return { current: { from: start, to: today }, previous: { from: prevStart, to: monthsBack(today, 1) } };
   // Quarters differ in length: the same number of elapsed days, clamped to the quarter's end.
   const prevEnd = addDays(start, -1);
   const aligned = addDays(prevStart, daysBetween(start, today));
-  return { current: { from: start, to: today }, previous: { from: prevStart, to: aligned < prevEnd ? aligned : prevEnd } };
+  return {
+    current: { from: start, to: today },
+    previous: { from: prevStart, to: aligned < prevEnd ? aligned : prevEnd },
+  };
 }
 
 export function resolveRange(preset: RangePreset, today: string): ResolvedRange {
@@ -79,4 +88,3 @@ export function customRange(from: string, to: string): ResolvedRange {
   const days = daysBetween(from, to) + 1;
   return { current: { from, to }, previous: { from: addDays(from, -days), to: addDays(from, -1) } };
 }
-

@@ -17,7 +17,13 @@ const COLUMNS = sql`case x.agg when 'count' then array_agg(r.n::float8) when 'mi
                                 when 'last' then array_agg(r.last_value) else array_agg(r.sum) end,
                     case x.agg when 'avg' then array_agg(r.n::float8) end`;
 
-function aggregate(aggregation: Aggregation, rowOf: Int32Array, [, a, b]: Columns, from: number, to: number): number | null {
+function aggregate(
+  aggregation: Aggregation,
+  rowOf: Int32Array,
+  [, a, b]: Columns,
+  from: number,
+  to: number,
+): number | null {
   let found = false;
   let acc = 0;
   let n = 0;
@@ -61,7 +67,12 @@ export type BucketValues = Map<string, (number | null)[]>;
  * holding only the columns its aggregation needs (a row per day cost more to parse than the whole
  * computation); buckets are then aggregated in memory in day order.
  */
-export async function aggregateRollups(db: TenantDb, tenantId: string, metrics: MetricDef[], buckets: Pick<Bucket, 'from' | 'to'>[]): Promise<BucketValues> {
+export async function aggregateRollups(
+  db: TenantDb,
+  tenantId: string,
+  metrics: MetricDef[],
+  buckets: Pick<Bucket, 'from' | 'to'>[],
+): Promise<BucketValues> {
   const out: BucketValues = new Map(metrics.map((m) => [m.id, buckets.map(() => null)]));
   if (!metrics.length || !buckets.length) return out;
   const from = buckets.reduce((a, b) => (b.from < a ? b.from : a), buckets[0]!.from);
@@ -79,7 +90,10 @@ export async function aggregateRollups(db: TenantDb, tenantId: string, metrics: 
     const m = metrics[i - 1]!;
     rowOf.fill(-1);
     d[0].forEach((day, k) => (rowOf[day] = k));
-    out.set(m.id, ranges.map(([f, t]) => aggregate(m.aggregation, rowOf, d, f, t)));
+    out.set(
+      m.id,
+      ranges.map(([f, t]) => aggregate(m.aggregation, rowOf, d, f, t)),
+    );
   }
   return out;
 }

@@ -93,7 +93,10 @@ export async function dashboardSeries(
   // Periods are clipped to their range: a period the range cuts (the current one so far, or one
   // that starts before a custom range) holds only the range's days, and is compared with the
   // previous range's period at the same distance from the end, clipped the same way.
-  const clip = (p: Period, r: DateRange): Period => ({ start: p.start > r.from ? p.start : r.from, end: p.end < r.to ? p.end : r.to });
+  const clip = (p: Period, r: DateRange): Period => ({
+    start: p.start > r.from ? p.start : r.from,
+    end: p.end < r.to ? p.end : r.to,
+  });
   const cur = periods.map((p) => clip(p, current));
   const prev = prevPeriods.map((p) => clip(p, previous));
   const offset = prev.length - cur.length;
@@ -125,7 +128,14 @@ export async function dashboardSeries(
         }
       }
       const partial = p.start !== whole.start || p.end !== whole.end;
-      return { start: whole.start, end: whole.end, partial, value: v[curAt[i]!] ?? null, previous: pp === undefined ? null : (v[pp] ?? null), target };
+      return {
+        start: whole.start,
+        end: whole.end,
+        partial,
+        value: v[curAt[i]!] ?? null,
+        previous: pp === undefined ? null : (v[pp] ?? null),
+        target,
+      };
     });
     let target: TileTarget | null = null;
     const hit = progressOf.get(m.id);
@@ -135,12 +145,21 @@ export async function dashboardSeries(
       const complete = asOf >= period.end;
       const elapsedDays = complete ? totalDays : daysBetween(period.start, asOf) + 1;
       const actual = v[hit.at] ?? (accumulates(m) ? 0 : null);
-      const forecast = actual === null ? null : complete || !accumulates(m) ? actual : (actual * totalDays) / elapsedDays;
+      const forecast =
+        actual === null ? null : complete || !accumulates(m) ? actual : (actual * totalDays) / elapsedDays;
       const ratio = (x: number | null) => (x === null || t.value === 0 ? null : x / t.value);
-      target = { period, complete, actual, target: t.value, attainment: ratio(actual), forecast, forecastAttainment: ratio(forecast), status: statusOf(forecast, t.value, m.direction) };
+      target = {
+        period,
+        complete,
+        actual,
+        target: t.value,
+        attainment: ratio(actual),
+        forecast,
+        forecastAttainment: ratio(forecast),
+        status: statusOf(forecast, t.value, m.direction),
+      };
     }
     out.set(m.id, { total, previousTotal, change: change(total, previousTotal), points, target });
   }
   return out;
 }
-

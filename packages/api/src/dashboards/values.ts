@@ -26,7 +26,12 @@ function parsed(def: MetricDef, cache: Map<string, Formula | null>): Formula | n
  * no data counts as 0; unknown parts, cycles and division by zero give null. Values come back per
  * root metric id, one per bucket in the buckets' order.
  */
-export async function batchMetricValues(db: TenantDb, tenantId: string, roots: MetricDef[], buckets: Pick<Bucket, 'from' | 'to'>[]): Promise<BucketValues> {
+export async function batchMetricValues(
+  db: TenantDb,
+  tenantId: string,
+  roots: MetricDef[],
+  buckets: Pick<Bucket, 'from' | 'to'>[],
+): Promise<BucketValues> {
   const cache = new Map<string, Formula | null>();
   const defs = new Map<string, MetricDef>(roots.map((r) => [r.key, r]));
   const refsOf = (d: MetricDef) => {
@@ -35,7 +40,12 @@ export async function batchMetricValues(db: TenantDb, tenantId: string, roots: M
   };
   let pending = [...new Set(roots.flatMap(refsOf))].filter((k) => !defs.has(k));
   for (let depth = 0; pending.length && depth < MAX_DEPTH; depth++) {
-    const rows = await db.selectFrom('metrics').select(['id', 'key', 'aggregation', 'formula']).where('tenantId', '=', tenantId).where('key', 'in', pending).execute();
+    const rows = await db
+      .selectFrom('metrics')
+      .select(['id', 'key', 'aggregation', 'formula'])
+      .where('tenantId', '=', tenantId)
+      .where('key', 'in', pending)
+      .execute();
     pending = [];
     for (const r of rows) {
       if (defs.has(r.key)) continue;

@@ -4,7 +4,8 @@ import { pushInput, pushOutput } from '../routers/api/schemas.ts';
 import { apiSeriesOutput } from '../routers/api/series.ts';
 import { GRAINS } from '../metrics/periods.ts';
 
-const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, target: 'openapi-3.0', unrepresentable: 'any' });
+const schema = (s: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(s, { io, target: 'openapi-3.0', unrepresentable: 'any' });
 
 const errorBody = z.object({
   error: z.object({
@@ -21,7 +22,13 @@ const errors = (...statuses: number[]) =>
       {
         description: ERROR_TEXT[s]!,
         content: { 'application/json': { schema: schema(errorBody, 'output') } },
-        ...(s === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+        ...(s === 429
+          ? {
+              headers: {
+                'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+              },
+            }
+          : {}),
       },
     ]),
   );
@@ -47,20 +54,38 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: 'Metric Flow IQ API',
       version: '1',
-      description: 'Push data points and read metric series with an API key (Authorization: Bearer <key>). Keys are created by organization admins.',
+      description:
+        'Push data points and read metric series with an API key (Authorization: Bearer <key>). Keys are created by organization admins.',
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mfiq_...)' } } },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (mfiq_...)' } },
+    },
     paths: {
       '/api/v1/points': {
         post: {
           operationId: 'pushPoints',
           summary: 'Write a batch of up to 1,000 points (same metric and timestamp again replaces the value)',
-          description: 'Needs the data:write scope. Bad points are reported one by one in `errors` and the others are written.',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: 'Same as the body field idempotencyKey' }],
+          description:
+            'Needs the data:write scope. Bad points are reported one by one in `errors` and the others are written.',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', maxLength: 200 },
+              description: 'Same as the body field idempotencyKey',
+            },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: schema(pushInput, 'input') } } },
-          responses: { '200': { description: 'The batch result', content: { 'application/json': { schema: schema(pushOutput, 'output') } } }, ...errors(400, 401, 403, 409, 413, 429) },
+          responses: {
+            '200': {
+              description: 'The batch result',
+              content: { 'application/json': { schema: schema(pushOutput, 'output') } },
+            },
+            ...errors(400, 401, 403, 409, 413, 429),
+          },
         },
       },
       '/api/v1/metrics': {
@@ -68,7 +93,13 @@ export function openApiDocument(serverUrl: string) {
           operationId: 'listMetrics',
           summary: 'The organization’s active metrics',
           description: 'Needs the metrics:read scope.',
-          responses: { '200': { description: 'Metric definitions', content: { 'application/json': { schema: schema(z.array(apiMetricOutput), 'output') } } }, ...errors(401, 403, 429) },
+          responses: {
+            '200': {
+              description: 'Metric definitions',
+              content: { 'application/json': { schema: schema(z.array(apiMetricOutput), 'output') } },
+            },
+            ...errors(401, 403, 429),
+          },
         },
       },
       '/api/v1/metrics/{key}/series': {
@@ -82,7 +113,13 @@ export function openApiDocument(serverUrl: string) {
             { name: 'to', in: 'query', required: true, schema: date },
             { name: 'grain', in: 'query', required: false, schema: { type: 'string', enum: [...GRAINS] } },
           ],
-          responses: { '200': { description: 'The series', content: { 'application/json': { schema: schema(apiSeriesOutput, 'output') } } }, ...errors(400, 401, 403, 404, 429) },
+          responses: {
+            '200': {
+              description: 'The series',
+              content: { 'application/json': { schema: schema(apiSeriesOutput, 'output') } },
+            },
+            ...errors(400, 401, 403, 404, 429),
+          },
         },
       },
     },

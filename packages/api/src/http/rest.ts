@@ -21,8 +21,13 @@ const json = (status: number, body: unknown, headers?: Headers) => {
   return new Response(JSON.stringify(body), { status, headers: h });
 };
 
-const failure = (status: number, code: string, message: string, headers?: Headers, fieldErrors?: Record<string, string[]>) =>
-  json(status, { error: { code, message, ...(fieldErrors ? { fieldErrors } : {}) } }, headers);
+const failure = (
+  status: number,
+  code: string,
+  message: string,
+  headers?: Headers,
+  fieldErrors?: Record<string, string[]>,
+) => json(status, { error: { code, message, ...(fieldErrors ? { fieldErrors } : {}) } }, headers);
 
 async function readJson(req: Request): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? 0);
@@ -51,16 +56,21 @@ export function createRestHandler(deps: RestDeps) {
       const ctx = await deps.createContext({ req, resHeaders, clientIp });
       const api = createCaller(ctx).api;
       if (path === '/api/v1/points') {
-        if (req.method !== 'POST') return failure(405, 'METHOD_NOT_SUPPORTED', 'Use POST', new Headers({ allow: 'POST' }));
+        if (req.method !== 'POST')
+          return failure(405, 'METHOD_NOT_SUPPORTED', 'Use POST', new Headers({ allow: 'POST' }));
         let body: unknown;
         try {
           body = await readJson(req);
         } catch (e) {
-          if (e instanceof AppError && e.message === 'too large') return failure(413, 'PAYLOAD_TOO_LARGE', `Request body over ${REST_BODY_LIMIT_BYTES / 1024} kB`);
+          if (e instanceof AppError && e.message === 'too large')
+            return failure(413, 'PAYLOAD_TOO_LARGE', `Request body over ${REST_BODY_LIMIT_BYTES / 1024} kB`);
           throw e;
         }
         const headerKey = req.headers.get('idempotency-key');
-        const input = headerKey && body && typeof body === 'object' && !Array.isArray(body) ? { idempotencyKey: headerKey, ...body } : body;
+        const input =
+          headerKey && body && typeof body === 'object' && !Array.isArray(body)
+            ? { idempotencyKey: headerKey, ...body }
+            : body;
         return json(200, await api.push(input as Parameters<typeof api.push>[0]), resHeaders);
       }
       if (path === '/api/v1/metrics') {
@@ -71,7 +81,12 @@ export function createRestHandler(deps: RestDeps) {
       if (series) {
         if (req.method !== 'GET') return failure(405, 'METHOD_NOT_SUPPORTED', 'Use GET', new Headers({ allow: 'GET' }));
         const q = url.searchParams;
-        const input = { key: decodeURIComponent(series[1]!), from: q.get('from') ?? undefined, to: q.get('to') ?? undefined, grain: q.get('grain') ?? undefined };
+        const input = {
+          key: decodeURIComponent(series[1]!),
+          from: q.get('from') ?? undefined,
+          to: q.get('to') ?? undefined,
+          grain: q.get('grain') ?? undefined,
+        };
         return json(200, await api.series(input as Parameters<typeof api.series>[0]), resHeaders);
       }
       return failure(404, 'NOT_FOUND', 'No such API route; see /api/v1/openapi.json');
@@ -80,7 +95,8 @@ export function createRestHandler(deps: RestDeps) {
         deps.logger.error({ err: error }, 'REST API request failed');
         return failure(500, 'INTERNAL_SERVER_ERROR', 'Something went wrong.');
       }
-      if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error.cause ?? error }, 'REST API request failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        deps.logger.error({ err: error.cause ?? error }, 'REST API request failed');
       const fieldErrors = error instanceof AppError ? error.fieldErrors : fieldErrorsOf(error);
       const message = error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong.' : error.message;
       return failure(getHTTPStatusCodeFromError(error), error.code, message, resHeaders, fieldErrors);

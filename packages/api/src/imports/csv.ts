@@ -6,7 +6,6 @@ import { MAX_COLUMNS, MAX_RECORD_BYTES } from './limits.ts';
 export type Delimiter = ',' | ';' | '\t';
 const DELIMITERS: Delimiter[] = [',', ';', '\t'];
 
-
 /** csv-parse's options for our files: a header row, tolerant of ragged rows and blank lines, strict on quotes. */
 function options(delimiter: Delimiter, onSkip?: (error: CsvError) => void): Options {
   return {
@@ -44,18 +43,31 @@ export function readHeader(head: Buffer): { header: string[]; delimiter: Delimit
   const delimiter = DELIMITERS.map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
   let header: string[];
   try {
-    const rows = parseSync(text.slice(0, Math.min(text.length, MAX_RECORD_BYTES)), { delimiter, trim: true, to_line: 1, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    const rows = parseSync(text.slice(0, Math.min(text.length, MAX_RECORD_BYTES)), {
+      delimiter,
+      trim: true,
+      to_line: 1,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as string[][];
     header = rows[0] ?? [];
   } catch (error) {
     throw new AppError('INVALID', `The first row is not a valid CSV header: ${(error as Error).message.slice(0, 200)}`);
   }
-  if (header.length < 2) throw new AppError('INVALID', 'The first row must name at least two columns (a timestamp and a value), separated by commas, semicolons or tabs');
-  if (header.length > MAX_COLUMNS) throw new AppError('INVALID', `The file has ${header.length} columns; at most ${MAX_COLUMNS} are supported`);
+  if (header.length < 2)
+    throw new AppError(
+      'INVALID',
+      'The first row must name at least two columns (a timestamp and a value), separated by commas, semicolons or tabs',
+    );
+  if (header.length > MAX_COLUMNS)
+    throw new AppError('INVALID', `The file has ${header.length} columns; at most ${MAX_COLUMNS} are supported`);
   const seen = new Set<string>();
   header.forEach((name, i) => {
-    if (name === '') throw new AppError('INVALID', `Column ${i + 1} has no name in the first row: every column needs one`);
+    if (name === '')
+      throw new AppError('INVALID', `Column ${i + 1} has no name in the first row: every column needs one`);
     if (name.length > 200) throw new AppError('INVALID', `Column ${i + 1}'s name is longer than 200 characters`);
-    if (seen.has(name)) throw new AppError('INVALID', `Column names must be unique: "${name}" appears twice in the first row`);
+    if (seen.has(name))
+      throw new AppError('INVALID', `Column names must be unique: "${name}" appears twice in the first row`);
     seen.add(name);
   });
   return { header, delimiter };

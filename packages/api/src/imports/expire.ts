@@ -12,7 +12,12 @@ export const EXPIRED_UPLOAD_MESSAGE = `Not started within ${UNSTARTED_UPLOAD_MAX
  * rows still 'uploaded' are touched, so an import started at the same moment wins (the row lock
  * makes the two updates take turns and this one re-checks the status). Returns how many expired.
  */
-export async function expireUnstartedUploads(trx: TenantDb, tenantId: string, before: Date, jobId: string): Promise<number> {
+export async function expireUnstartedUploads(
+  trx: TenantDb,
+  tenantId: string,
+  before: Date,
+  jobId: string,
+): Promise<number> {
   const expired = await trx
     .updateTable('imports')
     .set({ status: 'failed', error: EXPIRED_UPLOAD_MESSAGE, finishedAt: new Date() })

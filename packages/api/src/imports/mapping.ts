@@ -46,8 +46,14 @@ export function metricProblem(key: string, metric: MetricInfo | undefined): stri
 }
 
 export async function loadMetrics(db: TenantDb, tenantId: string): Promise<Map<string, MetricInfo>> {
-  const rows = await db.selectFrom('metrics').select(['id', 'key', 'formula', 'archivedAt']).where('tenantId', '=', tenantId).execute();
-  return new Map(rows.map((r) => [r.key, { id: r.id, key: r.key, formula: r.formula, archived: r.archivedAt !== null }]));
+  const rows = await db
+    .selectFrom('metrics')
+    .select(['id', 'key', 'formula', 'archivedAt'])
+    .where('tenantId', '=', tenantId)
+    .execute();
+  return new Map(
+    rows.map((r) => [r.key, { id: r.id, key: r.key, formula: r.formula, archived: r.archivedAt !== null }]),
+  );
 }
 
 /**
@@ -64,12 +70,17 @@ export function resolveMapping(header: string[], mapping: Mapping, metrics: Map<
       return -1;
     }
     const i = header.indexOf(name);
-    if (i < 0) fail(field, `The file has no column "${name}" (its columns: ${header.slice(0, 10).join(', ')}${header.length > 10 ? ', …' : ''})`);
+    if (i < 0)
+      fail(
+        field,
+        `The file has no column "${name}" (its columns: ${header.slice(0, 10).join(', ')}${header.length > 10 ? ', …' : ''})`,
+      );
     return i;
   };
   let metricIndex: number | null = null;
   let fixedMetric: string | null = null;
-  if (mapping.metricColumn && mapping.metricKey) fail('metricKey', 'Choose either a metric column or one metric for the whole file, not both');
+  if (mapping.metricColumn && mapping.metricKey)
+    fail('metricKey', 'Choose either a metric column or one metric for the whole file, not both');
   else if (mapping.metricKey) {
     const problem = metricProblem(mapping.metricKey, metrics.get(mapping.metricKey));
     if (problem) fail('metricKey', problem);
@@ -79,7 +90,8 @@ export function resolveMapping(header: string[], mapping: Mapping, metrics: Map<
   const tsIndex = indexOf('timestampColumn', mapping.timestampColumn, 'timestamps');
   const valueIndex = indexOf('valueColumn', mapping.valueColumn, 'values');
   const used = [metricIndex, tsIndex, valueIndex].filter((i): i is number => i !== null && i >= 0);
-  if (new Set(used).size !== used.length) fail('valueColumn', 'Each column can have only one role: the metric, timestamp and value columns must differ');
+  if (new Set(used).size !== used.length)
+    fail('valueColumn', 'Each column can have only one role: the metric, timestamp and value columns must differ');
   if (LOCAL_FORMATS.has(mapping.timestampFormat) && !mapping.timezone) {
     fail('timezone', 'Dates in this format have no offset: choose the timezone they are in');
   }

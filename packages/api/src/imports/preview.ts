@@ -16,18 +16,37 @@ export interface PreviewRow {
 
 async function* chunks(db: TenantDb, tenantId: string, importId: string): AsyncGenerator<Buffer> {
   for (let seq = 0; ; seq += 1) {
-    const row = await db.selectFrom('importChunks').select('data').where('tenantId', '=', tenantId).where('importId', '=', importId).where('seq', '=', seq).executeTakeFirst();
+    const row = await db
+      .selectFrom('importChunks')
+      .select('data')
+      .where('tenantId', '=', tenantId)
+      .where('importId', '=', importId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
     if (!row) return;
     yield row.data;
   }
 }
 
 /** The first rows of the stored file with the mapping applied, exactly as the import will judge them. */
-export async function previewRows(db: TenantDb, tenantId: string, imp: { id: string; delimiter: string }, mapping: ResolvedMapping, metrics: Map<string, MetricInfo>): Promise<PreviewRow[]> {
+export async function previewRows(
+  db: TenantDb,
+  tenantId: string,
+  imp: { id: string; delimiter: string },
+  mapping: ResolvedMapping,
+  metrics: Map<string, MetricInfo>,
+): Promise<PreviewRow[]> {
   const out: PreviewRow[] = [];
   const duplicates = new DuplicateTracker();
   const parser = csvStream(imp.delimiter as Delimiter, (error) => {
-    out.push({ line: lineOf(error) ?? 0, cells: [], metric: null, ts: null, value: null, error: `Malformed CSV row: ${error.message.slice(0, 200)}` });
+    out.push({
+      line: lineOf(error) ?? 0,
+      cells: [],
+      metric: null,
+      ts: null,
+      value: null,
+      error: `Malformed CSV row: ${error.message.slice(0, 200)}`,
+    });
   });
   const source = Readable.from(chunks(db, tenantId, imp.id));
   source.pipe(parser);
@@ -39,7 +58,14 @@ export async function previewRows(db: TenantDb, tenantId: string, imp: { id: str
         continue;
       }
       const checked = checkRow(record, mapping, metrics);
-      const row: PreviewRow = { line: info.lines, cells: record.slice(0, 50).map((c) => c.slice(0, 200)), metric: null, ts: null, value: null, error: null };
+      const row: PreviewRow = {
+        line: info.lines,
+        cells: record.slice(0, 50).map((c) => c.slice(0, 200)),
+        metric: null,
+        ts: null,
+        value: null,
+        error: null,
+      };
       if (!checked.ok) row.error = checked.message;
       else {
         const earlier = duplicates.check(checked.metric, checked.ms, info.lines);

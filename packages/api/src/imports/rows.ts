@@ -10,18 +10,29 @@ const cut = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 function parseValue(raw: string): { ok: true; value: number } | { ok: false; message: string } {
   if (raw === '') return { ok: false, message: 'Value is empty' };
   if (/^[+-]?nan$/i.test(raw)) return { ok: false, message: 'Value is NaN: a finite number is required' };
-  if (/^[+-]?(?:inf|infinity|∞)$/i.test(raw)) return { ok: false, message: 'Value is infinite: a finite number is required' };
-  if (!NUMBER.test(raw)) return { ok: false, message: `Value "${cut(raw)}" is not a number (use a dot for decimals, no thousands separators)` };
+  if (/^[+-]?(?:inf|infinity|∞)$/i.test(raw))
+    return { ok: false, message: 'Value is infinite: a finite number is required' };
+  if (!NUMBER.test(raw))
+    return {
+      ok: false,
+      message: `Value "${cut(raw)}" is not a number (use a dot for decimals, no thousands separators)`,
+    };
   const value = Number(raw);
-  if (!Number.isFinite(value)) return { ok: false, message: `Value ${cut(raw)} is beyond the range of a double-precision number` };
-  if (Math.abs(value) > MAX_ABS_VALUE) return { ok: false, message: `Value ${cut(raw)} is outside the allowed range -1e15 to 1e15` };
+  if (!Number.isFinite(value))
+    return { ok: false, message: `Value ${cut(raw)} is beyond the range of a double-precision number` };
+  if (Math.abs(value) > MAX_ABS_VALUE)
+    return { ok: false, message: `Value ${cut(raw)} is outside the allowed range -1e15 to 1e15` };
   return { ok: true, value };
 }
 
 /** One data row through the mapping: a point, or the first problem found (one message per row). */
 export function checkRow(cells: string[], m: ResolvedMapping, metrics: Map<string, MetricInfo>): RowResult {
   const needed = Math.max(m.metricIndex ?? 0, m.tsIndex, m.valueIndex) + 1;
-  if (cells.length < needed) return { ok: false, message: `Row has ${cells.length} column${cells.length === 1 ? '' : 's'}, the header has ${m.width}` };
+  if (cells.length < needed)
+    return {
+      ok: false,
+      message: `Row has ${cells.length} column${cells.length === 1 ? '' : 's'}, the header has ${m.width}`,
+    };
   const metric = m.fixedMetric ?? cells[m.metricIndex!]!;
   if (metric === '') return { ok: false, message: 'Metric key is empty' };
   const problem = m.fixedMetric ? null : metricProblem(metric, metrics.get(metric));
@@ -52,4 +63,5 @@ export class DuplicateTracker {
   }
 }
 
-export const duplicateMessage = (first: number) => `Duplicate: the same metric and timestamp as line ${first} (the first one is imported)`;
+export const duplicateMessage = (first: number) =>
+  `Duplicate: the same metric and timestamp as line ${first} (the first one is imported)`;

@@ -51,9 +51,17 @@ interface Counters {
 export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
   const { db, tenantId, importId } = opts;
   const tx = <T>(fn: (trx: TenantDb) => Promise<T>) => withTenant(db, { tenantId }, fn);
-  const row = await tx((trx) => trx.selectFrom('imports').selectAll().where('tenantId', '=', tenantId).where('id', '=', importId).executeTakeFirst());
+  const row = await tx((trx) =>
+    trx
+      .selectFrom('imports')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', importId)
+      .executeTakeFirst(),
+  );
   if (!row) return { status: 'skipped', reason: 'no such import' };
-  if (row.status !== 'queued' && row.status !== 'running') return { status: 'skipped', reason: `import is ${row.status}` };
+  if (row.status !== 'queued' && row.status !== 'running')
+    return { status: 'skipped', reason: `import is ${row.status}` };
 
   const fail = async (error: string): Promise<RunOutcome> => {
     await tx((trx) => finish(trx, opts, row.fileName, row.sha256, { status: 'failed', error }));
@@ -66,7 +74,18 @@ export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
     const metrics = await tx(async (trx) => {
       await trx
         .updateTable('imports')
-        .set({ status: 'running', startedAt: new Date(), finishedAt: null, error: null, attempts: opts.attempt, rowsProcessed: 0, rowsWritten: 0, pointsChanged: 0, rowsFailed: 0, bytesProcessed: 0 })
+        .set({
+          status: 'running',
+          startedAt: new Date(),
+          finishedAt: null,
+          error: null,
+          attempts: opts.attempt,
+          rowsProcessed: 0,
+          rowsWritten: 0,
+          pointsChanged: 0,
+          rowsFailed: 0,
+          bytesProcessed: 0,
+        })
         .where('tenantId', '=', tenantId)
         .where('id', '=', importId)
         .execute();
@@ -114,7 +133,13 @@ export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
         }
         await trx
           .updateTable('imports')
-          .set({ rowsProcessed: counters.rows, rowsWritten: counters.written, pointsChanged: counters.changed, rowsFailed: counters.failed, bytesProcessed: counters.bytes })
+          .set({
+            rowsProcessed: counters.rows,
+            rowsWritten: counters.written,
+            pointsChanged: counters.changed,
+            rowsFailed: counters.failed,
+            bytesProcessed: counters.bytes,
+          })
           .where('tenantId', '=', tenantId)
           .where('id', '=', importId)
           .execute();
@@ -131,7 +156,10 @@ export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
     source.pipe(parser);
     let first = true;
     const batchRows = opts.batchRows ?? IMPORT_BATCH_ROWS;
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number; bytes: number };
+    }>) {
       lastLine = info.lines;
       counters.bytes = info.bytes;
       if (first) {
@@ -141,7 +169,9 @@ export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
       if (counters.rows >= IMPORT_MAX_ROWS) {
         source.destroy();
         await flush();
-        throw new FileError(`The file has more than ${IMPORT_MAX_ROWS.toLocaleString('en-US')} rows; the first ${IMPORT_MAX_ROWS.toLocaleString('en-US')} were imported. Split the rest into another file.`);
+        throw new FileError(
+          `The file has more than ${IMPORT_MAX_ROWS.toLocaleString('en-US')} rows; the first ${IMPORT_MAX_ROWS.toLocaleString('en-US')} were imported. Split the rest into another file.`,
+        );
       }
       counters.rows += 1;
       const checked = checkRow(record, resolved, metrics);
@@ -159,12 +189,20 @@ export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
     counters.bytes = row.sizeBytes;
     await flush();
     await tx((trx) => finish(trx, opts, row.fileName, row.sha256, { status: 'completed', counters }));
-    return { status: 'completed', rows: counters.rows, written: counters.written, changed: counters.changed, failed: counters.failed };
+    return {
+      status: 'completed',
+      rows: counters.rows,
+      written: counters.written,
+      changed: counters.changed,
+      failed: counters.failed,
+    };
   } catch (error) {
     if (error instanceof FileError || error instanceof AppError) return fail(error.message);
     if (error instanceof CsvError) return fail(`The file could not be read as CSV: ${error.message.slice(0, 300)}`);
     if (opts.attempt >= opts.maxAttempts) {
-      await fail(`The import stopped after an unexpected error (job ${opts.jobId}). Try again, or contact support with this reference.`);
+      await fail(
+        `The import stopped after an unexpected error (job ${opts.jobId}). Try again, or contact support with this reference.`,
+      );
     }
     throw error;
   }
@@ -173,11 +211,21 @@ export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
 type Finish = { status: 'completed'; counters: Counters } | { status: 'failed'; error: string };
 
 /** The end of a run: final state, the file's bytes dropped, and the run's one audit event. */
-async function finish(trx: TenantDb, opts: RunImportOptions, fileName: string, sha256: string, end: Finish): Promise<void> {
+async function finish(
+  trx: TenantDb,
+  opts: RunImportOptions,
+  fileName: string,
+  sha256: string,
+  end: Finish,
+): Promise<void> {
   const { tenantId, importId } = opts;
   await trx
     .updateTable('imports')
-    .set(end.status === 'completed' ? { status: 'completed', finishedAt: new Date(), bytesProcessed: sql`size_bytes` } : { status: 'failed', finishedAt: new Date(), error: end.error })
+    .set(
+      end.status === 'completed'
+        ? { status: 'completed', finishedAt: new Date(), bytesProcessed: sql`size_bytes` }
+        : { status: 'failed', finishedAt: new Date(), error: end.error },
+    )
     .where('tenantId', '=', tenantId)
     .where('id', '=', importId)
     .execute();

@@ -56,13 +56,21 @@ export async function storeUpload(
   for await (const piece of source) {
     const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     size += buf.length;
-    if (size > maxBytes) throw new AppError('TOO_LARGE', `The file is larger than the ${mib(maxBytes)} upload limit. Split it into smaller files.`);
+    if (size > maxBytes)
+      throw new AppError(
+        'TOO_LARGE',
+        `The file is larger than the ${mib(maxBytes)} upload limit. Split it into smaller files.`,
+      );
     hash.update(buf);
     for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) newlines += 1;
     if (buf.length) lastByte = buf[buf.length - 1]!;
     // Lines after the header; blank lines count here (the worker counts records exactly).
     const dataRows = newlines + (lastByte === 0x0a ? 0 : 1) - 1;
-    if (dataRows > IMPORT_MAX_ROWS) throw new AppError('TOO_LARGE', `The file has more than ${IMPORT_MAX_ROWS.toLocaleString('en-US')} rows. Split it into smaller files.`);
+    if (dataRows > IMPORT_MAX_ROWS)
+      throw new AppError(
+        'TOO_LARGE',
+        `The file has more than ${IMPORT_MAX_ROWS.toLocaleString('en-US')} rows. Split it into smaller files.`,
+      );
     pending.push(buf);
     pendingBytes += buf.length;
     await flush(false);
@@ -76,7 +84,13 @@ export async function storeUpload(
 export async function* readChunks(db: Database, tenantId: string, importId: string): AsyncGenerator<Buffer> {
   for (let seq = 0; ; seq += 1) {
     const row = await withTenant(db, { tenantId }, (trx) =>
-      trx.selectFrom('importChunks').select('data').where('tenantId', '=', tenantId).where('importId', '=', importId).where('seq', '=', seq).executeTakeFirst(),
+      trx
+        .selectFrom('importChunks')
+        .select('data')
+        .where('tenantId', '=', tenantId)
+        .where('importId', '=', importId)
+        .where('seq', '=', seq)
+        .executeTakeFirst(),
     );
     if (!row) return;
     yield row.data;

@@ -49,7 +49,8 @@ function offsetFinder(timezone: string): (utcMs: number) => number {
   });
   const exact = (utcMs: number) => {
     const p: Record<string, number> = {};
-    for (const part of fmt.formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+    for (const part of fmt.formatToParts(new Date(utcMs)))
+      if (part.type !== 'literal') p[part.type] = Number(part.value);
     const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
     return wall - (utcMs - (((utcMs % 1000) + 1000) % 1000));
   };
@@ -74,12 +75,14 @@ function localToUtc(wallMs: number, offsetAt: (utcMs: number) => number): number
 }
 
 function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, raw: string): TsResult | number {
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || s > 59) return { ok: false, message: `Not a real date and time: "${cut(raw)}"` };
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || s > 59)
+    return { ok: false, message: `Not a real date and time: "${cut(raw)}"` };
   return Date.UTC(y, mo - 1, d, h, mi, s);
 }
 
 function inRange(ms: number): TsResult {
-  if (!Number.isFinite(ms) || ms < MIN_TS || ms >= MAX_TS) return { ok: false, message: 'Timestamp is out of range: it must be from 1900-01-01 to before 2100-01-01' };
+  if (!Number.isFinite(ms) || ms < MIN_TS || ms >= MAX_TS)
+    return { ok: false, message: 'Timestamp is out of range: it must be from 1900-01-01 to before 2100-01-01' };
   return { ok: true, ms };
 }
 
@@ -99,7 +102,11 @@ export function timestampParser(format: TimestampFormat, timezone: string | null
     case 'iso':
       return (raw) => {
         const m = ISO.exec(raw);
-        if (!m) return { ok: false, message: `Timestamp "${cut(raw)}" is not ISO 8601 (e.g. 2024-03-01T09:30:00Z or 2024-03-01)` };
+        if (!m)
+          return {
+            ok: false,
+            message: `Timestamp "${cut(raw)}" is not ISO 8601 (e.g. 2024-03-01T09:30:00Z or 2024-03-01)`,
+          };
         const wall = fromParts(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), raw);
         if (typeof wall !== 'number') return wall;
         const fraction = m[7] ? Math.floor(Number(m[7]) * 1000) : 0;
@@ -128,8 +135,14 @@ export function timestampParser(format: TimestampFormat, timezone: string | null
       };
     }
     case 'unix_s':
-      return (raw) => (UNIX_S.test(raw) ? inRange(Math.round(Number(raw) * 1000)) : { ok: false, message: `Timestamp "${cut(raw)}" is not a number of Unix seconds` });
+      return (raw) =>
+        UNIX_S.test(raw)
+          ? inRange(Math.round(Number(raw) * 1000))
+          : { ok: false, message: `Timestamp "${cut(raw)}" is not a number of Unix seconds` };
     case 'unix_ms':
-      return (raw) => (UNIX_MS.test(raw) ? inRange(Number(raw)) : { ok: false, message: `Timestamp "${cut(raw)}" is not a number of Unix milliseconds` });
+      return (raw) =>
+        UNIX_MS.test(raw)
+          ? inRange(Number(raw))
+          : { ok: false, message: `Timestamp "${cut(raw)}" is not a number of Unix milliseconds` };
   }
 }

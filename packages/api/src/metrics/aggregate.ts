@@ -51,7 +51,12 @@ function pick(aggregation: Aggregation, r: RollupRow): number {
  * range of local days, and every aggregation decomposes over days (avg = sum of sums / sum of
  * counts; last = the value at the latest timestamp). Buckets with no data are absent.
  */
-async function aggregatePlain(db: TenantDb, tenantId: string, metrics: MetricDef[], buckets: Bucket[]): Promise<Map<string, Values>> {
+async function aggregatePlain(
+  db: TenantDb,
+  tenantId: string,
+  metrics: MetricDef[],
+  buckets: Bucket[],
+): Promise<Map<string, Values>> {
   const out = new Map<string, Values>(metrics.map((m) => [m.id, new Map()]));
   if (!metrics.length || !buckets.length) return out;
   const { rows } = await sql<RollupRow>`
@@ -122,7 +127,12 @@ function refsOf(def: MetricDef): string[] {
  * of sums, not sum of ratios). In a formula, a sum or count part with no data counts as 0; any
  * other part with no data, a division by zero or an unknown key gives no value (null).
  */
-export async function metricValues(db: TenantDb, tenantId: string, metric: MetricDef, buckets: Bucket[]): Promise<Values> {
+export async function metricValues(
+  db: TenantDb,
+  tenantId: string,
+  metric: MetricDef,
+  buckets: Bucket[],
+): Promise<Values> {
   const defs = metric.formula ? await loadDefinitions(db, tenantId, metric) : new Map([[metric.key, metric]]);
   const plain = [...defs.values()].filter((d) => !d.formula);
   const data = await aggregatePlain(db, tenantId, plain, buckets);

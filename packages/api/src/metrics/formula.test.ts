@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateFormula, findCycle, FormulaError, formulaRefs, parseFormula } from './formula.ts';
 
-const run = (text: string, values: Record<string, number | null> = {}) => evaluateFormula(parseFormula(text), (k) => values[k] ?? null);
+const run = (text: string, values: Record<string, number | null> = {}) =>
+  evaluateFormula(parseFormula(text), (k) => values[k] ?? null);
 
 describe('formula parser', () => {
   it('follows precedence, associativity, parentheses and unary minus', () => {
@@ -49,6 +50,14 @@ describe('formula parser', () => {
       ['c', ['a']],
     ]);
     expect(findCycle(graph, 'a')).toEqual(['a', 'b', 'c', 'a']);
-    expect(findCycle(new Map([['a', ['b']], ['b', ['x']]]), 'a')).toBeNull();
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['x']],
+        ]),
+        'a',
+      ),
+    ).toBeNull();
   });
 });

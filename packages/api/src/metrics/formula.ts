@@ -24,7 +24,10 @@ export class FormulaError extends Error {
 
 const MAX_LENGTH = 1000;
 const MAX_DEPTH = 50;
-type Token = { type: 'num'; value: number; pos: number } | { type: 'key'; value: string; pos: number } | { type: 'op'; value: string; pos: number };
+type Token =
+  | { type: 'num'; value: number; pos: number }
+  | { type: 'key'; value: string; pos: number }
+  | { type: 'op'; value: string; pos: number };
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -48,7 +51,10 @@ function tokenize(text: string): Token[] {
       tokens.push({ type: 'key', value: m[0], pos: i });
       i += m[0].length;
     } else {
-      throw new FormulaError(`Unexpected character "${c}" at position ${i + 1}: use metric keys, numbers, + - * / and parentheses`, i);
+      throw new FormulaError(
+        `Unexpected character "${c}" at position ${i + 1}: use metric keys, numbers, + - * / and parentheses`,
+        i,
+      );
     }
   }
   return tokens;
@@ -61,7 +67,10 @@ export function parseFormula(text: string): Formula {
   const peek = () => tokens[at];
   const fail = (what: string): never => {
     const t = peek();
-    throw new FormulaError(t ? `${what} at position ${t.pos + 1}` : `${what} at the end of the formula`, t?.pos ?? text.length);
+    throw new FormulaError(
+      t ? `${what} at position ${t.pos + 1}` : `${what} at the end of the formula`,
+      t?.pos ?? text.length,
+    );
   };
 
   function expr(depth: number): Formula {

@@ -56,7 +56,8 @@ describe('calendar arithmetic', () => {
         for (const weekStart of grain === 'week' ? [0, 1, 2, 3, 4, 5, 6] : [1]) {
           const want = reference(day, grain, weekStart);
           const got = periodOf(day, grain, weekStart);
-          if (got.start !== want.start || got.end !== want.end) expect({ day, grain, weekStart, ...got }).toEqual({ day, grain, weekStart, ...want });
+          if (got.start !== want.start || got.end !== want.end)
+            expect({ day, grain, weekStart, ...got }).toEqual({ day, grain, weekStart, ...want });
           expect(periodStart(day, grain, weekStart)).toBe(want.start);
         }
       }

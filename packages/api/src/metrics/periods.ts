@@ -107,7 +107,11 @@ export function yearAgoStart(start: string, grain: Grain): string {
 /** Every period of `grain` that overlaps from..to, whole periods (the first may start before from). */
 export function periodsBetween(from: string, to: string, grain: Grain, weekStart: number, max = 5000): Period[] {
   const out: Period[] = [];
-  for (let start = periodStart(from, grain, weekStart); start <= to && out.length < max; start = shiftPeriod(start, grain, 1)) {
+  for (
+    let start = periodStart(from, grain, weekStart);
+    start <= to && out.length < max;
+    start = shiftPeriod(start, grain, 1)
+  ) {
     out.push({ start, end: addDays(shiftPeriod(start, grain, 1), -1) });
   }
   return out;

@@ -7,7 +7,14 @@ export interface PointInput {
   value: number;
 }
 
-export type PointErrorCode = 'invalid_timestamp' | 'timestamp_out_of_range' | 'invalid_value' | 'unknown_metric' | 'formula_metric' | 'archived_metric' | 'duplicate';
+export type PointErrorCode =
+  | 'invalid_timestamp'
+  | 'timestamp_out_of_range'
+  | 'invalid_value'
+  | 'unknown_metric'
+  | 'formula_metric'
+  | 'archived_metric'
+  | 'duplicate';
 
 interface PointError {
   index: number;
@@ -30,23 +37,43 @@ export const MAX_TS = Date.UTC(2100, 0, 1);
 // be read in some server's timezone, so it is refused.
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
-export function parseTimestamp(ts: string): { ok: true; ms: number } | { ok: false; code: PointErrorCode; message: string } {
+export function parseTimestamp(
+  ts: string,
+): { ok: true; ms: number } | { ok: false; code: PointErrorCode; message: string } {
   const m = RFC3339.exec(ts);
-  if (!m) return { ok: false, code: 'invalid_timestamp', message: 'Timestamp must be ISO 8601 with a timezone offset, e.g. 2024-03-01T00:00:00Z' };
+  if (!m)
+    return {
+      ok: false,
+      code: 'invalid_timestamp',
+      message: 'Timestamp must be ISO 8601 with a timezone offset, e.g. 2024-03-01T00:00:00Z',
+    };
   const [, y, mo, d, h, mi, s] = m;
   const ms = Date.parse(ts.replace(' ', 'T'));
   // Date.parse rolls 2024-02-30 over to March; a calendar check catches impossible dates.
   const probe = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (Number.isNaN(ms) || probe.getUTCMonth() !== Number(mo) - 1 || probe.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) {
+  if (
+    Number.isNaN(ms) ||
+    probe.getUTCMonth() !== Number(mo) - 1 ||
+    probe.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s ?? 0) > 59
+  ) {
     return { ok: false, code: 'invalid_timestamp', message: `Not a real date and time: ${ts.slice(0, 40)}` };
   }
-  if (ms < MIN_TS || ms >= MAX_TS) return { ok: false, code: 'timestamp_out_of_range', message: 'Timestamp must be from 1900-01-01 to before 2100-01-01' };
+  if (ms < MIN_TS || ms >= MAX_TS)
+    return {
+      ok: false,
+      code: 'timestamp_out_of_range',
+      message: 'Timestamp must be from 1900-01-01 to before 2100-01-01',
+    };
   return { ok: true, ms };
 }
 
 export function checkValue(value: unknown): string | null {
   if (typeof value !== 'number' || Number.isNaN(value)) return 'Value must be a number';
-  if (!Number.isFinite(value) || Math.abs(value) > MAX_ABS_VALUE) return `Value must be finite and between -1e15 and 1e15`;
+  if (!Number.isFinite(value) || Math.abs(value) > MAX_ABS_VALUE)
+    return `Value must be finite and between -1e15 and 1e15`;
   return null;
 }
 
@@ -57,11 +84,20 @@ export function checkValue(value: unknown): string | null {
  * rewritten, so replaying a batch touches nothing. The daily rollups follow in the same
  * statement's trigger.
  */
-export async function writePoints(db: TenantDb, tenantId: string, points: PointInput[]): Promise<WriteResult & { metricKeys: string[]; changed: number }> {
+export async function writePoints(
+  db: TenantDb,
+  tenantId: string,
+  points: PointInput[],
+): Promise<WriteResult & { metricKeys: string[]; changed: number }> {
   const errors: PointError[] = [];
   const keys = [...new Set(points.map((p) => p.metric))];
   const rows = keys.length
-    ? await db.selectFrom('metrics').select(['id', 'key', 'formula', 'archivedAt']).where('tenantId', '=', tenantId).where('key', 'in', keys).execute()
+    ? await db
+        .selectFrom('metrics')
+        .select(['id', 'key', 'formula', 'archivedAt'])
+        .where('tenantId', '=', tenantId)
+        .where('key', 'in', keys)
+        .execute()
     : [];
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const seen = new Map<string, number>();
@@ -98,5 +134,12 @@ export async function writePoints(db: TenantDb, tenantId: string, points: PointI
         where data_points.value is distinct from excluded.value`.execute(db);
     changed = Number(result.numAffectedRows ?? 0);
   }
-  return { received: points.length, written: ids.length, rejected: errors.length, errors, metricKeys: [...written], changed };
+  return {
+    received: points.length,
+    written: ids.length,
+    rejected: errors.length,
+    errors,
+    metricKeys: [...written],
+    changed,
+  };
 }

@@ -1,6 +1,15 @@
 import type { TenantDb } from '@mfiq/db';
 import { metricValues, type Bucket, type MetricDef } from './aggregate.ts';
-import { addDays, daysBetween, periodOf, periodsBetween, shiftPeriod, yearAgoStart, type Grain, type Period } from './periods.ts';
+import {
+  addDays,
+  daysBetween,
+  periodOf,
+  periodsBetween,
+  shiftPeriod,
+  yearAgoStart,
+  type Grain,
+  type Period,
+} from './periods.ts';
 
 export interface SeriesPoint {
   start: string;
@@ -20,7 +29,14 @@ export interface Calendar {
 const MAX_PERIODS = 1000;
 
 /** A metric's series by grain over local days from..to, with both comparisons per period. */
-export async function buildSeries(db: TenantDb, cal: Calendar, metric: MetricDef, grain: Grain, from: string, to: string): Promise<SeriesPoint[]> {
+export async function buildSeries(
+  db: TenantDb,
+  cal: Calendar,
+  metric: MetricDef,
+  grain: Grain,
+  from: string,
+  to: string,
+): Promise<SeriesPoint[]> {
   const periods = periodsBetween(from, to, grain, cal.weekStart, MAX_PERIODS);
   const buckets: Bucket[] = [];
   for (const p of periods) {
@@ -32,7 +48,13 @@ export async function buildSeries(db: TenantDb, cal: Calendar, metric: MetricDef
   }
   const values = await metricValues(db, cal.tenantId, metric, buckets);
   const get = (label: string) => values.get(label) ?? null;
-  return periods.map((p) => ({ start: p.start, end: p.end, value: get(`cur:${p.start}`), previous: get(`prev:${p.start}`), yearAgo: get(`ya:${p.start}`) }));
+  return periods.map((p) => ({
+    start: p.start,
+    end: p.end,
+    value: get(`cur:${p.start}`),
+    previous: get(`prev:${p.start}`),
+    yearAgo: get(`ya:${p.start}`),
+  }));
 }
 
 export interface PeriodToDate {
@@ -55,7 +77,13 @@ function change(value: number | null, base: number | null): number | null {
  * the previous period and of the same period a year ago (clamped to those periods' ends), so a
  * month 10 days in compares with the first 10 days of last month, not with all of it.
  */
-export async function periodToDate(db: TenantDb, cal: Calendar, metric: MetricDef, grain: Grain, asOf: string): Promise<PeriodToDate> {
+export async function periodToDate(
+  db: TenantDb,
+  cal: Calendar,
+  metric: MetricDef,
+  grain: Grain,
+  asOf: string,
+): Promise<PeriodToDate> {
   const period = periodOf(asOf, grain, cal.weekStart);
   const elapsedDays = daysBetween(period.start, asOf) + 1;
   const aligned = (start: string) => {

@@ -64,8 +64,14 @@ export async function targetProgress(
   targets: TargetDef[],
   asOf: string,
 ): Promise<TargetProgress[]> {
-  const active = targets.map((t) => ({ t, period: targetPeriod(t, asOf, cal.weekStart) })).filter((x): x is { t: TargetDef; period: Period } => x.period !== null);
-  const buckets = active.map(({ t, period }) => ({ label: t.id, from: period.start, to: asOf < period.end ? asOf : period.end }));
+  const active = targets
+    .map((t) => ({ t, period: targetPeriod(t, asOf, cal.weekStart) }))
+    .filter((x): x is { t: TargetDef; period: Period } => x.period !== null);
+  const buckets = active.map(({ t, period }) => ({
+    label: t.id,
+    from: period.start,
+    to: asOf < period.end ? asOf : period.end,
+  }));
   const values = await metricValues(db, cal.tenantId, metric, buckets);
   const accumulates = !metric.formula && (metric.aggregation === 'sum' || metric.aggregation === 'count');
   return active.map(({ t, period }) => {
@@ -90,4 +96,3 @@ export async function targetProgress(
     };
   });
 }
-

@@ -29,7 +29,8 @@ const EPOCH = Date.UTC(2026, 0, 1);
 const WEEKDAY = [1.08, 1.12, 1.1, 1.06, 0.98, 0.6, 0.55];
 const growth = (t: number, perYear: number) => (1 + perYear) ** (t / 365);
 /** A gentle yearly cycle (quieter in August and late December). */
-const season = (t: number) => 1 + 0.06 * Math.sin(((t - 60) / 365) * 2 * Math.PI) - (Math.abs(((t % 365) + 365) % 365 - 358) < 7 ? 0.25 : 0);
+const season = (t: number) =>
+  1 + 0.06 * Math.sin(((t - 60) / 365) * 2 * Math.PI) - (Math.abs((((t % 365) + 365) % 365) - 358) < 7 ? 0.25 : 0);
 const round = (v: number, digits = 0) => Number(v.toFixed(digits));
 
 export const DEMO_METRICS: DemoMetric[] = [

@@ -34,7 +34,14 @@ describe('demo seed', () => {
 
     const today = localDate(new Date(), DEMO_ORG.timezone);
     const points = (await api.points.list({ slug, key: 'revenue', limit: 1000 })).slice(0, 366);
-    expect(await tdb.admin.selectFrom('dataPoints as p').innerJoin('metrics as m', 'm.id', 'p.metricId').where('m.key', '=', 'revenue').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 731 });
+    expect(
+      await tdb.admin
+        .selectFrom('dataPoints as p')
+        .innerJoin('metrics as m', 'm.id', 'p.metricId')
+        .where('m.key', '=', 'revenue')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ n: 731 });
     expect(points[0]!.date).toBe(today);
     // Weekly seasonality: weekdays sell more than weekends, on average over the year.
     const weekday = points.filter((p) => ![0, 6].includes(new Date(`${p.date}T00:00:00Z`).getUTCDay()));
@@ -50,12 +57,19 @@ describe('demo seed', () => {
     expect(targets.targets[0]!.progress?.actual).toBeGreaterThan(0);
 
     const home = await api.dashboards.get({ slug });
-    expect(home.dashboard).toMatchObject({ name: DEMO_DASHBOARD.name, isDefault: true, tileCount: DEMO_DASHBOARD.tiles.length });
+    expect(home.dashboard).toMatchObject({
+      name: DEMO_DASHBOARD.name,
+      isDefault: true,
+      tileCount: DEMO_DASHBOARD.tiles.length,
+    });
     expect(home.tiles.length).toBeGreaterThanOrEqual(8);
     for (const tile of home.tiles) {
       expect(tile.data.total, tile.metric.key).not.toBeNull();
       expect(tile.data.previousTotal, tile.metric.key).not.toBeNull();
-      expect(tile.data.points.every((p) => p.value !== null), tile.metric.key).toBe(true);
+      expect(
+        tile.data.points.every((p) => p.value !== null),
+        tile.metric.key,
+      ).toBe(true);
     }
     const conversion = home.tiles.find((t) => t.metric.key === 'conversion_rate')!;
     expect(conversion.data.total).toBeGreaterThan(1);
@@ -71,7 +85,10 @@ describe('demo seed', () => {
     const { users: _u1, sessions: _s1, ...b } = before;
     const { users: _u2, sessions: _s2, ...a } = after;
     expect(a).toEqual(b);
-    const counts = await tdb.admin.selectFrom('metrics').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const counts = await tdb.admin
+      .selectFrom('metrics')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(counts.n)).toBe(DEMO_METRICS.length);
   });
 
@@ -89,7 +106,10 @@ describe('demo seed', () => {
     // Started again with the same key: the same link, no second form.
     const again = await seedDemo(tdb.owner, { password, appKey });
     expect(again.formPath).toBe(first.formPath);
-    const forms = await tdb.admin.selectFrom('dataForms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const forms = await tdb.admin
+      .selectFrom('dataForms')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(forms.n)).toBe(1);
     // A replaced key cannot open the sealed link: nothing to print, nothing changed.
     expect((await seedDemo(tdb.owner, { password, appKey: generateAppKey() })).formPath).toBeNull();

@@ -24,11 +24,19 @@ export const DEMO_USERS: { email: string; displayName: string; role: Role }[] = 
 // db: the owner connection (the launcher's), which may read organizations across tenants.
 export async function seedDemo(db: Database, opts: { password: string; appKey?: string }) {
   const passwordHash = await hashPassword(opts.password);
-  const existing = await db.selectFrom('organizations').select('tenantId').where('slug', '=', DEMO_ORG.slug).executeTakeFirst();
+  const existing = await db
+    .selectFrom('organizations')
+    .select('tenantId')
+    .where('slug', '=', DEMO_ORG.slug)
+    .executeTakeFirst();
   const tenantId = existing?.tenantId ?? randomUUID();
   const formToken = await withTenant(db, { tenantId }, async (trx) => {
     let ownerId: string | null = null;
-    if (!existing) await trx.insertInto('organizations').values({ tenantId, ...DEMO_ORG }).execute();
+    if (!existing)
+      await trx
+        .insertInto('organizations')
+        .values({ tenantId, ...DEMO_ORG })
+        .execute();
     for (const u of DEMO_USERS) {
       const user = await trx
         .insertInto('users')
@@ -45,13 +53,26 @@ export async function seedDemo(db: Database, opts: { password: string; appKey?: 
         .executeTakeFirst();
       if (added) {
         await audit(
-          { db: trx, tenant: { id: tenantId }, actor: { type: 'system', id: null, display: 'demo seed' }, request: { ip: null, userAgent: null, requestId: 'seed' } },
-          { action: 'member.added', target: { type: 'membership', id: added.id, display: u.email }, after: { role: u.role } },
+          {
+            db: trx,
+            tenant: { id: tenantId },
+            actor: { type: 'system', id: null, display: 'demo seed' },
+            request: { ip: null, userAgent: null, requestId: 'seed' },
+          },
+          {
+            action: 'member.added',
+            target: { type: 'membership', id: added.id, display: u.email },
+            after: { role: u.role },
+          },
         );
       }
     }
     await seedDemoMetrics(trx, tenantId, DEMO_ORG.timezone);
     return opts.appKey && ownerId ? seedDemoForm(trx, tenantId, createSecretBox(opts.appKey), ownerId) : null;
   });
-  return { organizationSlug: DEMO_ORG.slug, users: DEMO_USERS.map(({ email, role }) => ({ email, role })), formPath: formToken ? `/f/${formToken}` : null };
+  return {
+    organizationSlug: DEMO_ORG.slug,
+    users: DEMO_USERS.map(({ email, role }) => ({ email, role })),
+    formPath: formToken ? `/f/${formToken}` : null,
+  };
 }

@@ -10,23 +10,50 @@ export async function drainForTest(tdb: TestDatabase): Promise<number> {
   const rows = await tdb.admin
     .selectFrom('auditOutbox')
     .select([
-      'tenantId', 'id', 'action', 'outcome', 'actorType', 'actorId', 'actorDisplay', 'targetType', 'targetId', 'targetDisplay',
-      'before', 'after', 'ip', 'userAgent', 'requestId', utcText('occurred_at').as('occurredAt'),
+      'tenantId',
+      'id',
+      'action',
+      'outcome',
+      'actorType',
+      'actorId',
+      'actorDisplay',
+      'targetType',
+      'targetId',
+      'targetDisplay',
+      'before',
+      'after',
+      'ip',
+      'userAgent',
+      'requestId',
+      utcText('occurred_at').as('occurredAt'),
     ])
     .orderBy('occurredAt')
     .orderBy('id')
     .execute();
-  const { rows: nowRows } = await sql<{ now: string }>`select ${utcText('x')} as now from (select now() as x) t`.execute(tdb.admin);
+  const { rows: nowRows } = await sql<{
+    now: string;
+  }>`select ${utcText('x')} as now from (select now() as x) t`.execute(tdb.admin);
   const recordedAt = nowRows[0]!.now;
   for (const row of rows) {
-    const head = await tdb.admin.selectFrom('auditChainHeads').select(['lastSequence', 'lastHash']).where('tenantId', '=', row.tenantId).executeTakeFirst();
+    const head = await tdb.admin
+      .selectFrom('auditChainHeads')
+      .select(['lastSequence', 'lastHash'])
+      .where('tenantId', '=', row.tenantId)
+      .executeTakeFirst();
     const prev = head?.lastHash ?? GENESIS_HASH;
     const sequence = (head?.lastSequence ?? 0) + 1;
     const event: ChainEvent = { ...row, sequence, recordedAt };
     const hash = chainHash(prev, event);
     await tdb.admin
       .insertInto('auditLog')
-      .values({ ...row, occurredAt: sql<Date>`${row.occurredAt}::timestamptz`, recordedAt: sql<Date>`${recordedAt}::timestamptz`, sequence, prevHash: prev, hash })
+      .values({
+        ...row,
+        occurredAt: sql<Date>`${row.occurredAt}::timestamptz`,
+        recordedAt: sql<Date>`${recordedAt}::timestamptz`,
+        sequence,
+        prevHash: prev,
+        hash,
+      })
       .execute();
     await tdb.admin
       .insertInto('auditChainHeads')

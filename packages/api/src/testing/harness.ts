@@ -13,7 +13,10 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
-export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {}) {
+export function createHarness(
+  tdb: TestDatabase,
+  opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {},
+) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
   throttlePool.on('error', () => {});
@@ -36,7 +39,11 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
     const headers = new Headers({ 'user-agent': 'vitest', ...extraHeaders });
     if (cookie) headers.set('cookie', cookie);
     const resHeaders = new Headers();
-    const ctx = await createContext({ req: new Request('http://localhost/api/trpc', { headers }), resHeaders, clientIp: ip });
+    const ctx = await createContext({
+      req: new Request('http://localhost/api/trpc', { headers }),
+      resHeaders,
+      clientIp: ip,
+    });
     const caller = createCaller(ctx);
     // The caller is a proxy over procedure paths, so resHeaders is served beside it, not assigned to it.
     return new Proxy(caller, {
@@ -52,7 +59,12 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
 
   /** The newest mail of a kind to an address, read from the outbox (as the worker would send it). */
   async function lastMail(to: string, kind?: string) {
-    let q = tdb.admin.selectFrom('emailOutbox').selectAll().where('toAddress', '=', to).orderBy('createdAt', 'desc').orderBy('id');
+    let q = tdb.admin
+      .selectFrom('emailOutbox')
+      .selectAll()
+      .where('toAddress', '=', to)
+      .orderBy('createdAt', 'desc')
+      .orderBy('id');
     if (kind) q = q.where('kind', '=', kind);
     return q.executeTakeFirst();
   }
@@ -79,7 +91,14 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
   async function signUp(prefix = 'user') {
     counter += 1;
     const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-    await (await as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` });
+    await (
+      await as()
+    ).auth.signUp({
+      email,
+      password: TEST_PASSWORD,
+      displayName: `${prefix} ${counter}`,
+      organizationName: `${prefix} org ${counter}`,
+    });
     const token = await tokenFromMail(email, 'signup_confirm', '/signup/confirm');
     const caller = await as();
     const out = await caller.auth.completeSignUp({ token });
@@ -97,9 +116,17 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
   /** Adds a new user to an existing organization with a role (as a fixture, through the owner role). */
   async function addMember(slug: string, role: Role) {
     const user = await signUp(`${role}`);
-    const org = await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow();
+    const org = await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', slug)
+      .executeTakeFirstOrThrow();
     const m = await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
-      trx.insertInto('memberships').values({ tenantId: org.tenantId, userId: user.userId, role }).returning('id').executeTakeFirstOrThrow(),
+      trx
+        .insertInto('memberships')
+        .values({ tenantId: org.tenantId, userId: user.userId, role })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
     );
     return { ...user, membershipId: m.id };
   }
@@ -108,7 +135,22 @@ export function createHarness(tdb: TestDatabase, opts: { now?: () => Date; throt
     await throttlePool.end();
   }
 
-  return { auth, secretBox, deps, createContext, as, asKey, createKey, signUp, signIn, addMember, cookieFrom, lastMail, tokenFromMail, close };
+  return {
+    auth,
+    secretBox,
+    deps,
+    createContext,
+    as,
+    asKey,
+    createKey,
+    signUp,
+    signIn,
+    addMember,
+    cookieFrom,
+    lastMail,
+    tokenFromMail,
+    close,
+  };
 }
 
 export type Harness = ReturnType<typeof createHarness>;
@@ -156,7 +198,9 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       email_outbox: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
-      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`);
+      const r = await c.query<{ n: number; h: string | null }>(
+        `select count(*)::int as n, md5(string_agg(${row}::text, ',' order by ${row}::text)) as h from ${t} x`,
+      );
       out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
     }
     return out;

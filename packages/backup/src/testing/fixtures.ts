@@ -24,19 +24,38 @@ export interface SeededOrg {
  * Inserted through the owner role in the tenant, as any fixture here. A new tenant table needs
  * rows here too: the round-trip test fails on an empty table.
  */
-export async function seedOrganization(owner: Database, label: string, opts: { audits?: number } = {}): Promise<SeededOrg> {
+export async function seedOrganization(
+  owner: Database,
+  label: string,
+  opts: { audits?: number } = {},
+): Promise<SeededOrg> {
   const tenantId = randomUUID();
   const slug = `${label}-${tenantId.slice(0, 6)}`;
   const userIds: string[] = [];
   for (const role of ['owner', 'admin', 'editor', 'viewer'] as const) {
     const id = randomUUID();
-    await owner.insertInto('users').values({ id, email: `${role}-${id.slice(0, 8)}@example.test`, displayName: `${role} ${label}`, passwordHash: 'x' }).execute();
+    await owner
+      .insertInto('users')
+      .values({
+        id,
+        email: `${role}-${id.slice(0, 8)}@example.test`,
+        displayName: `${role} ${label}`,
+        passwordHash: 'x',
+      })
+      .execute();
     userIds.push(id);
   }
   await withTenant(owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
-      .values({ tenantId, slug, name: `Org "${label}" — Zürich ☃`, timezone: 'Europe/Zurich', weekStart: 0, createdAt: sql<Date>`'2024-02-29 12:34:56.789012+00'` })
+      .values({
+        tenantId,
+        slug,
+        name: `Org "${label}" — Zürich ☃`,
+        timezone: 'Europe/Zurich',
+        weekStart: 0,
+        createdAt: sql<Date>`'2024-02-29 12:34:56.789012+00'`,
+      })
       .execute();
     const roles = ['owner', 'admin', 'editor', 'viewer'] as const;
     for (let i = 0; i < roles.length; i++) {
@@ -60,43 +79,115 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
         requestId: 'req-1',
       })
       .execute();
-    await trx.insertInto('auditOutbox').values({ tenantId, action: 'member.added', actorType: 'system', outcome: 'failure' }).execute();
+    await trx
+      .insertInto('auditOutbox')
+      .values({ tenantId, action: 'member.added', actorType: 'system', outcome: 'failure' })
+      .execute();
     // Metrics, points (their daily rollups follow by trigger), targets, API keys, idempotency records.
     const metricId = randomUUID();
-    const membership = await trx.selectFrom('memberships').select('id').where('userId', '=', userIds[2]!).executeTakeFirstOrThrow();
+    const membership = await trx
+      .selectFrom('memberships')
+      .select('id')
+      .where('userId', '=', userIds[2]!)
+      .executeTakeFirstOrThrow();
     await trx
       .insertInto('metrics')
-      .values({ tenantId, id: metricId, key: 'revenue', name: 'Revenue, "net"', unit: 'currency', currency: 'EUR', tags: ['sales', 'ünïcode'], ownerMembershipId: membership.id })
+      .values({
+        tenantId,
+        id: metricId,
+        key: 'revenue',
+        name: 'Revenue, "net"',
+        unit: 'currency',
+        currency: 'EUR',
+        tags: ['sales', 'ünïcode'],
+        ownerMembershipId: membership.id,
+      })
       .execute();
-    await trx.insertInto('metrics').values({ tenantId, key: 'margin', name: 'Margin', unit: 'percent', formula: 'revenue / 2', aggregation: 'avg' }).execute();
+    await trx
+      .insertInto('metrics')
+      .values({ tenantId, key: 'margin', name: 'Margin', unit: 'percent', formula: 'revenue / 2', aggregation: 'avg' })
+      .execute();
     await sql`insert into data_points (tenant_id, metric_id, ts, value)
       select ${tenantId}, ${metricId}, timestamptz '2024-01-01 00:00:00.123456+00' + (g || ' hours')::interval, g * 1.25
         from generate_series(1, 60) g`.execute(trx);
-    await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'recurring', grain: 'month', value: 1000.5 }).execute();
-    await trx.insertInto('metricTargets').values({ tenantId, metricId, kind: 'fixed', value: 12, startsOn: sql<Date>`'2024-01-01'`, endsOn: sql<Date>`'2024-03-31'` }).execute();
-    await sql`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values (${tenantId}, 'CI', 'mfiq_ci', encode(sha256(${tenantId}::text::bytea), 'hex'), '{data:write}')`.execute(trx);
-    await sql`insert into invitations (tenant_id, email, role, token_hash, expires_at) values (${tenantId}, 'invitee@example.com', 'viewer', encode(sha256(('invite:' || ${tenantId}::text)::bytea), 'hex'), now() + interval '7 days')`.execute(trx);
-    await trx.insertInto('apiIdempotencyKeys').values({ tenantId, idempotencyKey: 'batch-1', requestHash: 'h', response: { ok: true, written: 2 } }).execute();
+    await trx
+      .insertInto('metricTargets')
+      .values({ tenantId, metricId, kind: 'recurring', grain: 'month', value: 1000.5 })
+      .execute();
+    await trx
+      .insertInto('metricTargets')
+      .values({
+        tenantId,
+        metricId,
+        kind: 'fixed',
+        value: 12,
+        startsOn: sql<Date>`'2024-01-01'`,
+        endsOn: sql<Date>`'2024-03-31'`,
+      })
+      .execute();
+    await sql`insert into api_keys (tenant_id, name, prefix, token_hash, scopes) values (${tenantId}, 'CI', 'mfiq_ci', encode(sha256(${tenantId}::text::bytea), 'hex'), '{data:write}')`.execute(
+      trx,
+    );
+    await sql`insert into invitations (tenant_id, email, role, token_hash, expires_at) values (${tenantId}, 'invitee@example.com', 'viewer', encode(sha256(('invite:' || ${tenantId}::text)::bytea), 'hex'), now() + interval '7 days')`.execute(
+      trx,
+    );
+    await trx
+      .insertInto('apiIdempotencyKeys')
+      .values({ tenantId, idempotencyKey: 'batch-1', requestHash: 'h', response: { ok: true, written: 2 } })
+      .execute();
     // A default dashboard with one tile of the revenue metric.
     const dashboardId = randomUUID();
-    await trx.insertInto('dashboards').values({ tenantId, id: dashboardId, name: 'Overview "main"', isDefault: true }).execute();
-    await trx.insertInto('dashboardTiles').values({ tenantId, dashboardId, metricId, kind: 'line', title: 'Revenue', position: 0 }).execute();
+    await trx
+      .insertInto('dashboards')
+      .values({ tenantId, id: dashboardId, name: 'Overview "main"', isDefault: true })
+      .execute();
+    await trx
+      .insertInto('dashboardTiles')
+      .values({ tenantId, dashboardId, metricId, kind: 'line', title: 'Revenue', position: 0 })
+      .execute();
     // A public data form with one field on the revenue metric, and its link (a credential).
     const formId = randomUUID();
-    await trx.insertInto('dataForms').values({ tenantId, id: formId, name: 'Weekly "numbers"', description: 'Fill in on Fridays ü', submissionCount: 3, pausedAt: new Date('2024-02-01T00:00:00Z') }).execute();
-    await trx.insertInto('dataFormFields').values({ tenantId, formId, metricId, label: 'Revenue', help: 'Net, in EUR', position: 0 }).execute();
-    await sql`insert into data_form_links (tenant_id, form_id, token_hash, token_sealed, prefix) values (${tenantId}, ${formId}, encode(sha256(('form:' || ${tenantId}::text)::bytea), 'hex'), 'v1.sealed.token.fixture', 'f_abcd')`.execute(trx);
+    await trx
+      .insertInto('dataForms')
+      .values({
+        tenantId,
+        id: formId,
+        name: 'Weekly "numbers"',
+        description: 'Fill in on Fridays ü',
+        submissionCount: 3,
+        pausedAt: new Date('2024-02-01T00:00:00Z'),
+      })
+      .execute();
+    await trx
+      .insertInto('dataFormFields')
+      .values({ tenantId, formId, metricId, label: 'Revenue', help: 'Net, in EUR', position: 0 })
+      .execute();
+    await sql`insert into data_form_links (tenant_id, form_id, token_hash, token_sealed, prefix) values (${tenantId}, ${formId}, encode(sha256(('form:' || ${tenantId}::text)::bytea), 'hex'), 'v1.sealed.token.fixture', 'f_abcd')`.execute(
+      trx,
+    );
     // The audit trail as the drain leaves it (rows written here directly: fixtures, not the drain).
     await sql`insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
-      values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(trx);
-    await sql`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values (${tenantId}, 1, sha256('h'))`.execute(trx);
-    await sql`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values (${tenantId}, 1, sha256('h'), 0, 'k', decode('00', 'hex'))`.execute(trx);
+      values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(
+      trx,
+    );
+    await sql`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values (${tenantId}, 1, sha256('h'))`.execute(
+      trx,
+    );
+    await sql`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values (${tenantId}, 1, sha256('h'), 0, 'k', decode('00', 'hex'))`.execute(
+      trx,
+    );
     // A finished CSV import, its uploaded bytes (bytea) and a rejected row.
     const importId = randomUUID();
     await sql`insert into imports (tenant_id, id, file_name, size_bytes, sha256, header, delimiter, mapping, status, rows_processed, rows_failed)
-      values (${tenantId}, ${importId}, 'points ü.csv', 42, repeat('ab', 32), '{metric,ts,value}', ';', '{"valueColumn": "value"}', 'completed', 2, 1)`.execute(trx);
-    await sql`insert into import_chunks (tenant_id, import_id, seq, data) values (${tenantId}, ${importId}, 0, decode('6d65747269633b74730a00ff', 'hex'))`.execute(trx);
-    await sql`insert into import_errors (tenant_id, import_id, line, message) values (${tenantId}, ${importId}, 3, 'Value "x" is not a number')`.execute(trx);
+      values (${tenantId}, ${importId}, 'points ü.csv', 42, repeat('ab', 32), '{metric,ts,value}', ';', '{"valueColumn": "value"}', 'completed', 2, 1)`.execute(
+      trx,
+    );
+    await sql`insert into import_chunks (tenant_id, import_id, seq, data) values (${tenantId}, ${importId}, 0, decode('6d65747269633b74730a00ff', 'hex'))`.execute(
+      trx,
+    );
+    await sql`insert into import_errors (tenant_id, import_id, line, message) values (${tenantId}, ${importId}, 3, 'Value "x" is not a number')`.execute(
+      trx,
+    );
     const n = opts.audits ?? 0;
     if (n) {
       await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)
@@ -108,7 +199,11 @@ export async function seedOrganization(owner: Database, label: string, opts: { a
 }
 
 /** Every row of a tenant, per tenant table, as JSON text in primary-key order (read as superuser). */
-export async function dumpTenant(tdb: TestDatabase, tenantId: string, tables: { name: string; primaryKey: string[] }[]): Promise<Record<string, Record<string, unknown>[]>> {
+export async function dumpTenant(
+  tdb: TestDatabase,
+  tenantId: string,
+  tables: { name: string; primaryKey: string[] }[],
+): Promise<Record<string, Record<string, unknown>[]>> {
   const c = new pg.Client({ connectionString: tdb.urls.admin });
   await c.connect();
   try {
@@ -131,10 +226,14 @@ export async function fingerprint(tdb: TestDatabase): Promise<Record<string, str
   const c = new pg.Client({ connectionString: tdb.urls.admin });
   await c.connect();
   try {
-    const tables = (await c.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)).rows.map((r) => r.t);
+    const tables = (
+      await c.query<{ t: string }>(`select tablename as t from pg_tables where schemaname = 'public' order by 1`)
+    ).rows.map((r) => r.t);
     const out: Record<string, string> = {};
     for (const t of tables) {
-      const r = await c.query<{ n: number; h: string | null }>(`select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from "${t}" x`);
+      const r = await c.query<{ n: number; h: string | null }>(
+        `select count(*)::int as n, md5(string_agg(x::text, ',' order by x::text)) as h from "${t}" x`,
+      );
       out[t] = `${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`;
     }
     return out;

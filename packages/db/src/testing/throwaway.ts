@@ -34,7 +34,13 @@ export interface ThrowawayCluster {
 export async function startThrowawayCluster(database: string): Promise<ThrowawayCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mfiq-pg-'));
   const adminPassword = randomBytes(18).toString('base64url');
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), adminPassword, persistent: false, throwaway: true });
+  const server = await startEmbeddedPostgres({
+    dir: path.join(dir, 'data'),
+    port: await freePort(),
+    adminPassword,
+    persistent: false,
+    throwaway: true,
+  });
   const passwords: RolePasswords = {
     owner: randomBytes(18).toString('base64url'),
     app: randomBytes(18).toString('base64url'),

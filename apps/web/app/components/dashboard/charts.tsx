@@ -35,7 +35,21 @@ function frame(props: ChartProps) {
   return { ticks, y };
 }
 
-function Axes({ ticks, y, points, grain, unit, x }: { ticks: number[]; y: (v: number) => number; points: ChartPoint[]; grain: ChartProps['grain']; unit: Unit; x: (i: number) => number }) {
+function Axes({
+  ticks,
+  y,
+  points,
+  grain,
+  unit,
+  x,
+}: {
+  ticks: number[];
+  y: (v: number) => number;
+  points: ChartPoint[];
+  grain: ChartProps['grain'];
+  unit: Unit;
+  x: (i: number) => number;
+}) {
   const years = new Set(points.map((p) => p.start.slice(0, 4))).size > 1;
   return (
     <g className="chart__axes">
@@ -48,7 +62,13 @@ function Axes({ ticks, y, points, grain, unit, x }: { ticks: number[]; y: (v: nu
         </g>
       ))}
       {labelIndexes(points.length, 6).map((i) => (
-        <text key={i} className="chart__tick" x={x(i)} y={H - 8} textAnchor={x(i) > W - M.right - 30 ? 'end' : 'middle'}>
+        <text
+          key={i}
+          className="chart__tick"
+          x={x(i)}
+          y={H - 8}
+          textAnchor={x(i) > W - M.right - 30 ? 'end' : 'middle'}
+        >
           {periodLabel(points[i]!.start, grain, { year: years && grain === 'month' })}
         </text>
       ))}
@@ -57,15 +77,32 @@ function Axes({ ticks, y, points, grain, unit, x }: { ticks: number[]; y: (v: nu
 }
 
 function tip(p: ChartPoint, grain: ChartProps['grain'], unit: Unit, showPrevious: boolean) {
-  const parts = [`${periodLabel(p.start, grain, { year: true })}${p.partial ? ' (so far)' : ''}: ${formatValue(p.value, unit, { compact: false })}`];
-  if (showPrevious && p.previous !== null) parts.push(`previous period ${formatValue(p.previous, unit, { compact: false })}`);
+  const parts = [
+    `${periodLabel(p.start, grain, { year: true })}${p.partial ? ' (so far)' : ''}: ${formatValue(p.value, unit, { compact: false })}`,
+  ];
+  if (showPrevious && p.previous !== null)
+    parts.push(`previous period ${formatValue(p.previous, unit, { compact: false })}`);
   if (p.target !== null) parts.push(`target ${formatValue(p.target, unit, { compact: false })}`);
   return parts.join(' · ');
 }
 
 /** The target as a step line: targets may change from one period to the next. */
-function TargetLine({ points, x, y, half }: { points: ChartPoint[]; x: (i: number) => number; y: (v: number) => number; half: number }) {
-  const segs = points.map((p, i) => (p.target === null ? null : `M${(x(i) - half).toFixed(1)},${y(p.target).toFixed(1)}H${(x(i) + half).toFixed(1)}`)).filter(Boolean);
+function TargetLine({
+  points,
+  x,
+  y,
+  half,
+}: {
+  points: ChartPoint[];
+  x: (i: number) => number;
+  y: (v: number) => number;
+  half: number;
+}) {
+  const segs = points
+    .map((p, i) =>
+      p.target === null ? null : `M${(x(i) - half).toFixed(1)},${y(p.target).toFixed(1)}H${(x(i) + half).toFixed(1)}`,
+    )
+    .filter(Boolean);
   if (!segs.length) return null;
   return <path className="chart__target" d={segs.join('')} data-testid="chart-target" />;
 }
@@ -81,7 +118,10 @@ export function LineChart(props: ChartProps) {
   const base = y(Math.max(ticks[0]!, 0));
   const firstIdx = cur.findIndex(Boolean);
   const lastIdx = cur.length - 1 - [...cur].reverse().findIndex(Boolean);
-  const area = firstIdx >= 0 && cur.every((c, i) => c !== null || i < firstIdx || i > lastIdx) ? `${line}L${cur[lastIdx]!.x.toFixed(1)},${base}L${cur[firstIdx]!.x.toFixed(1)},${base}Z` : null;
+  const area =
+    firstIdx >= 0 && cur.every((c, i) => c !== null || i < firstIdx || i > lastIdx)
+      ? `${line}L${cur[lastIdx]!.x.toFixed(1)},${base}L${cur[firstIdx]!.x.toFixed(1)},${base}Z`
+      : null;
   const half = n > 1 ? (x(1) - x(0)) / 2 : 20;
   return (
     <svg className="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
@@ -92,14 +132,29 @@ export function LineChart(props: ChartProps) {
       <path className="chart__line" d={line} />
       {points.map((p, i) =>
         p.value === null ? null : (
-          <circle key={p.start} className={`chart__dot${i === lastIdx ? ' chart__dot--last' : ''}${p.partial ? ' chart__dot--partial' : ''}`} cx={x(i)} cy={y(p.value)} r={i === lastIdx ? 4 : n > 60 ? 0 : 2.5} data-period={p.start} data-value={p.value}>
+          <circle
+            key={p.start}
+            className={`chart__dot${i === lastIdx ? ' chart__dot--last' : ''}${p.partial ? ' chart__dot--partial' : ''}`}
+            cx={x(i)}
+            cy={y(p.value)}
+            r={i === lastIdx ? 4 : n > 60 ? 0 : 2.5}
+            data-period={p.start}
+            data-value={p.value}
+          >
             <title>{tip(p, grain, unit, showPrevious)}</title>
           </circle>
         ),
       )}
       {/* Wide invisible hover targets, so a thin line still has a tooltip for each period. */}
       {points.map((p, i) => (
-        <rect key={`h${p.start}`} className="chart__hover" x={x(i) - half} y={M.top} width={half * 2} height={H - M.top - M.bottom}>
+        <rect
+          key={`h${p.start}`}
+          className="chart__hover"
+          x={x(i) - half}
+          y={M.top}
+          width={half * 2}
+          height={H - M.top - M.bottom}
+        >
           <title>{tip(p, grain, unit, showPrevious)}</title>
         </rect>
       ))}
@@ -121,7 +176,13 @@ export function BarChart(props: ChartProps) {
       {points.map((p, i) => (
         <g key={p.start}>
           {showPrevious && p.previous !== null ? (
-            <rect className="chart__bar chart__bar--previous" x={x(i) - bw} y={Math.min(y(p.previous), base)} width={bw} height={Math.abs(base - y(p.previous))} />
+            <rect
+              className="chart__bar chart__bar--previous"
+              x={x(i) - bw}
+              y={Math.min(y(p.previous), base)}
+              width={bw}
+              height={Math.abs(base - y(p.previous))}
+            />
           ) : null}
           {p.value !== null ? (
             <rect
@@ -164,13 +225,23 @@ export function Sparkline({ values, label }: { values: (number | null)[]; label:
 }
 
 /** Target attainment as a bar; the marker is the pace forecast. */
-export function ProgressBar({ attainment, forecast, status }: { attainment: number | null; forecast: number | null; status: string }) {
+export function ProgressBar({
+  attainment,
+  forecast,
+  status,
+}: {
+  attainment: number | null;
+  forecast: number | null;
+  status: string;
+}) {
   const clamp = (v: number | null) => Math.max(0, Math.min(100, (v ?? 0) * 100));
   return (
     <svg className={`progress progress--${status}`} viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
       <rect className="progress__track" x={0} y={0} width={100} height={8} rx={4} />
       <rect className="progress__fill" x={0} y={0} width={clamp(attainment)} height={8} rx={4} />
-      {forecast !== null ? <rect className="progress__pace" x={Math.min(99, clamp(forecast))} y={0} width={1.2} height={8} /> : null}
+      {forecast !== null ? (
+        <rect className="progress__pace" x={Math.min(99, clamp(forecast))} y={0} width={1.2} height={8} />
+      ) : null}
     </svg>
   );
 }

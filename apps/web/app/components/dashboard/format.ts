@@ -12,7 +12,16 @@ export interface Unit {
  * browser (its own ICU) disagree on details such as "€1.0M" against "€1M", and any difference
  * breaks hydration. These rules give the same text everywhere.
  */
-const SYMBOLS: Record<string, string> = { EUR: '€', USD: '$', GBP: '£', JPY: '¥', INR: '₹', CHF: 'CHF ', CAD: 'CA$', AUD: 'A$' };
+const SYMBOLS: Record<string, string> = {
+  EUR: '€',
+  USD: '$',
+  GBP: '£',
+  JPY: '¥',
+  INR: '₹',
+  CHF: 'CHF ',
+  CAD: 'CA$',
+  AUD: 'A$',
+};
 
 function group(int: string): string {
   return int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -89,7 +98,11 @@ export function formatPercent(ratio: number | null): string {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** A period's label by grain: "Mar 4", "Mar 2024", "Q1 2024". */
-export function periodLabel(start: string, grain: 'day' | 'week' | 'month' | 'quarter', opts: { year?: boolean } = {}): string {
+export function periodLabel(
+  start: string,
+  grain: 'day' | 'week' | 'month' | 'quarter',
+  opts: { year?: boolean } = {},
+): string {
   const y = start.slice(0, 4);
   const m = Number(start.slice(5, 7)) - 1;
   const d = Number(start.slice(8, 10));
@@ -115,5 +128,5 @@ export function rangeLabel(from: string, to: string): string {
  */
 export function tone(change: number | null, direction: 'higher' | 'lower'): 'good' | 'bad' | 'flat' {
   if (change === null || Math.abs(change) < 0.0005) return 'flat';
-  return (change > 0) === (direction === 'higher') ? 'good' : 'bad';
+  return change > 0 === (direction === 'higher') ? 'good' : 'bad';
 }

@@ -29,6 +29,9 @@ export async function loadDashboard(api: Caller, slug: string, id: string | unde
     return { data: await api.dashboards.get(input), notice: null };
   } catch (error) {
     if (!isTrpcError(error) || error.code !== 'BAD_REQUEST') throw error;
-    return { data: await api.dashboards.get({ slug, ...(id ? { id } : {}) }), notice: error.message.replace(/^Invalid input: /, '') };
+    return {
+      data: await api.dashboards.get({ slug, ...(id ? { id } : {}) }),
+      notice: error.message.replace(/^Invalid input: /, ''),
+    };
   }
 }

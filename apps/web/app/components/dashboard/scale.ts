@@ -23,7 +23,8 @@ export function yDomain(values: (number | null)[]): { ticks: number[]; min: numb
   return { ticks, min: ticks[0]!, max: ticks[ticks.length - 1]! };
 }
 
-export const linear = (d0: number, d1: number, r0: number, r1: number) => (v: number) => (d1 === d0 ? (r0 + r1) / 2 : r0 + ((v - d0) / (d1 - d0)) * (r1 - r0));
+export const linear = (d0: number, d1: number, r0: number, r1: number) => (v: number) =>
+  d1 === d0 ? (r0 + r1) / 2 : r0 + ((v - d0) / (d1 - d0)) * (r1 - r0);
 
 /** An SVG path through the points, broken where a value is missing (no invented zeros). */
 export function linePath(points: ({ x: number; y: number } | null)[]): string {

@@ -10,13 +10,37 @@ export interface TileData {
   kind: 'number' | 'line' | 'bar' | 'table';
   title: string | null;
   showPrevious: boolean;
-  metric: { key: string; name: string; unit: 'number' | 'currency' | 'percent' | 'duration'; currency: string | null; direction: 'higher' | 'lower'; aggregation: string; formula: boolean };
+  metric: {
+    key: string;
+    name: string;
+    unit: 'number' | 'currency' | 'percent' | 'duration';
+    currency: string | null;
+    direction: 'higher' | 'lower';
+    aggregation: string;
+    formula: boolean;
+  };
   data: {
     total: number | null;
     previousTotal: number | null;
     change: number | null;
-    points: { start: string; end: string; partial: boolean; value: number | null; previous: number | null; target: number | null }[];
-    target: { period: { start: string; end: string }; complete: boolean; actual: number | null; target: number; attainment: number | null; forecast: number | null; forecastAttainment: number | null; status: Status } | null;
+    points: {
+      start: string;
+      end: string;
+      partial: boolean;
+      value: number | null;
+      previous: number | null;
+      target: number | null;
+    }[];
+    target: {
+      period: { start: string; end: string };
+      complete: boolean;
+      actual: number | null;
+      target: number;
+      attainment: number | null;
+      forecast: number | null;
+      forecastAttainment: number | null;
+      status: Status;
+    } | null;
   };
 }
 
@@ -25,13 +49,24 @@ function periodName(p: { start: string; end: string }): string {
   const next = new Date(`${p.end}T00:00:00Z`);
   next.setUTCDate(next.getUTCDate() + 1);
   const startsMonth = p.start.endsWith('-01') && next.getUTCDate() === 1;
-  const months = startsMonth ? (next.getUTCFullYear() - Number(p.start.slice(0, 4))) * 12 + next.getUTCMonth() - (Number(p.start.slice(5, 7)) - 1) : 0;
+  const months = startsMonth
+    ? (next.getUTCFullYear() - Number(p.start.slice(0, 4))) * 12 +
+      next.getUTCMonth() -
+      (Number(p.start.slice(5, 7)) - 1)
+    : 0;
   if (months === 1) return periodLabel(p.start, 'month', { year: true });
   if (months === 3 && (Number(p.start.slice(5, 7)) - 1) % 3 === 0) return periodLabel(p.start, 'quarter');
-  return p.start === p.end ? periodLabel(p.start, 'day') : `${periodLabel(p.start, 'day')} – ${periodLabel(p.end, 'day')}`;
+  return p.start === p.end
+    ? periodLabel(p.start, 'day')
+    : `${periodLabel(p.start, 'day')} – ${periodLabel(p.end, 'day')}`;
 }
 
-const STATUS: Record<Status, string> = { on_track: 'On track', at_risk: 'At risk', off_track: 'Off track', no_data: 'No data' };
+const STATUS: Record<Status, string> = {
+  on_track: 'On track',
+  at_risk: 'At risk',
+  off_track: 'Off track',
+  no_data: 'No data',
+};
 const KIND_LABEL = { number: 'Number', line: 'Line chart', bar: 'Bar chart', table: 'Table' } as const;
 
 function Change({ tile }: { tile: TileData }) {
@@ -54,21 +89,40 @@ function TargetProgress({ tile }: { tile: TileData }) {
     <div className="tile__target" data-testid="tile-target">
       <div className="tile__target-row">
         <span>
-          {accumulates ? `${formatPercent(t.attainment)} of ${formatValue(t.target, u)}` : `Target ${formatValue(t.target, u)}`}
+          {accumulates
+            ? `${formatPercent(t.attainment)} of ${formatValue(t.target, u)}`
+            : `Target ${formatValue(t.target, u)}`}
           <span className="muted"> · {periodName(t.period)}</span>
         </span>
         <span className={`status status--${t.status}`}>{STATUS[t.status]}</span>
       </div>
       <ProgressBar attainment={t.attainment} forecast={accumulates ? t.forecastAttainment : null} status={t.status} />
-      {accumulates && !t.complete && t.forecastAttainment !== null ? <p className="tile__pace muted">On pace for {formatPercent(t.forecastAttainment)} of target</p> : null}
+      {accumulates && !t.complete && t.forecastAttainment !== null ? (
+        <p className="tile__pace muted">On pace for {formatPercent(t.forecastAttainment)} of target</p>
+      ) : null}
     </div>
   );
 }
 
-function TileFrame({ tile, children, actions, wide }: { tile: TileData; children: ReactNode; actions?: ReactNode; wide: boolean }) {
+function TileFrame({
+  tile,
+  children,
+  actions,
+  wide,
+}: {
+  tile: TileData;
+  children: ReactNode;
+  actions?: ReactNode;
+  wide: boolean;
+}) {
   const title = tile.title ?? tile.metric.name;
   return (
-    <article className={`tile tile--${tile.kind}${wide ? ' tile--wide' : ''}`} data-testid="tile" data-metric={tile.metric.key} aria-label={title}>
+    <article
+      className={`tile tile--${tile.kind}${wide ? ' tile--wide' : ''}`}
+      data-testid="tile"
+      data-metric={tile.metric.key}
+      aria-label={title}
+    >
       <header className="tile__header">
         <h3 className="tile__title">{title}</h3>
         {actions}
@@ -87,7 +141,10 @@ function NumberTile({ tile, grain, rangeText }: { tile: TileData; grain: Grain; 
       <p className="tile__sub">
         <Change tile={tile} /> <span className="muted">vs previous period</span>
       </p>
-      <Sparkline values={tile.data.points.map((p) => p.value)} label={`${tile.metric.name} by ${grain}, ${rangeText}`} />
+      <Sparkline
+        values={tile.data.points.map((p) => p.value)}
+        label={`${tile.metric.name} by ${grain}, ${rangeText}`}
+      />
       <TargetProgress tile={tile} />
     </>
   );
@@ -99,9 +156,16 @@ function ChartTile({ tile, grain, rangeText }: { tile: TileData; grain: Grain; r
   return (
     <>
       <p className="tile__headline">
-        <span className="tile__value tile__value--small">{formatValue(tile.data.total, tile.metric)}</span> <Change tile={tile} />
+        <span className="tile__value tile__value--small">{formatValue(tile.data.total, tile.metric)}</span>{' '}
+        <Change tile={tile} />
       </p>
-      <Chart points={tile.data.points} grain={grain} unit={tile.metric} showPrevious={tile.showPrevious} label={`${tile.metric.name} by ${grain}, ${rangeText}`} />
+      <Chart
+        points={tile.data.points}
+        grain={grain}
+        unit={tile.metric}
+        showPrevious={tile.showPrevious}
+        label={`${tile.metric.name} by ${grain}, ${rangeText}`}
+      />
       <ul className="legend" aria-label="Legend">
         <li className="legend__item legend__item--current">{tile.metric.name}</li>
         {tile.showPrevious ? <li className="legend__item legend__item--previous">Previous period</li> : null}
@@ -140,7 +204,10 @@ function TableTile({ tile, grain }: { tile: TileData; grain: Grain }) {
         </thead>
         <tbody>
           {rows.map((p) => {
-            const ch = p.value === null || p.previous === null || p.previous === 0 ? null : (p.value - p.previous) / Math.abs(p.previous);
+            const ch =
+              p.value === null || p.previous === null || p.previous === 0
+                ? null
+                : (p.value - p.previous) / Math.abs(p.previous);
             return (
               <tr key={p.start}>
                 <td>
@@ -160,11 +227,23 @@ function TableTile({ tile, grain }: { tile: TileData; grain: Grain }) {
   );
 }
 
-export function Tile({ tile, grain, rangeText, actions }: { tile: TileData; grain: Grain; rangeText: string; actions?: ReactNode }) {
+export function Tile({
+  tile,
+  grain,
+  rangeText,
+  actions,
+}: {
+  tile: TileData;
+  grain: Grain;
+  rangeText: string;
+  actions?: ReactNode;
+}) {
   return (
     <TileFrame tile={tile} actions={actions} wide={tile.kind !== 'number'}>
       {tile.kind === 'number' ? <NumberTile tile={tile} grain={grain} rangeText={rangeText} /> : null}
-      {tile.kind === 'line' || tile.kind === 'bar' ? <ChartTile tile={tile} grain={grain} rangeText={rangeText} /> : null}
+      {tile.kind === 'line' || tile.kind === 'bar' ? (
+        <ChartTile tile={tile} grain={grain} rangeText={rangeText} />
+      ) : null}
       {tile.kind === 'table' ? <TableTile tile={tile} grain={grain} /> : null}
     </TileFrame>
   );

@@ -31,23 +31,34 @@ function Pickers({ data }: { data: DashboardData }) {
   const submit = useSubmit();
   const custom = data.range.preset === null;
   return (
-    <Form method="get" className="pickers" aria-label="Dashboard period" onChange={(e) => {
-      const form = e.currentTarget;
-      const target = e.target as HTMLInputElement;
-      // Dates apply with the button (a half-typed date is not a range yet); choosing a preset
-      // leaves custom dates.
-      if (target.type === 'date') return;
-      if (target.name === 'range') {
-        for (const n of ['from', 'to']) {
-          const el = form.elements.namedItem(n);
-          if (el instanceof HTMLInputElement) el.value = '';
+    <Form
+      method="get"
+      className="pickers"
+      aria-label="Dashboard period"
+      onChange={(e) => {
+        const form = e.currentTarget;
+        const target = e.target as HTMLInputElement;
+        // Dates apply with the button (a half-typed date is not a range yet); choosing a preset
+        // leaves custom dates.
+        if (target.type === 'date') return;
+        if (target.name === 'range') {
+          for (const n of ['from', 'to']) {
+            const el = form.elements.namedItem(n);
+            if (el instanceof HTMLInputElement) el.value = '';
+          }
         }
-      }
-      submit(form, { preventScrollReset: true });
-    }}>
+        submit(form, { preventScrollReset: true });
+      }}
+    >
       <label className="pickers__field">
         <span className="visually-hidden">Date range</span>
-        <select name="range" className="input select" defaultValue={custom ? '' : (data.range.preset ?? '')} aria-label="Date range" key={`r${data.range.preset}`}>
+        <select
+          name="range"
+          className="input select"
+          defaultValue={custom ? '' : (data.range.preset ?? '')}
+          aria-label="Date range"
+          key={`r${data.range.preset}`}
+        >
           {custom ? <option value="">Custom dates</option> : null}
           {RANGE_OPTIONS.map((o) => (
             <option key={o.value} value={o.value}>
@@ -58,7 +69,13 @@ function Pickers({ data }: { data: DashboardData }) {
       </label>
       <label className="pickers__field">
         <span className="visually-hidden">Grain</span>
-        <select name="grain" className="input select" defaultValue={data.grain} aria-label="Grain" key={`g${data.grain}`}>
+        <select
+          name="grain"
+          className="input select"
+          defaultValue={data.grain}
+          aria-label="Grain"
+          key={`g${data.grain}`}
+        >
           {GRAIN_OPTIONS.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
@@ -69,7 +86,13 @@ function Pickers({ data }: { data: DashboardData }) {
       <details className="pickers__custom" open={custom}>
         <summary>Custom dates</summary>
         <div className="pickers__dates">
-          <input type="date" name="from" className="input" aria-label="From" defaultValue={custom ? data.range.from : ''} />
+          <input
+            type="date"
+            name="from"
+            className="input"
+            aria-label="From"
+            defaultValue={custom ? data.range.from : ''}
+          />
           <span aria-hidden="true">–</span>
           <input type="date" name="to" className="input" aria-label="To" defaultValue={custom ? data.range.to : ''} />
           <button type="submit" className="button button--quiet">
@@ -86,7 +109,13 @@ function Pickers({ data }: { data: DashboardData }) {
   );
 }
 
-export function DashboardGrid({ data, tileActions }: { data: DashboardData; tileActions?: (tile: TileData, index: number) => ReactNode }) {
+export function DashboardGrid({
+  data,
+  tileActions,
+}: {
+  data: DashboardData;
+  tileActions?: (tile: TileData, index: number) => ReactNode;
+}) {
   const rangeText = rangeLabel(data.range.from, data.range.to);
   return (
     <div className="dashboard-grid" data-testid="dashboard-grid">
@@ -105,7 +134,8 @@ export function DashboardHeader({ data, children }: { data: DashboardData; child
           {data.dashboard?.name}
         </h2>
         <p className="muted dashboard-header__range">
-          {rangeLabel(data.range.from, data.range.to)} · compared with {rangeLabel(data.range.previousFrom, data.range.previousTo)} · {data.timezone.replace(/_/g, ' ')}
+          {rangeLabel(data.range.from, data.range.to)} · compared with{' '}
+          {rangeLabel(data.range.previousFrom, data.range.previousTo)} · {data.timezone.replace(/_/g, ' ')}
         </p>
       </div>
       <div className="dashboard-header__tools">

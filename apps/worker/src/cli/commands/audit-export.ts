@@ -13,7 +13,10 @@ export const command: CliCommand = {
   name: ['audit', 'export'],
   summary: "Export an organization's audit trail as NDJSON",
   audits: 'audit.exported',
-  options: { org: { type: 'string', description: 'the organization slug' }, out: { type: 'string', description: 'write to this file (created, never overwritten) instead of stdout' } },
+  options: {
+    org: { type: 'string', description: 'the organization slug' },
+    out: { type: 'string', description: 'write to this file (created, never overwritten) instead of stdout' },
+  },
   async run(values, cli) {
     const ctx = operatorContext(cli);
     const slug = stringOpt(values, 'org');
@@ -26,14 +29,22 @@ export const command: CliCommand = {
     };
     const counts = await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
       let log = 0;
-      const hasLog = await sql<{ present: boolean }>`select to_regclass('public.audit_log') is not null as present`.execute(trx);
+      const hasLog = await sql<{
+        present: boolean;
+      }>`select to_regclass('public.audit_log') is not null as present`.execute(trx);
       if (hasLog.rows[0]?.present) {
-        const rows = await sql<{ row: Record<string, unknown> }>`select to_jsonb(l) - 'prev_hash' - 'hash' || jsonb_build_object('prev_hash', encode(l.prev_hash, 'hex'), 'hash', encode(l.hash, 'hex')) as row from audit_log l where l.tenant_id = ${org.tenantId} order by l.sequence`.execute(trx);
+        const rows = await sql<{
+          row: Record<string, unknown>;
+        }>`select to_jsonb(l) - 'prev_hash' - 'hash' || jsonb_build_object('prev_hash', encode(l.prev_hash, 'hex'), 'hash', encode(l.hash, 'hex')) as row from audit_log l where l.tenant_id = ${org.tenantId} order by l.sequence`.execute(
+          trx,
+        );
         for (const r of rows.rows) await write(JSON.stringify({ source: 'audit_log', ...r.row }));
         log = rows.rows.length;
       }
       const outbox = await sql<{ row: Record<string, unknown> }>`
-        select to_jsonb(o) as row from audit_outbox o where o.tenant_id = ${org.tenantId} order by o.occurred_at, o.id`.execute(trx);
+        select to_jsonb(o) as row from audit_outbox o where o.tenant_id = ${org.tenantId} order by o.occurred_at, o.id`.execute(
+        trx,
+      );
       for (const r of outbox.rows) await write(JSON.stringify({ source: 'audit_outbox', ...r.row }));
       await tenantAudit(ctx, trx, org.tenantId, {
         action: 'audit.exported',
@@ -47,6 +58,6 @@ export const command: CliCommand = {
       await once(sink, 'finish');
       ctx.out(`Exported ${counts.log + counts.outbox} event(s) of ${org.slug} to ${file}.`);
     }
-      return EXIT.ok;
+    return EXIT.ok;
   },
 };

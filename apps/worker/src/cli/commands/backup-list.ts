@@ -17,7 +17,9 @@ export const command: CliCommand = {
       try {
         const { manifest } = await openBackup(storage, settings.keyring, { tenantId, backupId });
         const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
-        ctx.out(`${backupId}  ${manifest.createdAt}  ${manifest.slug.padEnd(20)}  tenant ${tenantId}  schema ${manifest.schemaVersion}  ${rows} rows  key ${manifest.keyId}`);
+        ctx.out(
+          `${backupId}  ${manifest.createdAt}  ${manifest.slug.padEnd(20)}  tenant ${tenantId}  schema ${manifest.schemaVersion}  ${rows} rows  key ${manifest.keyId}`,
+        );
       } catch (error) {
         ctx.out(`${backupId}  UNREADABLE  tenant ${tenantId}  ${(error as Error).message}`);
       }

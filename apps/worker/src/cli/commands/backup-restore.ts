@@ -9,20 +9,32 @@ import { backupContext, locateBackup } from '../backup-common.ts';
  */
 export const command: CliCommand = {
   name: ['backup', 'restore'],
-  summary: "Restore a backup into its organization (data replaced) or into a new one; --verify writes nothing",
+  summary: 'Restore a backup into its organization (data replaced) or into a new one; --verify writes nothing',
   options: {
     id: { type: 'string', required: true, description: 'the backup id' },
-    into: { type: 'string', required: true, description: '"same" (replace the organization\'s data) or "new" (a copy)' },
+    into: {
+      type: 'string',
+      required: true,
+      description: '"same" (replace the organization\'s data) or "new" (a copy)',
+    },
     slug: { type: 'string', description: 'slug of the new organization (with --into new)' },
     name: { type: 'string', description: 'name of the new organization (default: the original name)' },
-    verify: { type: 'boolean', description: 'check everything, including the fit with the current schema, and write nothing' },
+    verify: {
+      type: 'boolean',
+      description: 'check everything, including the fit with the current schema, and write nothing',
+    },
   },
   async run(args, ctx) {
     let target: RestoreTarget;
     if (args.into === 'same') target = { kind: 'same' };
     else if (args.into === 'new') {
-      if (typeof args.slug !== 'string' || !args.slug) throw new UsageError('--into new needs --slug for the new organization');
-      target = { kind: 'new', slug: args.slug, ...(typeof args.name === 'string' && args.name ? { name: args.name } : {}) };
+      if (typeof args.slug !== 'string' || !args.slug)
+        throw new UsageError('--into new needs --slug for the new organization');
+      target = {
+        kind: 'new',
+        slug: args.slug,
+        ...(typeof args.name === 'string' && args.name ? { name: args.name } : {}),
+      };
     } else throw new UsageError('--into must be "same" or "new"');
     const url = ctx.env.DATABASE_URL;
     if (!url) throw new UsageError('DATABASE_URL (the owner role) is required to restore');
@@ -30,11 +42,21 @@ export const command: CliCommand = {
     const ref = await locateBackup(storage, String(args.id));
     const db = createDb(url, { max: 2, applicationName: 'mfiq-cli backup restore', statementTimeoutMs: 0 });
     try {
-      const result = await restoreBackup({ db, storage, keyring: settings.keyring, ref, target, verifyOnly: args.verify === true });
+      const result = await restoreBackup({
+        db,
+        storage,
+        keyring: settings.keyring,
+        ref,
+        target,
+        verifyOnly: args.verify === true,
+      });
       const from = `schema ${result.plan.fromVersion}${result.plan.fromVersion === result.plan.toVersion ? '' : ` -> ${result.plan.toVersion}`}`;
-      if (!result.restored) ctx.out(`OK: backup ${ref.backupId} is intact and can be restored (${from}). Nothing was written (--verify).`);
+      if (!result.restored)
+        ctx.out(`OK: backup ${ref.backupId} is intact and can be restored (${from}). Nothing was written (--verify).`);
       else {
-        const counts = Object.entries(result.rows).map(([t, n]) => `${t} ${n}`).join(', ');
+        const counts = Object.entries(result.rows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ');
         const into = target.kind === 'new' ? `new organization ${target.slug}` : `organization ${result.manifest.slug}`;
         ctx.out(`Restored backup ${ref.backupId} into ${into} (tenant ${result.tenantId}, ${from}): ${counts}.`);
       }

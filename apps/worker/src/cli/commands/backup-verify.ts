@@ -12,7 +12,9 @@ export const command: CliCommand = {
     const ref = await locateBackup(storage, String(args.id));
     try {
       const m = await verifyBackup(storage, settings.keyring, ref);
-      ctx.out(`OK: backup ${m.backupId} of ${m.slug} (${m.createdAt}, schema ${m.schemaVersion}) is intact: ${m.tables.map((t) => `${t.name} ${t.rows}`).join(', ')}.`);
+      ctx.out(
+        `OK: backup ${m.backupId} of ${m.slug} (${m.createdAt}, schema ${m.schemaVersion}) is intact: ${m.tables.map((t) => `${t.name} ${t.rows}`).join(', ')}.`,
+      );
       return EXIT.ok;
     } catch (error) {
       if (!(error instanceof BackupError)) throw error;

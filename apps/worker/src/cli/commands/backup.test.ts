@@ -24,7 +24,10 @@ beforeAll(async () => {
   const userId = await insertUser(tdb.owner);
   tenantId = randomUUID();
   await withTenant(tdb.owner, { tenantId }, async (trx) => {
-    await trx.insertInto('organizations').values({ tenantId, slug: `cli-${tenantId.slice(0, 6)}`, name: 'CLI Org' }).execute();
+    await trx
+      .insertInto('organizations')
+      .values({ tenantId, slug: `cli-${tenantId.slice(0, 6)}`, name: 'CLI Org' })
+      .execute();
     await trx.insertInto('memberships').values({ tenantId, userId, role: 'owner' }).execute();
   });
   backupId = randomUUID();
@@ -35,9 +38,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function mfiq(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function mfiq(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, BACKUP_DIR: dir, BACKUP_KEYS: keyringSpec(keyring), DATABASE_URL: tdb.urls.owner, ...env },
+    env: {
+      PATH: process.env.PATH,
+      BACKUP_DIR: dir,
+      BACKUP_KEYS: keyringSpec(keyring),
+      DATABASE_URL: tdb.urls.owner,
+      ...env,
+    },
   });
   let stdout = '';
   let stderr = '';
@@ -46,7 +58,13 @@ function mfiq(args: string[], env: Record<string, string> = {}): Promise<{ code:
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-const orgCount = async () => (await tdb.admin.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+const orgCount = async () =>
+  (
+    await tdb.admin
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
 
 describe('mfiq backup', () => {
   it('lists and verifies a backup', async () => {
@@ -60,7 +78,17 @@ describe('mfiq backup', () => {
 
   it('restore --verify writes nothing; restore --into new creates the copy', async () => {
     const before = await orgCount();
-    const check = await mfiq(['backup', 'restore', '--id', backupId, '--into', 'new', '--slug', 'cli-copy', '--verify']);
+    const check = await mfiq([
+      'backup',
+      'restore',
+      '--id',
+      backupId,
+      '--into',
+      'new',
+      '--slug',
+      'cli-copy',
+      '--verify',
+    ]);
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/Nothing was written/);
     expect(await orgCount()).toBe(before);
@@ -68,13 +96,19 @@ describe('mfiq backup', () => {
     expect(done.stderr).toBe('');
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/Restored backup .* into new organization cli-copy/);
-    const copy = await tdb.admin.selectFrom('organizations').select(['name']).where('slug', '=', 'cli-copy').executeTakeFirstOrThrow();
+    const copy = await tdb.admin
+      .selectFrom('organizations')
+      .select(['name'])
+      .where('slug', '=', 'cli-copy')
+      .executeTakeFirstOrThrow();
     expect(copy.name).toBe('CLI Org');
   });
 
   it('refuses with a clear message and exit code 1 when the key is wrong, and restores nothing', async () => {
     const before = await orgCount();
-    const wrong = await mfiq(['backup', 'restore', '--id', backupId, '--into', 'new', '--slug', 'cli-wrong'], { BACKUP_KEYS: keyringSpec(generateKeyring('k1')) });
+    const wrong = await mfiq(['backup', 'restore', '--id', backupId, '--into', 'new', '--slug', 'cli-wrong'], {
+      BACKUP_KEYS: keyringSpec(generateKeyring('k1')),
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/Refused: Backup .*: master key "k1" does not open its data key/);
     expect(await orgCount()).toBe(before);

@@ -9,9 +9,12 @@ import { operatorContext, stringOpt, findOrganization, tenantAudit, UsageError, 
  */
 export const command: CliCommand = {
   name: ['org', 'lock'],
-  summary: "Lock an organization: all of its pages and API calls are refused until unlocked",
+  summary: 'Lock an organization: all of its pages and API calls are refused until unlocked',
   audits: 'organization.locked',
-  options: { org: { type: 'string', description: 'the organization slug' }, reason: { type: 'string', description: 'why (recorded in the audit trail)' } },
+  options: {
+    org: { type: 'string', description: 'the organization slug' },
+    reason: { type: 'string', description: 'why (recorded in the audit trail)' },
+  },
   async run(values, cli) {
     const ctx = operatorContext(cli);
     const slug = stringOpt(values, 'org');
@@ -32,6 +35,6 @@ export const command: CliCommand = {
       });
     });
     ctx.out(`Locked ${org.slug}.`);
-      return EXIT.ok;
+    return EXIT.ok;
   },
 };

@@ -12,7 +12,11 @@ export const command: CliCommand = {
     if (!slug) throw new UsageError('--org is required.');
     const org = await findOrganization(ctx, slug);
     await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
-      await trx.updateTable('organizations').set({ lockedAt: null, lockedReason: null }).where('tenantId', '=', org.tenantId).executeTakeFirstOrThrow();
+      await trx
+        .updateTable('organizations')
+        .set({ lockedAt: null, lockedReason: null })
+        .where('tenantId', '=', org.tenantId)
+        .executeTakeFirstOrThrow();
       await tenantAudit(ctx, trx, org.tenantId, {
         action: 'organization.unlocked',
         target: { type: 'organization', id: org.tenantId, display: org.name },
@@ -21,6 +25,6 @@ export const command: CliCommand = {
       });
     });
     ctx.out(`Unlocked ${org.slug}.`);
-      return EXIT.ok;
+    return EXIT.ok;
   },
 };

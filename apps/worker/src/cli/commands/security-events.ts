@@ -14,7 +14,11 @@ export const command: CliCommand = {
   name: ['security', 'events'],
   summary: 'List recent failed sign-ins by IP, rate-limit hits and permission denials',
   audits: 'security_events.listed',
-  options: { since: { type: 'string', description: 'how far back: 90m, 24h or 7d (default 24h)' }, org: { type: 'string', description: 'the organization slug' }, json: { type: 'boolean', description: 'print JSON' } },
+  options: {
+    since: { type: 'string', description: 'how far back: 90m, 24h or 7d (default 24h)' },
+    org: { type: 'string', description: 'the organization slug' },
+    json: { type: 'boolean', description: 'print JSON' },
+  },
   async run(values, cli) {
     const ctx = operatorContext(cli);
     const sinceRaw = stringOpt(values, 'since') ?? '24h';
@@ -36,7 +40,13 @@ export const command: CliCommand = {
        where action = 'abuse.rate_limited' and occurred_at > now() - ${interval}::interval
        group by ip, target_id order by hits desc, last desc limit 50`.execute(ctx.db);
 
-    const orgs = slug ? [await findOrganization(ctx, slug)] : await ctx.db.selectFrom('organizations').select(['tenantId', 'slug', 'name', 'lockedAt']).orderBy('slug').execute();
+    const orgs = slug
+      ? [await findOrganization(ctx, slug)]
+      : await ctx.db
+          .selectFrom('organizations')
+          .select(['tenantId', 'slug', 'name', 'lockedAt'])
+          .orderBy('slug')
+          .execute();
     const denials: { org: string; actor: string | null; procedure: string | null; count: number; last: Date }[] = [];
     for (const org of orgs) {
       const rows = await withTenant(ctx.db, { tenantId: org.tenantId }, (trx) =>
@@ -54,21 +64,46 @@ export const command: CliCommand = {
     await platformAudit(ctx, {
       action: 'security_events.listed',
       target: { type: 'platform', id: slug ?? 'all' },
-      after: { since: sinceRaw, failedSignInIps: failedSignIns.rows.length, rateLimited: rateLimited.rows.length, denials: denials.length },
+      after: {
+        since: sinceRaw,
+        failedSignInIps: failedSignIns.rows.length,
+        rateLimited: rateLimited.rows.length,
+        denials: denials.length,
+      },
     });
 
     if (values.json) {
-      ctx.out(JSON.stringify({ since: sinceRaw, failedSignIns: failedSignIns.rows, rateLimited: rateLimited.rows, permissionDenials: denials }, null, 2));
+      ctx.out(
+        JSON.stringify(
+          {
+            since: sinceRaw,
+            failedSignIns: failedSignIns.rows,
+            rateLimited: rateLimited.rows,
+            permissionDenials: denials,
+          },
+          null,
+          2,
+        ),
+      );
       return EXIT.ok;
     }
     const at = (d: Date) => new Date(d).toISOString();
     ctx.out(`Security events in the last ${sinceRaw}:`);
     ctx.out(`\nFailed sign-ins by IP (${failedSignIns.rows.length}):`);
-    for (const r of failedSignIns.rows) ctx.out(`  ${(r.ip ?? 'unknown').padEnd(40)} ${String(r.attempts).padStart(5)} attempts  ${r.emails} email(s)  last ${at(r.last)}`);
+    for (const r of failedSignIns.rows)
+      ctx.out(
+        `  ${(r.ip ?? 'unknown').padEnd(40)} ${String(r.attempts).padStart(5)} attempts  ${r.emails} email(s)  last ${at(r.last)}`,
+      );
     ctx.out(`\nRate-limit hits (${rateLimited.rows.length}):`);
-    for (const r of rateLimited.rows) ctx.out(`  ${(r.ip ?? 'unknown').padEnd(40)} ${(r.form ?? '').padEnd(10)} ${String(r.hits).padStart(5)} window(s)  last ${at(r.last)}`);
+    for (const r of rateLimited.rows)
+      ctx.out(
+        `  ${(r.ip ?? 'unknown').padEnd(40)} ${(r.form ?? '').padEnd(10)} ${String(r.hits).padStart(5)} window(s)  last ${at(r.last)}`,
+      );
     ctx.out(`\nPermission denials (${denials.length}):`);
-    for (const r of denials) ctx.out(`  ${r.org.padEnd(24)} ${(r.actor ?? '').padEnd(32)} ${(r.procedure ?? '').padEnd(20)} ${String(r.count).padStart(5)}  last ${at(r.last)}`);
-      return EXIT.ok;
+    for (const r of denials)
+      ctx.out(
+        `  ${r.org.padEnd(24)} ${(r.actor ?? '').padEnd(32)} ${(r.procedure ?? '').padEnd(20)} ${String(r.count).padStart(5)}  last ${at(r.last)}`,
+      );
+    return EXIT.ok;
   },
 };

@@ -7,7 +7,10 @@ export const command: CliCommand = {
   name: ['user', 'disable'],
   summary: 'Disable a user: sign-in refused, every session ended',
   audits: 'user.disabled',
-  options: { email: { type: 'string', description: 'the user\'s email' }, reason: { type: 'string', description: 'why (recorded in the audit trail)' } },
+  options: {
+    email: { type: 'string', description: "the user's email" },
+    reason: { type: 'string', description: 'why (recorded in the audit trail)' },
+  },
   async run(values, cli) {
     const ctx = operatorContext(cli);
     const email = stringOpt(values, 'email');
@@ -18,16 +21,25 @@ export const command: CliCommand = {
       ctx.out(`${user.email} is already disabled (since ${user.disabledAt.toISOString()}).`);
     }
     const sessions = await ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ disabledAt: sql`coalesce(disabled_at, now())`, updatedAt: new Date() }).where('id', '=', user.id).execute();
+      await trx
+        .updateTable('users')
+        .set({ disabledAt: sql`coalesce(disabled_at, now())`, updatedAt: new Date() })
+        .where('id', '=', user.id)
+        .execute();
       const r = await trx.deleteFrom('sessions').where('userId', '=', user.id).executeTakeFirst();
       await platformAudit(
         ctx,
-        { action: 'user.disabled', target: { type: 'user', id: user.id, display: user.email }, before: { disabled: user.disabledAt !== null }, after: { disabled: true, reason, sessionsEnded: Number(r.numDeletedRows) } },
+        {
+          action: 'user.disabled',
+          target: { type: 'user', id: user.id, display: user.email },
+          before: { disabled: user.disabledAt !== null },
+          after: { disabled: true, reason, sessionsEnded: Number(r.numDeletedRows) },
+        },
         trx,
       );
       return Number(r.numDeletedRows);
     });
     if (!user.disabledAt) ctx.out(`Disabled ${user.email}; ended ${sessions} session(s).`);
-      return EXIT.ok;
+    return EXIT.ok;
   },
 };

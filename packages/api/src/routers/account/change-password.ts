@@ -13,7 +13,9 @@ export const changePassword = recentAuthProcedure
     const user = await ctx.platform.findUserById(ctx.user.id);
     if (!user || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
       await ctx.throttle.recordFailure(ctx.user.email, ctx.request.ip);
-      throw new AppError('INVALID', 'The current password is not correct.', { fieldErrors: { currentPassword: ['The current password is not correct.'] } });
+      throw new AppError('INVALID', 'The current password is not correct.', {
+        fieldErrors: { currentPassword: ['The current password is not correct.'] },
+      });
     }
     const policy = passwordPolicyError(input.newPassword, { email: user.email });
     if (policy) throw new AppError('INVALID', policy, { fieldErrors: { newPassword: [policy] } });

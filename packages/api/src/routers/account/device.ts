@@ -11,7 +11,17 @@ export function deviceLabel(userAgent: string | null): string {
           ? 'Safari'
           : null;
   // iOS and Android agents also mention "Mac OS X" and "Linux": test them first.
-  const os = /iPhone|iPad/.test(userAgent) ? 'iOS' : /Android/.test(userAgent) ? 'Android' : /Windows/.test(userAgent) ? 'Windows' : /Mac OS X/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : null;
+  const os = /iPhone|iPad/.test(userAgent)
+    ? 'iOS'
+    : /Android/.test(userAgent)
+      ? 'Android'
+      : /Windows/.test(userAgent)
+        ? 'Windows'
+        : /Mac OS X/.test(userAgent)
+          ? 'macOS'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : null;
   if (!browser && !os) return userAgent.slice(0, 40);
   return [browser ?? 'Browser', os ? `on ${os}` : null].filter(Boolean).join(' ');
 }

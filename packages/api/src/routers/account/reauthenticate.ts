@@ -19,16 +19,27 @@ export const reauthenticate = authedProcedure
     const actor = { type: 'user' as const, id: ctx.user.id, display: ctx.user.email };
     const fail = async (field: 'password' | 'code', message: string) => {
       await ctx.throttle.recordFailure(ctx.user.email, ctx.request.ip);
-      await ctx.platform.securityEvent(actor, ctx.request, { action: 'user.reauthenticated', outcome: 'failure', after: { reason: field } });
+      await ctx.platform.securityEvent(actor, ctx.request, {
+        action: 'user.reauthenticated',
+        outcome: 'failure',
+        after: { reason: field },
+      });
       return new AppError('INVALID', message, { fieldErrors: { [field]: [message] } });
     };
-    if (!user || !(await verifyPassword(user.passwordHash, input.password))) throw await fail('password', 'The password is not correct.');
+    if (!user || !(await verifyPassword(user.passwordHash, input.password)))
+      throw await fail('password', 'The password is not correct.');
     if (await hasTwoFactor(ctx, ctx.user.id)) {
-      if (!input.code) throw new AppError('INVALID', 'Enter the code from your authenticator app.', { fieldErrors: { code: ['Enter the code from your authenticator app.'] } });
+      if (!input.code)
+        throw new AppError('INVALID', 'Enter the code from your authenticator app.', {
+          fieldErrors: { code: ['Enter the code from your authenticator app.'] },
+        });
       if (!(await spendSecondFactor(ctx, ctx.user.id, input.code))) throw await fail('code', 'That code is not valid.');
     }
     await ctx.throttle.recordSuccess(ctx.user.email, ctx.request.ip);
     const authenticatedAt = await ctx.auth.markAuthenticated(ctx.session.id);
-    await ctx.platform.securityEvent(actor, ctx.request, { action: 'user.reauthenticated', target: { type: 'user', id: ctx.user.id, display: ctx.user.email } });
+    await ctx.platform.securityEvent(actor, ctx.request, {
+      action: 'user.reauthenticated',
+      target: { type: 'user', id: ctx.user.id, display: ctx.user.email },
+    });
     return { authenticatedAt };
   });

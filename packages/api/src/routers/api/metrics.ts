@@ -26,5 +26,18 @@ export const metrics = apiKeyProcedure
       .orderBy('m.key')
       .limit(1000)
       .execute()
-      .then((rows) => rows.map(({ key, name, description, unit, currency, aggregation, direction, defaultGrain, tags, formula }) => ({ key, name, description, unit, currency, aggregation, direction, defaultGrain, tags, formula }))),
+      .then((rows) =>
+        rows.map(({ key, name, description, unit, currency, aggregation, direction, defaultGrain, tags, formula }) => ({
+          key,
+          name,
+          description,
+          unit,
+          currency,
+          aggregation,
+          direction,
+          defaultGrain,
+          tags,
+          formula,
+        })),
+      ),
   );

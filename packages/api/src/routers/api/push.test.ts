@@ -30,7 +30,11 @@ beforeAll(async () => {
 });
 afterAll(() => tdb.drop());
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`),
+  );
 const pointsOf = async (slug: string) =>
   tdb.admin
     .selectFrom('dataPoints as p')
@@ -80,10 +84,21 @@ describe('push API', () => {
       { key: 'revenue', ts: new Date('2024-05-01T10:00:00Z'), value: 100.5 },
       { key: 'signups', ts: new Date('2024-05-01T08:00:00Z'), value: 3 },
     ]);
-    const events = await tdb.admin.selectFrom('auditOutbox').selectAll().where('action', '=', 'data.points_written').execute();
+    const events = await tdb.admin
+      .selectFrom('auditOutbox')
+      .selectAll()
+      .where('action', '=', 'data.points_written')
+      .execute();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actorType: 'api_key', after: { source: 'api', received: 12, written: 2, rejected: 10 } });
-    const key = await tdb.admin.selectFrom('apiKeys').select('lastUsedAt').where('prefix', '=', writer.slice(0, 12)).executeTakeFirstOrThrow();
+    expect(events[0]).toMatchObject({
+      actorType: 'api_key',
+      after: { source: 'api', received: 12, written: 2, rejected: 10 },
+    });
+    const key = await tdb.admin
+      .selectFrom('apiKeys')
+      .select('lastUsedAt')
+      .where('prefix', '=', writer.slice(0, 12))
+      .executeTakeFirstOrThrow();
     expect(key.lastUsedAt).toBeInstanceOf(Date);
   });
 
@@ -91,13 +106,19 @@ describe('push API', () => {
     const api = await h.asKey(writer);
     await api.api.push({ points: [{ metric: 'signups', ts: '2024-05-02T00:00:00Z', value: 1 }] });
     await api.api.push({ points: [{ metric: 'signups', ts: '2024-05-02T00:00:00.000+00:00', value: 2 }] });
-    expect((await pointsOf(org.slug)).filter((p) => p.ts.getTime() === Date.parse('2024-05-02T00:00:00Z'))).toEqual([{ key: 'signups', ts: new Date('2024-05-02T00:00:00Z'), value: 2 }]);
+    expect((await pointsOf(org.slug)).filter((p) => p.ts.getTime() === Date.parse('2024-05-02T00:00:00Z'))).toEqual([
+      { key: 'signups', ts: new Date('2024-05-02T00:00:00Z'), value: 2 },
+    ]);
   });
 
   it('batch limits and bad envelopes: 400, nothing written', async () => {
     const api = await h.asKey(writer);
     const before = await snapshot(tdb);
-    const many = Array.from({ length: 1001 }, (_, i) => ({ metric: 'signups', ts: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(), value: i }));
+    const many = Array.from({ length: 1001 }, (_, i) => ({
+      metric: 'signups',
+      ts: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(),
+      value: i,
+    }));
     const cases: [unknown, RegExp][] = [
       [{ points: many }, /At most 1000 points/],
       [{ points: [] }, /at least one point/],
@@ -106,11 +127,17 @@ describe('push API', () => {
       [{ points: [{ metric: 'signups', ts: '2024-01-01T00:00:00Z', value: '12' }] }, /value/],
       [{ points: [{ metric: 'signups', ts: 1714521600000, value: 1 }] }, /ts/],
       [{ points: [{ metric: 'x'.repeat(500), ts: '2024-01-01T00:00:00Z', value: 1 }] }, /at most 200/],
-      [{ points: [{ metric: 'signups', ts: '2024-01-01T00:00:00Z', value: 1 }], idempotencyKey: 'k'.repeat(300) }, /at most 200/],
+      [
+        { points: [{ metric: 'signups', ts: '2024-01-01T00:00:00Z', value: 1 }], idempotencyKey: 'k'.repeat(300) },
+        /at most 200/,
+      ],
       [null, /Invalid input/],
     ];
     for (const [input, message] of cases) {
-      const err = await api.api.push(input as never).then(() => null, (e: TRPCError) => e);
+      const err = await api.api.push(input as never).then(
+        () => null,
+        (e: TRPCError) => e,
+      );
       expect(err?.code, JSON.stringify(input)?.slice(0, 80)).toBe('BAD_REQUEST');
       expect(err?.message).toMatch(message);
     }
@@ -121,25 +148,42 @@ describe('push API', () => {
 
   it('an idempotency key makes a retried batch a no-op returning the first result', async () => {
     const api = await h.asKey(writer);
-    const batch = { idempotencyKey: 'batch-42', points: [{ metric: 'revenue', ts: '2024-06-01T00:00:00Z', value: 7 }, { metric: 'nope', ts: '2024-06-01T00:00:00Z', value: 1 }] };
+    const batch = {
+      idempotencyKey: 'batch-42',
+      points: [
+        { metric: 'revenue', ts: '2024-06-01T00:00:00Z', value: 7 },
+        { metric: 'nope', ts: '2024-06-01T00:00:00Z', value: 1 },
+      ],
+    };
     const first = await api.api.push(batch);
     expect(first).toMatchObject({ written: 1, rejected: 1, replayed: false });
     // Someone corrects the value in between: the retry must not put the old one back.
-    await (await h.as(org.cookie)).points.upsert({ slug: org.slug, key: 'revenue', points: [{ ts: '2024-06-01T00:00:00Z', value: 8 }] });
+    await (
+      await h.as(org.cookie)
+    ).points.upsert({ slug: org.slug, key: 'revenue', points: [{ ts: '2024-06-01T00:00:00Z', value: 8 }] });
     const before = await snapshot(tdb);
-    const [again, concurrent] = await Promise.all([(await h.asKey(writer)).api.push(batch), (await h.asKey(writer)).api.push(batch)]);
+    const [again, concurrent] = await Promise.all([
+      (await h.asKey(writer)).api.push(batch),
+      (await h.asKey(writer)).api.push(batch),
+    ]);
     expect(again).toEqual({ ...first, replayed: true });
     expect(concurrent).toEqual({ ...first, replayed: true });
     expect(await snapshot(tdb)).toEqual(before);
-    expect(await code(api.api.push({ ...batch, points: [{ metric: 'revenue', ts: '2024-06-02T00:00:00Z', value: 1 }] }))).toBe('CONFLICT');
+    expect(
+      await code(api.api.push({ ...batch, points: [{ metric: 'revenue', ts: '2024-06-02T00:00:00Z', value: 1 }] })),
+    ).toBe('CONFLICT');
     expect(await snapshot(tdb)).toEqual(before);
   });
 
   it('wrong scope is FORBIDDEN, a revoked key is refused at once, garbage is UNAUTHORIZED', async () => {
     const point = { points: [{ metric: 'revenue', ts: '2024-07-01T00:00:00Z', value: 1 }] };
     expect(await code((await h.asKey(reader)).api.push(point))).toBe('FORBIDDEN');
-    expect(await code((await h.asKey(writer)).api.series({ key: 'revenue', from: '2024-01-01', to: '2024-01-31' }))).toBe('FORBIDDEN');
-    expect(await code((await h.asKey(reader)).api.series({ key: 'revenue', from: '2024-01-01', to: '2024-01-31' }))).toBe('OK');
+    expect(
+      await code((await h.asKey(writer)).api.series({ key: 'revenue', from: '2024-01-01', to: '2024-01-31' })),
+    ).toBe('FORBIDDEN');
+    expect(
+      await code((await h.asKey(reader)).api.series({ key: 'revenue', from: '2024-01-01', to: '2024-01-31' })),
+    ).toBe('OK');
     const temp = await h.createKey(org.cookie, org.slug, ['data:write', 'metrics:read']);
     expect(await code((await h.asKey(temp.token)).api.push(point))).toBe('OK');
     await (await h.as(org.cookie)).apiKeys.revoke({ slug: org.slug, id: temp.id });
@@ -149,7 +193,10 @@ describe('push API', () => {
     expect(await code((await h.as(org.cookie)).api.push(point))).toBe('UNAUTHORIZED');
     expect(await snapshot(tdb)).toEqual(before);
     const listed = await (await h.as(org.cookie)).apiKeys.list({ slug: org.slug });
-    expect(listed.find((k) => k.id === temp.id)).toMatchObject({ revokedAt: expect.any(Date), prefix: temp.token.slice(0, 12) });
+    expect(listed.find((k) => k.id === temp.id)).toMatchObject({
+      revokedAt: expect.any(Date),
+      prefix: temp.token.slice(0, 12),
+    });
     expect(JSON.stringify(listed)).not.toContain(temp.token);
     const stored = await tdb.admin.selectFrom('apiKeys').selectAll().execute();
     expect(JSON.stringify(stored)).not.toContain(temp.token.slice(12));
@@ -158,7 +205,9 @@ describe('push API', () => {
   it("a key of organization A cannot read or write B's metrics", async () => {
     const b = await h.signUp('push-b');
     await (await h.as(b.cookie)).metrics.create({ slug: b.slug, key: 'b_only', name: 'B only' });
-    await (await h.as(b.cookie)).points.upsert({ slug: b.slug, key: 'b_only', points: [{ ts: '2024-01-01T00:00:00Z', value: 5 }] });
+    await (
+      await h.as(b.cookie)
+    ).points.upsert({ slug: b.slug, key: 'b_only', points: [{ ts: '2024-01-01T00:00:00Z', value: 5 }] });
     const both = await h.createKey(org.cookie, org.slug, ['data:write', 'metrics:read']);
     const asA = await h.asKey(both.token);
     expect(await code(asA.api.series({ key: 'b_only', from: '2024-01-01', to: '2024-01-31' }))).toBe('NOT_FOUND');
@@ -192,7 +241,10 @@ describe('rate limit per key', () => {
     expect(Number(trpc.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const rest = createRestHandler({ createContext: limited.createContext, logger: pino({ level: 'silent' }) });
-    const res = await rest(new Request('http://localhost/api/v1/metrics', { headers: { authorization: `Bearer ${key.token}` } }), '127.0.0.1');
+    const res = await rest(
+      new Request('http://localhost/api/v1/metrics', { headers: { authorization: `Bearer ${key.token}` } }),
+      '127.0.0.1',
+    );
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Too many requests/);
@@ -204,7 +256,12 @@ describe('clients', () => {
     const key = await h.createKey(org.cookie, org.slug, ['data:write', 'metrics:read']);
     // The fetch adapter stands in for the web server's /api/trpc route (same router and context).
     const serve = (req: Request) =>
-      fetchRequestHandler({ endpoint: '/api/trpc', req, router: appRouter, createContext: ({ req: r, resHeaders }) => h.createContext({ req: r, resHeaders, clientIp: '127.0.0.1' }) });
+      fetchRequestHandler({
+        endpoint: '/api/trpc',
+        req,
+        router: appRouter,
+        createContext: ({ req: r, resHeaders }) => h.createContext({ req: r, resHeaders, clientIp: '127.0.0.1' }),
+      });
     const client = createTRPCClient<AppRouter>({
       links: [
         httpBatchLink({
@@ -220,9 +277,16 @@ describe('clients', () => {
       points: [{ metric: 'signups', ts: '2024-08-01T09:00:00Z', value: 12 }],
     });
     expect(result).toMatchObject({ written: 1, rejected: 0 });
-    const series = await client.api.series.query({ key: 'signups', grain: 'month', from: '2024-08-01', to: '2024-08-31' });
+    const series = await client.api.series.query({
+      key: 'signups',
+      grain: 'month',
+      from: '2024-08-01',
+      to: '2024-08-31',
+    });
     expect(series.points).toEqual([expect.objectContaining({ start: '2024-08-01', value: 12 })]);
-    const denied = await client.api.push.mutate({ points: [{ metric: 'signups', ts: '2024-08-01T09:00:00Z', value: Number.NaN }] }).catch((e: unknown) => e);
+    const denied = await client.api.push
+      .mutate({ points: [{ metric: 'signups', ts: '2024-08-01T09:00:00Z', value: Number.NaN }] })
+      .catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(TRPCClientError);
     expect((denied as TRPCClientError<AppRouter>).data?.httpStatus).toBe(400);
   });
@@ -232,25 +296,55 @@ describe('clients', () => {
     const key = await h.createKey(org.cookie, org.slug, ['data:write', 'metrics:read']);
     const auth = { authorization: `Bearer ${key.token}`, 'content-type': 'application/json' };
     const doc = (await (await rest(new Request('http://localhost/api/v1/openapi.json'), null)).json()) as {
-      paths: Record<string, { post?: { requestBody: { content: { 'application/json': { schema: { properties: { points: { maxItems: number; items: { required: string[] } } } } } } } } }>;
+      paths: Record<
+        string,
+        {
+          post?: {
+            requestBody: {
+              content: {
+                'application/json': {
+                  schema: { properties: { points: { maxItems: number; items: { required: string[] } } } };
+                };
+              };
+            };
+          };
+        }
+      >;
     };
     const pushSchema = doc.paths['/api/v1/points']!.post!.requestBody.content['application/json'].schema;
     expect(pushSchema.properties.points.maxItems).toBe(1000);
     expect(pushSchema.properties.points.items.required).toEqual(['metric', 'ts', 'value']);
     expect(Object.keys(doc.paths)).toEqual(['/api/v1/points', '/api/v1/metrics', '/api/v1/metrics/{key}/series']);
 
-    const post = (body: string, headers: Record<string, string> = {}) => rest(new Request('http://localhost/api/v1/points', { method: 'POST', body, headers: { ...auth, ...headers } }), null);
-    const ok = await post(JSON.stringify({ points: [{ metric: 'revenue', ts: '2024-09-01T00:00:00Z', value: 10 }] }), { 'idempotency-key': 'http-1' });
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      rest(
+        new Request('http://localhost/api/v1/points', { method: 'POST', body, headers: { ...auth, ...headers } }),
+        null,
+      );
+    const ok = await post(JSON.stringify({ points: [{ metric: 'revenue', ts: '2024-09-01T00:00:00Z', value: 10 }] }), {
+      'idempotency-key': 'http-1',
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ written: 1, replayed: false });
-    expect(await (await post(JSON.stringify({ points: [{ metric: 'revenue', ts: '2024-09-01T00:00:00Z', value: 10 }] }), { 'idempotency-key': 'http-1' })).json()).toMatchObject({ replayed: true });
+    expect(
+      await (
+        await post(JSON.stringify({ points: [{ metric: 'revenue', ts: '2024-09-01T00:00:00Z', value: 10 }] }), {
+          'idempotency-key': 'http-1',
+        })
+      ).json(),
+    ).toMatchObject({ replayed: true });
 
     const before = await snapshot(tdb);
     const bad: [string, number][] = [
       ['{"points": [', 400],
       ['{"points": [{"metric": "revenue", "ts": "2024-09-01T00:00:00Z", "value": 1e400}]}', 400],
       [JSON.stringify({ points: 'nope' }), 400],
-      [JSON.stringify({ points: [{ metric: 'revenue', ts: '2024-09-01T00:00:00Z', value: 1, pad: 'x'.repeat(1_100_000) }] }), 413],
+      [
+        JSON.stringify({
+          points: [{ metric: 'revenue', ts: '2024-09-01T00:00:00Z', value: 1, pad: 'x'.repeat(1_100_000) }],
+        }),
+        413,
+      ],
     ];
     for (const [body, status] of bad) {
       const res = await post(body);
@@ -259,11 +353,30 @@ describe('clients', () => {
     }
     expect(await snapshot(tdb)).toEqual(before);
 
-    const series = await rest(new Request('http://localhost/api/v1/metrics/revenue/series?from=2024-09-01&to=2024-09-30&grain=month', { headers: auth }), null);
+    const series = await rest(
+      new Request('http://localhost/api/v1/metrics/revenue/series?from=2024-09-01&to=2024-09-30&grain=month', {
+        headers: auth,
+      }),
+      null,
+    );
     expect(series.status).toBe(200);
     expect(((await series.json()) as { points: { value: number }[] }).points[0]!.value).toBe(10);
-    expect((await rest(new Request('http://localhost/api/v1/metrics/nope/series?from=2024-09-01&to=2024-09-30', { headers: auth }), null)).status).toBe(404);
-    expect((await rest(new Request('http://localhost/api/v1/metrics/revenue/series?from=2024-09-31&to=x', { headers: auth }), null)).status).toBe(400);
+    expect(
+      (
+        await rest(
+          new Request('http://localhost/api/v1/metrics/nope/series?from=2024-09-01&to=2024-09-30', { headers: auth }),
+          null,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await rest(
+          new Request('http://localhost/api/v1/metrics/revenue/series?from=2024-09-31&to=x', { headers: auth }),
+          null,
+        )
+      ).status,
+    ).toBe(400);
     expect((await rest(new Request('http://localhost/api/v1/metrics'), null)).status).toBe(401);
   });
 });

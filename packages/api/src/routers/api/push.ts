@@ -32,7 +32,8 @@ export const push = apiKeyProcedure
           .where('tenantId', '=', ctx.tenant.id)
           .where('idempotencyKey', '=', input.idempotencyKey)
           .executeTakeFirstOrThrow();
-        if (earlier.requestHash !== requestHash) throw new AppError('CONFLICT', 'This idempotency key was used for a different batch');
+        if (earlier.requestHash !== requestHash)
+          throw new AppError('CONFLICT', 'This idempotency key was used for a different batch');
         return { ...(earlier.response as unknown as WriteResult), replayed: true };
       }
     }
@@ -49,7 +50,13 @@ export const push = apiKeyProcedure
       await audit(ctx, {
         action: 'data.points_written',
         target: { type: 'api_key', id: ctx.apiKey.id, display: ctx.apiKey.name },
-        after: { source: 'api', received: result.received, written: result.written, rejected: result.rejected, metrics: metricKeys.slice(0, 50) },
+        after: {
+          source: 'api',
+          received: result.received,
+          written: result.written,
+          rejected: result.rejected,
+          metrics: metricKeys.slice(0, 50),
+        },
       });
     }
     return { ...result, replayed: false };

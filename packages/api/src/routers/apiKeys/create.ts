@@ -13,8 +13,15 @@ export const create = tenantProcedure
   .meta(requirePermission('apikeys:manage'))
   .input(
     z.object({
-      name: z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
-      scopes: z.array(z.enum(API_SCOPES, { error: 'Scopes are data:write and metrics:read' })).min(1, 'Choose at least one scope').max(API_SCOPES.length),
+      name: z
+        .string({ error: 'Name is required' })
+        .trim()
+        .min(1, 'Name is required')
+        .max(100, 'Name is at most 100 characters'),
+      scopes: z
+        .array(z.enum(API_SCOPES, { error: 'Scopes are data:write and metrics:read' }))
+        .min(1, 'Choose at least one scope')
+        .max(API_SCOPES.length),
     }),
   )
   .output(z.object({ key: apiKeyOutput, token: z.string() }))
@@ -33,6 +40,10 @@ export const create = tenantProcedure
       })
       .returning(['id', 'name', 'prefix', 'createdAt', 'lastUsedAt', 'revokedAt'])
       .executeTakeFirstOrThrow();
-    await audit(ctx, { action: 'api_key.created', target: { type: 'api_key', id: key.id, display: key.name }, after: { name: key.name, prefix: key.prefix, scopes } });
+    await audit(ctx, {
+      action: 'api_key.created',
+      target: { type: 'api_key', id: key.id, display: key.name },
+      after: { name: key.name, prefix: key.prefix, scopes },
+    });
     return { key: { ...key, scopes }, token };
   });

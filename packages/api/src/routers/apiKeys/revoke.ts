@@ -9,11 +9,27 @@ export const revoke = tenantProcedure
   .input(z.object({ id: z.uuid('Key id must be a UUID') }))
   .output(z.object({ revoked: z.literal(true) }))
   .mutation(async ({ ctx, input }) => {
-    const key = await ctx.db.selectFrom('apiKeys').select(['id', 'name', 'prefix', 'revokedAt']).where('tenantId', '=', ctx.tenant.id).where('id', '=', input.id).forUpdate().executeTakeFirst();
+    const key = await ctx.db
+      .selectFrom('apiKeys')
+      .select(['id', 'name', 'prefix', 'revokedAt'])
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', input.id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!key) throw notFound('API key not found');
     if (!key.revokedAt) {
-      await ctx.db.updateTable('apiKeys').set({ revokedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', input.id).execute();
-      await audit(ctx, { action: 'api_key.revoked', target: { type: 'api_key', id: key.id, display: key.name }, before: { revoked: false, prefix: key.prefix }, after: { revoked: true } });
+      await ctx.db
+        .updateTable('apiKeys')
+        .set({ revokedAt: new Date() })
+        .where('tenantId', '=', ctx.tenant.id)
+        .where('id', '=', input.id)
+        .execute();
+      await audit(ctx, {
+        action: 'api_key.revoked',
+        target: { type: 'api_key', id: key.id, display: key.name },
+        before: { revoked: false, prefix: key.prefix },
+        after: { revoked: true },
+      });
     }
     return { revoked: true as const };
   });

@@ -13,18 +13,46 @@ let tenantId: string;
 let admin: Awaited<ReturnType<Harness['addMember']>>;
 let other: Awaited<ReturnType<Harness['signUp']>>;
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`),
+  );
 
 /** Fixture events written with the real audit() helper into the tenant's outbox, then drained. */
-async function fixtureEvents(tenant: string, events: { action: 'organization.updated' | 'member.added'; actor: string; target: string; at: string; after?: Record<string, unknown> }[]) {
+async function fixtureEvents(
+  tenant: string,
+  events: {
+    action: 'organization.updated' | 'member.added';
+    actor: string;
+    target: string;
+    at: string;
+    after?: Record<string, unknown>;
+  }[],
+) {
   await withTenant(tdb.owner, { tenantId: tenant }, async (trx) => {
     for (const e of events) {
       await audit(
-        { db: trx, tenant: { id: tenant }, actor: { type: 'user', id: null, display: e.actor }, request: { ip: '192.0.2.1', userAgent: 'fixture', requestId: 'fixture' } },
-        { action: e.action, target: { type: e.action === 'member.added' ? 'member' : 'organization', id: e.target, display: e.target }, before: { name: 'old' }, after: e.after ?? { name: e.target } },
+        {
+          db: trx,
+          tenant: { id: tenant },
+          actor: { type: 'user', id: null, display: e.actor },
+          request: { ip: '192.0.2.1', userAgent: 'fixture', requestId: 'fixture' },
+        },
+        {
+          action: e.action,
+          target: { type: e.action === 'member.added' ? 'member' : 'organization', id: e.target, display: e.target },
+          before: { name: 'old' },
+          after: e.after ?? { name: e.target },
+        },
       );
       // occurred_at comes from the clock; fixtures set it to chosen instants.
-      await trx.updateTable('auditOutbox').set({ occurredAt: new Date(e.at) }).where('requestId', '=', 'fixture').where('targetId', '=', e.target).execute();
+      await trx
+        .updateTable('auditOutbox')
+        .set({ occurredAt: new Date(e.at) })
+        .where('requestId', '=', 'fixture')
+        .where('targetId', '=', e.target)
+        .execute();
     }
   });
   await drainForTest(tdb);
@@ -36,7 +64,13 @@ beforeAll(async () => {
   owner = await h.signUp('auditowner');
   admin = await h.addMember(owner.slug, 'admin');
   other = await h.signUp('auditother');
-  tenantId = (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow()).tenantId;
+  tenantId = (
+    await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow()
+  ).tenantId;
   await fixtureEvents(
     tenantId,
     Array.from({ length: 12 }, (_, i) => ({
@@ -75,7 +109,12 @@ describe('audit.list', () => {
     expect(byAction.events.map((e) => e.target?.id)).toEqual(['t-6', 't-0']);
     const byTarget = await api.audit.list({ slug: owner.slug, targetType: 'organization', targetId: 't-4' });
     expect(byTarget.events).toHaveLength(1);
-    expect(byTarget.events[0]).toMatchObject({ action: 'organization.updated', actor: { display: 'bob@example.com' }, before: { name: 'old' }, after: { name: 't-4' } });
+    expect(byTarget.events[0]).toMatchObject({
+      action: 'organization.updated',
+      actor: { display: 'bob@example.com' },
+      before: { name: 'old' },
+      after: { name: 't-4' },
+    });
     const byTime = await api.audit.list({ slug: owner.slug, from: '2026-01-03', to: '2026-01-06' });
     expect(byTime.events.map((e) => e.target?.id)).toEqual(['t-4', 't-3', 't-2']);
     const byActorId = await api.audit.list({ slug: owner.slug, actor: owner.userId });
@@ -86,7 +125,9 @@ describe('audit.list', () => {
     const api = await h.as(other.cookie);
     expect(await code(api.audit.list({ slug: owner.slug }))).toBe('NOT_FOUND');
     const own = await api.audit.list({ slug: other.slug, limit: 500 });
-    const mine = new Set((await (await h.as(owner.cookie)).audit.list({ slug: owner.slug, limit: 500 })).events.map((e) => e.id));
+    const mine = new Set(
+      (await (await h.as(owner.cookie)).audit.list({ slug: owner.slug, limit: 500 })).events.map((e) => e.id),
+    );
     expect(own.events.length).toBeGreaterThan(0);
     expect(own.events.filter((e) => mine.has(e.id))).toEqual([]);
     expect(own.events.map((e) => e.target?.id)).not.toContain('t-4');
@@ -106,7 +147,12 @@ describe('audit.list', () => {
     const secret = 'hunter2-very-secret-value';
     await withTenant(tdb.owner, { tenantId }, (trx) =>
       audit(
-        { db: trx, tenant: { id: tenantId }, actor: { type: 'system', id: null, display: 'test' }, request: { ip: null, userAgent: null, requestId: 'secret-test' } },
+        {
+          db: trx,
+          tenant: { id: tenantId },
+          actor: { type: 'system', id: null, display: 'test' },
+          request: { ip: null, userAgent: null, requestId: 'secret-test' },
+        },
         {
           action: 'organization.updated',
           target: { type: 'organization', id: 'secret-target' },
@@ -129,9 +175,17 @@ describe('audit.verify and audit.recordExport', () => {
     await drainForTest(tdb);
     const api = await h.as(org.cookie);
     expect(await api.audit.verify({ slug: org.slug })).toMatchObject({ status: 'verified', events: 2 });
-    const t = (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', org.slug).executeTakeFirstOrThrow()).tenantId;
+    const t = (
+      await tdb.owner
+        .selectFrom('organizations')
+        .select('tenantId')
+        .where('slug', '=', org.slug)
+        .executeTakeFirstOrThrow()
+    ).tenantId;
     await sql`alter table audit_log disable trigger audit_log_append_only`.execute(tdb.admin);
-    await sql`update audit_log set actor_display = 'someone else' where tenant_id = ${t} and sequence = 2`.execute(tdb.admin);
+    await sql`update audit_log set actor_display = 'someone else' where tenant_id = ${t} and sequence = 2`.execute(
+      tdb.admin,
+    );
     await sql`alter table audit_log enable trigger audit_log_append_only`.execute(tdb.admin);
     expect(await api.audit.verify({ slug: org.slug })).toMatchObject({ status: 'broken', sequence: 2 });
   });
@@ -139,7 +193,16 @@ describe('audit.verify and audit.recordExport', () => {
   it('an export is itself audited, with its filters', async () => {
     const api = await h.as(admin.cookie);
     await api.audit.recordExport({ slug: owner.slug, format: 'ndjson', action: 'member.added', from: '2026-01-01' });
-    const row = await tdb.admin.selectFrom('auditOutbox').selectAll().where('action', '=', 'audit.exported').executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ tenantId, actorId: admin.userId, targetType: 'audit_log', after: { format: 'ndjson', filters: { action: 'member.added', from: '2026-01-01T00:00:00.000Z' } } });
+    const row = await tdb.admin
+      .selectFrom('auditOutbox')
+      .selectAll()
+      .where('action', '=', 'audit.exported')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      tenantId,
+      actorId: admin.userId,
+      targetType: 'audit_log',
+      after: { format: 'ndjson', filters: { action: 'member.added', from: '2026-01-01T00:00:00.000Z' } },
+    });
   });
 });

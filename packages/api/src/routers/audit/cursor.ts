@@ -13,7 +13,9 @@ export function decodeCursor(cursor: string): number {
   const match = /^v1:(\d{1,18})$/.exec(text);
   const sequence = match ? Number(match[1]) : Number.NaN;
   if (!Number.isSafeInteger(sequence) || sequence < 1) {
-    throw new AppError('INVALID', 'Cursor is malformed: use the cursor the previous page returned', { fieldErrors: { cursor: ['Cursor is malformed'] } });
+    throw new AppError('INVALID', 'Cursor is malformed: use the cursor the previous page returned', {
+      fieldErrors: { cursor: ['Cursor is malformed'] },
+    });
   }
   return sequence;
 }

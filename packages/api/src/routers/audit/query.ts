@@ -8,17 +8,39 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * One page of the tenant's log, newest first, in the caller's tenant transaction (RLS scopes it;
  * the explicit tenant filter keeps the indexes in play). `before` is an exclusive upper sequence.
  */
-export async function auditPage(db: TenantDb, tenantId: string, filter: AuditFilter, page: { before?: number; limit: number }): Promise<AuditEventOutput[]> {
+export async function auditPage(
+  db: TenantDb,
+  tenantId: string,
+  filter: AuditFilter,
+  page: { before?: number; limit: number },
+): Promise<AuditEventOutput[]> {
   let q = db
     .selectFrom('auditLog')
     .select([
-      'sequence', 'id', 'occurredAt', 'action', 'outcome', 'actorType', 'actorId', 'actorDisplay', 'targetType', 'targetId',
-      'targetDisplay', 'before', 'after', 'ip', 'userAgent', 'requestId', 'hash',
+      'sequence',
+      'id',
+      'occurredAt',
+      'action',
+      'outcome',
+      'actorType',
+      'actorId',
+      'actorDisplay',
+      'targetType',
+      'targetId',
+      'targetDisplay',
+      'before',
+      'after',
+      'ip',
+      'userAgent',
+      'requestId',
+      'hash',
     ])
     .where('tenantId', '=', tenantId);
   if (filter.actor) {
     const actor = filter.actor;
-    q = UUID.test(actor) ? q.where('actorId', '=', actor) : q.where((eb) => eb(eb.fn('lower', ['actorDisplay']), '=', actor.toLowerCase()));
+    q = UUID.test(actor)
+      ? q.where('actorId', '=', actor)
+      : q.where((eb) => eb(eb.fn('lower', ['actorDisplay']), '=', actor.toLowerCase()));
   }
   if (filter.action) q = q.where('action', '=', filter.action);
   if (filter.targetType) q = q.where('targetType', '=', filter.targetType);

@@ -18,7 +18,11 @@ export const recordExport = tenantProcedure
       target: { type: 'audit_log', id: ctx.tenant.id, display: ctx.tenant.name },
       after: {
         format,
-        filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
+        filters: Object.fromEntries(
+          Object.entries(filters)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+        ),
       },
     });
     return { recorded: true as const };

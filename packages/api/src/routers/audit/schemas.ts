@@ -10,7 +10,10 @@ const instant = (label: string) =>
   z
     .string({ error: `${label} must be a date and time` })
     .max(40, `${label} is at most 40 characters`)
-    .refine((v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}/.test(v), `${label} must be an ISO date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`)
+    .refine(
+      (v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}/.test(v),
+      `${label} must be an ISO date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z`,
+    )
     .transform((v) => new Date(v))
     .refine((d) => d.getTime() >= EARLIEST && d.getTime() < LATEST, `${label} must be between 2000 and 2100`);
 
@@ -25,7 +28,10 @@ const auditFilterShape = {
   action: z
     .string()
     .max(64, `Action must be one of the known actions (${AUDIT_ACTIONS.slice(0, 3).join(', ')}, ...)`)
-    .refine((a) => (AUDIT_ACTIONS as readonly string[]).includes(a), `Action must be one of the known actions (${AUDIT_ACTIONS.slice(0, 3).join(', ')}, ...)`)
+    .refine(
+      (a) => (AUDIT_ACTIONS as readonly string[]).includes(a),
+      `Action must be one of the known actions (${AUDIT_ACTIONS.slice(0, 3).join(', ')}, ...)`,
+    )
     .optional(),
   targetType: z
     .string()
@@ -42,23 +48,33 @@ const auditFilterShape = {
 function checkRange(f: { from?: Date | undefined; to?: Date | undefined }, ctx: z.RefinementCtx): void {
   if (f.from && f.to && f.to < f.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'To must be after From' });
   if (f.from && f.to && f.to.getTime() - f.from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: `The time range is at most ${MAX_RANGE_DAYS} days; narrow it or export in parts` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `The time range is at most ${MAX_RANGE_DAYS} days; narrow it or export in parts`,
+    });
   }
 }
 
-
-export const exportInput = z.object({ ...auditFilterShape, format: z.enum(['csv', 'ndjson'], { error: 'Format is csv or ndjson' }) }).superRefine(checkRange);
+export const exportInput = z
+  .object({ ...auditFilterShape, format: z.enum(['csv', 'ndjson'], { error: 'Format is csv or ndjson' }) })
+  .superRefine(checkRange);
 export type AuditFilter = Omit<z.output<typeof exportInput>, 'format'>;
 
 export const listInput = z
   .object({
-  ...auditFilterShape,
-  cursor: z
-    .string()
-    .max(64, 'Cursor is at most 64 characters')
-    .regex(/^[A-Za-z0-9_-]*$/, 'Cursor is malformed: use the cursor the previous page returned')
-    .optional(),
-  limit: z.number().int('Limit must be a whole number').min(1, 'Limit is 1 to 500').max(500, 'Limit is 1 to 500').default(50),
+    ...auditFilterShape,
+    cursor: z
+      .string()
+      .max(64, 'Cursor is at most 64 characters')
+      .regex(/^[A-Za-z0-9_-]*$/, 'Cursor is malformed: use the cursor the previous page returned')
+      .optional(),
+    limit: z
+      .number()
+      .int('Limit must be a whole number')
+      .min(1, 'Limit is 1 to 500')
+      .max(500, 'Limit is 1 to 500')
+      .default(50),
   })
   .superRefine(checkRange);
 

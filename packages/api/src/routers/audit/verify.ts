@@ -10,8 +10,20 @@ export const verify = tenantProcedure
   .meta(requirePermission('audit:read'))
   .output(
     z.discriminatedUnion('status', [
-      z.object({ status: z.literal('verified'), events: z.number(), fromSequence: z.number(), lastSequence: z.number(), checkpoint: z.enum(['none', 'valid', 'unchecked']) }),
-      z.object({ status: z.literal('broken'), sequence: z.number(), reason: z.string(), events: z.number(), checkpoint: z.enum(['none', 'valid', 'unchecked']) }),
+      z.object({
+        status: z.literal('verified'),
+        events: z.number(),
+        fromSequence: z.number(),
+        lastSequence: z.number(),
+        checkpoint: z.enum(['none', 'valid', 'unchecked']),
+      }),
+      z.object({
+        status: z.literal('broken'),
+        sequence: z.number(),
+        reason: z.string(),
+        events: z.number(),
+        checkpoint: z.enum(['none', 'valid', 'unchecked']),
+      }),
     ]),
   )
   .query(({ ctx }) => verifyTenantChain(ctx.db));

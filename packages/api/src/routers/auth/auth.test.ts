@@ -14,15 +14,28 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`),
+  );
 
 describe('the journey through the procedures', () => {
   it('sign up -> me -> organization -> settings -> sign out -> sign in', async () => {
-    expect(await (await h.as()).auth.signUp({
-      email: 'Journey@Example.com', password: TEST_PASSWORD, displayName: 'Jo Urney', organizationName: 'Journey Widgets GmbH',
-    })).toEqual({ status: 'check_email', email: 'Journey@Example.com' });
+    expect(
+      await (
+        await h.as()
+      ).auth.signUp({
+        email: 'Journey@Example.com',
+        password: TEST_PASSWORD,
+        displayName: 'Jo Urney',
+        organizationName: 'Journey Widgets GmbH',
+      }),
+    ).toEqual({ status: 'check_email', email: 'Journey@Example.com' });
     const anon = await h.as();
-    const { user, organization } = await anon.auth.completeSignUp({ token: await h.tokenFromMail('Journey@Example.com', 'signup_confirm', '/signup/confirm') });
+    const { user, organization } = await anon.auth.completeSignUp({
+      token: await h.tokenFromMail('Journey@Example.com', 'signup_confirm', '/signup/confirm'),
+    });
     expect(organization.slug).toBe('journey-widgets-gmbh');
     const cookie = h.cookieFrom(anon.resHeaders);
 
@@ -33,10 +46,22 @@ describe('the journey through the procedures', () => {
     const org = await signedIn.org.get({ slug: organization.slug });
     expect(org.role).toBe('owner');
     expect(org.permissions).toContain('org:update');
-    expect(await signedIn.org.list()).toEqual([{ slug: 'journey-widgets-gmbh', name: 'Journey Widgets GmbH', role: 'owner' }]);
+    expect(await signedIn.org.list()).toEqual([
+      { slug: 'journey-widgets-gmbh', name: 'Journey Widgets GmbH', role: 'owner' },
+    ]);
 
-    const updated = await signedIn.org.update({ slug: organization.slug, name: 'Journey Widgets', timezone: 'Europe/Berlin', weekStart: 0 });
-    expect(updated).toEqual({ slug: 'journey-widgets-gmbh', name: 'Journey Widgets', timezone: 'Europe/Berlin', weekStart: 0 });
+    const updated = await signedIn.org.update({
+      slug: organization.slug,
+      name: 'Journey Widgets',
+      timezone: 'Europe/Berlin',
+      weekStart: 0,
+    });
+    expect(updated).toEqual({
+      slug: 'journey-widgets-gmbh',
+      name: 'Journey Widgets',
+      timezone: 'Europe/Berlin',
+      weekStart: 0,
+    });
     expect((await (await h.as(cookie)).org.get({ slug: organization.slug })).organization.name).toBe('Journey Widgets');
 
     const out = await h.as(cookie);
@@ -47,7 +72,9 @@ describe('the journey through the procedures', () => {
     expect(await code((await h.as(cookie)).org.get({ slug: organization.slug }))).toBe('UNAUTHORIZED');
 
     const again = await h.as();
-    expect((await again.auth.signIn({ email: 'journey@example.com', password: TEST_PASSWORD })).status).toBe('signed_in');
+    expect((await again.auth.signIn({ email: 'journey@example.com', password: TEST_PASSWORD })).status).toBe(
+      'signed_in',
+    );
     const cookie2 = h.cookieFrom(again.resHeaders);
     expect(cookie2).not.toBe(cookie);
     expect((await (await h.as(cookie2)).auth.me()).user.id).toBe(user.id);
@@ -58,7 +85,10 @@ describe('sign in', () => {
   it('gives one generic answer for an unknown email, a wrong password and a disabled account', async () => {
     const { email, userId } = await h.signUp('gen');
     const messages: string[] = [];
-    for (const attempt of [{ email: 'nobody@example.com', password: TEST_PASSWORD }, { email, password: 'wrong password!' }]) {
+    for (const attempt of [
+      { email: 'nobody@example.com', password: TEST_PASSWORD },
+      { email, password: 'wrong password!' },
+    ]) {
       const err = await (await h.as()).auth.signIn(attempt).catch((e: TRPCError) => e);
       expect((err as TRPCError).code).toBe('UNAUTHORIZED');
       messages.push((err as TRPCError).message);
@@ -89,7 +119,11 @@ describe('sign in', () => {
       .where('actorDisplay', '=', email)
       .orderBy('occurredAt')
       .execute();
-    expect(events.map((e) => `${e.action}:${e.outcome}`)).toEqual(['user.signed_up:success', 'user.signed_in:success', 'user.sign_in_failed:failure']);
+    expect(events.map((e) => `${e.action}:${e.outcome}`)).toEqual([
+      'user.signed_up:success',
+      'user.signed_in:success',
+      'user.sign_in_failed:failure',
+    ]);
     expect(events[0]!.ip).toBe('203.0.113.7');
     expect(JSON.stringify(events)).not.toContain('not the password');
   });
@@ -99,8 +133,22 @@ describe('sign up', () => {
   it('answers the same for a taken email (any case), creates nothing, and mails the existing account instead', async () => {
     const first = await h.signUp('dup');
     const before = await snapshot(tdb);
-    const answer = await (await h.as()).auth.signUp({ email: first.email.toUpperCase(), password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other' });
-    const fresh = await (await h.as()).auth.signUp({ email: 'brand-new-dup@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other' });
+    const answer = await (
+      await h.as()
+    ).auth.signUp({
+      email: first.email.toUpperCase(),
+      password: TEST_PASSWORD,
+      displayName: 'X',
+      organizationName: 'Other',
+    });
+    const fresh = await (
+      await h.as()
+    ).auth.signUp({
+      email: 'brand-new-dup@example.com',
+      password: TEST_PASSWORD,
+      displayName: 'X',
+      organizationName: 'Other',
+    });
     expect(answer.status).toBe(fresh.status);
     expect(Object.keys(answer)).toEqual(Object.keys(fresh));
     const after = await snapshot(tdb);
@@ -113,29 +161,52 @@ describe('sign up', () => {
   it('refuses a taken organization address and writes nothing', async () => {
     const first = await h.signUp('slugdup');
     const before = await snapshot(tdb);
-    expect(await code((await h.as()).auth.signUp({ email: 'new-dup@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Other', organizationSlug: first.slug }))).toBe('CONFLICT');
+    expect(
+      await code(
+        (await h.as()).auth.signUp({
+          email: 'new-dup@example.com',
+          password: TEST_PASSWORD,
+          displayName: 'X',
+          organizationName: 'Other',
+          organizationSlug: first.slug,
+        }),
+      ),
+    ).toBe('CONFLICT');
     expect(await snapshot(tdb)).toEqual(before);
   });
 
   it('the confirmation link works once', async () => {
-    await (await h.as()).auth.signUp({ email: 'once@example.com', password: TEST_PASSWORD, displayName: 'O', organizationName: 'Once' });
+    await (
+      await h.as()
+    ).auth.signUp({ email: 'once@example.com', password: TEST_PASSWORD, displayName: 'O', organizationName: 'Once' });
     const token = await h.tokenFromMail('once@example.com', 'signup_confirm', '/signup/confirm');
     expect(await code((await h.as()).auth.completeSignUp({ token }))).toBe('OK');
     expect(await code((await h.as()).auth.completeSignUp({ token }))).toBe('NOT_FOUND');
   });
 
   it('derives a free slug from the organization name', async () => {
-    for (const [email, name] of [['slug-a@example.com', 'Café Zürich'], ['slug-b@example.com', 'Cafe Zurich']] as const) {
+    for (const [email, name] of [
+      ['slug-a@example.com', 'Café Zürich'],
+      ['slug-b@example.com', 'Cafe Zurich'],
+    ] as const) {
       await (await h.as()).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'A', organizationName: name });
     }
-    const a = await (await h.as()).auth.completeSignUp({ token: await h.tokenFromMail('slug-a@example.com', 'signup_confirm', '/signup/confirm') });
-    const b = await (await h.as()).auth.completeSignUp({ token: await h.tokenFromMail('slug-b@example.com', 'signup_confirm', '/signup/confirm') });
+    const a = await (
+      await h.as()
+    ).auth.completeSignUp({ token: await h.tokenFromMail('slug-a@example.com', 'signup_confirm', '/signup/confirm') });
+    const b = await (
+      await h.as()
+    ).auth.completeSignUp({ token: await h.tokenFromMail('slug-b@example.com', 'signup_confirm', '/signup/confirm') });
     expect(a.organization.slug).toBe('cafe-zurich');
     expect(b.organization.slug).toBe('cafe-zurich-2');
   });
 
   it('refuses weak passwords with a message for the password field', async () => {
-    const err = (await (await h.as()).auth.signUp({ email: 'weak@example.com', password: 'password', displayName: 'W', organizationName: 'Weak' }).catch((e: unknown) => e)) as TRPCError;
+    const err = (await (
+      await h.as()
+    ).auth
+      .signUp({ email: 'weak@example.com', password: 'password', displayName: 'W', organizationName: 'Weak' })
+      .catch((e: unknown) => e)) as TRPCError;
     expect(err.code).toBe('BAD_REQUEST');
     expect(err.message).toMatch(/password/i);
   });

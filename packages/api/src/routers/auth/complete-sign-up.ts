@@ -17,7 +17,8 @@ export const completeSignUp = publicProcedure
   .output(z.object({ user: userOutput, organization: z.object({ slug: z.string(), name: z.string() }) }))
   .mutation(async ({ ctx, input }) => {
     const request = await ctx.platform.spendSignupRequest(oneTimeTokenHash(input.token), ctx.auth.now());
-    if (!request) throw new AppError('NOT_FOUND', 'This confirmation link is not valid any more. Sign up again to get a new one.');
+    if (!request)
+      throw new AppError('NOT_FOUND', 'This confirmation link is not valid any more. Sign up again to get a new one.');
     if (await ctx.platform.findUserByEmail(request.email)) {
       throw new AppError('CONFLICT', 'An account with this email already exists. Sign in instead.');
     }
@@ -26,21 +27,46 @@ export const completeSignUp = publicProcedure
     const userId = randomUUID();
     try {
       await ctx.platform.inTenant(tenantId, userId, async (db) => {
-        await db.insertInto('users').values({ id: userId, email: request.email, displayName: request.displayName, passwordHash: request.passwordHash }).execute();
+        await db
+          .insertInto('users')
+          .values({
+            id: userId,
+            email: request.email,
+            displayName: request.displayName,
+            passwordHash: request.passwordHash,
+          })
+          .execute();
         await db.insertInto('organizations').values({ tenantId, slug, name: request.organizationName }).execute();
         const membershipId = randomUUID();
         await db.insertInto('memberships').values({ tenantId, id: membershipId, userId, role: 'owner' }).execute();
-        const auditCtx = { db, tenant: { id: tenantId }, actor: { type: 'user' as const, id: userId, display: request.email }, request: ctx.request };
-        await audit(auditCtx, { action: 'organization.created', target: { type: 'organization', id: tenantId, display: request.organizationName }, after: { slug, name: request.organizationName } });
-        await audit(auditCtx, { action: 'member.added', target: { type: 'membership', id: membershipId, display: request.email }, after: { userId, role: 'owner' } });
+        const auditCtx = {
+          db,
+          tenant: { id: tenantId },
+          actor: { type: 'user' as const, id: userId, display: request.email },
+          request: ctx.request,
+        };
+        await audit(auditCtx, {
+          action: 'organization.created',
+          target: { type: 'organization', id: tenantId, display: request.organizationName },
+          after: { slug, name: request.organizationName },
+        });
+        await audit(auditCtx, {
+          action: 'member.added',
+          target: { type: 'membership', id: membershipId, display: request.email },
+          after: { userId, role: 'owner' },
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error, 'organizations_slug_key')) {
         throw new AppError('CONFLICT', 'That organization address was taken meanwhile. Sign up again with another.');
       }
-      if (isUniqueViolation(error, 'users_email_key')) throw new AppError('CONFLICT', 'An account with this email already exists. Sign in instead.');
+      if (isUniqueViolation(error, 'users_email_key'))
+        throw new AppError('CONFLICT', 'An account with this email already exists. Sign in instead.');
       throw error;
     }
     await startSession(ctx, { id: userId, email: request.email }, 'user.signed_up');
-    return { user: { id: userId, email: request.email, displayName: request.displayName }, organization: { slug, name: request.organizationName } };
+    return {
+      user: { id: userId, email: request.email, displayName: request.displayName },
+      organization: { slug, name: request.organizationName },
+    };
   });

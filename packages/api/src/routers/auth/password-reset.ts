@@ -33,10 +33,14 @@ export const requestPasswordReset = publicFormProcedure
         mails.passwordReset(user.email, { link: link(ctx, `/reset-password/${token}`) }),
       );
     }
-    await ctx.platform.securityEvent(user ? { type: 'user', id: user.id, display: user.email } : { type: 'anonymous', id: null, display: null }, ctx.request, {
-      action: 'user.password_reset_requested',
-      after: { email: input.email, knownAccount: Boolean(user) },
-    });
+    await ctx.platform.securityEvent(
+      user ? { type: 'user', id: user.id, display: user.email } : { type: 'anonymous', id: null, display: null },
+      ctx.request,
+      {
+        action: 'user.password_reset_requested',
+        after: { email: input.email, knownAccount: Boolean(user) },
+      },
+    );
     return { status: 'check_email' as const };
   });
 
@@ -49,7 +53,11 @@ export const resetPassword = publicFormProcedure
   .output(z.object({ status: z.literal('password_reset') }))
   .mutation(async ({ ctx, input }) => {
     const id = oneTimeTokenHash(input.token);
-    const gone = () => new AppError('NOT_FOUND', 'This reset link is not valid any more (links work once, for 30 minutes). Ask for a new one.');
+    const gone = () =>
+      new AppError(
+        'NOT_FOUND',
+        'This reset link is not valid any more (links work once, for 30 minutes). Ask for a new one.',
+      );
     const pending = await ctx.platform.findResetToken(id, ctx.auth.now());
     const user = pending ? await ctx.platform.findUserById(pending.userId) : undefined;
     if (!user) throw gone();

@@ -7,4 +7,13 @@ import { signInTwoFactor } from './sign-in-two-factor.ts';
 import { signOut } from './sign-out.ts';
 import { signUp } from './sign-up.ts';
 
-export const authRouter = router({ signUp, completeSignUp, signIn, signInTwoFactor, signOut, me, requestPasswordReset, resetPassword });
+export const authRouter = router({
+  signUp,
+  completeSignUp,
+  signIn,
+  signInTwoFactor,
+  signOut,
+  me,
+  requestPasswordReset,
+  resetPassword,
+});

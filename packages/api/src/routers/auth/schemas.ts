@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { slugSchema } from '../../trpc.ts';
 
-export const emailSchema = z.string().trim().max(254, 'Email is at most 254 characters').pipe(z.email('Enter a valid email address'));
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254, 'Email is at most 254 characters')
+  .pipe(z.email('Enter a valid email address'));
 // The upper bound keeps hashing cheap to refuse; the policy (length, common passwords) is in @mfiq/auth.
 export const passwordSchema = z.string().min(1, 'Password is required').max(128, 'Password is at most 128 characters');
 /** Links carry 40-character base32 tokens; invitation tokens are prefixed with the organization id. */
-const tokenSchema = z.string().trim().min(1, 'The link is incomplete').max(120, 'The link is not valid').regex(/^[a-z0-9_]+$/, 'The link is not valid');
+const tokenSchema = z
+  .string()
+  .trim()
+  .min(1, 'The link is incomplete')
+  .max(120, 'The link is not valid')
+  .regex(/^[a-z0-9_]+$/, 'The link is not valid');
 /** A 6-digit authenticator code or a recovery code (xxxx-xxxx-xxxx). */
 export const codeSchema = z.string().trim().min(1, 'Enter the code').max(20, 'The code is at most 20 characters');
 
@@ -13,7 +22,11 @@ export const signUpInput = z.object({
   email: emailSchema,
   password: passwordSchema,
   displayName: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
-  organizationName: z.string().trim().min(1, 'Organization name is required').max(100, 'Organization name is at most 100 characters'),
+  organizationName: z
+    .string()
+    .trim()
+    .min(1, 'Organization name is required')
+    .max(100, 'Organization name is at most 100 characters'),
   organizationSlug: slugSchema.optional(),
 });
 

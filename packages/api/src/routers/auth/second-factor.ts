@@ -12,7 +12,10 @@ export async function spendSecondFactor(ctx: Context, userId: string, code: stri
   if (/^\d{6}$/.test(trimmed)) {
     const tf = await ctx.platform.twoFactorOf(userId);
     if (!tf?.enabledAt) return null;
-    const step = verifyTotp(ctx.secretBox.open(tf.secretCiphertext), trimmed, { at: ctx.auth.now(), lastUsedStep: tf.lastUsedStep });
+    const step = verifyTotp(ctx.secretBox.open(tf.secretCiphertext), trimmed, {
+      at: ctx.auth.now(),
+      lastUsedStep: tf.lastUsedStep,
+    });
     return step !== null && (await ctx.platform.spendTotpStep(userId, step)) ? 'totp' : null;
   }
   if (looksLikeRecoveryCode(code)) {

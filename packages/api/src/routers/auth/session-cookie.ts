@@ -7,7 +7,12 @@ import { mails } from '../../mail.ts';
  * (no session fixation), the new token goes out as a cookie, and the sign-in is a security event.
  * A sign-in from a device (user agent) none of the user's live sessions has gets a notice mail.
  */
-export async function startSession(ctx: Context, user: { id: string; email: string }, action: AuditAction, extra?: Record<string, unknown>): Promise<void> {
+export async function startSession(
+  ctx: Context,
+  user: { id: string; email: string },
+  action: AuditAction,
+  extra?: Record<string, unknown>,
+): Promise<void> {
   // Independent writes go out together: sign-in latency is round trips, and argon2 threads idle meanwhile.
   const [, known] = await Promise.all([
     ctx.session ? ctx.auth.invalidateSession(ctx.session.id) : null,
@@ -23,7 +28,9 @@ export async function startSession(ctx: Context, user: { id: string; email: stri
   ]);
   ctx.resHeaders.append('Set-Cookie', cookie);
   if (known && !known.has(ctx.request.userAgent ?? '')) {
-    await ctx.platform.sendMail(mails.newSignIn(user.email, { ip: ctx.request.ip, userAgent: ctx.request.userAgent, at: ctx.auth.now() }));
+    await ctx.platform.sendMail(
+      mails.newSignIn(user.email, { ip: ctx.request.ip, userAgent: ctx.request.userAgent, at: ctx.auth.now() }),
+    );
   }
 }
 

@@ -26,15 +26,26 @@ export const signInTwoFactor = publicProcedure
     const actor = { type: 'user' as const, id: user.id, display: user.email };
     if (!factor) {
       await ctx.throttle.recordFailure(user.email, ctx.request.ip);
-      await ctx.platform.securityEvent(actor, ctx.request, { action: 'user.two_factor_failed', outcome: 'failure', target: { type: 'user', id: user.id, display: user.email } });
-      throw new AppError('UNAUTHENTICATED', 'That code is not valid. Use the current code from your app or an unused recovery code.', {
-        fieldErrors: { code: ['That code is not valid.'] },
+      await ctx.platform.securityEvent(actor, ctx.request, {
+        action: 'user.two_factor_failed',
+        outcome: 'failure',
+        target: { type: 'user', id: user.id, display: user.email },
       });
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'That code is not valid. Use the current code from your app or an unused recovery code.',
+        {
+          fieldErrors: { code: ['That code is not valid.'] },
+        },
+      );
     }
     await ctx.platform.deleteChallenge(id);
     await ctx.throttle.recordSuccess(user.email, ctx.request.ip);
     if (factor === 'recovery_code') {
-      await ctx.platform.securityEvent(actor, ctx.request, { action: 'user.recovery_code_used', target: { type: 'user', id: user.id, display: user.email } });
+      await ctx.platform.securityEvent(actor, ctx.request, {
+        action: 'user.recovery_code_used',
+        target: { type: 'user', id: user.id, display: user.email },
+      });
     }
     await startSession(ctx, user, 'user.signed_in', { secondFactor: factor });
     return { status: 'signed_in' as const, user: { id: user.id, email: user.email, displayName: user.displayName } };

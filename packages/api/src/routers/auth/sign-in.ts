@@ -1,4 +1,11 @@
-import { generateOneTimeToken, hashPassword, oneTimeTokenHash, passwordNeedsRehash, verifyPassword, verifyPasswordAgainstDummy } from '@mfiq/auth';
+import {
+  generateOneTimeToken,
+  hashPassword,
+  oneTimeTokenHash,
+  passwordNeedsRehash,
+  verifyPassword,
+  verifyPasswordAgainstDummy,
+} from '@mfiq/auth';
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
@@ -43,22 +50,39 @@ export const signIn = publicFormProcedure
   .output(signInOutput)
   .mutation(async ({ ctx, input }) => {
     // The throttle check and the lookup are independent: one round trip of waiting, not two.
-    const [{ hasFailures }, user] = await Promise.all([assertNotThrottled(ctx, input.email), ctx.platform.findUserByEmail(input.email)]);
-    const ok = user ? await verifyPassword(user.passwordHash, input.password) : await verifyPasswordAgainstDummy(input.password);
+    const [{ hasFailures }, user] = await Promise.all([
+      assertNotThrottled(ctx, input.email),
+      ctx.platform.findUserByEmail(input.email),
+    ]);
+    const ok = user
+      ? await verifyPassword(user.passwordHash, input.password)
+      : await verifyPasswordAgainstDummy(input.password);
     if (!user || !ok || user.disabledAt) {
       await ctx.throttle.recordFailure(input.email, ctx.request.ip);
       await ctx.platform.securityEvent(
         user ? { type: 'user', id: user.id, display: user.email } : { type: 'anonymous', id: null, display: null },
         ctx.request,
-        { action: 'user.sign_in_failed', outcome: 'failure', after: { email: input.email.slice(0, 254), reason: !user ? 'unknown_email' : user.disabledAt ? 'disabled' : 'wrong_password' } },
+        {
+          action: 'user.sign_in_failed',
+          outcome: 'failure',
+          after: {
+            email: input.email.slice(0, 254),
+            reason: !user ? 'unknown_email' : user.disabledAt ? 'disabled' : 'wrong_password',
+          },
+        },
       );
       throw new AppError('UNAUTHENTICATED', GENERIC_SIGN_IN_ERROR);
     }
     if (hasFailures) await ctx.throttle.recordSuccess(input.email, ctx.request.ip);
-    if (passwordNeedsRehash(user.passwordHash)) await ctx.platform.updatePasswordHash(user.id, await hashPassword(input.password));
+    if (passwordNeedsRehash(user.passwordHash))
+      await ctx.platform.updatePasswordHash(user.id, await hashPassword(input.password));
     if (await hasTwoFactor(ctx, user.id)) {
       const challenge = generateOneTimeToken();
-      await ctx.platform.createChallenge(oneTimeTokenHash(challenge), user.id, new Date(ctx.auth.now().getTime() + CHALLENGE_TTL_MS));
+      await ctx.platform.createChallenge(
+        oneTimeTokenHash(challenge),
+        user.id,
+        new Date(ctx.auth.now().getTime() + CHALLENGE_TTL_MS),
+      );
       return { status: 'two_factor_required' as const, challenge };
     }
     await startSession(ctx, user, 'user.signed_in');

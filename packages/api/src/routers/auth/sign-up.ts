@@ -21,10 +21,16 @@ function slugify(name: string): string {
   return base || 'org';
 }
 
-export async function chooseSlug(taken: (slug: string) => Promise<boolean>, requested: string | null | undefined, name: string): Promise<string> {
+export async function chooseSlug(
+  taken: (slug: string) => Promise<boolean>,
+  requested: string | null | undefined,
+  name: string,
+): Promise<string> {
   if (requested) {
     if (await taken(requested)) {
-      throw new AppError('CONFLICT', 'That organization address is taken.', { fieldErrors: { organizationSlug: ['This address is taken; choose another.'] } });
+      throw new AppError('CONFLICT', 'That organization address is taken.', {
+        fieldErrors: { organizationSlug: ['This address is taken; choose another.'] },
+      });
     }
     return requested;
   }
@@ -50,12 +56,19 @@ export const signUp = publicFormProcedure
     if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
     // A taken organization address is public knowledge (it is in URLs); only emails stay private.
     if (input.organizationSlug && (await ctx.platform.slugTaken(input.organizationSlug))) {
-      throw new AppError('CONFLICT', 'That organization address is taken.', { fieldErrors: { organizationSlug: ['This address is taken; choose another.'] } });
+      throw new AppError('CONFLICT', 'That organization address is taken.', {
+        fieldErrors: { organizationSlug: ['This address is taken; choose another.'] },
+      });
     }
     const passwordHash = await hashPassword(input.password);
     const existing = await ctx.platform.findUserByEmail(input.email);
     if (existing) {
-      await ctx.platform.sendMail(mails.signupExisting(existing.email, { loginLink: link(ctx, '/login'), resetLink: link(ctx, '/forgot-password') }));
+      await ctx.platform.sendMail(
+        mails.signupExisting(existing.email, {
+          loginLink: link(ctx, '/login'),
+          resetLink: link(ctx, '/forgot-password'),
+        }),
+      );
     } else {
       const token = generateOneTimeToken();
       await ctx.platform.createSignupRequest(

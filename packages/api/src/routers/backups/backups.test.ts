@@ -12,11 +12,23 @@ beforeAll(async () => {
 });
 afterAll(() => tdb.drop());
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
-const tenantOf = async (slug: string) => (await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow()).tenantId;
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`),
+  );
+const tenantOf = async (slug: string) =>
+  (await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow())
+    .tenantId;
 async function finishedBackup(slug: string) {
   const tenantId = await tenantOf(slug);
-  return (await tdb.admin.insertInto('backups').values({ tenantId, kind: 'scheduled', status: 'succeeded', bytes: 1234, rowsDone: 10, rowsTotal: 10 }).returning('id').executeTakeFirstOrThrow()).id;
+  return (
+    await tdb.admin
+      .insertInto('backups')
+      .values({ tenantId, kind: 'scheduled', status: 'succeeded', bytes: 1234, rowsDone: 10, rowsTotal: 10 })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
 }
 
 describe('backups.start and backups.list', () => {
@@ -28,8 +40,15 @@ describe('backups.start and backups.list', () => {
     const jobs = await sql<{ payload: { tenantId: string; backupId: string }; key: string }>`
       select j.payload, j.key from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
        where t.identifier = 'backup_tenant'`.execute(tdb.admin);
-    expect(jobs.rows).toContainEqual({ payload: { tenantId: await tenantOf(owner.slug), backupId: started.id }, key: `backup:${started.id}` });
-    const events = await tdb.admin.selectFrom('auditOutbox').select(['action', 'targetId', 'actorId']).where('action', '=', 'backup.requested').execute();
+    expect(jobs.rows).toContainEqual({
+      payload: { tenantId: await tenantOf(owner.slug), backupId: started.id },
+      key: `backup:${started.id}`,
+    });
+    const events = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select(['action', 'targetId', 'actorId'])
+      .where('action', '=', 'backup.requested')
+      .execute();
     expect(events).toContainEqual({ action: 'backup.requested', targetId: started.id, actorId: owner.userId });
     expect((await api.backups.list({ slug: owner.slug })).map((b) => b.id)).toEqual([started.id]);
   });
@@ -50,8 +69,16 @@ describe('backups.start and backups.list', () => {
     const owner = await h.signUp('progress');
     const api = await h.as(owner.cookie);
     const started = await api.backups.start({ slug: owner.slug });
-    await tdb.admin.updateTable('backups').set({ status: 'running', rowsDone: 40, rowsTotal: 100 }).where('id', '=', started.id).execute();
-    expect((await api.backups.list({ slug: owner.slug }))[0]).toMatchObject({ status: 'running', rowsDone: 40, rowsTotal: 100 });
+    await tdb.admin
+      .updateTable('backups')
+      .set({ status: 'running', rowsDone: 40, rowsTotal: 100 })
+      .where('id', '=', started.id)
+      .execute();
+    expect((await api.backups.list({ slug: owner.slug }))[0]).toMatchObject({
+      status: 'running',
+      rowsDone: 40,
+      rowsTotal: 100,
+    });
   });
 });
 
@@ -86,7 +113,12 @@ describe('isolation and roles', () => {
     expect(out).toMatchObject({ tenantId: await tenantOf(owner.slug), backupId });
     expect(out.filename).toMatch(new RegExp(`^${owner.slug}-export-\\d{8}-\\d{4}\\.zip$`));
     await api.backups.export({ slug: owner.slug, backupId });
-    const events = await tdb.admin.selectFrom('auditOutbox').select(['actorId', 'targetId']).where('action', '=', 'backup.exported').where('targetId', '=', backupId).execute();
+    const events = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select(['actorId', 'targetId'])
+      .where('action', '=', 'backup.exported')
+      .where('targetId', '=', backupId)
+      .execute();
     expect(events).toEqual([
       { actorId: owner.userId, targetId: backupId },
       { actorId: owner.userId, targetId: backupId },

@@ -21,7 +21,10 @@ export const exportData = tenantProcedure
       .where('status', '=', 'succeeded')
       .executeTakeFirst();
     if (!backup) throw notFound('Backup not found');
-    await audit(ctx, { action: 'backup.exported', target: { type: 'backup', id: backup.id, display: backup.createdAt.toISOString() } });
+    await audit(ctx, {
+      action: 'backup.exported',
+      target: { type: 'backup', id: backup.id, display: backup.createdAt.toISOString() },
+    });
     const stamp = backup.createdAt.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
     return { tenantId: ctx.tenant.id, backupId: backup.id, filename: `${ctx.tenant.slug}-export-${stamp}.zip` };
   });

@@ -9,7 +9,18 @@ export const list = tenantProcedure
   .query(async ({ ctx }) => {
     const rows = await ctx.db
       .selectFrom('backups')
-      .select(['id', 'kind', 'status', 'createdAt', 'startedAt', 'finishedAt', 'rowsDone', 'rowsTotal', 'bytes', 'error'])
+      .select([
+        'id',
+        'kind',
+        'status',
+        'createdAt',
+        'startedAt',
+        'finishedAt',
+        'rowsDone',
+        'rowsTotal',
+        'bytes',
+        'error',
+      ])
       .where('tenantId', '=', ctx.tenant.id)
       .orderBy('createdAt', 'desc')
       .orderBy('id')

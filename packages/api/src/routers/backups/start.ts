@@ -13,7 +13,12 @@ export const start = tenantProcedure
   .output(backupOutput)
   .mutation(async ({ ctx }) => {
     // One at a time per organization: serialize on the organization row, then look.
-    await ctx.db.selectFrom('organizations').select('tenantId').where('tenantId', '=', ctx.tenant.id).forUpdate().execute();
+    await ctx.db
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('tenantId', '=', ctx.tenant.id)
+      .forUpdate()
+      .execute();
     const busy = await ctx.db
       .selectFrom('backups')
       .select('id')
@@ -24,10 +29,23 @@ export const start = tenantProcedure
     const row = await ctx.db
       .insertInto('backups')
       .values({ tenantId: ctx.tenant.id, kind: 'manual', requestedBy: ctx.user.id })
-      .returning(['id', 'kind', 'status', 'createdAt', 'startedAt', 'finishedAt', 'rowsDone', 'rowsTotal', 'bytes', 'error'])
+      .returning([
+        'id',
+        'kind',
+        'status',
+        'createdAt',
+        'startedAt',
+        'finishedAt',
+        'rowsDone',
+        'rowsTotal',
+        'bytes',
+        'error',
+      ])
       .executeTakeFirstOrThrow();
     const payload = JSON.stringify({ tenantId: ctx.tenant.id, backupId: row.id });
-    await sql`select graphile_worker.add_job('backup_tenant', ${payload}::json, job_key := ${`backup:${row.id}`}, max_attempts := 1)`.execute(ctx.db);
+    await sql`select graphile_worker.add_job('backup_tenant', ${payload}::json, job_key := ${`backup:${row.id}`}, max_attempts := 1)`.execute(
+      ctx.db,
+    );
     await audit(ctx, { action: 'backup.requested', target: { type: 'backup', id: row.id } });
     return row as BackupRow;
   });

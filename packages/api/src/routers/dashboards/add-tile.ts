@@ -36,12 +36,26 @@ export const addTile = tenantProcedure
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await ctx.db.updateTable('dashboards').set({ updatedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', dashboard.id).execute();
-    const tile = toTile(await selectTiles(ctx.db, ctx.tenant.id, dashboard.id).where('t.id', '=', row.id).executeTakeFirstOrThrow());
+    await ctx.db
+      .updateTable('dashboards')
+      .set({ updatedAt: new Date() })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', dashboard.id)
+      .execute();
+    const tile = toTile(
+      await selectTiles(ctx.db, ctx.tenant.id, dashboard.id).where('t.id', '=', row.id).executeTakeFirstOrThrow(),
+    );
     await audit(ctx, {
       action: 'dashboard.tile_added',
       target: { type: 'dashboard', id: dashboard.id, display: dashboard.name },
-      after: { tileId: row.id, metric: metric.key, kind: input.kind, title: tile.title, showPrevious: input.showPrevious, showTarget: input.showTarget },
+      after: {
+        tileId: row.id,
+        metric: metric.key,
+        kind: input.kind,
+        title: tile.title,
+        showPrevious: input.showPrevious,
+        showTarget: input.showTarget,
+      },
     });
     return tile;
   });

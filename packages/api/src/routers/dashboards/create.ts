@@ -21,7 +21,13 @@ export const create = tenantProcedure
     if (n >= MAX_DASHBOARDS) throw new AppError('CONFLICT', `An organization has at most ${MAX_DASHBOARDS} dashboards`);
     const row = await ctx.db
       .insertInto('dashboards')
-      .values({ tenantId: ctx.tenant.id, name: input.name, range: input.range, grain: input.grain, isDefault: defaults === 0 })
+      .values({
+        tenantId: ctx.tenant.id,
+        name: input.name,
+        range: input.range,
+        grain: input.grain,
+        isDefault: defaults === 0,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const dashboard = await findDashboard(ctx.db, ctx.tenant.id, row.id);

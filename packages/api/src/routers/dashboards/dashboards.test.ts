@@ -17,7 +17,8 @@ let statements = 0;
 
 const days = (from: string, to: string) => {
   const out: string[] = [];
-  for (let d = new Date(`${from}T00:00:00Z`); d <= new Date(`${to}T00:00:00Z`); d = new Date(d.getTime() + 86_400_000)) out.push(d.toISOString().slice(0, 10));
+  for (let d = new Date(`${from}T00:00:00Z`); d <= new Date(`${to}T00:00:00Z`); d = new Date(d.getTime() + 86_400_000))
+    out.push(d.toISOString().slice(0, 10));
   return out;
 };
 
@@ -41,18 +42,52 @@ beforeAll(async () => {
   await api.metrics.create({ slug, key: 'nps', name: 'NPS', aggregation: 'avg' });
   await api.metrics.create({ slug, key: 'signups', name: 'Signups' });
   await api.metrics.create({ slug, key: 'visitors', name: 'Visitors' });
-  await api.metrics.create({ slug, key: 'conversion', name: 'Conversion', unit: 'percent', formula: 'signups / visitors' });
-  const revenue = [...days('2024-02-01', '2024-02-29').map((date) => ({ date, value: 10 })), ...days('2024-03-01', '2024-03-31').map((date) => ({ date, value: 20 }))];
+  await api.metrics.create({
+    slug,
+    key: 'conversion',
+    name: 'Conversion',
+    unit: 'percent',
+    formula: 'signups / visitors',
+  });
+  const revenue = [
+    ...days('2024-02-01', '2024-02-29').map((date) => ({ date, value: 10 })),
+    ...days('2024-03-01', '2024-03-31').map((date) => ({ date, value: 20 })),
+  ];
   await api.points.upsert({ slug, key: 'revenue', points: revenue });
-  await api.points.upsert({ slug, key: 'nps', points: [{ date: '2024-03-04', value: 40 }, { date: '2024-03-05', value: 60 }, { date: '2024-02-27', value: 10 }] });
-  await api.points.upsert({ slug, key: 'signups', points: [{ date: '2024-03-04', value: 10 }, { date: '2024-03-11', value: 30 }] });
-  await api.points.upsert({ slug, key: 'visitors', points: [{ date: '2024-03-04', value: 100 }, { date: '2024-03-12', value: 200 }] });
+  await api.points.upsert({
+    slug,
+    key: 'nps',
+    points: [
+      { date: '2024-03-04', value: 40 },
+      { date: '2024-03-05', value: 60 },
+      { date: '2024-02-27', value: 10 },
+    ],
+  });
+  await api.points.upsert({
+    slug,
+    key: 'signups',
+    points: [
+      { date: '2024-03-04', value: 10 },
+      { date: '2024-03-11', value: 30 },
+    ],
+  });
+  await api.points.upsert({
+    slug,
+    key: 'visitors',
+    points: [
+      { date: '2024-03-04', value: 100 },
+      { date: '2024-03-12', value: 200 },
+    ],
+  });
   await api.targets.create({ slug, key: 'revenue', kind: 'recurring', grain: 'month', value: 600 });
   await api.targets.create({ slug, key: 'nps', kind: 'recurring', grain: 'quarter', value: 45 });
 });
 afterAll(() => tdb.drop());
 
-async function dashboardWith(tiles: { metricKey: string; kind: 'number' | 'line' | 'bar' | 'table' }[], name = 'Test board') {
+async function dashboardWith(
+  tiles: { metricKey: string; kind: 'number' | 'line' | 'bar' | 'table' }[],
+  name = 'Test board',
+) {
   const d = await api.dashboards.create({ slug, name });
   for (const t of tiles) await api.dashboards.addTile({ slug, dashboardId: d.id, ...t });
   return d;
@@ -67,7 +102,13 @@ describe('tile data against hand-computed values', () => {
     ]);
     // Monday 2024-03-04 to Sunday 2024-03-17: two whole weeks; the previous range is the 14 days before.
     const out = await api.dashboards.get({ slug, id: d.id, from: '2024-03-04', to: '2024-03-17', grain: 'week' });
-    expect(out.range).toEqual({ preset: null, from: '2024-03-04', to: '2024-03-17', previousFrom: '2024-02-19', previousTo: '2024-03-03' });
+    expect(out.range).toEqual({
+      preset: null,
+      from: '2024-03-04',
+      to: '2024-03-17',
+      previousFrom: '2024-02-19',
+      previousTo: '2024-03-03',
+    });
     const [revenue, nps, conversion] = out.tiles;
 
     expect(revenue!.metric).toMatchObject({ key: 'revenue', unit: 'currency', currency: 'EUR' });
@@ -81,7 +122,13 @@ describe('tile data against hand-computed values', () => {
     // A monthly target of 600 over 31 days of March, prorated to a week.
     expect(revenue!.data.points[0]!.target).toBeCloseTo((600 * 7) / 31, 10);
     // Progress on the range's last day (Mar 17): 17 days of March at 20 = 340, on pace for 620.
-    expect(revenue!.data.target).toMatchObject({ period: { start: '2024-03-01', end: '2024-03-31' }, complete: false, actual: 340, target: 600, status: 'on_track' });
+    expect(revenue!.data.target).toMatchObject({
+      period: { start: '2024-03-01', end: '2024-03-31' },
+      complete: false,
+      actual: 340,
+      target: 600,
+      status: 'on_track',
+    });
     expect(revenue!.data.target!.forecast).toBeCloseTo((340 * 31) / 17, 10);
 
     expect(nps!.data.points.map((p) => [p.value, p.previous])).toEqual([
@@ -94,7 +141,13 @@ describe('tile data against hand-computed values', () => {
     expect(nps!.data.points[0]!.target).toBe(45);
     // Progress is over the target's own period, Q1 so far: all three answers, (40 + 60 + 10) / 3,
     // more than 10% below 45.
-    expect(nps!.data.target).toMatchObject({ period: { start: '2024-01-01', end: '2024-03-31' }, actual: 110 / 3, target: 45, forecast: 110 / 3, status: 'off_track' });
+    expect(nps!.data.target).toMatchObject({
+      period: { start: '2024-01-01', end: '2024-03-31' },
+      actual: 110 / 3,
+      target: 45,
+      forecast: 110 / 3,
+      status: 'off_track',
+    });
 
     // Ratio of sums per period, not a sum of ratios.
     expect(conversion!.data.points.map((p) => p.value)).toEqual([10 / 100, 30 / 200]);
@@ -103,10 +156,20 @@ describe('tile data against hand-computed values', () => {
   });
 
   it('equals metrics.series for the same metric and periods', async () => {
-    const d = await dashboardWith([{ metricKey: 'revenue', kind: 'table' }, { metricKey: 'conversion', kind: 'line' }, { metricKey: 'nps', kind: 'bar' }]);
+    const d = await dashboardWith([
+      { metricKey: 'revenue', kind: 'table' },
+      { metricKey: 'conversion', kind: 'line' },
+      { metricKey: 'nps', kind: 'bar' },
+    ]);
     const out = await api.dashboards.get({ slug, id: d.id, from: '2024-02-01', to: '2024-03-31', grain: 'week' });
     for (const tile of out.tiles) {
-      const s = await api.metrics.series({ slug, key: tile.metric.key, grain: 'week', from: '2024-02-01', to: '2024-03-31' });
+      const s = await api.metrics.series({
+        slug,
+        key: tile.metric.key,
+        grain: 'week',
+        from: '2024-02-01',
+        to: '2024-03-31',
+      });
       expect(tile.data.points.map((p) => [p.start, p.value])).toEqual(s.points.map((p) => [p.start, p.value]));
     }
   });
@@ -114,8 +177,14 @@ describe('tile data against hand-computed values', () => {
   it('month grain: the last period so far is partial and compares with the previous range aligned from its end', async () => {
     const d = await dashboardWith([{ metricKey: 'revenue', kind: 'bar' }]);
     const out = await api.dashboards.get({ slug, id: d.id, from: '2024-03-01', to: '2024-03-20', grain: 'month' });
-    expect(out.tiles[0]!.data.points).toEqual([{ start: '2024-03-01', end: '2024-03-31', partial: true, value: 400, previous: 200, target: 600 }]);
-    expect(out.tiles[0]!.data.target).toMatchObject({ actual: 400, forecast: (400 * 31) / 20, forecastAttainment: (400 * 31) / 20 / 600 });
+    expect(out.tiles[0]!.data.points).toEqual([
+      { start: '2024-03-01', end: '2024-03-31', partial: true, value: 400, previous: 200, target: 600 },
+    ]);
+    expect(out.tiles[0]!.data.target).toMatchObject({
+      actual: 400,
+      forecast: (400 * 31) / 20,
+      forecastAttainment: (400 * 31) / 20 / 600,
+    });
   });
 
   it('a tile with showTarget off carries no target; an empty range gives nulls, not zeros', async () => {
@@ -139,9 +208,17 @@ describe('tile data against hand-computed values', () => {
   });
 
   it('costs no more statements for 12 tiles than for 2', async () => {
-    const small = await dashboardWith([{ metricKey: 'revenue', kind: 'line' }, { metricKey: 'conversion', kind: 'number' }]);
+    const small = await dashboardWith([
+      { metricKey: 'revenue', kind: 'line' },
+      { metricKey: 'conversion', kind: 'number' },
+    ]);
     const keys = ['revenue', 'nps', 'signups', 'visitors', 'conversion'] as const;
-    const big = await dashboardWith(Array.from({ length: 12 }, (_, i) => ({ metricKey: keys[i % keys.length]!, kind: (['number', 'line', 'bar', 'table'] as const)[i % 4]! })));
+    const big = await dashboardWith(
+      Array.from({ length: 12 }, (_, i) => ({
+        metricKey: keys[i % keys.length]!,
+        kind: (['number', 'line', 'bar', 'table'] as const)[i % 4]!,
+      })),
+    );
     const count = async (id: string) => {
       await api.dashboards.get({ slug, id, range: '90d', grain: 'week' });
       statements = 0;
@@ -176,7 +253,14 @@ describe('dashboards and tiles', () => {
   });
 
   it('renames, reorders tiles, refuses a stale order, removes tiles, and audits each change', async () => {
-    const d = await dashboardWith([{ metricKey: 'revenue', kind: 'line' }, { metricKey: 'nps', kind: 'number' }, { metricKey: 'signups', kind: 'table' }], 'Ops');
+    const d = await dashboardWith(
+      [
+        { metricKey: 'revenue', kind: 'line' },
+        { metricKey: 'nps', kind: 'number' },
+        { metricKey: 'signups', kind: 'table' },
+      ],
+      'Ops',
+    );
     await api.dashboards.update({ slug, id: d.id, name: 'Operations', range: '12m', grain: 'month' });
     const tiles = (await api.dashboards.get({ slug, id: d.id })).tiles;
     const ids = tiles.map((t) => t.id);
@@ -185,12 +269,22 @@ describe('dashboards and tiles', () => {
     expect(after.dashboard).toMatchObject({ name: 'Operations', range: '12m', grain: 'month', tileCount: 3 });
     expect(after.range.preset).toBe('12m');
     expect(after.tiles.map((t) => t.metric.key)).toEqual(['signups', 'revenue', 'nps']);
-    const stale = await api.dashboards.reorderTiles({ slug, dashboardId: d.id, tileIds: [ids[0]!, ids[1]!] }).catch((e: unknown) => e);
+    const stale = await api.dashboards
+      .reorderTiles({ slug, dashboardId: d.id, tileIds: [ids[0]!, ids[1]!] })
+      .catch((e: unknown) => e);
     expect((stale as TRPCError).code).toBe('CONFLICT');
     await api.dashboards.removeTile({ slug, dashboardId: d.id, tileId: ids[1]! });
-    expect((await api.dashboards.get({ slug, id: d.id })).tiles.map((t) => t.metric.key)).toEqual(['signups', 'revenue']);
+    expect((await api.dashboards.get({ slug, id: d.id })).tiles.map((t) => t.metric.key)).toEqual([
+      'signups',
+      'revenue',
+    ]);
 
-    const events = await tdb.admin.selectFrom('auditOutbox').select(['action', 'before', 'after']).where('targetId', '=', d.id).orderBy('occurredAt').execute();
+    const events = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select(['action', 'before', 'after'])
+      .where('targetId', '=', d.id)
+      .orderBy('occurredAt')
+      .execute();
     expect(events.map((e) => e.action)).toEqual([
       'dashboard.created',
       'dashboard.tile_added',
@@ -200,7 +294,10 @@ describe('dashboards and tiles', () => {
       'dashboard.tiles_reordered',
       'dashboard.tile_removed',
     ]);
-    expect(events[4]).toMatchObject({ before: { name: 'Ops', range: '90d', grain: 'week' }, after: { name: 'Operations', range: '12m', grain: 'month' } });
+    expect(events[4]).toMatchObject({
+      before: { name: 'Ops', range: '90d', grain: 'week' },
+      after: { name: 'Operations', range: '12m', grain: 'month' },
+    });
     expect(events[6]!.before).toMatchObject({ metric: 'nps', kind: 'number' });
   });
 
@@ -233,7 +330,9 @@ describe('dashboards and tiles', () => {
   });
 
   it('a grain too fine for the range is refused with a clear message', async () => {
-    const err = await api.dashboards.get({ slug, from: '2020-01-01', to: '2024-12-31', grain: 'day' }).catch((e: unknown) => e);
+    const err = await api.dashboards
+      .get({ slug, from: '2020-01-01', to: '2024-12-31', grain: 'day' })
+      .catch((e: unknown) => e);
     expect((err as TRPCError).code).toBe('BAD_REQUEST');
     expect((err as TRPCError).message).toMatch(/coarser grain/);
   });

@@ -17,16 +17,34 @@ export const remove = tenantProcedure
     await ctx.db.deleteFrom('dashboards').where('tenantId', '=', ctx.tenant.id).where('id', '=', input.id).execute();
     let newDefaultId: string | null = null;
     if (before.isDefault) {
-      const next = await ctx.db.selectFrom('dashboards').select('id').where('tenantId', '=', ctx.tenant.id).orderBy('createdAt').orderBy('id').limit(1).executeTakeFirst();
+      const next = await ctx.db
+        .selectFrom('dashboards')
+        .select('id')
+        .where('tenantId', '=', ctx.tenant.id)
+        .orderBy('createdAt')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
       if (next) {
-        await ctx.db.updateTable('dashboards').set({ isDefault: true }).where('tenantId', '=', ctx.tenant.id).where('id', '=', next.id).execute();
+        await ctx.db
+          .updateTable('dashboards')
+          .set({ isDefault: true })
+          .where('tenantId', '=', ctx.tenant.id)
+          .where('id', '=', next.id)
+          .execute();
         newDefaultId = next.id;
       }
     }
     await audit(ctx, {
       action: 'dashboard.deleted',
       target: { type: 'dashboard', id: input.id, display: before.name },
-      before: { name: before.name, range: before.range, grain: before.grain, isDefault: before.isDefault, tileCount: before.tileCount },
+      before: {
+        name: before.name,
+        range: before.range,
+        grain: before.grain,
+        isDefault: before.isDefault,
+        tileCount: before.tileCount,
+      },
       after: newDefaultId ? { newDefaultId } : null,
     });
     return { deleted: true as const, newDefaultId };

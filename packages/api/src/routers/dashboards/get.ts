@@ -41,10 +41,22 @@ export const get = tenantProcedure
       const start = periodStart(range.current.from, grain, cal.weekStart);
       if (start !== range.current.from) range = customRange(start, range.current.to);
     }
-    if (periodsBetween(range.current.from, range.current.to, grain, cal.weekStart, MAX_POINTS + 1).length > MAX_POINTS) {
-      throw new AppError('INVALID', `That range has more than ${MAX_POINTS} ${grain}s: choose a coarser grain or a shorter range`, { fieldErrors: { grain: ['Too many points for this range'] } });
+    if (
+      periodsBetween(range.current.from, range.current.to, grain, cal.weekStart, MAX_POINTS + 1).length > MAX_POINTS
+    ) {
+      throw new AppError(
+        'INVALID',
+        `That range has more than ${MAX_POINTS} ${grain}s: choose a coarser grain or a shorter range`,
+        { fieldErrors: { grain: ['Too many points for this range'] } },
+      );
     }
-    const rangeOut = { preset, from: range.current.from, to: range.current.to, previousFrom: range.previous.from, previousTo: range.previous.to };
+    const rangeOut = {
+      preset,
+      from: range.current.from,
+      to: range.current.to,
+      previousFrom: range.previous.from,
+      previousTo: range.previous.to,
+    };
     if (!dashboard) return { dashboard: null, range: rangeOut, grain, timezone: cal.timezone, tiles: [] };
 
     const rows = await selectTilesWithTargets(ctx.db, ctx.tenant.id, dashboard.id).execute();
@@ -63,7 +75,10 @@ export const get = tenantProcedure
     const series = await dashboardSeries(ctx.db, cal, [...metrics.values()], range, grain);
     const tiles = rows.map((r) => {
       const data = series.get(r.metricId)!;
-      return { ...toTile(r), data: r.showTarget ? data : { ...data, target: null, points: data.points.map((p) => ({ ...p, target: null })) } };
+      return {
+        ...toTile(r),
+        data: r.showTarget ? data : { ...data, target: null, points: data.points.map((p) => ({ ...p, target: null })) },
+      };
     });
     return { dashboard, range: rangeOut, grain, timezone: cal.timezone, tiles };
   });

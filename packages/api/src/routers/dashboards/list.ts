@@ -8,6 +8,10 @@ export const list = tenantProcedure
   .meta(requirePermission('dashboards:read'))
   .output(z.array(dashboardOutput))
   .query(async ({ ctx }) => {
-    const rows = await selectDashboards(ctx.db, ctx.tenant.id).orderBy('d.isDefault', 'desc').orderBy('d.name').orderBy('d.createdAt').execute();
+    const rows = await selectDashboards(ctx.db, ctx.tenant.id)
+      .orderBy('d.isDefault', 'desc')
+      .orderBy('d.name')
+      .orderBy('d.createdAt')
+      .execute();
     return rows.map(toDashboard);
   });

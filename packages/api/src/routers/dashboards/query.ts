@@ -30,7 +30,13 @@ export const toDashboard = (r: DashboardRow) => ({ ...r, tileCount: r.tileCount 
 
 export async function findDashboard(db: TenantDb, tenantId: string, id: string, opts: { forUpdate?: boolean } = {}) {
   if (opts.forUpdate) {
-    const locked = await db.selectFrom('dashboards').select('id').where('tenantId', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+    const locked = await db
+      .selectFrom('dashboards')
+      .select('id')
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!locked) throw notFound('Dashboard not found');
   }
   const row = await selectDashboards(db, tenantId).where('d.id', '=', id).executeTakeFirst();
@@ -97,7 +103,12 @@ export async function calendarAndDashboard(db: TenantDb, tenantId: string, id: s
     .executeTakeFirstOrThrow();
   const { timezone, weekStart, id: dashboardId, name, range, grain, isDefault, updatedAt, tileCount } = row;
   const dashboard =
-    dashboardId !== null && name !== null && range !== null && grain !== null && isDefault !== null && updatedAt !== null
+    dashboardId !== null &&
+    name !== null &&
+    range !== null &&
+    grain !== null &&
+    isDefault !== null &&
+    updatedAt !== null
       ? { id: dashboardId, name, range, grain, isDefault, updatedAt, tileCount: tileCount ?? 0 }
       : null;
   if (id && !dashboard) throw notFound('Dashboard not found');
@@ -110,8 +121,12 @@ export function selectTilesWithTargets(db: TenantDb, tenantId: string, dashboard
     eb
       .selectFrom('metricTargets as mt')
       .select(
-        sql<TargetDef[]>`coalesce(json_agg(json_build_object('id', mt.id, 'kind', mt.kind, 'grain', mt.grain, 'value', mt.value,
-                                                            'starts_on', mt.starts_on::text, 'ends_on', mt.ends_on::text) order by mt.created_at), '[]'::json)`.as('t'),
+        sql<
+          TargetDef[]
+        >`coalesce(json_agg(json_build_object('id', mt.id, 'kind', mt.kind, 'grain', mt.grain, 'value', mt.value,
+                                                            'starts_on', mt.starts_on::text, 'ends_on', mt.ends_on::text) order by mt.created_at), '[]'::json)`.as(
+          't',
+        ),
       )
       .whereRef('mt.tenantId', '=', 't.tenantId')
       .whereRef('mt.metricId', '=', 'm.id')

@@ -11,10 +11,17 @@ export const removeTile = tenantProcedure
   .output(z.object({ deleted: z.literal(true) }))
   .mutation(async ({ ctx, input }) => {
     const dashboard = await findDashboard(ctx.db, ctx.tenant.id, input.dashboardId, { forUpdate: true });
-    const tile = await selectTiles(ctx.db, ctx.tenant.id, dashboard.id).where('t.id', '=', input.tileId).executeTakeFirst();
+    const tile = await selectTiles(ctx.db, ctx.tenant.id, dashboard.id)
+      .where('t.id', '=', input.tileId)
+      .executeTakeFirst();
     if (!tile) throw notFound('Tile not found');
     await ctx.db.deleteFrom('dashboardTiles').where('tenantId', '=', ctx.tenant.id).where('id', '=', tile.id).execute();
-    await ctx.db.updateTable('dashboards').set({ updatedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', dashboard.id).execute();
+    await ctx.db
+      .updateTable('dashboards')
+      .set({ updatedAt: new Date() })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', dashboard.id)
+      .execute();
     await audit(ctx, {
       action: 'dashboard.tile_removed',
       target: { type: 'dashboard', id: dashboard.id, display: dashboard.name },

@@ -19,17 +19,31 @@ export const reorderTiles = tenantProcedure
     const tiles = await selectTiles(ctx.db, ctx.tenant.id, dashboard.id).execute();
     const current = tiles.map((t) => t.id);
     const given = new Set(input.tileIds);
-    if (given.size !== input.tileIds.length) throw new AppError('INVALID', 'Each tile may appear only once', { fieldErrors: { tileIds: ['Duplicate tile'] } });
+    if (given.size !== input.tileIds.length)
+      throw new AppError('INVALID', 'Each tile may appear only once', { fieldErrors: { tileIds: ['Duplicate tile'] } });
     if (given.size !== current.length || current.some((id) => !given.has(id))) {
-      throw new AppError('CONFLICT', 'The dashboard changed meanwhile: list every one of its tiles exactly once (reload and try again)');
+      throw new AppError(
+        'CONFLICT',
+        'The dashboard changed meanwhile: list every one of its tiles exactly once (reload and try again)',
+      );
     }
     await sql`
       update dashboard_tiles t set position = u.pos - 1
         from unnest(${input.tileIds}::uuid[]) with ordinality as u (id, pos)
        where t.tenant_id = ${ctx.tenant.id} and t.dashboard_id = ${dashboard.id} and t.id = u.id`.execute(ctx.db);
-    await ctx.db.updateTable('dashboards').set({ updatedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', dashboard.id).execute();
+    await ctx.db
+      .updateTable('dashboards')
+      .set({ updatedAt: new Date() })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', dashboard.id)
+      .execute();
     if (current.join() !== input.tileIds.join()) {
-      await audit(ctx, { action: 'dashboard.tiles_reordered', target: { type: 'dashboard', id: dashboard.id, display: dashboard.name }, before: { order: current }, after: { order: input.tileIds } });
+      await audit(ctx, {
+        action: 'dashboard.tiles_reordered',
+        target: { type: 'dashboard', id: dashboard.id, display: dashboard.name },
+        before: { order: current },
+        after: { order: input.tileIds },
+      });
     }
     return { tileIds: input.tileIds };
   });

@@ -8,4 +8,13 @@ import { removeTile } from './remove-tile.ts';
 import { reorderTiles } from './reorder-tiles.ts';
 import { update } from './update.ts';
 
-export const dashboardsRouter = router({ list, get, create, update, delete: remove, addTile, removeTile, reorderTiles });
+export const dashboardsRouter = router({
+  list,
+  get,
+  create,
+  update,
+  delete: remove,
+  addTile,
+  removeTile,
+  reorderTiles,
+});

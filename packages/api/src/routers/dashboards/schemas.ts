@@ -10,7 +10,11 @@ export const dashboardIdSchema = z.uuid('Dashboard id must be a UUID');
 export const tileIdSchema = z.uuid('Tile id must be a UUID');
 const rangeSchema = z.enum(RANGES, { error: `Range is one of ${RANGES.join(', ')}` });
 const tileKindSchema = z.enum(TILE_KINDS, { error: 'Tile kind is one of number, line, bar, table' });
-const dashboardNameSchema = z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
+const dashboardNameSchema = z
+  .string({ error: 'Name is required' })
+  .trim()
+  .min(1, 'Name is required')
+  .max(100, 'Name is at most 100 characters');
 const titleSchema = z.string().trim().max(100, 'A tile title is at most 100 characters');
 
 export const createDashboardInput = z.object({
@@ -39,7 +43,10 @@ export const addTileInput = z.object({
 
 export const reorderTilesInput = z.object({
   dashboardId: dashboardIdSchema,
-  tileIds: z.array(tileIdSchema).min(1, 'Give the tiles in their new order').max(MAX_TILES, `A dashboard has at most ${MAX_TILES} tiles`),
+  tileIds: z
+    .array(tileIdSchema)
+    .min(1, 'Give the tiles in their new order')
+    .max(MAX_TILES, `A dashboard has at most ${MAX_TILES} tiles`),
 });
 
 export const dashboardDataInput = z
@@ -52,8 +59,14 @@ export const dashboardDataInput = z
     grain: grainSchema.optional(),
   })
   .superRefine((v, ctx) => {
-    if ((v.from === undefined) !== (v.to === undefined)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'A custom range needs both "from" and "to"' });
-    if (v.from && v.range) ctx.addIssue({ code: 'custom', path: ['range'], message: 'Give either a range preset or "from" and "to", not both' });
+    if ((v.from === undefined) !== (v.to === undefined))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'A custom range needs both "from" and "to"' });
+    if (v.from && v.range)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['range'],
+        message: 'Give either a range preset or "from" and "to", not both',
+      });
   });
 
 export const dashboardOutput = z.object({
@@ -90,7 +103,14 @@ const seriesDataOutput = z.object({
   previousTotal: z.number().nullable(),
   change: z.number().nullable(),
   points: z.array(
-    z.object({ start: z.string(), end: z.string(), partial: z.boolean(), value: z.number().nullable(), previous: z.number().nullable(), target: z.number().nullable() }),
+    z.object({
+      start: z.string(),
+      end: z.string(),
+      partial: z.boolean(),
+      value: z.number().nullable(),
+      previous: z.number().nullable(),
+      target: z.number().nullable(),
+    }),
   ),
   target: z
     .object({
@@ -108,7 +128,13 @@ const seriesDataOutput = z.object({
 
 const dashboardDataOutput = z.object({
   dashboard: dashboardOutput.nullable(),
-  range: z.object({ preset: rangeSchema.nullable(), from: z.string(), to: z.string(), previousFrom: z.string(), previousTo: z.string() }),
+  range: z.object({
+    preset: rangeSchema.nullable(),
+    from: z.string(),
+    to: z.string(),
+    previousFrom: z.string(),
+    previousTo: z.string(),
+  }),
   grain: grainSchema,
   timezone: z.string(),
   tiles: z.array(tileOutput.extend({ data: seriesDataOutput })),

@@ -11,6 +11,14 @@ export function toTile(r: TileRow) {
     position: r.position,
     showPrevious: r.showPrevious,
     showTarget: r.showTarget,
-    metric: { key: r.metricKey, name: r.metricName, unit: r.unit, currency: r.currency, aggregation: r.aggregation, direction: r.direction, formula: r.formula !== null },
+    metric: {
+      key: r.metricKey,
+      name: r.metricName,
+      unit: r.unit,
+      currency: r.currency,
+      aggregation: r.aggregation,
+      direction: r.direction,
+      formula: r.formula !== null,
+    },
   };
 }

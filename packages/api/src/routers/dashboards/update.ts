@@ -12,9 +12,19 @@ export const update = tenantProcedure
     const before = await findDashboard(ctx.db, ctx.tenant.id, input.id, { forUpdate: true });
     if (input.makeDefault && !before.isDefault) {
       // The old default steps down first: the partial unique index allows one default at a time.
-      await ctx.db.updateTable('dashboards').set({ isDefault: false }).where('tenantId', '=', ctx.tenant.id).where('isDefault', '=', true).execute();
+      await ctx.db
+        .updateTable('dashboards')
+        .set({ isDefault: false })
+        .where('tenantId', '=', ctx.tenant.id)
+        .where('isDefault', '=', true)
+        .execute();
     }
-    const set = { name: input.name, range: input.range, grain: input.grain, isDefault: input.makeDefault ? true : undefined };
+    const set = {
+      name: input.name,
+      range: input.range,
+      grain: input.grain,
+      isDefault: input.makeDefault ? true : undefined,
+    };
     await ctx.db
       .updateTable('dashboards')
       .set({ ...set, updatedAt: new Date() })
@@ -27,7 +37,12 @@ export const update = tenantProcedure
       { name: after.name, range: after.range, grain: after.grain, isDefault: after.isDefault },
     );
     if (Object.keys(diff.after).length) {
-      await audit(ctx, { action: 'dashboard.updated', target: { type: 'dashboard', id: input.id, display: after.name }, before: diff.before, after: diff.after });
+      await audit(ctx, {
+        action: 'dashboard.updated',
+        target: { type: 'dashboard', id: input.id, display: after.name },
+        before: diff.before,
+        after: diff.after,
+      });
     }
     return after;
   });

@@ -14,7 +14,11 @@ export const create = tenantProcedure
   .mutation(async ({ ctx, input }) => {
     // Serializes concurrent creates in this organization so the count limit holds.
     await sql`select 1 from organizations where tenant_id = ${ctx.tenant.id} for no key update`.execute(ctx.db);
-    const { n } = await ctx.db.selectFrom('dataForms').select(sql<number>`count(*)::int`.as('n')).where('tenantId', '=', ctx.tenant.id).executeTakeFirstOrThrow();
+    const { n } = await ctx.db
+      .selectFrom('dataForms')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('tenantId', '=', ctx.tenant.id)
+      .executeTakeFirstOrThrow();
     if (n >= MAX_FORMS) throw new AppError('CONFLICT', `An organization has at most ${MAX_FORMS} forms`);
     const fields = await resolveFields(ctx.db, ctx.tenant.id, input.fields);
     const form = await ctx.db
@@ -24,7 +28,16 @@ export const create = tenantProcedure
       .executeTakeFirstOrThrow();
     await ctx.db
       .insertInto('dataFormFields')
-      .values(fields.map((f) => ({ tenantId: ctx.tenant.id, formId: form.id, metricId: f.metricId, label: f.label, help: f.help, position: f.position })))
+      .values(
+        fields.map((f) => ({
+          tenantId: ctx.tenant.id,
+          formId: form.id,
+          metricId: f.metricId,
+          label: f.label,
+          help: f.help,
+          position: f.position,
+        })),
+      )
       .execute();
     const link = await replaceLink(ctx.db, ctx.secretBox, ctx.tenant.id, form.id, ctx.user.id);
     await audit(ctx, {

@@ -12,7 +12,11 @@ export const remove = tenantProcedure
   .mutation(async ({ ctx, input }) => {
     const before = await findForm(ctx.db, ctx.tenant.id, input.id, { forUpdate: true });
     const fields = await formFields(ctx.db, ctx.tenant.id, input.id);
-    await ctx.db.deleteFrom('dataFormLinks').where('tenantId', '=', ctx.tenant.id).where('formId', '=', input.id).execute();
+    await ctx.db
+      .deleteFrom('dataFormLinks')
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('formId', '=', input.id)
+      .execute();
     await ctx.db.deleteFrom('dataForms').where('tenantId', '=', ctx.tenant.id).where('id', '=', input.id).execute();
     await audit(ctx, {
       action: 'data_form.deleted',

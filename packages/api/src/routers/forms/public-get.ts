@@ -14,7 +14,12 @@ export const publicGet = publicProcedure
     const hash = linkHash(input.token);
     if (!hash) throw linkGone();
     const outcome = await ctx.platform.asDataForm(hash, async (db, form) => {
-      const row = await db.selectFrom('dataForms').select('description').where('tenantId', '=', form.tenantId).where('id', '=', form.formId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('dataForms')
+        .select('description')
+        .where('tenantId', '=', form.tenantId)
+        .where('id', '=', form.formId)
+        .executeTakeFirstOrThrow();
       const fields = await publicFields(db, form.tenantId, form.formId);
       const { today, earliest } = await dateWindow(db, form.tenantId, ctx.auth.now());
       return {
@@ -24,7 +29,9 @@ export const publicGet = publicProcedure
         paused: form.paused,
         today,
         earliest,
-        fields: fields.filter((f) => !f.formula && !f.archivedAt).map((f) => ({ id: f.id, label: f.label, help: f.help, unit: f.unit, currency: f.currency })),
+        fields: fields
+          .filter((f) => !f.formula && !f.archivedAt)
+          .map((f) => ({ id: f.id, label: f.label, help: f.help, unit: f.unit, currency: f.currency })),
       };
     });
     if (outcome.form === null) throw linkGone();

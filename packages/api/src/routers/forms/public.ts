@@ -6,7 +6,8 @@ import { MAX_BACKDATE_DAYS } from './schemas.ts';
 import { formTokenHash, isFormToken } from './token.ts';
 
 /** One answer for a malformed, unknown, rotated or deleted link: nothing about which. */
-export const linkGone = () => notFound('This form link is not valid. It may have been replaced by a new one: ask the person who sent it.');
+export const linkGone = () =>
+  notFound('This form link is not valid. It may have been replaced by a new one: ask the person who sent it.');
 
 /** The hash a link token is found by, or null when the token cannot be one of ours. */
 export function linkHash(token: string): string | null {

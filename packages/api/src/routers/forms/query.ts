@@ -15,7 +15,9 @@ export function selectForms(db: TenantDb, tenantId: string) {
       'f.name',
       'f.description',
       sql<boolean>`f.paused_at is not null`.as('paused'),
-      sql<number>`(select count(*)::int from data_form_fields x where x.tenant_id = f.tenant_id and x.form_id = f.id)`.as('fieldCount'),
+      sql<number>`(select count(*)::int from data_form_fields x where x.tenant_id = f.tenant_id and x.form_id = f.id)`.as(
+        'fieldCount',
+      ),
       'f.submissionCount',
       'f.lastSubmittedAt',
       'l.prefix as linkPrefix',
@@ -53,15 +55,27 @@ type FieldInput = z.infer<typeof fieldInput>;
  */
 export async function resolveFields(db: TenantDb, tenantId: string, fields: FieldInput[]) {
   const keys = fields.map((f) => f.metricKey);
-  const metrics = await db.selectFrom('metrics').select(['id', 'key', 'name', 'formula', 'archivedAt']).where('tenantId', '=', tenantId).where('key', 'in', keys).execute();
+  const metrics = await db
+    .selectFrom('metrics')
+    .select(['id', 'key', 'name', 'formula', 'archivedAt'])
+    .where('tenantId', '=', tenantId)
+    .where('key', 'in', keys)
+    .execute();
   const byKey = new Map(metrics.map((m) => [m.key, m]));
   const errors: string[] = [];
   const rows = fields.map((f, position) => {
     const m = byKey.get(f.metricKey);
     if (!m) errors.push(`fields.${position}: no metric with key "${f.metricKey}"`);
-    else if (m.formula) errors.push(`fields.${position}: "${f.metricKey}" is a formula metric: it is computed, not entered`);
+    else if (m.formula)
+      errors.push(`fields.${position}: "${f.metricKey}" is a formula metric: it is computed, not entered`);
     else if (m.archivedAt) errors.push(`fields.${position}: "${f.metricKey}" is archived`);
-    return { metricId: m?.id ?? '', metricKey: f.metricKey, label: f.label || m?.name || f.metricKey, help: f.help, position };
+    return {
+      metricId: m?.id ?? '',
+      metricKey: f.metricKey,
+      label: f.label || m?.name || f.metricKey,
+      help: f.help,
+      position,
+    };
   });
   if (errors.length) throw new AppError('INVALID', errors.slice(0, 5).join('; '), { fieldErrors: { fields: errors } });
   return rows;
@@ -75,6 +89,9 @@ export async function resolveFields(db: TenantDb, tenantId: string, fields: Fiel
 export async function replaceLink(db: TenantDb, box: SecretBox, tenantId: string, formId: string, userId: string) {
   const { token, hash, prefix } = newFormToken();
   await db.deleteFrom('dataFormLinks').where('tenantId', '=', tenantId).where('formId', '=', formId).execute();
-  await db.insertInto('dataFormLinks').values({ tenantId, formId, tokenHash: hash, tokenSealed: box.seal(token), prefix, createdBy: userId }).execute();
+  await db
+    .insertInto('dataFormLinks')
+    .values({ tenantId, formId, tokenHash: hash, tokenSealed: box.seal(token), prefix, createdBy: userId })
+    .execute();
   return { token, prefix };
 }

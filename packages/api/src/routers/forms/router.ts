@@ -10,4 +10,15 @@ import { setPaused } from './set-paused.ts';
 import { submit } from './submit.ts';
 import { update } from './update.ts';
 
-export const formsRouter = router({ list, get, create, update, setPaused, rotateLink, link, delete: remove, publicGet, submit });
+export const formsRouter = router({
+  list,
+  get,
+  create,
+  update,
+  setPaused,
+  rotateLink,
+  link,
+  delete: remove,
+  publicGet,
+  submit,
+});

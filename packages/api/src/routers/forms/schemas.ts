@@ -8,7 +8,11 @@ export const MAX_BACKDATE_DAYS = 366;
 
 export const formIdSchema = z.uuid('Form id must be a UUID');
 const fieldIdSchema = z.uuid('Field id must be a UUID');
-const formNameSchema = z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
+const formNameSchema = z
+  .string({ error: 'Name is required' })
+  .trim()
+  .min(1, 'Name is required')
+  .max(100, 'Name is at most 100 characters');
 const descriptionSchema = z.string().trim().max(1000, 'Description is at most 1000 characters');
 
 export const fieldInput = z.object({
@@ -21,10 +25,22 @@ const fieldsSchema = z
   .array(fieldInput)
   .min(1, 'Choose at least one metric')
   .max(MAX_FIELDS, `A form has at most ${MAX_FIELDS} fields`)
-  .refine((fields) => new Set(fields.map((f) => f.metricKey)).size === fields.length, 'Each metric appears once on a form');
+  .refine(
+    (fields) => new Set(fields.map((f) => f.metricKey)).size === fields.length,
+    'Each metric appears once on a form',
+  );
 
-export const createFormInput = z.object({ name: formNameSchema, description: descriptionSchema.default(''), fields: fieldsSchema });
-export const updateFormInput = z.object({ id: formIdSchema, name: formNameSchema.optional(), description: descriptionSchema.optional(), fields: fieldsSchema.optional() });
+export const createFormInput = z.object({
+  name: formNameSchema,
+  description: descriptionSchema.default(''),
+  fields: fieldsSchema,
+});
+export const updateFormInput = z.object({
+  id: formIdSchema,
+  name: formNameSchema.optional(),
+  description: descriptionSchema.optional(),
+  fields: fieldsSchema.optional(),
+});
 
 export const formSummaryOutput = z.object({
   id: z.string(),
@@ -53,7 +69,9 @@ export const formDetailOutput = formSummaryOutput.extend({ fields: z.array(formF
 export const linkOutput = z.object({ token: z.string().nullable(), prefix: z.string() });
 
 // The token in a public link: 43 base64url characters (32 random bytes). Anything else finds nothing.
-export const publicTokenSchema = z.string({ error: 'Form link is required' }).max(100, 'Form link is at most 100 characters');
+export const publicTokenSchema = z
+  .string({ error: 'Form link is required' })
+  .max(100, 'Form link is at most 100 characters');
 
 export const publicFormOutput = z.object({
   name: z.string(),
@@ -62,7 +80,15 @@ export const publicFormOutput = z.object({
   paused: z.boolean(),
   today: z.string(),
   earliest: z.string(),
-  fields: z.array(z.object({ id: z.string(), label: z.string(), help: z.string(), unit: z.enum(UNITS), currency: z.string().nullable() })),
+  fields: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      help: z.string(),
+      unit: z.enum(UNITS),
+      currency: z.string().nullable(),
+    }),
+  ),
 });
 
 export const submitInput = z.object({

@@ -18,6 +18,9 @@ export const setPaused = tenantProcedure
       .where('tenantId', '=', ctx.tenant.id)
       .where('id', '=', input.id)
       .execute();
-    await audit(ctx, { action: input.paused ? 'data_form.paused' : 'data_form.resumed', target: { type: 'data_form', id: input.id, display: before.name } });
+    await audit(ctx, {
+      action: input.paused ? 'data_form.paused' : 'data_form.resumed',
+      target: { type: 'data_form', id: input.id, display: before.name },
+    });
     return findForm(ctx.db, ctx.tenant.id, input.id);
   });

@@ -49,7 +49,9 @@ export const submit = publicFormProcedure
       const keys = Object.keys(errors);
       if (keys.length) {
         const first = errors[keys[0]!]![0]!;
-        throw new AppError('INVALID', keys.length === 1 ? first : `${first} (and ${keys.length - 1} more)`, { fieldErrors: errors });
+        throw new AppError('INVALID', keys.length === 1 ? first : `${first} (and ${keys.length - 1} more)`, {
+          fieldErrors: errors,
+        });
       }
       const ts = zonedMidnight(date, timezone).toISOString();
       const { metricKeys, ...result } = await writePoints(
@@ -58,7 +60,11 @@ export const submit = publicFormProcedure
         input.values.map((v) => ({ metric: byId.get(v.fieldId)!.metricKey, ts, value: v.value })),
       );
       // Checked above, so the writer rejects nothing; a concurrent archive would, and is refused whole.
-      if (result.rejected) throw new AppError('CONFLICT', 'The form changed while you were filling it in: reload the page and submit again.');
+      if (result.rejected)
+        throw new AppError(
+          'CONFLICT',
+          'The form changed while you were filling it in: reload the page and submit again.',
+        );
       await db
         .updateTable('dataForms')
         .set((eb) => ({ submissionCount: eb('submissionCount', '+', 1), lastSubmittedAt: new Date() }))

@@ -18,31 +18,64 @@ export const update = tenantProcedure
     if (input.name !== undefined || input.description !== undefined) {
       await ctx.db
         .updateTable('dataForms')
-        .set({ name: input.name ?? before.name, description: input.description ?? before.description, updatedAt: new Date() })
+        .set({
+          name: input.name ?? before.name,
+          description: input.description ?? before.description,
+          updatedAt: new Date(),
+        })
         .where('tenantId', '=', t)
         .where('id', '=', input.id)
         .execute();
     }
     if (input.fields) {
       const rows = await resolveFields(ctx.db, t, input.fields);
-      const existing = await ctx.db.selectFrom('dataFormFields').select(['id', 'metricId']).where('tenantId', '=', t).where('formId', '=', input.id).execute();
+      const existing = await ctx.db
+        .selectFrom('dataFormFields')
+        .select(['id', 'metricId'])
+        .where('tenantId', '=', t)
+        .where('formId', '=', input.id)
+        .execute();
       const keep = new Set(rows.map((r) => r.metricId));
       const gone = existing.filter((e) => !keep.has(e.metricId)).map((e) => e.id);
-      if (gone.length) await ctx.db.deleteFrom('dataFormFields').where('tenantId', '=', t).where('id', 'in', gone).execute();
+      if (gone.length)
+        await ctx.db.deleteFrom('dataFormFields').where('tenantId', '=', t).where('id', 'in', gone).execute();
       const byMetric = new Map(existing.map((e) => [e.metricId, e.id]));
       for (const r of rows) {
         const id = byMetric.get(r.metricId);
         if (id) {
-          await ctx.db.updateTable('dataFormFields').set({ label: r.label, help: r.help, position: r.position }).where('tenantId', '=', t).where('id', '=', id).execute();
+          await ctx.db
+            .updateTable('dataFormFields')
+            .set({ label: r.label, help: r.help, position: r.position })
+            .where('tenantId', '=', t)
+            .where('id', '=', id)
+            .execute();
         } else {
-          await ctx.db.insertInto('dataFormFields').values({ tenantId: t, formId: input.id, metricId: r.metricId, label: r.label, help: r.help, position: r.position }).execute();
+          await ctx.db
+            .insertInto('dataFormFields')
+            .values({
+              tenantId: t,
+              formId: input.id,
+              metricId: r.metricId,
+              label: r.label,
+              help: r.help,
+              position: r.position,
+            })
+            .execute();
         }
       }
-      await ctx.db.updateTable('dataForms').set({ updatedAt: new Date() }).where('tenantId', '=', t).where('id', '=', input.id).execute();
+      await ctx.db
+        .updateTable('dataForms')
+        .set({ updatedAt: new Date() })
+        .where('tenantId', '=', t)
+        .where('id', '=', input.id)
+        .execute();
     }
     const after = await findForm(ctx.db, t, input.id);
     const fields = await formFields(ctx.db, t, input.id);
-    const changed = changedFields({ name: before.name, description: before.description }, { name: input.name, description: input.description });
+    const changed = changedFields(
+      { name: before.name, description: before.description },
+      { name: input.name, description: input.description },
+    );
     const fieldList = (fs: { metricKey: string; label: string }[]) => fs.map((f) => `${f.metricKey}: ${f.label}`);
     await audit(ctx, {
       action: 'data_form.updated',

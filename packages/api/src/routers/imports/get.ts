@@ -13,7 +13,9 @@ export const get = tenantProcedure
   .output(
     importOutput.extend({
       errors: z.array(rowErrorOutput),
-      sameFile: z.array(z.object({ id: z.string(), fileName: z.string(), finishedAt: z.date().nullable(), rowsWritten: z.number() })),
+      sameFile: z.array(
+        z.object({ id: z.string(), fileName: z.string(), finishedAt: z.date().nullable(), rowsWritten: z.number() }),
+      ),
     }),
   )
   .query(async ({ ctx, input }) => {

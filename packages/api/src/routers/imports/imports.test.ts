@@ -25,7 +25,13 @@ beforeAll(async () => {
   await api.metrics.setArchived({ slug: owner.slug, key: 'old', archived: true });
   await api.metrics.create({ slug: owner.slug, key: 'ratio', name: 'Ratio', formula: 'revenue / signups' });
   await api.org.update({ slug: owner.slug, name: 'Importer', timezone: 'Europe/Berlin', weekStart: 1 });
-  tenantId = (await tdb.owner.selectFrom('organizations').select('tenantId').where('slug', '=', owner.slug).executeTakeFirstOrThrow()).tenantId;
+  tenantId = (
+    await tdb.owner
+      .selectFrom('organizations')
+      .select('tenantId')
+      .where('slug', '=', owner.slug)
+      .executeTakeFirstOrThrow()
+  ).tenantId;
 });
 afterAll(() => tdb.drop());
 
@@ -33,7 +39,9 @@ const api = () => h.as(owner.cookie);
 const bytes = (text: string, pieces = 3) => {
   const buf = Buffer.from(text);
   const step = Math.ceil(buf.length / pieces) || 1;
-  return Readable.from(Array.from({ length: Math.ceil(buf.length / step) }, (_, i) => buf.subarray(i * step, (i + 1) * step)));
+  return Readable.from(
+    Array.from({ length: Math.ceil(buf.length / step) }, (_, i) => buf.subarray(i * step, (i + 1) * step)),
+  );
 };
 async function upload(text: string, fileName = 'points.csv') {
   return (await api()).imports.upload({ slug: owner.slug, fileName, file: bytes(text) });
@@ -51,24 +59,43 @@ const codeOf = (e: unknown) => (e instanceof TRPCError ? e.code : String(e));
 
 async function tableDump(): Promise<Record<string, unknown[]>> {
   // As the superuser: the raw rows, outside any tenant context.
-  const points = await sql`select metric_id, ts, value, updated_at from data_points where tenant_id = ${tenantId} order by 1, 2`.execute(tdb.admin);
-  const rollups = await sql`select * from metric_daily_rollups where tenant_id = ${tenantId} order by metric_id, day`.execute(tdb.admin);
+  const points =
+    await sql`select metric_id, ts, value, updated_at from data_points where tenant_id = ${tenantId} order by 1, 2`.execute(
+      tdb.admin,
+    );
+  const rollups =
+    await sql`select * from metric_daily_rollups where tenant_id = ${tenantId} order by metric_id, day`.execute(
+      tdb.admin,
+    );
   return { points: points.rows, rollups: rollups.rows };
 }
 
 describe('upload', () => {
   it('stores the file, reads its header and delimiter, and answers with the import', async () => {
-    const { id, alreadyImported } = await upload('metric;ts;value\nrevenue;2024-01-01T00:00:00Z;5\n', '../../etc/x.csv');
+    const { id, alreadyImported } = await upload(
+      'metric;ts;value\nrevenue;2024-01-01T00:00:00Z;5\n',
+      '../../etc/x.csv',
+    );
     expect(alreadyImported).toBe(false);
     const imp = await (await api()).imports.get({ slug: owner.slug, id });
-    expect(imp).toMatchObject({ fileName: 'x.csv', header: ['metric', 'ts', 'value'], delimiter: ';', status: 'uploaded', sizeBytes: 47 });
+    expect(imp).toMatchObject({
+      fileName: 'x.csv',
+      header: ['metric', 'ts', 'value'],
+      delimiter: ';',
+      status: 'uploaded',
+      sizeBytes: 47,
+    });
     expect(imp.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('over the size limit, empty, binary or with a bad header: a 4xx with a clear message and nothing kept', async () => {
     const before = await snapshot(tdb);
     const cases: [string, string, RegExp][] = [
-      ['metric,ts,value\n' + 'revenue,2024-01-01T00:00:00Z,1\n'.repeat(3000), 'PAYLOAD_TOO_LARGE', /larger than the 0\.1 MB upload limit/],
+      [
+        'metric,ts,value\n' + 'revenue,2024-01-01T00:00:00Z,1\n'.repeat(3000),
+        'PAYLOAD_TOO_LARGE',
+        /larger than the 0\.1 MB upload limit/,
+      ],
       ['', 'BAD_REQUEST', /file is empty/],
       ['metric,ts\0,value\n', 'BAD_REQUEST', /not a CSV text file/],
       ['metric,metric,value\n', 'BAD_REQUEST', /"metric" appears twice/],
@@ -76,7 +103,10 @@ describe('upload', () => {
       ['justonecolumn\n1\n', 'BAD_REQUEST', /at least two columns/],
     ];
     for (const [text, code, message] of cases) {
-      const err = await upload(text).then(() => null, (e: unknown) => e);
+      const err = await upload(text).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(codeOf(err), text.slice(0, 30)).toBe(code);
       expect((err as Error).message).toMatch(message);
     }
@@ -102,8 +132,14 @@ describe('mapping', () => {
     ];
     const before = await snapshot(tdb);
     for (const [mapping, field, message] of cases) {
-      for (const call of [() => caller.imports.preview({ slug: owner.slug, id, mapping: mapping as never }), () => caller.imports.start({ slug: owner.slug, id, mapping: mapping as never })]) {
-        const err = await call().then(() => null, (e: unknown) => e);
+      for (const call of [
+        () => caller.imports.preview({ slug: owner.slug, id, mapping: mapping as never }),
+        () => caller.imports.start({ slug: owner.slug, id, mapping: mapping as never }),
+      ]) {
+        const err = await call().then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(codeOf(err), JSON.stringify(mapping)).toBe('BAD_REQUEST');
         expect((err as { fieldErrors?: Record<string, string[]> }).fieldErrors?.[field]?.join(' ')).toMatch(message);
       }
@@ -135,15 +171,25 @@ const BAD_FILE = [
 
 describe('preview', () => {
   it('applies the mapping to the first rows and shows each row problem', async () => {
-    const { id } = await upload('metric,ts,value\nrevenue,2024-03-01T00:00:00Z,100\nrevenue,2024-03-02,1\nghost,2024-03-01T00:00:00Z,1\nrevenue,2024-03-01T00:00:00Z,2\n');
+    const { id } = await upload(
+      'metric,ts,value\nrevenue,2024-03-01T00:00:00Z,100\nrevenue,2024-03-02,1\nghost,2024-03-01T00:00:00Z,1\nrevenue,2024-03-01T00:00:00Z,2\n',
+    );
     const { rows } = await (await api()).imports.preview({ slug: owner.slug, id, mapping: basic });
     expect(rows.map((r) => [r.line, r.metric, r.ts?.toISOString() ?? null, r.value, r.error])).toEqual([
       [2, 'revenue', '2024-03-01T00:00:00.000Z', 100, null],
       [3, null, null, null, expect.stringMatching(/no timezone offset/)],
       [4, null, null, null, 'Unknown metric key "ghost"'],
-      [5, 'revenue', '2024-03-01T00:00:00.000Z', 2, expect.stringMatching(/Duplicate: the same metric and timestamp as line 2/)],
+      [
+        5,
+        'revenue',
+        '2024-03-01T00:00:00.000Z',
+        2,
+        expect.stringMatching(/Duplicate: the same metric and timestamp as line 2/),
+      ],
     ]);
-    const zoned = await (await api()).imports.preview({ slug: owner.slug, id, mapping: { ...basic, timezone: 'Europe/Berlin' } });
+    const zoned = await (
+      await api()
+    ).imports.preview({ slug: owner.slug, id, mapping: { ...basic, timezone: 'Europe/Berlin' } });
     expect(zoned.rows[1]).toMatchObject({ ts: new Date('2024-03-01T23:00:00Z'), error: null });
   });
 });
@@ -173,20 +219,39 @@ describe('the import run', () => {
       18: expect.stringMatching(/^Malformed CSV row: .*[Qq]uote/),
     });
     const imp = await (await api()).imports.get({ slug: owner.slug, id });
-    expect(imp).toMatchObject({ status: 'completed', rowsWritten: 2, pointsChanged: 2, rowsFailed: 15, rowsProcessed: 17, bytesProcessed: imp.sizeBytes });
+    expect(imp).toMatchObject({
+      status: 'completed',
+      rowsWritten: 2,
+      pointsChanged: 2,
+      rowsFailed: 15,
+      rowsProcessed: 17,
+      bytesProcessed: imp.sizeBytes,
+    });
     const dump = await tableDump();
     expect(dump.points!.map((p) => (p as { value: number }).value).sort()).toEqual([100, 3]);
     // Berlin days: 2024-03-01T00:00Z is 01:00 local on March 1.
     expect(dump.rollups).toHaveLength(2);
     // The file's bytes are gone once it has run; the errors and counts stay.
     expect(await tdb.admin.selectFrom('importChunks').select('seq').where('importId', '=', id).execute()).toEqual([]);
-    const audit = await tdb.admin.selectFrom('auditOutbox').select(['action', 'after', 'actorType']).where('targetId', '=', id).orderBy('occurredAt').execute();
+    const audit = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select(['action', 'after', 'actorType'])
+      .where('targetId', '=', id)
+      .orderBy('occurredAt')
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['import.uploaded', 'import.queued', 'import.completed']);
     expect(audit[2]!.after).toMatchObject({ source: 'csv', rows: 17, written: 2, changed: 2, rejected: 15 });
   });
 
   it('re-importing the same file changes nothing and says it was already imported', async () => {
-    const text = ['metric,ts,value', ...Array.from({ length: 500 }, (_, i) => `signups,${new Date(Date.UTC(2023, 0, 1) + i * 3_600_000).toISOString()},${i % 17}`), 'signups,bad,1'].join('\n');
+    const text = [
+      'metric,ts,value',
+      ...Array.from(
+        { length: 500 },
+        (_, i) => `signups,${new Date(Date.UTC(2023, 0, 1) + i * 3_600_000).toISOString()},${i % 17}`,
+      ),
+      'signups,bad,1',
+    ].join('\n');
     const first = await upload(text);
     expect(first.alreadyImported).toBe(false);
     await (await api()).imports.start({ slug: owner.slug, id: first.id, mapping: basic });
@@ -208,11 +273,38 @@ describe('the import run', () => {
     const rows = Array.from({ length: 30 }, (_, i) => `${i + 1}/01/2022,${i}`);
     rows.push('05/01/2022,99');
     const { id } = await upload(['day,value', ...rows].join('\n'));
-    await (await api()).imports.start({ slug: owner.slug, id, mapping: { metricKey: 'revenue', timestampColumn: 'day', timestampFormat: 'dmy', timezone: 'America/New_York', valueColumn: 'value' } });
-    const outcome = await runImport({ db: tdb.worker, tenantId, importId: id, jobId: 'b', attempt: 1, maxAttempts: 1, batchRows: 7 });
+    await (
+      await api()
+    ).imports.start({
+      slug: owner.slug,
+      id,
+      mapping: {
+        metricKey: 'revenue',
+        timestampColumn: 'day',
+        timestampFormat: 'dmy',
+        timezone: 'America/New_York',
+        valueColumn: 'value',
+      },
+    });
+    const outcome = await runImport({
+      db: tdb.worker,
+      tenantId,
+      importId: id,
+      jobId: 'b',
+      attempt: 1,
+      maxAttempts: 1,
+      batchRows: 7,
+    });
     expect(outcome).toMatchObject({ status: 'completed', rows: 31, written: 30, failed: 1 });
-    expect(await errorsOf(id)).toEqual([{ line: 32, message: 'Duplicate: the same metric and timestamp as line 6 (the first one is imported)' }]);
-    const jan1 = await tdb.admin.selectFrom('dataPoints').select('value').where('tenantId', '=', tenantId).where('ts', '=', new Date('2022-01-01T05:00:00Z')).executeTakeFirstOrThrow();
+    expect(await errorsOf(id)).toEqual([
+      { line: 32, message: 'Duplicate: the same metric and timestamp as line 6 (the first one is imported)' },
+    ]);
+    const jan1 = await tdb.admin
+      .selectFrom('dataPoints')
+      .select('value')
+      .where('tenantId', '=', tenantId)
+      .where('ts', '=', new Date('2022-01-01T05:00:00Z'))
+      .executeTakeFirstOrThrow();
     expect(jan1.value).toBe(0);
   });
 
@@ -220,13 +312,25 @@ describe('the import run', () => {
     const { id } = await upload('metric,ts,value\nrevenue,2024-05-01T00:00:00Z,1\n');
     const caller = await api();
     await caller.imports.start({ slug: owner.slug, id, mapping: basic });
-    expect(codeOf(await caller.imports.start({ slug: owner.slug, id, mapping: basic }).catch((e: unknown) => e))).toBe('CONFLICT');
-    expect(codeOf(await caller.imports.preview({ slug: owner.slug, id, mapping: basic }).catch((e: unknown) => e))).toBe('CONFLICT');
-    const { rows: jobs } = await sql<{ key: string; task: string; queue: string }>`select key, task_identifier as task, queue_name as queue from graphile_worker.jobs`.execute(tdb.admin);
+    expect(codeOf(await caller.imports.start({ slug: owner.slug, id, mapping: basic }).catch((e: unknown) => e))).toBe(
+      'CONFLICT',
+    );
+    expect(
+      codeOf(await caller.imports.preview({ slug: owner.slug, id, mapping: basic }).catch((e: unknown) => e)),
+    ).toBe('CONFLICT');
+    const { rows: jobs } = await sql<{
+      key: string;
+      task: string;
+      queue: string;
+    }>`select key, task_identifier as task, queue_name as queue from graphile_worker.jobs`.execute(tdb.admin);
     expect(jobs).toContainEqual({ key: `csv_import:${id}`, task: 'csv_import', queue: `imports:${tenantId}` });
     const outsider = await h.signUp('outsider');
     const other = await h.as(outsider.cookie);
-    for (const call of [() => other.imports.get({ slug: outsider.slug, id }), () => other.imports.errors({ slug: outsider.slug, id }), () => other.imports.start({ slug: outsider.slug, id, mapping: basic })]) {
+    for (const call of [
+      () => other.imports.get({ slug: outsider.slug, id }),
+      () => other.imports.errors({ slug: outsider.slug, id }),
+      () => other.imports.start({ slug: outsider.slug, id, mapping: basic }),
+    ]) {
       expect(codeOf(await call().catch((e: unknown) => e))).toBe('NOT_FOUND');
     }
   });

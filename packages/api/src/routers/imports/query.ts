@@ -29,7 +29,9 @@ export function selectImports(db: TenantDb, tenantId: string) {
     .where('tenantId', '=', tenantId);
 }
 
-export function toOutput(row: Awaited<ReturnType<ReturnType<typeof selectImports>['executeTakeFirstOrThrow']>>): ImportOutput {
+export function toOutput(
+  row: Awaited<ReturnType<ReturnType<typeof selectImports>['executeTakeFirstOrThrow']>>,
+): ImportOutput {
   const mapping = mappingSchema.safeParse(row.mapping);
   return { ...row, mapping: mapping.success ? mapping.data : null };
 }

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import { mappingSchema } from '../../imports/mapping.ts';
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this strips
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 export const importIdSchema = z.uuid({ error: 'Import id must be a UUID' });
 
 const IMPORT_STATUSES = ['uploaded', 'queued', 'running', 'completed', 'failed'] as const;
 
 /** The file's bytes as a stream: only the web's upload route (a server-side caller) can pass one. */
 export const fileStreamSchema = z.custom<AsyncIterable<Uint8Array>>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function',
   'file must be the uploaded file itself: upload it from the import page',
 );
 
@@ -17,8 +23,7 @@ export const fileNameSchema = z
   .min(1, 'File name is required')
   .max(255, 'File name is at most 255 characters')
   // Only the last path segment of what a browser sends; the name is for display, never a path.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this strips
-  .transform((name) => name.split(/[/\\]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '') || 'upload.csv');
+  .transform((name) => name.split(/[/\\]/).pop()!.replace(CONTROL_CHARACTERS, '') || 'upload.csv');
 
 export const mappingInput = { id: importIdSchema, mapping: mappingSchema };
 

@@ -8,7 +8,6 @@ import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { findImport } from './query.ts';
 import { mappingInput } from './schemas.ts';
 
-
 /**
  * Saves the mapping and queues the import for the worker, in the same transaction: the job exists
  * only if the import is queued. One queue per organization keeps its imports in order, one at a
@@ -20,11 +19,20 @@ export const start = tenantProcedure
   .output(z.object({ id: z.string(), status: z.literal('queued') }))
   .mutation(async ({ ctx, input }) => {
     const imp = await findImport(ctx.db, ctx.tenant.id, input.id);
-    if (imp.status !== 'uploaded') throw new AppError('CONFLICT', `This import was already started (it is ${imp.status}); upload the file again to import it again`);
+    if (imp.status !== 'uploaded')
+      throw new AppError(
+        'CONFLICT',
+        `This import was already started (it is ${imp.status}); upload the file again to import it again`,
+      );
     resolveMapping(imp.header, input.mapping, await loadMetrics(ctx.db, ctx.tenant.id));
     const updated = await ctx.db
       .updateTable('imports')
-      .set({ mapping: input.mapping as unknown as Json, status: 'queued', queuedAt: new Date(), startedBy: ctx.user.id })
+      .set({
+        mapping: input.mapping as unknown as Json,
+        status: 'queued',
+        queuedAt: new Date(),
+        startedBy: ctx.user.id,
+      })
       .where('tenantId', '=', ctx.tenant.id)
       .where('id', '=', imp.id)
       .where('status', '=', 'uploaded')

@@ -25,7 +25,16 @@ export const upload = tenantProcedure
     const { header, delimiter } = parsed ?? readHeader(stored.head);
     await ctx.db
       .insertInto('imports')
-      .values({ tenantId: ctx.tenant.id, id: stored.id, fileName: input.fileName, sizeBytes: stored.size, sha256: stored.sha256, header, delimiter, createdBy: ctx.user.id })
+      .values({
+        tenantId: ctx.tenant.id,
+        id: stored.id,
+        fileName: input.fileName,
+        sizeBytes: stored.size,
+        sha256: stored.sha256,
+        header,
+        delimiter,
+        createdBy: ctx.user.id,
+      })
       .execute();
     const earlier = await ctx.db
       .selectFrom('imports')

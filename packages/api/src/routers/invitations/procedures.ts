@@ -16,23 +16,51 @@ const joinedOutput = z.object({ slug: z.string(), role: z.enum(ROLES) });
 /** What the invitation page shows to whoever holds the link (the invited address's owner). */
 export const get = publicProcedure
   .input(tokenInput)
-  .output(z.object({ organizationName: z.string(), email: z.string(), role: z.enum(ROLES), inviter: z.string().nullable(), status: z.enum(['pending', 'expired', 'used', 'revoked']), accountExists: z.boolean() }))
+  .output(
+    z.object({
+      organizationName: z.string(),
+      email: z.string(),
+      role: z.enum(ROLES),
+      inviter: z.string().nullable(),
+      status: z.enum(['pending', 'expired', 'used', 'revoked']),
+      accountExists: z.boolean(),
+    }),
+  )
   .query(async ({ ctx, input }) => {
     const tenantId = tenantOfToken(input.token);
     if (!tenantId) throw invalidInvitation();
-    const inv = await ctx.platform.inTenant(tenantId, null, (db) => findInvitation(db, tenantId, input.token, { lock: false }));
+    const inv = await ctx.platform.inTenant(tenantId, null, (db) =>
+      findInvitation(db, tenantId, input.token, { lock: false }),
+    );
     if (!inv) throw invalidInvitation();
     const accountExists = Boolean(await ctx.platform.findUserByEmail(inv.email));
-    return { organizationName: inv.organizationName, email: inv.email, role: inv.role, inviter: inv.inviter, status: statusOf(inv, ctx.auth.now()), accountExists };
+    return {
+      organizationName: inv.organizationName,
+      email: inv.email,
+      role: inv.role,
+      inviter: inv.inviter,
+      status: statusOf(inv, ctx.auth.now()),
+      accountExists,
+    };
   });
 
 /** Joins the organization in the invitation's tenant transaction and marks the invitation used. */
-async function join(ctx: Context, db: TenantDb, tenantId: string, token: string, user: { id: string; email: string }, beforeJoin?: () => Promise<void>) {
+async function join(
+  ctx: Context,
+  db: TenantDb,
+  tenantId: string,
+  token: string,
+  user: { id: string; email: string },
+  beforeJoin?: () => Promise<void>,
+) {
   const inv = await findInvitation(db, tenantId, token, { lock: true });
   if (!inv) throw invalidInvitation();
   assertPending(statusOf(inv, ctx.auth.now()));
   if (inv.email.toLowerCase() !== user.email.toLowerCase()) {
-    throw new AppError('FORBIDDEN', `This invitation was sent to another email address. Sign in as ${inv.email} to accept it.`);
+    throw new AppError(
+      'FORBIDDEN',
+      `This invitation was sent to another email address. Sign in as ${inv.email} to accept it.`,
+    );
   }
   await beforeJoin?.();
   const membership = await db
@@ -41,10 +69,29 @@ async function join(ctx: Context, db: TenantDb, tenantId: string, token: string,
     .onConflict((oc) => oc.columns(['tenantId', 'userId']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  await db.updateTable('invitations').set({ acceptedAt: new Date(), acceptedBy: user.id }).where('tenantId', '=', tenantId).where('id', '=', inv.id).execute();
-  const auditCtx = { db, tenant: { id: tenantId }, actor: { type: 'user' as const, id: user.id, display: user.email }, request: ctx.request };
-  await audit(auditCtx, { action: 'invitation.accepted', target: { type: 'invitation', id: inv.id, display: inv.email }, after: { role: inv.role } });
-  if (membership) await audit(auditCtx, { action: 'member.added', target: { type: 'membership', id: membership.id, display: user.email }, after: { userId: user.id, role: inv.role } });
+  await db
+    .updateTable('invitations')
+    .set({ acceptedAt: new Date(), acceptedBy: user.id })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', inv.id)
+    .execute();
+  const auditCtx = {
+    db,
+    tenant: { id: tenantId },
+    actor: { type: 'user' as const, id: user.id, display: user.email },
+    request: ctx.request,
+  };
+  await audit(auditCtx, {
+    action: 'invitation.accepted',
+    target: { type: 'invitation', id: inv.id, display: inv.email },
+    after: { role: inv.role },
+  });
+  if (membership)
+    await audit(auditCtx, {
+      action: 'member.added',
+      target: { type: 'membership', id: membership.id, display: user.email },
+      after: { userId: user.id, role: inv.role },
+    });
   return { slug: inv.slug, role: inv.role };
 }
 
@@ -63,22 +110,37 @@ export const accept = authedProcedure
  * joins and is signed in, all in one step.
  */
 export const signUpAndAccept = publicProcedure
-  .input(z.object({ token: tokenInput.shape.token, displayName: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'), password: passwordSchema }))
+  .input(
+    z.object({
+      token: tokenInput.shape.token,
+      displayName: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
+      password: passwordSchema,
+    }),
+  )
   .output(joinedOutput)
   .mutation(async ({ ctx, input }) => {
     const tenantId = tenantOfToken(input.token);
     if (!tenantId) throw invalidInvitation();
-    const peek = await ctx.platform.inTenant(tenantId, null, (db) => findInvitation(db, tenantId, input.token, { lock: false }));
+    const peek = await ctx.platform.inTenant(tenantId, null, (db) =>
+      findInvitation(db, tenantId, input.token, { lock: false }),
+    );
     if (!peek) throw invalidInvitation();
     assertPending(statusOf(peek, ctx.auth.now()));
-    if (await ctx.platform.findUserByEmail(peek.email)) throw new AppError('CONFLICT', `There is already an account for ${peek.email}. Sign in to accept the invitation.`);
+    if (await ctx.platform.findUserByEmail(peek.email))
+      throw new AppError(
+        'CONFLICT',
+        `There is already an account for ${peek.email}. Sign in to accept the invitation.`,
+      );
     const policy = passwordPolicyError(input.password, { email: peek.email });
     if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
     const passwordHash = await hashPassword(input.password);
     const user = { id: randomUUID(), email: peek.email };
     const joined = await ctx.platform.inTenant(tenantId, user.id, (db) =>
       join(ctx, db, tenantId, input.token, user, async () => {
-        await db.insertInto('users').values({ id: user.id, email: user.email, displayName: input.displayName, passwordHash }).execute();
+        await db
+          .insertInto('users')
+          .values({ id: user.id, email: user.email, displayName: input.displayName, passwordHash })
+          .execute();
       }),
     );
     await startSession(ctx, user, 'user.signed_up');

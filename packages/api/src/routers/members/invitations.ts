@@ -34,7 +34,10 @@ export const invite = tenantProcedure
       .where('m.tenantId', '=', ctx.tenant.id)
       .where(sql<string>`lower(u.email)`, '=', input.email.toLowerCase())
       .executeTakeFirst();
-    if (member) throw new AppError('CONFLICT', 'This person is already a member.', { fieldErrors: { email: ['Already a member of this organization.'] } });
+    if (member)
+      throw new AppError('CONFLICT', 'This person is already a member.', {
+        fieldErrors: { email: ['Already a member of this organization.'] },
+      });
     const now = new Date();
     await ctx.db
       .updateTable('invitations')
@@ -48,17 +51,47 @@ export const invite = tenantProcedure
     const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
     const row = await ctx.db
       .insertInto('invitations')
-      .values({ tenantId: ctx.tenant.id, email: input.email, role: input.role, tokenHash: oneTimeTokenHash(token), invitedBy: ctx.user.id, expiresAt })
+      .values({
+        tenantId: ctx.tenant.id,
+        email: input.email,
+        role: input.role,
+        tokenHash: oneTimeTokenHash(token),
+        invitedBy: ctx.user.id,
+        expiresAt,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await enqueueMail(ctx.db, mails.invitation(input.email, { orgName: ctx.tenant.name, inviter: ctx.user.displayName, role: input.role, link: link(ctx, `/invite/${token}`) }));
-    await audit(ctx, { action: 'member.invited', target: { type: 'invitation', id: row.id, display: input.email }, after: { email: input.email, role: input.role, expiresAt } });
+    await enqueueMail(
+      ctx.db,
+      mails.invitation(input.email, {
+        orgName: ctx.tenant.name,
+        inviter: ctx.user.displayName,
+        role: input.role,
+        link: link(ctx, `/invite/${token}`),
+      }),
+    );
+    await audit(ctx, {
+      action: 'member.invited',
+      target: { type: 'invitation', id: row.id, display: input.email },
+      after: { email: input.email, role: input.role, expiresAt },
+    });
     return { invitationId: row.id, expiresAt };
   });
 
 export const listInvitations = tenantProcedure
   .meta(requirePermission('members:manage'))
-  .output(z.array(z.object({ id: z.string(), email: z.string(), role: roleSchema, createdAt: z.date(), expiresAt: z.date(), expired: z.boolean() })))
+  .output(
+    z.array(
+      z.object({
+        id: z.string(),
+        email: z.string(),
+        role: roleSchema,
+        createdAt: z.date(),
+        expiresAt: z.date(),
+        expired: z.boolean(),
+      }),
+    ),
+  )
   .query(async ({ ctx }) => {
     const rows = await ctx.db
       .selectFrom('invitations')
@@ -89,7 +122,16 @@ export const revokeInvitation = tenantProcedure
       .executeTakeFirst();
     if (!inv) throw notFound('Invitation not found');
     assertMayManage(ctx.role, inv.role);
-    await ctx.db.updateTable('invitations').set({ revokedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', inv.id).execute();
-    await audit(ctx, { action: 'invitation.revoked', target: { type: 'invitation', id: inv.id, display: inv.email }, before: { role: inv.role } });
+    await ctx.db
+      .updateTable('invitations')
+      .set({ revokedAt: new Date() })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', inv.id)
+      .execute();
+    await audit(ctx, {
+      action: 'invitation.revoked',
+      target: { type: 'invitation', id: inv.id, display: inv.email },
+      before: { role: inv.role },
+    });
     return { revoked: true as const };
   });

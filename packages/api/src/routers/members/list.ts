@@ -4,7 +4,19 @@ import { roleSchema } from './schemas.ts';
 
 export const list = tenantProcedure
   .meta(requirePermission('members:read'))
-  .output(z.array(z.object({ membershipId: z.string(), userId: z.string(), email: z.string(), displayName: z.string(), role: roleSchema, joinedAt: z.date(), isYou: z.boolean() })))
+  .output(
+    z.array(
+      z.object({
+        membershipId: z.string(),
+        userId: z.string(),
+        email: z.string(),
+        displayName: z.string(),
+        role: roleSchema,
+        joinedAt: z.date(),
+        isYou: z.boolean(),
+      }),
+    ),
+  )
   .query(async ({ ctx }) => {
     const rows = await ctx.db
       .selectFrom('memberships as m')

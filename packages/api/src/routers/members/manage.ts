@@ -15,8 +15,18 @@ export const changeRole = tenantProcedure
     assertMayManage(ctx.role, member.role, input.role);
     if (input.role !== 'owner') assertNotLastOwner(member, ownerCount, 'be given another role');
     if (member.role !== input.role) {
-      await ctx.db.updateTable('memberships').set({ role: input.role, updatedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', member.id).execute();
-      await audit(ctx, { action: 'member.role_changed', target: { type: 'membership', id: member.id, display: member.email }, before: { role: member.role }, after: { role: input.role } });
+      await ctx.db
+        .updateTable('memberships')
+        .set({ role: input.role, updatedAt: new Date() })
+        .where('tenantId', '=', ctx.tenant.id)
+        .where('id', '=', member.id)
+        .execute();
+      await audit(ctx, {
+        action: 'member.role_changed',
+        target: { type: 'membership', id: member.id, display: member.email },
+        before: { role: member.role },
+        after: { role: input.role },
+      });
     }
     return { membershipId: member.id, role: input.role };
   });
@@ -26,12 +36,17 @@ export const remove = tenantProcedure
   .input(membershipIdInput)
   .output(z.object({ removed: z.literal(true) }))
   .mutation(async ({ ctx, input }) => {
-    if (input.membershipId === ctx.membershipId) throw new AppError('INVALID', 'To remove yourself, leave the organization.');
+    if (input.membershipId === ctx.membershipId)
+      throw new AppError('INVALID', 'To remove yourself, leave the organization.');
     const { member, ownerCount } = await lockMember(ctx.db, ctx.tenant.id, input.membershipId);
     assertMayManage(ctx.role, member.role);
     assertNotLastOwner(member, ownerCount, 'be removed');
     await ctx.db.deleteFrom('memberships').where('tenantId', '=', ctx.tenant.id).where('id', '=', member.id).execute();
-    await audit(ctx, { action: 'member.removed', target: { type: 'membership', id: member.id, display: member.email }, before: { userId: member.userId, role: member.role } });
+    await audit(ctx, {
+      action: 'member.removed',
+      target: { type: 'membership', id: member.id, display: member.email },
+      before: { userId: member.userId, role: member.role },
+    });
     return { removed: true as const };
   });
 
@@ -43,7 +58,11 @@ export const leave = tenantProcedure
     const { member, ownerCount } = await lockMember(ctx.db, ctx.tenant.id, ctx.membershipId);
     assertNotLastOwner(member, ownerCount, 'leave');
     await ctx.db.deleteFrom('memberships').where('tenantId', '=', ctx.tenant.id).where('id', '=', member.id).execute();
-    await audit(ctx, { action: 'member.left', target: { type: 'membership', id: member.id, display: member.email }, before: { role: member.role } });
+    await audit(ctx, {
+      action: 'member.left',
+      target: { type: 'membership', id: member.id, display: member.email },
+      before: { role: member.role },
+    });
     return { left: true as const };
   });
 
@@ -56,8 +75,18 @@ export const transferOwnership = tenantProcedure
     if (input.membershipId === ctx.membershipId) throw new AppError('INVALID', 'You already own this organization.');
     const { member } = await lockMember(ctx.db, ctx.tenant.id, input.membershipId);
     const now = new Date();
-    await ctx.db.updateTable('memberships').set({ role: 'owner', updatedAt: now }).where('tenantId', '=', ctx.tenant.id).where('id', '=', member.id).execute();
-    await ctx.db.updateTable('memberships').set({ role: 'admin', updatedAt: now }).where('tenantId', '=', ctx.tenant.id).where('id', '=', ctx.membershipId).execute();
+    await ctx.db
+      .updateTable('memberships')
+      .set({ role: 'owner', updatedAt: now })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', member.id)
+      .execute();
+    await ctx.db
+      .updateTable('memberships')
+      .set({ role: 'admin', updatedAt: now })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', ctx.membershipId)
+      .execute();
     await audit(ctx, {
       action: 'ownership.transferred',
       target: { type: 'membership', id: member.id, display: member.email },

@@ -14,10 +14,22 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
-const message = (p: Promise<unknown>) => p.then(() => 'OK', (e: Error) => e.message);
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`),
+  );
+const message = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: Error) => e.message,
+  );
 
-async function invite(owner: { cookie: string; slug: string }, email: string, role: 'admin' | 'editor' | 'viewer' | 'owner' = 'editor') {
+async function invite(
+  owner: { cookie: string; slug: string },
+  email: string,
+  role: 'admin' | 'editor' | 'viewer' | 'owner' = 'editor',
+) {
   await (await h.as(owner.cookie)).members.invite({ slug: owner.slug, email, role });
   return h.tokenFromMail(email, 'invitation', '/invite');
 }
@@ -26,21 +38,39 @@ describe('invitations', () => {
   it('invite -> mail -> a new person signs up from the link, joins with the role, and the link is then spent', async () => {
     const owner = await h.signUp('inv');
     const token = await invite(owner, 'newbie@example.com', 'viewer');
-    const stored = await tdb.admin.selectFrom('invitations').select('tokenHash').where('email', '=', 'newbie@example.com').executeTakeFirstOrThrow();
+    const stored = await tdb.admin
+      .selectFrom('invitations')
+      .select('tokenHash')
+      .where('email', '=', 'newbie@example.com')
+      .executeTakeFirstOrThrow();
     expect(stored.tokenHash).not.toContain(token.split('_')[1]);
 
     const shown = await (await h.as()).invitations.get({ token });
-    expect(shown).toMatchObject({ email: 'newbie@example.com', role: 'viewer', status: 'pending', accountExists: false });
+    expect(shown).toMatchObject({
+      email: 'newbie@example.com',
+      role: 'viewer',
+      status: 'pending',
+      accountExists: false,
+    });
 
     const anon = await h.as();
-    expect(await anon.invitations.signUpAndAccept({ token, displayName: 'New Bie', password: TEST_PASSWORD })).toEqual({ slug: owner.slug, role: 'viewer' });
+    expect(await anon.invitations.signUpAndAccept({ token, displayName: 'New Bie', password: TEST_PASSWORD })).toEqual({
+      slug: owner.slug,
+      role: 'viewer',
+    });
     const cookie = h.cookieFrom(anon.resHeaders);
     expect((await (await h.as(cookie)).org.get({ slug: owner.slug })).role).toBe('viewer');
 
     // Reused: refused, for the same person and for anyone else.
     expect(await message((await h.as(cookie)).invitations.accept({ token }))).toMatch(/already been used/);
-    expect(await code((await h.as()).invitations.signUpAndAccept({ token, displayName: 'X', password: TEST_PASSWORD }))).toBe('CONFLICT');
-    const audit = await tdb.admin.selectFrom('auditOutbox').select('action').where('targetDisplay', '=', 'newbie@example.com').execute();
+    expect(
+      await code((await h.as()).invitations.signUpAndAccept({ token, displayName: 'X', password: TEST_PASSWORD })),
+    ).toBe('CONFLICT');
+    const audit = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select('action')
+      .where('targetDisplay', '=', 'newbie@example.com')
+      .execute();
     expect(audit.map((a) => a.action).sort()).toEqual(['invitation.accepted', 'member.added', 'member.invited']);
   });
 
@@ -53,7 +83,10 @@ describe('invitations', () => {
     expect(await code((await h.as(stranger.cookie)).invitations.accept({ token }))).toBe('FORBIDDEN');
     expect(await code((await h.as(stranger.cookie)).org.get({ slug: owner.slug }))).toBe('NOT_FOUND');
     expect(await snapshot(tdb)).toEqual(before);
-    expect(await (await h.as(invitee.cookie)).invitations.accept({ token })).toEqual({ slug: owner.slug, role: 'editor' });
+    expect(await (await h.as(invitee.cookie)).invitations.accept({ token })).toEqual({
+      slug: owner.slug,
+      role: 'editor',
+    });
     expect((await (await h.as(invitee.cookie)).org.get({ slug: owner.slug })).role).toBe('editor');
   });
 
@@ -61,15 +94,29 @@ describe('invitations', () => {
     const owner = await h.signUp('inv3');
     const other = await h.signUp('inv3other');
     const token = await invite(owner, 'late@example.com');
-    await tdb.admin.updateTable('invitations').set({ expiresAt: new Date(Date.now() - 1000) }).where('email', '=', 'late@example.com').execute();
+    await tdb.admin
+      .updateTable('invitations')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('email', '=', 'late@example.com')
+      .execute();
     expect((await (await h.as()).invitations.get({ token })).status).toBe('expired');
-    expect(await message((await h.as()).invitations.signUpAndAccept({ token, displayName: 'L', password: TEST_PASSWORD }))).toMatch(/expired/);
+    expect(
+      await message((await h.as()).invitations.signUpAndAccept({ token, displayName: 'L', password: TEST_PASSWORD })),
+    ).toMatch(/expired/);
     // The same secret under another organization's id matches nothing there.
-    const otherTenant = (await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', other.slug).executeTakeFirstOrThrow()).tenantId;
+    const otherTenant = (
+      await tdb.admin
+        .selectFrom('organizations')
+        .select('tenantId')
+        .where('slug', '=', other.slug)
+        .executeTakeFirstOrThrow()
+    ).tenantId;
     const moved = `${otherTenant.replace(/-/g, '')}_${token.split('_')[1]}`;
     expect(await code((await h.as()).invitations.get({ token: moved }))).toBe('NOT_FOUND');
     expect(await code((await h.as()).invitations.get({ token: `${token.slice(0, -1)}a` }))).toBe('NOT_FOUND');
-    expect(await tdb.admin.selectFrom('users').select('id').where('email', '=', 'late@example.com').execute()).toEqual([]);
+    expect(await tdb.admin.selectFrom('users').select('id').where('email', '=', 'late@example.com').execute()).toEqual(
+      [],
+    );
   });
 
   it('a new invitation to the same address replaces the old one; a revoked one cannot be used', async () => {
@@ -80,14 +127,24 @@ describe('invitations', () => {
     const [pending] = await (await h.as(owner.cookie)).members.listInvitations({ slug: owner.slug });
     expect(pending?.email).toBe('twice@example.com');
     await (await h.as(owner.cookie)).members.revokeInvitation({ slug: owner.slug, invitationId: pending!.id });
-    expect(await message((await h.as()).invitations.signUpAndAccept({ token: second, displayName: 'T', password: TEST_PASSWORD }))).toMatch(/withdrawn/);
+    expect(
+      await message(
+        (await h.as()).invitations.signUpAndAccept({ token: second, displayName: 'T', password: TEST_PASSWORD }),
+      ),
+    ).toMatch(/withdrawn/);
   });
 
   it('an admin cannot invite an owner; inviting a current member is a conflict', async () => {
     const owner = await h.signUp('inv5');
     const admin = await h.addMember(owner.slug, 'admin');
-    expect(await code((await h.as(admin.cookie)).members.invite({ slug: owner.slug, email: 'boss@example.com', role: 'owner' }))).toBe('FORBIDDEN');
-    expect(await code((await h.as(admin.cookie)).members.invite({ slug: owner.slug, email: admin.email, role: 'viewer' }))).toBe('CONFLICT');
+    expect(
+      await code(
+        (await h.as(admin.cookie)).members.invite({ slug: owner.slug, email: 'boss@example.com', role: 'owner' }),
+      ),
+    ).toBe('FORBIDDEN');
+    expect(
+      await code((await h.as(admin.cookie)).members.invite({ slug: owner.slug, email: admin.email, role: 'viewer' })),
+    ).toBe('CONFLICT');
   });
 });
 
@@ -100,11 +157,17 @@ describe('roles, removal, leaving and ownership', () => {
     const members = await asAdmin.members.list({ slug: owner.slug });
     const ownerMembership = members.find((m) => m.role === 'owner')!.membershipId;
 
-    expect(await asAdmin.members.changeRole({ slug: owner.slug, membershipId: editor.membershipId, role: 'viewer' })).toMatchObject({ role: 'viewer' });
+    expect(
+      await asAdmin.members.changeRole({ slug: owner.slug, membershipId: editor.membershipId, role: 'viewer' }),
+    ).toMatchObject({ role: 'viewer' });
     const before = await snapshot(tdb);
     expect(await code(asAdmin.members.remove({ slug: owner.slug, membershipId: ownerMembership }))).toBe('FORBIDDEN');
-    expect(await code(asAdmin.members.changeRole({ slug: owner.slug, membershipId: ownerMembership, role: 'viewer' }))).toBe('FORBIDDEN');
-    expect(await code(asAdmin.members.changeRole({ slug: owner.slug, membershipId: editor.membershipId, role: 'owner' }))).toBe('FORBIDDEN');
+    expect(
+      await code(asAdmin.members.changeRole({ slug: owner.slug, membershipId: ownerMembership, role: 'viewer' })),
+    ).toBe('FORBIDDEN');
+    expect(
+      await code(asAdmin.members.changeRole({ slug: owner.slug, membershipId: editor.membershipId, role: 'owner' })),
+    ).toBe('FORBIDDEN');
     expect(await snapshot(tdb)).toEqual(before);
   });
 
@@ -113,11 +176,19 @@ describe('roles, removal, leaving and ownership', () => {
     const admin = await h.addMember(owner.slug, 'admin');
     const settings = { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 1 };
     expect(await code((await h.as(admin.cookie)).org.update(settings))).toBe('OK');
-    await (await h.as(owner.cookie)).members.changeRole({ slug: owner.slug, membershipId: admin.membershipId, role: 'viewer' });
+    await (
+      await h.as(owner.cookie)
+    ).members.changeRole({ slug: owner.slug, membershipId: admin.membershipId, role: 'viewer' });
     expect(await code((await h.as(admin.cookie)).org.update(settings))).toBe('FORBIDDEN');
     await (await h.as(owner.cookie)).members.remove({ slug: owner.slug, membershipId: admin.membershipId });
     expect(await code((await h.as(admin.cookie)).org.get({ slug: owner.slug }))).toBe('NOT_FOUND');
-    const events = await tdb.admin.selectFrom('auditOutbox').select(['action', 'before', 'after']).where('targetDisplay', '=', admin.email).where('action', 'in', ['member.role_changed', 'member.removed']).orderBy('occurredAt').execute();
+    const events = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select(['action', 'before', 'after'])
+      .where('targetDisplay', '=', admin.email)
+      .where('action', 'in', ['member.role_changed', 'member.removed'])
+      .orderBy('occurredAt')
+      .execute();
     expect(events.map((e) => e.action)).toEqual(['member.role_changed', 'member.removed']);
     expect(events[0]).toMatchObject({ before: { role: 'admin' }, after: { role: 'viewer' } });
   });
@@ -129,22 +200,32 @@ describe('roles, removal, leaving and ownership', () => {
     const me = (await asOwner.members.list({ slug: owner.slug })).find((m) => m.isYou)!;
     const before = await snapshot(tdb);
     expect(await message(asOwner.members.leave({ slug: owner.slug }))).toMatch(/last owner/);
-    expect(await code(asOwner.members.changeRole({ slug: owner.slug, membershipId: me.membershipId, role: 'admin' }))).toBe('CONFLICT');
+    expect(
+      await code(asOwner.members.changeRole({ slug: owner.slug, membershipId: me.membershipId, role: 'admin' })),
+    ).toBe('CONFLICT');
     expect(await snapshot(tdb)).toEqual(before);
 
-    expect(await asOwner.members.transferOwnership({ slug: owner.slug, membershipId: editor.membershipId })).toEqual({ newOwner: editor.email });
+    expect(await asOwner.members.transferOwnership({ slug: owner.slug, membershipId: editor.membershipId })).toEqual({
+      newOwner: editor.email,
+    });
     expect((await (await h.as(owner.cookie)).org.get({ slug: owner.slug })).role).toBe('admin');
     expect((await (await h.as(editor.cookie)).org.get({ slug: owner.slug })).role).toBe('owner');
-    expect(await code((await h.as(owner.cookie)).members.transferOwnership({ slug: owner.slug, membershipId: me.membershipId }))).toBe('FORBIDDEN');
+    expect(
+      await code(
+        (await h.as(owner.cookie)).members.transferOwnership({ slug: owner.slug, membershipId: me.membershipId }),
+      ),
+    ).toBe('FORBIDDEN');
     expect(await (await h.as(owner.cookie)).members.leave({ slug: owner.slug })).toEqual({ left: true });
     expect(await code((await h.as(owner.cookie)).org.get({ slug: owner.slug }))).toBe('NOT_FOUND');
   });
 
-  it("a membership id from another organization is not found", async () => {
+  it('a membership id from another organization is not found', async () => {
     const a = await h.signUp('mida');
     const b = await h.signUp('midb');
     const bMember = await h.addMember(b.slug, 'viewer');
-    expect(await code((await h.as(a.cookie)).members.remove({ slug: a.slug, membershipId: bMember.membershipId }))).toBe('NOT_FOUND');
+    expect(
+      await code((await h.as(a.cookie)).members.remove({ slug: a.slug, membershipId: bMember.membershipId })),
+    ).toBe('NOT_FOUND');
     expect(await code((await h.as(bMember.cookie)).org.get({ slug: b.slug }))).toBe('OK');
   });
 });

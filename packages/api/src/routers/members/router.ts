@@ -3,4 +3,13 @@ import { invite, listInvitations, revokeInvitation } from './invitations.ts';
 import { list } from './list.ts';
 import { changeRole, leave, remove, transferOwnership } from './manage.ts';
 
-export const membersRouter = router({ list, invite, listInvitations, revokeInvitation, changeRole, remove, leave, transferOwnership });
+export const membersRouter = router({
+  list,
+  invite,
+  listInvitations,
+  revokeInvitation,
+  changeRole,
+  remove,
+  leave,
+  transferOwnership,
+});

@@ -14,7 +14,13 @@ export function assertMayManage(actorRole: Role, targetRole: Role, newRole?: Rol
 
 /** The membership, locked for the change; the owners are locked too so "last owner" stays true. */
 export async function lockMember(db: TenantDb, tenantId: string, membershipId: string) {
-  const owners = await db.selectFrom('memberships').select('id').where('tenantId', '=', tenantId).where('role', '=', 'owner').forUpdate().execute();
+  const owners = await db
+    .selectFrom('memberships')
+    .select('id')
+    .where('tenantId', '=', tenantId)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
   const member = await db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.userId')

@@ -43,7 +43,11 @@ beforeAll(async () => {
   for (const aggregation of AGGS) {
     await api.metrics.create({ slug, key: `m_${aggregation}`, name: `M ${aggregation}`, aggregation });
     const points = aggregation === 'sum' ? [...BASE, ...HISTORY] : BASE;
-    const res = await api.points.upsert({ slug, key: `m_${aggregation}`, points: points.map(([ts, value]) => ({ ts, value })) });
+    const res = await api.points.upsert({
+      slug,
+      key: `m_${aggregation}`,
+      points: points.map(([ts, value]) => ({ ts, value })),
+    });
     expect(res).toMatchObject({ written: points.length, rejected: 0 });
   }
 });
@@ -52,7 +56,9 @@ afterAll(() => tdb.drop());
 const series = async (key: string, grain: 'day' | 'week' | 'month' | 'quarter', from: string, to: string) =>
   (await api.metrics.series({ slug, key, grain, from, to })).points;
 const values = async (key: string, grain: 'day' | 'week' | 'month' | 'quarter', from: string, to: string) =>
-  Object.fromEntries((await series(key, grain, from, to)).filter((p) => p.value !== null).map((p) => [p.start, p.value]));
+  Object.fromEntries(
+    (await series(key, grain, from, to)).filter((p) => p.value !== null).map((p) => [p.start, p.value]),
+  );
 
 describe('each aggregation and grain in the organization timezone, across DST', () => {
   it('day', async () => {
@@ -76,7 +82,8 @@ describe('each aggregation and grain in the organization timezone, across DST', 
       count: { '2024-03-04': 4, '2024-03-11': 2, '2024-03-25': 1, '2024-04-01': 1 },
       last: { '2024-03-04': 7, '2024-03-11': 1, '2024-03-25': 30, '2024-04-01': 40 },
     };
-    for (const agg of AGGS) expect(await values(`m_${agg}`, 'week', '2024-03-04', '2024-04-07'), agg).toEqual(monday[agg]);
+    for (const agg of AGGS)
+      expect(await values(`m_${agg}`, 'week', '2024-03-04', '2024-04-07'), agg).toEqual(monday[agg]);
     const weeks = await series('m_sum', 'week', '2024-03-04', '2024-03-17');
     expect(weeks.map((w) => [w.start, w.end])).toEqual([
       ['2024-03-04', '2024-03-10'],
@@ -92,7 +99,8 @@ describe('each aggregation and grain in the organization timezone, across DST', 
       count: { '2024-03-03': 3, '2024-03-10': 3, '2024-03-31': 2 },
       last: { '2024-03-03': 5, '2024-03-10': 1, '2024-03-31': 40 },
     };
-    for (const agg of AGGS) expect(await values(`m_${agg}`, 'week', '2024-03-04', '2024-04-06'), agg).toEqual(sunday[agg]);
+    for (const agg of AGGS)
+      expect(await values(`m_${agg}`, 'week', '2024-03-04', '2024-04-06'), agg).toEqual(sunday[agg]);
     await api.org.update({ slug, name: 'Agg', timezone: 'America/New_York', weekStart: 1 });
   });
 
@@ -111,10 +119,19 @@ describe('each aggregation and grain in the organization timezone, across DST', 
 
   it('a change of timezone rebuilds the rollups: the same points land on UTC days', async () => {
     await api.org.update({ slug, name: 'Agg', timezone: 'UTC', weekStart: 1 });
-    expect(await values('m_sum', 'day', '2024-03-08', '2024-03-11')).toEqual({ '2024-03-09': 30, '2024-03-10': 12, '2024-03-11': 101 });
+    expect(await values('m_sum', 'day', '2024-03-08', '2024-03-11')).toEqual({
+      '2024-03-09': 30,
+      '2024-03-10': 12,
+      '2024-03-11': 101,
+    });
     expect(await values('m_last', 'day', '2024-03-09', '2024-03-10')).toEqual({ '2024-03-09': 20, '2024-03-10': 7 });
     await api.org.update({ slug, name: 'Agg', timezone: 'America/New_York', weekStart: 1 });
-    expect(await values('m_sum', 'day', '2024-03-08', '2024-03-11')).toEqual({ '2024-03-08': 10, '2024-03-09': 25, '2024-03-10': 7, '2024-03-11': 101 });
+    expect(await values('m_sum', 'day', '2024-03-08', '2024-03-11')).toEqual({
+      '2024-03-08': 10,
+      '2024-03-09': 25,
+      '2024-03-10': 7,
+      '2024-03-11': 101,
+    });
   });
 });
 
@@ -180,14 +197,28 @@ describe('formula metrics', () => {
   });
 
   it('refuses unknown keys, its own key, cycles and bad syntax, with the reason', async () => {
-    const err = (p: Promise<unknown>) => p.then(() => 'OK', (e: Error) => e.message);
-    expect(await err(api.metrics.create({ slug, key: 'f_unknown', name: 'X', formula: 'm_sum / nope' }))).toMatch(/Unknown metric key: nope/);
-    expect(await err(api.metrics.create({ slug, key: 'f_self', name: 'X', formula: 'f_self + 1' }))).toMatch(/its own metric/);
-    expect(await err(api.metrics.create({ slug, key: 'f_bad', name: 'X', formula: 'm_sum + * 2' }))).toMatch(/Unexpected "\*" at position 9/);
-    expect(await err(api.metrics.create({ slug, key: 'f_eval', name: 'X', formula: 'process.exit(1)' }))).toMatch(/Bad number at position 8/);
+    const err = (p: Promise<unknown>) =>
+      p.then(
+        () => 'OK',
+        (e: Error) => e.message,
+      );
+    expect(await err(api.metrics.create({ slug, key: 'f_unknown', name: 'X', formula: 'm_sum / nope' }))).toMatch(
+      /Unknown metric key: nope/,
+    );
+    expect(await err(api.metrics.create({ slug, key: 'f_self', name: 'X', formula: 'f_self + 1' }))).toMatch(
+      /its own metric/,
+    );
+    expect(await err(api.metrics.create({ slug, key: 'f_bad', name: 'X', formula: 'm_sum + * 2' }))).toMatch(
+      /Unexpected "\*" at position 9/,
+    );
+    expect(await err(api.metrics.create({ slug, key: 'f_eval', name: 'X', formula: 'process.exit(1)' }))).toMatch(
+      /Bad number at position 8/,
+    );
     await api.metrics.create({ slug, key: 'f_a', name: 'A', formula: 'm_sum + 1' });
     await api.metrics.create({ slug, key: 'f_b', name: 'B', formula: 'f_a * 2' });
-    expect(await err(api.metrics.update({ slug, key: 'f_a', name: 'A', formula: 'f_b + 1' }))).toMatch(/cycle: f_a -> f_b -> f_a/);
+    expect(await err(api.metrics.update({ slug, key: 'f_a', name: 'A', formula: 'f_b + 1' }))).toMatch(
+      /cycle: f_a -> f_b -> f_a/,
+    );
     expect((await api.metrics.get({ slug, key: 'f_a' })).formula).toBe('m_sum + 1');
     // Formula metrics take no data.
     const res = await api.points.upsert({ slug, key: 'f_a', points: [{ ts: '2024-03-01T00:00:00Z', value: 1 }] });
@@ -196,15 +227,24 @@ describe('formula metrics', () => {
 });
 
 describe('targets', () => {
-  const progress = async (key: string, asOf: string) => (await api.targets.list({ slug, key, asOf })).targets.map((t) => t.progress);
+  const progress = async (key: string, asOf: string) =>
+    (await api.targets.list({ slug, key, asOf })).targets.map((t) => t.progress);
 
   it('recurring sum target: attainment, pace forecast and status', async () => {
     await api.metrics.create({ slug, key: 't_sum', name: 'T', aggregation: 'sum' });
     await api.points.upsert({ slug, key: 't_sum', points: BASE.map(([ts, value]) => ({ ts, value })) });
-    for (const value of [300, 420, 450]) await api.targets.create({ slug, key: 't_sum', kind: 'recurring', grain: 'month', value });
+    for (const value of [300, 420, 450])
+      await api.targets.create({ slug, key: 't_sum', kind: 'recurring', grain: 'month', value });
     const [on, risk, off] = await progress('t_sum', '2024-03-11');
     // March 1-11: 10 + 20 + 5 + 7 + 100 + 1 = 143, on pace for 143 * 31 / 11 = 403.
-    expect(on).toMatchObject({ period: { start: '2024-03-01', end: '2024-03-31' }, elapsedDays: 11, totalDays: 31, actual: 143, complete: false, status: 'on_track' });
+    expect(on).toMatchObject({
+      period: { start: '2024-03-01', end: '2024-03-31' },
+      elapsedDays: 11,
+      totalDays: 31,
+      actual: 143,
+      complete: false,
+      status: 'on_track',
+    });
     expect(on!.forecast).toBeCloseTo((143 * 31) / 11, 9);
     expect(on!.attainment).toBeCloseTo(143 / 300, 12);
     expect(on!.forecastAttainment).toBeCloseTo(403 / 300, 2);
@@ -217,12 +257,30 @@ describe('targets', () => {
     await api.points.upsert({ slug, key: 't_max', points: BASE.map(([ts, value]) => ({ ts, value })) });
     await api.targets.create({ slug, key: 't_max', kind: 'recurring', grain: 'month', value: 50 });
     await api.targets.create({ slug, key: 't_max', kind: 'recurring', grain: 'month', value: 95 });
-    await api.targets.create({ slug, key: 't_max', kind: 'fixed', value: 120, startsOn: '2024-03-01', endsOn: '2024-03-31' });
-    await api.targets.create({ slug, key: 't_max', kind: 'recurring', grain: 'week', value: 1, startsOn: '2025-01-01' });
+    await api.targets.create({
+      slug,
+      key: 't_max',
+      kind: 'fixed',
+      value: 120,
+      startsOn: '2024-03-01',
+      endsOn: '2024-03-31',
+    });
+    await api.targets.create({
+      slug,
+      key: 't_max',
+      kind: 'recurring',
+      grain: 'week',
+      value: 1,
+      startsOn: '2025-01-01',
+    });
     const [tight, near, fixed, future] = await progress('t_max', '2024-03-11');
     expect(tight).toMatchObject({ actual: 100, forecast: 100, status: 'off_track' });
     expect(near).toMatchObject({ actual: 100, forecast: 100, status: 'at_risk' });
-    expect(fixed).toMatchObject({ period: { start: '2024-03-01', end: '2024-03-31' }, actual: 100, status: 'on_track' });
+    expect(fixed).toMatchObject({
+      period: { start: '2024-03-01', end: '2024-03-31' },
+      actual: 100,
+      status: 'on_track',
+    });
     expect(future).toBeNull();
     const [, , after] = await progress('t_max', '2024-04-05');
     expect(after).toMatchObject({ complete: true, elapsedDays: 31, actual: 100, status: 'on_track' });
@@ -237,9 +295,12 @@ describe('dashboards read the same aggregates (daily rollup columns aggregated i
   it('hand-computed values for each aggregation by day and month, the range totals and the previous range, across DST', async () => {
     await api.metrics.create({ slug, key: 'dash_spread', name: 'Spread', formula: 'm_max - m_min' });
     const d = await api.dashboards.create({ slug, name: 'Aggregations' });
-    for (const key of [...AGGS.map((a) => `m_${a}`), 'dash_spread']) await api.dashboards.addTile({ slug, dashboardId: d.id, metricKey: key, kind: 'line' });
+    for (const key of [...AGGS.map((a) => `m_${a}`), 'dash_spread'])
+      await api.dashboards.addTile({ slug, dashboardId: d.id, metricKey: key, kind: 'line' });
     const get = async (from: string, to: string, grain: (typeof GRAINS)[number]) =>
-      Object.fromEntries((await api.dashboards.get({ slug, id: d.id, from, to, grain })).tiles.map((t) => [t.metric.key, t.data]));
+      Object.fromEntries(
+        (await api.dashboards.get({ slug, id: d.id, from, to, grain })).tiles.map((t) => [t.metric.key, t.data]),
+      );
 
     const days = await get('2024-03-08', '2024-03-11', 'day');
     const wantDays: Record<string, Record<string, number>> = {
@@ -255,9 +316,33 @@ describe('dashboards read the same aggregates (daily rollup columns aggregated i
     for (const [key, want] of Object.entries(wantDays)) expect(tileValues(days[key]!), key).toEqual(want);
 
     const months = await get('2024-03-01', '2024-04-30', 'month');
-    const march: Record<string, number> = { m_sum: 173, m_avg: 173 / 7, m_min: 1, m_max: 100, m_count: 7, m_last: 30, dash_spread: 99 };
-    const april: Record<string, number> = { m_sum: 40, m_avg: 40, m_min: 40, m_max: 40, m_count: 1, m_last: 40, dash_spread: 0 };
-    const total: Record<string, number> = { m_sum: 213, m_avg: 213 / 8, m_min: 1, m_max: 100, m_count: 8, m_last: 40, dash_spread: 99 };
+    const march: Record<string, number> = {
+      m_sum: 173,
+      m_avg: 173 / 7,
+      m_min: 1,
+      m_max: 100,
+      m_count: 7,
+      m_last: 30,
+      dash_spread: 99,
+    };
+    const april: Record<string, number> = {
+      m_sum: 40,
+      m_avg: 40,
+      m_min: 40,
+      m_max: 40,
+      m_count: 1,
+      m_last: 40,
+      dash_spread: 0,
+    };
+    const total: Record<string, number> = {
+      m_sum: 213,
+      m_avg: 213 / 8,
+      m_min: 1,
+      m_max: 100,
+      m_count: 8,
+      m_last: 40,
+      dash_spread: 99,
+    };
     for (const key of Object.keys(march)) {
       expect(tileValues(months[key]!), key).toEqual({ '2024-03-01': march[key], '2024-04-01': april[key] });
       expect(months[key]!.total, key).toBe(total[key]);

@@ -34,8 +34,15 @@ export const create = tenantProcedure
       .onConflict((oc) => oc.columns(['tenantId', 'key']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (!created) throw new AppError('CONFLICT', `A metric with key "${input.key}" already exists`, { fieldErrors: { key: ['This key is taken'] } });
+    if (!created)
+      throw new AppError('CONFLICT', `A metric with key "${input.key}" already exists`, {
+        fieldErrors: { key: ['This key is taken'] },
+      });
     const { tenantId: _t, ...after } = values;
-    await audit(ctx, { action: 'metric.created', target: { type: 'metric', id: created.id, display: input.key }, after });
+    await audit(ctx, {
+      action: 'metric.created',
+      target: { type: 'metric', id: created.id, display: input.key },
+      after,
+    });
     return findMetric(ctx.db, ctx.tenant.id, input.key);
   });

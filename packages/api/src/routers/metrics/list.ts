@@ -24,7 +24,12 @@ export const list = tenantProcedure
       // A literal substring match: %, _ and \ in the search are matched as themselves.
       const pattern = `%${input.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       q = q.where((eb) =>
-        eb.or([eb('m.key', 'ilike', pattern), eb('m.name', 'ilike', pattern), eb('m.description', 'ilike', pattern), eb(sql<string>`array_to_string(m.tags, ' ')`, 'ilike', pattern)]),
+        eb.or([
+          eb('m.key', 'ilike', pattern),
+          eb('m.name', 'ilike', pattern),
+          eb('m.description', 'ilike', pattern),
+          eb(sql<string>`array_to_string(m.tags, ' ')`, 'ilike', pattern),
+        ]),
       );
     }
     return q.execute();

@@ -6,7 +6,12 @@ import { orgCalendar } from './calendar.ts';
 import { findMetric } from './query.ts';
 import { grainSchema, localDateSchema, metricKeySchema } from './schemas.ts';
 
-const range = z.object({ from: z.string(), to: z.string(), value: z.number().nullable(), change: z.number().nullable() });
+const range = z.object({
+  from: z.string(),
+  to: z.string(),
+  value: z.number().nullable(),
+  change: z.number().nullable(),
+});
 
 /**
  * The current period so far (through `asOf`, today in the organization's timezone by default)
@@ -29,5 +34,11 @@ export const periodToDate = tenantProcedure
   .query(async ({ ctx, input }) => {
     const metric = await findMetric(ctx.db, ctx.tenant.id, input.key);
     const cal = await orgCalendar(ctx.db, ctx.tenant.id);
-    return compute(ctx.db, cal, metric, input.grain ?? metric.defaultGrain, input.asOf ?? localDate(new Date(), cal.timezone));
+    return compute(
+      ctx.db,
+      cal,
+      metric,
+      input.grain ?? metric.defaultGrain,
+      input.asOf ?? localDate(new Date(), cal.timezone),
+    );
   });

@@ -6,7 +6,9 @@ import type { MetricOutput } from './schemas.ts';
 export function selectMetrics(db: TenantDb, tenantId: string) {
   return db
     .selectFrom('metrics as m')
-    .leftJoin('memberships as ms', (j) => j.onRef('ms.tenantId', '=', 'm.tenantId').onRef('ms.id', '=', 'm.ownerMembershipId'))
+    .leftJoin('memberships as ms', (j) =>
+      j.onRef('ms.tenantId', '=', 'm.tenantId').onRef('ms.id', '=', 'm.ownerMembershipId'),
+    )
     .leftJoin('users as u', 'u.id', 'ms.userId')
     .select([
       'm.id',
@@ -28,7 +30,12 @@ export function selectMetrics(db: TenantDb, tenantId: string) {
     .where('m.tenantId', '=', tenantId);
 }
 
-export async function findMetric(db: TenantDb, tenantId: string, key: string, opts: { forUpdate?: boolean } = {}): Promise<MetricOutput> {
+export async function findMetric(
+  db: TenantDb,
+  tenantId: string,
+  key: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<MetricOutput> {
   let q = selectMetrics(db, tenantId).where('m.key', '=', key);
   if (opts.forUpdate) q = q.forUpdate('m');
   const metric = await q.executeTakeFirst();

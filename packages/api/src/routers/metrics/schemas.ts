@@ -26,7 +26,11 @@ export const localDateSchema = z
   }, 'Not a real date between 1900 and 2099');
 
 const definitionFields = {
-  name: z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
+  name: z
+    .string({ error: 'Name is required' })
+    .trim()
+    .min(1, 'Name is required')
+    .max(100, 'Name is at most 100 characters'),
   description: z.string().trim().max(2000, 'Description is at most 2000 characters').default(''),
   unit: z.enum(UNITS, { error: 'Unit is one of number, currency, percent, duration' }).default('number'),
   currency: z
@@ -40,19 +44,33 @@ const definitionFields = {
   defaultGrain: grainSchema.default('day'),
   ownerMembershipId: z.uuid('Owner must be a member of the organization').nullish(),
   tags: z
-    .array(z.string().trim().toLowerCase().min(1, 'A tag cannot be empty').max(40, 'A tag is at most 40 characters').regex(/^[a-z0-9][a-z0-9 _-]*$/, 'Tags use letters, digits, spaces, - and _'))
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .min(1, 'A tag cannot be empty')
+        .max(40, 'A tag is at most 40 characters')
+        .regex(/^[a-z0-9][a-z0-9 _-]*$/, 'Tags use letters, digits, spaces, - and _'),
+    )
     .max(20, 'At most 20 tags')
     .default([]),
   formula: z.string().trim().max(1000, 'A formula is at most 1000 characters').nullish(),
 };
 
 function currencyMatchesUnit(v: { unit: string; currency?: string | null | undefined }, ctx: z.RefinementCtx) {
-  if (v.unit === 'currency' && !v.currency) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'A currency metric needs an ISO 4217 currency code' });
-  if (v.unit !== 'currency' && v.currency) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'Only currency metrics have a currency' });
+  if (v.unit === 'currency' && !v.currency)
+    ctx.addIssue({ code: 'custom', path: ['currency'], message: 'A currency metric needs an ISO 4217 currency code' });
+  if (v.unit !== 'currency' && v.currency)
+    ctx.addIssue({ code: 'custom', path: ['currency'], message: 'Only currency metrics have a currency' });
 }
 
-export const createMetricInput = z.object({ key: metricKeySchema, ...definitionFields }).superRefine(currencyMatchesUnit);
-export const updateMetricInput = z.object({ key: metricKeySchema, ...definitionFields }).superRefine(currencyMatchesUnit);
+export const createMetricInput = z
+  .object({ key: metricKeySchema, ...definitionFields })
+  .superRefine(currencyMatchesUnit);
+export const updateMetricInput = z
+  .object({ key: metricKeySchema, ...definitionFields })
+  .superRefine(currencyMatchesUnit);
 
 export const metricOutput = z.object({
   id: z.string(),

@@ -25,8 +25,14 @@ export const seriesPointOutput = z.object({
 });
 
 export function checkRange(from: string, to: string) {
-  if (to < from) throw new AppError('INVALID', '"to" must not be before "from"', { fieldErrors: { to: ['Must not be before "from"'] } });
-  if (daysBetween(from, to) > MAX_SERIES_DAYS) throw new AppError('INVALID', `A series spans at most ${MAX_SERIES_DAYS} days`, { fieldErrors: { to: ['Range too long'] } });
+  if (to < from)
+    throw new AppError('INVALID', '"to" must not be before "from"', {
+      fieldErrors: { to: ['Must not be before "from"'] },
+    });
+  if (daysBetween(from, to) > MAX_SERIES_DAYS)
+    throw new AppError('INVALID', `A series spans at most ${MAX_SERIES_DAYS} days`, {
+      fieldErrors: { to: ['Range too long'] },
+    });
 }
 
 /**
@@ -36,7 +42,15 @@ export function checkRange(from: string, to: string) {
 export const series = tenantProcedure
   .meta(requirePermission('metrics:read'))
   .input(seriesInput)
-  .output(z.object({ key: z.string(), grain: grainSchema, timezone: z.string(), weekStart: z.number(), points: z.array(seriesPointOutput) }))
+  .output(
+    z.object({
+      key: z.string(),
+      grain: grainSchema,
+      timezone: z.string(),
+      weekStart: z.number(),
+      points: z.array(seriesPointOutput),
+    }),
+  )
   .query(async ({ ctx, input }) => {
     checkRange(input.from, input.to);
     const metric = await findMetric(ctx.db, ctx.tenant.id, input.key);

@@ -15,7 +15,9 @@ export const update = tenantProcedure
     const formula = input.formula || null;
     if (formula && formula !== before.formula) await checkFormula(ctx.db, ctx.tenant.id, input.key, formula);
     if (Boolean(formula) !== Boolean(before.formula)) {
-      const message = before.formula ? 'A formula metric stays a formula metric: give it a formula' : 'A metric that takes data cannot become a formula: create a new metric';
+      const message = before.formula
+        ? 'A formula metric stays a formula metric: give it a formula'
+        : 'A metric that takes data cannot become a formula: create a new metric';
       throw new AppError('INVALID', message, { fieldErrors: { formula: [message] } });
     }
     await checkOwner(ctx.db, ctx.tenant.id, input.ownerMembershipId);
@@ -31,8 +33,18 @@ export const update = tenantProcedure
       tags: [...new Set(input.tags)],
       formula,
     };
-    await ctx.db.updateTable('metrics').set({ ...set, updatedAt: new Date() }).where('tenantId', '=', ctx.tenant.id).where('id', '=', before.id).execute();
+    await ctx.db
+      .updateTable('metrics')
+      .set({ ...set, updatedAt: new Date() })
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('id', '=', before.id)
+      .execute();
     const diff = changedFields(before as unknown as Record<string, unknown>, set);
-    await audit(ctx, { action: 'metric.updated', target: { type: 'metric', id: before.id, display: before.key }, before: diff.before, after: diff.after });
+    await audit(ctx, {
+      action: 'metric.updated',
+      target: { type: 'metric', id: before.id, display: before.key },
+      before: diff.before,
+      after: diff.after,
+    });
     return findMetric(ctx.db, ctx.tenant.id, input.key);
   });

@@ -7,7 +7,9 @@ import { organizationOutput } from './schemas.ts';
 /** The organization, the caller's role and what that role may do (the UI shows controls from it). */
 export const get = tenantProcedure
   .meta(requirePermission('org:read'))
-  .output(z.object({ organization: organizationOutput, role: z.enum(ROLES), permissions: z.array(z.enum(PERMISSIONS)) }))
+  .output(
+    z.object({ organization: organizationOutput, role: z.enum(ROLES), permissions: z.array(z.enum(PERMISSIONS)) }),
+  )
   .query(async ({ ctx }) => {
     const organization = await ctx.db
       .selectFrom('organizations')

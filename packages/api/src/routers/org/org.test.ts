@@ -16,7 +16,11 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-const code = (p: Promise<unknown>) => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`));
+const code = (p: Promise<unknown>) =>
+  p.then(
+    () => 'OK',
+    (e: unknown) => (e instanceof TRPCError ? e.code : `THREW ${String(e)}`),
+  );
 const settings = (slug: string, name = 'Renamed') => ({ slug, name, timezone: 'America/New_York', weekStart: 0 });
 
 describe('role guard', () => {
@@ -50,7 +54,11 @@ describe('tenant boundary through the procedures', () => {
     expect(await code(asA.org.get({ slug: b.slug }))).toBe('NOT_FOUND');
     expect(await code(asA.org.update(settings(b.slug)))).toBe('NOT_FOUND');
     expect(await code(asA.org.get({ slug: 'no-such-org' }))).toBe('NOT_FOUND');
-    const messages = await Promise.all([asA.org.get({ slug: b.slug }), asA.org.get({ slug: 'no-such-org' })].map((p) => p.catch((e: Error) => e.message)));
+    const messages = await Promise.all(
+      [asA.org.get({ slug: b.slug }), asA.org.get({ slug: 'no-such-org' })].map((p) =>
+        p.catch((e: Error) => e.message),
+      ),
+    );
     expect(messages[0]).toBe(messages[1]);
     expect(await asA.org.list()).toEqual([expect.objectContaining({ slug: a.slug })]);
     expect(await snapshot(tdb)).toEqual(before);
@@ -70,7 +78,12 @@ describe('audit in the same transaction', () => {
     const owner = await h.signUp('audit');
     const caller = await h.as(owner.cookie);
     const before = await caller.org.get({ slug: owner.slug });
-    await caller.org.update({ slug: owner.slug, name: 'Audited Inc', timezone: before.organization.timezone, weekStart: 3 });
+    await caller.org.update({
+      slug: owner.slug,
+      name: 'Audited Inc',
+      timezone: before.organization.timezone,
+      weekStart: 3,
+    });
     const rows = await tdb.admin
       .selectFrom('auditOutbox')
       .selectAll()
@@ -94,8 +107,12 @@ describe('audit in the same transaction', () => {
     const owner = await h.signUp('atomic');
     // A trigger that refuses one specific name stands in for any failure late in the transaction.
     await sql`create function refuse_boom() returns trigger language plpgsql as $$
-      begin if new.name = 'boom' then raise exception 'refused by test trigger'; end if; return new; end $$`.execute(tdb.admin);
-    await sql`create trigger refuse_boom after update on organizations for each row execute function refuse_boom()`.execute(tdb.admin);
+      begin if new.name = 'boom' then raise exception 'refused by test trigger'; end if; return new; end $$`.execute(
+      tdb.admin,
+    );
+    await sql`create trigger refuse_boom after update on organizations for each row execute function refuse_boom()`.execute(
+      tdb.admin,
+    );
     const caller = await h.as(owner.cookie);
     const before = await snapshot(tdb);
     const err = await caller.org.update(settings(owner.slug, 'boom')).catch((e: TRPCError) => e);
@@ -105,7 +122,12 @@ describe('audit in the same transaction', () => {
 
   it('sign-up writes organization.created and member.added in the new tenant', async () => {
     const user = await h.signUp('created');
-    const rows = await tdb.admin.selectFrom('auditOutbox').select(['action', 'targetType']).where('actorId', '=', user.userId).orderBy('occurredAt').execute();
+    const rows = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select(['action', 'targetType'])
+      .where('actorId', '=', user.userId)
+      .orderBy('occurredAt')
+      .execute();
     expect(rows.map((r) => r.action)).toEqual(['organization.created', 'member.added']);
   });
 });

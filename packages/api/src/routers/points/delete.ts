@@ -14,7 +14,10 @@ export const remove = tenantProcedure
   .input(
     z.object({
       key: metricKeySchema,
-      ts: z.array(timestampSchema).min(1, 'Choose at least one point').max(MAX_POINTS_PER_BATCH, `At most ${MAX_POINTS_PER_BATCH} points at once`),
+      ts: z
+        .array(timestampSchema)
+        .min(1, 'Choose at least one point')
+        .max(MAX_POINTS_PER_BATCH, `At most ${MAX_POINTS_PER_BATCH} points at once`),
     }),
   )
   .output(z.object({ deleted: z.number() }))
@@ -22,14 +25,21 @@ export const remove = tenantProcedure
     const metric = await findMetric(ctx.db, ctx.tenant.id, input.key);
     const stamps = input.ts.map((ts, i) => {
       const parsed = parseTimestamp(ts);
-      if (!parsed.ok) throw new AppError('INVALID', `ts.${i}: ${parsed.message}`, { fieldErrors: { ts: [parsed.message] } });
+      if (!parsed.ok)
+        throw new AppError('INVALID', `ts.${i}: ${parsed.message}`, { fieldErrors: { ts: [parsed.message] } });
       return new Date(parsed.ms).toISOString();
     });
     const result = await sql`
-      delete from data_points where tenant_id = ${ctx.tenant.id} and metric_id = ${metric.id} and ts = any(${stamps}::timestamptz[])`.execute(ctx.db);
+      delete from data_points where tenant_id = ${ctx.tenant.id} and metric_id = ${metric.id} and ts = any(${stamps}::timestamptz[])`.execute(
+      ctx.db,
+    );
     const deleted = Number(result.numAffectedRows ?? 0);
     if (deleted > 0) {
-      await audit(ctx, { action: 'data.points_deleted', target: { type: 'metric', id: metric.id, display: metric.key }, after: { source: 'manual', requested: stamps.length, deleted } });
+      await audit(ctx, {
+        action: 'data.points_deleted',
+        target: { type: 'metric', id: metric.id, display: metric.key },
+        after: { source: 'manual', requested: stamps.length, deleted },
+      });
     }
     return { deleted };
   });

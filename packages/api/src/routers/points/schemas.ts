@@ -11,5 +11,7 @@ export const writeResultOutput = z.object({
 });
 
 /** Timestamps are checked point by point (format, offset, range) so one bad row is reported, not fatal. */
-export const timestampSchema = z.string({ error: 'ts must be an ISO 8601 timestamp string' }).max(64, 'ts is at most 64 characters');
+export const timestampSchema = z
+  .string({ error: 'ts must be an ISO 8601 timestamp string' })
+  .max(64, 'ts is at most 64 characters');
 export const valueSchema = z.number({ error: 'value must be a finite number' });

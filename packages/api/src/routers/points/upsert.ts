@@ -31,7 +31,11 @@ export const upsert = tenantProcedure
   .mutation(async ({ ctx, input }) => {
     const metric = await findMetric(ctx.db, ctx.tenant.id, input.key);
     const { timezone } = await orgCalendar(ctx.db, ctx.tenant.id);
-    const points = input.points.map((p) => ({ metric: metric.key, value: p.value, ts: p.date !== undefined ? zonedMidnight(p.date, timezone).toISOString() : p.ts! }));
+    const points = input.points.map((p) => ({
+      metric: metric.key,
+      value: p.value,
+      ts: p.date !== undefined ? zonedMidnight(p.date, timezone).toISOString() : p.ts!,
+    }));
     const { metricKeys: _k, ...result } = await writePoints(ctx.db, ctx.tenant.id, points);
     if (result.written > 0) {
       await audit(ctx, {

@@ -3,20 +3,38 @@ import { audit, changedFields } from '../../audit.ts';
 import { notFound } from '../../errors.ts';
 import { requirePermission, router, tenantProcedure } from '../../trpc.ts';
 
-const policyOutput = z.object({ requireTwoFactor: z.boolean(), sessionIdleMinutes: z.number().int().nullable(), sessionAbsoluteHours: z.number().int().nullable() });
+const policyOutput = z.object({
+  requireTwoFactor: z.boolean(),
+  sessionIdleMinutes: z.number().int().nullable(),
+  sessionAbsoluteHours: z.number().int().nullable(),
+});
 
 const policyInput = z.object({
   requireTwoFactor: z.boolean({ error: 'Require two-factor is on or off' }),
   // Stricter than the defaults only (2 h idle, 7 days absolute): a policy never lengthens sessions.
-  sessionIdleMinutes: z.number({ error: 'Idle limit is a number of minutes' }).int('Idle limit is whole minutes').min(5, 'Idle limit is at least 5 minutes').max(120, 'Idle limit is at most 120 minutes (the default)').nullable(),
-  sessionAbsoluteHours: z.number({ error: 'Session lifetime is a number of hours' }).int('Session lifetime is whole hours').min(1, 'Session lifetime is at least 1 hour').max(168, 'Session lifetime is at most 168 hours (the default)').nullable(),
+  sessionIdleMinutes: z
+    .number({ error: 'Idle limit is a number of minutes' })
+    .int('Idle limit is whole minutes')
+    .min(5, 'Idle limit is at least 5 minutes')
+    .max(120, 'Idle limit is at most 120 minutes (the default)')
+    .nullable(),
+  sessionAbsoluteHours: z
+    .number({ error: 'Session lifetime is a number of hours' })
+    .int('Session lifetime is whole hours')
+    .min(1, 'Session lifetime is at least 1 hour')
+    .max(168, 'Session lifetime is at most 168 hours (the default)')
+    .nullable(),
 });
 
 const getPolicy = tenantProcedure
   .meta(requirePermission('security:manage'))
   .output(policyOutput)
   .query(async ({ ctx }) => {
-    const row = await ctx.db.selectFrom('organizations').select(['requireTwoFactor', 'sessionIdleMinutes', 'sessionAbsoluteHours']).where('tenantId', '=', ctx.tenant.id).executeTakeFirst();
+    const row = await ctx.db
+      .selectFrom('organizations')
+      .select(['requireTwoFactor', 'sessionIdleMinutes', 'sessionAbsoluteHours'])
+      .where('tenantId', '=', ctx.tenant.id)
+      .executeTakeFirst();
     if (!row) throw notFound('Organization not found');
     return row;
   });
@@ -36,13 +54,23 @@ const updatePolicy = tenantProcedure
     if (!before) throw notFound('Organization not found');
     const after = await ctx.db
       .updateTable('organizations')
-      .set({ requireTwoFactor: input.requireTwoFactor, sessionIdleMinutes: input.sessionIdleMinutes, sessionAbsoluteHours: input.sessionAbsoluteHours, updatedAt: new Date() })
+      .set({
+        requireTwoFactor: input.requireTwoFactor,
+        sessionIdleMinutes: input.sessionIdleMinutes,
+        sessionAbsoluteHours: input.sessionAbsoluteHours,
+        updatedAt: new Date(),
+      })
       .where('tenantId', '=', ctx.tenant.id)
       .returning(['requireTwoFactor', 'sessionIdleMinutes', 'sessionAbsoluteHours'])
       .executeTakeFirstOrThrow();
     const { slug: _slug, ...policy } = input;
     const diff = changedFields(before, policy);
-    await audit(ctx, { action: 'security_policy.updated', target: { type: 'organization', id: ctx.tenant.id, display: ctx.tenant.name }, before: diff.before, after: diff.after });
+    await audit(ctx, {
+      action: 'security_policy.updated',
+      target: { type: 'organization', id: ctx.tenant.id, display: ctx.tenant.name },
+      before: diff.before,
+      after: diff.after,
+    });
     return after;
   });
 

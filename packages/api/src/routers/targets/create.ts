@@ -25,6 +25,10 @@ export const create = tenantProcedure
       .returning('id')
       .executeTakeFirstOrThrow();
     const target = toDef(await selectTargets(ctx.db, ctx.tenant.id).where('id', '=', row.id).executeTakeFirstOrThrow());
-    await audit(ctx, { action: 'target.created', target: { type: 'metric_target', id: row.id, display: metric.key }, after: { metric: metric.key, ...target } });
+    await audit(ctx, {
+      action: 'target.created',
+      target: { type: 'metric_target', id: row.id, display: metric.key },
+      after: { metric: metric.key, ...target },
+    });
     return target;
   });

@@ -12,6 +12,10 @@ export const remove = tenantProcedure
     const found = await selectTargets(ctx.db, ctx.tenant.id).where('id', '=', input.id).forUpdate().executeTakeFirst();
     if (!found) throw notFound('Target not found');
     await ctx.db.deleteFrom('metricTargets').where('tenantId', '=', ctx.tenant.id).where('id', '=', input.id).execute();
-    await audit(ctx, { action: 'target.deleted', target: { type: 'metric_target', id: input.id }, before: { ...toDef(found) } });
+    await audit(ctx, {
+      action: 'target.deleted',
+      target: { type: 'metric_target', id: input.id },
+      before: { ...toDef(found) },
+    });
     return { deleted: true as const };
   });

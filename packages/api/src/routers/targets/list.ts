@@ -25,12 +25,17 @@ const progressOutput = z.object({
 export const list = tenantProcedure
   .meta(requirePermission('metrics:read'))
   .input(z.object({ key: metricKeySchema, asOf: localDateSchema.optional() }))
-  .output(z.object({ asOf: z.string(), targets: z.array(targetOutput.extend({ progress: progressOutput.nullable() })) }))
+  .output(
+    z.object({ asOf: z.string(), targets: z.array(targetOutput.extend({ progress: progressOutput.nullable() })) }),
+  )
   .query(async ({ ctx, input }) => {
     const metric = await findMetric(ctx.db, ctx.tenant.id, input.key);
     const cal = await orgCalendar(ctx.db, ctx.tenant.id);
     const asOf = input.asOf ?? localDate(new Date(), cal.timezone);
     const targets = (await selectTargets(ctx.db, ctx.tenant.id).where('metricId', '=', metric.id).execute()).map(toDef);
     const progress = await targetProgress(ctx.db, cal, metric, targets, asOf);
-    return { asOf, targets: targets.map((t) => ({ ...t, progress: progress.find((p) => p.targetId === t.id) ?? null })) };
+    return {
+      asOf,
+      targets: targets.map((t) => ({ ...t, progress: progress.find((p) => p.targetId === t.id) ?? null })),
+    };
   });

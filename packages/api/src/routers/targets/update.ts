@@ -26,8 +26,18 @@ export const update = tenantProcedure
       .where('tenantId', '=', ctx.tenant.id)
       .where('id', '=', input.id)
       .execute();
-    const after = toDef(await selectTargets(ctx.db, ctx.tenant.id).where('id', '=', input.id).executeTakeFirstOrThrow());
-    const diff = changedFields(before as unknown as Record<string, unknown>, after as unknown as Record<string, unknown>);
-    await audit(ctx, { action: 'target.updated', target: { type: 'metric_target', id: input.id }, before: diff.before, after: diff.after });
+    const after = toDef(
+      await selectTargets(ctx.db, ctx.tenant.id).where('id', '=', input.id).executeTakeFirstOrThrow(),
+    );
+    const diff = changedFields(
+      before as unknown as Record<string, unknown>,
+      after as unknown as Record<string, unknown>,
+    );
+    await audit(ctx, {
+      action: 'target.updated',
+      target: { type: 'metric_target', id: input.id },
+      before: diff.before,
+      after: diff.after,
+    });
     return after;
   });
