@@ -4,11 +4,13 @@ export {
   withMemberTenant,
   withApiKeyTenant,
   withDataFormTenant,
+  withShareLinkTenant,
   type TenantDb,
   type TenantContext,
   type MemberTenant,
   type ApiKeyTenant,
   type DataFormTenant,
+  type ShareLinkTenant,
 } from './tenant.ts';
 export { migrate, pendingMigrations, readMigrations } from './migrate.ts';
 export { provisionRoles, roleUrl, ROLE_NAMES, RUNTIME_ROLES, type RolePasswords } from './roles.ts';

@@ -75,6 +75,25 @@ const FIXTURES: Record<string, Insert> = {
       [t],
     );
   },
+  dashboard_tile_metrics: async (c, t) => {
+    await c.query(
+      `insert into dashboard_tile_metrics (tenant_id, tile_id, metric_id, position)
+       select $1, id, $1, 1 from dashboard_tiles where tenant_id = $1 limit 1`,
+      [t],
+    );
+  },
+  annotations: async (c, t, u) => {
+    await c.query(
+      `insert into annotations (tenant_id, metric_id, on_date, body, created_by) values ($1, $1, '2024-01-02', 'Pricing change', $2)`,
+      [t, u],
+    );
+  },
+  dashboard_share_links: async (c, t) => {
+    await c.query(
+      `insert into dashboard_share_links (tenant_id, dashboard_id, label, token_hash, prefix) values ($1, $1, 'Office TV', md5($2 || 'share') || md5($2 || 'share'), 'd_abcd')`,
+      [t, t],
+    );
+  },
   data_forms: async (c, t) => {
     await c.query(`insert into data_forms (tenant_id, id, name) values ($1, $1, 'Weekly numbers')`, [t]);
   },

@@ -194,3 +194,48 @@ export async function withDataFormTenant<T>(
     return { form, result };
   });
 }
+
+export interface ShareLinkTenant {
+  tenantId: string;
+  linkId: string;
+  dashboardId: string;
+  orgName: string;
+  embedOrigins: string[];
+}
+
+/**
+ * Like withDataFormTenant, for a dashboard's read-only share link: BEGIN, the link lookup (by the
+ * SHA-256 of the token; revoked, expired and rotated links are not found, locked organizations not
+ * entered, a deleted dashboard's links lead nowhere) and the tenant settings travel in one round
+ * trip. The tenant and the dashboard are the link row's. `countView` counts a page view.
+ */
+export async function withShareLinkTenant<T>(
+  db: Kysely<DB>,
+  who: { tokenHash: string; countView: boolean },
+  fn: (trx: TenantDb, link: ShareLinkTenant) => Promise<T>,
+): Promise<{ link: ShareLinkTenant; result: T } | { link: null }> {
+  // Interpolated only after this check: the hash is 64 hex digits or nothing reaches SQL.
+  if (!SHA256_HEX.test(who.tokenHash)) return { link: null };
+  const count = who.countView ? 'true' : 'false';
+  return db.connection().execute(async (conn) => {
+    const results = await sql
+      .raw<ShareLinkTenant>(
+        `begin; select tenant_id, link_id, dashboard_id, org_name, embed_origins from app_enter_dashboard_share('${who.tokenHash}', ${count})`,
+      )
+      .execute(conn);
+    const link = results.rows[0];
+    if (!link) {
+      await sql`rollback`.execute(conn);
+      return { link: null };
+    }
+    let result: T;
+    try {
+      result = await fn(conn as TenantDb, link);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw error;
+    }
+    await sql`commit`.execute(conn);
+    return { link, result };
+  });
+}

@@ -4,6 +4,8 @@ import type { ColumnType } from 'kysely';
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+export type DashboardComparison = 'previous_period' | 'previous_year';
+
 export type DashboardRange = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd' | 'ytd';
 
 export type DashboardTileKind = 'number' | 'line' | 'bar' | 'table';
@@ -21,6 +23,17 @@ export type MetricGrain = 'day' | 'week' | 'month' | 'quarter';
 export type MetricUnit = 'number' | 'currency' | 'percent' | 'duration';
 
 export type TargetKind = 'fixed' | 'recurring';
+
+export interface AnnotationsTable {
+  tenantId: string;
+  id: Generated<string>;
+  metricId: string | null;
+  dashboardId: string | null;
+  onDate: Date;
+  body: string;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+}
 
 export interface ApiIdempotencyKeysTable {
   tenantId: string;
@@ -139,6 +152,31 @@ export interface ContactMessagesTable {
   requestId: string | null;
 }
 
+export interface DashboardShareLinksTable {
+  tenantId: string;
+  id: Generated<string>;
+  dashboardId: string;
+  label: string;
+  tokenHash: string;
+  prefix: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  embedOrigins: Generated<string[]>;
+  viewCount: Generated<number>;
+  lastViewedAt: Date | null;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  rotatedAt: Date | null;
+}
+
+export interface DashboardTileMetricsTable {
+  tenantId: string;
+  id: Generated<string>;
+  tileId: string;
+  metricId: string;
+  position: number;
+}
+
 export interface DashboardTilesTable {
   tenantId: string;
   id: Generated<string>;
@@ -150,6 +188,10 @@ export interface DashboardTilesTable {
   showPrevious: Generated<boolean>;
   showTarget: Generated<boolean>;
   createdAt: Generated<Date>;
+  width: number | null;
+  range: DashboardRange | null;
+  grain: MetricGrain | null;
+  compareTo: Generated<DashboardComparison>;
 }
 
 export interface DashboardsTable {
@@ -473,6 +515,7 @@ export interface UsersTable {
 }
 
 export interface DB {
+  annotations: AnnotationsTable;
   apiIdempotencyKeys: ApiIdempotencyKeysTable;
   apiKeys: ApiKeysTable;
   apiRateLimits: ApiRateLimitsTable;
@@ -482,6 +525,8 @@ export interface DB {
   auditOutbox: AuditOutboxTable;
   backups: BackupsTable;
   contactMessages: ContactMessagesTable;
+  dashboardShareLinks: DashboardShareLinksTable;
+  dashboardTileMetrics: DashboardTileMetricsTable;
   dashboardTiles: DashboardTilesTable;
   dashboards: DashboardsTable;
   dataFormFields: DataFormFieldsTable;
