@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
@@ -37,6 +38,9 @@ interface SampleContext {
   freshImport: () => Promise<string>;
   /** A fresh data form of the organization (one field on METRIC). */
   freshForm: () => Promise<string>;
+  /** A fresh note on METRIC, and a fresh share link of a fresh dashboard. */
+  freshAnnotation: () => Promise<string>;
+  freshShareLink: () => Promise<string>;
   tdb: TestDatabase;
 }
 type Api = Awaited<ReturnType<Harness['as']>>;
@@ -44,6 +48,8 @@ type Sample = (ctx: SampleContext) => unknown;
 let fx: Fixtures;
 /** The organization's data form whose link the public procedures use. */
 let publicForm: { id: string; token: string; fieldId: string };
+/** A share link of one of the organization's dashboards, for shares.view. */
+let publicShare: { token: string };
 
 /** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
 const attempt = <T>(p: Promise<T>) => p.catch(() => null);
@@ -99,6 +105,21 @@ const SAMPLES: Record<string, Sample> = {
   'dashboards.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}` }),
   'dashboards.update': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard(), name: 'Renamed' }),
   'dashboards.delete': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
+  'dashboards.duplicate': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
+  'dashboards.templates': ({ slug }) => ({ slug }),
+  'dashboards.createFromTemplate': ({ slug }) => ({ slug, template: 'growth' }),
+  'dashboards.updateTile': async ({ slug, freshTile }) => ({ slug, ...(await freshTile()), title: 'Renamed tile' }),
+  'annotations.list': ({ slug }) => ({ slug, metricKey: METRIC }),
+  'annotations.create': ({ slug, n }) => ({ slug, metricKey: METRIC, date: '2024-01-02', body: `Matrix note ${n}` }),
+  'annotations.update': async ({ slug, freshAnnotation }) => ({ slug, id: await freshAnnotation(), body: 'Edited' }),
+  'annotations.delete': async ({ slug, freshAnnotation }) => ({ slug, id: await freshAnnotation() }),
+  'shares.list': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard() }),
+  'shares.create': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard(), label: 'TV' }),
+  'shares.update': async ({ slug, freshShareLink }) => ({ slug, id: await freshShareLink(), label: 'Lobby TV' }),
+  'shares.rotate': async ({ slug, freshShareLink }) => ({ slug, id: await freshShareLink() }),
+  'shares.revoke': async ({ slug, freshShareLink }) => ({ slug, id: await freshShareLink() }),
+  // Public: anyone holding the link, signed in or not.
+  'shares.view': () => ({ token: publicShare.token }),
   'dashboards.addTile': async ({ slug, freshDashboard }) => ({
     slug,
     dashboardId: await freshDashboard(),
@@ -409,6 +430,8 @@ describe('authorization matrix', () => {
     };
     const ownerApi = await h.as(owner.cookie);
     await ownerApi.metrics.create({ slug: owner.slug, key: METRIC, name: 'Matrix metric' });
+    // A metric the "growth" dashboard template picks up.
+    await ownerApi.metrics.create({ slug: owner.slug, key: 'signups', name: 'Signups' });
     const tokens: Partial<Record<KeyCaller, string>> = {};
     for (const c of ['key:data:write', 'key:metrics:read', 'key:both'] as const)
       tokens[c] = (await h.createKey(owner.cookie, owner.slug, KEY_SCOPES[c])).token;
@@ -481,6 +504,36 @@ describe('authorization matrix', () => {
       );
       return form.id;
     };
+    const freshAnnotation = () =>
+      fixture((trx) =>
+        trx
+          .insertInto('annotations')
+          .values({ tenantId: org.tenantId, metricId: metric.id, onDate: new Date('2024-01-03'), body: 'Fixture note' })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
+    const freshShareLink = async () => {
+      const dashboardId = await freshDashboard();
+      const row = await fixture((trx) =>
+        trx
+          .insertInto('dashboardShareLinks')
+          .values({
+            tenantId: org.tenantId,
+            dashboardId,
+            label: 'Fixture link',
+            tokenHash: randomBytes(32).toString('hex'),
+            prefix: 'fixtr',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
+      return row.id;
+    };
+    publicShare = {
+      token: (
+        await ownerApi.shares.create({ slug: owner.slug, dashboardId: await freshDashboard(), label: 'Matrix link' })
+      ).token,
+    };
     const created = await ownerApi.forms.create({
       slug: owner.slug,
       name: 'Public matrix form',
@@ -514,6 +567,8 @@ describe('authorization matrix', () => {
           freshTile,
           freshImport,
           freshForm,
+          freshAnnotation,
+          freshShareLink,
           tdb,
           email,
           userId: userIds[caller],

@@ -20,6 +20,7 @@ let importId: string;
 let formId: string;
 let formToken: string;
 let fieldId: string;
+let shareToken: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
@@ -32,6 +33,8 @@ beforeAll(async () => {
   formId = form.id;
   formToken = form.token;
   fieldId = (await (await h.as()).forms.publicGet({ token: form.token })).fields[0]!.id;
+  const board = await api.dashboards.create({ slug: owner.slug, name: 'Bad input board' });
+  shareToken = (await api.shares.create({ slug: owner.slug, dashboardId: board.id, label: 'Bad input link' })).token;
   importId = (
     await api.imports.upload({
       slug: owner.slug,
@@ -46,6 +49,7 @@ afterAll(async () => {
 });
 
 const big = 'x'.repeat(100_000);
+const ZERO = '00000000-0000-4000-8000-000000000000';
 const MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'auth.signUp': [
@@ -437,6 +441,104 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
       message: /UUID/,
     },
   ],
+  'dashboards.duplicate': [
+    { input: { slug: 'SLUG', id: 'x' }, message: /UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, name: big }, message: /at most 100/ },
+  ],
+  'dashboards.templates': [{ input: { slug: 'Bad Slug' }, message: /slug/i }],
+  'dashboards.createFromTemplate': [
+    { input: { slug: 'SLUG', template: 'everything' }, message: /Template is one of/ },
+    { input: { slug: 'SLUG' }, message: /Template is one of/ },
+    // The organization has revenue and signups, and nothing the support template looks for.
+    { input: { slug: 'SLUG', template: 'support' }, message: /No metric of this organization fits/ },
+  ],
+  'dashboards.updateTile': [
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: 'x' }, message: /Tile id must be a UUID/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, kind: 'pie' }, message: /Tile kind is one of/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, width: 3 }, message: /1 or 2 columns/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, range: '5y' }, message: /Range is one of/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, compareTo: 'forever' }, message: /Comparison is/ },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, moreMetricKeys: ['a', 'b', 'c', 'd'] },
+      message: /at most 4 metrics/,
+    },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, moreMetricKeys: ['Bad Key'] }, message: /lowercase/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, title: big }, message: /at most 100/ },
+  ],
+  'annotations.list': [
+    { input: { slug: 'SLUG' }, message: /either a metric key or a dashboard id/ },
+    {
+      input: { slug: 'SLUG', metricKey: 'revenue', dashboardId: ZERO },
+      message: /either a metric key or a dashboard id/,
+    },
+    { input: { slug: 'SLUG', metricKey: 'revenue', from: '2024-03-01', to: '2024-01-01' }, message: /not be before/ },
+    { input: { slug: 'SLUG', dashboardId: 'nope' }, message: /UUID/ },
+  ],
+  'annotations.create': [
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-01-01' }, message: /Write the note/ },
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-01-01', body: '   ' }, message: /Write the note/ },
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-01-01', body: big }, message: /at most 280/ },
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-02-30', body: 'x' }, message: /real date/ },
+    { input: { slug: 'SLUG', date: '2024-01-01', body: 'x' }, message: /either a metric key or a dashboard id/ },
+  ],
+  'annotations.update': [
+    { input: { slug: 'SLUG', id: 'x', body: 'x' }, message: /Annotation id must be a UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, body: big }, message: /at most 280/ },
+  ],
+  'annotations.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /Annotation id must be a UUID/ }],
+  'shares.list': [{ input: { slug: 'SLUG', dashboardId: 'x' }, message: /UUID/ }],
+  'shares.create': [
+    { input: { slug: 'SLUG', dashboardId: ZERO }, message: /label/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, label: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', expiresOn: 'tomorrow' }, message: /YYYY-MM-DD/ },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', embedOrigins: ['https://*.example.com'] },
+      message: /not an https origin/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        dashboardId: ZERO,
+        label: 'TV',
+        embedOrigins: ["https://a.example.com; script-src 'unsafe-inline'"],
+      },
+      message: /not an (https )?origin/,
+    },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', embedOrigins: ['http://intranet.example.com'] },
+      message: /not an https origin/,
+    },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', embedOrigins: ['https://a.example.com/path'] },
+      message: /not an https origin/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        dashboardId: ZERO,
+        label: 'TV',
+        embedOrigins: Array.from({ length: 6 }, (_, i) => `https://a${i}.example.com`),
+      },
+      message: /At most 5 origins/,
+    },
+  ],
+  'shares.update': [
+    { input: { slug: 'SLUG', id: 'x' }, message: /Share link id must be a UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, embedOrigins: ['javascript:alert(1)'] }, message: /not an https origin/ },
+  ],
+  'shares.rotate': [{ input: { slug: 'SLUG', id: big }, message: /Share link id must be a UUID/ }],
+  'shares.revoke': [{ input: { slug: 'SLUG' }, message: /Share link id must be a UUID/ }],
+  'shares.view': [
+    { input: {}, message: /Share link is required/ },
+    { input: { token: big }, message: /at most 100/ },
+    { input: { token: 'SHARE', id: ZERO }, message: /Unrecognized key/i },
+    { input: { token: 'SHARE', slug: 'other-org' }, message: /Unrecognized key/i },
+    { input: { token: 'SHARE', grain: 'hour' }, message: /Grain is one of/ },
+    { input: { token: 'SHARE', from: '2024-01-01' }, message: /both "from" and "to"/ },
+    { input: { token: 'SHARE', from: '2020-01-01', to: '2024-03-01', grain: 'day' }, message: /coarser grain/ },
+    { input: { token: 'SHARE', countView: 'yes' }, message: /countView/ },
+  ],
   'imports.upload': [
     {
       input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' },
@@ -599,6 +701,7 @@ const NO_INPUT = [
 
 const withSlug = (input: unknown) => {
   if (!input || typeof input !== 'object') return input;
+  if ((input as { token?: unknown }).token === 'SHARE') return { ...input, token: shareToken };
   if ((input as { token?: unknown }).token === 'TOKEN') {
     const out = input as { values?: { fieldId: string }[] };
     return {

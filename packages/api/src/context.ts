@@ -6,7 +6,7 @@ import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
 import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
-import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
+import { createApiKeyLimiter, createShareLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 
 export interface ApiDeps {
   /** Pool connected as the web's runtime role (subject to row-level security). */
@@ -23,6 +23,8 @@ export interface ApiDeps {
   publicUrl: () => string;
   /** Requests per API key per window (defaults to DEFAULT_API_KEY_LIMIT). */
   apiKeyRateLimit?: RateLimit;
+  /** Share-link view limits (defaults to DEFAULT_SHARE_LIMITS). */
+  shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
 }
@@ -57,6 +59,8 @@ export interface Context {
   apiKeyToken: string | null;
   /** Counts one request against an API key's rate limit. */
   limitApiKey: (keyId: string) => Promise<LimitOutcome>;
+  /** Counts one share-link view against its address's and its link's budgets. */
+  limitShareView: (ip: string | null, tokenHash: string) => Promise<LimitOutcome>;
   limits: { importMaxBytes: number };
 }
 
@@ -67,6 +71,7 @@ const BEARER = /^Bearer (mfiq_[A-Za-z0-9_-]{43})$/;
 export function createContextFactory(deps: ApiDeps) {
   const platform = createPlatform(deps.db);
   const limitApiKey = createApiKeyLimiter(deps.db, deps.apiKeyRateLimit);
+  const limitShareView = createShareLimiter(deps.db, deps.shareRateLimits);
   return async function createContext(opts: CreateContextOptions): Promise<Context> {
     const headerId = opts.req.headers.get('x-request-id');
     const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
@@ -88,6 +93,7 @@ export function createContextFactory(deps: ApiDeps) {
       observeProcedure: deps.observeProcedure,
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       limitApiKey,
+      limitShareView,
       limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
     };
   };

@@ -3,12 +3,14 @@ import {
   withApiKeyTenant,
   withDataFormTenant,
   withMemberTenant,
+  withShareLinkTenant,
   withTenant,
   type ApiKeyTenant,
   type DataFormTenant,
   type Database,
   type MemberRole,
   type MemberTenant,
+  type ShareLinkTenant,
   type TenantDb,
 } from '@mfiq/db';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
@@ -62,6 +64,14 @@ export function createPlatform(db: Database) {
      */
     asDataForm<T>(tokenHash: string, fn: (trx: TenantDb, form: DataFormTenant) => Promise<T>) {
       return withDataFormTenant(db, tokenHash, fn);
+    },
+
+    /**
+     * A tenant transaction entered through a dashboard's share link (by its token's hash). The
+     * tenant and the dashboard are the link's; a revoked, expired or rotated link is not found.
+     */
+    asShareLink<T>(tokenHash: string, countView: boolean, fn: (trx: TenantDb, link: ShareLinkTenant) => Promise<T>) {
+      return withShareLinkTenant(db, { tokenHash, countView }, fn);
     },
 
     /** Opens a tenant transaction for work that starts outside one (sign-up creates the tenant). */

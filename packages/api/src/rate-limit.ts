@@ -14,12 +14,36 @@ export const DEFAULT_API_KEY_LIMIT: RateLimit = { points: 600, durationSec: 60 }
 
 export type LimitOutcome = { ok: true } | { ok: false; retryAfterSec: number };
 
+/** Default for share links: a person reloading, or a few TVs refreshing, per address; a leaked link's flood per link. */
+export const DEFAULT_SHARE_LIMITS: { perIp: RateLimit; perLink: RateLimit } = {
+  perIp: { points: 60, durationSec: 60 },
+  perLink: { points: 300, durationSec: 60 },
+};
+
 /**
  * Per-key request limits in PostgreSQL (rate-limiter-flexible's store, table api_rate_limits), so
  * every web replica shares the same counters without another server. The store talks to the pool
  * through a small adapter over Kysely: the pool stays private to the API package.
  */
 export function createApiKeyLimiter(db: Database, limit: RateLimit = DEFAULT_API_KEY_LIMIT) {
+  return createRateLimiter(db, limit, 'apikey');
+}
+
+/**
+ * Share-link views: one budget per client address over all links (unknown tokens included) and
+ * one per link over all addresses, both spent before the link is looked up.
+ */
+export function createShareLimiter(db: Database, limits = DEFAULT_SHARE_LIMITS) {
+  const perIp = createRateLimiter(db, limits.perIp, 'share-ip');
+  const perLink = createRateLimiter(db, limits.perLink, 'share-link');
+  return async function consume(ip: string | null, tokenHash: string): Promise<LimitOutcome> {
+    const byIp = await perIp(ip ?? 'unknown');
+    if (!byIp.ok) return byIp;
+    return perLink(tokenHash);
+  };
+}
+
+function createRateLimiter(db: Database, limit: RateLimit, keyPrefix: string) {
   const storeClient = {
     async query(q: { text: string; values?: unknown[] }) {
       const result = await db.executeQuery(CompiledQuery.raw(q.text, q.values ?? []));
@@ -31,7 +55,7 @@ export function createApiKeyLimiter(db: Database, limit: RateLimit = DEFAULT_API
     storeType: 'client',
     tableName: 'api_rate_limits',
     tableCreated: true,
-    keyPrefix: 'apikey',
+    keyPrefix,
     points: limit.points,
     duration: limit.durationSec,
   });

@@ -15,7 +15,13 @@ const PUBLIC_URL = 'http://mfiq.test';
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
 export function createHarness(
   tdb: TestDatabase,
-  opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {},
+  opts: {
+    now?: () => Date;
+    throttle?: ThrottleLimits;
+    apiKeyRateLimit?: RateLimit;
+    importMaxBytes?: number;
+    shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
+  } = {},
 ) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
@@ -31,6 +37,7 @@ export function createHarness(
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+    ...(opts.shareRateLimits ? { shareRateLimits: opts.shareRateLimits } : {}),
   };
   const createContext = createContextFactory(deps);
 
