@@ -7,7 +7,9 @@ import {
   type ServerBuild,
 } from '@remix-run/node';
 import { Readable } from 'node:stream';
+import { FRAME_ANCESTORS_HEADER } from '../app/lib/framing.ts';
 import { info } from './request-info.ts';
+import { allowFraming } from './security.ts';
 import { isStreamed } from './uploads.ts';
 
 function toHeaders(incoming: IncomingHttpHeaders): Headers {
@@ -19,14 +21,21 @@ function toHeaders(incoming: IncomingHttpHeaders): Headers {
   return headers;
 }
 
+/** Headers a route may set in place of the default every response got (security.ts). */
+const ROUTE_OVERRIDES = new Set(['referrer-policy']);
+
 async function send(res: Response, response: globalThis.Response): Promise<void> {
   res.statusMessage = response.statusText;
   res.status(response.status);
+  const framing = FRAME_ANCESTORS_HEADER.toLowerCase();
   for (const [key, value] of response.headers.entries()) {
     // Set-Cookie must stay separate headers, never one comma-joined line.
-    if (key === 'set-cookie') continue;
-    res.append(key, value);
+    if (key === 'set-cookie' || key === framing) continue;
+    if (ROUTE_OVERRIDES.has(key)) res.setHeader(key, value);
+    else res.append(key, value);
   }
+  const origins = response.headers.get(framing);
+  if (origins) allowFraming(res, origins);
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.append('Set-Cookie', cookies);
   if (response.body) await writeReadableStreamToWritable(response.body, res);

@@ -40,6 +40,23 @@ export function securityHeaders(opts: { dev: boolean; frameSrc?: readonly string
   };
 }
 
+// https origins (http only on loopback), host and port: nothing that could widen or break the directive.
+const FRAMING_ORIGIN = /^(?:https:\/\/[a-z0-9.-]+|http:\/\/(?:localhost|127\.0\.0\.1))(?::\d{1,5})?$/;
+
+/**
+ * Lets the listed origins frame this one response (a share link's embedding allow-list): its CSP's
+ * frame-ancestors becomes those origins and X-Frame-Options goes. Origins are checked again here,
+ * whatever the route sent; none valid leaves the response unframable.
+ */
+export function allowFraming(res: Response, origins: string): void {
+  const valid = origins.split(/\s+/).filter((o) => FRAMING_ORIGIN.test(o));
+  if (!valid.length) return;
+  const csp = res.getHeader('Content-Security-Policy');
+  if (typeof csp !== 'string') return;
+  res.setHeader('Content-Security-Policy', csp.replace("frame-ancestors 'none'", `frame-ancestors ${valid.join(' ')}`));
+  res.removeHeader('X-Frame-Options');
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 function sameOrigin(a: string, b: string): boolean {

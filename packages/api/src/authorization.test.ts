@@ -107,6 +107,7 @@ const SAMPLES: Record<string, Sample> = {
   'dashboards.delete': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
   'dashboards.duplicate': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
   'dashboards.templates': ({ slug }) => ({ slug }),
+  'dashboards.metricChart': ({ slug }) => ({ slug, key: METRIC, grain: 'week', from: '2024-01-01', to: '2024-03-31' }),
   'dashboards.createFromTemplate': ({ slug }) => ({ slug, template: 'growth' }),
   'dashboards.updateTile': async ({ slug, freshTile }) => ({ slug, ...(await freshTile()), title: 'Renamed tile' }),
   'annotations.list': ({ slug }) => ({ slug, metricKey: METRIC }),

@@ -445,6 +445,15 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', id: 'x' }, message: /UUID/ },
     { input: { slug: 'SLUG', id: ZERO, name: big }, message: /at most 100/ },
   ],
+  'dashboards.metricChart': [
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01' }, message: /Date is required/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-03-01', to: '2024-01-01' }, message: /must not be before/ },
+    { input: { slug: 'SLUG', key: 'Bad!', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
+    {
+      input: { slug: 'SLUG', key: 'revenue', from: '2020-01-01', to: '2024-12-31', grain: 'day' },
+      message: /coarser grain/,
+    },
+  ],
   'dashboards.templates': [{ input: { slug: 'Bad Slug' }, message: /slug/i }],
   'dashboards.createFromTemplate': [
     { input: { slug: 'SLUG', template: 'everything' }, message: /Template is one of/ },

@@ -2,7 +2,11 @@ import type { SubmissionResult } from '@conform-to/react';
 import { formErrors } from '../trpc.server.ts';
 
 interface Replyable {
-  reply(options?: { formErrors?: string[]; fieldErrors?: Record<string, string[]>; resetForm?: boolean }): SubmissionResult;
+  reply(options?: {
+    formErrors?: string[];
+    fieldErrors?: Record<string, string[]>;
+    resetForm?: boolean;
+  }): SubmissionResult;
 }
 
 /**

@@ -20,6 +20,9 @@ function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
     endpoint: '/api/trpc',
     req: request,
     router: context.api.router,
+    // The share page's client sends its one query as a POST, so the link's token travels in the
+    // body, never in a URL that logs or caches keep. Nothing else may: a GET must never run a mutation.
+    allowMethodOverride: request.method === 'POST' && onlyPaths(request, BODY_QUERIES),
     createContext: ({ req, resHeaders }) =>
       context.api.createContext({ req, resHeaders, clientIp: context.request.clientIp }),
     onError({ error, path, ctx }) {
@@ -31,17 +34,30 @@ function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   });
 }
 
-/** The procedures a request names (batched as `a,b`) that are marked formOnly. */
+/** Queries whose input carries a credential (a share link's token): accepted as POST. */
+const BODY_QUERIES = new Set(['shares.view']);
+
+/** The procedure paths a request names (batched as `a,b`), or null when the path does not decode. */
+function pathsOf(request: Request): string[] | null {
+  const raw = new URL(request.url).pathname.slice('/api/trpc/'.length);
+  try {
+    return decodeURIComponent(raw).split(',');
+  } catch {
+    return null;
+  }
+}
+
+function onlyPaths(request: Request, allowed: Set<string>): boolean {
+  const paths = pathsOf(request);
+  return paths !== null && paths.every((p) => allowed.has(p));
+}
+
+/** The procedures a request names that are marked formOnly. */
 function formOnlyPaths(request: Request, router: AnyRouter): string[] {
   const procedures = router._def.procedures as Record<string, { _def?: { meta?: { formOnly?: boolean } } } | undefined>;
-  const raw = new URL(request.url).pathname.slice('/api/trpc/'.length);
-  let paths: string[];
-  try {
-    paths = decodeURIComponent(raw).split(',');
-  } catch {
-    return [];
-  }
-  return paths.filter((p) => Object.hasOwn(procedures, p) && procedures[p]?._def?.meta?.formOnly === true);
+  return (pathsOf(request) ?? []).filter(
+    (p) => Object.hasOwn(procedures, p) && procedures[p]?._def?.meta?.formOnly === true,
+  );
 }
 
 export const loader = handle;

@@ -8,7 +8,15 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import {
+  Form,
+  Link,
+  useActionData,
+  useLoaderData,
+  useLocation,
+  useNavigation,
+  useRouteLoaderData,
+} from '@remix-run/react';
 import { useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { z } from 'zod';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
@@ -249,7 +257,8 @@ export default function DashboardPage() {
     result?.intent === intent && (tileId === undefined || result.tileId === tileId) ? result.result : undefined;
 
   const onKey = (i: number) => (e: KeyboardEvent<HTMLButtonElement>) => {
-    const step = e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : 0;
+    const step =
+      e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : 0;
     if (!step) return;
     e.preventDefault();
     live.move(i, i + step);
@@ -374,12 +383,7 @@ export default function DashboardPage() {
       footer: (
         <>
           {exports}
-          <TileEditor
-            tile={tile}
-            metrics={metrics}
-            lastResult={lastFor('update-tile', tile.id)}
-            busy={busy}
-          />
+          <TileEditor tile={tile} metrics={metrics} lastResult={lastFor('update-tile', tile.id)} busy={busy} />
         </>
       ),
     };
@@ -543,12 +547,7 @@ export default function DashboardPage() {
         {links ? (
           <div>
             {say(['share-revoke'])}
-            <SharePanel
-              links={links}
-              fresh={result?.share ?? null}
-              lastResult={lastFor('share-create')}
-              busy={busy}
-            />
+            <SharePanel links={links} fresh={result?.share ?? null} lastResult={lastFor('share-create')} busy={busy} />
           </div>
         ) : null}
         <div>

@@ -24,7 +24,10 @@ export const meta: MetaFunction = () => [{ title: 'Dashboards · Metric Flow IQ'
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
   return callApi(args, async (api) => {
-    const [dashboards, templates] = await Promise.all([api.dashboards.list({ slug }), api.dashboards.templates({ slug })]);
+    const [dashboards, templates] = await Promise.all([
+      api.dashboards.list({ slug }),
+      api.dashboards.templates({ slug }),
+    ]);
     return { dashboards, templates };
   });
 }

@@ -119,12 +119,23 @@ async function readNotes(
   const metricIds = [...new Set(rows.flatMap((r) => [r.metricId, ...(r.more ?? []).map((m) => m.id)]))];
   const from = specs.reduce((a, s) => (s.range.current.from < a ? s.range.current.from : a), '9999-12-31');
   const to = specs.reduce((a, s) => (s.range.current.to > a ? s.range.current.to : a), '0000-01-01');
-  const { rows: notes } = await sql<{ id: string; date: string; body: string; metricKey: string | null }>`
+  return loadNotes(db, tenantId, { dashboardId, metricIds }, from, to);
+}
+
+/** Notes on a dashboard or any of these metrics between two dates, oldest first (at most MAX_ANNOTATIONS, the newest). */
+export async function loadNotes(
+  db: TenantDb,
+  tenantId: string,
+  on: { dashboardId?: string; metricIds: string[] },
+  from: string,
+  to: string,
+) {
+  const { rows } = await sql<{ id: string; date: string; body: string; metricKey: string | null }>`
     select a.id, a.on_date::text as date, a.body, m.key as metric_key
       from annotations a left join metrics m on m.tenant_id = a.tenant_id and m.id = a.metric_id
      where a.tenant_id = ${tenantId} and a.on_date between ${from}::date and ${to}::date
-       and (a.dashboard_id = ${dashboardId} or a.metric_id = any(${metricIds}::uuid[]))
+       and (a.dashboard_id = ${on.dashboardId ?? null}::uuid or a.metric_id = any(${on.metricIds}::uuid[]))
      order by a.on_date desc, a.created_at desc
      limit ${MAX_ANNOTATIONS}`.execute(db);
-  return notes.reverse();
+  return rows.reverse();
 }

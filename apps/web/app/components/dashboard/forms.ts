@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { addTileInput, createDashboardInput, createFromTemplateInput, updateDashboardInput, updateTileInput } from '@mfiq/api/dashboards';
+import {
+  addTileInput,
+  createDashboardInput,
+  createFromTemplateInput,
+  updateDashboardInput,
+  updateTileInput,
+} from '@mfiq/api/dashboards';
 import { createShareLinkInput, updateShareLinkInput } from '@mfiq/api/shares';
 import { createAnnotationInput } from '@mfiq/api/annotations';
 
@@ -39,7 +45,11 @@ const originLines = z
   .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean));
 
 export const shareForm = createShareLinkInput.omit({ dashboardId: true }).extend({
-  expiresOn: createShareLinkInput.shape.expiresOn.unwrap().unwrap().optional().transform((v) => v ?? null),
+  expiresOn: createShareLinkInput.shape.expiresOn
+    .unwrap()
+    .unwrap()
+    .optional()
+    .transform((v) => v ?? null),
   embedOrigins: originLines.pipe(createShareLinkInput.shape.embedOrigins.unwrap()),
 });
 

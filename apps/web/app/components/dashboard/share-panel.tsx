@@ -56,8 +56,8 @@ export function SharePanel({
               <div>
                 <strong>{l.label}</strong> <span className={`badge badge--${l.status}`}>{STATUS[l.status]}</span>
                 <p className="muted">
-                  {l.prefix}… · {l.viewCount} view{l.viewCount === 1 ? '' : 's'} · last {when(l.lastViewedAt)} ·
-                  expires {when(l.expiresAt)}
+                  {l.prefix}… · {l.viewCount} view{l.viewCount === 1 ? '' : 's'} · last {when(l.lastViewedAt)} · expires{' '}
+                  {when(l.expiresAt)}
                   {l.embedOrigins.length ? ` · embeddable on ${l.embedOrigins.join(', ')}` : ''}
                 </p>
               </div>

@@ -67,7 +67,7 @@ export interface MoreMetric {
   targets: TargetDef[];
 }
 
-const TARGETS_JSON = (metricId: string) =>
+const TARGETS_JSON = (metricId: 'm.id' | 'm2.id') =>
   sql.raw(`(select coalesce(json_agg(json_build_object('id', mt.id, 'kind', mt.kind, 'grain', mt.grain, 'value', mt.value,
                       'starts_on', mt.starts_on::text, 'ends_on', mt.ends_on::text) order by mt.created_at), '[]'::json)
               from metric_targets mt where mt.tenant_id = t.tenant_id and mt.metric_id = ${metricId})`);
@@ -152,6 +152,33 @@ export async function calendarAndDashboard(db: TenantDb, tenantId: string, id: s
       : null;
   if (id && !dashboard) throw notFound('Dashboard not found');
   return { cal: { tenantId, timezone, weekStart }, dashboard };
+}
+
+/** A metric with what its chart needs (its aggregation and targets), by key; NOT_FOUND when missing. */
+export async function selectMetricForChart(db: TenantDb, tenantId: string, key: string) {
+  const row = await db
+    .selectFrom('metrics as m')
+    .select([
+      'm.id',
+      'm.key',
+      'm.name',
+      'm.unit',
+      'm.currency',
+      'm.aggregation',
+      'm.direction',
+      'm.formula',
+      'm.defaultGrain',
+      sql<
+        TargetDef[]
+      >`(select coalesce(json_agg(json_build_object('id', mt.id, 'kind', mt.kind, 'grain', mt.grain, 'value', mt.value,
+                      'starts_on', mt.starts_on::text, 'ends_on', mt.ends_on::text) order by mt.created_at), '[]'::json)
+              from metric_targets mt where mt.tenant_id = m.tenant_id and mt.metric_id = m.id)`.as('targets'),
+    ])
+    .where('m.tenantId', '=', tenantId)
+    .where('m.key', '=', key)
+    .executeTakeFirst();
+  if (!row) throw notFound(`No metric with key "${key}"`);
+  return row;
 }
 
 /** selectTiles with each tile's metric targets (oldest first), so the page reads both at once. */

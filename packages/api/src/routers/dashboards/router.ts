@@ -6,6 +6,7 @@ import { duplicate } from './duplicate.ts';
 import { createFromTemplate, templates } from './from-template.ts';
 import { get } from './get.ts';
 import { list } from './list.ts';
+import { metricChart } from './metric-chart.ts';
 import { removeTile } from './remove-tile.ts';
 import { reorderTiles } from './reorder-tiles.ts';
 import { update } from './update.ts';
@@ -24,4 +25,5 @@ export const dashboardsRouter = router({
   updateTile,
   removeTile,
   reorderTiles,
+  metricChart,
 });

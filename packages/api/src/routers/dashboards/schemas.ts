@@ -3,6 +3,8 @@ import { RANGES } from '../../dashboards/ranges.ts';
 import { TEMPLATE_IDS } from './templates.ts';
 import { AGGREGATIONS, DIRECTIONS, grainSchema, localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
 
+export { grainSchema };
+
 export const MAX_TILES = 24;
 export const MAX_DASHBOARDS = 100;
 /** Metrics on one line or bar chart: the first plus up to three more. */
@@ -122,7 +124,7 @@ export const dashboardOutput = z.object({
   updatedAt: z.date(),
 });
 
-const tileMetricOutput = z.object({
+export const tileMetricOutput = z.object({
   key: z.string(),
   name: z.string(),
   unit: z.enum(UNITS),
@@ -151,7 +153,7 @@ export const tileOutput = z.object({
 });
 
 const status = z.enum(['on_track', 'at_risk', 'off_track', 'no_data']);
-const seriesDataOutput = z.object({
+export const seriesDataOutput = z.object({
   total: z.number().nullable(),
   previousTotal: z.number().nullable(),
   change: z.number().nullable(),
