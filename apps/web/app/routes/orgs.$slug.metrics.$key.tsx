@@ -1,9 +1,23 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { parseWithZod } from '@conform-to/zod/v4';
+import {
+  data,
+  type ActionFunctionArgs,
+  type LinksFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
+import { LineChart } from '../components/dashboard/charts.tsx';
+import { noteForm } from '../components/dashboard/forms.ts';
+import { NotesPanel } from '../components/dashboard/notes-panel.tsx';
+import { replyWithApiError } from '../lib/conform.server.ts';
+import dashboardsCss from '../styles/dashboards.css?url';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },
@@ -38,7 +52,14 @@ export async function loader(args: LoaderFunctionArgs) {
       if (!errors) throw error;
       return { message: errors.formError ?? Object.values(errors.fieldErrors).flat().join(' ') };
     });
+    // The chart (target per period, previous period, notes); a range too long to draw shows the table only.
+    const chart = await api.dashboards.metricChart({ slug, key, grain, from, to }).catch((error: unknown) => {
+      if (!formErrors(error)) throw error;
+      return null;
+    });
     return {
+      chart,
+      notes: await api.annotations.list({ slug, metricKey: key }),
       metric,
       grain,
       from,
@@ -127,6 +148,22 @@ export async function action(args: ActionFunctionArgs) {
         });
         return { intent, ok: true, message: 'Target added.' };
       }
+      case 'note-add': {
+        const submission = parseWithZod(form, { schema: noteForm });
+        if (submission.status !== 'success')
+          return data({ intent, ok: false, message: '', result: submission.reply() }, { status: 400 });
+        try {
+          await caller.annotations.create({ slug, ...submission.value });
+        } catch (error) {
+          const result = replyWithApiError(submission, error);
+          if (!result) throw toResponse(error, args.request);
+          return data({ intent, ok: false, message: '', result }, { status: 400 });
+        }
+        return { intent, ok: true, message: 'Note added.', result: submission.reply({ resetForm: true }) };
+      }
+      case 'note-delete':
+        await caller.annotations.delete({ slug, id: String(form.get('noteId') ?? '') });
+        return { intent, ok: true, message: 'Note deleted.' };
       case 'delete-target':
         await caller.targets.delete({ slug, id: String(form.get('id') ?? '') });
         return { intent, ok: true, message: 'Target deleted.' };
@@ -157,7 +194,7 @@ const STATUS = { on_track: 'On track', at_risk: 'At risk', off_track: 'Off track
 
 export default function MetricPage() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
-  const { metric, grain, from, to, series, targets, owners, points } = useLoaderData<typeof loader>();
+  const { metric, grain, from, to, series, targets, owners, points, chart, notes } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   if (!org) return null;
@@ -198,6 +235,37 @@ export default function MetricPage() {
             Show
           </button>
         </Form>
+        {chart ? (
+          <div className="metric-chart" data-testid="metric-chart">
+            <LineChart
+              series={[{ name: metric.name, unit: chart.metric, axis: 0, points: chart.data.points }]}
+              grain={chart.grain}
+              showPrevious
+              previousLabel="previous period"
+              label={`${metric.name} by ${chart.grain}, ${chart.view.from} to ${chart.view.to}`}
+              notes={chart.annotations}
+            />
+            <ul className="legend" aria-label="Legend">
+              <li className="legend__item legend__item--current">{metric.name}</li>
+              <li className="legend__item legend__item--previous">Previous period</li>
+              {chart.data.points.some((p) => p.target !== null) ? (
+                <li className="legend__item legend__item--target">Target</li>
+              ) : null}
+              {chart.annotations.length ? <li className="legend__item legend__item--note">Notes</li> : null}
+            </ul>
+            <p className="tile-exports">
+              {['csv', 'svg', 'png'].map((f) => (
+                <a
+                  key={f}
+                  href={`/orgs/${slug}/metrics/${metric.key}/export?format=${f}&grain=${chart.grain}&from=${from}&to=${to}`}
+                  download
+                >
+                  {f.toUpperCase()}
+                </a>
+              ))}
+            </p>
+          </div>
+        ) : null}
         {'message' in series ? (
           <FormAlert>{series.message}</FormAlert>
         ) : (
@@ -225,6 +293,18 @@ export default function MetricPage() {
           </table>
         )}
       </section>
+
+      <div>
+        {notice('note-delete')}
+        <NotesPanel
+          notes={notes}
+          on={{ metricKey: metric.key }}
+          canEdit={org.permissions.includes('dashboards:write')}
+          lastResult={result?.intent === 'note-add' && 'result' in result ? result.result : undefined}
+          busy={busy}
+          today={to}
+        />
+      </div>
 
       {canEnter ? (
         <section className="panel" aria-labelledby="values-title">
