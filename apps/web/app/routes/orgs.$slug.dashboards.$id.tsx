@@ -392,7 +392,9 @@ export default function DashboardPage() {
   return (
     <div className="dashboard stack">
       <p>
-        <Link to={`/orgs/${slug}/dashboards`}>← All dashboards</Link>
+        <Link to={`/orgs/${slug}/dashboards`} className="dashboard-back">
+          ← All dashboards
+        </Link>
       </p>
       <div>
         <DashboardHeader data={dash}>
