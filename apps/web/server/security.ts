@@ -22,11 +22,13 @@ function contentSecurityPolicy(nonce: string, opts: { dev: boolean; frameSrc?: r
 
 /** Headers on every response, static files and errors included. */
 export function securityHeaders(opts: { dev: boolean; frameSrc?: readonly string[] }) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const { nonce, secure } = info(res);
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce, opts));
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+    // A share link's address is its credential: no page under /d/ (its dashboard or its 404) ever
+    // sends it on as a Referer.
+    res.setHeader('Referrer-Policy', req.path.startsWith('/d/') ? 'no-referrer' : 'strict-origin-when-cross-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     // The legacy XSS auditor is off on purpose (it could be abused to blank out page parts); the CSP
     // protects instead. Explicit, so scanners and reviewers see the choice.

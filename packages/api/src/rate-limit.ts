@@ -15,7 +15,7 @@ export const DEFAULT_API_KEY_LIMIT: RateLimit = { points: 600, durationSec: 60 }
 export type LimitOutcome = { ok: true } | { ok: false; retryAfterSec: number };
 
 /** Default for share links: a person reloading, or a few TVs refreshing, per address; a leaked link's flood per link. */
-export const DEFAULT_SHARE_LIMITS: { perIp: RateLimit; perLink: RateLimit } = {
+const DEFAULT_SHARE_LIMITS: { perIp: RateLimit; perLink: RateLimit } = {
   perIp: { points: 60, durationSec: 60 },
   perLink: { points: 300, durationSec: 60 },
 };

@@ -107,6 +107,7 @@ export function FormAlert({ children, tone = 'error' }: { children: ReactNode; t
 /** A labelled multi-line input, wired like TextField. */
 export function TextAreaField({
   name,
+  id = name,
   label,
   errors,
   hint,
@@ -115,18 +116,18 @@ export function TextAreaField({
   const invalid = Boolean(errors?.length);
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
-      <label htmlFor={name} className="field__label">
+      <label htmlFor={id} className="field__label">
         {label}
       </label>
       <textarea
-        id={name}
+        id={id}
         name={name}
         className="input textarea"
         aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors, hint)}
+        aria-describedby={describedBy(id, errors, hint)}
         {...area}
       />
-      <FieldMessages name={name} errors={errors} hint={hint} />
+      <FieldMessages name={id} errors={errors} hint={hint} />
     </div>
   );
 }

@@ -23,7 +23,7 @@ export interface ChartExport {
  * The series as CSV: one row per period with each metric's value, comparison and target. Every
  * cell goes through csvCell, so a metric named "=HYPERLINK(...)" arrives as text, not a formula.
  */
-export function chartCsv(c: ChartExport): string {
+function chartCsv(c: ChartExport): string {
   const header = ['period_start', 'period_end', 'partial'];
   c.series.forEach((s, i) => header.push(`${s.name} (${c.keys[i]})`, `${c.keys[i]}_previous`, `${c.keys[i]}_target`));
   const rows = c.series[0]!.points.map((p, i) => {
@@ -64,7 +64,7 @@ const HEAD = 44;
 const FOOT = 30;
 
 /** A standalone SVG file: title, the chart exactly as on the page, and a legend. */
-export function chartSvg(c: ChartExport): string {
+function chartSvg(c: ChartExport): string {
   const Chart = c.kind === 'bar' ? BarChart : LineChart;
   const { width, height } = CHART_SIZE;
   const total = HEAD + height + FOOT;
@@ -106,7 +106,7 @@ export function chartSvg(c: ChartExport): string {
 }
 
 /** The same chart as a PNG, rasterized on the server by resvg at twice the SVG's size. */
-export function chartPng(c: ChartExport): Buffer {
+function chartPng(c: ChartExport): Buffer {
   const resvg = new Resvg(chartSvg(c), {
     fitTo: { mode: 'width', value: CHART_SIZE.width * 2 },
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
@@ -116,7 +116,7 @@ export function chartPng(c: ChartExport): Buffer {
 }
 
 /** A file name from a title: letters, digits and dashes only. */
-export function fileName(title: string, ext: string): string {
+function fileName(title: string, ext: string): string {
   const base = title
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

@@ -3,7 +3,7 @@ import { periodsBetween, periodStart, type Grain } from '../metrics/periods.ts';
 import { customRange, resolveRange, sameDayYearBefore, type RangePreset, type ResolvedRange } from './ranges.ts';
 
 /** At most this many points per tile (per metric). */
-export const MAX_POINTS = 400;
+const MAX_POINTS = 400;
 const TRAILING = new Set<RangePreset>(['7d', '30d', '90d', '6m', '12m']);
 
 export type Comparison = 'previous_period' | 'previous_year';

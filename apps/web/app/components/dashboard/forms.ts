@@ -6,7 +6,7 @@ import {
   updateDashboardInput,
   updateTileInput,
 } from '@mfiq/api/dashboards';
-import { createShareLinkInput, updateShareLinkInput } from '@mfiq/api/shares';
+import { createShareLinkInput } from '@mfiq/api/shares';
 import { createAnnotationInput } from '@mfiq/api/annotations';
 
 /*
@@ -50,10 +50,6 @@ export const shareForm = createShareLinkInput.omit({ dashboardId: true }).extend
     .unwrap()
     .optional()
     .transform((v) => v ?? null),
-  embedOrigins: originLines.pipe(createShareLinkInput.shape.embedOrigins.unwrap()),
-});
-
-export const shareEmbedForm = updateShareLinkInput.pick({ id: true }).extend({
   embedOrigins: originLines.pipe(createShareLinkInput.shape.embedOrigins.unwrap()),
 });
 

@@ -9,9 +9,9 @@ export function refreshSeconds(value: string | null, fallback = 60): number {
   return Number.isInteger(n) && n >= 5 && n <= 3600 ? n : fallback;
 }
 
-/** The current time, ticking every second (for "updated 12 s ago"). */
+/** The current time, ticking every second (for "updated 12 s ago"); null until hydrated. */
 function useNow() {
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
@@ -20,11 +20,11 @@ function useNow() {
 }
 
 /**
- * "Updated N s ago", and a warning when the last refresh failed. Before hydration it says when the
- * server rendered the page, so the first paint already reads right.
+ * "Updated N s ago", and a warning when the last refresh failed. The server and the first client
+ * render say 0 s (the data was just rendered), so hydration sees the same text; then it ticks.
  */
 export function UpdatedAgo({ at, failed, every }: { at: number; failed: boolean; every: number }) {
-  const now = useNow();
+  const now = useNow() ?? at;
   const seconds = Math.max(0, Math.round((now - at) / 1000));
   const text = seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
   return (

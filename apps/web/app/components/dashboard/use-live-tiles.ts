@@ -1,5 +1,5 @@
 import { useRevalidator } from '@remix-run/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { trpc } from '../../trpc.ts';
 import type { TileData } from './tiles.tsx';
 
@@ -21,9 +21,12 @@ export function useLiveTiles(slug: string, dashboardId: string, tiles: TileData[
   const { revalidate } = useRevalidator();
   const [pending, setPending] = useState<Pending>(NONE);
   const [error, setError] = useState<string | null>(null);
-  const ids = tiles.map((t) => t.id).join(',');
-  // Fresh server data replaces whatever was pending.
-  useEffect(() => setPending(NONE), [ids, tiles]);
+  // Fresh server data replaces whatever was pending (adjusting state while rendering, as React advises).
+  const [seen, setSeen] = useState(tiles);
+  if (seen !== tiles) {
+    setSeen(tiles);
+    setPending(NONE);
+  }
 
   const settle = {
     onError(e: { message: string }) {

@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { rangeLabel } from './format.ts';
 import { Tile, type TileData } from './tiles.tsx';
 
-export type DashboardData = RouterOutputs['dashboards']['get'];
+type DashboardData = RouterOutputs['dashboards']['get'];
 
 /** What the grid and header need: a signed-in dashboard or a share link's view of one. */
 export interface ViewData {

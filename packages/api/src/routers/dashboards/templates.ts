@@ -5,7 +5,7 @@ import type { TenantDb } from '@mfiq/db';
  * the usual keys of its subject, and a dashboard made from it tiles the matching metrics (number
  * cards first, then charts). A template with no matching metric is not offered.
  */
-export const TEMPLATES = [
+const TEMPLATES = [
   {
     id: 'sales',
     name: 'Sales overview',

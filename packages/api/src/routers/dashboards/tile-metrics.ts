@@ -9,7 +9,7 @@ interface TileMetricRow {
 }
 
 /** A chart's y axes: one per unit (a currency counts with its code); a second unit goes on the right. */
-export const unitOf = (m: { unit: string; currency: string | null }) =>
+const unitOf = (m: { unit: string; currency: string | null }) =>
   m.unit === 'currency' ? `currency:${m.currency ?? ''}` : m.unit;
 
 /**

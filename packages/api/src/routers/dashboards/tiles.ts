@@ -15,7 +15,7 @@ const metricOut = (
 });
 
 /** Number cards take one column of four; charts and tables two, unless the tile says otherwise. */
-export const tileWidth = (kind: string, width: number | null) => width ?? (kind === 'number' ? 1 : 2);
+const tileWidth = (kind: string, width: number | null) => width ?? (kind === 'number' ? 1 : 2);
 
 /** A tile as procedures return it: its settings and what the UI needs to format its metrics. */
 export function toTile(r: TileRow) {
