@@ -125,6 +125,9 @@ function fileName(title: string, ext: string): string {
   return `${base || 'chart'}.${ext}`;
 }
 
+const FORMATS = new Set(['csv', 'svg', 'png']);
+export const isExportFormat = (v: string | null): v is 'csv' | 'svg' | 'png' => v !== null && FORMATS.has(v);
+
 /** The download response for one format. */
 export function exportResponse(c: ChartExport, format: 'csv' | 'svg' | 'png'): Response {
   const headers = {

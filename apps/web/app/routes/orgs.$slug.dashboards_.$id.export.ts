@@ -1,11 +1,8 @@
 import { data, type LoaderFunctionArgs } from '@remix-run/node';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
 import { chartSeries, PREVIOUS_LABEL } from '../components/dashboard/tiles.tsx';
-import { exportResponse } from '../lib/chart-export.server.tsx';
+import { exportResponse, isExportFormat } from '../lib/chart-export.server.tsx';
 import { callApi } from '../trpc.server.ts';
-
-const FORMATS = new Set(['csv', 'svg', 'png'] as const);
-const isFormat = (v: string | null): v is 'csv' | 'svg' | 'png' => FORMATS.has(v as 'csv');
 
 /**
  * GET /orgs/:slug/dashboards/:id/export?tile=<id>&format=csv|svg|png (and the page's range and
@@ -17,7 +14,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const id = args.params.id ?? '';
   const url = new URL(args.request.url);
   const format = url.searchParams.get('format');
-  if (!isFormat(format)) throw data({ message: 'Format is csv, svg or png' }, { status: 400 });
+  if (!isExportFormat(format)) throw data({ message: 'Format is csv, svg or png' }, { status: 400 });
   const { data: dash } = await callApi(args, (api) => loadDashboard(api, slug, id, url));
   const tile = dash.tiles.find((t) => t.id === url.searchParams.get('tile'));
   if (!tile) throw data({ message: 'Page not found' }, { status: 404 });

@@ -1,11 +1,9 @@
 import { data, type LoaderFunctionArgs } from '@remix-run/node';
 import { grainSchema } from '@mfiq/api/dashboards';
-import { exportResponse } from '../lib/chart-export.server.tsx';
+import { exportResponse, isExportFormat } from '../lib/chart-export.server.tsx';
 import { callApi } from '../trpc.server.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const FORMATS = new Set(['csv', 'svg', 'png'] as const);
-const isFormat = (v: string | null): v is 'csv' | 'svg' | 'png' => FORMATS.has(v as 'csv');
 
 /**
  * GET /orgs/:slug/metrics/:key/export?format=csv|svg|png&grain=&from=&to=: the metric page's
@@ -18,7 +16,7 @@ export async function loader(args: LoaderFunctionArgs) {
   const format = url.searchParams.get('format');
   const from = url.searchParams.get('from') ?? '';
   const to = url.searchParams.get('to') ?? '';
-  if (!isFormat(format) || !DATE.test(from) || !DATE.test(to))
+  if (!isExportFormat(format) || !DATE.test(from) || !DATE.test(to))
     throw data({ message: 'Give format (csv, svg or png), from and to' }, { status: 400 });
   const grain = grainSchema.safeParse(url.searchParams.get('grain'));
   const chart = await callApi(args, (api) =>
