@@ -141,10 +141,29 @@ export async function seedOrganization(
       .insertInto('dashboards')
       .values({ tenantId, id: dashboardId, name: 'Overview "main"', isDefault: true })
       .execute();
+    const tileId = randomUUID();
     await trx
       .insertInto('dashboardTiles')
-      .values({ tenantId, dashboardId, metricId, kind: 'line', title: 'Revenue', position: 0 })
+      .values({
+        tenantId,
+        id: tileId,
+        dashboardId,
+        metricId,
+        kind: 'line',
+        title: 'Revenue',
+        position: 0,
+        range: '12m',
+      })
       .execute();
+    await trx.insertInto('dashboardTileMetrics').values({ tenantId, tileId, metricId, position: 1 }).execute();
+    await sql`insert into annotations (tenant_id, metric_id, dashboard_id, on_date, body) values
+      (${tenantId}, ${metricId}, null, '2024-01-15', 'Pricing "change"'), (${tenantId}, null, ${dashboardId}, '2024-02-01', 'Launch ü')`.execute(
+      trx,
+    );
+    // A share link of the dashboard (a credential, kept in place and never copied).
+    await sql`insert into dashboard_share_links (tenant_id, dashboard_id, label, token_hash, prefix) values (${tenantId}, ${dashboardId}, 'Office TV', encode(sha256(('share:' || ${tenantId}::text)::bytea), 'hex'), 'd_abcd')`.execute(
+      trx,
+    );
     // A public data form with one field on the revenue metric, and its link (a credential).
     const formId = randomUUID();
     await trx
