@@ -56,7 +56,7 @@ export async function action(args: ActionFunctionArgs) {
   if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha')
     return redirect('/contact?sent=1', 303);
   if (!verdict.ok) return refusal(verdict, { values, challenge: args.context.forms.issue('contact') });
-  const { caller } = await serverApi(args);
+  const { caller } = await serverApi(args, { formPass: verdict.pass });
   try {
     await caller.contact.submit(values as Parameters<typeof caller.contact.submit>[0]);
   } catch (error) {

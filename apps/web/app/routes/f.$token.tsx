@@ -73,8 +73,9 @@ export async function action(args: ActionFunctionArgs) {
   );
   if (!parsed.ok)
     return data({ ...again(), formError: parsed.formError, fieldErrors: parsed.fieldErrors }, { status: 400 });
+  const { caller: submitter } = await serverApi(args, { formPass: verdict.pass });
   try {
-    await caller.forms.submit({ token, values: parsed.values, ...(date ? { date } : {}) });
+    await submitter.forms.submit({ token, values: parsed.values, ...(date ? { date } : {}) });
   } catch (error) {
     const errors = formErrors(error, { also: ['NOT_FOUND'] });
     if (!errors) throw toResponse(error, args.request);

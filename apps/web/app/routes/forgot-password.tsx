@@ -31,7 +31,7 @@ export async function action(args: ActionFunctionArgs) {
   // CAPTCHA say no.
   if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha') return sent();
   if (!verdict.ok) return refusal(verdict, { sent: false, email, guard: args.context.forms.issue('forgot-password') });
-  const { caller, resHeaders } = await serverApi(args);
+  const { caller, resHeaders } = await serverApi(args, { formPass: verdict.pass });
   try {
     await caller.auth.requestPasswordReset({ email });
     return sent();

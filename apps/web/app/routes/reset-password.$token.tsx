@@ -27,7 +27,7 @@ export async function action(args: ActionFunctionArgs) {
   // One generic message for every check: the link in the URL is the secret here, so there is no
   // answer to hide behind a pretend success, and a person who double-submitted can simply retry.
   if (!verdict.ok) return refusal(verdict, { guard: args.context.forms.issue('reset-password') });
-  const { caller } = await serverApi(args);
+  const { caller } = await serverApi(args, { formPass: verdict.pass });
   try {
     await caller.auth.resetPassword({ token: args.params.token ?? '', password: String(form.get('password') ?? '') });
     // No session here: sign in with the new password (and the second factor, if any).

@@ -48,7 +48,7 @@ export async function action(args: ActionFunctionArgs) {
     });
   }
   if (!verdict.ok) return refusal(verdict, { sent: null, values, guard: args.context.forms.issue('sign-up') });
-  const { caller, resHeaders } = await serverApi(args);
+  const { caller, resHeaders } = await serverApi(args, { formPass: verdict.pass });
   try {
     const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
     // The same answer whether or not the email has an account: the mail says which.
