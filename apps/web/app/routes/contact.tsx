@@ -5,6 +5,7 @@ import {
   type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
+  type LinksFunction,
 } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { CONTACT_TOPICS } from '@mfiq/api/contact';
@@ -13,6 +14,9 @@ import { FormGuardFields } from '../components/form-guard.tsx';
 import { PublicPage } from '../components/public-page.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import docStyles from '../styles/doc.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: docStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'Contact · Metric Flow IQ' }];
 

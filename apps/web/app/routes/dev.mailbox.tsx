@@ -1,8 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, type LoaderFunctionArgs, type MetaFunction, type LinksFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { Fragment } from 'react';
+import mailboxStyles from '../styles/mailbox.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: mailboxStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'Dev mailbox · Metric Flow IQ' }];
 

@@ -5,6 +5,7 @@ import {
   type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
+  type LinksFunction,
 } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
@@ -14,6 +15,9 @@ import { fieldName } from '../data-form-fields.ts';
 import { linkSubject, parseValues } from '../data-form.server.ts';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
+import docStyles from '../styles/doc.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: docStyles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `${d.form.name} · ${d.form.orgName}` : 'Form · Metric Flow IQ' },

@@ -4,12 +4,16 @@ import {
   type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
+  type LinksFunction,
 } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: authStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'Reset your password · Metric Flow IQ' }];
 

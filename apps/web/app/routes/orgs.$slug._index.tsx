@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs } from '@remix-run/node';
+import type { LoaderFunctionArgs, LinksFunction } from '@remix-run/node';
 import { Link, useLoaderData, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert } from '../components/field.tsx';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
@@ -6,6 +6,9 @@ import { DashboardGrid, DashboardHeader } from '../components/dashboard/view.tsx
 import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import type { loader as rootLoader } from '../root.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardStyles }];
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 

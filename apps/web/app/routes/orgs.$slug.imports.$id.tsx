@@ -1,10 +1,20 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  type LinksFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useParams, useRevalidator } from '@remix-run/react';
 import { useEffect } from 'react';
 import { FormAlert, SelectField } from '../components/field.tsx';
 import { FORMAT_OPTIONS, formatBytes, STATUS_LABELS } from '../lib/imports.ts';
 import { guessMapping, mappingFrom, MAPPING_FIELDS, type MappingForm } from '../lib/import-mapping.ts';
 import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import importsStyles from '../styles/imports.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: importsStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'CSV import · Metric Flow IQ' }];
 

@@ -1,9 +1,19 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+  type LinksFunction,
+} from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import metricsStyles from '../styles/metrics.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: metricsStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'Metrics · Metric Flow IQ' }];
 

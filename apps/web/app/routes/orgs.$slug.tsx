@@ -1,6 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction, LinksFunction } from '@remix-run/node';
 import { NavLink, Outlet, useLoaderData } from '@remix-run/react';
 import { callApi } from '../trpc.server.ts';
+import orgStyles from '../styles/org.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: orgStyles }];
 
 /**
  * The organization's frame: resolves the slug to the caller's membership through `org.get`

@@ -1,6 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction, LinksFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { PublicPage } from '../components/public-page.tsx';
+import docStyles from '../styles/doc.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: docStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'Subprocessors · Metric Flow IQ' }];
 
