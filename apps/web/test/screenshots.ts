@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 
 /** Baselines are committed (see docs/decisions/0105-styles-by-feature.md for why and how to update them). */
-export const BASELINE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const BASELINE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const UPDATE = process.env.UPDATE_SCREENSHOTS === '1';
 
 /**
