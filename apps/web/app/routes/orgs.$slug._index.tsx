@@ -7,10 +7,9 @@ import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import type { loader as rootLoader } from '../root.tsx';
 import dashboardStyles from '../styles/dashboard.css?url';
+import { WEEKDAYS } from '@mfiq/api/shared';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardStyles }];
-
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** The organization home: its default dashboard, or a way to get one. */
 export async function loader(args: LoaderFunctionArgs) {

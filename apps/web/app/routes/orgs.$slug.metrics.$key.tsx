@@ -11,6 +11,7 @@ import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import metricsStyles from '../styles/metrics.css?url';
+import { GRAINS, type Grain } from '@mfiq/api/shared';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: metricsStyles }];
 
@@ -18,8 +19,6 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },
 ];
 
-const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
-type Grain = (typeof GRAINS)[number];
 const NEW_ROWS = 5;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -6,16 +6,16 @@ import { historyHref } from '../lib/history.ts';
 import { trpc } from '../trpc.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import { supportedTimezones, WEEKDAYS } from '@mfiq/api/shared';
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
   return [{ title: org ? `Settings · ${org.organization.name} · Metric Flow IQ` : 'Settings · Metric Flow IQ' }];
 };
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 // Computed on the server and sent along, so the options are the ones the API accepts (the browser's
 // ICU may know a different set).
-const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((tz) => tz !== 'UTC')];
+const TIMEZONES = supportedTimezones();
 
 /** The organization itself comes from the parent route (membership already checked there). */
 export function loader() {

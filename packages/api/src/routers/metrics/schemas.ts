@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { GRAINS } from '../../metrics/periods.ts';
+import { AGGREGATIONS, DIRECTIONS, GRAINS, UNITS } from '../../shared/constants.ts';
 
-export const UNITS = ['number', 'currency', 'percent', 'duration'] as const;
-export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count', 'last'] as const;
-export const DIRECTIONS = ['higher', 'lower'] as const;
+export { AGGREGATIONS, DIRECTIONS, UNITS };
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
