@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
@@ -332,4 +332,11 @@ export async function startBrowserSuite(
     await tdb.drop();
     throw error;
   }
+}
+
+/** Opens a page from the organization's navigation: a tab, or an item of one of its menus. */
+export async function openFromOrgNav(page: Page, label: string, menu?: string): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'Organization' });
+  if (menu) await nav.locator('summary', { hasText: menu }).click();
+  await nav.getByRole('link', { name: label }).click();
 }

@@ -34,6 +34,9 @@ export async function freezeVolatile(page: Page): Promise<void> {
   await page.evaluate(() => {
     const recent = (value: string) => Date.now() - Date.parse(value.slice(0, 10)) < 3 * 86_400_000;
     for (const t of document.querySelectorAll('time')) t.textContent = '3 Jun 2024, 09:41';
+    // Request ids in the audit log.
+    for (const e of document.querySelectorAll('span'))
+      if (/^req [0-9a-f]{8}$/.test(e.textContent ?? '')) e.textContent = 'req 0d0e0f10';
     for (const i of document.querySelectorAll<HTMLInputElement>('input[type=date], input[type=datetime-local]'))
       if (i.value && recent(i.value)) i.value = i.type === 'date' ? '2024-06-03' : '2024-06-03T09:41';
     (document.activeElement as HTMLElement | null)?.blur();

@@ -1,3 +1,4 @@
+import { drainAll } from '@mfiq/worker';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpAs, startBrowserSuite, type RunningWeb } from './harness.ts';
@@ -57,6 +58,8 @@ beforeAll(async () => {
     rows[`row-${day}-value`] = String(20 + ((day * 7) % 13));
   }
   await post(`/orgs/${slug}/metrics/signups`, rows);
+  // The audit log shows what the worker has drained; drain once so it has rows.
+  await drainAll(tdb.worker);
 }, 240_000);
 
 afterAll(() => stopSuite?.());

@@ -1,9 +1,6 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction, type LinksFunction } from '@remix-run/node';
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { callIfSignedIn } from '../trpc.server.ts';
-import landingStyles from '../styles/landing.css?url';
-
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: landingStyles }];
 
 export const meta: MetaFunction = () => [{ title: 'Metric Flow IQ · Business metrics your security review will like' }];
 

@@ -4,3 +4,6 @@
  * reachable from here must run in a browser: `client-safe.test.ts` walks the imports.
  */
 export * from './constants.ts';
+export { updateOrganizationInput } from '../routers/org/schemas.ts';
+export { metricForm } from '../routers/metrics/schemas.ts';
+export { createTargetInput } from '../routers/targets/schemas.ts';
