@@ -1,6 +1,7 @@
 import type { SubmissionResult } from '@conform-to/react';
 import { parseWithZod } from '@conform-to/zod/v4';
 import type { $ZodType, output } from 'zod/v4/core';
+import type { TRPCError } from '@trpc/server';
 import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 
 type RouteArgs = Parameters<typeof serverApi>[0];
@@ -22,7 +23,12 @@ export async function submitForm<Schema extends $ZodType, T>(
   args: RouteArgs,
   schema: Schema,
   run: (value: output<Schema>, api: Caller, resHeaders: Headers) => Promise<T>,
-  opts: { formData?: FormData; resetOnSuccess?: boolean } = {},
+  opts: {
+    formData?: FormData;
+    resetOnSuccess?: boolean;
+    /** More API error codes to show on the form (a refused role change is FORBIDDEN, say). */
+    alsoFormErrors?: TRPCError['code'][];
+  } = {},
 ): Promise<FormOutcome<T>> {
   const submission = parseWithZod(opts.formData ?? (await args.request.formData()), { schema });
   const { caller, resHeaders } = await serverApi(args);
@@ -31,7 +37,10 @@ export async function submitForm<Schema extends $ZodType, T>(
     const value = await run(submission.value, caller, resHeaders);
     return { ok: true, value, reply: submission.reply({ resetForm: opts.resetOnSuccess ?? false }), resHeaders };
   } catch (error) {
-    const errors = formErrors(error);
+    // A stale sign-in or a missing second factor is answered by a redirect, never on the form.
+    const appCode = (error as { appCode?: string }).appCode;
+    const redirects = appCode === 'REAUTH_REQUIRED' || appCode === 'TWO_FACTOR_REQUIRED';
+    const errors = redirects ? null : formErrors(error, { also: opts.alsoFormErrors ?? [] });
     if (!errors) throw toResponse(error, args.request);
     return {
       ok: false,

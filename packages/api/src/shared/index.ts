@@ -7,3 +7,4 @@ export * from './constants.ts';
 export { updateOrganizationInput } from '../routers/org/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
 export { createTargetInput } from '../routers/targets/schemas.ts';
+export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
