@@ -111,5 +111,5 @@ describe('pages look as they did', () => {
     await context.close();
     await signedIn.close();
     expect(results.filter((r) => r.problem).map((r) => `${r.name}: ${r.problem}`)).toEqual([]);
-  }, 180_000);
+  }, 360_000);
 });

@@ -7,7 +7,7 @@ import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.t
 type RouteArgs = Parameters<typeof serverApi>[0];
 
 /** What an action sends back to its form: Conform's reply (field errors, form errors, the values typed). */
-export type FormReply = SubmissionResult<string[]>;
+type FormReply = SubmissionResult<string[]>;
 
 export type FormOutcome<T> =
   { ok: true; value: T; reply: FormReply; resHeaders: Headers } | { ok: false; reply: FormReply; resHeaders: Headers };

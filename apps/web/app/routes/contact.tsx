@@ -5,7 +5,6 @@ import {
   type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
-  type LinksFunction,
 } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { CONTACT_TOPICS } from '@mfiq/api/contact';
@@ -15,8 +14,9 @@ import { PublicPage } from '../components/public-page.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: docStyles }];
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Contact · Metric Flow IQ' }];
 

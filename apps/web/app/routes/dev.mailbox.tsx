@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { data, type LoaderFunctionArgs, type MetaFunction, type LinksFunction } from '@remix-run/node';
+import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { Fragment } from 'react';
 import mailboxStyles from '../styles/mailbox.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: mailboxStyles }];
+export const links = stylesheets(mailboxStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Dev mailbox · Metric Flow IQ' }];
 

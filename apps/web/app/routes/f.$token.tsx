@@ -5,7 +5,6 @@ import {
   type HeadersFunction,
   type LoaderFunctionArgs,
   type MetaFunction,
-  type LinksFunction,
 } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
@@ -16,8 +15,9 @@ import { linkSubject, parseValues } from '../data-form.server.ts';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
 import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: docStyles }];
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `${d.form.name} · ${d.form.orgName}` : 'Form · Metric Flow IQ' },

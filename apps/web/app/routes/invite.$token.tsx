@@ -1,17 +1,11 @@
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type LinksFunction,
-} from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { callApi, callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: authStyles }];
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Invitation · Metric Flow IQ' }];
 

@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, LinksFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Link, useLoaderData, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert } from '../components/field.tsx';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
@@ -7,9 +7,10 @@ import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import type { loader as rootLoader } from '../root.tsx';
 import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
 import { WEEKDAYS } from '@mfiq/api/shared';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardStyles }];
+export const links = stylesheets(dashboardStyles);
 
 /** The organization home: its default dashboard, or a way to get one. */
 export async function loader(args: LoaderFunctionArgs) {

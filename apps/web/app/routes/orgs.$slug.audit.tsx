@@ -1,12 +1,13 @@
 import { AUDIT_ACTIONS } from '@mfiq/api';
-import { data, type LoaderFunctionArgs, type MetaFunction, type LinksFunction } from '@remix-run/node';
+import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { FILTER_KEYS, readFilters, type AuditFilters } from '../lib/audit-filters.ts';
 import { historyHref } from '../lib/history.ts';
 import { isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
 import auditStyles from '../styles/audit.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: auditStyles }];
+export const links = stylesheets(auditStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Metric Flow IQ' }];
 

@@ -1,10 +1,4 @@
-import {
-  data,
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type LinksFunction,
-} from '@remix-run/node';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import {
   Form,
   useActionData,
@@ -18,8 +12,9 @@ import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import backupsStyles from '../styles/backups.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: backupsStyles }];
+export const links = stylesheets(backupsStyles);
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;

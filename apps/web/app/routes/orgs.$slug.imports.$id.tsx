@@ -1,11 +1,4 @@
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type LinksFunction,
-} from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useParams, useRevalidator } from '@remix-run/react';
 import { useEffect } from 'react';
 import { FormAlert, SelectField } from '../components/field.tsx';
@@ -13,9 +6,10 @@ import { FORMAT_OPTIONS, formatBytes, STATUS_LABELS } from '../lib/imports.ts';
 import { guessMapping, mappingFrom, MAPPING_FIELDS, type MappingForm } from '../lib/import-mapping.ts';
 import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import importsStyles from '../styles/imports.css?url';
+import { stylesheets } from '../styles/links.ts';
 import { supportedTimezones } from '@mfiq/api/shared';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: importsStyles }];
+export const links = stylesheets(importsStyles);
 
 export const meta: MetaFunction = () => [{ title: 'CSV import · Metric Flow IQ' }];
 

@@ -1,10 +1,4 @@
-import {
-  data,
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type LinksFunction,
-} from '@remix-run/node';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { MetricFields } from '../components/metric-fields.tsx';
@@ -13,9 +7,10 @@ import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import metricsStyles from '../styles/metrics.css?url';
+import { stylesheets } from '../styles/links.ts';
 import { createTargetInput, GRAINS, metricForm, type Grain } from '@mfiq/api/shared';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: metricsStyles }];
+export const links = stylesheets(metricsStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },

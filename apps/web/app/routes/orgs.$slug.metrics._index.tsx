@@ -1,11 +1,4 @@
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-  type LinksFunction,
-} from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { MetricFields } from '../components/metric-fields.tsx';
@@ -15,8 +8,9 @@ import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import metricsStyles from '../styles/metrics.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: metricsStyles }];
+export const links = stylesheets(metricsStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Metrics · Metric Flow IQ' }];
 

@@ -1,10 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction, LinksFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Outlet, useLoaderData } from '@remix-run/react';
 import { OrgNav } from '../components/org-nav.tsx';
 import { callApi } from '../trpc.server.ts';
 import orgStyles from '../styles/org.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: orgStyles }];
+export const links = stylesheets(orgStyles);
 
 /**
  * The organization's frame: resolves the slug to the caller's membership through `org.get`
