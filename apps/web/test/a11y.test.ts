@@ -142,12 +142,12 @@ describe('phones: 390 px wide', () => {
       expect(box!.x).toBeGreaterThanOrEqual(0);
       expect(box!.x + box!.width).toBeLessThanOrEqual(390);
       await page.keyboard.press('Escape');
-      expect(await nav.locator('details[open]').count()).toBe(0);
+      await expect.poll(() => nav.locator('details[open]').count()).toBe(0);
     }
     await nav.locator('summary', { hasText: 'Settings' }).click();
     await nav.getByRole('link', { name: 'Backups' }).click();
     await page.waitForURL(/\/orgs\/acme\/backups$/);
-    expect(await nav.locator('details[open]').count()).toBe(0);
+    await expect.poll(() => nav.locator('details[open]').count()).toBe(0);
     await context.close();
   }, 60_000);
 });
