@@ -13,6 +13,10 @@ import { FormGuardFields } from '../components/form-guard.tsx';
 import { PublicPage } from '../components/public-page.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Contact · Metric Flow IQ' }];
 

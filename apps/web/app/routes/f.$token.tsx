@@ -14,6 +14,10 @@ import { fieldName } from '../data-form-fields.ts';
 import { linkSubject, parseValues } from '../data-form.server.ts';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
+import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `${d.form.name} · ${d.form.orgName}` : 'Form · Metric Flow IQ' },

@@ -12,6 +12,10 @@ import { FormGuardFields } from '../components/form-guard.tsx';
 import type { FormPass } from '@mfiq/api/server';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callIfSignedIn, formErrors, safeNext, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Metric Flow IQ' }];
 

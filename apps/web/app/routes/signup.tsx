@@ -11,6 +11,10 @@ import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Create your organization · Metric Flow IQ' }];
 
