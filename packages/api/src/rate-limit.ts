@@ -9,7 +9,11 @@ export interface RateLimit {
   durationSec: number;
 }
 
-/** Default for API keys: a steady 10 pushes a second, with bursts up to the window's budget. */
+/**
+ * Default for API keys: a steady 10 pushes a second, with bursts up to the window's budget. Counted
+ * in PostgreSQL (app_api_key_rate, migration 0014) so every web replica shares the counters, in a
+ * statement of its own on the request's one connection (packages/db withApiKeyTenant).
+ */
 export const DEFAULT_API_KEY_LIMIT: RateLimit = { points: 600, durationSec: 60 };
 
 export type LimitOutcome = { ok: true } | { ok: false; retryAfterSec: number };
@@ -21,17 +25,10 @@ const DEFAULT_SHARE_LIMITS: { perIp: RateLimit; perLink: RateLimit } = {
 };
 
 /**
- * Per-key request limits in PostgreSQL (rate-limiter-flexible's store, table api_rate_limits), so
- * every web replica shares the same counters without another server. The store talks to the pool
- * through a small adapter over Kysely: the pool stays private to the API package.
- */
-export function createApiKeyLimiter(db: Database, limit: RateLimit = DEFAULT_API_KEY_LIMIT) {
-  return createRateLimiter(db, limit, 'apikey');
-}
-
-/**
  * Share-link views: one budget per client address over all links (unknown tokens included) and
- * one per link over all addresses, both spent before the link is looked up.
+ * one per link over all addresses, both spent before the link is looked up. Each count is one
+ * statement on the pool that completes before the tenant transaction takes its connection, so a
+ * request never holds two connections at once (ADR 0081).
  */
 export function createShareLimiter(db: Database, limits = DEFAULT_SHARE_LIMITS) {
   const perIp = createRateLimiter(db, limits.perIp, 'share-ip');
@@ -43,6 +40,11 @@ export function createShareLimiter(db: Database, limits = DEFAULT_SHARE_LIMITS) 
   };
 }
 
+/**
+ * Limits in PostgreSQL (rate-limiter-flexible's store, table api_rate_limits), so every web replica
+ * shares the same counters without another server. The store talks to the pool through a small
+ * adapter over Kysely: the pool stays private to the API package.
+ */
 function createRateLimiter(db: Database, limit: RateLimit, keyPrefix: string) {
   const storeClient = {
     async query(q: { text: string; values?: unknown[] }) {
@@ -59,9 +61,9 @@ function createRateLimiter(db: Database, limit: RateLimit, keyPrefix: string) {
     points: limit.points,
     duration: limit.durationSec,
   });
-  return async function consume(keyId: string): Promise<LimitOutcome> {
+  return async function consume(key: string): Promise<LimitOutcome> {
     try {
-      await limiter.consume(keyId, 1);
+      await limiter.consume(key, 1);
       return { ok: true };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes)

@@ -1,5 +1,5 @@
 -- Dashboards people live in (docs/decisions/0130-dashboard-editing-and-multi-metric-tiles.md,
--- 0131-dashboard-share-links.md): tiles edited in place with up to four metrics and their own range,
+-- 0131-dashboard-share-links-and-tv.md): tiles edited in place with up to four metrics and their own range,
 -- grain and comparison; dated annotations on metrics and dashboards; read-only share links.
 
 -- Tiles: what a tile may override. NULL means "follow the dashboard's pickers" (range, grain) or

@@ -1,21 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
-import type { AnyRouter } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 
 /**
  * /api/trpc/*: the same router and context factory as the pages' server-side caller, over HTTP for
- * client components (and later for API clients). The CSRF check and body limit run before this,
- * in the HTTP server.
+ * client components and API clients. The CSRF check and body limit run before this, in the HTTP
+ * server. Public form procedures need a form pass in their context, which only a page action can
+ * give (ADR 0050): nothing here can, so they refuse whatever the URL's spelling.
  */
 function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
-  const formOnly = formOnlyPaths(request, context.api.router);
-  if (formOnly.length) {
-    // Public form procedures run only behind their pages' anti-abuse checks (ADR 0050).
-    return Response.json(
-      { error: { code: 'FORBIDDEN', message: `${formOnly.join(', ')} is available only through its page's form.` } },
-      { status: 403, headers: { 'Cache-Control': 'no-store' } },
-    );
-  }
   return fetchRequestHandler({
     endpoint: '/api/trpc',
     req: request,
@@ -34,30 +26,23 @@ function handle({ request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   });
 }
 
-/** Queries whose input carries a credential (a share link's token): accepted as POST. */
+/**
+ * Queries whose input carries a credential (a share link's token): accepted as POST. This only
+ * widens the methods a query may use; a path spelled any other way simply keeps GET-only queries
+ * (it fails closed), and no access decision rests on it.
+ */
 const BODY_QUERIES = new Set(['shares.view']);
 
-/** The procedure paths a request names (batched as `a,b`), or null when the path does not decode. */
-function pathsOf(request: Request): string[] | null {
+/** Whether every procedure a request names (batched as `a,b`) is in `allowed`. */
+function onlyPaths(request: Request, allowed: Set<string>): boolean {
   const raw = new URL(request.url).pathname.slice('/api/trpc/'.length);
   try {
-    return decodeURIComponent(raw).split(',');
+    return decodeURIComponent(raw)
+      .split(',')
+      .every((p) => allowed.has(p));
   } catch {
-    return null;
+    return false;
   }
-}
-
-function onlyPaths(request: Request, allowed: Set<string>): boolean {
-  const paths = pathsOf(request);
-  return paths !== null && paths.every((p) => allowed.has(p));
-}
-
-/** The procedures a request names that are marked formOnly. */
-function formOnlyPaths(request: Request, router: AnyRouter): string[] {
-  const procedures = router._def.procedures as Record<string, { _def?: { meta?: { formOnly?: boolean } } } | undefined>;
-  return (pathsOf(request) ?? []).filter(
-    (p) => Object.hasOwn(procedures, p) && procedures[p]?._def?.meta?.formOnly === true,
-  );
 }
 
 export const loader = handle;

@@ -1,21 +1,16 @@
-import {
-  data,
-  type HeadersFunction,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from '@remix-run/node';
+import { data, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { FormAlert } from '../components/field.tsx';
 import { refreshSeconds, ShareTrpcProvider, tvQuery, UpdatedAgo } from '../components/dashboard/live.tsx';
 import { viewFromUrl } from '../components/dashboard/load.server.ts';
 import { DashboardGrid, DashboardHeader } from '../components/dashboard/view.tsx';
 import { FRAME_ANCESTORS_HEADER } from '../lib/framing.ts';
-import dashboardsCss from '../styles/dashboards.css?url';
 import { isTrpcError, toResponse } from '../trpc.server.ts';
 import { trpc } from '../trpc.ts';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
+export const links = stylesheets(dashboardStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `${d.view.dashboard.name} · ${d.view.orgName}` : 'Dashboard · Metric Flow IQ' },

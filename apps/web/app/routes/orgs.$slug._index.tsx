@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node';
+import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Link, useLoaderData, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert } from '../components/field.tsx';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
@@ -6,11 +6,11 @@ import { DashboardGrid, DashboardHeader } from '../components/dashboard/view.tsx
 import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import type { loader as rootLoader } from '../root.tsx';
-import dashboardsCss from '../styles/dashboards.css?url';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
+import { WEEKDAYS } from '@mfiq/api/shared';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
-
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+export const links = stylesheets(dashboardStyles);
 
 /** The organization home: its default dashboard, or a way to get one. */
 export async function loader(args: LoaderFunctionArgs) {

@@ -1,13 +1,5 @@
-import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from '@remix-run/node';
+import { getFormProps, type SubmissionResult } from '@conform-to/react';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import {
   Form,
   Link,
@@ -18,7 +10,7 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { useState, type DragEvent, type KeyboardEvent } from 'react';
-import type { z } from 'zod';
+import type { $ZodType, output } from 'zod/v4/core';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { addTileForm, dashboardSettingsForm, shareForm, tileForm, noteForm } from '../components/dashboard/forms.ts';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
@@ -28,12 +20,14 @@ import { TileEditor } from '../components/dashboard/tile-editor.tsx';
 import { KIND_LABEL, type TileData } from '../components/dashboard/tiles.tsx';
 import { useLiveTiles } from '../components/dashboard/use-live-tiles.ts';
 import { DashboardGrid, DashboardHeader, GRAIN_OPTIONS, RANGE_OPTIONS } from '../components/dashboard/view.tsx';
-import { replyWithApiError } from '../lib/conform.server.ts';
-import dashboardsCss from '../styles/dashboards.css?url';
+import { submitForm } from '../lib/form-action.server.ts';
+import { useApiForm } from '../lib/forms.ts';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
+export const links = stylesheets(dashboardStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d?.data.dashboard ? `${d.data.dashboard.name} · Metric Flow IQ` : 'Dashboard · Metric Flow IQ' },
@@ -70,7 +64,7 @@ export async function loader(args: LoaderFunctionArgs) {
 type ActionResult = {
   intent: string;
   tileId?: string;
-  result?: SubmissionResult;
+  reply?: SubmissionResult<string[]>;
   ok?: boolean;
   message?: string;
   share?: { url: string; label: string };
@@ -87,23 +81,14 @@ export async function action(args: ActionFunctionArgs) {
   const shareUrl = (token: string) => `${origin}/d/${token}`;
 
   /** A Conform form: parsed by its schema, then the procedure; refusals go back to its fields. */
-  async function submit<S extends z.ZodType>(
+  async function submit<S extends $ZodType>(
     schema: S,
-    fn: (value: z.output<S>) => Promise<Omit<ActionResult, 'intent'> | Response>,
+    fn: (value: output<S>) => Promise<Omit<ActionResult, 'intent'>>,
     extra: Partial<ActionResult> = {},
   ) {
-    const submission = parseWithZod(formData, { schema });
-    if (submission.status !== 'success')
-      return data<ActionResult>({ intent, ...extra, result: submission.reply() }, { status: 400 });
-    try {
-      const out = await fn(submission.value);
-      if (out instanceof Response) return out;
-      return data<ActionResult>({ intent, ...extra, result: submission.reply({ resetForm: true }), ...out });
-    } catch (error) {
-      const result = replyWithApiError(submission, error);
-      if (!result) throw toResponse(error, args.request);
-      return data<ActionResult>({ intent, ...extra, result }, { status: 400 });
-    }
+    const outcome = await submitForm(args, schema, fn, { formData, resetOnSuccess: true });
+    if (!outcome.ok) return data<ActionResult>({ intent, ...extra, reply: outcome.reply }, { status: 400 });
+    return data<ActionResult>({ intent, ...extra, reply: outcome.reply, ...outcome.value });
   }
 
   /** A button: the ids it carries are checked by the procedure's own schema. */
@@ -234,17 +219,13 @@ export default function DashboardPage() {
   const live = useLiveTiles(slug, board?.id ?? '', dash.tiles);
   const [dragging, setDragging] = useState<number | null>(null);
   const [over, setOver] = useState<number | null>(null);
-  const [addForm, addFields] = useForm({
+  const [addForm, addFields] = useApiForm(addTileForm, {
     id: 'add-tile',
-    lastResult: result?.intent === 'add-tile' ? result.result : undefined,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: addTileForm }),
-    shouldValidate: 'onBlur',
+    lastResult: result?.intent === 'add-tile' ? result.reply : undefined,
   });
-  const [settingsForm, settingsFields] = useForm({
+  const [settingsForm, settingsFields] = useApiForm(dashboardSettingsForm, {
     id: 'settings',
-    lastResult: result?.intent === 'update' ? result.result : undefined,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: dashboardSettingsForm }),
-    shouldValidate: 'onBlur',
+    lastResult: result?.intent === 'update' ? result.reply : undefined,
   });
   if (!org || !board) return null;
   const canEdit = org.permissions.includes('dashboards:write');
@@ -254,7 +235,7 @@ export default function DashboardPage() {
       <FormAlert tone={result.ok ? 'success' : 'error'}>{result.message}</FormAlert>
     ) : null;
   const lastFor = (intent: string, tileId?: string) =>
-    result?.intent === intent && (tileId === undefined || result.tileId === tileId) ? result.result : undefined;
+    result?.intent === intent && (tileId === undefined || result.tileId === tileId) ? result.reply : undefined;
 
   const onKey = (i: number) => (e: KeyboardEvent<HTMLButtonElement>) => {
     const step =

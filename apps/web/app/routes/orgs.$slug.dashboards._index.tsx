@@ -1,23 +1,17 @@
-import { getFormProps, useForm } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
-import {
-  data,
-  redirect,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from '@remix-run/node';
+import { getFormProps } from '@conform-to/react';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { newDashboardForm, templateForm } from '../components/dashboard/forms.ts';
 import { GRAIN_OPTIONS, RANGE_OPTIONS } from '../components/dashboard/view.tsx';
-import { replyWithApiError } from '../lib/conform.server.ts';
-import dashboardsCss from '../styles/dashboards.css?url';
-import { callApi, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
+export const links = stylesheets(dashboardStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Dashboards · Metric Flow IQ' }];
 
@@ -36,21 +30,14 @@ export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const formData = await args.request.formData();
   const intent = formData.get('intent') === 'template' ? 'template' : 'create';
-  const { caller } = await serverApi(args);
-  const submission = parseWithZod(formData, { schema: intent === 'template' ? templateForm : newDashboardForm });
-  if (submission.status !== 'success') return data({ intent, result: submission.reply() }, { status: 400 });
-  try {
-    const v = submission.value;
-    const created =
-      'template' in v
-        ? await caller.dashboards.createFromTemplate({ slug, ...v })
-        : await caller.dashboards.create({ slug, ...v });
-    return redirect(`/orgs/${slug}/dashboards/${created.id}`);
-  } catch (error) {
-    const result = replyWithApiError(submission, error);
-    if (!result) throw toResponse(error, args.request);
-    return data({ intent, result }, { status: 400 });
-  }
+  const outcome =
+    intent === 'template'
+      ? await submitForm(args, templateForm, (v, api) => api.dashboards.createFromTemplate({ slug, ...v }), {
+          formData,
+        })
+      : await submitForm(args, newDashboardForm, (v, api) => api.dashboards.create({ slug, ...v }), { formData });
+  if (outcome.ok) return redirect(`/orgs/${slug}/dashboards/${outcome.value.id}`);
+  return data({ intent, reply: outcome.reply }, { status: 400 });
 }
 
 const RANGE_NAME = Object.fromEntries(RANGE_OPTIONS.map((o) => [o.value, o.label]));
@@ -61,16 +48,14 @@ export default function Dashboards() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const [form, fields] = useForm({
+  const [form, fields] = useApiForm(newDashboardForm, {
     id: 'new-dashboard',
-    lastResult: result?.intent === 'create' ? result.result : undefined,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: newDashboardForm }),
-    shouldValidate: 'onBlur',
+    lastResult: result?.intent === 'create' ? result.reply : undefined,
   });
   if (!org) return null;
   const slug = org.organization.slug;
   const canEdit = org.permissions.includes('dashboards:write');
-  const templateError = result?.intent === 'template' ? result.result.error : undefined;
+  const templateError = result?.intent === 'template' ? result.reply.error : undefined;
   return (
     <div className="stack">
       <section className="panel" aria-labelledby="dashboards-title">

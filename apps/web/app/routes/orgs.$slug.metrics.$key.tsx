@@ -1,30 +1,26 @@
-import { parseWithZod } from '@conform-to/zod/v4';
-import {
-  data,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from '@remix-run/node';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
-import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
+import { MetricFields } from '../components/metric-fields.tsx';
 import { LineChart } from '../components/dashboard/charts.tsx';
 import { noteForm } from '../components/dashboard/forms.ts';
 import { NotesPanel } from '../components/dashboard/notes-panel.tsx';
-import { replyWithApiError } from '../lib/conform.server.ts';
-import dashboardsCss from '../styles/dashboards.css?url';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+import metricsStyles from '../styles/metrics.css?url';
+import { stylesheets } from '../styles/links.ts';
+import { createTargetInput, GRAINS, metricForm, type Grain } from '@mfiq/api/shared';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
+// The chart and its notes are drawn by the dashboard components, styled by their sheet.
+export const links = stylesheets(dashboardStyles, metricsStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },
 ];
 
-const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
-type Grain = (typeof GRAINS)[number];
 const NEW_ROWS = 5;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -104,12 +100,33 @@ export async function action(args: ActionFunctionArgs) {
   const key = args.params.key ?? '';
   const form = await args.request.formData();
   const intent = String(form.get('intent') ?? '');
+  // The two forms with fields parse with the procedures' schemas; the key always comes from the URL.
+  if (intent === 'update' || intent === 'add-target') {
+    // The period select only applies to every-period targets.
+    if (intent === 'add-target' && form.get('kind') === 'fixed') form.delete('grain');
+    const outcome =
+      intent === 'update'
+        ? await submitForm(args, metricForm, (value, api) => api.metrics.update({ ...value, slug, key }), {
+            formData: form,
+          })
+        : await submitForm(args, createTargetInput, (value, api) => api.targets.create({ ...value, slug, key }), {
+            formData: form,
+            resetOnSuccess: true,
+          });
+    const message = outcome.ok ? (intent === 'update' ? 'Definition saved.' : 'Target added.') : null;
+    return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
+  }
+  if (intent === 'note-add') {
+    const outcome = await submitForm(args, noteForm, (value, api) => api.annotations.create({ slug, ...value }), {
+      formData: form,
+      resetOnSuccess: true,
+    });
+    const message = outcome.ok ? 'Note added.' : null;
+    return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
+  }
   const { caller } = await serverApi(args);
   try {
     switch (intent) {
-      case 'update':
-        await caller.metrics.update({ slug, key, ...metricFromForm(form) });
-        return { intent, ok: true, message: 'Definition saved.' };
       case 'archive':
       case 'restore':
         await caller.metrics.setArchived({ slug, key, archived: intent === 'archive' });
@@ -134,33 +151,6 @@ export async function action(args: ActionFunctionArgs) {
         const { deleted } = await caller.points.delete({ slug, key, ts });
         return { intent, ok: true, message: `${deleted} value${deleted === 1 ? '' : 's'} deleted.` };
       }
-      case 'add-target': {
-        const text = (n: string) => String(form.get(n) ?? '').trim();
-        const kind = text('kind') === 'fixed' ? 'fixed' : 'recurring';
-        await caller.targets.create({
-          slug,
-          key,
-          kind,
-          grain: kind === 'recurring' ? (text('grain') as Grain) : null,
-          value: text('value') === '' ? Number.NaN : Number(text('value')),
-          startsOn: text('startsOn') || null,
-          endsOn: text('endsOn') || null,
-        });
-        return { intent, ok: true, message: 'Target added.' };
-      }
-      case 'note-add': {
-        const submission = parseWithZod(form, { schema: noteForm });
-        if (submission.status !== 'success')
-          return data({ intent, ok: false, message: '', result: submission.reply() }, { status: 400 });
-        try {
-          await caller.annotations.create({ slug, ...submission.value });
-        } catch (error) {
-          const result = replyWithApiError(submission, error);
-          if (!result) throw toResponse(error, args.request);
-          return data({ intent, ok: false, message: '', result }, { status: 400 });
-        }
-        return { intent, ok: true, message: 'Note added.', result: submission.reply({ resetForm: true }) };
-      }
       case 'note-delete':
         await caller.annotations.delete({ slug, id: String(form.get('noteId') ?? '') });
         return { intent, ok: true, message: 'Note deleted.' };
@@ -177,8 +167,7 @@ export async function action(args: ActionFunctionArgs) {
       {
         intent,
         ok: false,
-        message: errors.formError ?? 'Check the highlighted fields.',
-        fieldErrors: errors.fieldErrors,
+        message: errors.formError ?? Object.values(errors.fieldErrors).flat().join(' '),
       },
       { status: 400 },
     );
@@ -196,13 +185,14 @@ export default function MetricPage() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const { metric, grain, from, to, series, targets, owners, points, chart, notes } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const replyTo = (intent: string) => (result?.intent === intent && 'reply' in result ? result.reply : undefined);
+  const [definitionForm, definition] = useApiForm(metricForm, { id: 'definition', lastResult: replyTo('update') });
+  const [targetForm, target] = useApiForm(createTargetInput, { id: 'add-target', lastResult: replyTo('add-target') });
   const busy = useNavigation().state === 'submitting';
   if (!org) return null;
   const slug = org.organization.slug;
   const canWrite = org.permissions.includes('metrics:write');
   const canEnter = org.permissions.includes('data:write') && !metric.formula && !metric.archived;
-  const fe: Record<string, string[]> =
-    (result && 'fieldErrors' in result ? (result.fieldErrors as Record<string, string[]>) : undefined) ?? {};
   const rowErrors: RowErrors = (result && 'rowErrors' in result ? (result.rowErrors as RowErrors) : undefined) ?? {};
   const notice = (intent: string) =>
     result?.intent === intent && result.message ? (
@@ -300,7 +290,7 @@ export default function MetricPage() {
           notes={notes}
           on={{ metricKey: metric.key }}
           canEdit={org.permissions.includes('dashboards:write')}
-          lastResult={result?.intent === 'note-add' && 'result' in result ? result.result : undefined}
+          lastResult={replyTo('note-add')}
           busy={busy}
           today={to}
         />
@@ -469,29 +459,29 @@ export default function MetricPage() {
           </table>
         )}
         {canWrite ? (
-          <Form method="post" className="form form--wide" noValidate>
+          <Form method="post" className="form form--wide" id={targetForm.id} onSubmit={targetForm.onSubmit} noValidate>
+            <input type="hidden" name="key" value={metric.key} />
             <fieldset className="form__fieldset" disabled={busy}>
               <legend className="panel__title">Add a target</legend>
+              {targetForm.errors?.length ? <FormAlert>{targetForm.errors.join(' ')}</FormAlert> : null}
               <SelectField
-                name="kind"
+                {...fieldProps(target.kind)}
+                defaultValue={target.kind.initialValue ?? 'recurring'}
                 label="Kind"
-                defaultValue="recurring"
                 options={[
                   { value: 'recurring', label: 'Every period' },
                   { value: 'fixed', label: 'One date range' },
                 ]}
-                errors={fe.kind}
               />
               <SelectField
-                name="grain"
+                {...fieldProps(target.grain)}
+                defaultValue={target.grain.initialValue ?? 'month'}
                 label="Period (for every-period targets)"
-                defaultValue="month"
                 options={GRAINS.map((g) => ({ value: g, label: g }))}
-                errors={fe.grain}
               />
-              <TextField name="value" label="Target value" inputMode="decimal" required errors={fe.value} />
-              <TextField name="startsOn" label="Starts on" type="date" errors={fe.startsOn} />
-              <TextField name="endsOn" label="Ends on" type="date" errors={fe.endsOn} />
+              <TextField {...fieldProps(target.value)} label="Target value" inputMode="decimal" required />
+              <TextField {...fieldProps(target.startsOn)} label="Starts on" type="date" />
+              <TextField {...fieldProps(target.endsOn)} label="Ends on" type="date" />
             </fieldset>
             <div className="form__actions">
               <button type="submit" name="intent" value="add-target" className="button" disabled={busy}>
@@ -509,7 +499,16 @@ export default function MetricPage() {
         {notice('update')}
         {notice('archive')}
         {notice('restore')}
-        <Form method="post" className="form form--wide" noValidate key={metric.updatedAt.toString()}>
+        {definitionForm.errors?.length ? <FormAlert>{definitionForm.errors.join(' ')}</FormAlert> : null}
+        <Form
+          method="post"
+          className="form form--wide"
+          id={definitionForm.id}
+          onSubmit={definitionForm.onSubmit}
+          noValidate
+          key={metric.updatedAt.toString()}
+        >
+          <input type="hidden" name="key" value={metric.key} />
           <fieldset className="form__fieldset" disabled={!canWrite || busy}>
             <legend className="visually-hidden">Definition</legend>
             <div className="field">
@@ -518,7 +517,7 @@ export default function MetricPage() {
                 <code>{metric.key}</code> (never changes)
               </p>
             </div>
-            <MetricFields values={metric} owners={owners} errors={fe} isFormula={Boolean(metric.formula)} />
+            <MetricFields fields={definition} values={metric} owners={owners} isFormula={Boolean(metric.formula)} />
           </fieldset>
           {canWrite ? (
             <div className="form__actions">

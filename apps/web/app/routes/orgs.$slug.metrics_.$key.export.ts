@@ -1,5 +1,5 @@
 import { data, type LoaderFunctionArgs } from '@remix-run/node';
-import { grainSchema } from '@mfiq/api/dashboards';
+import { grainSchema } from '@mfiq/api/shared';
 import { exportResponse, isExportFormat } from '../lib/chart-export.server.tsx';
 import { callApi } from '../trpc.server.ts';
 

@@ -1,13 +1,15 @@
-import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { useEffect, useState } from 'react';
 import { refreshSeconds, tvQuery, UpdatedAgo } from '../components/dashboard/live.tsx';
 import { DashboardGrid, DashboardHeader } from '../components/dashboard/view.tsx';
-import dashboardsCss from '../styles/dashboards.css?url';
 import { callApi } from '../trpc.server.ts';
 import { trpc } from '../trpc.ts';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: dashboardsCss }];
+export const links = stylesheets(dashboardStyles);
+
 export const meta: MetaFunction = () => [{ title: 'TV · Metric Flow IQ' }];
 export const handle = { bare: true };
 

@@ -5,9 +5,9 @@ import {
   createFromTemplateInput,
   updateDashboardInput,
   updateTileInput,
-} from '@mfiq/api/dashboards';
-import { createShareLinkInput } from '@mfiq/api/shares';
-import { createAnnotationInput } from '@mfiq/api/annotations';
+  createShareLinkInput,
+  createAnnotationInput,
+} from '@mfiq/api/shared';
 
 /*
  * The dashboard pages' forms, each the procedure's own input schema without what the page

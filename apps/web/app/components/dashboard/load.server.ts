@@ -1,4 +1,4 @@
-import { grainSchema, rangeSchema } from '@mfiq/api/dashboards';
+import { grainSchema, rangeSchema } from '@mfiq/api/shared';
 import { isTrpcError, type Caller } from '../../trpc.server.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

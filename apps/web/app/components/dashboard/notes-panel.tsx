@@ -1,6 +1,6 @@
-import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
+import { getFormProps, type SubmissionResult } from '@conform-to/react';
 import { Form } from '@remix-run/react';
+import { useApiForm } from '../../lib/forms.ts';
 import { FormAlert, TextField } from '../field.tsx';
 import { noteForm } from './forms.ts';
 
@@ -27,16 +27,11 @@ export function NotesPanel({
   /** What the notes are on: the hidden field the form sends. */
   on: { metricKey: string } | { dashboardId: string };
   canEdit: boolean;
-  lastResult: SubmissionResult | undefined;
+  lastResult: SubmissionResult<string[]> | undefined;
   busy: boolean;
   today: string;
 }) {
-  const [form, fields] = useForm({
-    id: 'note-add',
-    lastResult,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: noteForm }),
-    shouldValidate: 'onBlur',
-  });
+  const [form, fields] = useApiForm(noteForm, { id: 'note-add', lastResult });
   const [onName, onValue] = 'metricKey' in on ? ['metricKey', on.metricKey] : ['dashboardId', on.dashboardId];
   return (
     <section className="panel" aria-labelledby="notes-title" data-testid="notes-panel">

@@ -1,7 +1,7 @@
-import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
+import { getFormProps, type SubmissionResult } from '@conform-to/react';
 import type { RouterOutputs } from '@mfiq/api';
 import { Form } from '@remix-run/react';
+import { useApiForm } from '../../lib/forms.ts';
 import { FormAlert, TextAreaField, TextField } from '../field.tsx';
 import { shareForm } from './forms.ts';
 
@@ -24,15 +24,10 @@ export function SharePanel({
   links: ShareLink[];
   /** The address of a link just created or replaced (shown this once). */
   fresh: { url: string; label: string } | null;
-  lastResult: SubmissionResult | undefined;
+  lastResult: SubmissionResult<string[]> | undefined;
   busy: boolean;
 }) {
-  const [form, fields] = useForm({
-    id: 'share-create',
-    lastResult,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: shareForm }),
-    shouldValidate: 'onBlur',
-  });
+  const [form, fields] = useApiForm(shareForm, { id: 'share-create', lastResult });
   return (
     <section className="panel" aria-labelledby="share-title" data-testid="share-panel">
       <h2 id="share-title" className="panel__title">

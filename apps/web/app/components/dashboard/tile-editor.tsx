@@ -1,6 +1,6 @@
-import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
+import { getFormProps, type SubmissionResult } from '@conform-to/react';
 import { Form } from '@remix-run/react';
+import { useApiForm } from '../../lib/forms.ts';
 import { FormAlert, SelectField, TextField } from '../field.tsx';
 import { tileForm } from './forms.ts';
 import { KIND_LABEL, type TileData } from './tiles.tsx';
@@ -21,15 +21,10 @@ export function TileEditor({
 }: {
   tile: TileData;
   metrics: { key: string; name: string }[];
-  lastResult: SubmissionResult | undefined;
+  lastResult: SubmissionResult<string[]> | undefined;
   busy: boolean;
 }) {
-  const [form, fields] = useForm({
-    id: `tile-${tile.id}`,
-    lastResult,
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: tileForm }),
-    shouldValidate: 'onBlur',
-  });
+  const [form, fields] = useApiForm(tileForm, { id: `tile-${tile.id}`, lastResult });
   const id = (name: string) => `${tile.id}-${name}`;
   const more = fields.moreMetricKeys.getFieldList();
   const options = metrics.map((m) => ({ value: m.key, label: m.name }));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RANGES } from '../../dashboards/ranges.ts';
+import { RANGE_PRESETS as RANGES } from '../../shared/constants.ts';
 import { TEMPLATE_IDS } from './templates.ts';
 import { AGGREGATIONS, DIRECTIONS, grainSchema, localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
 
@@ -8,9 +8,9 @@ export { grainSchema };
 export const MAX_TILES = 24;
 export const MAX_DASHBOARDS = 100;
 /** Metrics on one line or bar chart: the first plus up to three more. */
-export const MAX_TILE_METRICS = 4;
-export const TILE_KINDS = ['number', 'line', 'bar', 'table'] as const;
-export const COMPARISONS = ['previous_period', 'previous_year'] as const;
+const MAX_TILE_METRICS = 4;
+const TILE_KINDS = ['number', 'line', 'bar', 'table'] as const;
+const COMPARISONS = ['previous_period', 'previous_year'] as const;
 
 export const dashboardIdSchema = z.uuid('Dashboard id must be a UUID');
 export const tileIdSchema = z.uuid('Tile id must be a UUID');

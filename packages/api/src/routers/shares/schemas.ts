@@ -4,7 +4,7 @@ import { grainSchema, localDateSchema } from '../metrics/schemas.ts';
 
 /** Links per dashboard, revoked ones included (their view counts stay readable). */
 export const MAX_LINKS_PER_DASHBOARD = 20;
-export const MAX_EMBED_ORIGINS = 5;
+const MAX_EMBED_ORIGINS = 5;
 
 export const shareLinkIdSchema = z.uuid('Share link id must be a UUID');
 const labelSchema = z
@@ -93,7 +93,7 @@ export const shareLinkOutput = z.object({
 export const shareLinkWithTokenOutput = z.object({ link: shareLinkOutput, token: z.string() });
 
 /** A share token: 32 random bytes, base64url (the same kind as a data form's link). */
-export const shareTokenSchema = z
+const shareTokenSchema = z
   .string({ error: 'Share link is required' })
   .max(100, 'A share link token is at most 100 characters');
 
@@ -117,7 +117,7 @@ export const viewShareInput = z
  * The share page's data: the dashboard's name and tiles, nothing else of the organization (no
  * ids but the tiles', no settings, no other dashboards).
  */
-export const shareViewOutput = z.object({
+const shareViewOutput = z.object({
   orgName: z.string(),
   dashboard: z.object({ name: z.string() }),
   range: z.object({
