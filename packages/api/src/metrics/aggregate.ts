@@ -1,5 +1,6 @@
 import { sql, type TenantDb } from '@mfiq/db';
-import { evaluateFormula, parseFormula, type Formula } from './formula.ts';
+import { AppError } from '../errors.ts';
+import { complexityMessage, evaluateGraph, loadFormulaGraph, type TooComplex } from './formula-graph.ts';
 
 export type Aggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
 
@@ -71,88 +72,34 @@ async function aggregatePlain(
   return out;
 }
 
-const MAX_DEPTH = 10;
-
-/**
- * Loads the definitions a metric needs: itself and, for a formula, every metric it reads,
- * transitively. Unknown keys and cycles (which saving refuses) evaluate to no value here.
- */
-async function loadDefinitions(db: TenantDb, tenantId: string, root: MetricDef): Promise<Map<string, MetricDef>> {
-  const defs = new Map<string, MetricDef>([[root.key, root]]);
-  let pending = root.formula ? refsOf(root) : [];
-  for (let depth = 0; pending.length && depth < MAX_DEPTH; depth++) {
-    const rows = await db
-      .selectFrom('metrics')
-      .select(['id', 'key', 'aggregation', 'formula'])
-      .where('tenantId', '=', tenantId)
-      .where('key', 'in', pending)
-      .execute();
-    pending = [];
-    for (const r of rows) {
-      if (defs.has(r.key)) continue;
-      defs.set(r.key, r);
-      if (r.formula) pending.push(...refsOf(r).filter((k) => !defs.has(k)));
-    }
-  }
-  return defs;
-}
-
-const parsed = new Map<string, Formula>();
-function tree(def: MetricDef): Formula {
-  let t = parsed.get(def.formula!);
-  if (!t) {
-    t = parseFormula(def.formula!);
-    if (parsed.size > 5000) parsed.clear();
-    parsed.set(def.formula!, t);
-  }
-  return t;
-}
-
-function refsOf(def: MetricDef): string[] {
-  const keys: string[] = [];
-  const walk = (f: Formula) => {
-    if (f.kind === 'ref') keys.push(f.key);
-    else if (f.kind === 'neg') walk(f.arg);
-    else if (f.kind === 'bin') {
-      walk(f.left);
-      walk(f.right);
-    }
-  };
-  walk(tree(def));
-  return keys;
-}
-
 /**
  * A metric's value per bucket. A formula is computed per bucket from its parts' aggregates (ratio
- * of sums, not sum of ratios). In a formula, a sum or count part with no data counts as 0; any
- * other part with no data, a division by zero or an unknown key gives no value (null).
+ * of sums, not sum of ratios), each formula of its graph once over all buckets (formula-graph.ts).
+ * In a formula, a sum or count part with no data counts as 0; any other part with no data, a
+ * division by zero or an unknown key gives no value (null). A formula past the work bounds (one
+ * stored before they existed) is not evaluated: `{ tooComplex }` says why.
  */
 export async function metricValues(
   db: TenantDb,
   tenantId: string,
   metric: MetricDef,
   buckets: Bucket[],
-): Promise<Values> {
-  const defs = metric.formula ? await loadDefinitions(db, tenantId, metric) : new Map([[metric.key, metric]]);
+): Promise<Values | TooComplex> {
+  const defs = metric.formula ? await loadFormulaGraph(db, tenantId, [metric]) : new Map([[metric.key, metric]]);
   const plain = [...defs.values()].filter((d) => !d.formula);
   const data = await aggregatePlain(db, tenantId, plain, buckets);
-  const out: Values = new Map();
-  for (const b of buckets) {
-    const visiting = new Set<string>();
-    const valueOf = (key: string, asPart: boolean): number | null => {
-      const def = defs.get(key);
-      if (!def || visiting.has(key)) return null;
-      if (!def.formula) {
-        const v = data.get(def.id)?.get(b.label);
-        if (v !== undefined) return v;
-        return asPart && (def.aggregation === 'sum' || def.aggregation === 'count') ? 0 : null;
-      }
-      visiting.add(key);
-      const v = evaluateFormula(tree(def), (k) => valueOf(k, true));
-      visiting.delete(key);
-      return v;
-    };
-    out.set(b.label, valueOf(metric.key, false));
-  }
-  return out;
+  const result = evaluateGraph(defs, [metric], buckets.length, (d) =>
+    buckets.map((b) => data.get(d.id)?.get(b.label)),
+  ).get(metric.id)!;
+  if (!Array.isArray(result)) return result;
+  return new Map(buckets.map((b, i) => [b.label, result[i] ?? null]));
+}
+
+/** Refuses, with a message that names the metric and the bound, a formula too large to compute. */
+export function computable(metric: MetricDef, values: Values | TooComplex): Values {
+  if (values instanceof Map) return values;
+  throw new AppError(
+    'INVALID',
+    `${complexityMessage(values.tooComplex, `The formula of "${metric.key}"`)}. Edit the formula to compute this metric.`,
+  );
 }
