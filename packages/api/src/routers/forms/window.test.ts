@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, snapshot, type Harness } from '../../testing/harness.ts';
