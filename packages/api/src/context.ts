@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
-import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, DEFAULT_IMPORT_QUOTAS, type ImportQuotas } from './imports/limits.ts';
 import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 
 export interface ApiDeps {
@@ -25,6 +25,8 @@ export interface ApiDeps {
   apiKeyRateLimit?: RateLimit;
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
+  importQuotas?: Partial<ImportQuotas>;
 }
 
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
@@ -57,7 +59,7 @@ export interface Context {
   apiKeyToken: string | null;
   /** Counts one request against an API key's rate limit. */
   limitApiKey: (keyId: string) => Promise<LimitOutcome>;
-  limits: { importMaxBytes: number };
+  limits: { importMaxBytes: number; imports: ImportQuotas };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -88,7 +90,10 @@ export function createContextFactory(deps: ApiDeps) {
       observeProcedure: deps.observeProcedure,
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       limitApiKey,
-      limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+      limits: {
+        importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
+        imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
+      },
     };
   };
 }

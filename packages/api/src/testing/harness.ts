@@ -6,6 +6,7 @@ import { withTenant } from '@mfiq/db';
 import { createContextFactory } from '../context.ts';
 import { createCaller } from '../root.ts';
 import type { ApiScope, Role } from '../permissions.ts';
+import type { ImportQuotas } from '../imports/limits.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
@@ -15,7 +16,13 @@ const PUBLIC_URL = 'http://mfiq.test';
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
 export function createHarness(
   tdb: TestDatabase,
-  opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {},
+  opts: {
+    now?: () => Date;
+    throttle?: ThrottleLimits;
+    apiKeyRateLimit?: RateLimit;
+    importMaxBytes?: number;
+    importQuotas?: Partial<ImportQuotas>;
+  } = {},
 ) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
@@ -31,6 +38,7 @@ export function createHarness(
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+    ...(opts.importQuotas ? { importQuotas: opts.importQuotas } : {}),
   };
   const createContext = createContextFactory(deps);
 
