@@ -81,8 +81,11 @@ export function createRestHandler(deps: RestDeps) {
       if (series) {
         if (req.method !== 'GET') return failure(405, 'METHOD_NOT_SUPPORTED', 'Use GET', new Headers({ allow: 'GET' }));
         const q = url.searchParams;
+        // A malformed escape (found by the fuzzer: `%}l` threw a URIError, a 500) names no metric.
+        const key = safeDecode(series[1]!);
+        if (key === null) return failure(404, 'NOT_FOUND', 'No metric with that key');
         const input = {
-          key: decodeURIComponent(series[1]!),
+          key,
           from: q.get('from') ?? undefined,
           to: q.get('to') ?? undefined,
           grain: q.get('grain') ?? undefined,
@@ -102,6 +105,14 @@ export function createRestHandler(deps: RestDeps) {
       return failure(getHTTPStatusCodeFromError(error), error.code, message, resHeaders, fieldErrors);
     }
   };
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 function fieldErrorsOf(error: TRPCError): Record<string, string[]> | undefined {
