@@ -111,6 +111,7 @@ function guarded<T>(p: Promise<T>): Promise<T | typeof HANG> {
 function violation(outcome: unknown): string | null {
   if (outcome === HANG) return `no answer within ${HANG_GUARD_MS} ms`;
   if (outcome instanceof TRPCError) {
+    if (outcome.code === 'TIMEOUT') return `ran past the statement_timeout of ${STATEMENT_TIMEOUT_MS} ms`;
     if (outcome.code !== 'INTERNAL_SERVER_ERROR') return null;
     const cause = outcome.cause as { message?: string; code?: string } | undefined;
     return `INTERNAL_SERVER_ERROR: ${outcome.message} (cause: ${cause?.code ?? ''} ${cause?.message ?? String(cause)})`;

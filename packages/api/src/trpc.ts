@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { ApiScope, Role, Permission } from './permissions.ts';
 import { can } from './permissions.ts';
 import type { Context } from './context.ts';
-import { AppError, notFound } from './errors.ts';
+import { AppError, isStatementTimeout, notFound, tooSlow } from './errors.ts';
 import { audit, type AuditActor } from './audit.ts';
 import type { ApiKeyTenant, MemberTenant, TenantDb } from '@mfiq/db';
 import { enforceOrganizationPolicy } from './policy.ts';
@@ -128,7 +128,17 @@ const refuseNul = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-const base = t.procedure.use(observe).use(refuseNul);
+/**
+ * A statement past statement_timeout (the server's bound on one request's work) is a clear
+ * TOO_SLOW answer, not an internal error (docs/decisions/0090-work-bounds.md). Reads `result.ok`.
+ */
+const boundedWork = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isStatementTimeout(result.error.cause)) throw tooSlow();
+  return result;
+});
+
+const base = t.procedure.use(observe).use(boundedWork).use(refuseNul);
 
 const requireSession = t.middleware(({ ctx, next }) => {
   if (!ctx.session || !ctx.user) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
