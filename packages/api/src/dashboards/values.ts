@@ -1,6 +1,6 @@
 import type { TenantDb } from '@mfiq/db';
 import type { Bucket, MetricDef } from '../metrics/aggregate.ts';
-import { evaluateGraph, loadFormulaGraph } from '../metrics/formula-graph.ts';
+import { evaluateGraph, loadFormulaGraph, planGraph } from '../metrics/formula-graph.ts';
 import { aggregateRollups, type BucketValues } from './rollups.ts';
 
 /**
@@ -20,9 +20,9 @@ export async function batchMetricValues(
   buckets: Pick<Bucket, 'from' | 'to'>[],
 ): Promise<BucketValues> {
   const defs = await loadFormulaGraph(db, tenantId, roots);
-  const plain = [...defs.values()].filter((d) => !d.formula);
+  const { plain } = planGraph(defs, roots);
   const data = await aggregateRollups(db, tenantId, plain, buckets);
-  const values = evaluateGraph(defs, roots, buckets.length, (d) => data.get(d.id)!);
+  const values = evaluateGraph(defs, roots, buckets.length, (d) => data.get(d.id) ?? []);
   const none = buckets.map(() => null);
   return new Map(
     roots.map((r) => {

@@ -1,6 +1,6 @@
 import { sql, type TenantDb } from '@mfiq/db';
 import { AppError } from '../errors.ts';
-import { complexityMessage, evaluateGraph, loadFormulaGraph, type TooComplex } from './formula-graph.ts';
+import { complexityMessage, evaluateGraph, loadFormulaGraph, planGraph, type TooComplex } from './formula-graph.ts';
 
 export type Aggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
 
@@ -93,7 +93,10 @@ export async function metricValues(
   buckets: Bucket[],
 ): Promise<Values | TooComplex> {
   const defs = metric.formula ? await loadFormulaGraph(db, tenantId, [metric]) : new Map([[metric.key, metric]]);
-  const plain = [...defs.values()].filter((d) => !d.formula);
+  // A formula past the bounds costs no aggregation either: it is not evaluated.
+  const { tooComplex, plain } = planGraph(defs, [metric]);
+  const shape = tooComplex.get(metric.id);
+  if (shape) return { tooComplex: shape };
   const data = await aggregatePlain(db, tenantId, plain, buckets);
   const result = evaluateGraph(defs, [metric], buckets.length, (d) =>
     buckets.map((b) => data.get(d.id)?.get(b.label)),

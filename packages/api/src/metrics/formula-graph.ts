@@ -129,6 +129,35 @@ export async function loadFormulaGraph(
 }
 
 /**
+ * Splits the roots into those within the bounds and those past them (with their shape), and
+ * names the plain metrics the former read: only those are worth aggregating.
+ */
+export function planGraph(defs: Map<string, MetricDef>, roots: MetricDef[]) {
+  const treeFor = (key: string) => {
+    const d = defs.get(key);
+    return d?.formula ? treeOf(d.formula) : undefined;
+  };
+  const shape = createShaper(treeFor);
+  const tooComplex = new Map<string, FormulaShape>();
+  const plain = new Map<string, MetricDef>();
+  const seen = new Set<string>();
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const def = defs.get(key);
+    if (!def) return;
+    if (!def.formula) plain.set(def.id, def);
+    else for (const k of formulaRefs(treeFor(key) ?? { kind: 'num', value: 0 })) visit(k);
+  };
+  for (const root of roots) {
+    const s = root.formula ? shape(root.key) : null;
+    if (s && isTooComplex(s)) tooComplex.set(root.id, s);
+    else visit(root.key);
+  }
+  return { tooComplex, plain: [...plain.values()] };
+}
+
+/**
  * Evaluates a tree over `n` buckets at once. Values are Float64Arrays with NaN for "no value":
  * NaN carries through + - * / exactly as null does in evaluateFormula, and a division by zero or
  * a non-finite result becomes NaN, so the result equals evaluateFormula bucket by bucket.
