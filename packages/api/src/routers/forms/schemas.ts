@@ -7,7 +7,7 @@ const MAX_FIELDS = 50;
  * The widest window a form may accept answers for: today and this many days before it, in the
  * organization's timezone. Each form sets its own (`daysBack`, default 0: today only).
  */
-export const MAX_DAYS_BACK = 31;
+const MAX_DAYS_BACK = 31;
 
 export const formIdSchema = z.uuid('Form id must be a UUID');
 const fieldIdSchema = z.uuid('Field id must be a UUID');
