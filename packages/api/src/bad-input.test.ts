@@ -511,6 +511,15 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', name: '', fields: [{ metricKey: 'revenue' }] }, message: /Name is required/ },
     { input: { slug: 'SLUG', name: big, fields: [{ metricKey: 'revenue' }] }, message: /at most 100/ },
     {
+      input: { slug: 'SLUG', name: 'F', daysBack: 366, fields: [{ metricKey: 'revenue' }] },
+      message: /at most 31 days back/,
+    },
+    {
+      input: { slug: 'SLUG', name: 'F', daysBack: -1, fields: [{ metricKey: 'revenue' }] },
+      message: /0 \(today only\)/,
+    },
+    { input: { slug: 'SLUG', name: 'F', daysBack: 1.5, fields: [{ metricKey: 'revenue' }] }, message: /whole number/ },
+    {
       input: { slug: 'SLUG', name: 'F', fields: Array.from({ length: 51 }, () => ({ metricKey: 'revenue' })) },
       message: /at most 50 fields/,
     },

@@ -7,6 +7,7 @@ import { createContextFactory } from '../context.ts';
 import { appRouter, createCaller } from '../root.ts';
 import { issueFormPass, type PublicFormId } from '../form-pass.ts';
 import type { ApiScope, Role } from '../permissions.ts';
+import type { ImportQuotas } from '../imports/limits.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
@@ -30,6 +31,7 @@ export function createHarness(
     importMaxBytes?: number;
     /** The web's pool, when a test needs other bounds than tdb.app's (a small pool, short timeouts). */
     db?: Database;
+    importQuotas?: Partial<ImportQuotas>;
   } = {},
 ) {
   const db = opts.db ?? tdb.app;
@@ -47,6 +49,7 @@ export function createHarness(
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+    ...(opts.importQuotas ? { importQuotas: opts.importQuotas } : {}),
   };
   const createContext = createContextFactory(deps);
 

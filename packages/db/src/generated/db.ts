@@ -195,6 +195,7 @@ export interface DataFormsTable {
   createdBy: string | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  daysBack: Generated<number>;
 }
 
 export interface DataPointsTable {
