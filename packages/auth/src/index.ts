@@ -8,7 +8,12 @@ export {
   parseArgon2Hash,
   type Argon2HashParams,
 } from './password.ts';
-export { passwordPolicyError, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy.ts';
+export {
+  passwordPolicyError,
+  BREACHED_PASSWORD_MESSAGE,
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_MAX_LENGTH,
+} from './password-policy.ts';
 export {
   createAuth,
   DEFAULT_IDLE_TIMEOUT_MS,
