@@ -13,3 +13,4 @@ export { ORGANIZATION_LOCKED } from './trpc.ts';
 export { createRestHandler, REST_BODY_LIMIT_BYTES } from './http/rest.ts';
 export { openApiDocument } from './http/openapi.ts';
 export { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';
+export { upgradeRecoveryCodes } from './recovery-codes.ts';

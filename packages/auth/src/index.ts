@@ -25,7 +25,14 @@ export {
 } from './sessions.ts';
 export { sessionTokenHash } from './token.ts';
 export type { SessionInfo, SessionUser, SessionMeta } from './types.ts';
-export { createSecretBox, generateAppKey, parseAppKey, SecretBoxError, type SecretBox } from './secret-box.ts';
+export {
+  createSecretBox,
+  generateAppKey,
+  parseAppKey,
+  SecretBoxError,
+  type SecretBox,
+  type MacPurpose,
+} from './secret-box.ts';
 export { generateTotpSecret, totpUri, totpCode, totpStep, verifyTotp } from './totp.ts';
 export {
   generateOneTimeToken,
@@ -33,5 +40,7 @@ export {
   generateRecoveryCodes,
   normalizeRecoveryCode,
   recoveryCodeHash,
+  legacyRecoveryCodeDigest,
+  upgradeRecoveryDigest,
   looksLikeRecoveryCode,
 } from './one-time.ts';

@@ -17,7 +17,14 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb, {
     now,
-    throttle: { accountIpPoints: 3, accountIpWindowSeconds: 600, ipPoints: 20, ipWindowSeconds: 3600 },
+    throttle: {
+      accountIpPoints: 3,
+      accountIpWindowSeconds: 600,
+      ipPoints: 20,
+      ipWindowSeconds: 3600,
+      accountPoints: 6,
+      accountWindowSeconds: 600,
+    },
   });
 });
 afterAll(async () => {

@@ -18,16 +18,27 @@ const tokenSchema = z
 /** A 6-digit authenticator code or a recovery code (xxxx-xxxx-xxxx). */
 export const codeSchema = z.string().trim().min(1, 'Enter the code').max(20, 'The code is at most 20 characters');
 
+const displayNameSchema = z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
+const organizationNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Organization name is required')
+  .max(100, 'Organization name is at most 100 characters');
+
+/** No password: it is chosen on the confirmation page, by whoever holds the mailbox. */
 export const signUpInput = z.object({
   email: emailSchema,
-  password: passwordSchema,
-  displayName: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
-  organizationName: z
-    .string()
-    .trim()
-    .min(1, 'Organization name is required')
-    .max(100, 'Organization name is at most 100 characters'),
+  displayName: displayNameSchema,
+  organizationName: organizationNameSchema,
   organizationSlug: slugSchema.optional(),
+});
+
+/** The confirmation page: the link, the password, and the names (shown from the request, editable). */
+export const completeSignUpInput = z.object({
+  token: tokenSchema,
+  password: passwordSchema,
+  displayName: displayNameSchema,
+  organizationName: organizationNameSchema,
 });
 
 export const signInInput = z.object({
