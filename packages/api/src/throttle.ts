@@ -109,9 +109,12 @@ export function createSignInThrottle(pool: pg.Pool, limits: ThrottleLimits = DEF
   };
 }
 
-export function retryMessage(seconds: number): string {
+/** "45 seconds", "3 minutes": how long to wait, for people. */
+export function waitText(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
-  return seconds < 60
-    ? `Too many attempts. Try again in ${seconds} seconds.`
-    : `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return seconds < 60 ? `${seconds} seconds` : `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+export function retryMessage(seconds: number): string {
+  return `Too many attempts. Try again in ${waitText(seconds)}.`;
 }
