@@ -175,7 +175,6 @@ export async function linkFromOutbox(
   throw new Error(`no mail with a ${path} link to ${to}`);
 }
 
-/** Signs up through the real /signup form and the confirmation link; returns the session cookie and the organization slug. */
 /** The signed form token a public form's page carries (what a browser would submit back). */
 export async function formToken(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<string> {
   const html = await (await fetch(`${baseUrl}${path}`, { headers })).text();
@@ -200,22 +199,20 @@ export async function postForm(
   });
 }
 
+/** Signs up through the real /signup form and the confirmation page; returns the session cookie and the organization slug. */
 export async function signUpOverHttp(baseUrl: string, prefix = 'user', tdb: TestDatabase, mailboxDir?: string) {
   counter += 1;
   const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  let res = await postForm(baseUrl, '/signup', {
-    email,
-    password: PASSWORD,
-    displayName: `${prefix} ${counter}`,
-    organizationName: `${prefix} org ${counter}`,
-  });
+  const names = { displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` };
+  let res = await postForm(baseUrl, '/signup', { email, ...names });
   if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const confirm = await linkFromOutbox(tdb, email, '/signup/confirm', mailboxDir);
+  // The password is chosen on the confirmation page (account pre-hijacking, ADR 0096).
   res = await fetch(`${baseUrl}${confirm}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
-    body: '',
+    body: new URLSearchParams({ password: PASSWORD, ...names }),
   });
   if (res.status !== 302) throw new Error(`sign-up confirmation failed: ${res.status} ${await res.text()}`);
   const location = res.headers.get('location') ?? '';
