@@ -104,6 +104,23 @@ describe('mfiq backup', () => {
     expect(copy.name).toBe('CLI Org');
   });
 
+  it('restore --into same keeps the lock and says so, line by line', async () => {
+    await withTenant(tdb.owner, { tenantId }, (trx) =>
+      trx.updateTable('organizations').set({ lockedAt: new Date(), lockedReason: 'cli incident' }).execute(),
+    );
+    const done = await mfiq(['backup', 'restore', '--id', backupId, '--into', 'same']);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/^Kept as they are now/m);
+    expect(done.stdout).toMatch(/^ {2}locked_reason stays "cli incident" \(the backup had null\)$/m);
+    const org = await tdb.admin
+      .selectFrom('organizations')
+      .select(['lockedAt', 'lockedReason'])
+      .where('tenantId', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    expect(org).toMatchObject({ lockedAt: expect.any(Date), lockedReason: 'cli incident' });
+  });
+
   it('refuses with a clear message and exit code 1 when the key is wrong, and restores nothing', async () => {
     const before = await orgCount();
     const wrong = await mfiq(['backup', 'restore', '--id', backupId, '--into', 'new', '--slug', 'cli-wrong'], {
