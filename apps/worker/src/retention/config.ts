@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LOG_LEVELS, parseEnv, postgresUrl } from '../config.ts';
 
 /** Daily by default: retention is measured in days, and a run catches up on everything due. */
-export const DEFAULT_RETENTION_INTERVAL_MINUTES = 24 * 60;
+const DEFAULT_RETENTION_INTERVAL_MINUTES = 24 * 60;
 
 /**
  * The audit retention process's whole configuration: its own role (the only one that may delete

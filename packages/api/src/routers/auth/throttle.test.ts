@@ -1,3 +1,4 @@
+import type * as AuthModule from '@mfiq/auth';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +11,7 @@ import { createHarness, TEST_PASSWORD, type Harness } from '../../testing/harnes
  */
 const argon2 = vi.hoisted(() => ({ verifications: 0 }));
 vi.mock('@mfiq/auth', async (importOriginal) => {
-  const original = await importOriginal<typeof import('@mfiq/auth')>();
+  const original = await importOriginal<typeof AuthModule>();
   return {
     ...original,
     verifyPassword: (hash: string, pw: string) => {
