@@ -415,6 +415,7 @@ export interface RecoveryCodesTable {
   codeHash: string;
   usedAt: Date | null;
   createdAt: Generated<Date>;
+  keyed: Generated<boolean>;
 }
 
 export interface SessionsTable {
@@ -437,6 +438,12 @@ export interface SignInChallengesTable {
   attempts: Generated<number>;
 }
 
+export interface SignInSourcesTable {
+  userId: string;
+  networkHash: string;
+  lastSuccessAt: Generated<Date>;
+}
+
 export interface SignInThrottleTable {
   key: string;
   points: Generated<number>;
@@ -447,7 +454,6 @@ export interface SignupRequestsTable {
   id: string;
   email: string;
   displayName: string;
-  passwordHash: string;
   organizationName: string;
   organizationSlug: string | null;
   createdAt: Generated<Date>;
@@ -508,6 +514,7 @@ export interface DB {
   recoveryCodes: RecoveryCodesTable;
   sessions: SessionsTable;
   signInChallenges: SignInChallengesTable;
+  signInSources: SignInSourcesTable;
   signInThrottle: SignInThrottleTable;
   signupRequests: SignupRequestsTable;
   userTwoFactor: UserTwoFactorTable;
