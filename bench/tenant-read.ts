@@ -44,7 +44,10 @@ export async function benchTenantRead() {
   for (let i = 0; i < ORGS; i++) {
     const email = `bench-${i}@example.com`;
     const names = { displayName: `B ${i}`, organizationName: `Bench ${i}` };
-    await createCaller({ ...(await context(null)), formPass: issueFormPass('sign-up') }).auth.signUp({ email, ...names });
+    await createCaller({ ...(await context(null)), formPass: issueFormPass('sign-up') }).auth.signUp({
+      email,
+      ...names,
+    });
     // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
     const mail = await ownerRead.query<{ text_body: string }>(
       'select text_body from email_outbox where to_address = $1 order by created_at desc limit 1',
