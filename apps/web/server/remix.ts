@@ -10,10 +10,17 @@ import { Readable } from 'node:stream';
 import { info } from './request-info.ts';
 import { isStreamed } from './uploads.ts';
 
+/**
+ * Decided at the edge already: the CSRF check (security.ts) has compared Origin with our origins.
+ * Remix repeats a weaker check of its own (Origin against Host or X-Forwarded-Host, believed from
+ * anyone) that throws, so an allowed origin under another of our names would become a 500.
+ */
+const DECIDED_AT_THE_EDGE = new Set(['origin']);
+
 function toHeaders(incoming: IncomingHttpHeaders): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(incoming)) {
-    if (value === undefined) continue;
+    if (value === undefined || DECIDED_AT_THE_EDGE.has(key)) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
   }
   return headers;

@@ -1,7 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +39,16 @@ export async function ensureBuilt(): Promise<void> {
   });
 }
 
+/**
+ * Production mode refuses to start without its keys (ADR 0100). The servers and workers of one test
+ * file share one set, as replicas share theirs; a test passes '' to leave one unset.
+ */
+export const PRODUCTION_KEYS = {
+  APP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  FORM_SECRET: randomBytes(32).toString('hex'),
+  BACKUP_KEYS: `test:${randomBytes(32).toString('base64')}`,
+};
+
 export interface RunningWeb {
   url: string;
   /** Every JSON log line the server wrote, parsed. */
@@ -65,6 +77,7 @@ export async function startWeb(env: Record<string, string>): Promise<RunningWeb>
       FORM_MIN_FILL_MS: '0',
       FORM_RATE_LIMIT_PER_IP: '100000',
       FORM_RATE_LIMIT_PER_FORM: '100000',
+      ...PRODUCTION_KEYS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,7 +136,14 @@ export async function runWebExpectingExit(
 ): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: WEB_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      PORT: '0',
+      ...PRODUCTION_KEYS,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -132,6 +152,41 @@ export async function runWebExpectingExit(
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stderr };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One HTTP request exactly as written: any Host (fetch cannot set it), any method, the path sent
+ * byte for byte (no normalisation of dot segments or percent-encoding on the way).
+ */
+export function rawRequest(
+  baseUrl: string,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
+  const base = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: base.port,
+        method: opts.method ?? 'GET',
+        path: opts.path,
+        headers: opts.headers ?? {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }
 
 /** The `name=value` part of each Set-Cookie header. */
@@ -247,6 +302,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
       HOME: process.env.HOME ?? '/tmp',
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
+      BACKUP_KEYS: PRODUCTION_KEYS.BACKUP_KEYS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -276,4 +276,16 @@ describe('configuration', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^web: Invalid configuration:\n {2}- PORT /);
   });
+
+  it('production refuses to start without its keys, naming each variable (no key is made up)', async () => {
+    const result = await runWebExpectingExit({
+      APP_DATABASE_URL: tdb.urls.app,
+      APP_ENCRYPTION_KEY: '',
+      FORM_SECRET: '',
+      BACKUP_KEYS: '',
+    });
+    expect(result.code).toBe(1);
+    for (const name of ['APP_ENCRYPTION_KEY', 'FORM_SECRET', 'BACKUP_KEYS'])
+      expect(result.stderr).toMatch(new RegExp(`- ${name} is required in production`));
+  });
 });

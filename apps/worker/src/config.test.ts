@@ -91,10 +91,21 @@ describe('worker configuration', () => {
     [{ WORKER_DATABASE_URL: URL_OK, CRON_BACKUPS: 'nightly' }, 'CRON_BACKUPS'],
     [{ WORKER_DATABASE_URL: URL_OK, BACKUP_KEEP_DAILY: '-1' }, 'BACKUP_KEEP_DAILY'],
     [{ WORKER_DATABASE_URL: URL_OK, BACKUP_KEEP_WEEKLY: 'many' }, 'BACKUP_KEEP_WEEKLY'],
+    [{ WORKER_DATABASE_URL: URL_OK, NODE_ENV: 'production' }, 'BACKUP_KEYS'],
+    [{ WORKER_DATABASE_URL: URL_OK, APP_ENV: 'production' }, 'BACKUP_KEYS'],
+    [{ WORKER_DATABASE_URL: URL_OK, APP_ENV: 'staging' }, 'APP_ENV'],
   ])('%o is refused, naming %s', (env, variable) => {
     const error = errorOf(env);
     expect(error.variables).toEqual([variable]);
     expect(error.message).toContain(`${variable}:`);
+  });
+
+  it('takes the backup keys from the environment in production, and lets the local install do the same', () => {
+    const keys = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    expect(
+      loadConfig({ WORKER_DATABASE_URL: URL_OK, NODE_ENV: 'production', BACKUP_KEYS: keys }).backupEnv,
+    ).toMatchObject({ BACKUP_KEYS: keys });
+    expect(() => loadConfig({ WORKER_DATABASE_URL: URL_OK, NODE_ENV: 'production', APP_ENV: 'local' })).not.toThrow();
   });
 
   it('names every bad variable at once', () => {
@@ -117,5 +128,19 @@ describe('worker configuration', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('WORKER_DATABASE_URL: is required');
     expect(stderr).toContain('WORKER_CONCURRENCY:');
+  });
+
+  it('in production the entry point refuses to start without BACKUP_KEYS (no key is made up beside the backups)', async () => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const env = { PATH: process.env.PATH, NODE_ENV: 'production', WORKER_DATABASE_URL: URL_OK };
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      env,
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('BACKUP_KEYS: is required in production');
   });
 });

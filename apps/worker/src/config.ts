@@ -39,6 +39,9 @@ const cronSchedule = z
 /** The worker's whole configuration, parsed once at start-up from the environment. */
 const workerEnvSchema = z
   .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** As in the web: `local` is the launcher's single-machine install; unset follows NODE_ENV (ADR 0100). */
+    APP_ENV: z.enum(['production', 'local'], { error: 'must be production or local' }).optional(),
     WORKER_DATABASE_URL: postgresUrl,
     WORKER_CONCURRENCY: z.coerce
       .number({ error: 'must be a whole number' })
@@ -83,6 +86,14 @@ const workerEnvSchema = z
       .optional(),
   })
   .superRefine((env, ctx) => {
+    // A backup key made up next to the backups protects nothing: production brings its own.
+    if ((env.APP_ENV ?? env.NODE_ENV) === 'production' && !env.BACKUP_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BACKUP_KEYS'],
+        message: 'is required in production (id:base64key, e.g. k1:$(openssl rand -base64 32))',
+      });
+    }
     // The retention job needs both its role and the key that signs its checkpoints, or neither.
     if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
       const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
@@ -93,6 +104,9 @@ const workerEnvSchema = z
       });
     }
   });
+
+/** The variables the worker reads: every one is documented in the README (readme.test.ts checks). */
+export const WORKER_ENV_VARIABLES = Object.keys(workerEnvSchema.shape);
 
 export interface WorkerConfig {
   databaseUrl: string;
