@@ -10,7 +10,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
-import { callIfSignedIn, formErrors, safeNext, serverApi, toResponse } from '../trpc.server.ts';
+import { safeNext } from '../safe-next.ts';
+import { callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Metric Flow IQ' }];
 
