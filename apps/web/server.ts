@@ -34,6 +34,7 @@ import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
 import { healthz, readyz } from './server/health.ts';
 import { createLogger, requestLogger } from './server/logging.ts';
+import { redactUrl } from './server/secret-urls.ts';
 import { remixHandler } from './server/remix.ts';
 import { asyncRoute } from './server/async-route.ts';
 import { info, requestInfo } from './server/request-info.ts';
@@ -194,7 +195,12 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   app.use(
     csrfCheck(hosts.allowsOrigin, (req, reason) => {
       logger.warn(
-        { reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason },
+        {
+          reqId: req.headers['x-request-id'],
+          method: req.method,
+          url: redactUrl(req.originalUrl.slice(0, 2048)),
+          reason,
+        },
         'cross-origin request refused',
       );
     }),

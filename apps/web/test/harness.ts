@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -293,7 +294,9 @@ const CHROMIUM_ARGS = [
  * Starts the worker (`node --import tsx apps/worker/src/main.ts`) as its own process, as the
  * launcher does, so mail really goes outbox -> worker -> dev mailbox.
  */
-export async function startWorkerProcess(env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+): Promise<{ stop(): Promise<void>; output(): string }> {
   const workerDir = path.resolve(WEB_DIR, '../worker');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: workerDir,
@@ -325,6 +328,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
     });
   });
   return {
+    output: () => out,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -333,6 +337,26 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
       await exited;
       clearTimeout(timer);
     },
+  };
+}
+
+/** A loopback HTTP server that records what is posted to it (an OTLP collector, an error-reporting ingest). */
+export async function receiver() {
+  const requests: { url: string; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      requests.push({ url: req.url ?? '', body });
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    requests,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
   };
 }
 
