@@ -41,7 +41,8 @@ export interface HostPolicy {
  * Our names: PUBLIC_URL's host, loopback names and addresses, and the IP literal of the socket the
  * request arrived on (a name could be re-pointed at us; an address literal is just us). The port
  * does not matter for the Host (a rebinding attack cannot choose the name, whatever the port); it
- * does for Origin, which must be exactly the public origin or this socket's own scheme and port.
+ * does for Origin, which must be exactly the public origin, or one of our names on the scheme and
+ * port of the (already checked) Host this request came in on.
  */
 export function createHostPolicy(opts: {
   publicUrl: string | null;
@@ -81,14 +82,16 @@ export function createHostPolicy(opts: {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
       if (publicUrl && url.origin === publicUrl.origin) return true;
-      // Behind the trusted proxy, browsers know us only by the public origin.
-      const { viaProxy, protocol } = info(res);
-      if (viaProxy) return false;
-      const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+      // Otherwise one of our names, on the scheme and port this request came in on (another
+      // program on this machine listens on another port; the other scheme is another origin).
+      const { protocol, host } = info(res);
+      const hostPort = /:(\d+)$/.exec(host)?.[1];
+      const defaultPort = (scheme: string) => (scheme === 'https' ? 443 : 80);
+      const port = url.port ? Number(url.port) : defaultPort(url.protocol.slice(0, -1));
       return (
         url.protocol === `${protocol}:` &&
-        port === req.socket.localPort &&
-        (isLoopbackHostname(url.hostname) || isOwnAddress(url.hostname, req))
+        port === (hostPort ? Number(hostPort) : defaultPort(protocol)) &&
+        allowsHostname(url.hostname, req)
       );
     },
   };
