@@ -6,8 +6,8 @@
  *
  * Order of the middleware is the security model: resolve the request (client IP, scheme, nonce,
  * request id) -> refuse host names that are not ours -> log -> security headers on everything ->
- * health -> static files -> CSRF check (against our origins) -> size-limited body -> Remix (pages,
- * actions, /api/trpc).
+ * refuse methods and URLs no route takes -> health -> static files -> CSRF check (against our
+ * origins) -> size-limited body (a form, for pages) -> Remix (pages, actions, /api/trpc, /api/v1).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -41,6 +41,7 @@ import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
 import { createHostPolicy } from './server/hosts.ts';
 import { mailboxAccess } from './server/mailbox.ts';
+import { pageBodies, requestShape } from './server/request-shape.ts';
 import { createFormGuard } from './server/abuse/guard.ts';
 import { formForPath, PUBLIC_FORMS } from './server/abuse/forms.ts';
 import { CAPTCHA_PROVIDERS } from './server/abuse/captcha.ts';
@@ -173,6 +174,8 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     }),
   );
 
+  app.use(requestShape());
+
   app.get('/healthz', healthz);
   app.get('/readyz', asyncRoute(readyz(db, logger)));
   app.get('/metrics', asyncRoute(metrics.handler(config.metricsToken)));
@@ -218,6 +221,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });
+  app.use(pageBodies());
 
   app.all(
     '*',

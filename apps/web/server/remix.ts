@@ -36,8 +36,11 @@ async function send(res: Response, response: globalThis.Response): Promise<void>
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.append('Set-Cookie', cookies);
-  if (response.body) await writeReadableStreamToWritable(response.body, res);
-  else res.end();
+  if (response.body && res.req.method !== 'HEAD') await writeReadableStreamToWritable(response.body, res);
+  else {
+    await response.body?.cancel();
+    res.end();
+  }
 }
 
 /**
@@ -58,7 +61,10 @@ export function remixHandler(opts: {
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
-      const init: RequestInit = { method: req.method, headers: toHeaders(req.headers), signal: controller.signal };
+      // HEAD is GET without the body (Node drops it for HEAD): the same status and headers, where
+      // the adapters would otherwise answer HEAD on their own terms (tRPC: 204 for anything).
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const init: RequestInit = { method, headers: toHeaders(req.headers), signal: controller.signal };
       if (isStreamed(res)) {
         // The CSV upload route: the body goes to the action as a stream (its limit is enforced there).
         Object.assign(init, { body: Readable.toWeb(req), duplex: 'half' });

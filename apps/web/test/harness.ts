@@ -177,7 +177,11 @@ export function rawRequest(
         port: base.port,
         method: opts.method ?? 'GET',
         path: opts.path,
-        headers: opts.headers ?? {},
+        // Node sends a DELETE or OPTIONS body with neither length nor chunking unless told its length.
+        headers:
+          opts.body === undefined
+            ? (opts.headers ?? {})
+            : { 'content-length': Buffer.byteLength(opts.body), ...opts.headers },
       },
       (res) => {
         let body = '';
