@@ -161,7 +161,7 @@ const PRODUCTION_SECRETS = [
   ['BACKUP_KEYS', 'id:base64key, e.g. k1:$(openssl rand -base64 32)'],
 ] as const;
 
-export type SecurityMode = 'production' | 'local' | 'development' | 'test';
+type SecurityMode = 'production' | 'local' | 'development' | 'test';
 
 /** APP_ENV when set, else NODE_ENV: `NODE_ENV=production` alone means production. */
 function securityMode(c: {

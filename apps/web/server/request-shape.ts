@@ -8,7 +8,7 @@ import { isStreamed } from './uploads.ts';
  */
 
 /** Longest request target (path and query). Node refuses whole header blocks over 16 kB with 431. */
-export const MAX_URL_BYTES = 8 * 1024;
+const MAX_URL_BYTES = 8 * 1024;
 /** Methods the APIs answer themselves (with 405 where a route does not take them). */
 const API_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** What pages take: forms post, everything else is read. */

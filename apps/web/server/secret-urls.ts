@@ -3,7 +3,7 @@
  * invitation or the form. The one list that logs, traces and anything else recording URLs redact
  * through (redactUrl, redactPath); a new link-is-the-secret route adds its prefix here.
  */
-export const TOKEN_PATHS = ['/reset-password/', '/signup/confirm/', '/invite/', '/f/', '/d/'] as const;
+const TOKEN_PATHS = ['/reset-password/', '/signup/confirm/', '/invite/', '/f/', '/d/'] as const;
 
 /** Query parameters whose value is a secret, or (tRPC's `input`) may carry one. */
 const SECRET_PARAM = /token|code|secret|key|password|signature|sig|^input$/i;

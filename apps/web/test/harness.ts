@@ -44,7 +44,7 @@ export async function ensureBuilt(): Promise<void> {
  * Production mode refuses to start without its keys (ADR 0100). The servers and workers of one test
  * file share one set, as replicas share theirs; a test passes '' to leave one unset.
  */
-export const PRODUCTION_KEYS = {
+const PRODUCTION_KEYS = {
   APP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   FORM_SECRET: randomBytes(32).toString('hex'),
   BACKUP_KEYS: `test:${randomBytes(32).toString('base64')}`,
