@@ -11,8 +11,6 @@ export interface ResolvedRequest extends RequestInfo {
   protocol: 'http' | 'https';
   /** The Host (or, from the trusted proxy, X-Forwarded-Host) in lower case; '' when missing or malformed. */
   host: string;
-  /** The socket peer is the trusted proxy, so the forwarded headers above were believed. */
-  viaProxy: boolean;
   startedAt: bigint;
 }
 
@@ -68,7 +66,6 @@ export function requestInfo(opts: { trustProxy: string | null; tls: boolean }) {
       secure,
       protocol,
       host,
-      viaProxy,
       origin: `${protocol}://${host || 'invalid.host'}`,
       startedAt: process.hrtime.bigint(),
     };

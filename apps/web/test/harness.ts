@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { withTenant, type Database } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -342,6 +343,38 @@ export async function startWorkerProcess(
       clearTimeout(timer);
     },
   };
+}
+
+/** A data form with one field on the metric and a live link (its token returned), as the forms editor leaves it. */
+export async function insertDataForm(
+  db: Database,
+  opts: { tenantId: string; metricId: string; name: string },
+): Promise<{ token: string; fieldId: string }> {
+  const { tenantId } = opts;
+  return withTenant(db, { tenantId }, async (trx) => {
+    const form = await trx
+      .insertInto('dataForms')
+      .values({ tenantId, name: opts.name })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const field = await trx
+      .insertInto('dataFormFields')
+      .values({ tenantId, formId: form.id, metricId: opts.metricId, label: 'Answers today', position: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const token = randomBytes(32).toString('base64url');
+    await trx
+      .insertInto('dataFormLinks')
+      .values({
+        tenantId,
+        formId: form.id,
+        tokenHash: createHash('sha256').update(token).digest('hex'),
+        tokenSealed: 'v1.test.sealed.not-opened-here',
+        prefix: token.slice(0, 6),
+      })
+      .execute();
+    return { token, fieldId: field.id };
+  });
 }
 
 /** A loopback HTTP server that records what is posted to it (an OTLP collector, an error-reporting ingest). */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cookieJar,
   ensureBuilt,
+  insertDataForm,
   linkFromOutbox,
   PASSWORD,
   postForm,
@@ -200,40 +201,19 @@ describe('secrets in logs and traces', () => {
   }, 180_000);
 });
 
-/** A data form with one field and a live link, as the forms editor would leave it. */
+/** A data form on a new metric of the organization, with a live link. */
 async function dataForm(slug: string): Promise<{ token: string; fieldId: string }> {
   const { tenantId } = await tdb.owner
     .selectFrom('organizations')
     .select('tenantId')
     .where('slug', '=', slug)
     .executeTakeFirstOrThrow();
-  return withTenant(tdb.owner, { tenantId }, async (trx) => {
-    const metric = await trx
+  const metric = await withTenant(tdb.owner, { tenantId }, (trx) =>
+    trx
       .insertInto('metrics')
       .values({ tenantId, key: 'answers', name: 'Answers' })
       .returning('id')
-      .executeTakeFirstOrThrow();
-    const form = await trx
-      .insertInto('dataForms')
-      .values({ tenantId, name: 'Check-in' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const field = await trx
-      .insertInto('dataFormFields')
-      .values({ tenantId, formId: form.id, metricId: metric.id, label: 'Answers today', position: 0 })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const token = randomBytes(32).toString('base64url');
-    await trx
-      .insertInto('dataFormLinks')
-      .values({
-        tenantId,
-        formId: form.id,
-        tokenHash: createHash('sha256').update(token).digest('hex'),
-        tokenSealed: 'v1.test.sealed.not-opened-here',
-        prefix: token.slice(0, 6),
-      })
-      .execute();
-    return { token, fieldId: field.id };
-  });
+      .executeTakeFirstOrThrow(),
+  );
+  return insertDataForm(tdb.owner, { tenantId, metricId: metric.id, name: 'Check-in' });
 }

@@ -115,31 +115,28 @@ describe('worker configuration', () => {
     ]);
   });
 
-  it('the entry point stops with the message and exit code 2 before connecting anywhere', async () => {
+  /** The real entry point with this environment: its exit code and what it wrote to stderr. */
+  async function runMain(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const env = { PATH: process.env.PATH, WORKER_CONCURRENCY: 'zero' };
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env,
+      env: { PATH: process.env.PATH, ...env },
       cwd: fileURLToPath(new URL('..', import.meta.url)),
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, stderr };
+  }
+
+  it('the entry point stops with the message and exit code 2 before connecting anywhere', async () => {
+    const { code, stderr } = await runMain({ WORKER_CONCURRENCY: 'zero' });
     expect(code).toBe(2);
     expect(stderr).toContain('WORKER_DATABASE_URL: is required');
     expect(stderr).toContain('WORKER_CONCURRENCY:');
   });
 
   it('in production the entry point refuses to start without BACKUP_KEYS (no key is made up beside the backups)', async () => {
-    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const env = { PATH: process.env.PATH, NODE_ENV: 'production', WORKER_DATABASE_URL: URL_OK };
-    const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env,
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, stderr } = await runMain({ NODE_ENV: 'production', WORKER_DATABASE_URL: URL_OK });
     expect(code).toBe(2);
     expect(stderr).toContain('BACKUP_KEYS: is required in production');
   });
