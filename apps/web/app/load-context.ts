@@ -47,8 +47,8 @@ declare module '@remix-run/node' {
     publicOrigin: string | null;
     /** Sends an unexpected error to the error reporter when one is configured. */
     reportError: (error: unknown, context?: Record<string, unknown>) => void;
-    /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */
-    mailbox: { enabled: boolean; dir: string };
+    /** The dev mailbox's folder, only for a request allowed to read it (server/mailbox.ts); else null. */
+    mailbox: { dir: string } | null;
   }
 }
 

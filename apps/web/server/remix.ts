@@ -10,10 +10,17 @@ import { Readable } from 'node:stream';
 import { info } from './request-info.ts';
 import { isStreamed } from './uploads.ts';
 
+/**
+ * Decided at the edge already: the CSRF check (security.ts) has compared Origin with our origins.
+ * Remix repeats a weaker check of its own (Origin against Host or X-Forwarded-Host, believed from
+ * anyone) that throws, so an allowed origin under another of our names would become a 500.
+ */
+const DECIDED_AT_THE_EDGE = new Set(['origin']);
+
 function toHeaders(incoming: IncomingHttpHeaders): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(incoming)) {
-    if (value === undefined) continue;
+    if (value === undefined || DECIDED_AT_THE_EDGE.has(key)) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(key, v);
   }
   return headers;
@@ -29,8 +36,11 @@ async function send(res: Response, response: globalThis.Response): Promise<void>
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.append('Set-Cookie', cookies);
-  if (response.body) await writeReadableStreamToWritable(response.body, res);
-  else res.end();
+  if (response.body && res.req.method !== 'HEAD') await writeReadableStreamToWritable(response.body, res);
+  else {
+    await response.body?.cancel();
+    res.end();
+  }
 }
 
 /**
@@ -51,7 +61,10 @@ export function remixHandler(opts: {
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
-      const init: RequestInit = { method: req.method, headers: toHeaders(req.headers), signal: controller.signal };
+      // HEAD is GET without the body (Node drops it for HEAD): the same status and headers, where
+      // the adapters would otherwise answer HEAD on their own terms (tRPC: 204 for anything).
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      const init: RequestInit = { method, headers: toHeaders(req.headers), signal: controller.signal };
       if (isStreamed(res)) {
         // The CSV upload route: the body goes to the action as a stream (its limit is enforced there).
         Object.assign(init, { body: Readable.toWeb(req), duplex: 'half' });
