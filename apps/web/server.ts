@@ -37,6 +37,7 @@ import { healthz, readyz } from './server/health.ts';
 import { createLogger, requestLogger } from './server/logging.ts';
 import { redactUrl } from './server/secret-urls.ts';
 import { remixHandler } from './server/remix.ts';
+import { apiRoutes } from './server/api-routes.ts';
 import { asyncRoute } from './server/async-route.ts';
 import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
@@ -231,6 +232,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });
   app.use(pageBodies());
+  app.use(apiRoutes({ router: appRouter, createContext, rest, logger }));
 
   app.all(
     '*',
@@ -242,7 +244,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
           const { nonce, requestId, clientIp, secure } = info(res);
           return {
             request: { nonce, requestId, clientIp, secure },
-            api: { router: appRouter, createContext, createCaller, rest },
+            api: { createContext, createCaller },
             mailbox: mailbox.forRequest(req, res),
             backups,
             logger: logger.child({ requestId }),
