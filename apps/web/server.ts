@@ -232,7 +232,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });
   app.use(pageBodies());
-  app.use(apiRoutes({ router: appRouter, createContext, rest, logger }));
+  app.use(asyncRoute(apiRoutes({ router: appRouter, createContext, rest, logger })));
 
   app.all(
     '*',
