@@ -11,7 +11,7 @@ export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
 /** Nightly, at a quiet hour (UTC on most servers). */
 export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 
-const postgresUrl = z
+export const postgresUrl = z
   .string({ error: 'is required' })
   .trim()
   .min(1, 'is required')
@@ -37,9 +37,18 @@ const cronSchedule = z
     }
   }, 'must be a crontab schedule of five fields, e.g. "*/15 * * * *"');
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const RETENTION_ONLY = {
+  error: 'belongs to the audit retention process (apps/worker/src/retention-main.ts), not the worker: remove it here',
+};
+
 /** The worker's whole configuration, parsed once at start-up from the environment. */
 const workerEnvSchema = z
   .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** As in the web: `local` is the launcher's single-machine install; unset follows NODE_ENV (ADR 0100). */
+    APP_ENV: z.enum(['production', 'local'], { error: 'must be production or local' }).optional(),
     WORKER_DATABASE_URL: postgresUrl,
     ...poolEnvShape('WORKER_DB_'),
     WORKER_CONCURRENCY: z.coerce
@@ -48,7 +57,7 @@ const workerEnvSchema = z
       .min(1, 'must be at least 1')
       .max(64, 'must be at most 64')
       .default(2),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
     /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
     SMTP_URL: z
@@ -77,24 +86,24 @@ const workerEnvSchema = z
       .min(200, 'must be at least 200')
       .max(600_000, 'must be at most 600000')
       .default(5_000),
-    RETENTION_DATABASE_URL: postgresUrl.optional(),
-    AUDIT_CHECKPOINT_KEY: z
-      .string()
-      .min(32, 'must be at least 32 characters (a random secret)')
-      .max(512, 'must be at most 512 characters')
-      .optional(),
+    // Audit retention runs in its own process with its own role and key (retention-main.ts): the
+    // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
+    RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
+    AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
   })
   .superRefine((env, ctx) => {
-    // The retention job needs both its role and the key that signs its checkpoints, or neither.
-    if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
-      const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
+    // A backup key made up next to the backups protects nothing: production brings its own.
+    if ((env.APP_ENV ?? env.NODE_ENV) === 'production' && !env.BACKUP_KEYS) {
       ctx.addIssue({
         code: 'custom',
-        path: [missing],
-        message: 'is required when the other audit retention variable is set',
+        path: ['BACKUP_KEYS'],
+        message: 'is required in production (id:base64key, e.g. k1:$(openssl rand -base64 32))',
       });
     }
   });
+
+/** The variables the worker reads: every one is documented in the README (readme.test.ts checks). */
+export const WORKER_ENV_VARIABLES = Object.keys(workerEnvSchema.shape);
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -113,8 +122,6 @@ export interface WorkerConfig {
   >;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
-  /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
-  retention: { databaseUrl: string; checkpointKey: Buffer } | null;
 }
 
 export class ConfigError extends Error {
@@ -131,11 +138,7 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: {
-  purgeSessions: string;
-  retention?: boolean;
-  backups?: string | null;
-}): string {
+export function buildCrontab(schedules: { purgeSessions: string; backups?: string | null }): string {
   return [
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
@@ -144,24 +147,29 @@ export function buildCrontab(schedules: {
     `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
     // Nightly, off the hour; a missed night is caught up by the next one.
     '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
-    ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
     // A missed night is not backfilled: the next run backs up the current state anyway.
     ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
     '',
   ].join('\n');
 }
 
-/** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  // An empty variable counts as unset, so `FOO= cmd` falls back to the default like a missing one.
+/**
+ * Parses an environment with a schema; a missing or bad value throws a ConfigError that names each
+ * variable. An empty variable counts as unset, so `FOO= cmd` falls back to the default like a
+ * missing one.
+ */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = workerEnvSchema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
-    throw new ConfigError(variables, `Invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
+  throw new ConfigError(variables, `Invalid ${what} configuration:\n${lines.join('\n')}`);
+}
+
+/** Parses the worker's environment once at start-up. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(workerEnvSchema, env, 'worker');
   return {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
@@ -183,16 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
     },
-    crontab: buildCrontab({
-      purgeSessions: e.CRON_PURGE_SESSIONS,
-      retention: !!e.RETENTION_DATABASE_URL,
-      backups: e.CRON_BACKUPS,
-    }),
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, backups: e.CRON_BACKUPS }),
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
-    retention:
-      e.RETENTION_DATABASE_URL && e.AUDIT_CHECKPOINT_KEY
-        ? { databaseUrl: e.RETENTION_DATABASE_URL, checkpointKey: Buffer.from(e.AUDIT_CHECKPOINT_KEY, 'utf8') }
-        : null,
   };
 }

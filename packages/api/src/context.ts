@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
-import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, DEFAULT_IMPORT_QUOTAS, type ImportQuotas } from './imports/limits.ts';
 import { DEFAULT_API_KEY_LIMIT, createShareLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 import type { FormPass } from './form-pass.ts';
 
@@ -29,6 +29,8 @@ export interface ApiDeps {
   shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
+  importQuotas?: Partial<ImportQuotas>;
 }
 
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
@@ -76,7 +78,7 @@ export interface Context {
   formPass: FormPass | null;
   /** Counts one share-link view against its address's and its link's budgets. */
   limitShareView: (ip: string | null, tokenHash: string) => Promise<LimitOutcome>;
-  limits: { importMaxBytes: number };
+  limits: { importMaxBytes: number; imports: ImportQuotas };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -131,7 +133,10 @@ export function createContextFactory(deps: ApiDeps) {
       apiKeyLimit,
       formPass: opts.formPass ?? null,
       limitShareView,
-      limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+      limits: {
+        importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
+        imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
+      },
     };
   };
 }

@@ -237,6 +237,7 @@ export interface DataFormsTable {
   createdBy: string | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  daysBack: Generated<number>;
 }
 
 export interface DataPointsTable {
@@ -456,6 +457,7 @@ export interface RecoveryCodesTable {
   codeHash: string;
   usedAt: Date | null;
   createdAt: Generated<Date>;
+  keyed: Generated<boolean>;
 }
 
 export interface SessionsTable {
@@ -478,6 +480,12 @@ export interface SignInChallengesTable {
   attempts: Generated<number>;
 }
 
+export interface SignInSourcesTable {
+  userId: string;
+  networkHash: string;
+  lastSuccessAt: Generated<Date>;
+}
+
 export interface SignInThrottleTable {
   key: string;
   points: Generated<number>;
@@ -488,7 +496,6 @@ export interface SignupRequestsTable {
   id: string;
   email: string;
   displayName: string;
-  passwordHash: string;
   organizationName: string;
   organizationSlug: string | null;
   createdAt: Generated<Date>;
@@ -552,6 +559,7 @@ export interface DB {
   recoveryCodes: RecoveryCodesTable;
   sessions: SessionsTable;
   signInChallenges: SignInChallengesTable;
+  signInSources: SignInSourcesTable;
   signInThrottle: SignInThrottleTable;
   signupRequests: SignupRequestsTable;
   userTwoFactor: UserTwoFactorTable;
