@@ -196,6 +196,16 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       password_reset_tokens: 'x',
       signup_requests: 'x',
       email_outbox: 'x',
+      alert_channels: 'x',
+      alert_rules: 'x',
+      alert_rule_recipients: 'x',
+      alert_events: 'x',
+      alert_deliveries: 'x',
+      notifications: 'x',
+      alert_mutes: 'x',
+      metric_follows: 'x',
+      notification_preferences: 'x',
+      alert_digests: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(
