@@ -7,6 +7,7 @@ import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
 import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
 import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
+import { STRICT_EGRESS, type EgressPolicy } from './egress/policy.ts';
 
 export interface ApiDeps {
   /** Pool connected as the web's runtime role (subject to row-level security). */
@@ -25,6 +26,8 @@ export interface ApiDeps {
   apiKeyRateLimit?: RateLimit;
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Which webhook URLs may be saved (defaults to https to public addresses only). */
+  webhookPolicy?: EgressPolicy;
 }
 
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
@@ -58,6 +61,7 @@ export interface Context {
   /** Counts one request against an API key's rate limit. */
   limitApiKey: (keyId: string) => Promise<LimitOutcome>;
   limits: { importMaxBytes: number };
+  webhookPolicy: EgressPolicy;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -89,6 +93,7 @@ export function createContextFactory(deps: ApiDeps) {
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       limitApiKey,
       limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+      webhookPolicy: deps.webhookPolicy ?? STRICT_EGRESS,
     };
   };
 }

@@ -396,7 +396,7 @@ grant usage on type alert_rule_kind, alert_event_state, alert_delivery_channel, 
 grant select, insert, update, delete on alert_rules, alert_rule_recipients, alert_channels, alert_mutes, metric_follows,
   notification_preferences to mfiq_app;
 grant select on alert_events, alert_deliveries, notifications, alert_digests to mfiq_app;
-grant update (state, acknowledged_at, acknowledged_by) on alert_events to mfiq_app;
+grant update (state, acknowledged_at, acknowledged_by, resolved_at, resolution) on alert_events to mfiq_app;
 grant update (read_at) on notifications to mfiq_app;
 -- The worker evaluates and delivers: it reads the configuration and writes events, deliveries,
 -- inbox items, digests and mail.

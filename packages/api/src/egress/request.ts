@@ -91,7 +91,6 @@ export async function safePost(
         method: 'POST',
         headers: { ...request.headers, 'content-length': String(Buffer.byteLength(request.body)) },
         lookup: pinned,
-        autoSelectFamily: false,
         signal: deadline,
         // A fresh connection each time: no pooled socket to an address checked for another URL.
         agent: false,
