@@ -9,6 +9,8 @@ export const DEFAULT_MAIL_FROM = 'Metric Flow IQ <no-reply@localhost>';
 export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
 /** Nightly, at a quiet hour (UTC on most servers). */
 export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
+/** Links in alert mail and webhooks point here unless PUBLIC_URL says otherwise (the web's default address). */
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 const postgresUrl = z
   .string({ error: 'is required' })
@@ -81,8 +83,35 @@ const workerEnvSchema = z
       .min(32, 'must be at least 32 characters (a random secret)')
       .max(512, 'must be at most 512 characters')
       .optional(),
+    NODE_ENV: z
+      .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
+      .default('development'),
+    /** The web's key: webhook URLs and secrets are sealed under it, and the worker opens them to sign. */
+    APP_ENCRYPTION_KEY: z
+      .string()
+      .refine(
+        (v) => Buffer.from(v, 'base64').length === 32,
+        'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      )
+      .optional(),
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .refine((v) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .default(DEFAULT_PUBLIC_URL),
+    /** Development only: let webhooks reach this machine (a local receiver). */
+    WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   })
   .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_LOOPBACK === '1')
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'cannot be 1 in production' });
     // The retention job needs both its role and the key that signs its checkpoints, or neither.
     if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
       const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
@@ -111,6 +140,11 @@ export interface WorkerConfig {
   auditDrainIntervalMs: number;
   /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
   retention: { databaseUrl: string; checkpointKey: Buffer } | null;
+  /** Null: webhooks cannot be signed (deliveries fail and retry until the key is set). */
+  appEncryptionKey: string | null;
+  publicUrl: string;
+  /** Outside development webhooks go over https only; loopback only when WEBHOOK_ALLOW_LOOPBACK=1. */
+  webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
 }
 
 export class ConfigError extends Error {
@@ -138,6 +172,10 @@ export function buildCrontab(schedules: {
     `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
     // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
     `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
+    // Writes wake alert evaluation at once (a trigger on data_points); this is time's side of it:
+    // stale rules and due webhooks every minute, every rule every five (docs/decisions/0110).
+    `* * * * * alerts_sweep ?id=alerts_sweep_stale&max=3&jobKey=alerts_sweep&jobKeyMode=preserve_run_at {"rules":"stale"}`,
+    `*/5 * * * * alerts_sweep ?id=alerts_sweep_all&max=3&jobKey=alerts_sweep_all&jobKeyMode=preserve_run_at {"rules":"all"}`,
     // Nightly, off the hour; a missed night is caught up by the next one.
     '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
     ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
@@ -183,5 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       e.RETENTION_DATABASE_URL && e.AUDIT_CHECKPOINT_KEY
         ? { databaseUrl: e.RETENTION_DATABASE_URL, checkpointKey: Buffer.from(e.AUDIT_CHECKPOINT_KEY, 'utf8') }
         : null,
+    appEncryptionKey: e.APP_ENCRYPTION_KEY ?? null,
+    publicUrl: e.PUBLIC_URL,
+    webhookPolicy: { allowHttp: e.NODE_ENV !== 'production', allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === '1' },
   };
 }

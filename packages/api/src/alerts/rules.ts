@@ -1,6 +1,6 @@
 import type { MetricGrain, TenantDb } from '@mfiq/db';
 import { formulaRefs, parseFormula } from '../metrics/formula.ts';
-import { readCondition } from './conditions.ts';
+import { readCondition, type RuleKind } from './conditions.ts';
 import type { EvalRule } from './evaluate.ts';
 
 export interface LoadedRule extends EvalRule {
@@ -9,7 +9,7 @@ export interface LoadedRule extends EvalRule {
 }
 
 /** Which rules one evaluation covers: all of the organization's, some by id, or those a write touched. */
-export type RuleScope = { all: true } | { ruleIds: string[] } | { touchedMetricIds: string[] };
+export type RuleScope = { all: true } | { kinds: RuleKind[] } | { ruleIds: string[] } | { touchedMetricIds: string[] };
 
 /**
  * The organization's active rules in scope, with their metrics. A write to metric M concerns the
@@ -44,6 +44,10 @@ export async function loadRules(db: TenantDb, tenantId: string, scope: RuleScope
   if ('ruleIds' in scope) {
     if (!scope.ruleIds.length) return [];
     q = q.where('r.id', 'in', scope.ruleIds);
+  }
+  if ('kinds' in scope) {
+    if (!scope.kinds.length) return [];
+    q = q.where('r.kind', 'in', scope.kinds);
   }
   if ('touchedMetricIds' in scope) {
     if (!scope.touchedMetricIds.length) return [];

@@ -8,6 +8,7 @@ import { createCaller } from '../root.ts';
 import type { ApiScope, Role } from '../permissions.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
+import type { EgressPolicy } from '../egress/policy.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 const PUBLIC_URL = 'http://mfiq.test';
@@ -15,7 +16,13 @@ const PUBLIC_URL = 'http://mfiq.test';
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
 export function createHarness(
   tdb: TestDatabase,
-  opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {},
+  opts: {
+    now?: () => Date;
+    throttle?: ThrottleLimits;
+    apiKeyRateLimit?: RateLimit;
+    importMaxBytes?: number;
+    webhookPolicy?: EgressPolicy;
+  } = {},
 ) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
@@ -31,6 +38,7 @@ export function createHarness(
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+    ...(opts.webhookPolicy ? { webhookPolicy: opts.webhookPolicy } : {}),
   };
   const createContext = createContextFactory(deps);
 
@@ -164,10 +172,11 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
   await c.connect();
   try {
     const out: Record<string, string> = {};
-    // api_keys without last_used_at: authenticating a request is not a change the caller made.
+    // api_keys without last_used_at, sessions without their activity (last seen, sliding expiry,
+    // written at most once a minute): authenticating a request is not a change the caller made.
     const tables: Record<string, string> = {
       users: 'x',
-      sessions: 'x',
+      sessions: '(x.id, x.user_id, x.created_at, x.absolute_expires_at, x.authenticated_at, x.ip, x.user_agent)',
       organizations: 'x',
       memberships: 'x',
       audit_outbox: 'x',

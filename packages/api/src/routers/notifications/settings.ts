@@ -44,7 +44,8 @@ export const updateSettings = tenantProcedure
     }),
   )
   .output(z.object({ emailAlerts: z.boolean(), digest: z.enum(DIGESTS) }))
-  .mutation(async ({ ctx, input }) => {
+  .mutation(async ({ ctx, input: { emailAlerts, digest } }) => {
+    const input = { emailAlerts, digest };
     const before = await ctx.db
       .selectFrom('notificationPreferences')
       .select(['emailAlerts', 'digest'])
