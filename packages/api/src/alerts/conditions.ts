@@ -56,7 +56,7 @@ const paceCondition = z.object({
 });
 
 /** Most trailing periods an anomaly band reads, per grain (about two years of days at most). */
-export const ANOMALY_MAX_WINDOW: Record<Grain, number> = { day: 90, week: 52, month: 36, quarter: 12 };
+const ANOMALY_MAX_WINDOW: Record<Grain, number> = { day: 90, week: 52, month: 36, quarter: 12 };
 
 const anomalyCondition = z.object({
   k: z
@@ -75,16 +75,6 @@ const anomalyCondition = z.object({
     .min(3, 'The minimum history must be at least 3 periods')
     .max(90, 'The minimum history must be at most 90 periods'),
 });
-
-export const CONDITION_SCHEMAS = {
-  threshold: thresholdCondition,
-  change: changeCondition,
-  stale: staleCondition,
-  pace: paceCondition,
-  anomaly: anomalyCondition,
-} as const;
-
-export type ConditionOf<K extends RuleKind> = z.infer<(typeof CONDITION_SCHEMAS)[K]>;
 
 /** A rule's kind with its parameters, as the API takes it and the evaluator reads it. */
 export const conditionSchema = z

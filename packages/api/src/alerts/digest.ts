@@ -15,7 +15,7 @@ const MAX_ALERTS = 20;
 
 export type DigestFrequency = 'daily' | 'weekly';
 
-export interface DigestMetric extends MetricLabel {
+interface DigestMetric extends MetricLabel {
   value: number | null;
   previous: number | null;
   /** (value - previous) / |previous| in percent, null when either is missing or previous is 0. */
@@ -144,7 +144,7 @@ const STATUS: Record<TargetProgress['status'], string> = {
   no_data: 'no data',
 };
 
-export function digestMail(org: { name: string; slug: string }, d: Digest, publicUrl: string) {
+function digestMail(org: { name: string; slug: string }, d: Digest, publicUrl: string) {
   const label = d.frequency === 'daily' ? d.period.start : `the week of ${d.period.start}`;
   const lines = [`Your ${d.frequency} digest for ${org.name}, ${label}.`, ''];
   if (d.metrics.length) {

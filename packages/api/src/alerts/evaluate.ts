@@ -72,7 +72,7 @@ export interface Calendar {
 export type PeriodValues = (start: string) => number | null;
 
 /** Plain sums and counts accumulate through a period; averages, extremes, last values and formulas are levels. */
-export const accumulates = (m: Pick<RuleMetric, 'aggregation' | 'formula'>) =>
+const accumulates = (m: Pick<RuleMetric, 'aggregation' | 'formula'>) =>
   !m.formula && (m.aggregation === 'sum' || m.aggregation === 'count');
 
 /** Whether a partial period may be judged at all: "too low" on a growing sum is not news yet. */
@@ -115,7 +115,7 @@ function median(sorted: number[]): number {
 }
 
 /** Median and median absolute deviation of the values (the robust band's centre and spread). */
-export function robustBand(history: number[], k: number) {
+function robustBand(history: number[], k: number) {
   const sorted = [...history].sort((a, b) => a - b);
   const med = median(sorted);
   const mad = median(history.map((x) => Math.abs(x - med)).sort((a, b) => a - b));
@@ -228,7 +228,7 @@ export function judgePeriod(
 }
 
 /** Whole periods of `grain` strictly between the period holding `from` and the period holding `to`. */
-export function periodsBetween(from: string, to: string, grain: Grain, weekStart: number): number {
+function periodsBetween(from: string, to: string, grain: Grain, weekStart: number): number {
   const a = periodStart(from, grain, weekStart);
   const b = periodStart(to, grain, weekStart);
   switch (grain) {

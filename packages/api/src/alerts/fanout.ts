@@ -31,7 +31,7 @@ interface Member {
 const ALERT_MAIL_KIND = 'alert';
 
 /** The alert mail: the explanation, and where to see it and to change what one receives. */
-export function alertMail(org: Org, e: { id: string; ruleId: string; explanation: Explanation }, publicUrl: string) {
+function alertMail(org: Org, e: { id: string; ruleId: string; explanation: Explanation }, publicUrl: string) {
   const x = e.explanation;
   const lines = [
     x.summary,

@@ -17,7 +17,7 @@ import { describeCondition, periodLabel } from './explain.ts';
 import { periodValues } from './judge.ts';
 
 /** How far back the preview looks. */
-export const PREVIEW_DAYS = 90;
+const PREVIEW_DAYS = 90;
 
 export interface PreviewResult {
   from: string;

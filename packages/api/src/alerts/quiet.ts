@@ -16,7 +16,7 @@ export function localMinutes(at: Date, timezone: string): number {
 }
 
 /** The instant of a local date and minute of the day (the first such instant across a DST change). */
-export function zonedTime(date: string, minute: number, timezone: string): Date {
+function zonedTime(date: string, minute: number, timezone: string): Date {
   const guess = new Date(zonedMidnight(date, timezone).getTime() + minute * 60_000);
   // Across a DST change the day is 23 or 25 hours long: one correction lands on the local minute.
   const drift = localMinutes(guess, timezone) - minute;

@@ -12,7 +12,7 @@ export const TIMESTAMP_HEADER = 'x-mfiq-timestamp';
 export const DELIVERY_HEADER = 'x-mfiq-delivery';
 export const EVENT_HEADER = 'x-mfiq-event';
 /** How old a signed timestamp the verification accepts (seconds, either way). */
-export const SIGNATURE_TOLERANCE_SECONDS = 300;
+const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

@@ -8,7 +8,7 @@ import { addressRefusal, checkUrl, EgressError, type EgressPolicy } from './poli
 /** Resolves a host name to its addresses (all of them); replaceable in tests by a local stub. */
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
-export const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
+const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
 export interface SafeRequestOptions {
   policy: EgressPolicy;

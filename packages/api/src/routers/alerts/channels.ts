@@ -42,7 +42,7 @@ export const channels = tenantProcedure
   });
 
 /** "https://hooks.slack.com/…k3Xz": enough to recognise a URL, not enough to use it. */
-export function maskUrl(url: URL): string {
+function maskUrl(url: URL): string {
   const rest = `${url.pathname}${url.search}`;
   return rest.length > 1 ? `${url.origin}/…${rest.slice(-4)}` : url.origin;
 }

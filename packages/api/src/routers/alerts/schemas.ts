@@ -6,7 +6,7 @@ import { grainSchema, metricKeySchema } from '../metrics/schemas.ts';
 
 /** Bounds on what an organization can ask the evaluator to do (checked when saved). */
 export const MAX_RULES = 10_000;
-export const MAX_RECIPIENTS = 50;
+const MAX_RECIPIENTS = 50;
 export const MAX_CHANNELS = 50;
 
 export const ruleIdSchema = z.uuid('Rule id must be a UUID');
@@ -28,7 +28,7 @@ export const quietHoursSchema = z
   .object({ start: clockSchema, end: clockSchema })
   .refine((q) => q.start !== q.end, { message: 'Quiet hours start and end at different times', path: ['end'] });
 
-export const recipientsSchema = z
+const recipientsSchema = z
   .object({
     members: z.array(membershipIdSchema).max(MAX_RECIPIENTS, `At most ${MAX_RECIPIENTS} members`).default([]),
     channels: z.array(channelIdSchema).max(MAX_RECIPIENTS, `At most ${MAX_RECIPIENTS} channels`).default([]),
