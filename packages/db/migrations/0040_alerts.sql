@@ -57,6 +57,9 @@ create table alert_rules (
   check (quiet_start_minute is null or quiet_start_minute <> quiet_end_minute)
 );
 create index alert_rules_metric_idx on alert_rules (tenant_id, metric_id);
+-- The evaluator keeps parsed rules between runs while (count, latest change) is the same: read from
+-- this index alone.
+create index alert_rules_version_idx on alert_rules (tenant_id, updated_at);
 alter table alert_rules enable row level security;
 alter table alert_rules force row level security;
 create policy tenant_isolation on alert_rules
@@ -116,6 +119,8 @@ create table alert_events (
 );
 create index alert_events_fired_idx on alert_events (tenant_id, fired_at desc);
 create index alert_events_open_idx on alert_events (tenant_id, rule_id) where state <> 'resolved';
+-- The evaluator asks which rules already have an event for the periods it judges.
+create index alert_events_occurrence_idx on alert_events (tenant_id, occurrence);
 alter table alert_events enable row level security;
 alter table alert_events force row level security;
 create policy tenant_isolation on alert_events

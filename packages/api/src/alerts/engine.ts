@@ -1,9 +1,11 @@
-import { sql, type Json, type TenantDb } from '@mfiq/db';
+import { randomUUID } from 'node:crypto';
+import { sql, type TenantDb } from '@mfiq/db';
 import { localDate } from '../metrics/periods.ts';
-import { decide, type Calendar, type Verdict } from './evaluate.ts';
-import { fanOut, type FiredEvent, type Org } from './fanout.ts';
+import { decide, explainVerdict, type Calendar, type Decision, type Verdict } from './evaluate.ts';
+import { planFanout, readAudience, type NewEvent } from './fanout.ts';
+import { groupBy } from './group.ts';
 import { judgeRules } from './judge.ts';
-import { loadRules, type LoadedRule, type RuleScope } from './rules.ts';
+import { loadContext, rulesIn, type LoadedRule, type RuleScope } from './rules.ts';
 
 export const EVALUATE_TASK = 'alerts_evaluate';
 export const DELIVER_TASK = 'alerts_deliver';
@@ -30,86 +32,57 @@ const empty = (status: EvaluationResult['status']): EvaluationResult => ({
   webhooks: 0,
 });
 
+type Candidate = { rule: LoadedRule; verdict: Verdict };
+
 /**
  * One evaluation of an organization's rules (all of them, or those a write touched), inside the
  * caller's tenant transaction: judge each rule, open events for what fires (once per rule and
  * occurrence, enforced by the unique key, so two workers or a retry open nothing twice), resolve
  * what cleared, and deliver the new events. A locked organization's alerts do not fire.
+ *
+ * It runs after every write, so it is built for few round trips whatever the number of rules: the
+ * organization with its cached rules (one), the values (one per grain), what exists already (one),
+ * the recipients (one) and every write of new events with their deliveries (one statement).
  */
 export async function evaluateAlerts(
   db: TenantDb,
   opts: { tenantId: string; scope: RuleScope; now?: Date; publicUrl: string },
 ): Promise<EvaluationResult> {
   const now = opts.now ?? new Date();
-  const orgRow = await db
-    .selectFrom('organizations')
-    .select(['slug', 'name', 'timezone', 'weekStart', 'lockedAt'])
-    .where('tenantId', '=', opts.tenantId)
-    .executeTakeFirst();
-  if (!orgRow) return empty('no_organization');
-  if (orgRow.lockedAt) return empty('locked');
-  const org: Org = { tenantId: opts.tenantId, slug: orgRow.slug, name: orgRow.name, timezone: orgRow.timezone };
+  const context = await loadContext(db, opts.tenantId);
+  if (!context) return empty('no_organization');
+  const { org, snapshot } = context;
+  if (org.locked) return empty('locked');
   const cal: Calendar = {
-    slug: orgRow.slug,
-    timezone: orgRow.timezone,
-    weekStart: orgRow.weekStart,
-    today: localDate(now, orgRow.timezone),
+    slug: org.slug,
+    timezone: org.timezone,
+    weekStart: org.weekStart,
+    today: localDate(now, org.timezone),
     now,
   };
-  const rules = await loadRules(db, opts.tenantId, opts.scope);
+  const rules = rulesIn(snapshot, opts.scope);
   const result = empty('evaluated');
   result.rules = rules.length;
   if (!rules.length) return result;
-  const verdicts = await judgeRules(db, opts.tenantId, rules, cal);
+  const verdicts = await judgeRules(db, opts.tenantId, rules, cal, snapshot.parts);
 
-  const candidates: { rule: LoadedRule; verdict: Verdict }[] = [];
-  // Resolve open events of a rule: up to a period (`until`), all but one occurrence (`keep`), or one (`only`).
-  type Clear = { ruleId: string; until: string | null; keep: string | null; only: string | null; reason: string };
-  const clears: Clear[] = [];
-  const clear = (c: Partial<Clear> & Pick<Clear, 'ruleId' | 'reason'>) =>
-    clears.push({ until: null, keep: null, only: null, ...c });
+  const candidates: Candidate[] = [];
+  const clearing: { rule: LoadedRule; decision: Decision }[] = [];
   for (const rule of rules) {
-    const list = verdicts.get(rule.id) ?? [];
-    if (rule.condition.kind === 'stale') {
-      const v = list[0];
-      if (!v) continue;
-      if (v.holds) {
-        candidates.push({ rule, verdict: v });
-        clear({ ruleId: rule.id, keep: v.occurrence, reason: 'New data arrived, then it went quiet again' });
-      } else clear({ ruleId: rule.id, reason: `Cleared: ${v.explanation.summary}` });
-      continue;
-    }
-    const { fire, lapsed, clearedBy } = decide(list);
-    for (const v of fire) candidates.push({ rule, verdict: v });
-    for (const v of lapsed)
-      clear({ ruleId: rule.id, only: v.occurrence, reason: `No longer true: ${v.explanation.summary}` });
-    if (clearedBy?.period)
-      clear({ ruleId: rule.id, until: clearedBy.period.start, reason: `Cleared: ${clearedBy.explanation.summary}` });
+    const d = decide(verdicts.get(rule.id) ?? []);
+    for (const v of d.fire) candidates.push({ rule, verdict: v });
+    if (d.clearedBy || d.lapsed.length || (rule.condition.kind === 'stale' && d.fire.length))
+      clearing.push({ rule, decision: d });
   }
+  if (!candidates.length && !clearing.length) return result;
 
-  if (clears.length) {
-    const resolved = await sql`
-      update alert_events e set state = 'resolved', resolved_at = ${now}, resolution = left(u.reason, 300)
-        from unnest(${clears.map((c) => c.ruleId)}::uuid[], ${clears.map((c) => c.until)}::date[],
-                    ${clears.map((c) => c.keep)}::text[], ${clears.map((c) => c.only)}::text[],
-                    ${clears.map((c) => c.reason)}::text[]) as u (rule_id, until, keep, only_one, reason)
-       where e.tenant_id = ${opts.tenantId} and e.rule_id = u.rule_id and e.state <> 'resolved'
-         and (u.until is null or e.period_start <= u.until)
-         and (u.keep is null or e.occurrence <> u.keep)
-         and (u.only_one is null or e.occurrence = u.only_one)`.execute(db);
-    result.resolved = Number(resolved.numAffectedRows ?? 0);
-  }
+  const known = await readKnown(db, opts.tenantId, 'all' in opts.scope, clearing, candidates);
+  result.resolved = await resolveCleared(db, opts.tenantId, cal, clearing, known.open, now);
   if (!candidates.length) return result;
 
-  // What already exists: an open event stays as it is, a resolved one whose condition came back
-  // within its period reopens without notifying again (its period was announced once already).
-  const existing = await sql<{ ruleId: string; occurrence: string; state: string }>`
-    select e.rule_id, e.occurrence, e.state from alert_events e
-      join unnest(${candidates.map((c) => c.rule.id)}::uuid[], ${candidates.map((c) => c.verdict.occurrence)}::text[]) as k (rule_id, occurrence)
-        on e.rule_id = k.rule_id and e.occurrence = k.occurrence
-     where e.tenant_id = ${opts.tenantId}`.execute(db);
-  const seen = new Map(existing.rows.map((r) => [`${r.ruleId}|${r.occurrence}`, r.state]));
-  const reopen = candidates.filter((c) => seen.get(`${c.rule.id}|${c.verdict.occurrence}`) === 'resolved');
+  // An open event stays as it is; a resolved one whose condition came back within its period
+  // reopens without notifying again (its period was announced once already).
+  const reopen = candidates.filter((c) => known.seen.get(`${c.rule.id}|${c.verdict.occurrence}`) === 'resolved');
   if (reopen.length) {
     const reopened = await sql`
       update alert_events e set state = case when e.acknowledged_at is null then 'firing' else 'acknowledged' end::alert_event_state,
@@ -120,75 +93,204 @@ export async function evaluateAlerts(
     );
     result.reopened = Number(reopened.numAffectedRows ?? 0);
   }
-  const fresh = candidates.filter((c) => !seen.has(`${c.rule.id}|${c.verdict.occurrence}`));
+  const fresh = candidates.filter((c) => !known.seen.has(`${c.rule.id}|${c.verdict.occurrence}`));
   if (!fresh.length) return result;
 
-  const notified = await coolDown(db, opts.tenantId, fresh, now);
-  const inserted = await db
-    .insertInto('alertEvents')
-    .values(
-      fresh.map((c, i) => ({
-        tenantId: opts.tenantId,
-        ruleId: c.rule.id,
-        occurrence: c.verdict.occurrence,
-        grain: c.rule.grain,
-        periodStart: c.verdict.period ? sql<Date>`${c.verdict.period.start}::date` : null,
-        periodEnd: c.verdict.period ? sql<Date>`${c.verdict.period.end}::date` : null,
-        value: c.verdict.value,
-        baseline: c.verdict.baseline,
-        explanation: c.verdict.explanation as unknown as Json,
-        notified: notified[i]!,
-        firedAt: now,
-      })),
+  const notified = coolDown(fresh, known.lastNotified, now);
+  const events: (NewEvent & { verdict: Verdict })[] = fresh.map((c, i) => ({
+    id: randomUUID(),
+    rule: c.rule,
+    verdict: c.verdict,
+    explanation: explainVerdict(c.rule, cal, c.verdict),
+    notified: notified[i]!,
+  }));
+  const toNotify = [...new Set(events.filter((e) => e.notified).map((e) => e.rule.id))];
+  const audience = toNotify.length ? await readAudience(db, opts.tenantId, toNotify, now) : null;
+  const plan = audience
+    ? planFanout(org, events, audience, { now, publicUrl: opts.publicUrl })
+    : { inbox: [], mail: [], deliveries: [] };
+
+  // Events and their deliveries in one statement. The events' unique key refuses an occurrence
+  // another worker opened meanwhile; every other row joins on the events really inserted, so a
+  // refused event delivers nothing. A due webhook wakes the sender in the same statement.
+  const rows = events.map((e) => ({
+    id: e.id,
+    rule_id: e.rule.id,
+    occurrence: e.verdict.occurrence,
+    grain: e.rule.grain,
+    period_start: e.verdict.period?.start ?? null,
+    period_end: e.verdict.period?.end ?? null,
+    value: e.verdict.value,
+    baseline: e.verdict.baseline,
+    explanation: e.explanation,
+    notified: e.notified,
+  }));
+  const { rows: counts } = await sql<{
+    fired: number;
+    notifications: number;
+    emails: number;
+    webhooks: number;
+    woken: number;
+  }>`
+    with ev as (
+      insert into alert_events (tenant_id, id, rule_id, occurrence, grain, period_start, period_end, value, baseline,
+                                explanation, notified, fired_at)
+      select ${opts.tenantId}, x.id, x.rule_id, x.occurrence, x.grain, x.period_start, x.period_end, x.value, x.baseline,
+             x.explanation, x.notified, ${now}
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x (id uuid, rule_id uuid, occurrence text, grain metric_grain,
+             period_start date, period_end date, value float8, baseline float8, explanation jsonb, notified boolean)
+      on conflict (tenant_id, rule_id, occurrence) do nothing
+      returning id
+    ), mail as (
+      insert into email_outbox (id, kind, to_address, subject, text_body, next_attempt_at)
+      select x.id, 'alert', x."toAddress", x.subject, x."textBody", x."nextAttemptAt"
+        from jsonb_to_recordset(${JSON.stringify(plan.mail)}::jsonb) as x (id uuid, "eventId" uuid, "toAddress" text, subject text,
+             "textBody" text, "nextAttemptAt" timestamptz)
+        join ev on ev.id = x."eventId"
+      returning id
+    ), inbox as (
+      insert into notifications (tenant_id, membership_id, event_id)
+      select ${opts.tenantId}, x."membershipId", x."eventId"
+        from jsonb_to_recordset(${JSON.stringify(plan.inbox)}::jsonb) as x ("membershipId" uuid, "eventId" uuid)
+        join ev on ev.id = x."eventId"
+      on conflict do nothing
+      returning id
+    ), log as (
+      insert into alert_deliveries (tenant_id, id, event_id, channel, membership_id, channel_id, status, detail,
+                                    next_attempt_at, delivered_at, email_outbox_id)
+      select ${opts.tenantId}, x.id, x."eventId", x.channel, x."membershipId", x."channelId", x.status, x.detail,
+             x."nextAttemptAt", x."deliveredAt", x."emailOutboxId"
+        from jsonb_to_recordset(${JSON.stringify(plan.deliveries)}::jsonb) as x (id uuid, "eventId" uuid,
+             channel alert_delivery_channel, "membershipId" uuid, "channelId" uuid, status alert_delivery_status, detail text,
+             "nextAttemptAt" timestamptz, "deliveredAt" timestamptz, "emailOutboxId" uuid)
+        join ev on ev.id = x."eventId"
+      on conflict do nothing
+      returning channel, status, next_attempt_at
+    ), wake as (
+      select graphile_worker.add_job(${DELIVER_TASK}, json_build_object('tenantId', ${opts.tenantId}::text),
+               job_key => ${`${DELIVER_TASK}:${opts.tenantId}`}, job_key_mode => 'preserve_run_at', max_attempts => 3)
+       where exists (select 1 from log where channel = 'webhook' and status = 'pending' and next_attempt_at <= ${now})
     )
-    .onConflict((oc) => oc.columns(['tenantId', 'ruleId', 'occurrence']).doNothing())
-    .returning(['id', 'ruleId', 'occurrence', 'notified'])
-    .execute();
-  result.fired = inserted.length;
-  const byKey = new Map(fresh.map((c) => [`${c.rule.id}|${c.verdict.occurrence}`, c]));
-  const events: FiredEvent[] = inserted.map((row) => {
-    const c = byKey.get(`${row.ruleId}|${row.occurrence}`)!;
-    return { id: row.id, rule: c.rule, verdict: c.verdict, notified: row.notified };
-  });
-  const sent = await fanOut(db, org, events, { now, publicUrl: opts.publicUrl });
-  result.notifications = sent.notifications;
-  result.emails = sent.emails;
-  result.webhooks = sent.webhooks;
-  if (sent.webhooksDue) {
-    await sql`select graphile_worker.add_job(${DELIVER_TASK}, json_build_object('tenantId', ${opts.tenantId}::text),
-        job_key => ${`${DELIVER_TASK}:${opts.tenantId}`}, job_key_mode => 'preserve_run_at', max_attempts => 3)`.execute(
-      db,
-    );
-  }
+    select (select count(*) from ev)::int as fired, (select count(*) from inbox)::int as notifications,
+           (select count(*) from mail)::int as emails,
+           (select count(*) from log where channel = 'webhook' and status = 'pending')::int as webhooks,
+           (select count(*) from wake)::int as woken`.execute(db);
+  const c = counts[0]!;
+  result.fired = c.fired;
+  result.notifications = c.notifications;
+  result.emails = c.emails;
+  result.webhooks = c.webhooks;
   return result;
+}
+
+interface Known {
+  /** `rule|occurrence` -> state, for occurrences that hold now. */
+  seen: Map<string, string>;
+  /** Open events of rules where something no longer holds. */
+  open: Map<string, { id: string; occurrence: string; periodStart: string | null }[]>;
+  /** Latest notified firing per rule with a cool-down (ms). */
+  lastNotified: Map<string, number>;
+}
+
+/**
+ * What exists already, in one round trip: the open events of rules that may clear (for the whole
+ * organization, the open events' partial index read as it is), which occurrences that hold have
+ * an event (one row per occurrence and state, rule ids in an array: tens of thousands of rules
+ * read as a few rows), and when rules with a cool-down last notified.
+ */
+async function readKnown(
+  db: TenantDb,
+  tenantId: string,
+  whole: boolean,
+  clearing: { rule: LoadedRule }[],
+  candidates: Candidate[],
+): Promise<Known> {
+  const occurrences = [...new Set(candidates.map((c) => c.verdict.occurrence))];
+  const candidateRules = whole ? [] : [...new Set(candidates.map((c) => c.rule.id))];
+  const clearingRules = whole ? [] : clearing.map((c) => c.rule.id);
+  const cooling = [...new Set(candidates.filter((c) => c.rule.cooldownMinutes > 0).map((c) => c.rule.id))];
+  const { rows } = await sql<{ doc: string }>`
+    select json_build_object(
+      'open', case when ${clearing.length > 0} then
+        (select json_agg(json_build_array(e.id, e.rule_id, e.occurrence, e.period_start)) from alert_events e
+          where e.tenant_id = ${tenantId} and e.state <> 'resolved'
+            and (${whole}::boolean or e.rule_id = any(${clearingRules}::uuid[]))) end,
+      'seen', (select json_agg(json_build_array(s.occurrence, s.state, s.rules)) from (
+                 select e.occurrence, e.state, array_agg(e.rule_id) as rules from alert_events e
+                  where e.tenant_id = ${tenantId} and e.occurrence = any(${occurrences}::text[])
+                    and (${whole}::boolean or e.rule_id = any(${candidateRules}::uuid[]))
+                  group by e.occurrence, e.state) s),
+      'cooling', (select json_agg(json_build_array(c.rule_id, c.ms)) from (
+                    select e.rule_id, extract(epoch from max(e.fired_at)) * 1000 as ms from alert_events e
+                     where e.tenant_id = ${tenantId} and e.rule_id = any(${cooling}::uuid[]) and e.notified
+                     group by e.rule_id) c)
+    )::text as doc`.execute(db);
+  const doc = JSON.parse(rows[0]!.doc) as {
+    open: [string, string, string, string | null][] | null;
+    seen: [string, string, string[]][] | null;
+    cooling: [string, number][] | null;
+  };
+  const seen = new Map<string, string>();
+  for (const [occurrence, state, ruleIds] of doc.seen ?? [])
+    for (const id of ruleIds) seen.set(`${id}|${occurrence}`, state);
+  const open = groupBy(
+    (doc.open ?? []).map(([id, ruleId, occurrence, periodStart]) => ({ id, ruleId, occurrence, periodStart })),
+    (e) => e.ruleId,
+  );
+  return { seen, open, lastNotified: new Map(doc.cooling ?? []) };
+}
+
+/**
+ * Resolves what no longer holds: an occurrence that stopped holding (a correction); every open
+ * event up to the latest final "does not hold" (the metric is back to normal); for stale rules,
+ * every silence but the current one.
+ */
+async function resolveCleared(
+  db: TenantDb,
+  tenantId: string,
+  cal: Calendar,
+  clearing: { rule: LoadedRule; decision: Decision }[],
+  open: Known['open'],
+  now: Date,
+): Promise<number> {
+  const resolve = new Map<string, string>();
+  for (const { rule, decision } of clearing) {
+    const events = open.get(rule.id);
+    if (!events) continue;
+    const { fire, lapsed, clearedBy } = decision;
+    const why = (prefix: string, v: Verdict) => `${prefix}: ${explainVerdict(rule, cal, v).summary}`.slice(0, 300);
+    for (const e of events) {
+      if (rule.condition.kind === 'stale') {
+        const verdict = fire[0] ?? clearedBy;
+        if (!verdict) continue;
+        if (verdict.holds && e.occurrence !== verdict.occurrence)
+          resolve.set(e.id, 'New data arrived, then it went quiet again');
+        if (!verdict.holds) resolve.set(e.id, why('Cleared', verdict));
+        continue;
+      }
+      const gone = lapsed.find((v) => v.occurrence === e.occurrence);
+      if (gone) resolve.set(e.id, why('No longer true', gone));
+      else if (clearedBy?.period && e.periodStart !== null && e.periodStart <= clearedBy.period.start)
+        resolve.set(e.id, why('Cleared', clearedBy));
+    }
+  }
+  if (!resolve.size) return 0;
+  const resolved = await sql`
+    update alert_events e set state = 'resolved', resolved_at = ${now}, resolution = u.reason
+      from unnest(${[...resolve.keys()]}::uuid[], ${[...resolve.values()]}::text[]) as u (id, reason)
+     where e.tenant_id = ${tenantId} and e.id = u.id and e.state <> 'resolved'`.execute(db);
+  return Number(resolved.numAffectedRows ?? 0);
 }
 
 /**
  * A rule with a cool-down notifies at most once per cool-down: later events inside it are still
  * recorded (the alert page shows them) but deliver nothing. Earlier periods go first.
  */
-async function coolDown(
-  db: TenantDb,
-  tenantId: string,
-  fresh: { rule: LoadedRule; verdict: Verdict }[],
-  now: Date,
-): Promise<boolean[]> {
-  const cooling = [...new Set(fresh.filter((c) => c.rule.cooldownMinutes > 0).map((c) => c.rule.id))];
-  const last = new Map<string, number>();
-  if (cooling.length) {
-    const rows = await db
-      .selectFrom('alertEvents')
-      .select(['ruleId', (eb) => eb.fn.max('firedAt').as('at')])
-      .where('tenantId', '=', tenantId)
-      .where('ruleId', 'in', cooling)
-      .where('notified', '=', true)
-      .groupBy('ruleId')
-      .execute();
-    for (const r of rows) last.set(r.ruleId, new Date(r.at).getTime());
-  }
+function coolDown(fresh: Candidate[], lastNotified: Map<string, number>, now: Date): boolean[] {
+  const last = new Map(lastNotified);
   const order = fresh
     .map((c, i) => ({ c, i }))
-    .sort((a, b) => (a.c.verdict.period?.start ?? '').localeCompare(b.c.verdict.period?.start ?? ''));
+    .sort((a, b) => ((a.c.verdict.period?.start ?? '') < (b.c.verdict.period?.start ?? '') ? -1 : 1));
   const out: boolean[] = fresh.map(() => true);
   for (const { c, i } of order) {
     if (c.rule.cooldownMinutes === 0) continue;

@@ -47,16 +47,25 @@ export interface EvalRule {
   metric: RuleMetric;
 }
 
+/** What a verdict carries to be explained later: nothing is written out while judging. */
+type Detail =
+  | { kind: 'threshold' }
+  | { kind: 'change'; against: number; change: number; delta: number }
+  | { kind: 'anomaly'; low: number; high: number; median: number; mad: number; periods: number }
+  | { kind: 'stale'; last: { ts: Date; day: string } | null; hours: number | null; missing: number | null }
+  | { kind: 'pace'; actual: number; elapsed: number; total: number; complete: boolean };
+
 export interface Verdict {
   /** The event's identity within its rule: the same occurrence never fires twice. */
   occurrence: string;
   period: Period | null;
+  partial: boolean;
   holds: boolean;
   /** False when a later value could still change the answer (a partial period's sum). */
   definite: boolean;
   value: number | null;
   baseline: number | null;
-  explanation: Explanation;
+  detail: Detail;
 }
 
 export interface Calendar {
@@ -83,12 +92,25 @@ export function judgesPartial(rule: EvalRule): boolean {
 }
 
 /** The periods a period rule judges on `today`: the one before the current one, then the current one. */
-export function subjectPeriods(grain: Grain, weekStart: number, today: string): { period: Period; partial: boolean }[] {
+export interface Subject {
+  period: Period;
+  partial: boolean;
+  /** `<grain>:<start>`, the occurrence of a period rule's event for this period. */
+  occurrence: string;
+}
+
+export const subjectOf = (period: Period, grain: Grain, partial: boolean): Subject => ({
+  period,
+  partial,
+  occurrence: `${grain}:${period.start}`,
+});
+
+export function subjectPeriods(grain: Grain, weekStart: number, today: string): Subject[] {
   const current = periodStart(today, grain, weekStart);
   const previous = shiftPeriod(current, grain, -1);
   return [
-    { period: { start: previous, end: addDays(current, -1) }, partial: false },
-    { period: { start: current, end: addDays(shiftPeriod(current, grain, 1), -1) }, partial: true },
+    subjectOf({ start: previous, end: addDays(current, -1) }, grain, false),
+    subjectOf({ start: current, end: addDays(shiftPeriod(current, grain, 1), -1) }, grain, true),
   ];
 }
 
@@ -139,69 +161,50 @@ function base(rule: EvalRule, cal: Calendar, period: Period | null, partial: boo
   };
 }
 
-/** Judges a threshold, change or anomaly rule on one period. Null: no value, nothing to decide. */
-export function judgePeriod(
-  rule: EvalRule,
-  cal: Calendar,
-  subject: { period: Period; partial: boolean },
-  valueAt: PeriodValues,
-): Verdict | null {
-  const { period, partial } = subject;
+/**
+ * Judges a threshold, change or anomaly rule on one period. Null: no value, nothing to decide.
+ * Judging allocates one small object per verdict and no function: it runs for every rule after
+ * every write, while explanations are written only for what fires or clears (explainVerdict).
+ */
+export function judgePeriod(rule: EvalRule, subject: Subject, valueAt: PeriodValues): Verdict | null {
+  const { period, partial, occurrence } = subject;
   const c = rule.condition;
-  const m = rule.metric;
   const value = valueAt(period.start);
   if (value === null) return null;
-  const label = periodLabel(period, rule.grain);
-  const sofar = partial ? ' so far' : '';
-  const v = formatNumber(value, m);
-  const occurrence = `${rule.grain}:${period.start}`;
-  const make = (
-    holds: boolean,
-    definite: boolean,
-    baseline: number | null,
-    summary: string,
-    more: Partial<Explanation>,
-  ) => ({
-    occurrence,
-    period,
-    holds,
-    definite,
-    value,
-    baseline,
-    explanation: { ...base(rule, cal, period, partial), summary, value, valueText: v, comparedWith: null, ...more },
-  });
+  const grows = accumulates(rule.metric);
   switch (c.kind) {
     case 'threshold': {
       const holds = c.op === 'above' ? value > c.value : value < c.value;
-      const t = formatNumber(c.value, m);
-      const summary = holds
-        ? `${m.name} was ${v} in ${label}${sofar}, ${c.op} the threshold of ${t}.`
-        : `${m.name} was ${v} in ${label}${sofar}, not ${c.op} ${t}.`;
-      return make(holds, !partial || !accumulates(m) || holds, c.value, summary, {
-        comparedWith: { label: 'threshold', value: c.value, text: t },
-      });
+      return {
+        occurrence,
+        period,
+        partial,
+        holds,
+        definite: !partial || !grows || holds,
+        value,
+        baseline: c.value,
+        detail: { kind: 'threshold' },
+      };
     }
     case 'change': {
-      const againstStart =
-        c.compareTo === 'previous' ? shiftPeriod(period.start, rule.grain, -1) : yearAgoStart(period.start, rule.grain);
-      const against = valueAt(againstStart);
+      const against = valueAt(
+        c.compareTo === 'previous' ? shiftPeriod(period.start, rule.grain, -1) : yearAgoStart(period.start, rule.grain),
+      );
       if (against === null) return null;
       if (c.unit === 'percent' && against === 0) return null;
       const delta = value - against;
       const change = c.unit === 'percent' ? (delta / Math.abs(against)) * 100 : delta;
       const holds = c.direction === 'up' ? change > c.by : change < -c.by;
-      const what = c.compareTo === 'previous' ? 'the previous period' : 'the same period a year earlier';
-      const moved = c.unit === 'percent' ? pct(change) : formatNumber(delta, m);
-      const summary = `${m.name} was ${v} in ${label}${sofar} against ${formatNumber(against, m)} in ${what}: ${
-        change >= 0 ? 'up' : 'down'
-      } ${moved.replace(/^-/, '')}${holds ? `, more than the ${c.unit === 'percent' ? `${c.by} %` : formatNumber(c.by, m)} the rule allows.` : '.'}`;
-      return make(holds, !partial || !accumulates(m) || holds, against, summary, {
-        comparedWith: {
-          label: c.compareTo === 'previous' ? 'previous period' : 'same period a year earlier',
-          value: against,
-          text: formatNumber(against, m),
-        },
-      });
+      return {
+        occurrence,
+        period,
+        partial,
+        holds,
+        definite: !partial || !grows || holds,
+        value,
+        baseline: against,
+        detail: { kind: 'change', against, change, delta },
+      };
     }
     case 'anomaly': {
       const history: number[] = [];
@@ -212,14 +215,16 @@ export function judgePeriod(
       if (history.length < c.minHistory) return null;
       const band = robustBand(history, c.k);
       const holds = band.mad === 0 ? value !== band.median : value < band.low || value > band.high;
-      const range = `${formatNumber(band.low, m)} to ${formatNumber(band.high, m)}`;
-      const summary = holds
-        ? `${m.name} was ${v} in ${label}${sofar}, outside the usual range of ${range} (median ${formatNumber(band.median, m)} of the previous ${plural(history.length, rule.grain)} with data).`
-        : `${m.name} was ${v} in ${label}${sofar}, within the usual range of ${range}.`;
-      return make(holds, true, band.median, summary, {
-        comparedWith: { label: 'usual range', value: band.median, text: range },
-        band: { low: band.low, high: band.high, median: band.median, mad: band.mad, periods: history.length },
-      });
+      return {
+        occurrence,
+        period,
+        partial,
+        holds,
+        definite: true,
+        value,
+        baseline: band.median,
+        detail: { kind: 'anomaly', ...band, periods: history.length },
+      };
     }
     case 'stale':
     case 'pace':
@@ -252,40 +257,25 @@ function periodsBetween(from: string, to: string, grain: Grain, weekStart: numbe
 export function judgeStale(rule: EvalRule, cal: Calendar, last: { ts: Date; day: string } | null): Verdict | null {
   const c = rule.condition;
   if (c.kind !== 'stale') return null;
-  const m = rule.metric;
-  let holds: boolean;
-  let gap: string;
-  if (!last) {
-    holds = true;
-    gap = 'has no data yet';
-  } else if (c.unit === 'hours') {
-    const hours = (cal.now.getTime() - last.ts.getTime()) / 3_600_000;
+  let holds = true;
+  let hours: number | null = null;
+  let missing: number | null = null;
+  if (last && c.unit === 'hours') {
+    hours = (cal.now.getTime() - last.ts.getTime()) / 3_600_000;
     holds = hours > c.count;
-    gap = `last had data at ${last.ts.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${formatNumber(Math.floor(hours * 10) / 10, { unit: 'number', currency: null })} hours ago`;
-  } else {
-    const missing = periodsBetween(last.day, cal.today, rule.grain, cal.weekStart);
+  } else if (last) {
+    missing = periodsBetween(last.day, cal.today, rule.grain, cal.weekStart);
     holds = missing >= c.count;
-    gap = `last had data on ${last.day}, ${missing <= 0 ? 'in the current or previous period' : `${plural(missing, rule.grain)} without data since`}`;
   }
-  const summary = holds ? `${m.name} ${gap}: ${describeCondition(c, rule.grain, m)}.` : `${m.name} ${gap}.`;
   return {
     occurrence: `stale:${last ? last.ts.toISOString() : 'never'}`,
     period: null,
+    partial: false,
     holds,
     definite: true,
     value: null,
     baseline: c.count,
-    explanation: {
-      ...base(rule, cal, null, false),
-      summary,
-      value: null,
-      valueText: last ? `last data ${last.ts.toISOString()}` : 'no data',
-      comparedWith: {
-        label: c.unit === 'hours' ? 'hours allowed' : 'periods allowed',
-        value: c.count,
-        text: String(c.count),
-      },
-    },
+    detail: { kind: 'stale', last, hours, missing },
   };
 }
 
@@ -316,29 +306,102 @@ export function judgePace(rule: EvalRule, cal: Calendar, input: PaceInput): Verd
   const forecast = grows && !complete ? (actual * total) / elapsed : actual;
   const margin = (Math.abs(target.value) * c.missBy) / 100;
   const holds = m.direction === 'higher' ? forecast < target.value - margin : forecast > target.value + margin;
-  const share = target.value === 0 ? null : (forecast / target.value) * 100;
-  const t = formatNumber(target.value, m);
-  const label = `${period.start} to ${period.end}`;
-  const summary = `${m.name} is on pace for ${formatNumber(forecast, m)}${share === null ? '' : ` (${pct(share)} of target)`} in ${label} against a target of ${t}${
-    holds ? `: a miss of more than ${c.missBy} %.` : '.'
-  } ${complete ? 'The period is over.' : `${elapsed} of ${total} days have passed; ${formatNumber(actual, m)} so far.`}`;
   return {
     occurrence: `pace:${target.id}:${period.start}`,
     period,
+    partial: !complete,
     holds,
     definite: true,
     value: forecast,
     baseline: target.value,
-    explanation: {
-      ...base(rule, cal, period, !complete),
-      period: { grain: rule.grain, ...period, label, partial: !complete },
-      summary,
-      value: forecast,
-      valueText: `forecast ${formatNumber(forecast, m)}`,
-      comparedWith: { label: 'target', value: target.value, text: t },
-    },
+    detail: { kind: 'pace', actual, elapsed, total, complete },
   };
 }
+
+/** A verdict in words, with what it was compared with and where to look: what events store and show. */
+export function explainVerdict(rule: EvalRule, cal: Calendar, v: Verdict): Explanation {
+  const m = rule.metric;
+  const c = rule.condition;
+  const d = v.detail;
+  const out = { ...base(rule, cal, v.period, v.partial), value: v.value, valueText: formatNumber(v.value, m) };
+  const label = v.period ? periodLabel(v.period, rule.grain) : '';
+  const sofar = v.partial ? ' so far' : '';
+  const val = formatNumber(v.value, m);
+  if (d.kind === 'threshold' && c.kind === 'threshold') {
+    const t = formatNumber(c.value, m);
+    return {
+      ...out,
+      summary: v.holds
+        ? `${m.name} was ${val} in ${label}${sofar}, ${c.op} the threshold of ${t}.`
+        : `${m.name} was ${val} in ${label}${sofar}, not ${c.op} ${t}.`,
+      comparedWith: { label: 'threshold', value: c.value, text: t },
+    };
+  }
+  if (d.kind === 'change' && c.kind === 'change') {
+    const what = c.compareTo === 'previous' ? 'the previous period' : 'the same period a year earlier';
+    const moved = c.unit === 'percent' ? pct(d.change) : formatNumber(d.delta, m);
+    const allowed = c.unit === 'percent' ? `${c.by} %` : formatNumber(c.by, m);
+    return {
+      ...out,
+      summary: `${m.name} was ${val} in ${label}${sofar} against ${formatNumber(d.against, m)} in ${what}: ${
+        d.change >= 0 ? 'up' : 'down'
+      } ${moved.replace(/^-/, '')}${v.holds ? `, more than the ${allowed} the rule allows.` : '.'}`,
+      comparedWith: {
+        label: c.compareTo === 'previous' ? 'previous period' : 'same period a year earlier',
+        value: d.against,
+        text: formatNumber(d.against, m),
+      },
+    };
+  }
+  if (d.kind === 'anomaly') {
+    const range = `${formatNumber(d.low, m)} to ${formatNumber(d.high, m)}`;
+    return {
+      ...out,
+      summary: v.holds
+        ? `${m.name} was ${val} in ${label}${sofar}, outside the usual range of ${range} (median ${formatNumber(d.median, m)} of the previous ${plural(d.periods, rule.grain)} with data).`
+        : `${m.name} was ${val} in ${label}${sofar}, within the usual range of ${range}.`,
+      comparedWith: { label: 'usual range', value: d.median, text: range },
+      band: { low: d.low, high: d.high, median: d.median, mad: d.mad, periods: d.periods },
+    };
+  }
+  if (d.kind === 'stale' && c.kind === 'stale') {
+    const gap = !d.last
+      ? 'has no data yet'
+      : d.hours !== null
+        ? `last had data at ${d.last.ts.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${formatNumber(Math.floor(d.hours * 10) / 10, { unit: 'number', currency: null })} hours ago`
+        : `last had data on ${d.last.day}, ${d.missing! <= 0 ? 'in the current or previous period' : `${plural(d.missing!, rule.grain)} without data since`}`;
+    return {
+      ...out,
+      summary: v.holds ? `${m.name} ${gap}: ${describeCondition(c, rule.grain, m)}.` : `${m.name} ${gap}.`,
+      valueText: d.last ? `last data ${d.last.ts.toISOString()}` : 'no data',
+      comparedWith: {
+        label: c.unit === 'hours' ? 'hours allowed' : 'periods allowed',
+        value: c.count,
+        text: String(c.count),
+      },
+    };
+  }
+  if (d.kind === 'pace' && c.kind === 'pace' && v.period) {
+    const target = v.baseline!;
+    const forecast = v.value!;
+    const share = target === 0 ? null : (forecast / target) * 100;
+    const t = formatNumber(target, m);
+    const range = `${v.period.start} to ${v.period.end}`;
+    return {
+      ...out,
+      period: { grain: rule.grain, ...v.period, label: range, partial: !d.complete },
+      summary: `${m.name} is on pace for ${formatNumber(forecast, m)}${share === null ? '' : ` (${pct(share)} of target)`} in ${range} against a target of ${t}${
+        v.holds ? `: a miss of more than ${c.missBy} %.` : '.'
+      } ${d.complete ? 'The period is over.' : `${d.elapsed} of ${d.total} days have passed; ${formatNumber(d.actual, m)} so far.`}`,
+      valueText: `forecast ${formatNumber(forecast, m)}`,
+      comparedWith: { label: 'target', value: target, text: t },
+    };
+  }
+  return { ...out, summary: `${m.name}: ${describeCondition(c, rule.grain, m)}.`, comparedWith: null };
+}
+
+const periodKey = (v: Verdict) => v.period?.start ?? '';
+const byPeriod = (a: Verdict, b: Verdict) => (periodKey(a) < periodKey(b) ? -1 : periodKey(a) > periodKey(b) ? 1 : 0);
 
 /**
  * What the engine does with one rule's verdicts. A verdict that no longer holds resolves its own
@@ -346,11 +409,27 @@ export function judgePace(rule: EvalRule, cal: Calendar, input: PaceInput): Verd
  * (the metric is back to normal). Occurrences after it that hold fire, once each (the database
  * refuses a second). A breach older than a clear is not news any more.
  */
-export function decide(verdicts: Verdict[]): { fire: Verdict[]; lapsed: Verdict[]; clearedBy: Verdict | null } {
-  const sorted = [...verdicts].sort((a, b) => (a.period?.start ?? '').localeCompare(b.period?.start ?? ''));
+export interface Decision {
+  fire: readonly Verdict[];
+  lapsed: readonly Verdict[];
+  clearedBy: Verdict | null;
+}
+
+const NONE: readonly Verdict[] = [];
+const NOTHING: Decision = { fire: NONE, lapsed: NONE, clearedBy: null };
+
+export function decide(verdicts: Verdict[]): Decision {
+  if (!verdicts.length) return NOTHING;
+  const sorted = verdicts.length < 2 ? verdicts : [...verdicts].sort(byPeriod);
   let clearedBy: Verdict | null = null;
   for (const v of sorted) if (!v.holds && v.definite) clearedBy = v;
-  const after = clearedBy?.period?.start;
-  const fire = sorted.filter((v) => v.holds && (after === undefined || (v.period?.start ?? '') > after));
-  return { fire, lapsed: sorted.filter((v) => !v.holds && v !== clearedBy), clearedBy };
+  const after = clearedBy ? periodKey(clearedBy) : null;
+  let fire: Verdict[] | null = null;
+  let lapsed: Verdict[] | null = null;
+  for (const v of sorted) {
+    if (v.holds) {
+      if (after === null || periodKey(v) > after) (fire ??= []).push(v);
+    } else if (v !== clearedBy) (lapsed ??= []).push(v);
+  }
+  return { fire: fire ?? NONE, lapsed: lapsed ?? NONE, clearedBy };
 }

@@ -1,37 +1,70 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type TenantDb } from '@mfiq/db';
-import type { Verdict } from './evaluate.ts';
 import type { Explanation } from './explain.ts';
+import { groupBy } from './group.ts';
 import { clock, quietUntil } from './quiet.ts';
-import type { LoadedRule } from './rules.ts';
+import type { LoadedRule, OrgContext } from './rules.ts';
 
-export interface FiredEvent {
+/** A new event about to be written, with its id chosen here so its deliveries can name it. */
+export interface NewEvent {
   id: string;
   rule: LoadedRule;
-  verdict: Verdict;
+  explanation: Explanation;
   /** False when the rule's cool-down holds notifications back. */
   notified: boolean;
 }
 
-export interface Org {
-  tenantId: string;
-  slug: string;
-  name: string;
-  timezone: string;
+/** What delivering needs to know about the rules' recipients, read in one round trip. */
+export interface Audience {
+  recipients: Map<string, { membershipId: string | null; channelId: string | null }[]>;
+  members: Map<string, { email: string; displayName: string; disabled: boolean; emailAlerts: boolean }>;
+  /** `rule|membership` -> until (null: muted until unmuted). */
+  mutes: Map<string, string | null>;
+  disabledChannels: Set<string>;
 }
 
-interface Member {
-  membershipId: string;
-  email: string;
-  displayName: string;
-  disabled: boolean;
-  emailAlerts: boolean;
-}
+type Tuple<T extends unknown[]> = T;
 
-const ALERT_MAIL_KIND = 'alert';
+export async function readAudience(db: TenantDb, tenantId: string, ruleIds: string[], now: Date): Promise<Audience> {
+  const { rows } = await sql<{ doc: string }>`
+    select json_build_object(
+      'recipients', (select json_agg(json_build_array(x.rule_id, x.membership_id, x.channel_id)) from alert_rule_recipients x
+                      where x.tenant_id = ${tenantId} and x.rule_id = any(${ruleIds}::uuid[])),
+      'members', (select json_agg(json_build_array(m.membership_id, m.email, m.display_name, m.disabled, m.email_alerts))
+                    from app_alert_members() m
+                   where exists (select 1 from alert_rule_recipients x
+                                  where x.tenant_id = ${tenantId} and x.rule_id = any(${ruleIds}::uuid[]) and x.membership_id = m.membership_id)),
+      'mutes', (select json_agg(json_build_array(u.rule_id, u.membership_id, u.until)) from alert_mutes u
+                 where u.tenant_id = ${tenantId} and u.rule_id = any(${ruleIds}::uuid[]) and (u.until is null or u.until > ${now})),
+      'disabled', (select json_agg(c.id) from alert_channels c where c.tenant_id = ${tenantId} and c.disabled_at is not null)
+    )::text as doc`.execute(db);
+  const doc = JSON.parse(rows[0]!.doc) as {
+    recipients: Tuple<[string, string | null, string | null]>[] | null;
+    members: Tuple<[string, string, string, boolean, boolean]>[] | null;
+    mutes: Tuple<[string, string, string | null]>[] | null;
+    disabled: string[] | null;
+  };
+  const recipients = groupBy(doc.recipients ?? [], ([ruleId]) => ruleId);
+  return {
+    recipients: new Map(
+      [...recipients].map(([ruleId, list]) => [
+        ruleId,
+        list.map(([, membershipId, channelId]) => ({ membershipId, channelId })),
+      ]),
+    ),
+    members: new Map(
+      (doc.members ?? []).map(([id, email, displayName, disabled, emailAlerts]) => [
+        id,
+        { email, displayName, disabled, emailAlerts },
+      ]),
+    ),
+    mutes: new Map((doc.mutes ?? []).map(([ruleId, membershipId, until]) => [`${ruleId}|${membershipId}`, until])),
+    disabledChannels: new Set(doc.disabled ?? []),
+  };
+}
 
 /** The alert mail: the explanation, and where to see it and to change what one receives. */
-function alertMail(org: Org, e: { id: string; ruleId: string; explanation: Explanation }, publicUrl: string) {
+function alertMail(org: OrgContext, e: NewEvent, publicUrl: string) {
   const x = e.explanation;
   const lines = [
     x.summary,
@@ -42,7 +75,7 @@ function alertMail(org: Org, e: { id: string; ruleId: string; explanation: Expla
     ...(x.comparedWith ? [`Compared with the ${x.comparedWith.label}: ${x.comparedWith.text}`] : []),
     '',
     `See ${x.metric.name} at this period: ${publicUrl}${x.link}`,
-    `Alert details, acknowledge or snooze: ${publicUrl}/orgs/${org.slug}/alerts/${e.ruleId}#event-${e.id}`,
+    `Alert details, acknowledge or snooze: ${publicUrl}/orgs/${org.slug}/alerts/${e.rule.id}#event-${e.id}`,
     '',
     '-- ',
     'Metric Flow IQ',
@@ -52,91 +85,40 @@ function alertMail(org: Org, e: { id: string; ruleId: string; explanation: Expla
   return { subject: subject.length > 200 ? `${subject.slice(0, 197)}...` : subject, text: lines.join('\n') };
 }
 
-/**
- * Delivers new events to their recipients, in the evaluation's transaction (so an event and its
- * deliveries exist together or not at all): an inbox item per member, a mail through the outbox
- * for members who want mail, a pending webhook delivery per channel. Each gets a row in the
- * delivery log, including the ones not sent and why (muted, snoozed, mail off, quiet hours).
- * Unique keys make a repeated fan-out of the same event add nothing.
- */
-export async function fanOut(
-  db: TenantDb,
-  org: Org,
-  events: FiredEvent[],
-  opts: { now: Date; publicUrl: string },
-): Promise<{ notifications: number; emails: number; webhooks: number; webhooksDue: boolean }> {
-  const result = { notifications: 0, emails: 0, webhooks: 0, webhooksDue: false };
-  const notify = events.filter((e) => e.notified);
-  if (!notify.length) return result;
-  const ruleIds = [...new Set(notify.map((e) => e.rule.id))];
-  const recipients = await db
-    .selectFrom('alertRuleRecipients')
-    .select(['ruleId', 'membershipId', 'channelId'])
-    .where('tenantId', '=', org.tenantId)
-    .where('ruleId', 'in', ruleIds)
-    .execute();
-  if (!recipients.length) return result;
-  const hasMembers = recipients.some((r) => r.membershipId);
-  const members = new Map<string, Member>(
-    hasMembers
-      ? (
-          await sql<Member>`select membership_id, email, display_name, disabled, email_alerts from app_alert_members()`.execute(
-            db,
-          )
-        ).rows.map((m) => [m.membershipId, m])
-      : [],
-  );
-  const mutes = hasMembers
-    ? await db
-        .selectFrom('alertMutes')
-        .select(['ruleId', 'membershipId', 'until'])
-        .where('tenantId', '=', org.tenantId)
-        .where('ruleId', 'in', ruleIds)
-        .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', opts.now)]))
-        .execute()
-    : [];
-  const muteOf = new Map(mutes.map((m) => [`${m.ruleId}|${m.membershipId}`, m.until]));
-  const channelIds = [...new Set(recipients.flatMap((r) => (r.channelId ? [r.channelId] : [])))];
-  const channels = new Map(
-    channelIds.length
-      ? (
-          await db
-            .selectFrom('alertChannels')
-            .select(['id', 'disabledAt'])
-            .where('tenantId', '=', org.tenantId)
-            .where('id', 'in', channelIds)
-            .execute()
-        ).map((c) => [c.id, c])
-      : [],
-  );
+export interface Delivery {
+  id: string;
+  eventId: string;
+  channel: 'in_app' | 'email' | 'webhook';
+  membershipId: string | null;
+  channelId: string | null;
+  status: 'pending' | 'delivered' | 'queued' | 'skipped';
+  detail: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  emailOutboxId: string | null;
+}
 
-  type Delivery = {
-    tenantId: string;
-    id: string;
-    eventId: string;
-    channel: 'in_app' | 'email' | 'webhook';
-    membershipId: string | null;
-    channelId: string | null;
-    status: 'pending' | 'delivered' | 'queued' | 'skipped';
-    detail: string | null;
-    nextAttemptAt: Date | null;
-    deliveredAt: Date | null;
-    emailOutboxId: string | null;
-  };
-  const deliveries: Delivery[] = [];
-  const inbox: { tenantId: string; membershipId: string; eventId: string }[] = [];
-  const mail: {
-    id: string;
-    kind: string;
-    toAddress: string;
-    subject: string;
-    textBody: string;
-    nextAttemptAt: Date;
-  }[] = [];
-  const byRule = new Map<string, typeof recipients>();
-  for (const r of recipients) byRule.set(r.ruleId, [...(byRule.get(r.ruleId) ?? []), r]);
-  const row = (e: FiredEvent, d: Partial<Delivery> & Pick<Delivery, 'channel' | 'status'>): Delivery => ({
-    tenantId: org.tenantId,
+export interface Fanout {
+  inbox: { membershipId: string; eventId: string }[];
+  mail: { id: string; eventId: string; toAddress: string; subject: string; textBody: string; nextAttemptAt: string }[];
+  deliveries: Delivery[];
+}
+
+/**
+ * Who hears about each new event and how, without touching the database: an inbox item per member,
+ * a mail for members who want mail, a pending webhook delivery per channel, and a row in the
+ * delivery log for each, including the ones not sent and why (muted, snoozed, mail off, channel
+ * disabled, quiet hours). The write that follows keeps only rows of events it really inserted.
+ */
+export function planFanout(
+  org: OrgContext,
+  events: NewEvent[],
+  audience: Audience,
+  opts: { now: Date; publicUrl: string },
+): Fanout {
+  const out: Fanout = { inbox: [], mail: [], deliveries: [] };
+  const now = opts.now.toISOString();
+  const row = (e: NewEvent, d: Partial<Delivery> & Pick<Delivery, 'channel' | 'status'>): Delivery => ({
     id: randomUUID(),
     eventId: e.id,
     membershipId: null,
@@ -147,54 +129,46 @@ export async function fanOut(
     emailOutboxId: null,
     ...d,
   });
-
-  for (const e of notify) {
+  for (const e of events) {
+    if (!e.notified) continue;
     const held = quietUntil(e.rule.quiet, opts.now, org.timezone);
     const heldNote = held ? `Held for quiet hours until ${clock(e.rule.quiet!.end)} (${held.toISOString()})` : null;
-    for (const r of byRule.get(e.rule.id) ?? []) {
+    const at = held?.toISOString() ?? now;
+    for (const r of audience.recipients.get(e.rule.id) ?? []) {
       if (r.channelId) {
-        const channel = channels.get(r.channelId);
-        if (!channel) continue;
-        if (channel.disabledAt) {
-          deliveries.push(
-            row(e, {
-              channel: 'webhook',
-              channelId: r.channelId,
-              status: 'skipped',
-              detail: 'The channel is disabled',
-            }),
-          );
-          continue;
-        }
-        const at = held ?? opts.now;
-        deliveries.push(
-          row(e, {
-            channel: 'webhook',
-            channelId: r.channelId,
-            status: 'pending',
-            nextAttemptAt: at,
-            detail: heldNote,
-          }),
+        out.deliveries.push(
+          audience.disabledChannels.has(r.channelId)
+            ? row(e, {
+                channel: 'webhook',
+                channelId: r.channelId,
+                status: 'skipped',
+                detail: 'The channel is disabled',
+              })
+            : row(e, {
+                channel: 'webhook',
+                channelId: r.channelId,
+                status: 'pending',
+                nextAttemptAt: at,
+                detail: heldNote,
+              }),
         );
-        result.webhooks += 1;
-        if (!held) result.webhooksDue = true;
         continue;
       }
-      const member = members.get(r.membershipId!);
+      const membershipId = r.membershipId!;
+      const member = audience.members.get(membershipId);
       if (!member || member.disabled) continue;
-      const membershipId = member.membershipId;
-      const muted = muteOf.get(`${e.rule.id}|${membershipId}`);
-      if (muted !== undefined) {
-        const detail = muted
-          ? `Snoozed by ${member.displayName} until ${muted.toISOString()}`
+      const mute = audience.mutes.get(`${e.rule.id}|${membershipId}`);
+      if (mute !== undefined) {
+        const detail = mute
+          ? `Snoozed by ${member.displayName} until ${new Date(mute).toISOString()}`
           : `Muted by ${member.displayName}`;
-        deliveries.push(row(e, { channel: 'in_app', membershipId, status: 'skipped', detail }));
+        out.deliveries.push(row(e, { channel: 'in_app', membershipId, status: 'skipped', detail }));
         continue;
       }
-      inbox.push({ tenantId: org.tenantId, membershipId, eventId: e.id });
-      deliveries.push(row(e, { channel: 'in_app', membershipId, status: 'delivered', deliveredAt: opts.now }));
+      out.inbox.push({ membershipId, eventId: e.id });
+      out.deliveries.push(row(e, { channel: 'in_app', membershipId, status: 'delivered', deliveredAt: now }));
       if (!member.emailAlerts) {
-        deliveries.push(
+        out.deliveries.push(
           row(e, {
             channel: 'email',
             membershipId,
@@ -204,38 +178,20 @@ export async function fanOut(
         );
         continue;
       }
-      const m = alertMail(org, { id: e.id, ruleId: e.rule.id, explanation: e.verdict.explanation }, opts.publicUrl);
-      const outboxId = randomUUID();
-      mail.push({
-        id: outboxId,
-        kind: ALERT_MAIL_KIND,
+      const m = alertMail(org, e, opts.publicUrl);
+      const id = randomUUID();
+      out.mail.push({
+        id,
+        eventId: e.id,
         toAddress: member.email,
         subject: m.subject,
         textBody: m.text,
-        nextAttemptAt: held ?? opts.now,
+        nextAttemptAt: at,
       });
-      deliveries.push(
-        row(e, { channel: 'email', membershipId, status: 'queued', emailOutboxId: outboxId, detail: heldNote }),
+      out.deliveries.push(
+        row(e, { channel: 'email', membershipId, status: 'queued', emailOutboxId: id, detail: heldNote }),
       );
     }
   }
-
-  if (mail.length) await db.insertInto('emailOutbox').values(mail).execute();
-  if (inbox.length)
-    result.notifications = (
-      await db
-        .insertInto('notifications')
-        .values(inbox)
-        .onConflict((oc) => oc.doNothing())
-        .returning('id')
-        .execute()
-    ).length;
-  if (deliveries.length)
-    await db
-      .insertInto('alertDeliveries')
-      .values(deliveries)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  result.emails = mail.length;
-  return result;
+  return out;
 }

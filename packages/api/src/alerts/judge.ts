@@ -15,7 +15,7 @@ import {
   type EvalRule,
   type Verdict,
 } from './evaluate.ts';
-import { formulaParts } from './rules.ts';
+import { groupBy } from './group.ts';
 
 const defOf = (r: EvalRule): MetricDef => ({
   id: r.metric.id,
@@ -60,20 +60,26 @@ async function judgePeriodRules(
   cal: Calendar,
   out: Map<string, Verdict[]>,
 ) {
-  const byGrain = new Map<Grain, EvalRule[]>();
-  for (const r of rules) byGrain.set(r.grain, [...(byGrain.get(r.grain) ?? []), r]);
+  const byGrain = groupBy(rules, (r) => r.grain);
   for (const [grain, group] of byGrain) {
     const subjects = subjectPeriods(grain, cal.weekStart, cal.today);
+    // The periods to read depend on a rule's shape only (kind, comparison, window): worked out once per shape.
     const starts = new Set<string>();
-    for (const r of group)
+    const shapes = new Set<string>();
+    for (const r of group) {
+      const c = r.condition;
+      const shape = `${c.kind}|${c.kind === 'change' ? c.compareTo : c.kind === 'anomaly' ? c.window : ''}|${judgesPartial(r)}`;
+      if (shapes.has(shape)) continue;
+      shapes.add(shape);
       for (const s of subjects)
         if (!s.partial || judgesPartial(r)) for (const start of neededStarts(r, s.period.start)) starts.add(start);
+    }
     const valueOf = await periodValues(db, tenantId, distinctMetrics(group), grain, starts);
     for (const r of group) {
       const verdicts: Verdict[] = [];
       for (const s of subjects) {
         if (s.partial && !judgesPartial(r)) continue;
-        const v = judgePeriod(r, cal, s, (start) => valueOf(r.metric.id, start));
+        const v = judgePeriod(r, s, (start) => valueOf(r.metric.id, start));
         if (v) verdicts.push(v);
       }
       out.set(r.id, verdicts);
@@ -102,9 +108,11 @@ async function judgePaceRules(
 ) {
   const metricIds = [...new Set(rules.map((r) => r.metric.id))];
   const rows = await selectTargets(db, tenantId).where('metricId', 'in', metricIds).execute();
-  const targetsOf = new Map<string, TargetDef[]>();
-  for (const row of rows) targetsOf.set(row.metricId, [...(targetsOf.get(row.metricId) ?? []), toDef(row)]);
-  const plans = rules.map((r) => ({ rule: r, items: paceTargets(r, targetsOf.get(r.metric.id) ?? [], cal) }));
+  const targetsOf = groupBy(rows, (r) => r.metricId);
+  const plans = rules.map((r) => ({
+    rule: r,
+    items: paceTargets(r, (targetsOf.get(r.metric.id) ?? []).map(toDef), cal),
+  }));
   const bucketKey = (p: Period) => `${p.start}|${p.end < cal.today ? p.end : cal.today}`;
   const keys = [...new Set(plans.flatMap((p) => p.items.map((i) => bucketKey(i.period))))];
   const index = new Map(keys.map((k, i) => [k, i]));
@@ -136,9 +144,8 @@ async function lastData(
   db: TenantDb,
   tenantId: string,
   rules: EvalRule[],
+  parts: Map<string, string[]>,
 ): Promise<Map<string, { ts: Date; day: string } | null>> {
-  const formulas = rules.filter((r) => r.metric.formula).map((r) => r.metric);
-  const parts = formulas.length ? await formulaParts(db, tenantId, formulas) : new Map<string, string[]>();
   const plainIds = new Set<string>();
   for (const r of rules) {
     if (r.metric.formula) for (const id of parts.get(r.metric.id) ?? []) plainIds.add(id);
@@ -174,6 +181,8 @@ export async function judgeRules(
   tenantId: string,
   rules: EvalRule[],
   cal: Calendar,
+  /** The plain metrics each formula metric reads (see formulaParts). */
+  parts: Map<string, string[]>,
 ): Promise<Map<string, Verdict[]>> {
   const out = new Map<string, Verdict[]>();
   const kind = (k: EvalRule['condition']['kind'][]) => rules.filter((r) => k.includes(r.condition.kind));
@@ -183,7 +192,7 @@ export async function judgeRules(
   if (pace.length) await judgePaceRules(db, tenantId, pace, cal, out);
   const stale = kind(['stale']);
   if (stale.length) {
-    const last = await lastData(db, tenantId, stale);
+    const last = await lastData(db, tenantId, stale, parts);
     for (const r of stale) {
       const v = judgeStale(r, cal, last.get(r.metric.id) ?? null);
       out.set(r.id, v ? [v] : []);

@@ -5,10 +5,12 @@ import { targetPeriod, type TargetDef } from '../metrics/targets.ts';
 import { selectTargets, toDef } from '../routers/targets/query.ts';
 import type { Condition } from './conditions.ts';
 import {
+  explainVerdict,
   judgePace,
   judgePeriod,
   judgesPartial,
   neededStarts,
+  subjectOf,
   type Calendar,
   type EvalRule,
   type RuleMetric,
@@ -53,12 +55,12 @@ export async function previewRule(
     const periods = periodsBetween(from, cal.today, input.grain, cal.weekStart);
     const current = periodStart(cal.today, input.grain, cal.weekStart);
     const subjects = periods
-      .map((p) => ({ period: p, partial: p.start === current }))
+      .map((p) => subjectOf(p, input.grain, p.start === current))
       .filter((s) => !s.partial || judgesPartial(rule));
     const starts = subjects.flatMap((s) => neededStarts(rule, s.period.start));
     const valueOf = await periodValues(db, tenantId, [input.metric], input.grain, starts);
     for (const s of subjects) {
-      const v = judgePeriod(rule, cal, s, (start) => valueOf(input.metric.id, start));
+      const v = judgePeriod(rule, s, (start) => valueOf(input.metric.id, start));
       if (!v) continue;
       out.judged += 1;
       if (v.holds)
@@ -67,7 +69,7 @@ export async function previewRule(
           end: s.period.end,
           label: periodLabel(s.period, input.grain),
           value: v.value,
-          summary: v.explanation.summary,
+          summary: explainVerdict(rule, cal, v).summary,
         });
     }
     return out;
@@ -175,7 +177,7 @@ async function previewPace(
         end: p.period.end,
         label: `${p.period.start} to ${p.period.end} (on ${p.day})`,
         value: v.value,
-        summary: v.explanation.summary,
+        summary: explainVerdict(rule, { ...cal, today: p.day }, v).summary,
       });
     }
   });

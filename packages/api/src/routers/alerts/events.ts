@@ -105,7 +105,9 @@ export async function deliveriesOf(
       d.nextAttemptAt = m.status === 'pending' ? m.nextAttemptAt : null;
       if (m.lastError) d.detail = m.lastError;
     }
-    out.set(r.eventId, [...(out.get(r.eventId) ?? []), d]);
+    const list = out.get(r.eventId);
+    if (list) list.push(d);
+    else out.set(r.eventId, [d]);
   }
   return out;
 }
