@@ -508,12 +508,23 @@ async function main(): Promise<void> {
     : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
   // Web (exports) and worker (backups) share one folder, whatever their working directories.
   const backupDir = process.env.BACKUP_DIR || path.join(DATA_DIR, 'backups');
+  const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';
+  const probeHost = ['0.0.0.0', '::'].includes(bindHost)
+    ? '127.0.0.1'
+    : bindHost.includes(':')
+      ? `[${bindHost}]`
+      : bindHost;
+  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(bindHost) ? 'localhost' : probeHost;
+  const url = `${scheme}://${shownHost}:${env.PORT}`;
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
     env: childEnv({
       WORKER_DATABASE_URL: urls.worker,
       ...mail,
       BACKUP_DIR: backupDir,
+      // The worker opens the webhook URLs and secrets the web sealed, and links alert mail to the web.
+      ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}),
+      ...(process.env.PUBLIC_URL ? {} : { PUBLIC_URL: url }),
       // The audit retention job runs only with its own role and the checkpoint key.
       ...(urls.retention && checkpointKey
         ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey }
@@ -532,16 +543,8 @@ async function main(): Promise<void> {
     }),
   });
 
-  const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';
-  const probeHost = ['0.0.0.0', '::'].includes(bindHost)
-    ? '127.0.0.1'
-    : bindHost.includes(':')
-      ? `[${bindHost}]`
-      : bindHost;
   await waitForHealthy(`${scheme}://${probeHost}:${env.PORT}/healthz`, web);
 
-  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(bindHost) ? 'localhost' : probeHost;
-  const url = `${scheme}://${shownHost}:${env.PORT}`;
   const lines = [`Metric Flow IQ is running at ${url}`, ''];
   if (demo) {
     const password = creds.demoPassword!;

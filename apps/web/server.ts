@@ -116,6 +116,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     throttle: createSignInThrottle(throttlePool),
     publicUrl: () => publicUrl,
     importMaxBytes: config.importMaxBytes,
+    webhookPolicy: config.webhookPolicy,
     observeProcedure: metrics.observeProcedure,
   });
   const rest = createRestHandler({ createContext, logger });

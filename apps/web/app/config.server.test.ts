@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       subprocessorsFile: null,
       appEncryptionKey: null,
       publicUrl: null,
+      webhookPolicy: { allowHttp: true, allowLoopback: false },
       mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
       backupEnv: {
@@ -132,6 +133,20 @@ describe('loadConfig', () => {
     expect(problems({ APP_DATABASE_URL: DB, METRICS_TOKEN: 'short' })[0]).toMatch(/^METRICS_TOKEN must be at least 16/);
     expect(problems({ APP_DATABASE_URL: DB, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })[0]).toMatch(
       /^OTEL_EXPORTER_OTLP_ENDPOINT /,
+    );
+  });
+
+  it('webhooks: https only in production, loopback only when allowed and never in production', () => {
+    expect(loadConfig({ APP_DATABASE_URL: DB, NODE_ENV: 'production' }).webhookPolicy).toEqual({
+      allowHttp: false,
+      allowLoopback: false,
+    });
+    expect(loadConfig({ APP_DATABASE_URL: DB, WEBHOOK_ALLOW_LOOPBACK: '1' }).webhookPolicy).toEqual({
+      allowHttp: true,
+      allowLoopback: true,
+    });
+    expect(problems({ APP_DATABASE_URL: DB, NODE_ENV: 'production', WEBHOOK_ALLOW_LOOPBACK: '1' })[0]).toMatch(
+      /^WEBHOOK_ALLOW_LOOPBACK cannot be 1 in production/,
     );
   });
 
