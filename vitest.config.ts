@@ -29,6 +29,7 @@ export default defineConfig({
       project('backup', './packages/backup'),
       project('worker', './apps/worker'),
       project('web', './apps/web', { fileParallelism: false }),
+      project('repo', './scripts'),
     ],
   },
 });

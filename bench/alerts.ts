@@ -13,7 +13,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { evaluateAlerts } from '@mfiq/api/alerts';
 import { createCaller, createContextFactory } from '@mfiq/api/server';
-import { createDb, sql, withTenant, type Database } from '@mfiq/db';
+import { createDb, sql, withNewTenant, withTenant, type Database } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { startWorker } from '@mfiq/worker';
 import pino from 'pino';
@@ -36,7 +36,7 @@ async function seedOrg(owner: Database, label: string, metrics: number, rulesPer
     .values({ id: userId, email: `${label}@bench.test`, displayName: label, passwordHash: 'x' })
     .execute();
   const token = `mfiq_${randomBytes(32).toString('base64url')}`;
-  await withTenant(owner, { tenantId }, async (trx) => {
+  await withNewTenant(owner, { tenantId }, async (trx) => {
     await trx.insertInto('organizations').values({ tenantId, slug: label, name: label }).execute();
     const m = await trx
       .insertInto('memberships')

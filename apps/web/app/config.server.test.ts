@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       captcha: null,
       metricsToken: null,
       otel: null,
+      pool: { max: 10, acquireTimeoutMs: 5000, statementTimeoutMs: 15000, idleInTransactionTimeoutMs: 30000 },
       sentryDsn: null,
       subprocessorsFile: null,
       appEncryptionKey: null,

@@ -46,7 +46,7 @@ export interface BackupResult {
  */
 export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   const { tenantId, backupId } = opts;
-  return withTenant(opts.db, { tenantId, mode: 'snapshot' }, async (trx) => {
+  return withTenant(opts.db, { tenantId, mode: 'snapshot', evenIfLocked: true }, async (trx) => {
     const tables = await readTenantTables(trx);
     await assertReadable(trx, tables);
     const version = await schemaVersion(trx);

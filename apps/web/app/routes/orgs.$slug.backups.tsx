@@ -11,6 +11,10 @@ import { useEffect } from 'react';
 import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import backupsStyles from '../styles/backups.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(backupsStyles);
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
@@ -113,7 +117,7 @@ export default function Backups() {
                   <td>
                     <span className={`backup-status backup-status--${b.status}`}>{STATUS_LABEL[b.status]}</span>
                     {b.status === 'running' ? (
-                      <progress className="progress" max={100} value={pct} aria-label="Backup progress">
+                      <progress className="backup-status__progress" max={100} value={pct} aria-label="Backup progress">
                         {pct}%
                       </progress>
                     ) : null}

@@ -1,5 +1,5 @@
-import { evaluateAlerts, EVALUATE_TASK, RULE_KINDS, type RuleScope } from '@mfiq/api/alerts';
-import { withTenant, type Database } from '@mfiq/db';
+import { evaluateTenant, EVALUATE_TASK, RULE_KINDS, type RuleScope } from '@mfiq/api/alerts';
+import type { Database } from '@mfiq/db';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
 import type { Logger } from '../logger.ts';
@@ -45,9 +45,16 @@ export function alertsEvaluateTask(deps: AlertDeps): Task {
             ? { kinds: p.kinds }
             : { all: true };
     const started = performance.now();
-    const result = await withTenant(deps.db, { tenantId: p.tenantId }, (trx) =>
-      evaluateAlerts(trx, { tenantId: p.tenantId, scope, publicUrl: deps.publicUrl }),
-    );
+    // A locked organization is not entered and its alerts do not fire: the job ends without a retry
+    // (evaluateTenant answers `locked`), and the sweep evaluates its rules again once it is unlocked.
+    const result = await evaluateTenant(deps.db, { tenantId: p.tenantId, scope, publicUrl: deps.publicUrl });
+    if (result.status === 'locked') {
+      deps.logger.info(
+        { task: EVALUATE_TASK, jobId: helpers.job.id, tenantId: p.tenantId },
+        'alerts: organization locked, not evaluated',
+      );
+      return;
+    }
     const level = result.fired || result.resolved ? 'info' : 'debug';
     deps.logger[level](
       {

@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook, type Resolver } from '@mfiq/api/alerts';
+import { evaluateTenant, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook, type Resolver } from '@mfiq/api/alerts';
 import { createHarness, type Harness } from '@mfiq/api/testing';
+import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerHandle } from '../runner.ts';
@@ -11,7 +12,8 @@ import { memoryLogger, waitFor } from '../testing/fixtures.ts';
  * Alerts end to end in the real worker (graphile-worker, the worker role): a push through the API
  * wakes the evaluation by the data_points trigger, the alert reaches the inbox, and its webhook
  * reaches a local receiver with a signature that verifies; two workers deliver nothing twice; a
- * failing receiver is retried; a name that resolves to a forbidden address is never contacted.
+ * failing receiver is retried; a name that resolves to a forbidden address is never contacted; a
+ * locked organization's jobs end without firing, sending or retrying.
  */
 const LOCAL = { allowHttp: true, allowLoopback: true };
 
@@ -234,5 +236,67 @@ describe('alerts in the worker', () => {
     } finally {
       await w.stop();
     }
+  }, 60_000);
+
+  it("a locked organization's evaluation, delivery and digest jobs end cleanly: nothing fires, nothing is sent, nothing retries", async () => {
+    const s = await setup('locked', `http://127.0.0.1:${port}/hooks/locked`);
+    const tenantId = (
+      await tdb.admin
+        .selectFrom('organizations')
+        .select('tenantId')
+        .where('slug', '=', s.owner.slug)
+        .executeTakeFirstOrThrow()
+    ).tenantId;
+    // Before the lock, with no worker running: the push queues its evaluation, and an evaluation run
+    // here opens an alert whose webhook is pending (and queues its delivery).
+    await s.push(99);
+    await evaluateTenant(tdb.worker, { tenantId, scope: { ruleIds: [s.rule.id] }, publicUrl: 'http://mfiq.test' });
+    const second = await s.api.alerts.create({
+      slug: s.owner.slug,
+      name: 'Orders above 20',
+      metricKey: 'orders',
+      grain: 'day',
+      condition: { kind: 'threshold', op: 'above', value: 20 },
+      recipients: { members: [], channels: [s.channel.id] },
+      quietHours: null,
+      cooldownMinutes: 0,
+    });
+    await tdb.admin
+      .updateTable('organizations')
+      .set({ lockedAt: new Date() })
+      .where('tenantId', '=', tenantId)
+      .execute();
+    await sql`select graphile_worker.add_job('alerts_digest', json_build_object('tenantId', ${tenantId}::text),
+                job_key => ${`alerts_digest:${tenantId}`}, max_attempts => 3)`.execute(tdb.admin);
+    const jobs = () =>
+      sql<{ task: string; attempts: number; lastError: string | null }>`
+        select task_identifier as task, attempts, last_error from graphile_worker.jobs
+         where key like ${`%${tenantId}%`}`.execute(tdb.admin);
+    expect([...new Set((await jobs()).rows.map((j) => j.task))].sort()).toEqual([
+      'alerts_deliver',
+      'alerts_digest',
+      'alerts_evaluate',
+    ]);
+    const w = await worker();
+    try {
+      // A job that failed stays queued with its error (for a retry); one that ended cleanly is gone.
+      await waitFor(
+        async () => (await jobs()).rows.every((j) => j.lastError !== null),
+        20_000,
+        "the locked organization's jobs to run",
+      );
+      expect((await jobs()).rows).toEqual([]);
+    } finally {
+      await w.stop();
+    }
+    const events = await tdb.admin
+      .selectFrom('alertEvents')
+      .select('ruleId')
+      .where('tenantId', '=', tenantId)
+      .execute();
+    expect(events.map((e) => e.ruleId)).toEqual([s.rule.id]);
+    expect(events.map((e) => e.ruleId)).not.toContain(second.id);
+    expect(await deliveriesOf(s.channel.id)).toEqual([expect.objectContaining({ status: 'pending', attempts: 0 })]);
+    expect(hits.filter((x) => x.headers['x-mfiq-delivery'] && x.body.includes(s.owner.slug))).toEqual([]);
   }, 60_000);
 });

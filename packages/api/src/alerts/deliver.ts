@@ -1,5 +1,6 @@
 import type { SecretBox } from '@mfiq/auth';
 import { sql, withTenant, type Database } from '@mfiq/db';
+import { unlessLocked } from './tenant.ts';
 import { EgressError, type EgressPolicy } from '../egress/policy.ts';
 import { safePost, type Resolver } from '../egress/request.ts';
 import type { Explanation } from './explain.ts';
@@ -68,9 +69,9 @@ interface Claimed {
 export async function deliverWebhooks(opts: DeliverOptions): Promise<DeliverResult> {
   const now = opts.now ?? (() => new Date());
   const result: DeliverResult = { sent: 0, failed: 0, retrying: 0, nextDueAt: null };
-  const tx = <T>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(opts.db, { tenantId: opts.tenantId }, fn);
   for (;;) {
-    const batch = await tx(async (trx) => {
+    // Claiming sends in the organization's name: not while it is locked (tenant.ts).
+    const claim = await unlessLocked(opts.db, opts.tenantId, async (trx) => {
       const org = await trx
         .selectFrom('organizations')
         .select(['slug', 'name', 'lockedAt'])
@@ -99,9 +100,12 @@ export async function deliverWebhooks(opts: DeliverOptions): Promise<DeliverResu
           join alert_channels ch on ch.tenant_id = ${opts.tenantId} and ch.id = c.channel_id`.execute(trx);
       return { org, rows };
     });
+    const batch = claim.locked ? null : claim.result;
     if (!batch) return result;
     const outcomes = await Promise.all(batch.rows.map((d) => send(d, batch.org, opts)));
-    await tx(async (trx) => {
+    // Recording what was sent is bookkeeping, not acting for anyone: it goes on under a lock taken
+    // mid-send, or the claims would expire and the same deliveries go out again after the unlock.
+    await withTenant(opts.db, { tenantId: opts.tenantId, evenIfLocked: true }, async (trx) => {
       for (const [i, d] of batch.rows.entries()) {
         const o = outcomes[i]!;
         const giveUp = o.ok || o.permanent || d.attempts >= WEBHOOK_MAX_ATTEMPTS;

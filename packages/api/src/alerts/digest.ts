@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
+import { sql, type Database, type TenantDb } from '@mfiq/db';
 import { batchMetricValues } from '../dashboards/values.ts';
 import { addDays, localDate, periodOf, periodStart, type Period } from '../metrics/periods.ts';
 import { targetProgress, type TargetProgress } from '../metrics/targets.ts';
@@ -7,6 +7,7 @@ import { zonedMidnight } from '../metrics/zoned.ts';
 import { selectTargets, toDef } from '../routers/targets/query.ts';
 import { formatNumber, type Explanation, type MetricLabel } from './explain.ts';
 import { localMinutes } from './quiet.ts';
+import { unlessLocked } from './tenant.ts';
 
 /** Digests go out from this local hour on (the organization's morning), once per period. */
 export const DIGEST_LOCAL_HOUR = 8;
@@ -189,7 +190,7 @@ export async function sendDigests(
   opts: { tenantId: string; now?: Date; publicUrl: string },
 ): Promise<{ sent: number; due: number }> {
   const now = opts.now ?? new Date();
-  return withTenant(db, { tenantId: opts.tenantId }, async (trx) => {
+  const out = await unlessLocked(db, opts.tenantId, async (trx) => {
     const org = await trx
       .selectFrom('organizations')
       .select(['slug', 'name', 'timezone', 'weekStart', 'lockedAt'])
@@ -248,4 +249,6 @@ export async function sendDigests(
     }
     return { sent, due };
   });
+  // A locked organization is not entered: no digests while the lock lasts.
+  return out.locked ? { sent: 0, due: 0 } : out.result;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type TenantDb } from '@mfiq/db';
+import { sql, type Database, type TenantDb } from '@mfiq/db';
 import { localDate } from '../metrics/periods.ts';
 import { decide, explainVerdict, type Calendar, type Decision, type Verdict } from './evaluate.ts';
 import { planFanout, readAudience, type NewEvent } from './fanout.ts';
 import { groupBy } from './group.ts';
 import { judgeRules } from './judge.ts';
 import { loadContext, rulesIn, type LoadedRule, type RuleScope } from './rules.ts';
+import { unlessLocked } from './tenant.ts';
 
 export const EVALUATE_TASK = 'alerts_evaluate';
 export const DELIVER_TASK = 'alerts_deliver';
@@ -35,6 +36,18 @@ const empty = (status: EvaluationResult['status']): EvaluationResult => ({
 type Candidate = { rule: LoadedRule; verdict: Verdict };
 
 /**
+ * An evaluation job's whole work: enter the organization (not when it is locked, see tenant.ts) and
+ * evaluate in that one transaction.
+ */
+export async function evaluateTenant(
+  db: Database,
+  opts: { tenantId: string; scope: RuleScope; now?: Date; publicUrl: string },
+): Promise<EvaluationResult> {
+  const out = await unlessLocked(db, opts.tenantId, (trx) => evaluateAlerts(trx, opts));
+  return out.locked ? empty('locked') : out.result;
+}
+
+/**
  * One evaluation of an organization's rules (all of them, or those a write touched), inside the
  * caller's tenant transaction: judge each rule, open events for what fires (once per rule and
  * occurrence, enforced by the unique key, so two workers or a retry open nothing twice), resolve
@@ -52,6 +65,7 @@ export async function evaluateAlerts(
   const context = await loadContext(db, opts.tenantId);
   if (!context) return empty('no_organization');
   const { org, snapshot } = context;
+  // The entry refused a locked organization; this covers a lock committed since (read committed).
   if (org.locked) return empty('locked');
   const cal: Calendar = {
     slug: org.slug,

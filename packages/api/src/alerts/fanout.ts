@@ -85,7 +85,7 @@ function alertMail(org: OrgContext, e: NewEvent, publicUrl: string) {
   return { subject: subject.length > 200 ? `${subject.slice(0, 197)}...` : subject, text: lines.join('\n') };
 }
 
-export interface Delivery {
+interface Delivery {
   id: string;
   eventId: string;
   channel: 'in_app' | 'email' | 'webhook';

@@ -1,5 +1,5 @@
 // The worker's entry to alerts: evaluation, webhook delivery, digests, and the jobs' identities.
-export { evaluateAlerts, EVALUATE_TASK, DELIVER_TASK, type EvaluationResult } from './engine.ts';
+export { evaluateAlerts, evaluateTenant, EVALUATE_TASK, DELIVER_TASK, type EvaluationResult } from './engine.ts';
 export { deliverWebhooks, WEBHOOK_MAX_ATTEMPTS, BACKOFF_SECONDS, type DeliverResult } from './deliver.ts';
 export { sendDigests, DIGEST_LOCAL_HOUR } from './digest.ts';
 export { RULE_KINDS, type RuleKind } from './conditions.ts';

@@ -142,7 +142,7 @@ function refs(formula: string): string[] {
  * loaded a level at a time (one query per level of nesting, all roots together); a key that no
  * longer exists reads as nothing, as it evaluates to no value.
  */
-export async function formulaParts(
+async function formulaParts(
   db: TenantDb,
   tenantId: string,
   roots: { id: string; key: string; formula: string | null }[],

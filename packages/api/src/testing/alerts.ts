@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { withTenant, type Database, type MetricGrain } from '@mfiq/db';
+import { withNewTenant, withTenant, type Database, type MetricGrain } from '@mfiq/db';
 import type { TestDatabase } from '@mfiq/db/testing';
 import { storedCondition, type Condition } from '../alerts/conditions.ts';
-import { evaluateAlerts } from '../alerts/engine.ts';
+import { evaluateTenant } from '../alerts/engine.ts';
 import type { RuleScope } from '../alerts/rules.ts';
 import { writePoints, type PointInput } from '../metrics/points.ts';
 
@@ -32,7 +32,7 @@ export async function alertOrg(
     userIds.push(id);
     emails.push(email);
   }
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({
@@ -128,9 +128,7 @@ export async function write(app: Database, tenantId: string, points: PointInput[
 }
 
 export function evaluate(worker: Database, tenantId: string, now: Date, scope: RuleScope = { all: true }) {
-  return withTenant(worker, { tenantId }, (trx) =>
-    evaluateAlerts(trx, { tenantId, scope, now, publicUrl: PUBLIC_URL }),
-  );
+  return evaluateTenant(worker, { tenantId, scope, now, publicUrl: PUBLIC_URL });
 }
 
 /** The rule's events as the admin sees them (superuser: assertions only). */

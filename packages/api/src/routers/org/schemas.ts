@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { supportedTimezones } from '../../shared/constants.ts';
 
-const TIMEZONES = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
+const TIMEZONES = new Set(supportedTimezones());
 
 export const timezoneSchema = z
   .string()
