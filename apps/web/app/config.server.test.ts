@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       webhookPolicy: { allowHttp: true, allowLoopback: false },
       mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
+      importQuotas: { maxUploads: 2, maxQueued: 3, storageBytes: 1000 * 1024 * 1024 },
       backupEnv: {
         BACKUP_DIR: '.data/backups',
         BACKUP_KEYS: undefined,

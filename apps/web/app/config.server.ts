@@ -43,6 +43,10 @@ const configSchema = z
       (v) => (v === '' ? undefined : v),
       positiveInt.max(1024, 'must be at most 1024').default(100),
     ),
+    /** Per-organization import quotas (docs/decisions/0091-import-quotas.md). */
+    IMPORT_MAX_UPLOADS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(20).default(2)),
+    IMPORT_MAX_QUEUED: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(100).default(3)),
+    IMPORT_STORAGE_MB: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(1000)),
     TRUST_PROXY: optional(
       z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)'),
     ),
@@ -166,6 +170,8 @@ export interface Config {
   webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
+  /** Per-organization import quotas (IMPORT_MAX_UPLOADS, IMPORT_MAX_QUEUED, IMPORT_STORAGE_MB). */
+  importQuotas: { maxUploads: number; maxQueued: number; storageBytes: number };
   backupEnv: Pick<
     RawConfig,
     'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'
@@ -237,6 +243,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dir: c.MAILBOX_DIR,
     },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
+    importQuotas: {
+      maxUploads: c.IMPORT_MAX_UPLOADS,
+      maxQueued: c.IMPORT_MAX_QUEUED,
+      storageBytes: c.IMPORT_STORAGE_MB * 1024 * 1024,
+    },
     backupEnv: {
       BACKUP_DIR: c.BACKUP_DIR,
       BACKUP_KEYS: c.BACKUP_KEYS,

@@ -13,7 +13,7 @@ export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 /** Links in alert mail and webhooks point here unless PUBLIC_URL says otherwise (the web's default address). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
-const postgresUrl = z
+export const postgresUrl = z
   .string({ error: 'is required' })
   .trim()
   .min(1, 'is required')
@@ -39,6 +39,12 @@ const cronSchedule = z
     }
   }, 'must be a crontab schedule of five fields, e.g. "*/15 * * * *"');
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const RETENTION_ONLY = {
+  error: 'belongs to the audit retention process (apps/worker/src/retention-main.ts), not the worker: remove it here',
+};
+
 /** The worker's whole configuration, parsed once at start-up from the environment. */
 const workerEnvSchema = z
   .object({
@@ -50,7 +56,7 @@ const workerEnvSchema = z
       .min(1, 'must be at least 1')
       .max(64, 'must be at most 64')
       .default(2),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
     /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
     SMTP_URL: z
@@ -79,12 +85,10 @@ const workerEnvSchema = z
       .min(200, 'must be at least 200')
       .max(600_000, 'must be at most 600000')
       .default(5_000),
-    RETENTION_DATABASE_URL: postgresUrl.optional(),
-    AUDIT_CHECKPOINT_KEY: z
-      .string()
-      .min(32, 'must be at least 32 characters (a random secret)')
-      .max(512, 'must be at most 512 characters')
-      .optional(),
+    // Audit retention runs in its own process with its own role and key (retention-main.ts): the
+    // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
+    RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
+    AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
     NODE_ENV: z
       .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
       .default('development'),
@@ -114,15 +118,6 @@ const workerEnvSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_LOOPBACK === '1')
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'cannot be 1 in production' });
-    // The retention job needs both its role and the key that signs its checkpoints, or neither.
-    if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
-      const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing],
-        message: 'is required when the other audit retention variable is set',
-      });
-    }
   });
 
 export interface WorkerConfig {
@@ -142,8 +137,6 @@ export interface WorkerConfig {
   >;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
-  /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
-  retention: { databaseUrl: string; checkpointKey: Buffer } | null;
   /** Null: webhooks cannot be signed (deliveries fail and retry until the key is set). */
   appEncryptionKey: string | null;
   publicUrl: string;
@@ -165,11 +158,7 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: {
-  purgeSessions: string;
-  retention?: boolean;
-  backups?: string | null;
-}): string {
+export function buildCrontab(schedules: { purgeSessions: string; backups?: string | null }): string {
   return [
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
@@ -182,24 +171,29 @@ export function buildCrontab(schedules: {
     `*/5 * * * * alerts_sweep ?id=alerts_sweep_all&max=3&jobKey=alerts_sweep_all&jobKeyMode=preserve_run_at {"rules":"all"}`,
     // Nightly, off the hour; a missed night is caught up by the next one.
     '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
-    ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
     // A missed night is not backfilled: the next run backs up the current state anyway.
     ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
     '',
   ].join('\n');
 }
 
-/** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  // An empty variable counts as unset, so `FOO= cmd` falls back to the default like a missing one.
+/**
+ * Parses an environment with a schema; a missing or bad value throws a ConfigError that names each
+ * variable. An empty variable counts as unset, so `FOO= cmd` falls back to the default like a
+ * missing one.
+ */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = workerEnvSchema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
-    throw new ConfigError(variables, `Invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
+  throw new ConfigError(variables, `Invalid ${what} configuration:\n${lines.join('\n')}`);
+}
+
+/** Parses the worker's environment once at start-up. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(workerEnvSchema, env, 'worker');
   return {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
@@ -221,17 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
     },
-    crontab: buildCrontab({
-      purgeSessions: e.CRON_PURGE_SESSIONS,
-      retention: !!e.RETENTION_DATABASE_URL,
-      backups: e.CRON_BACKUPS,
-    }),
+    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, backups: e.CRON_BACKUPS }),
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
-    retention:
-      e.RETENTION_DATABASE_URL && e.AUDIT_CHECKPOINT_KEY
-        ? { databaseUrl: e.RETENTION_DATABASE_URL, checkpointKey: Buffer.from(e.AUDIT_CHECKPOINT_KEY, 'utf8') }
-        : null,
     appEncryptionKey: e.APP_ENCRYPTION_KEY ?? null,
     publicUrl: e.PUBLIC_URL,
     webhookPolicy: { allowHttp: e.NODE_ENV !== 'production', allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === '1' },

@@ -48,7 +48,6 @@ try {
     crontab: config.crontab,
     auditDrainBatch: config.auditDrainBatch,
     auditDrainIntervalMs: config.auditDrainIntervalMs,
-    retention: config.retention,
     mailer,
     backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
     publicUrl: config.publicUrl,

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
-import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, DEFAULT_IMPORT_QUOTAS, type ImportQuotas } from './imports/limits.ts';
 import { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';
 import type { FormPass } from './form-pass.ts';
 import { STRICT_EGRESS, type EgressPolicy } from './egress/policy.ts';
@@ -30,6 +30,8 @@ export interface ApiDeps {
   importMaxBytes?: number;
   /** Which webhook URLs may be saved (defaults to https to public addresses only). */
   webhookPolicy?: EgressPolicy;
+  /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
+  importQuotas?: Partial<ImportQuotas>;
 }
 
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
@@ -75,7 +77,7 @@ export interface Context {
   apiKeyLimit: RateLimit;
   /** Set only by a page action after its form's anti-abuse checks (form-pass.ts). */
   formPass: FormPass | null;
-  limits: { importMaxBytes: number };
+  limits: { importMaxBytes: number; imports: ImportQuotas };
   webhookPolicy: EgressPolicy;
 }
 
@@ -129,7 +131,10 @@ export function createContextFactory(deps: ApiDeps) {
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       apiKeyLimit,
       formPass: opts.formPass ?? null,
-      limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+      limits: {
+        importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
+        imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
+      },
       webhookPolicy: deps.webhookPolicy ?? STRICT_EGRESS,
     };
   };

@@ -6,7 +6,13 @@ export { generateKeyring, keyringSpec, parseKeyring, type Keyring } from './keyr
 export { FORMAT, type Manifest } from './manifest.ts';
 export { pruneBackups } from './prune.ts';
 export { openBackup, readBackupData, verifyBackup } from './reader.ts';
-export { restoreBackup, type RestoreOptions, type RestoreResult, type RestoreTarget } from './restore.ts';
+export {
+  restoreBackup,
+  type KeptDifferences,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoreTarget,
+} from './restore.ts';
 export { TABLE_RULES, ruleFor, restoresRows, type TableRule } from './rules.ts';
 export { isoWeek, selectRetained, type RetentionPolicy } from './retention.ts';
 export { FsStorage, objectKeys, type BackupStorage, type StoredObject } from './storage.ts';

@@ -3,7 +3,6 @@ import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
 import { CSV_IMPORT_TASK, csvImportTask } from './csv-import.ts';
 import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
-import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
 import { HOUSEKEEPING, housekeepingTask } from './housekeeping.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
@@ -19,8 +18,6 @@ export interface TaskDeps {
   logger: Logger;
   mailer: Mailer;
   auditBatchSize?: number;
-  /** The retention job's own role and checkpoint key; without them the job is not registered. */
-  retention?: { db: Database; checkpointKey: Buffer } | null;
   /** Storage, keys and retention; without them the worker runs no backup tasks. */
   backups?: BackupDeps;
   /** Base of links in alert mail, webhooks and digests. */
@@ -42,7 +39,6 @@ export function createTaskList(deps: TaskDeps): TaskList {
     [DELIVER_TASK]: alertsDeliverTask(deps),
     [DIGEST_TASK]: alertsDigestTask(deps),
     [SWEEP_TASK]: alertsSweepTask(deps),
-    ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
     ...(backups
       ? { [BACKUP_ALL]: backupAllTask({ ...deps, backups }), [BACKUP_TENANT]: backupTenantTask({ ...deps, backups }) }
       : {}),

@@ -304,6 +304,7 @@ export interface DataFormsTable {
   createdBy: string | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  daysBack: Generated<number>;
 }
 
 export interface DataPointsTable {
@@ -549,6 +550,7 @@ export interface RecoveryCodesTable {
   codeHash: string;
   usedAt: Date | null;
   createdAt: Generated<Date>;
+  keyed: Generated<boolean>;
 }
 
 export interface SessionsTable {
@@ -571,6 +573,12 @@ export interface SignInChallengesTable {
   attempts: Generated<number>;
 }
 
+export interface SignInSourcesTable {
+  userId: string;
+  networkHash: string;
+  lastSuccessAt: Generated<Date>;
+}
+
 export interface SignInThrottleTable {
   key: string;
   points: Generated<number>;
@@ -581,7 +589,6 @@ export interface SignupRequestsTable {
   id: string;
   email: string;
   displayName: string;
-  passwordHash: string;
   organizationName: string;
   organizationSlug: string | null;
   createdAt: Generated<Date>;
@@ -652,6 +659,7 @@ export interface DB {
   recoveryCodes: RecoveryCodesTable;
   sessions: SessionsTable;
   signInChallenges: SignInChallengesTable;
+  signInSources: SignInSourcesTable;
   signInThrottle: SignInThrottleTable;
   signupRequests: SignupRequestsTable;
   userTwoFactor: UserTwoFactorTable;
