@@ -2,6 +2,7 @@ import { poolEnvShape, poolOptions, type DbOptions } from '@mfiq/db';
 import { isIP } from 'node:net';
 import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
+import { normalizeIp } from '../server/ip.ts';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -23,6 +24,11 @@ const configSchema = z
       (v) => (v === '' ? undefined : v),
       z.enum(['development', 'production', 'test']).default('development'),
     ),
+    /**
+     * The security mode when it is not NODE_ENV's: `local` is the launcher's single-machine install,
+     * which runs the production build but may show the dev mailbox on loopback (ADR 0100).
+     */
+    APP_ENV: optional(z.enum(['production', 'local'], { error: 'must be production or local' })),
     APP_DATABASE_URL: postgresUrl,
     ...poolEnvShape('DB_'),
     PORT: z.preprocess(
@@ -102,7 +108,7 @@ const configSchema = z
         }
       }, 'must be an http:// or https:// URL'),
     ),
-    /** The dev mailbox page (/dev/mailbox): on outside production, or with MAILBOX_ENABLED=1. */
+    /** The dev mailbox page (/dev/mailbox): on in development and tests, with 1 in local mode, never in production. */
     MAILBOX_ENABLED: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
     /** Development only: webhook channels may point at this machine (a local receiver). */
     WEBHOOK_ALLOW_LOOPBACK: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
@@ -111,6 +117,19 @@ const configSchema = z
     ...backupEnvSchema,
   })
   .superRefine((c, ctx) => {
+    if (securityMode(c) === 'production') {
+      // Keys made up at start-up break two-factor and form tokens on restart and on other replicas,
+      // and a backup key kept beside the backups protects nothing (ADR 0100).
+      for (const [name, how] of PRODUCTION_SECRETS)
+        if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required in production (${how})` });
+      if (c.MAILBOX_ENABLED === '1')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAILBOX_ENABLED'],
+          message:
+            'cannot be 1 in production: the dev mailbox shows sign-up, reset and invitation links (set SMTP_URL on the worker)',
+        });
+    }
     if (c.BACKUP_KEYS) {
       try {
         parseKeyring(c.BACKUP_KEYS, c.BACKUP_ACTIVE_KEY);
@@ -130,7 +149,7 @@ const configSchema = z
         message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
       });
     }
-    if (c.NODE_ENV === 'production' && c.WEBHOOK_ALLOW_LOOPBACK === '1') {
+    if (securityMode(c) === 'production' && c.WEBHOOK_ALLOW_LOOPBACK === '1') {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'cannot be 1 in production' });
     }
     if (c.CAPTCHA_PROVIDER && (!c.CAPTCHA_SITE_KEY || !c.CAPTCHA_SECRET_KEY)) {
@@ -144,8 +163,30 @@ const configSchema = z
 
 type RawConfig = z.output<typeof configSchema>;
 
+/** The variables the web reads: every one is documented in the README (readme.test.ts checks). */
+export const WEB_ENV_VARIABLES = Object.keys(configSchema.shape);
+
+const PRODUCTION_SECRETS = [
+  ['APP_ENCRYPTION_KEY', 'openssl rand -base64 32'],
+  ['FORM_SECRET', 'openssl rand -hex 32'],
+  ['BACKUP_KEYS', 'id:base64key, e.g. k1:$(openssl rand -base64 32)'],
+] as const;
+
+type SecurityMode = 'production' | 'local' | 'development' | 'test';
+
+/** APP_ENV when set, else NODE_ENV: `NODE_ENV=production` alone means production. */
+function securityMode(c: {
+  NODE_ENV: RawConfig['NODE_ENV'];
+  APP_ENV?: 'production' | 'local' | undefined;
+}): SecurityMode {
+  return c.APP_ENV ?? c.NODE_ENV;
+}
+
 export interface Config {
-  mode: 'development' | 'production' | 'test';
+  /** What the security rules follow (APP_ENV, else NODE_ENV); see ADR 0100. */
+  mode: SecurityMode;
+  /** Serve the production build (NODE_ENV=production) rather than Vite's development server. */
+  bundle: boolean;
   appDatabaseUrl: string;
   /** Bounds of the app role's pool (DB_*). */
   pool: DbOptions;
@@ -162,9 +203,10 @@ export interface Config {
   otel: { endpoint: string; serviceName: string } | null;
   sentryDsn: string | null;
   subprocessorsFile: string | null;
-  /** null: generate a temporary key at start-up (and say so in the logs). */
+  /** null (never in production): generate a temporary key at start-up and say so in the logs. */
   appEncryptionKey: string | null;
   publicUrl: string | null;
+  /** The dev mailbox: never in production; where allowed it is still served on loopback only. */
   mailbox: { enabled: boolean; dir: string };
   /** Which webhook URLs may be saved: https only in production, loopback only when allowed. */
   webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
@@ -199,7 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   return {
-    mode: c.NODE_ENV,
+    mode: securityMode(c),
+    bundle: c.NODE_ENV === 'production',
     appDatabaseUrl: c.APP_DATABASE_URL,
     pool: poolOptions(c, 'DB_', {
       max: 10,
@@ -237,9 +280,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     subprocessorsFile: c.SUBPROCESSORS_FILE ?? null,
     appEncryptionKey: c.APP_ENCRYPTION_KEY ?? null,
     publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
-    webhookPolicy: { allowHttp: c.NODE_ENV !== 'production', allowLoopback: c.WEBHOOK_ALLOW_LOOPBACK === '1' },
+    webhookPolicy: { allowHttp: securityMode(c) !== 'production', allowLoopback: c.WEBHOOK_ALLOW_LOOPBACK === '1' },
     mailbox: {
-      enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production',
+      enabled:
+        securityMode(c) === 'production'
+          ? false
+          : c.MAILBOX_ENABLED
+            ? c.MAILBOX_ENABLED === '1'
+            : ['development', 'test'].includes(securityMode(c)),
       dir: c.MAILBOX_DIR,
     },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
@@ -256,12 +304,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       BACKUP_KEEP_WEEKLY: c.BACKUP_KEEP_WEEKLY,
     },
   };
-}
-
-/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) and `10.0.0.1` are the same address. */
-export function normalizeIp(ip: string): string {
-  const trimmed = ip.trim();
-  return trimmed.toLowerCase().startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4
-    ? trimmed.slice(7)
-    : trimmed.toLowerCase();
 }

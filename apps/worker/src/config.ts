@@ -48,6 +48,9 @@ const RETENTION_ONLY = {
 /** The worker's whole configuration, parsed once at start-up from the environment. */
 const workerEnvSchema = z
   .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** As in the web: `local` is the launcher's single-machine install; unset follows NODE_ENV (ADR 0100). */
+    APP_ENV: z.enum(['production', 'local'], { error: 'must be production or local' }).optional(),
     WORKER_DATABASE_URL: postgresUrl,
     ...poolEnvShape('WORKER_DB_'),
     WORKER_CONCURRENCY: z.coerce
@@ -89,9 +92,6 @@ const workerEnvSchema = z
     // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
     RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
     AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
-    NODE_ENV: z
-      .enum(['development', 'production', 'test'], { error: 'must be development, production or test' })
-      .default('development'),
     /** The web's key: webhook URLs and secrets are sealed under it, and the worker opens them to sign. */
     APP_ENCRYPTION_KEY: z
       .string()
@@ -112,13 +112,25 @@ const workerEnvSchema = z
       }, 'must be an http:// or https:// URL')
       .transform((v) => v.replace(/\/+$/, ''))
       .default(DEFAULT_PUBLIC_URL),
-    /** Development only: let webhooks reach this machine (a local receiver). */
+    /** Outside production only: let webhooks reach this machine (a local receiver). */
     WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_LOOPBACK === '1')
+    const production = (env.APP_ENV ?? env.NODE_ENV) === 'production';
+    // A backup key made up next to the backups protects nothing: production brings its own.
+    if (production && !env.BACKUP_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BACKUP_KEYS'],
+        message: 'is required in production (id:base64key, e.g. k1:$(openssl rand -base64 32))',
+      });
+    }
+    if (production && env.WEBHOOK_ALLOW_LOOPBACK === '1')
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'cannot be 1 in production' });
   });
+
+/** The variables the worker reads: every one is documented in the README (readme.test.ts checks). */
+export const WORKER_ENV_VARIABLES = Object.keys(workerEnvSchema.shape);
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -220,6 +232,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
     appEncryptionKey: e.APP_ENCRYPTION_KEY ?? null,
     publicUrl: e.PUBLIC_URL,
-    webhookPolicy: { allowHttp: e.NODE_ENV !== 'production', allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === '1' },
+    webhookPolicy: {
+      allowHttp: (e.APP_ENV ?? e.NODE_ENV) !== 'production',
+      allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === '1',
+    },
   };
 }
