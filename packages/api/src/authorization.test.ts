@@ -38,6 +38,10 @@ interface SampleContext {
   freshImport: () => Promise<string>;
   /** A fresh data form of the organization (one field on METRIC). */
   freshForm: () => Promise<string>;
+  /** A fresh alert rule on METRIC, a firing alert of one, and a webhook channel. */
+  freshRule: () => Promise<string>;
+  freshEvent: () => Promise<string>;
+  freshChannel: () => Promise<string>;
   /** A fresh note on METRIC, and a fresh share link of a fresh dashboard. */
   freshAnnotation: () => Promise<string>;
   freshShareLink: () => Promise<string>;
@@ -260,7 +264,37 @@ const SAMPLES: Record<string, Sample> = {
   'backups.list': ({ slug }) => ({ slug }),
   'backups.start': ({ slug }) => ({ slug }),
   'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
+  'alerts.list': ({ slug }) => ({ slug }),
+  'alerts.get': async ({ slug, freshRule }) => ({ slug, id: await freshRule() }),
+  'alerts.create': ({ slug, n }) => ({ slug, ...RULE, name: `Matrix rule ${n}` }),
+  'alerts.update': async ({ slug, freshRule }) => ({ slug, id: await freshRule(), ...RULE, name: 'Renamed rule' }),
+  'alerts.delete': async ({ slug, freshRule }) => ({ slug, id: await freshRule() }),
+  'alerts.setPaused': async ({ slug, freshRule }) => ({ slug, id: await freshRule(), paused: true }),
+  'alerts.preview': ({ slug }) => ({ slug, metricKey: METRIC, grain: 'day', condition: RULE.condition }),
+  'alerts.acknowledge': async ({ slug, freshEvent }) => ({ slug, eventId: await freshEvent() }),
+  'alerts.mute': async ({ slug, freshRule }) => ({ slug, ruleId: await freshRule(), until: null }),
+  'alerts.unmute': async ({ slug, freshRule }) => ({ slug, ruleId: await freshRule() }),
+  'alerts.channels': ({ slug }) => ({ slug }),
+  'alerts.createChannel': ({ slug, n }) => ({
+    slug,
+    name: `Matrix hook ${n}`,
+    url: 'https://hooks.example.com/matrix',
+  }),
+  'alerts.rotateChannelSecret': async ({ slug, freshChannel }) => ({ slug, id: await freshChannel() }),
+  'alerts.setChannelDisabled': async ({ slug, freshChannel }) => ({ slug, id: await freshChannel(), disabled: true }),
+  'alerts.deleteChannel': async ({ slug, freshChannel }) => ({ slug, id: await freshChannel() }),
+  'notifications.unreadCounts': () => undefined,
+  'notifications.list': ({ slug }) => ({ slug }),
+  'notifications.markRead': ({ slug }) => ({ slug, all: true }),
+  'notifications.settings': ({ slug }) => ({ slug }),
+  'notifications.updateSettings': ({ slug }) => ({ slug, emailAlerts: true, digest: 'weekly' }),
+  'notifications.follow': ({ slug }) => ({ slug, key: METRIC, following: true }),
 };
+const RULE = {
+  metricKey: METRIC,
+  grain: 'day',
+  condition: { kind: 'threshold', op: 'above', value: 1 },
+} as const;
 const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
 const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 
@@ -540,6 +574,56 @@ describe('authorization matrix', () => {
         await ownerApi.shares.create({ slug: owner.slug, dashboardId: await freshDashboard(), label: 'Matrix link' })
       ).token,
     };
+    let ruleCount = 0;
+    const freshRule = () =>
+      fixture((trx) =>
+        trx
+          .insertInto('alertRules')
+          .values({
+            tenantId: org.tenantId,
+            name: `Matrix fixture rule ${(ruleCount += 1)}`,
+            metricId: metric.id,
+            kind: 'threshold',
+            grain: 'day',
+            condition: { op: 'above', value: 1 },
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
+    const freshEvent = async () => {
+      const ruleId = await freshRule();
+      const event = await fixture((trx) =>
+        trx
+          .insertInto('alertEvents')
+          .values({
+            tenantId: org.tenantId,
+            ruleId,
+            occurrence: 'day:2024-01-01',
+            grain: 'day',
+            explanation: { summary: 'Matrix alert' },
+            notified: true,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
+      return event.id;
+    };
+    let channelCount = 0;
+    const freshChannel = () =>
+      fixture((trx) =>
+        trx
+          .insertInto('alertChannels')
+          .values({
+            tenantId: org.tenantId,
+            name: `Matrix fixture hook ${(channelCount += 1)}`,
+            urlSealed: 'v1.sealed.url.fixture',
+            urlDisplay: 'https://hooks.example.com/…',
+            secretSealed: 'v1.sealed.secret.fixture',
+            secretPrefix: 'whsec_ab',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
     const created = await ownerApi.forms.create({
       slug: owner.slug,
       name: 'Public matrix form',
@@ -573,6 +657,9 @@ describe('authorization matrix', () => {
           freshTile,
           freshImport,
           freshForm,
+          freshRule,
+          freshEvent,
+          freshChannel,
           freshAnnotation,
           freshShareLink,
           tdb,

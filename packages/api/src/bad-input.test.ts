@@ -49,6 +49,12 @@ afterAll(async () => {
 });
 
 const big = 'x'.repeat(100_000);
+const RULE = {
+  name: 'Revenue high',
+  metricKey: 'revenue',
+  grain: 'day',
+  condition: { kind: 'threshold', op: 'above', value: 10 },
+};
 const ZERO = '00000000-0000-4000-8000-000000000000';
 const MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
@@ -706,6 +712,151 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', backupId: big }, message: /Backup id must be a UUID/ },
     { input: { backupId: '00000000-0000-4000-8000-000000000000' }, message: /slug/ },
   ],
+  'alerts.list': [
+    { input: {}, message: /slug/ },
+    { input: { slug: 'Not A Slug' }, message: /slug/i },
+  ],
+  'alerts.get': [
+    { input: { slug: 'SLUG' }, message: /id/ },
+    { input: { slug: 'SLUG', id: 'rule-1' }, message: /Rule id must be a UUID/ },
+  ],
+  'alerts.create': [
+    { input: { slug: 'SLUG' }, message: /name/ },
+    { input: { slug: 'SLUG', ...RULE, name: '' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', ...RULE, name: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', ...RULE, grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', ...RULE, condition: { kind: 'magic' } }, message: /Condition kind is one of/ },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'threshold', op: 'near', value: 1 } },
+      message: /above or below/,
+    },
+    { input: { slug: 'SLUG', ...RULE, condition: { kind: 'threshold', op: 'above', value: '1' } }, message: /number/ },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'threshold', op: 'above', value: 1e300 } },
+      message: /between -1e15 and 1e15/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        ...RULE,
+        condition: { kind: 'change', direction: 'up', by: 0, unit: 'percent', compareTo: 'previous' },
+      },
+      message: /more than 0/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'stale', unit: 'hours', count: 1.5 } },
+      message: /whole number/,
+    },
+    { input: { slug: 'SLUG', ...RULE, condition: { kind: 'pace', missBy: 150 } }, message: /at most 100 %/ },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'anomaly', window: 500, minHistory: 5 } },
+      message: /at most 90 periods/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'anomaly', window: 10, minHistory: 20 } },
+      message: /cannot be longer than the window/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, grain: 'quarter', condition: { kind: 'anomaly', window: 40, minHistory: 8 } },
+      message: /quarter grain the window is at most 12/,
+    },
+    { input: { slug: 'SLUG', ...RULE, quietHours: { start: '25:00', end: '07:00' } }, message: /HH:MM/ },
+    { input: { slug: 'SLUG', ...RULE, quietHours: { start: '07:00', end: '07:00' } }, message: /different times/ },
+    { input: { slug: 'SLUG', ...RULE, cooldownMinutes: -5 }, message: /cannot be negative/ },
+    { input: { slug: 'SLUG', ...RULE, cooldownMinutes: 1e9 }, message: /at most 30 days/ },
+    { input: { slug: 'SLUG', ...RULE, recipients: { members: ['me'] } }, message: /membership id/ },
+    {
+      input: {
+        slug: 'SLUG',
+        ...RULE,
+        recipients: { members: Array.from({ length: 51 }, () => '00000000-0000-4000-8000-000000000000') },
+      },
+      message: /At most 50 members/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, recipients: { members: ['00000000-0000-4000-8000-000000000000'] } },
+      message: /not a member of this organization/,
+    },
+    { input: { slug: 'SLUG', ...RULE, metricKey: 'Revenue!' }, message: /Metric key/ },
+  ],
+  'alerts.update': [
+    { input: { slug: 'SLUG', ...RULE }, message: /id/ },
+    { input: { slug: 'SLUG', ...RULE, id: 'x' }, message: /Rule id must be a UUID/ },
+    {
+      input: { slug: 'SLUG', ...RULE, id: '00000000-0000-4000-8000-000000000000', condition: null },
+      message: /condition/i,
+    },
+  ],
+  'alerts.delete': [{ input: { slug: 'SLUG', id: 5 }, message: /Rule id must be a UUID/ }],
+  'alerts.setPaused': [
+    {
+      input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', paused: 'yes' },
+      message: /paused is true or false/,
+    },
+  ],
+  'alerts.preview': [
+    { input: { slug: 'SLUG', metricKey: 'revenue', grain: 'day' }, message: /condition/i },
+    {
+      input: {
+        slug: 'SLUG',
+        metricKey: 'revenue',
+        grain: 'week',
+        condition: { kind: 'anomaly', window: 80, minHistory: 8 },
+      },
+      message: /week grain the window is at most 52/,
+    },
+  ],
+  'alerts.acknowledge': [{ input: { slug: 'SLUG', eventId: 'latest' }, message: /Alert id must be a UUID/ }],
+  'alerts.mute': [
+    { input: { slug: 'SLUG', ruleId: 'x', until: null }, message: /Rule id must be a UUID/ },
+    {
+      input: { slug: 'SLUG', ruleId: '00000000-0000-4000-8000-000000000000', until: 'soon' },
+      message: /Snooze until a date/,
+    },
+  ],
+  'alerts.unmute': [{ input: { slug: 'SLUG', ruleId: [] }, message: /Rule id must be a UUID/ }],
+  'alerts.channels': [{ input: { slug: '' }, message: /Organization is required/ }],
+  'alerts.createChannel': [
+    { input: { slug: 'SLUG', name: '', url: 'https://hooks.example.com/x' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'http://hooks.example.com/x' }, message: /must start with https/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://127.0.0.1/x' }, message: /loopback/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://[::ffff:169.254.169.254]/' }, message: /metadata/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://10.0.0.1/x' }, message: /private/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://localhost/x' }, message: /local or internal host/ },
+    {
+      input: { slug: 'SLUG', name: 'Hook', url: 'https://me:pw@hooks.example.com/' },
+      message: /user name or password/,
+    },
+    { input: { slug: 'SLUG', name: 'Hook', url: `https://hooks.example.com/${big}` }, message: /at most 2000/ },
+    {
+      input: { slug: 'SLUG', name: 'Hook', url: 'https://hooks.example.com/x', format: 'xml' },
+      message: /json or slack/,
+    },
+  ],
+  'alerts.rotateChannelSecret': [{ input: { slug: 'SLUG', id: 'x' }, message: /Channel id must be a UUID/ }],
+  'alerts.setChannelDisabled': [
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000' }, message: /disabled is true or false/ },
+  ],
+  'alerts.deleteChannel': [{ input: { slug: 'SLUG', id: null }, message: /Channel id must be a UUID/ }],
+  'notifications.list': [
+    { input: { slug: 'SLUG', before: 'yesterday' }, message: /cursor is a notification id/ },
+    { input: { slug: 'SLUG', unreadOnly: 'yes' }, message: /unreadOnly/ },
+  ],
+  'notifications.markRead': [
+    { input: { slug: 'SLUG' }, message: /ids|all/ },
+    { input: { slug: 'SLUG', ids: [] }, message: /ids|all/ },
+    { input: { slug: 'SLUG', ids: ['x'] }, message: /ids|all|UUID/ },
+    { input: { slug: 'SLUG', all: false }, message: /ids|all/ },
+  ],
+  'notifications.settings': [{ input: { slug: 5 }, message: /slug/ }],
+  'notifications.updateSettings': [
+    { input: { slug: 'SLUG', emailAlerts: true, digest: 'hourly' }, message: /off, daily or weekly/ },
+    { input: { slug: 'SLUG', emailAlerts: 'no', digest: 'off' }, message: /on or off/ },
+  ],
+  'notifications.follow': [
+    { input: { slug: 'SLUG', key: 'NOPE', following: true }, message: /Metric key/ },
+    { input: { slug: 'SLUG', key: 'revenue', following: 1 }, message: /following is true or false/ },
+  ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = [
@@ -718,6 +869,7 @@ const NO_INPUT = [
   'account.beginTwoFactor',
   'account.disableTwoFactor',
   'account.regenerateRecoveryCodes',
+  'notifications.unreadCounts',
 ];
 
 const withSlug = (input: unknown) => {

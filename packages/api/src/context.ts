@@ -9,6 +9,7 @@ import type { SignInThrottle } from './throttle.ts';
 import { DEFAULT_IMPORT_MAX_BYTES, DEFAULT_IMPORT_QUOTAS, type ImportQuotas } from './imports/limits.ts';
 import { DEFAULT_API_KEY_LIMIT, createShareLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 import type { FormPass } from './form-pass.ts';
+import { STRICT_EGRESS, type EgressPolicy } from './egress/policy.ts';
 
 export interface ApiDeps {
   /** Pool connected as the web's runtime role (subject to row-level security). */
@@ -29,6 +30,8 @@ export interface ApiDeps {
   shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Which webhook URLs may be saved (defaults to https to public addresses only). */
+  webhookPolicy?: EgressPolicy;
   /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
   importQuotas?: Partial<ImportQuotas>;
 }
@@ -79,6 +82,7 @@ export interface Context {
   /** Counts one share-link view against its address's and its link's budgets. */
   limitShareView: (ip: string | null, tokenHash: string) => Promise<LimitOutcome>;
   limits: { importMaxBytes: number; imports: ImportQuotas };
+  webhookPolicy: EgressPolicy;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -137,6 +141,7 @@ export function createContextFactory(deps: ApiDeps) {
         importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
         imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
       },
+      webhookPolicy: deps.webhookPolicy ?? STRICT_EGRESS,
     };
   };
 }

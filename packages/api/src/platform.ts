@@ -24,6 +24,7 @@ import { ORGANIZATION_LOCKED } from './messages.ts';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
+import { createNotificationPlatform } from './platform-notifications.ts';
 
 /**
  * The few operations that are not scoped to one tenant: accounts (global users), the directory
@@ -33,6 +34,7 @@ import { createAccountPlatform } from './platform-accounts.ts';
 export function createPlatform(db: Database) {
   return {
     ...createAccountPlatform(db),
+    ...createNotificationPlatform(db),
     async findUserByEmail(email: string) {
       return db
         .selectFrom('users')

@@ -18,6 +18,8 @@ import { backupsRouter } from './routers/backups/router.ts';
 import { formsRouter } from './routers/forms/router.ts';
 import { annotationsRouter } from './routers/annotations/router.ts';
 import { sharesRouter } from './routers/shares/router.ts';
+import { alertsRouter } from './routers/alerts/router.ts';
+import { notificationsRouter } from './routers/notifications/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -39,6 +41,8 @@ export const appRouter = router({
   forms: formsRouter,
   annotations: annotationsRouter,
   shares: sharesRouter,
+  alerts: alertsRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;
