@@ -122,7 +122,8 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
   const backupStorage = new FsStorage(backupSettings.dir);
   const backups = {
-    exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref),
+    exportZip: (ref: { tenantId: string; backupId: string }) =>
+      exportZip(backupStorage, { keyring: backupSettings.keyring, db }, ref),
   };
 
   const vite: ViteDevServer | null = production

@@ -4,6 +4,7 @@ export { BackupError, type BackupErrorCode } from './errors.ts';
 export { exportZip } from './export.ts';
 export { generateKeyring, keyringSpec, parseKeyring, type Keyring } from './keyring.ts';
 export { FORMAT, type Manifest } from './manifest.ts';
+export { orgKeyForBackup, orgKeyForRestore, type BackupKeys } from './org-keys.ts';
 export { pruneBackups } from './prune.ts';
 export { openBackup, readBackupData, verifyBackup } from './reader.ts';
 export { restoreBackup, type RestoreOptions, type RestoreResult, type RestoreTarget } from './restore.ts';

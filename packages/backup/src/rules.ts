@@ -41,6 +41,11 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
     copy: 'skip',
     why: 'credentials: a restore never revives a rotated link, and a link is globally unique (a copied form gets a new link when an editor rotates it)',
   },
+  organization_slug_redirects: {
+    inPlace: 'replace',
+    copy: 'skip',
+    why: 'an old address leads to the organization that gave it up; a copy starts with none (docs/decisions/0120)',
+  },
   metric_daily_rollups: {
     inPlace: 'replace',
     copy: 'restore',

@@ -10,6 +10,7 @@ export {
   type ApiKeyTenant,
   type DataFormTenant,
 } from './tenant.ts';
+export { withPendingDeletionTenant, type PendingDeletionTenant } from './lifecycle.ts';
 export { migrate, pendingMigrations, readMigrations } from './migrate.ts';
 export { provisionRoles, roleUrl, ROLE_NAMES, RUNTIME_ROLES, type RolePasswords } from './roles.ts';
 export type * from './generated/db.ts';

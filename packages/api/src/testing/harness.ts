@@ -196,6 +196,10 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       password_reset_tokens: 'x',
       signup_requests: 'x',
       email_outbox: 'x',
+      organization_slug_redirects: 'x',
+      backup_keys: 'x',
+      restore_drills: 'x',
+      organization_erasures: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(

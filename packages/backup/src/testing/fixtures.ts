@@ -188,6 +188,9 @@ export async function seedOrganization(
     await sql`insert into import_errors (tenant_id, import_id, line, message) values (${tenantId}, ${importId}, 3, 'Value "x" is not a number')`.execute(
       trx,
     );
+    // A former address of the organization (its redirect lasts 30 days).
+    await sql`insert into organization_slug_redirects (tenant_id, old_slug, changed_by, expires_at)
+      values (${tenantId}, ${`old-${slug}`}, ${userIds[0]!}, now() + interval '30 days')`.execute(trx);
     const n = opts.audits ?? 0;
     if (n) {
       await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)

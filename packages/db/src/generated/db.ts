@@ -110,6 +110,15 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface BackupKeysTable {
+  tenantId: string;
+  id: Generated<string>;
+  masterKeyId: string;
+  wrappedKey: string;
+  createdAt: Generated<Date>;
+  rewrappedAt: Date | null;
+}
+
 export interface BackupsTable {
   tenantId: string;
   id: Generated<string>;
@@ -217,6 +226,7 @@ export interface EmailOutboxTable {
   nextAttemptAt: Generated<Date>;
   lastError: string | null;
   sentAt: Date | null;
+  organizationId: string | null;
 }
 
 export interface FormNoncesTable {
@@ -331,6 +341,32 @@ export interface MetricsTable {
   updatedAt: Generated<Date>;
 }
 
+export interface OrganizationErasuresTable {
+  id: Generated<string>;
+  organizationId: string;
+  slug: string;
+  name: string;
+  requestedBy: string | null;
+  requestedByEmail: string | null;
+  requestedAt: Date;
+  dueAt: Date;
+  erasedAt: Generated<Date>;
+  rowsDeleted: Json;
+  filesDeleted: Json;
+  mailsDeleted: number;
+  backupKeysDestroyed: string[];
+  notified: string[];
+}
+
+export interface OrganizationSlugRedirectsTable {
+  tenantId: string;
+  id: Generated<string>;
+  oldSlug: string;
+  changedBy: string | null;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+}
+
 export interface OrganizationsTable {
   tenantId: Generated<string>;
   slug: string;
@@ -345,6 +381,13 @@ export interface OrganizationsTable {
   auditRetentionDays: Generated<number>;
   lockedAt: Date | null;
   lockedReason: string | null;
+  lockKind: string | null;
+  deletionRequestedAt: Date | null;
+  deletionRequestedBy: string | null;
+  deletionDueAt: Date | null;
+  dataRetentionDays: number | null;
+  backupKeepDaily: number | null;
+  backupKeepWeekly: number | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -416,6 +459,21 @@ export interface RecoveryCodesTable {
   createdAt: Generated<Date>;
 }
 
+export interface RestoreDrillsTable {
+  tenantId: string;
+  id: Generated<string>;
+  backupId: string | null;
+  backupTakenAt: Date | null;
+  trigger: string;
+  status: string;
+  startedAt: Date;
+  finishedAt: Date;
+  tables: Generated<number>;
+  rows: Generated<number>;
+  mismatches: Generated<Json>;
+  error: string | null;
+}
+
 export interface SessionsTable {
   id: string;
   userId: string;
@@ -480,6 +538,7 @@ export interface DB {
   auditCheckpoints: AuditCheckpointsTable;
   auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
+  backupKeys: BackupKeysTable;
   backups: BackupsTable;
   contactMessages: ContactMessagesTable;
   dashboardTiles: DashboardTilesTable;
@@ -498,6 +557,8 @@ export interface DB {
   metricDailyRollups: MetricDailyRollupsTable;
   metricTargets: MetricTargetsTable;
   metrics: MetricsTable;
+  organizationErasures: OrganizationErasuresTable;
+  organizationSlugRedirects: OrganizationSlugRedirectsTable;
   organizations: OrganizationsTable;
   passwordResetTokens: PasswordResetTokensTable;
   platformAuditChainHead: PlatformAuditChainHeadTable;
@@ -505,6 +566,7 @@ export interface DB {
   platformAuditOutbox: PlatformAuditOutboxTable;
   rateLimits: RateLimitsTable;
   recoveryCodes: RecoveryCodesTable;
+  restoreDrills: RestoreDrillsTable;
   sessions: SessionsTable;
   signInChallenges: SignInChallengesTable;
   signInThrottle: SignInThrottleTable;
