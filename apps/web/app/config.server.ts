@@ -157,7 +157,13 @@ export interface Config {
   importMaxBytes: number;
   backupEnv: Pick<
     RawConfig,
-    'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'
+    | 'BACKUP_DIR'
+    | 'BACKUP_KEYS'
+    | 'BACKUP_ACTIVE_KEY'
+    | 'BACKUP_KEEP_DAILY'
+    | 'BACKUP_KEEP_WEEKLY'
+    | 'BACKUP_KEEP_DAILY_MAX'
+    | 'BACKUP_KEEP_WEEKLY_MAX'
   >;
 }
 
@@ -225,6 +231,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       BACKUP_ACTIVE_KEY: c.BACKUP_ACTIVE_KEY,
       BACKUP_KEEP_DAILY: c.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: c.BACKUP_KEEP_WEEKLY,
+      BACKUP_KEEP_DAILY_MAX: c.BACKUP_KEEP_DAILY_MAX,
+      BACKUP_KEEP_WEEKLY_MAX: c.BACKUP_KEEP_WEEKLY_MAX,
     },
   };
 }

@@ -44,7 +44,17 @@ try {
     auditDrainIntervalMs: config.auditDrainIntervalMs,
     retention: config.retention,
     mailer,
-    backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
+    backups: {
+      storage: new FsStorage(backups.dir),
+      keyring: backups.keyring,
+      retention: backups.retention,
+      retentionMax: backups.retentionMax,
+    },
+    lifecycle: {
+      drillSample: config.drillSample,
+      operatorEmail: config.operatorEmail,
+      mailboxDir: mailer.kind === 'mailbox' ? config.mailboxDir : null,
+    },
   });
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');

@@ -3,13 +3,14 @@ import { run, type Runner } from 'graphile-worker';
 import {
   buildCrontab,
   DEFAULT_BACKUPS_SCHEDULE,
+  DEFAULT_RESTORE_DRILLS_SCHEDULE,
   DEFAULT_MAIL_FROM,
   DEFAULT_MAILBOX_DIR,
   DEFAULT_PURGE_SESSIONS_SCHEDULE,
 } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
-import { createTaskList } from './tasks/index.ts';
+import { createTaskList, type LifecycleDeps } from './tasks/index.ts';
 import type { BackupDeps } from './tasks/backup.ts';
 import { createMailer, type Mailer } from './tasks/send-emails.ts';
 
@@ -32,6 +33,8 @@ export interface StartWorkerOptions {
   retention?: { databaseUrl: string; checkpointKey: Buffer } | null;
   /** Backup storage, keys and retention; the backup tasks run only when given. */
   backups?: BackupDeps;
+  /** Restore drill sample and operator alerts, and the dev mailbox an erasure cleans. */
+  lifecycle?: LifecycleDeps;
 }
 
 export interface WorkerHandle {
@@ -125,6 +128,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         buildCrontab({
           purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE,
           backups: opts.backups ? DEFAULT_BACKUPS_SCHEDULE : null,
+          drills: DEFAULT_RESTORE_DRILLS_SCHEDULE,
         }),
       taskList: createTaskList({
         db,
@@ -135,6 +139,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         mailer:
           opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
         ...(opts.backups ? { backups: opts.backups } : {}),
+        ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
       }),
     });
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;

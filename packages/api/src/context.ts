@@ -25,6 +25,31 @@ export interface ApiDeps {
   apiKeyRateLimit?: RateLimit;
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Organization lifecycle settings (docs/decisions/0120); defaults: DEFAULT_LIFECYCLE. */
+  lifecycle?: Partial<LifecycleSettings>;
+  /** Where contact-form messages are mailed; none configured: they are only stored. */
+  contacts?: ContactAddresses;
+}
+
+export interface LifecycleSettings {
+  /** Days between an owner's deletion request and the erasure; the organization is locked meanwhile. */
+  deletionGraceDays: number;
+  /**
+   * Backups kept per organization: the operator's defaults and the most an owner may choose
+   * (BACKUP_KEEP_DAILY/WEEKLY and their _MAX); the worker applies the same bounds.
+   */
+  backupRetention: { defaults: { daily: number; weekly: number }; max: { daily: number; weekly: number } };
+}
+const DEFAULT_LIFECYCLE: LifecycleSettings = {
+  deletionGraceDays: 7,
+  backupRetention: { defaults: { daily: 7, weekly: 4 }, max: { daily: 35, weekly: 52 } },
+};
+
+export interface ContactAddresses {
+  /** The security contact (also in /.well-known/security.txt): security and privacy messages. */
+  security: string | null;
+  /** Everything else; unset: the security contact gets those too. */
+  support: string | null;
 }
 
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
@@ -58,6 +83,8 @@ export interface Context {
   /** Counts one request against an API key's rate limit. */
   limitApiKey: (keyId: string) => Promise<LimitOutcome>;
   limits: { importMaxBytes: number };
+  lifecycle: LifecycleSettings;
+  contacts: ContactAddresses;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -67,6 +94,8 @@ const BEARER = /^Bearer (mfiq_[A-Za-z0-9_-]{43})$/;
 export function createContextFactory(deps: ApiDeps) {
   const platform = createPlatform(deps.db);
   const limitApiKey = createApiKeyLimiter(deps.db, deps.apiKeyRateLimit);
+  const lifecycle: LifecycleSettings = { ...DEFAULT_LIFECYCLE, ...deps.lifecycle };
+  const contacts: ContactAddresses = deps.contacts ?? { security: null, support: null };
   return async function createContext(opts: CreateContextOptions): Promise<Context> {
     const headerId = opts.req.headers.get('x-request-id');
     const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
@@ -89,6 +118,8 @@ export function createContextFactory(deps: ApiDeps) {
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       limitApiKey,
       limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+      lifecycle,
+      contacts,
     };
   };
 }

@@ -16,6 +16,9 @@ import { dashboardsRouter } from './routers/dashboards/router.ts';
 import { importsRouter } from './routers/imports/router.ts';
 import { backupsRouter } from './routers/backups/router.ts';
 import { formsRouter } from './routers/forms/router.ts';
+import { retentionRouter } from './routers/retention/router.ts';
+import { drillsRouter } from './routers/drills/router.ts';
+import { evidenceRouter } from './routers/evidence/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -35,6 +38,9 @@ export const appRouter = router({
   audit: auditRouter,
   backups: backupsRouter,
   forms: formsRouter,
+  retention: retentionRouter,
+  drills: drillsRouter,
+  evidence: evidenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

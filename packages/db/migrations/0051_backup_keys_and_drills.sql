@@ -98,3 +98,5 @@ grant select on restore_drills to mfiq_app;
 create schema restore_drill;
 revoke all on schema restore_drill from public;
 grant usage, create on schema restore_drill to mfiq_worker;
+-- Scratch tables are shaped like the live ones, so the worker needs every column type they use.
+grant usage on type dashboard_range, dashboard_tile_kind to mfiq_worker;

@@ -3,7 +3,7 @@ import type { TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import pino from 'pino';
 import { withTenant } from '@mfiq/db';
-import { createContextFactory } from '../context.ts';
+import { createContextFactory, type ApiDeps } from '../context.ts';
 import { createCaller } from '../root.ts';
 import type { ApiScope, Role } from '../permissions.ts';
 import type { RateLimit } from '../rate-limit.ts';
@@ -15,7 +15,14 @@ const PUBLIC_URL = 'http://mfiq.test';
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
 export function createHarness(
   tdb: TestDatabase,
-  opts: { now?: () => Date; throttle?: ThrottleLimits; apiKeyRateLimit?: RateLimit; importMaxBytes?: number } = {},
+  opts: {
+    now?: () => Date;
+    throttle?: ThrottleLimits;
+    apiKeyRateLimit?: RateLimit;
+    importMaxBytes?: number;
+    lifecycle?: ApiDeps['lifecycle'];
+    contacts?: ApiDeps['contacts'];
+  } = {},
 ) {
   const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
@@ -31,6 +38,8 @@ export function createHarness(
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+    ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
+    ...(opts.contacts ? { contacts: opts.contacts } : {}),
   };
   const createContext = createContextFactory(deps);
 
