@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
+import { lifecycleConfig, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle-config.server.ts';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -101,8 +102,13 @@ const configSchema = z
     MAILBOX_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('.data/mailbox')),
     // Exports decrypt backups: the web reads the same storage and keys as the worker.
     ...backupEnvSchema,
+    ...lifecycleEnvSchema,
   })
   .superRefine((c, ctx) => {
+    for (const k of ['DAILY', 'WEEKLY'] as const) {
+      if (c[`BACKUP_KEEP_${k}`] > c[`BACKUP_KEEP_${k}_MAX`])
+        ctx.addIssue({ code: 'custom', path: [`BACKUP_KEEP_${k}`], message: `must not exceed BACKUP_KEEP_${k}_MAX` });
+    }
     if (c.BACKUP_KEYS) {
       try {
         parseKeyring(c.BACKUP_KEYS, c.BACKUP_ACTIVE_KEY);
@@ -155,6 +161,8 @@ export interface Config {
   mailbox: { enabled: boolean; dir: string };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
+  /** Deletion grace period and the security contact. */
+  lifecycle: LifecycleConfig;
   backupEnv: Pick<
     RawConfig,
     | 'BACKUP_DIR'
@@ -225,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dir: c.MAILBOX_DIR,
     },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
+    lifecycle: lifecycleConfig(c),
     backupEnv: {
       BACKUP_DIR: c.BACKUP_DIR,
       BACKUP_KEYS: c.BACKUP_KEYS,

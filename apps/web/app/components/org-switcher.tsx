@@ -48,6 +48,9 @@ export function OrgSwitcher({ initial }: { initial: Organizations }) {
           ))}
         </ul>
         {organizations.length === 0 ? <p className="muted">You are not a member of any organization yet.</p> : null}
+        <Link to="/organizations/new" className="switcher__item switcher__create">
+          <span className="switcher__name">+ Create an organization</span>
+        </Link>
       </div>
     </details>
   );

@@ -1,4 +1,10 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import {
+  data,
+  type ActionFunctionArgs,
+  type LinksFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
 import {
   Form,
   useActionData,
@@ -11,6 +17,9 @@ import { useEffect } from 'react';
 import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import lifecycleStyles from '../lifecycle.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: lifecycleStyles }];
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
@@ -20,7 +29,10 @@ export const meta: MetaFunction = ({ matches }) => {
 /** Owners only (backups:manage); others get the API's 403, members of other organizations a 404. */
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
-  return { backups: await callApi(args, (caller) => caller.backups.list({ slug })) };
+  return callApi(args, async (caller) => ({
+    backups: await caller.backups.list({ slug }),
+    drills: await caller.drills.latest({ slug }),
+  }));
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -50,7 +62,7 @@ const when = (d: string | Date) =>
 
 export default function Backups() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
-  const { backups } = useLoaderData<typeof loader>();
+  const { backups, drills } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const revalidator = useRevalidator();
@@ -85,6 +97,7 @@ export default function Backups() {
         {org.organization.name} is backed up every night, encrypted (AES-256-GCM). Download an export to get all of its
         data as a zip of NDJSON files, one per table.
       </p>
+      <LastVerifiedRestore drills={drills} />
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       {backups.length === 0 ? (
         <p className="muted" data-testid="no-backups">
@@ -142,5 +155,42 @@ export default function Backups() {
         </table>
       )}
     </section>
+  );
+}
+
+type Drills = Awaited<ReturnType<typeof loader>>['drills'];
+
+/**
+ * The newest restore drill that proved a backup restores, and the newest drill if it failed since:
+ * a restore path nobody exercised is not a backup (docs/decisions/0123-restore-drills.md).
+ */
+function LastVerifiedRestore({ drills }: { drills: Drills }) {
+  const { lastPassed, last } = drills;
+  const failedSince = last && last.status === 'failed' ? last : null;
+  return (
+    <>
+      <p className={`drill drill--${lastPassed ? 'passed' : 'none'}`} data-testid="last-verified-restore">
+        <span className="drill__label">Last verified restore:</span>
+        {lastPassed ? (
+          <span>
+            {when(lastPassed.finishedAt)}: the backup of{' '}
+            {lastPassed.backupTakenAt ? when(lastPassed.backupTakenAt) : 'that night'} was restored and matched the
+            original, {lastPassed.tables} tables and {lastPassed.rows.toLocaleString('en-GB')} rows.
+          </span>
+        ) : (
+          <span className="muted">
+            none yet. Each night the latest backup is restored into scratch tables and compared with the original.
+          </span>
+        )}
+      </p>
+      {failedSince ? (
+        <p className="drill drill--failed" role="alert">
+          <span className="drill__label">The last restore drill failed</span>
+          <span>
+            ({when(failedSince.finishedAt)}): {failedSince.error ?? 'unknown reason'} The operators have been alerted.
+          </span>
+        </p>
+      ) : null}
+    </>
   );
 }
