@@ -482,7 +482,7 @@ describe('the security page states only what the code does', () => {
     let section = '';
     for (const l of lines) {
       section = /^\d+\. (.+)$/.exec(l)?.[1] ?? (l === 'Contact' ? 'Contact' : section);
-      const label = /^- ([A-Z][A-Za-z &]+): /.exec(l)?.[1];
+      const label = /^- ([A-Z][A-Za-z&]*(?: [A-Za-z&]+){0,2}): /.exec(l)?.[1];
       if (!label) continue;
       const groups = SECURITY_SECTIONS.find((s) => s.title === section)!.groups.map((g) => g.title);
       expect(groups, `${section}: ${label}`).toContain(label);

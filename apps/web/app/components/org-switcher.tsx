@@ -14,6 +14,13 @@ export function OrgSwitcher({ initial }: { initial: Organizations }) {
   const { slug } = useParams();
   const query = trpc.org.list.useQuery(undefined, { placeholderData: initial });
   const organizations = query.data ?? initial;
+  const utils = trpc.useUtils();
+
+  // The root loader's list is fresh after every action (a new organization, a new address): it
+  // replaces the cached one, without another request.
+  useEffect(() => {
+    utils.org.list.setData(undefined, initial);
+  }, [initial, utils]);
   const current = organizations.find((o) => o.slug === slug);
   const menu = useRef<HTMLDetailsElement>(null);
 

@@ -13,7 +13,7 @@ export function contactFor(topic: string, contacts: ContactAddresses): string | 
 /**
  * Stores a message from the public contact form (no account, no tenant: a global table) and, in the
  * same transaction, queues its forward to the configured contact, so a vulnerability report reaches
- * a person and not only a table (docs/decisions/0124-security-contact.md).
+ * a person and not only a table (docs/decisions/0124-security-page-and-contact.md).
  */
 export const submit = publicFormProcedure
   .input(contactInput)
