@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
  * (the same contact /security shows and the contact form mails), until when the file holds,
  * the page that is the disclosure policy, and the file's own canonical address.
  */
-export function securityTxt(o: { contact: string; expires: Date; origin: string }): string {
+function securityTxt(o: { contact: string; expires: Date; origin: string }): string {
   return [
     `Contact: mailto:${o.contact}`,
     `Expires: ${o.expires.toISOString()}`,

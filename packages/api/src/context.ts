@@ -31,7 +31,7 @@ export interface ApiDeps {
   contacts?: ContactAddresses;
 }
 
-export interface LifecycleSettings {
+interface LifecycleSettings {
   /** Days between an owner's deletion request and the erasure; the organization is locked meanwhile. */
   deletionGraceDays: number;
   /**

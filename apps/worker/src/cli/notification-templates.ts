@@ -8,7 +8,7 @@ import { UsageError } from './command.ts';
  * operator fills the incident's facts in with --set name=value; the organization's name and slug
  * and the security contact are filled in here.
  */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../../../config/notifications/', import.meta.url));
+const TEMPLATES_DIR = fileURLToPath(new URL('../../../../config/notifications/', import.meta.url));
 
 const PLACEHOLDER = /\{\{([a-z_]+)\}\}/g;
 const AUTOMATIC = ['organization', 'slug', 'security_contact'] as const;

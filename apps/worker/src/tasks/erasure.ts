@@ -36,7 +36,7 @@ export interface ErasureOutcome {
  * database refuses an organization that is not due, whatever the caller says. A failure leaves
  * the deletion pending, so the next run tries again.
  */
-export async function eraseOrganization(deps: ErasureDeps, tenantId: string): Promise<ErasureOutcome> {
+async function eraseOrganization(deps: ErasureDeps, tenantId: string): Promise<ErasureOutcome> {
   const mailIds = (
     await deps.db.selectFrom('emailOutbox').select('id').where('organizationId', '=', tenantId).execute()
   ).map((m) => m.id);

@@ -1,6 +1,6 @@
 import { enqueueMail } from '@mfiq/api/mail';
 import { EXIT, UsageError, type CliCommand } from '../command.ts';
-import { findOrganization, operatorContext, stringOpt, tenantAudit, withTenant } from '../operator.ts';
+import { findOrganization, operatorContext, tenantAudit, withTenant } from '../operator.ts';
 import { loadTemplate, render } from '../notification-templates.ts';
 
 const SET = /^([a-z_]+)=([\s\S]{1,2000})$/;

@@ -5,7 +5,7 @@ import type { ContactAddresses } from '../../context.ts';
 import { contactInput } from './schemas.ts';
 
 /** Security and privacy messages go to the security contact; the rest to support, else security too. */
-export function contactFor(topic: string, contacts: ContactAddresses): string | null {
+function contactFor(topic: string, contacts: ContactAddresses): string | null {
   if (topic === 'security' || topic === 'privacy') return contacts.security;
   return contacts.support ?? contacts.security;
 }

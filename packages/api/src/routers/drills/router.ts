@@ -12,7 +12,7 @@ const drillOutput = z.object({
   rows: z.number(),
   error: z.string().nullable(),
 });
-export type DrillRow = z.infer<typeof drillOutput>;
+type DrillRow = z.infer<typeof drillOutput>;
 
 /**
  * The backups page's "last verified restore": the newest drill that passed, and the newest drill

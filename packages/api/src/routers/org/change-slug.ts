@@ -5,7 +5,7 @@ import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { changeSlugInput, slugOnlyOutput } from './schemas.ts';
 
 /** How long an old address keeps sending members on, and stays reserved for the organization. */
-export const SLUG_REDIRECT_DAYS = 30;
+const SLUG_REDIRECT_DAYS = 30;
 
 /**
  * The owner changes the organization's address. For 30 days the old one redirects the
