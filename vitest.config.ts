@@ -30,6 +30,7 @@ export default defineConfig({
       project('evidence', './packages/evidence'),
       project('worker', './apps/worker'),
       project('web', './apps/web', { fileParallelism: false }),
+      project('repo', './scripts'),
     ],
   },
 });

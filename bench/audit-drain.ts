@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createDb, sql, withTenant, type Database } from '@mfiq/db';
+import { createDb, sql, withTenant, type Database, withNewTenant } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { drainAll } from '@mfiq/worker';
 import { median } from './lib/measure.ts';
@@ -68,7 +68,7 @@ export async function benchAuditDrain() {
   const tenants: string[] = [];
   for (let i = 0; i < TENANTS; i++) {
     const t = randomUUID();
-    await withTenant(owner, { tenantId: t }, (trx) =>
+    await withNewTenant(owner, { tenantId: t }, (trx) =>
       trx
         .insertInto('organizations')
         .values({ tenantId: t, slug: `bench-${i}`, name: `Bench ${i}` })

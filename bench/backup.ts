@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createDb, sql, withTenant } from '@mfiq/db';
+import { createDb, sql, withNewTenant } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { median } from './lib/measure.ts';
 
@@ -28,7 +28,7 @@ const run = promisify(execFile);
 
 async function seedTenant(db: ReturnType<typeof createDb>, label: string, rows: number): Promise<string> {
   const tenantId = randomUUID();
-  await withTenant(db, { tenantId }, async (trx) => {
+  await withNewTenant(db, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({ tenantId, slug: `${label}-${tenantId.slice(0, 6)}`, name: `Bench ${label}` })

@@ -9,7 +9,7 @@ import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { createSignInThrottle } from '@mfiq/api/throttle';
 import { createDb } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
-import { createCaller, createContextFactory, createRestHandler } from '@mfiq/api/server';
+import { createCaller, createContextFactory, createRestHandler, issueFormPass } from '@mfiq/api/server';
 import pg from 'pg';
 import pino from 'pino';
 import { compare } from './lib/measure.ts';
@@ -41,6 +41,7 @@ export async function benchIngest() {
     req: new Request('http://localhost/'),
     resHeaders: new Headers(),
     clientIp: '127.0.0.1',
+    formPass: issueFormPass('sign-up'),
   });
   await createCaller(askCtx).auth.signUp({
     email: 'ingest@example.com',

@@ -8,7 +8,7 @@
 import { createAuth, createSecretBox, generateAppKey, hashPassword, verifyPassword } from '@mfiq/auth';
 import { createDb } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
-import { createCaller, createContextFactory } from '@mfiq/api/server';
+import { createCaller, createContextFactory, issueFormPass } from '@mfiq/api/server';
 import { createSignInThrottle } from '@mfiq/api/throttle';
 import pg from 'pg';
 import pino from 'pino';
@@ -62,6 +62,7 @@ export async function benchSignIn() {
         req: new Request('http://localhost/api/trpc', { headers: { 'user-agent': 'bench' } }),
         resHeaders: new Headers(),
         clientIp: `10.0.${(i >> 8) & 255}.${i & 255}`,
+        formPass: issueFormPass('sign-in'),
       });
       const out = await createCaller(ctx).auth.signIn({ email, password: PASSWORD });
       if (out.status !== 'signed_in') throw new Error('sign-in failed');

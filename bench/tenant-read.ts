@@ -7,7 +7,7 @@ import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { createSignInThrottle } from '@mfiq/api/throttle';
 import { createDb } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
-import { createCaller, createContextFactory } from '@mfiq/api/server';
+import { createCaller, createContextFactory, issueFormPass } from '@mfiq/api/server';
 import pg from 'pg';
 import pino from 'pino';
 import { compare } from './lib/measure.ts';
@@ -43,7 +43,7 @@ export async function benchTenantRead() {
   await ownerRead.connect();
   for (let i = 0; i < ORGS; i++) {
     const email = `bench-${i}@example.com`;
-    await createCaller(await context(null)).auth.signUp({
+    await createCaller({ ...(await context(null)), formPass: issueFormPass('sign-up') }).auth.signUp({
       email,
       password: 'bench password 123',
       displayName: `B ${i}`,

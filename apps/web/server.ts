@@ -82,7 +82,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   // Read and validated before anything listens: a broken subprocessors file stops start-up.
   const subprocessors = await loadSubprocessors(config.subprocessorsFile);
   const telemetry = await startTelemetry({ otel: config.otel, sentryDsn: config.sentryDsn, logger });
-  const db = createDb(config.appDatabaseUrl, { applicationName: 'mfiq-web' });
+  const db = createDb(config.appDatabaseUrl, { ...config.pool, applicationName: 'mfiq-web' });
   const metrics = createMetrics(db, logger);
   const forms = createFormGuard({ config, db, logger, onRefused: metrics.formRefused });
   // Secure cookies (and the __Host- prefix) whenever browsers reach us over HTTPS: directly, or

@@ -1,3 +1,4 @@
+import { poolEnvShape, poolOptions, type DbOptions } from '@mfiq/db';
 import { isIP } from 'node:net';
 import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
@@ -24,6 +25,7 @@ const configSchema = z
       z.enum(['development', 'production', 'test']).default('development'),
     ),
     APP_DATABASE_URL: postgresUrl,
+    ...poolEnvShape('DB_'),
     PORT: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z.coerce.number().int('must be a whole number').min(0).max(65535).default(3000),
@@ -142,6 +144,8 @@ type RawConfig = z.output<typeof configSchema>;
 export interface Config {
   mode: 'development' | 'production' | 'test';
   appDatabaseUrl: string;
+  /** Bounds of the app role's pool (DB_*). */
+  pool: DbOptions;
   port: number;
   host: string;
   logLevel: RawConfig['LOG_LEVEL'];
@@ -198,6 +202,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     mode: c.NODE_ENV,
     appDatabaseUrl: c.APP_DATABASE_URL,
+    pool: poolOptions(c, 'DB_', {
+      max: 10,
+      statementTimeoutMs: 15_000,
+      idleInTransactionTimeoutMs: 30_000,
+      acquireTimeoutMs: 5_000,
+    }),
     port: c.PORT,
     host: c.HOST,
     logLevel: c.LOG_LEVEL,

@@ -15,12 +15,12 @@ import {
 import type { ReactNode } from 'react';
 import { OrgSwitcher } from './components/org-switcher.tsx';
 import { useNonce } from './nonce.tsx';
-import styles from './styles.css?url';
+import baseStyles from './styles/base.css?url';
 import { TrpcProvider } from './trpc-provider.tsx';
 import { callIfSignedIn } from './trpc.server.ts';
 
 export const links: LinksFunction = () => [
-  { rel: 'stylesheet', href: styles },
+  { rel: 'stylesheet', href: baseStyles },
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
 

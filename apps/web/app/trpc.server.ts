@@ -1,6 +1,6 @@
 import { data, redirect, type AppLoadContext } from '@remix-run/node';
 import { TRPCError } from '@trpc/server';
-import type { createCaller } from '@mfiq/api/server';
+import type { Context, createCaller, FormPass } from '@mfiq/api/server';
 import './load-context.ts';
 
 export type Caller = ReturnType<typeof createCaller>;
@@ -13,13 +13,30 @@ interface RouteArgs {
 /**
  * The one place a Remix loader or action reaches the API: a server-side caller built from the
  * request, exactly as /api/trpc builds its context. `resHeaders` collects what procedures set
- * (Set-Cookie on sign-in and sign-out); an action copies it into its response.
+ * (Set-Cookie on sign-in and sign-out); an action copies it into its response. A public form's
+ * action passes the form pass its anti-abuse check returned (checkForm): without it, the form's
+ * procedure refuses to run.
  */
-export async function serverApi({ request, context }: RouteArgs): Promise<{ caller: Caller; resHeaders: Headers }> {
-  const resHeaders = new Headers();
-  const ctx = await context.api.createContext({ req: request, resHeaders, clientIp: context.request.clientIp });
-  return { caller: context.api.createCaller(ctx), resHeaders };
+export async function serverApi(
+  { request, context }: RouteArgs,
+  opts: { formPass?: FormPass } = {},
+): Promise<{ caller: Caller; resHeaders: Headers }> {
+  let ctx = contexts.get(context);
+  if (!ctx) {
+    ctx = context.api.createContext({ req: request, resHeaders: new Headers(), clientIp: context.request.clientIp });
+    contexts.set(context, ctx);
+  }
+  const shared = await ctx;
+  // A form pass is for this one call: the shared context never carries it.
+  const caller = context.api.createCaller(opts.formPass ? { ...shared, formPass: opts.formPass } : shared);
+  return { caller, resHeaders: shared.resHeaders };
 }
+
+/**
+ * One API context per HTTP request (Remix hands every loader and action of a request the same load
+ * context), so a page's loaders share one session read (ADR 0081).
+ */
+const contexts = new WeakMap<AppLoadContext, Promise<Context>>();
 
 /** Runs procedures; API errors become the HTTP answers a page gives (see toResponse). */
 export async function callApi<T>(args: RouteArgs, fn: (caller: Caller) => Promise<T>): Promise<T> {

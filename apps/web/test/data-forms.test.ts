@@ -1,7 +1,7 @@
 import type { TestDatabase } from '@mfiq/db/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
+import { openFromOrgNav, signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 /**
  * A public data form end to end in a real browser: an editor builds it, someone signed out opens
@@ -52,7 +52,7 @@ describe('public data forms in the browser', () => {
     await page.getByRole('button', { name: 'Create metric' }).click();
     await page.waitForURL(/\/metrics\/leads$/);
 
-    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Forms' }).click();
+    await openFromOrgNav(page, 'Forms', 'Data');
     await page.waitForURL(/\/forms$/);
     await page.getByLabel('Name').fill('Friday numbers');
     await page.getByLabel('Instructions (optional)').fill('How did the week go?');

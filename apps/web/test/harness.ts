@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
@@ -175,7 +175,6 @@ export async function linkFromOutbox(
   throw new Error(`no mail with a ${path} link to ${to}`);
 }
 
-/** Signs up through the real /signup form and the confirmation link; returns the session cookie and the organization slug. */
 /** The signed form token a public form's page carries (what a browser would submit back). */
 export async function formToken(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<string> {
   const html = await (await fetch(`${baseUrl}${path}`, { headers })).text();
@@ -202,13 +201,27 @@ export async function postForm(
 
 export async function signUpOverHttp(baseUrl: string, prefix = 'user', tdb: TestDatabase, mailboxDir?: string) {
   counter += 1;
-  const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  let res = await postForm(baseUrl, '/signup', {
-    email,
-    password: PASSWORD,
-    displayName: `${prefix} ${counter}`,
-    organizationName: `${prefix} org ${counter}`,
-  });
+  return signUpAs(
+    baseUrl,
+    tdb,
+    {
+      email: `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`,
+      displayName: `${prefix} ${counter}`,
+      organizationName: `${prefix} org ${counter}`,
+    },
+    mailboxDir,
+  );
+}
+
+/** Signs up through the real /signup form and the confirmation link; returns the session cookie and the organization slug. */
+export async function signUpAs(
+  baseUrl: string,
+  tdb: TestDatabase,
+  who: { email: string; displayName: string; organizationName: string },
+  mailboxDir?: string,
+) {
+  const { email } = who;
+  let res = await postForm(baseUrl, '/signup', { ...who, password: PASSWORD });
   if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const confirm = await linkFromOutbox(tdb, email, '/signup/confirm', mailboxDir);
   res = await fetch(`${baseUrl}${confirm}`, {
@@ -319,4 +332,11 @@ export async function startBrowserSuite(
     await tdb.drop();
     throw error;
   }
+}
+
+/** Opens a page from the organization's navigation: a tab, or an item of one of its menus. */
+export async function openFromOrgNav(page: Page, label: string, menu?: string): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'Organization' });
+  if (menu) await nav.locator('summary', { hasText: menu }).click();
+  await nav.getByRole('link', { name: label }).click();
 }

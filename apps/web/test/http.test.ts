@@ -197,19 +197,78 @@ describe('CSRF: state-changing requests from another origin are refused', () => 
     expect(ok.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('the form procedures (sign-in, sign-up, contact) are refused over /api/trpc, even from this origin', async () => {
+  it('no spelling of /api/trpc reaches a form-only procedure: slashes, encodings, case, batches, GET or POST', async () => {
     const user = await signUpOverHttp(web.url, 'formonly', tdb);
-    const before = await sessionCount();
-    for (const path of ['auth.signIn', 'auth.signUp', 'contact.submit', 'auth.me,auth.signIn']) {
-      const res = await fetch(`${web.url}/api/trpc/${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: web.url },
-        body: JSON.stringify({ json: { email: user.email, password: PASSWORD } }),
-      });
-      expect(res.status, path).toBe(403);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/only through its page/);
+    const counts = async () => {
+      const r = await sql<{
+        sessions: number;
+        messages: number;
+        resets: number;
+        users: number;
+      }>`select (select count(*)::int from sessions) as sessions, (select count(*)::int from contact_messages) as messages,
+           (select count(*)::int from email_outbox where kind = 'password_reset') as resets,
+           (select count(*)::int from users) as users`.execute(tdb.owner);
+      return r.rows[0];
+    };
+    const before = await counts();
+    const inputs: Record<string, unknown> = {
+      'auth.signIn': { email: user.email, password: PASSWORD },
+      'auth.signUp': { email: 'bypass@example.com', password: PASSWORD, displayName: 'B', organizationName: 'Bypass' },
+      'auth.requestPasswordReset': { email: user.email },
+      'contact.submit': { name: 'Bot', email: 'bot@example.com', topic: 'sales', message: 'Buy now, buy now' },
+    };
+    const spellings = (p: string) => [
+      p,
+      `${p}/`,
+      `${p}//`,
+      `/${p}`,
+      `${p}%2F`,
+      p.replace('.', '%2E'),
+      encodeURIComponent(p),
+      p.replace(/[a-z]/, (c) => c.toUpperCase()),
+      `./${p}`,
+      `x/../${p}`,
+      `${p};x`,
+    ];
+    const answers = new Map<string, number>();
+    for (const [path, input] of Object.entries(inputs)) {
+      for (const spelled of spellings(path)) {
+        const post = await fetch(`${web.url}/api/trpc/${spelled}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: web.url },
+          body: JSON.stringify({ json: input }),
+        });
+        answers.set(`POST ${spelled}`, post.status);
+        const batched = await fetch(`${web.url}/api/trpc/auth.me,${spelled}?batch=1`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: web.url, cookie: user.cookie },
+          body: JSON.stringify({ 0: {}, 1: { json: input } }),
+        });
+        // A batch answers per call: what counts is whether the form procedure's call was accepted.
+        const items = (await batched.json().catch(() => null)) as { error?: unknown }[] | null;
+        const second = Array.isArray(items) ? items[1] : undefined;
+        answers.set(`batch ${spelled}`, second ? (second.error ? 403 : 200) : batched.status);
+        const viaGet = await fetch(
+          `${web.url}/api/trpc/${spelled}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+        );
+        answers.set(`GET ${spelled}`, viaGet.status);
+      }
     }
-    expect(await sessionCount()).toBe(before);
+    // Refused (403), not found (404) or the wrong method (405): never accepted, never a 500.
+    for (const [what, status] of answers) {
+      expect([400, 403, 404, 405], what).toContain(status);
+    }
+    // The canonical spelling says why.
+    const res = await fetch(`${web.url}/api/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: web.url },
+      body: JSON.stringify({ json: inputs['auth.signIn'] }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { json: { message: string } } }).error.json.message).toMatch(
+      /only through its page's form/,
+    );
+    expect(await counts()).toEqual(before);
   });
 });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createLogger, createMailer, startWorker, type WorkerHandle } from '@mfiq/worker';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
+import { openFromOrgNav, signUpOverHttp, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -88,7 +88,7 @@ describe('CSV import page in a browser', () => {
     const problems = watch(page);
 
     await page.goto(`${web.url}/orgs/${user.slug}`);
-    await page.getByRole('link', { name: 'Import CSV' }).click();
+    await openFromOrgNav(page, 'Import CSV', 'Data');
     await page.waitForURL(/\/imports$/);
     await page
       .getByLabel('CSV file', { exact: true })

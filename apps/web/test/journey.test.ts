@@ -1,7 +1,7 @@
 import type { TestDatabase } from '@mfiq/db/testing';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkFromOutbox, PASSWORD, startBrowserSuite, type RunningWeb } from './harness.ts';
+import { linkFromOutbox, openFromOrgNav, PASSWORD, startBrowserSuite, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -73,7 +73,7 @@ describe('browser journey', () => {
     await page.getByTestId('org-switcher').locator('summary').click();
 
     // Settings: change the name, see it saved, and see it stick after a reload.
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await openFromOrgNav(page, 'Organization settings', 'Settings');
     await page.waitForURL(/\/orgs\/journey-labs\/settings$/);
     await page.getByLabel('Organization name').fill('Journey Labs International');
     await page.getByLabel('Timezone').selectOption('Europe/Berlin');

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { generateOneTimeToken, hashPassword, oneTimeTokenHash } from '@mfiq/auth';
-import { sql, withTenant } from '@mfiq/db';
+import { sql, withNewTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_MESSAGE } from '../server/abuse/forms.ts';
@@ -62,7 +62,7 @@ beforeAll(async () => {
     await tdb.owner.insertInto('users').values({ email, displayName: 'Matrix Member', passwordHash }).execute();
   // An organization with a metric and two data forms on it, each with a live link.
   const tenantId = randomUUID();
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx.insertInto('organizations').values({ tenantId, slug: 'matrix-forms', name: 'Matrix Forms' }).execute();
     const metric = await trx
       .insertInto('metrics')

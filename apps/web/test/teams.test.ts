@@ -102,8 +102,8 @@ describe('teams in the browser', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(/\/settings$/);
     expect(await page.getByLabel('Organization name').isDisabled()).toBe(true);
-    // Within the page (the footer's public "Security" page link is for everyone).
-    expect(await page.locator('main').getByRole('link', { name: 'Security' }).count()).toBe(0);
+    // In the organization navigation (the footer's public "Security" page link is for everyone).
+    expect(await page.getByRole('navigation', { name: 'Organization' }).getByText('Security').count()).toBe(0);
     const forbidden = await page.goto(`${web.url}/orgs/${owner.slug}/security`);
     expect(forbidden?.status()).toBe(403);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('You do not have access to this');

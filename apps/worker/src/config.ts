@@ -1,4 +1,5 @@
 import { parseCrontab } from 'graphile-worker';
+import { poolEnvShape, poolOptions, type DbOptions } from '@mfiq/db';
 import { backupEnvSchema } from '@mfiq/backup';
 import { z } from 'zod';
 
@@ -42,6 +43,7 @@ const cronSchedule = z
 const workerEnvSchema = z
   .object({
     WORKER_DATABASE_URL: postgresUrl,
+    ...poolEnvShape('WORKER_DB_'),
     WORKER_CONCURRENCY: z.coerce
       .number({ error: 'must be a whole number' })
       .int('must be a whole number')
@@ -108,6 +110,8 @@ const workerEnvSchema = z
 
 export interface WorkerConfig {
   databaseUrl: string;
+  /** Bounds of the worker role's pool (WORKER_DB_*). */
+  pool: DbOptions;
   concurrency: number;
   logLevel: z.infer<typeof workerEnvSchema>['LOG_LEVEL'];
   crontab: string;
@@ -190,6 +194,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   return {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
+    // Jobs run at once, plus one for the drain waker and the cron; long statements (imports, backups).
+    pool: poolOptions(e, 'WORKER_DB_', {
+      max: e.WORKER_CONCURRENCY + 1,
+      statementTimeoutMs: 300_000,
+      idleInTransactionTimeoutMs: 120_000,
+      acquireTimeoutMs: 30_000,
+    }),
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, withTenant, type Database } from '@mfiq/db';
+import { sql, type Database, withNewTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertSession, insertUser } from './testing/fixtures.ts';
@@ -13,7 +13,7 @@ beforeAll(async () => {
   const userId = await insertUser(tdb.owner);
   await insertSession(tdb.owner, userId, { idle: '1 hour', absolute: '1 day' });
   const tenantId = randomUUID();
-  await withTenant(tdb.owner, { tenantId, actorId: userId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId, actorId: userId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({ tenantId, slug: `org-${tenantId.slice(0, 8)}`, name: 'Fixture Org' })

@@ -38,6 +38,7 @@ try {
   worker = await startWorker({
     connectionString: config.databaseUrl,
     concurrency: config.concurrency,
+    pool: config.pool,
     logger,
     crontab: config.crontab,
     auditDrainBatch: config.auditDrainBatch,

@@ -1,4 +1,4 @@
-import { createDb, sql, type Database } from '@mfiq/db';
+import { createDb, sql, type Database, type DbOptions } from '@mfiq/db';
 import { run, type Runner } from 'graphile-worker';
 import {
   buildCrontab,
@@ -18,6 +18,8 @@ export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
   connectionString: string;
   concurrency: number;
+  /** The worker role's pool bounds; default: concurrency + 1 connections and the role's timeouts. */
+  pool?: DbOptions;
   logger: Logger;
   /** graphile-worker crontab text; defaults to the built-in schedule. Pass '' for no cron. */
   crontab?: string;
@@ -105,7 +107,11 @@ export async function assertQueueAccess(db: Database): Promise<void> {
 /** Starts graphile-worker with the crontab and the task list, connected as the worker role. */
 export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandle> {
   const { logger } = opts;
-  const db = createDb(opts.connectionString, { max: opts.concurrency + 1, applicationName: 'mfiq-worker' });
+  const db = createDb(opts.connectionString, {
+    max: opts.concurrency + 1,
+    ...opts.pool,
+    applicationName: 'mfiq-worker',
+  });
   const retentionDb = opts.retention
     ? createDb(opts.retention.databaseUrl, { max: 1, applicationName: 'mfiq-retention' })
     : null;

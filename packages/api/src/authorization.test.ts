@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from './root.ts';
 import { can, ROLES, type ApiScope } from './permissions.ts';
-import { withTenant } from '@mfiq/db';
+import { withNewTenant, withTenant } from '@mfiq/db';
 import type { Access } from './trpc.ts';
 import { generateRecoveryCodes, oneTimeTokenHash, recoveryCodeHash, sessionTokenHash, totpCode } from '@mfiq/auth';
 import type { Role } from './permissions.ts';
@@ -294,7 +294,7 @@ async function freshOrg(
             )
           )?.role
         : undefined;
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx.insertInto('organizations').values({ tenantId, slug, name: 'Matrix own' }).execute();
     if (userId && role) await trx.insertInto('memberships').values({ tenantId, userId, role }).execute();
     if (opts.pendingDeletion) {

@@ -744,12 +744,12 @@ describe('bad input over HTTP', () => {
     const bodies: [string, string][] = [
       ['auth.signIn', '{"json":'],
       ['auth.signIn', 'not json at all'],
-      ['auth.signUp', JSON.stringify({ json: { email: 'x' } })],
+      ['auth.completeSignUp', JSON.stringify({ json: { token: 42 } })],
       ['org.update', JSON.stringify({ json: { slug: owner.slug, name: 'X', timezone: 'UTC', weekStart: 99 } })],
       ['org.update', JSON.stringify({ json: { slug: owner.slug, name: big, timezone: 'UTC', weekStart: 1 } })],
       ['members.invite', JSON.stringify({ json: { slug: owner.slug, email: 'x@example.com', role: 42 } })],
       ['account.changePassword', '{"json": {"currentPassword": '],
-      ['auth.resetPassword', JSON.stringify({ json: { token: 'a'.repeat(40), password: ['x'] } })],
+      ['invitations.signUpAndAccept', JSON.stringify({ json: { token: 'a'.repeat(40), password: ['x'] } })],
       [
         'audit.recordExport',
         JSON.stringify({ json: { slug: owner.slug, format: 'csv', cursor: 'x', from: '0001-01-01' } }),

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Auth, SecretBox, SessionInfo, SessionUser } from '@mfiq/auth';
+import type { Auth, SecretBox, ValidatedSession } from '@mfiq/auth';
+import { sessionTokenHash } from '@mfiq/auth';
 import type { Database } from '@mfiq/db';
 import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
 import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
-import { createApiKeyLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
+import { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';
+import type { FormPass } from './form-pass.ts';
 
 export interface ApiDeps {
   /** Pool connected as the web's runtime role (subject to row-level security). */
@@ -55,11 +57,25 @@ export interface ContactAddresses {
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
 
 export interface CreateContextOptions {
-  req: Request;
+  /** The request's headers (a fetch Request, or anything that reads headers the same way). */
+  req: { headers: { get(name: string): string | null } };
   /** Headers the procedure wants on the response (Set-Cookie on sign-in and sign-out). */
   resHeaders: Headers;
   /** Resolved by the server from the socket or a trusted proxy, never from a client header. */
   clientIp: string | null;
+  /** Only from a page action whose anti-abuse checks passed (form-pass.ts); never from HTTP. */
+  formPass?: FormPass | null;
+}
+
+/**
+ * The request's session, validated at most once however many procedures the request calls (one
+ * session read per HTTP request, ADR 0081). A tenant procedure that finds nobody asked yet claims
+ * the slot and validates the session inside its own entry statement (app_enter_request), then
+ * settles it for everyone else waiting.
+ */
+export interface SessionSlot {
+  get(): Promise<ValidatedSession | null>;
+  claim(): { settle(value: ValidatedSession | null): void; abandon(): void } | null;
 }
 
 export interface Context {
@@ -67,21 +83,20 @@ export interface Context {
   secretBox: SecretBox;
   throttle: SignInThrottle;
   publicUrl: () => string;
-  /** How long the session had been idle before this request (organization policies limit it). */
-  sessionIdleMs: number;
   platform: Platform;
   logger: Logger;
   request: AuditRequestInfo;
   resHeaders: Headers;
-  session: SessionInfo | null;
-  user: SessionUser | null;
   /** The raw token from the cookie, if any; sign-in uses it to end a previous session (fixation). */
   sessionToken: string | null;
+  /** The request's session (validated lazily, once). Authed builders put `session` and `user` into the context. */
+  sessionSlot: SessionSlot;
   observeProcedure: ProcedureObserver | undefined;
   /** The API key from `Authorization: Bearer <key>`, if the header is well formed. */
   apiKeyToken: string | null;
-  /** Counts one request against an API key's rate limit. */
-  limitApiKey: (keyId: string) => Promise<LimitOutcome>;
+  apiKeyLimit: RateLimit;
+  /** Set only by a page action after its form's anti-abuse checks (form-pass.ts). */
+  formPass: FormPass | null;
   limits: { importMaxBytes: number };
   lifecycle: LifecycleSettings;
   contacts: ContactAddresses;
@@ -91,35 +106,62 @@ const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 // `mfiq_` and 43 base64url characters (32 random bytes); anything else is not one of our keys.
 const BEARER = /^Bearer (mfiq_[A-Za-z0-9_-]{43})$/;
 
+function sessionSlot(auth: Auth, token: string | null): SessionSlot {
+  let value: Promise<ValidatedSession | null> | null = token ? null : Promise.resolve(null);
+  return {
+    get() {
+      value ??= auth.validateSessionToken(token!);
+      return value;
+    },
+    claim() {
+      if (value) return null;
+      let settle!: (v: ValidatedSession | null | Promise<ValidatedSession | null>) => void;
+      value = new Promise((resolve) => (settle = resolve));
+      return {
+        settle: (v) => settle(v),
+        // The claimant failed before it learned the session: the others validate it themselves.
+        abandon: () => settle(auth.validateSessionToken(token!)),
+      };
+    },
+  };
+}
+
 export function createContextFactory(deps: ApiDeps) {
   const platform = createPlatform(deps.db);
-  const limitApiKey = createApiKeyLimiter(deps.db, deps.apiKeyRateLimit);
+  const apiKeyLimit = deps.apiKeyRateLimit ?? DEFAULT_API_KEY_LIMIT;
   const lifecycle: LifecycleSettings = { ...DEFAULT_LIFECYCLE, ...deps.lifecycle };
   const contacts: ContactAddresses = deps.contacts ?? { security: null, support: null };
   return async function createContext(opts: CreateContextOptions): Promise<Context> {
     const headerId = opts.req.headers.get('x-request-id');
     const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
     const sessionToken = deps.auth.readSessionToken(opts.req.headers.get('cookie'));
-    const validated = sessionToken ? await deps.auth.validateSessionToken(sessionToken) : null;
     return {
       auth: deps.auth,
       secretBox: deps.secretBox,
       throttle: deps.throttle,
       publicUrl: deps.publicUrl,
-      sessionIdleMs: validated?.idleMs ?? 0,
       platform,
       logger: deps.logger.child({ requestId }),
-      request: { ip: opts.clientIp, userAgent: opts.req.headers.get('user-agent')?.slice(0, 512) ?? null, requestId },
+      request: {
+        ip: opts.clientIp,
+        userAgent: opts.req.headers.get('user-agent')?.slice(0, 512) ?? null,
+        requestId,
+      },
       resHeaders: opts.resHeaders,
-      session: validated?.session ?? null,
-      user: validated?.user ?? null,
       sessionToken,
+      sessionSlot: sessionSlot(deps.auth, sessionToken),
       observeProcedure: deps.observeProcedure,
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
-      limitApiKey,
+      apiKeyLimit,
+      formPass: opts.formPass ?? null,
       limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
       lifecycle,
       contacts,
     };
   };
+}
+
+/** The stored id (SHA-256) of the cookie's token: what sessions are looked up and ended by. */
+export function sessionIdOf(ctx: Pick<Context, 'sessionToken'>): string | null {
+  return ctx.sessionToken ? sessionTokenHash(ctx.sessionToken) : null;
 }

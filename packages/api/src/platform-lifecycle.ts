@@ -17,11 +17,10 @@ export function createLifecyclePlatform(db: Database) {
 
     /** A tenant transaction for a member of an organization whose deletion is pending. */
     asPendingDeletion<T>(
-      userId: string,
-      slug: string,
+      who: { userId: string; slug: string; readOnly?: boolean },
       fn: (trx: TenantDb, member: PendingDeletionTenant) => Promise<T>,
     ) {
-      return withPendingDeletionTenant(db, { userId, slug }, fn);
+      return withPendingDeletionTenant(db, who, fn);
     },
   };
 }

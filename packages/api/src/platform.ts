@@ -1,16 +1,24 @@
 import {
   sql,
+  TenantLockedError,
+  TenantNotFoundError,
   withApiKeyTenant,
   withDataFormTenant,
   withMemberTenant,
+  withNewTenant,
+  withRequestTenant,
   withTenant,
   type ApiKeyTenant,
   type DataFormTenant,
   type Database,
   type MemberRole,
   type MemberTenant,
+  type RequestEntry,
+  type SessionRules,
   type TenantDb,
 } from '@mfiq/db';
+import { AppError } from './errors.ts';
+import { ORGANIZATION_LOCKED } from './messages.ts';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
@@ -49,14 +57,31 @@ export function createPlatform(db: Database) {
       return rows[0]?.taken ?? false;
     },
 
-    /** A tenant transaction entered through the caller's membership of the organization `slug`. */
-    asMember<T>(userId: string, slug: string, fn: (trx: TenantDb, member: MemberTenant) => Promise<T>) {
-      return withMemberTenant(db, { userId, slug }, fn);
+    /**
+     * A signed-in request's tenant transaction: session, membership, policy columns, lock and settings in
+     * the statement sent with BEGIN (app_enter_request). Read-only work answers before its COMMIT.
+     */
+    asRequest<T>(
+      who: { tokenHash: string; slug: string; rules: SessionRules; readOnly: boolean },
+      fn: (trx: TenantDb, entry: Extract<RequestEntry, { status: 'entered' }>) => Promise<T>,
+    ) {
+      return withRequestTenant(db, who, fn);
     },
 
-    /** A tenant transaction entered through an API key (by its token's hash); revoked keys are not found. */
-    asApiKey<T>(tokenHash: string, fn: (trx: TenantDb, key: ApiKeyTenant) => Promise<T>) {
-      return withApiKeyTenant(db, tokenHash, fn);
+    /** The same, for a request whose session is already known (a page's later procedure calls). */
+    asMember<T>(
+      who: { userId: string; slug: string; readOnly: boolean },
+      fn: (trx: TenantDb, member: MemberTenant) => Promise<T>,
+    ) {
+      return withMemberTenant(db, who, fn);
+    },
+
+    /** A tenant transaction entered through an API key (by its token's hash), after its rate limit. */
+    asApiKey<T>(
+      who: { tokenHash: string; limit: { points: number; windowMs: number }; readOnly: boolean },
+      fn: (trx: TenantDb, key: ApiKeyTenant) => Promise<T>,
+    ) {
+      return withApiKeyTenant(db, who, fn);
     },
 
     /**
@@ -67,9 +92,23 @@ export function createPlatform(db: Database) {
       return withDataFormTenant(db, tokenHash, fn);
     },
 
-    /** Opens a tenant transaction for work that starts outside one (sign-up creates the tenant). */
-    inTenant<T>(tenantId: string, actorId: string | null, fn: (trx: TenantDb) => Promise<T>): Promise<T> {
-      return withTenant(db, { tenantId, actorId }, fn);
+    /**
+     * A tenant transaction for work that starts from a tenant id (invitations, recording a denial).
+     * The lock holds here too: a locked organization answers FORBIDDEN, an unknown one NOT_FOUND.
+     */
+    async inTenant<T>(tenantId: string, actorId: string | null, fn: (trx: TenantDb) => Promise<T>): Promise<T> {
+      try {
+        return await withTenant(db, { tenantId, actorId }, fn);
+      } catch (error) {
+        if (error instanceof TenantLockedError) throw new AppError('FORBIDDEN', ORGANIZATION_LOCKED);
+        if (error instanceof TenantNotFoundError) throw new AppError('NOT_FOUND', 'Organization not found');
+        throw error;
+      }
+    },
+
+    /** Creates an organization's first rows (sign-up): the tenant does not exist yet. */
+    createTenant<T>(tenantId: string, actorId: string, fn: (trx: TenantDb) => Promise<T>): Promise<T> {
+      return withNewTenant(db, { tenantId, actorId }, fn);
     },
 
     /**

@@ -3,39 +3,60 @@ import type { SessionInfo, SessionUser } from '@mfiq/auth';
 import type { Context } from './context.ts';
 import { AppError } from './errors.ts';
 
+export type PolicyVerdict = { kind: 'end_session'; reason: string } | { kind: 'two_factor' } | null;
+
 /**
- * The organization's security policy, checked on every tenant request once the membership is
- * known: stricter session limits than the defaults end the session here (the next sign-in starts a
- * fresh one), and "require two-factor" sends members without it to set it up first.
+ * The organization's security policy, judged on every tenant request from what the entry statement
+ * answered (no query): stricter session limits than the defaults end the session, and "require
+ * two-factor" sends members without it to set it up first.
  */
-export async function enforceOrganizationPolicy(
-  ctx: Context & { session: SessionInfo; user: SessionUser },
+export function judgeOrganizationPolicy(
+  now: Date,
+  session: Pick<SessionInfo, 'createdAt'>,
+  idleMs: number,
   member: MemberTenant,
-): Promise<AppError | null> {
-  const now = ctx.auth.now().getTime();
+): PolicyVerdict {
   const idleLimit = member.sessionIdleMinutes !== null ? member.sessionIdleMinutes * 60_000 : null;
   const ageLimit = member.sessionAbsoluteHours !== null ? member.sessionAbsoluteHours * 3_600_000 : null;
-  const reason =
-    idleLimit !== null && ctx.sessionIdleMs > idleLimit
-      ? `${member.name} signs you out after ${member.sessionIdleMinutes} minutes without activity.`
-      : ageLimit !== null && now - ctx.session.createdAt.getTime() > ageLimit
-        ? `${member.name} asks you to sign in again every ${member.sessionAbsoluteHours} hours.`
-        : null;
-  if (reason) {
-    await ctx.auth.invalidateSession(ctx.session.id);
-    ctx.resHeaders.append('Set-Cookie', ctx.auth.blankSessionCookie());
-    await ctx.platform.securityEvent({ type: 'user', id: ctx.user.id, display: ctx.user.email }, ctx.request, {
-      action: 'session.ended_by_policy',
-      target: { type: 'organization', id: member.tenantId, display: member.slug },
-      after: { reason },
-    });
-    return new AppError('UNAUTHENTICATED', `Your session ended: ${reason} Sign in again.`);
+  if (idleLimit !== null && idleMs > idleLimit) {
+    return {
+      kind: 'end_session',
+      reason: `${member.name} signs you out after ${member.sessionIdleMinutes} minutes without activity.`,
+    };
   }
-  if (member.requireTwoFactor && !member.userHasTwoFactor) {
+  if (ageLimit !== null && now.getTime() - session.createdAt.getTime() > ageLimit) {
+    return {
+      kind: 'end_session',
+      reason: `${member.name} asks you to sign in again every ${member.sessionAbsoluteHours} hours.`,
+    };
+  }
+  if (member.requireTwoFactor && !member.userHasTwoFactor) return { kind: 'two_factor' };
+  return null;
+}
+
+/**
+ * What a refusal by policy does, run after the tenant transaction has ended (never while holding its
+ * connection): the session ends (the next sign-in starts a fresh one) and that is a security event.
+ */
+export async function applyPolicyVerdict(
+  ctx: Context,
+  session: SessionInfo,
+  user: SessionUser,
+  member: MemberTenant,
+  verdict: NonNullable<PolicyVerdict>,
+): Promise<AppError> {
+  if (verdict.kind === 'two_factor') {
     return new AppError(
       'TWO_FACTOR_REQUIRED',
       `${member.name} requires two-factor authentication. Set it up to continue.`,
     );
   }
-  return null;
+  await ctx.auth.invalidateSession(session.id);
+  ctx.resHeaders.append('Set-Cookie', ctx.auth.blankSessionCookie());
+  await ctx.platform.securityEvent({ type: 'user', id: user.id, display: user.email }, ctx.request, {
+    action: 'session.ended_by_policy',
+    target: { type: 'organization', id: member.tenantId, display: member.slug },
+    after: { reason: verdict.reason },
+  });
+  return new AppError('UNAUTHENTICATED', `Your session ended: ${verdict.reason} Sign in again.`);
 }

@@ -61,7 +61,7 @@ describe('a locked organization', () => {
     const admin = await h.addMember(owner.slug, 'admin');
     const { tenantId } = await tenantOf(owner.slug);
     const setLock = (lockedAt: Date | null) =>
-      withTenant(tdb.owner, { tenantId }, (trx) =>
+      withTenant(tdb.owner, { tenantId, evenIfLocked: true }, (trx) =>
         trx
           .updateTable('organizations')
           .set({ lockedAt, lockedReason: lockedAt ? 'incident 42' : null })

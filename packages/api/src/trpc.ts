@@ -6,13 +6,19 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
+import { validatedFromRow, type ValidatedSession } from '@mfiq/auth';
+import { ACQUIRE_TIMEOUT_MESSAGE, Rollback, type ApiKeyTenant, type MemberTenant, type TenantDb } from '@mfiq/db';
 import type { ApiScope, Role, Permission } from './permissions.ts';
 import { can } from './permissions.ts';
 import type { Context } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { audit, type AuditActor } from './audit.ts';
-import type { ApiKeyTenant, MemberTenant, TenantDb } from '@mfiq/db';
-import { enforceOrganizationPolicy } from './policy.ts';
+import { applyPolicyVerdict, judgeOrganizationPolicy, type PolicyVerdict } from './policy.ts';
+import { spendFormPass, type PublicFormId } from './form-pass.ts';
+import { unstorableTextPath } from './input-text.ts';
+import { ORGANIZATION_LOCKED } from './messages.ts';
+
+export { ORGANIZATION_LOCKED };
 
 // ---------------------------------------------------------------------------------------------
 // 1. init
@@ -30,11 +36,11 @@ export type Access =
 export interface Meta {
   access?: Access;
   /**
-   * A public form's procedure: reachable only in-process from its page, whose action runs the
-   * anti-abuse checks (honeypot, signed fill-time token, rate limits, CAPTCHA) first. The HTTP
-   * endpoint refuses it (docs/decisions/0050-public-form-protection.md).
+   * A public form's procedure: it runs only with a pass for this form in its context, which only
+   * the page's action can put there after the anti-abuse checks (honeypot, signed fill-time token,
+   * rate limits, CAPTCHA). See form-pass.ts and docs/decisions/0050-public-form-protection.md.
    */
-  formOnly?: boolean;
+  formOnly?: PublicFormId;
 }
 
 const t = initTRPC
@@ -111,32 +117,63 @@ const observe = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-/** True when any string in the value (at any depth) holds a NUL character. */
-function hasNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (depth > 20 || value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
-}
-
 /**
- * PostgreSQL text cannot hold NUL (0x00); a string with one would fail in the database as a 500.
- * Refused here for every procedure, before any schema or handler sees it (found by the scan).
+ * Text the database cannot store (NUL, lone UTF-16 surrogates) is refused for every procedure, at
+ * the edge and naming the field, before any schema or handler sees it: otherwise it fails in
+ * PostgreSQL (an audit event's JSON, a text column) as a 500.
  */
-const refuseNul = t.middleware(async ({ getRawInput, next }) => {
-  if (hasNul(await getRawInput()))
-    throw new AppError('INVALID', 'Invalid input: text must not contain NUL characters.');
+const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
+  const path = unstorableTextPath(await getRawInput());
+  if (path !== null) {
+    const message = `Invalid input: ${path} holds characters that cannot be stored (NUL or an unpaired surrogate).`;
+    throw new AppError('INVALID', message, { fieldErrors: { [path.split('.')[0]!]: [message] } });
+  }
   return next();
 });
 
-const base = t.procedure.use(observe).use(refuseNul);
-
-const requireSession = t.middleware(({ ctx, next }) => {
-  if (!ctx.session || !ctx.user) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
-  const actor: AuditActor = { type: 'user', id: ctx.user.id, display: ctx.user.email };
-  return next({ ctx: { session: ctx.session, user: ctx.user, actor } });
+/**
+ * Bounds reached are answers, not 500s: no free database connection in time (pool acquire timeout)
+ * or a statement over the role's statement_timeout. Reads `result.ok`: never catches around next().
+ */
+const boundsAsAnswers = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
+  const cause = result.error.cause as { message?: unknown; code?: unknown } | undefined;
+  if (cause?.message === ACQUIRE_TIMEOUT_MESSAGE) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The service is busy. Try again in a moment.', cause });
+  }
+  if (cause?.code === '57014') {
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'This request took longer than the server allows. Ask for less (a shorter range, fewer items).',
+      cause,
+    });
+  }
+  return result;
 });
 
-const ROLLBACK = Symbol('rollback');
+const base = t.procedure.use(observe).use(boundsAsAnswers).use(refuseUnstorableText);
+
+interface Signedin {
+  session: ValidatedSession['session'];
+  user: ValidatedSession['user'];
+  sessionIdleMs: number;
+  actor: AuditActor;
+}
+
+const signedIn = (v: ValidatedSession): Signedin => ({
+  session: v.session,
+  user: v.user,
+  sessionIdleMs: v.idleMs,
+  actor: { type: 'user', id: v.user.id, display: v.user.email },
+});
+
+/** The request's session (validated once per request, see SessionSlot); none -> UNAUTHENTICATED. */
+const requireSession = t.middleware(async ({ ctx, next }) => {
+  const validated = await ctx.sessionSlot.get();
+  if (!validated) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
+  return next({ ctx: signedIn(validated) });
+});
 
 export const slugSchema = z
   .string()
@@ -158,8 +195,18 @@ interface TenantInfo {
 
 export const publicProcedure = base.meta({ access: { kind: 'public' } }).use(readableInputErrors);
 
-/** A public procedure behind one of the protected public forms (sign-up, sign-in, contact, password reset, data forms). */
-export const publicFormProcedure = publicProcedure.meta({ access: { kind: 'public' }, formOnly: true });
+/**
+ * A public procedure behind one of the protected public forms (sign-up, sign-in, contact, password
+ * reset, data forms): it runs only with a live pass for `form` in its context (form-pass.ts).
+ */
+export function publicFormProcedure(form: PublicFormId) {
+  return publicProcedure.meta({ access: { kind: 'public' }, formOnly: form }).use(({ ctx, next }) => {
+    if (!spendFormPass(ctx.formPass, form)) {
+      throw new AppError('FORBIDDEN', "This is available only through its page's form.");
+    }
+    return next();
+  });
+}
 
 export const authedProcedure = base
   .meta({ access: { kind: 'authed' } })
@@ -180,27 +227,39 @@ export const recentAuthProcedure = authedProcedure.use(({ ctx, next }) => {
   return next();
 });
 
+/** Why a tenant transaction was rolled back instead of committed (the value a Rollback carries). */
+type Stopped<R> =
+  | { kind: 'ran'; result: R }
+  | { kind: 'failed'; result: R }
+  | { kind: 'denied' }
+  | { kind: 'policy'; verdict: NonNullable<PolicyVerdict> };
+
 /**
  * Resolves the organization named by the route (untrusted slug) to the caller's membership, checks
- * the procedure's declared permission against the matrix, then runs the handler inside withTenant:
- * `ctx.db` is the tenant transaction and the only database handle a handler gets.
- * No membership -> NOT_FOUND (indistinguishable from a missing organization); no permission ->
- * FORBIDDEN (and a 'permission.denied' event in the tenant's audit trail); an organization locked
- * by the operators -> FORBIDDEN with the lock message, for every role and procedure (see
- * docs/decisions/0053-organization-lock.md); no declared permission -> refused, so a forgotten
- * declaration fails closed.
+ * the organization's policy and the procedure's declared permission, then runs the handler in that
+ * tenant's transaction: `ctx.db` is the only database handle a handler gets. One round trip enters
+ * the tenant: BEGIN with app_enter_request (session, membership, policy columns, lock, settings), or
+ * app_enter_tenant when this request already validated its session. Queries (read-only) answer
+ * before their COMMIT. No session -> UNAUTHENTICATED; no membership -> NOT_FOUND (indistinguishable
+ * from a missing organization); locked -> FORBIDDEN with the lock message (ADR 0053); policy ->
+ * the session ends or two-factor is required; no permission -> FORBIDDEN and a 'permission.denied'
+ * event; no declared permission -> refused, so a forgotten declaration fails closed. Refusals and
+ * failed results roll back (Rollback), without a try/catch around next(); nothing else is done on
+ * the pool while the tenant connection is held (ADR 0081).
  */
 export const tenantProcedure = base
   .use(readableInputErrors)
-  .use(requireSession)
   .input(z.object({ slug: slugSchema }))
-  .use(async ({ ctx, input, meta, path, next }) => {
+  .use(async ({ ctx, input, meta, path, type, next }) => {
     const access = meta?.access;
-    if (access?.kind !== 'tenant')
+    if (access?.kind !== 'tenant') {
       throw new Error('tenantProcedure without a declared permission: use requirePermission(...)');
-    const run = (db: TenantDb, member: MemberTenant) =>
+    }
+    const readOnly = type === 'query';
+    const run = (db: TenantDb, who: ValidatedSession, member: MemberTenant) =>
       next({
         ctx: {
+          ...signedIn(who),
           db,
           tenant: { id: member.tenantId, slug: member.slug, name: member.name } satisfies TenantInfo,
           role: member.role as Role,
@@ -208,68 +267,88 @@ export const tenantProcedure = base
         },
       });
     type Result = Awaited<ReturnType<typeof run>>;
-    // Membership, permission and handler share one transaction, entered with the membership check
-    // (withMemberTenant), so a removed or demoted member is refused at the next request. A refusal
-    // or a failed result (the handler threw) leaves the transaction as a signal so it rolls back;
-    // the result itself comes back out unchanged, without a try/catch around next().
-    let stopped: { denied: AppError; tenantId: string | null } | { failed: Result } | undefined;
-    const outcome = await ctx.platform
-      .asMember(ctx.user.id, input.slug, async (db, member) => {
-        if (member.lockedAt) {
-          stopped = { denied: new AppError('FORBIDDEN', ORGANIZATION_LOCKED), tenantId: null };
-          throw ROLLBACK;
-        }
-        const refused = await enforceOrganizationPolicy(ctx, member);
-        if (refused) {
-          stopped = { denied: refused, tenantId: null };
-          throw ROLLBACK;
-        }
-        if (!can(member.role, access.permission)) {
-          stopped = {
-            denied: new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`),
-            tenantId: member.tenantId,
-          };
-          throw ROLLBACK;
-        }
-        const result = await run(db, member);
-        if (!result.ok) {
-          stopped = { failed: result };
-          throw ROLLBACK;
-        }
-        return result;
-      })
-      .catch(async (error: unknown) => {
-        if (error !== ROLLBACK || !stopped) throw error;
-        if ('denied' in stopped) {
-          if (stopped.tenantId) await recordPermissionDenied(ctx, stopped.tenantId, access.permission, path);
-          throw stopped.denied;
-        }
-        return { member: 'stopped' as const, result: stopped.failed };
-      });
-    if (outcome.member === null) throw notFound('Organization not found');
-    return outcome.result;
-  });
+    const guarded = async (db: TenantDb, who: ValidatedSession, member: MemberTenant): Promise<Stopped<Result>> => {
+      const verdict = judgeOrganizationPolicy(ctx.auth.now(), who.session, who.idleMs, member);
+      if (verdict) throw new Rollback<Stopped<Result>>({ kind: 'policy', verdict });
+      if (!can(member.role, access.permission)) throw new Rollback<Stopped<Result>>({ kind: 'denied' });
+      const result = await run(db, who, member);
+      if (!result.ok) throw new Rollback<Stopped<Result>>({ kind: 'failed', result });
+      return { kind: 'ran', result };
+    };
 
-export const ORGANIZATION_LOCKED =
-  'This organization is locked by the service operators. Contact support to have it unlocked.';
+    let who: ValidatedSession | null;
+    let member: MemberTenant | null;
+    let stopped: Stopped<Result> | undefined;
+    const claim = ctx.sessionSlot.claim();
+    if (claim && ctx.sessionToken) {
+      let out: Awaited<ReturnType<typeof ctx.platform.asRequest<Stopped<Result>>>>;
+      try {
+        out = await ctx.platform.asRequest(
+          {
+            tokenHash: createHash('sha256').update(ctx.sessionToken).digest('hex'),
+            slug: input.slug,
+            rules: ctx.auth.sessionRules(),
+            readOnly,
+          },
+          (db, entry) => {
+            const validated = validatedFromRow(entry.session);
+            claim.settle(validated); // the request's other procedures need not wait for this one's handler
+            return guarded(db, validated, entry.member);
+          },
+        );
+      } catch (error) {
+        claim.abandon();
+        throw error;
+      }
+      const { entry } = out;
+      who = entry.status === 'no_session' ? null : validatedFromRow(entry.session);
+      claim.settle(who);
+      member = entry.status === 'locked' || entry.status === 'entered' ? entry.member : null;
+      stopped = out.ran ? out.result : undefined;
+    } else {
+      claim?.settle(null);
+      who = await ctx.sessionSlot.get();
+      if (!who) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
+      const session = who;
+      const out = await ctx.platform.asMember({ userId: session.user.id, slug: input.slug, readOnly }, (db, m) =>
+        guarded(db, session, m),
+      );
+      member = out.member;
+      stopped = out.ran ? out.result : undefined;
+    }
+    if (!who) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
+    if (!member) throw notFound('Organization not found');
+    if (!stopped) throw new AppError('FORBIDDEN', ORGANIZATION_LOCKED);
+    switch (stopped.kind) {
+      case 'ran':
+      case 'failed':
+        return stopped.result;
+      case 'policy':
+        throw await applyPolicyVerdict(ctx, who.session, who.user, member, stopped.verdict);
+      case 'denied':
+        await recordPermissionDenied(ctx, who.user, member.tenantId, access.permission, path);
+        throw new AppError('FORBIDDEN', `Your role (${member.role}) does not allow this.`);
+    }
+  });
 
 /**
  * A denial is a security event: it goes into the organization's audit trail in its own transaction
  * (the refused one rolled back), so admins and operators can see who probed what.
  */
 async function recordPermissionDenied(
-  ctx: Context & { user: { id: string; email: string } },
+  ctx: Context,
+  user: { id: string; email: string },
   tenantId: string,
   permission: Permission,
   path: string,
 ) {
   try {
-    await ctx.platform.inTenant(tenantId, ctx.user.id, (db) =>
+    await ctx.platform.inTenant(tenantId, user.id, (db) =>
       audit(
         {
           db,
           tenant: { id: tenantId },
-          actor: { type: 'user', id: ctx.user.id, display: ctx.user.email },
+          actor: { type: 'user', id: user.id, display: user.email },
           request: ctx.request,
         },
         {
@@ -295,17 +374,17 @@ interface ApiKeyInfo {
 
 /**
  * For outside developers: authenticates `Authorization: Bearer <key>` (stored as its SHA-256;
- * revoked keys are not found), checks the procedure's declared scope, counts the request against
- * the key's rate limit, then runs the handler in the key's tenant exactly as tenantProcedure does
- * (one transaction entered with the lookup; audit actor type 'api_key'). The tenant is the key's
+ * revoked keys are not found), counts the request against the key's rate limit, refuses a locked
+ * organization, checks the procedure's declared scope, then runs the handler in the key's tenant as
+ * tenantProcedure does (audit actor type 'api_key'), all on one connection. The tenant is the key's
  * organization: nothing in the input can name another one.
  */
-export const apiKeyProcedure = base.use(readableInputErrors).use(async ({ ctx, meta, next }) => {
+export const apiKeyProcedure = base.use(readableInputErrors).use(async ({ ctx, meta, type, next }) => {
   const access = meta?.access;
   if (access?.kind !== 'apiKey') throw new Error('apiKeyProcedure without a declared scope: use requireScope(...)');
-  if (!ctx.apiKeyToken)
+  if (!ctx.apiKeyToken) {
     throw new AppError('UNAUTHENTICATED', 'Send an API key in the Authorization header: Bearer <key>.');
-  const tokenHash = createHash('sha256').update(ctx.apiKeyToken).digest('hex');
+  }
   const run = (db: TenantDb, key: ApiKeyTenant) =>
     next({
       ctx: {
@@ -316,38 +395,42 @@ export const apiKeyProcedure = base.use(readableInputErrors).use(async ({ ctx, m
       },
     });
   type Result = Awaited<ReturnType<typeof run>>;
-  let stopped: { denied: AppError } | { failed: Result } | undefined;
-  const outcome = await ctx.platform
-    .asApiKey(tokenHash, async (db, key) => {
-      if (!key.scopes.includes(access.scope)) {
-        stopped = { denied: new AppError('FORBIDDEN', `This API key lacks the ${access.scope} scope.`) };
-        throw ROLLBACK;
-      }
-      const limit = await ctx.limitApiKey(key.keyId);
-      if (!limit.ok) {
-        ctx.resHeaders.set('Retry-After', String(limit.retryAfterSec));
-        stopped = {
-          denied: new AppError(
-            'RATE_LIMITED',
-            `Too many requests for this API key. Retry in ${limit.retryAfterSec} s.`,
-          ),
-        };
-        throw ROLLBACK;
-      }
+  const out = await ctx.platform.asApiKey(
+    {
+      tokenHash: createHash('sha256').update(ctx.apiKeyToken).digest('hex'),
+      limit: { points: ctx.apiKeyLimit.points, windowMs: ctx.apiKeyLimit.durationSec * 1000 },
+      readOnly: type === 'query',
+    },
+    async (db, key): Promise<Stopped<Result>> => {
+      if (!key.scopes.includes(access.scope)) throw new Rollback<Stopped<Result>>({ kind: 'denied' });
       const result = await run(db, key);
-      if (!result.ok) {
-        stopped = { failed: result };
-        throw ROLLBACK;
-      }
-      return result;
-    })
-    .catch((error: unknown) => {
-      if (error !== ROLLBACK || !stopped) throw error;
-      if ('denied' in stopped) throw stopped.denied;
-      return { key: 'stopped' as const, result: stopped.failed };
-    });
-  if (outcome.key === null) throw new AppError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
-  return outcome.result;
+      if (!result.ok) throw new Rollback<Stopped<Result>>({ kind: 'failed', result });
+      return { kind: 'ran', result };
+    },
+  );
+  switch (out.status) {
+    case 'unknown':
+      throw new AppError('UNAUTHENTICATED', 'This API key is not valid or has been revoked.');
+    case 'rate_limited':
+      ctx.resHeaders.set('Retry-After', String(out.retryAfterSec));
+      throw new AppError('RATE_LIMITED', `Too many requests for this API key. Retry in ${out.retryAfterSec} s.`, {
+        retryAfterSeconds: out.retryAfterSec,
+      });
+    case 'locked':
+      throw new AppError('FORBIDDEN', ORGANIZATION_LOCKED);
+    case 'ran':
+      break;
+  }
+  const stopped = out.result;
+  switch (stopped.kind) {
+    case 'ran':
+    case 'failed':
+      return stopped.result;
+    case 'denied':
+      throw new AppError('FORBIDDEN', `This API key lacks the ${access.scope} scope.`);
+    case 'policy':
+      throw new Error('API keys have no session policy');
+  }
 });
 
 /** `apiKeyProcedure.meta(requireScope('data:write'))`: the scope the key must carry. */

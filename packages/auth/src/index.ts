@@ -11,6 +11,7 @@ export {
 export { passwordPolicyError, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy.ts';
 export {
   createAuth,
+  validatedFromRow,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_ABSOLUTE_LIFETIME_MS,
   SLIDE_INTERVAL_MS,

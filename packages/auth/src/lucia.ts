@@ -4,7 +4,7 @@ import { Lucia, TimeSpan, type Adapter } from 'lucia';
  * The lucia instance behind createAuth(). We use it for the Set-Cookie model (attributes, Max-Age,
  * the blank cookie) and, through the adapter, for storage. We do not call its createSession() or
  * validateSession(): they read the wall clock (so tests cannot move time), slide by half the
- * lifetime instead of by activity, and have no absolute lifetime. See SESSIONS.md.
+ * lifetime instead of by activity, and have no absolute lifetime. See docs/decisions/0106-sessions.md.
  */
 export function createLucia(
   adapter: Adapter,

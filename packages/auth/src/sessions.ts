@@ -1,4 +1,4 @@
-import type { Database } from '@mfiq/db';
+import { validateSession, type Database, type SessionRow, type SessionRules } from '@mfiq/db';
 import type { DatabaseSession } from 'lucia';
 import { KyselySessionAdapter } from './adapter.ts';
 import { readCookieToken, sessionCookieName } from './cookie.ts';
@@ -31,7 +31,10 @@ export interface ValidatedSession {
 export interface Auth {
   readonly cookieName: string;
   createSession(userId: string, meta: SessionMeta): Promise<{ token: string; session: SessionInfo; cookie: string }>;
+  /** One statement (app_validate_session): dead sessions are deleted, activity recorded at most once per SLIDE_INTERVAL_MS. */
   validateSessionToken(token: string): Promise<ValidatedSession | null>;
+  /** The clock and idle rules sessions are judged by, for the one-statement tenant entry (app_enter_request). */
+  sessionRules(): SessionRules;
   /** sessionId is SessionInfo.id (the hash), not the token. */
   invalidateSession(sessionId: string): Promise<void>;
   invalidateUserSessions(userId: string, opts?: { exceptSessionId?: string }): Promise<void>;
@@ -54,6 +57,25 @@ function positiveMs(name: string, value: number): number {
 function assertSessionId(name: string, value: string): void {
   // A token passed here by mistake would match nothing and silently leave the session alive.
   if (!isSessionId(value)) throw new TypeError(`${name} must be a session id (SHA-256 hex), not a token`);
+}
+
+/** A validated session row (app_validate_session or app_enter_request) as callers see it. */
+export function validatedFromRow(row: SessionRow): ValidatedSession {
+  return {
+    session: {
+      id: row.sessionId,
+      userId: row.userId,
+      createdAt: row.createdAt,
+      lastSeenAt: row.lastSeenAt,
+      expiresAt: row.expiresAt,
+      absoluteExpiresAt: row.absoluteExpiresAt,
+      authenticatedAt: row.authenticatedAt,
+      ip: row.ip,
+      userAgent: row.userAgent,
+    },
+    user: { id: row.userId, email: row.email, displayName: row.displayName },
+    idleMs: row.idleMs,
+  };
 }
 
 function toSessionInfo(id: string, s: DatabaseSession): SessionInfo {
@@ -105,27 +127,12 @@ export function createAuth(opts: AuthOptions): Auth {
 
     async validateSessionToken(token) {
       if (!isWellFormedToken(token)) return null;
-      const [session, user] = await adapter.getSessionAndUser(token);
-      if (!session) return null;
-      const at = now().getTime();
-      if (!user || !isLive(session, at)) {
-        // Expired sessions are dead for good; a disabled user's sessions were meant to be revoked
-        // on disable, and must not come back if the account is re-enabled.
-        await adapter.deleteSession(token);
-        return null;
-      }
-      const info = toSessionInfo(sessionTokenHash(token), session);
-      const idleMs = Math.max(0, at - info.lastSeenAt.getTime());
-      if (at - info.lastSeenAt.getTime() >= SLIDE_INTERVAL_MS) {
-        info.lastSeenAt = new Date(at);
-        info.expiresAt = new Date(at + idleTimeoutMs);
-        await adapter.touchSession(token, info.lastSeenAt, info.expiresAt);
-      }
-      return {
-        session: info,
-        user: { id: user.id, email: user.attributes.email, displayName: user.attributes.displayName },
-        idleMs,
-      };
+      const row = await validateSession(opts.db, sessionTokenHash(token), this.sessionRules());
+      return row ? validatedFromRow(row) : null;
+    },
+
+    sessionRules() {
+      return { now: now(), idleTimeoutMs, slideIntervalMs: SLIDE_INTERVAL_MS };
     },
 
     async invalidateSession(sessionId) {

@@ -49,7 +49,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   const { tenantId, backupId } = opts;
   // Before the snapshot, which is read-only: the organization's key is created at its first backup.
   const orgKey = await orgKeyForBackup({ keyring: opts.keyring, db: opts.db }, tenantId);
-  return withTenant(opts.db, { tenantId, mode: 'snapshot' }, async (trx) => {
+  return withTenant(opts.db, { tenantId, mode: 'snapshot', evenIfLocked: true }, async (trx) => {
     const tables = await readTenantTables(trx);
     await assertReadable(trx, tables);
     const version = await schemaVersion(trx);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql, withTenant, type Database } from '@mfiq/db';
+import { sql, TenantNotFoundError, withTenant, type Database } from '@mfiq/db';
 import { BackupError } from './errors.ts';
 import { unwrapOrgKey, wrapOrgKey, type Keyring } from './keyring.ts';
 
@@ -25,7 +25,8 @@ export interface OrgKey {
  * being needed once every organization has backed up after the rotation. Runs as the worker role.
  */
 export async function orgKeyForBackup(keys: BackupKeys, tenantId: string): Promise<OrgKey> {
-  return withTenant(keys.db, { tenantId }, async (trx) => {
+  // Backups go on under a lock (ADR 0081), so their key does too.
+  return withTenant(keys.db, { tenantId, evenIfLocked: true }, async (trx) => {
     let row = await trx
       .selectFrom('backupKeys')
       .select(['id', 'masterKeyId', 'wrappedKey'])
@@ -69,14 +70,18 @@ export async function orgKeyForRestore(
   ref: { tenantId: string; backupId: string },
   orgKeyId: string,
 ): Promise<Buffer> {
-  const row = await withTenant(keys.db, { tenantId: ref.tenantId }, (trx) =>
+  // Restores and drills go on under a lock; an erased organization is not found (its record says why).
+  const row = await withTenant(keys.db, { tenantId: ref.tenantId, evenIfLocked: true }, (trx) =>
     trx
       .selectFrom('backupKeys')
       .select(['masterKeyId', 'wrappedKey'])
       .where('tenantId', '=', ref.tenantId)
       .where('id', '=', orgKeyId)
       .executeTakeFirst(),
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof TenantNotFoundError) return undefined;
+    throw error;
+  });
   if (row) return unwrapOrgKey(keys.keyring, row, ref.tenantId, orgKeyId);
   const { rows } = await sql<{
     slug: string;

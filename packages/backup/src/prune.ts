@@ -13,9 +13,10 @@ export async function pruneBackups(
   tenantId: string,
   policy: RetentionPolicy,
 ): Promise<string[]> {
+  // Retention goes on under a lock, like backups (ADR 0081).
   const rows = await withTenant(
     db,
-    { tenantId },
+    { tenantId, evenIfLocked: true },
     async (trx) =>
       (
         await sql<{ id: string; status: string; createdAt: Date }>`
@@ -37,7 +38,7 @@ export async function pruneBackups(
     await storage.delete(keys.data);
   }
   if (ids.length) {
-    await withTenant(db, { tenantId }, (trx) =>
+    await withTenant(db, { tenantId, evenIfLocked: true }, (trx) =>
       sql`delete from backups where tenant_id = ${tenantId} and id = any(${ids}::uuid[])`.execute(trx),
     );
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
+import { sql, withNewTenant, withTenant, type Database, type TenantDb } from '@mfiq/db';
 import { EXCLUDED_TABLES, ident, readTenantTables, ROOT_TABLE, schemaVersion } from './catalog.ts';
 import { BackupError } from './errors.ts';
 import type { Keyring } from './keyring.ts';
@@ -56,7 +56,12 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const rows: Record<string, number> = {};
   if (opts.verifyOnly) return { manifest, plan, tenantId, rows, restored: false };
 
-  await withTenant(opts.db, { tenantId }, async (trx) => {
+  // Into the same organization: an operator's restore goes on under a lock (incident response).
+  const enter = <T>(fn: (trx: TenantDb) => Promise<T>) =>
+    target.kind === 'same'
+      ? withTenant(opts.db, { tenantId, evenIfLocked: true }, fn)
+      : withNewTenant(opts.db, { tenantId }, fn);
+  await enter(async (trx) => {
     if (target.kind === 'same') {
       for (const t of [...current.tables].reverse()) {
         if (t.name === ROOT_TABLE || ruleFor(t.name).inPlace === 'keep') continue;

@@ -1,5 +1,5 @@
 -- Public data forms ("request a value"): a form whose fields map to metrics, reachable without an
--- account through an unguessable link. docs/decisions/0054-data-forms.md explains the choices.
+-- account through an unguessable link. docs/decisions/0054-public-data-forms.md explains the choices.
 
 -- Tenant: the form. Paused forms keep their link but refuse submissions.
 create table data_forms (

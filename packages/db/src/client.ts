@@ -9,40 +9,86 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export type Database = Kysely<DB>;
 
+/** Bounds of a pool, from each app's configuration (README: DB_POOL_*, DB_*_TIMEOUT_MS). */
 export interface DbOptions {
   max?: number;
   applicationName?: string;
-  /** Milliseconds a statement may run; applies to every statement of the pool's connections. */
+  /** Milliseconds a statement may run on this pool's connections (0: the role's own setting). */
   statementTimeoutMs?: number;
+  /** Milliseconds a transaction may sit idle before the server ends the session (0: the role's setting). */
+  idleInTransactionTimeoutMs?: number;
+  /** Milliseconds a caller waits for a free connection before the request fails (never forever). */
+  acquireTimeoutMs?: number;
+  /**
+   * Behind pgbouncer in transaction mode: no startup parameters (pgbouncer refuses unknown ones), so
+   * the timeouts come from the roles' own settings (provisionRoles and the README's SQL set them).
+   */
+  viaPgbouncer?: boolean;
 }
+
+export const POOL_DEFAULTS = {
+  max: 10,
+  statementTimeoutMs: 15_000,
+  idleInTransactionTimeoutMs: 30_000,
+  acquireTimeoutMs: 5_000,
+} as const;
+
+/** The message pg-pool gives when no connection was free in time; the API maps it to 503. */
+export const ACQUIRE_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
 
 /** A Kysely instance on its own pool. The role is whatever the URL names; see docs/decisions. */
 export function createDb(url: string, opts: DbOptions = {}): Database {
+  // 0 (or pgbouncer) leaves the role's own setting in force; never "no limit".
+  const statement = opts.statementTimeoutMs ?? POOL_DEFAULTS.statementTimeoutMs;
+  const idle = opts.idleInTransactionTimeoutMs ?? POOL_DEFAULTS.idleInTransactionTimeoutMs;
+  const startup = opts.viaPgbouncer
+    ? {}
+    : {
+        ...(statement > 0 ? { statement_timeout: statement } : {}),
+        ...(idle > 0 ? { idle_in_transaction_session_timeout: idle } : {}),
+      };
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.max ?? 10,
+    max: opts.max ?? POOL_DEFAULTS.max,
     application_name: opts.applicationName ?? 'mfiq',
-    statement_timeout: opts.statementTimeoutMs ?? 15_000,
+    connectionTimeoutMillis: opts.acquireTimeoutMs ?? POOL_DEFAULTS.acquireTimeoutMs,
     idleTimeoutMillis: 30_000,
+    ...startup,
   });
   pool.on('error', () => {}); // idle client errors surface on the next checkout instead of crashing
   return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: lastResultPool(pool), cursor: Cursor }),
+    dialect: new PostgresDialect({ pool: guardedPool(pool), cursor: Cursor }),
     plugins: [new CamelCasePlugin()],
   });
 }
 
 /**
- * A multi-statement query (simple protocol) resolves to one result per statement. withTenant sends
- * BEGIN with its settings that way to save a round trip; Kysely expects one result, so the pool
- * hands Kysely clients whose query() answers with the last statement's result.
+ * What Kysely gets instead of the pool, for two reasons:
+ * - A multi-statement query (simple protocol) resolves to one result per statement. The tenant
+ *   entry sends BEGIN with its entry statement that way to save a round trip; Kysely expects one
+ *   result, so query() answers with the last statement's result.
+ * - A connection released while still inside a transaction (a failed ROLLBACK, a lost COMMIT) is
+ *   destroyed, never reused: it could carry one tenant's settings or locks into the next request.
  */
-function lastResultPool(pool: pg.Pool) {
+function guardedPool(pool: pg.Pool) {
   return {
     async connect() {
       const client = await pool.connect();
+      // The server can end a checked-out session (idle_in_transaction_session_timeout, an operator's
+      // pg_terminate_backend): the query in flight fails, and this listener keeps the client's
+      // 'error' event from becoming an uncaught exception that would stop the process.
+      const ignore = () => {};
+      client.on('error', ignore);
       return new Proxy(client, {
         get(target, key, receiver) {
+          if (key === 'release') {
+            return (err?: Error | boolean) => {
+              target.off('error', ignore);
+              // pg 8.23's transaction status from the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' failed one.
+              const status = (target as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
+              target.release(err || (status !== null && status !== 'I'));
+            };
+          }
           if (key !== 'query') return Reflect.get(target, key, receiver);
           return (...args: unknown[]) => {
             const out: unknown = (target.query as (...a: unknown[]) => unknown).apply(target, args);

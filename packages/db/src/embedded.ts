@@ -58,6 +58,8 @@ export async function startEmbeddedPostgres(opts: {
       ...['listen_addresses=127.0.0.1', 'max_connections=300'],
       // Throwaway test clusters trade durability for speed; the product's data directory never does.
       ...(opts.throwaway ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+      // Test and benchmark clusters count statements per query (the request-cost tests read them).
+      ...(opts.throwaway ? ['shared_preload_libraries=pg_stat_statements'] : []),
     ].flatMap((setting) => ['-c', setting]),
     onLog: () => {},
     onError: () => {},

@@ -1,18 +1,30 @@
-export { createDb, type Database, type DbOptions } from './client.ts';
+export { createDb, ACQUIRE_TIMEOUT_MESSAGE, POOL_DEFAULTS, type Database, type DbOptions } from './client.ts';
 export {
+  enterTenant,
+  Rollback,
+  TenantLockedError,
+  TenantNotFoundError,
   withTenant,
+  withNewTenant,
+  withRequestTenant,
   withMemberTenant,
   withApiKeyTenant,
   withDataFormTenant,
+  validateSession,
   type TenantDb,
   type TenantContext,
   type MemberTenant,
   type ApiKeyTenant,
+  type ApiKeyEntry,
   type DataFormTenant,
+  type RequestEntry,
+  type SessionRow,
+  type SessionRules,
 } from './tenant.ts';
 export { withPendingDeletionTenant, type PendingDeletionTenant } from './lifecycle.ts';
 export { migrate, pendingMigrations, readMigrations } from './migrate.ts';
-export { provisionRoles, roleUrl, ROLE_NAMES, RUNTIME_ROLES, type RolePasswords } from './roles.ts';
+export { poolEnvShape, poolOptions } from './pool-config.ts';
+export { provisionRoles, roleUrl, ROLE_NAMES, ROLE_TIMEOUTS, RUNTIME_ROLES, type RolePasswords } from './roles.ts';
 export type * from './generated/db.ts';
 export { sql } from 'kysely';
 export {

@@ -12,6 +12,18 @@ export const ROLE_NAMES = {
   retention: 'mfiq_retention',
 } as const;
 
+/**
+ * Server-side bounds on every session of a runtime role, whatever its client sends: a statement
+ * runs at most this long, and a transaction left idle this long ends the session (its locks and
+ * connection slot come back). Set on the roles themselves so they also hold behind pgbouncer,
+ * which passes no per-connection startup settings. The pools may ask for less (DbOptions).
+ */
+export const ROLE_TIMEOUTS: Record<(typeof RUNTIME_ROLES)[number], { statement: string; idleInTransaction: string }> = {
+  mfiq_app: { statement: '15s', idleInTransaction: '30s' },
+  mfiq_worker: { statement: '5min', idleInTransaction: '2min' },
+  mfiq_retention: { statement: '5min', idleInTransaction: '2min' },
+};
+
 /** Roles that connect to the database at run time (everyone but the owner). */
 export const RUNTIME_ROLES = [ROLE_NAMES.app, ROLE_NAMES.worker, ROLE_NAMES.retention] as const;
 
@@ -35,6 +47,12 @@ export async function provisionRoles(adminUrl: string, database: string, passwor
       const verb = exists.rowCount ? 'alter' : 'create';
       await client.query(
         `${verb} role ${name} login nosuperuser nobypassrls nocreatedb nocreaterole noinherit password ${quoteLiteral(passwords[key])}`,
+      );
+    }
+    for (const [name, t] of Object.entries(ROLE_TIMEOUTS)) {
+      await client.query(`alter role ${name} set statement_timeout = ${quoteLiteral(t.statement)}`);
+      await client.query(
+        `alter role ${name} set idle_in_transaction_session_timeout = ${quoteLiteral(t.idleInTransaction)}`,
       );
     }
     const db = await client.query('select 1 from pg_database where datname = $1', [database]);

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { signCheckpoint, withTenant } from '@mfiq/db';
+import { signCheckpoint, withNewTenant, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
@@ -19,7 +19,7 @@ const key = randomBytes(32);
 beforeAll(async () => {
   tdb = await createTestDatabase();
   dir = await mkdtemp(path.join(tmpdir(), 'mfiq-evidence-'));
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({ tenantId, slug: 'evidence-org', name: 'Evidence Org', requireTwoFactor: true, dataRetentionDays: 400 })
@@ -195,7 +195,7 @@ describe('the evidence pack', () => {
 
   it("never shows another organization's rows: everything organization-specific is read under its tenant", async () => {
     const other = randomUUID();
-    await withTenant(tdb.owner, { tenantId: other }, (trx) =>
+    await withNewTenant(tdb.owner, { tenantId: other }, (trx) =>
       trx.insertInto('organizations').values({ tenantId: other, slug: 'evidence-other', name: 'Other' }).execute(),
     );
     const pack = await withTenant(tdb.app, { tenantId: other }, (trx) =>

@@ -1,4 +1,8 @@
+import { AGGREGATIONS, DIRECTIONS, GRAINS, UNITS, type metricForm } from '@mfiq/api/shared';
+import { fieldProps, type useApiForm } from '../lib/forms.ts';
 import { SelectField, TextField } from './field.tsx';
+
+type MetricFormFields = ReturnType<typeof useApiForm<typeof metricForm>>[1];
 
 export interface MetricValues {
   name: string;
@@ -13,124 +17,76 @@ export interface MetricValues {
   formula: string | null;
 }
 
-const opts = (values: string[], labels?: Record<string, string>) =>
+const opts = (values: readonly string[], labels?: Record<string, string>) =>
   values.map((v) => ({ value: v, label: labels?.[v] ?? v }));
 
 /** The definition fields shared by the create and edit forms (the key is shown separately: it never changes). */
 export function MetricFields({
+  fields,
   values,
   owners,
-  errors,
   isFormula,
 }: {
+  fields: MetricFormFields;
   values?: MetricValues;
   owners: { membershipId: string; displayName: string }[];
-  errors: Record<string, string[]>;
   isFormula?: boolean;
 }) {
+  // What was typed (after a refused submission) wins over the stored definition.
+  const field = (name: Exclude<keyof MetricFormFields, 'key'>, stored: string) => {
+    const props = fieldProps(fields[name]);
+    return { ...props, defaultValue: props.defaultValue ?? stored };
+  };
   return (
     <>
+      <TextField {...field('name', values?.name ?? '')} label="Name" required maxLength={100} />
+      <TextField {...field('description', values?.description ?? '')} label="Description" maxLength={2000} />
+      <SelectField {...field('unit', values?.unit ?? 'number')} label="Unit" options={opts(UNITS)} />
       <TextField
-        name="name"
-        label="Name"
-        required
-        maxLength={100}
-        defaultValue={values?.name ?? ''}
-        errors={errors.name}
-      />
-      <TextField
-        name="description"
-        label="Description"
-        maxLength={2000}
-        defaultValue={values?.description ?? ''}
-        errors={errors.description}
-      />
-      <SelectField
-        name="unit"
-        label="Unit"
-        defaultValue={values?.unit ?? 'number'}
-        options={opts(['number', 'currency', 'percent', 'duration'])}
-        errors={errors.unit}
-      />
-      <TextField
-        name="currency"
+        {...field('currency', values?.currency ?? '')}
         label="Currency (for currency metrics)"
         maxLength={3}
         placeholder="EUR"
-        defaultValue={values?.currency ?? ''}
-        errors={errors.currency}
         hint="An ISO 4217 code such as USD or EUR."
       />
       <SelectField
-        name="aggregation"
+        {...field('aggregation', values?.aggregation ?? 'sum')}
         label="Aggregation over a period"
-        defaultValue={values?.aggregation ?? 'sum'}
-        options={opts(['sum', 'avg', 'min', 'max', 'count', 'last'], { avg: 'average', last: 'last value' })}
-        errors={errors.aggregation}
+        options={opts(AGGREGATIONS, { avg: 'average', last: 'last value' })}
       />
       <SelectField
-        name="direction"
+        {...field('direction', values?.direction ?? 'higher')}
         label="Better when"
-        defaultValue={values?.direction ?? 'higher'}
-        options={opts(['higher', 'lower'])}
-        errors={errors.direction}
+        options={opts(DIRECTIONS)}
       />
       <SelectField
-        name="defaultGrain"
+        {...field('defaultGrain', values?.defaultGrain ?? 'day')}
         label="Default period"
-        defaultValue={values?.defaultGrain ?? 'day'}
-        options={opts(['day', 'week', 'month', 'quarter'])}
-        errors={errors.defaultGrain}
+        options={opts(GRAINS)}
       />
       <SelectField
-        name="ownerMembershipId"
+        {...field('ownerMembershipId', values?.ownerMembershipId ?? '')}
         label="Owner"
-        defaultValue={values?.ownerMembershipId ?? ''}
         options={[
           { value: '', label: 'No owner' },
           ...owners.map((o) => ({ value: o.membershipId, label: o.displayName })),
         ]}
-        errors={errors.ownerMembershipId}
       />
       <TextField
-        name="tags"
+        {...field('tags', values?.tags.join(', ') ?? '')}
         label="Tags"
         maxLength={900}
-        defaultValue={values?.tags.join(', ') ?? ''}
-        errors={errors.tags}
         hint="Separated by commas."
       />
       {isFormula === false ? null : (
         <TextField
-          name="formula"
+          {...field('formula', values?.formula ?? '')}
           label="Formula (optional)"
           maxLength={1000}
           placeholder="revenue / signups"
-          defaultValue={values?.formula ?? ''}
-          errors={errors.formula}
           hint="Combine other metrics by key with + - * / and parentheses; computed per period. A formula metric takes no data."
         />
       )}
     </>
   );
-}
-
-/** Reads the definition fields back from a submitted form, in the shape the API takes. */
-export function metricFromForm(form: FormData) {
-  const text = (name: string) => String(form.get(name) ?? '').trim();
-  return {
-    name: text('name'),
-    description: text('description'),
-    unit: text('unit') as 'number',
-    currency: text('currency') || null,
-    aggregation: text('aggregation') as 'sum',
-    direction: text('direction') as 'higher',
-    defaultGrain: text('defaultGrain') as 'day',
-    ownerMembershipId: text('ownerMembershipId') || null,
-    tags: text('tags')
-      .split(',')
-      .map((t) => t.trim())
-      .filter(Boolean),
-    formula: text('formula') || null,
-  };
 }

@@ -31,7 +31,8 @@ export function OrgSwitcher({ initial }: { initial: Organizations }) {
 
   return (
     <details className="switcher" ref={menu} data-testid="org-switcher">
-      <summary className="switcher__button" aria-label={`Switch organization (current: ${current?.name ?? 'none'})`}>
+      {/* Named by what it shows ("Organization Acme"), so speech input can say what sighted people read. */}
+      <summary className="switcher__button">
         <span className="switcher__label">Organization</span>
         <span className="switcher__current">{current?.name ?? 'Choose an organization'}</span>
         <span className="switcher__chevron" aria-hidden="true" />

@@ -3,6 +3,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import QRCode from 'qrcode';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import accountStyles from '../styles/account.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(accountStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Two-factor authentication · Metric Flow IQ' }];
 

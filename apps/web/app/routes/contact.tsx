@@ -13,6 +13,10 @@ import { FormGuardFields } from '../components/form-guard.tsx';
 import { PublicPage } from '../components/public-page.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Contact · Metric Flow IQ' }];
 
@@ -56,7 +60,7 @@ export async function action(args: ActionFunctionArgs) {
   if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha')
     return redirect('/contact?sent=1', 303);
   if (!verdict.ok) return refusal(verdict, { values, challenge: args.context.forms.issue('contact') });
-  const { caller } = await serverApi(args);
+  const { caller } = await serverApi(args, { formPass: verdict.pass });
   try {
     await caller.contact.submit(values as Parameters<typeof caller.contact.submit>[0]);
   } catch (error) {

@@ -3,6 +3,10 @@ import path from 'node:path';
 import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useLoaderData } from '@remix-run/react';
 import { Fragment } from 'react';
+import mailboxStyles from '../styles/mailbox.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(mailboxStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Dev mailbox · Metric Flow IQ' }];
 

@@ -14,6 +14,10 @@ import { fieldName } from '../data-form-fields.ts';
 import { linkSubject, parseValues } from '../data-form.server.ts';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
+import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `${d.form.name} · ${d.form.orgName}` : 'Form · Metric Flow IQ' },
@@ -73,8 +77,9 @@ export async function action(args: ActionFunctionArgs) {
   );
   if (!parsed.ok)
     return data({ ...again(), formError: parsed.formError, fieldErrors: parsed.fieldErrors }, { status: 400 });
+  const { caller: submitter } = await serverApi(args, { formPass: verdict.pass });
   try {
-    await caller.forms.submit({ token, values: parsed.values, ...(date ? { date } : {}) });
+    await submitter.forms.submit({ token, values: parsed.values, ...(date ? { date } : {}) });
   } catch (error) {
     const errors = formErrors(error, { also: ['NOT_FOUND'] });
     if (!errors) throw toResponse(error, args.request);

@@ -10,6 +10,10 @@ import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Reset your password · Metric Flow IQ' }];
 
@@ -31,7 +35,7 @@ export async function action(args: ActionFunctionArgs) {
   // CAPTCHA say no.
   if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha') return sent();
   if (!verdict.ok) return refusal(verdict, { sent: false, email, guard: args.context.forms.issue('forgot-password') });
-  const { caller, resHeaders } = await serverApi(args);
+  const { caller, resHeaders } = await serverApi(args, { formPass: verdict.pass });
   try {
     await caller.auth.requestPasswordReset({ email });
     return sent();

@@ -9,8 +9,13 @@ import {
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
+import type { FormPass } from '@mfiq/api/server';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callIfSignedIn, formErrors, safeNext, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Metric Flow IQ' }];
 
@@ -35,6 +40,7 @@ export async function action(args: ActionFunctionArgs) {
   const email = String(form.get('email') ?? '');
   const next = safeNext(String(form.get('next') ?? ''));
   const challenge = String(form.get('challenge') ?? '');
+  let formPass: FormPass | undefined;
   if (!challenge) {
     const verdict = await checkForm(args, 'sign-in', form);
     if (!verdict.ok)
@@ -44,8 +50,9 @@ export async function action(args: ActionFunctionArgs) {
         email,
         guard: args.context.forms.issue('sign-in'),
       });
+    formPass = verdict.pass;
   }
-  const { caller, resHeaders } = await serverApi(args);
+  const { caller, resHeaders } = await serverApi(args, { formPass });
   try {
     const out = challenge
       ? await caller.auth.signInTwoFactor({ challenge, code: String(form.get('code') ?? '') })

@@ -6,8 +6,11 @@ import { DashboardGrid, DashboardHeader } from '../components/dashboard/view.tsx
 import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import type { loader as rootLoader } from '../root.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
+import { WEEKDAYS } from '@mfiq/api/shared';
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+export const links = stylesheets(dashboardStyles);
 
 /** The organization home: its default dashboard, or a way to get one. */
 export async function loader(args: LoaderFunctionArgs) {

@@ -4,6 +4,10 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { FILTER_KEYS, readFilters, type AuditFilters } from '../lib/audit-filters.ts';
 import { historyHref } from '../lib/history.ts';
 import { isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
+import auditStyles from '../styles/audit.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(auditStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Metric Flow IQ' }];
 
@@ -114,7 +118,7 @@ export default function AuditPage() {
         </h2>
         <ChainBadge chain={chain} />
       </div>
-      <Form method="get" className="audit__filters" aria-label="Filter the audit log">
+      <Form id="audit-filters" method="get" className="audit__filters" aria-label="Filter the audit log">
         <label className="field">
           <span className="field__label">Actor</span>
           <input
@@ -158,36 +162,43 @@ export default function AuditPage() {
           <span className="field__label">To (exclusive)</span>
           <input className="input" type="date" name="to" defaultValue={filters.to ?? ''} />
         </label>
+      </Form>
+      {/* One row under the filters: apply or clear them on the left, export what they show on the right. */}
+      <div className="audit__toolbar">
         <div className="audit__filter-actions">
-          <button type="submit" className="button">
+          <button type="submit" form="audit-filters" className="button">
             Filter
           </button>
           <Link to={`/orgs/${slug}/audit`} className="button button--quiet">
             Clear
           </Link>
         </div>
-      </Form>
+        <Form method="post" action={`/orgs/${slug}/audit/export`} reloadDocument className="audit__export">
+          <HiddenFilters filters={filters} />
+          <span className="muted">Export this view:</span>
+          <button type="submit" name="format" value="csv" className="button button--quiet">
+            CSV
+          </button>
+          <button type="submit" name="format" value="ndjson" className="button button--quiet">
+            NDJSON
+          </button>
+        </Form>
+      </div>
       {error ? (
         <p className="alert alert--error" role="alert" data-testid="filter-error">
           {error}
         </p>
       ) : null}
-      <Form method="post" action={`/orgs/${slug}/audit/export`} reloadDocument className="audit__export">
-        <HiddenFilters filters={filters} />
-        <span className="muted">Export this view:</span>
-        <button type="submit" name="format" value="csv" className="button button--quiet">
-          CSV
-        </button>
-        <button type="submit" name="format" value="ndjson" className="button button--quiet">
-          NDJSON
-        </button>
-      </Form>
       {page.events.length ? (
         <table className="audit__table" data-testid="audit-table">
           <thead>
             <tr>
-              <th scope="col">#</th>
-              <th scope="col">When (UTC)</th>
+              <th scope="col" className="audit__seq">
+                #
+              </th>
+              <th scope="col" className="audit__when">
+                When (UTC)
+              </th>
               <th scope="col">Actor</th>
               <th scope="col">Action</th>
               <th scope="col">Target</th>
@@ -198,21 +209,23 @@ export default function AuditPage() {
           <tbody>
             {page.events.map((e) => (
               <tr key={e.id} className={e.outcome === 'failure' ? 'audit__row--failure' : undefined}>
-                <td>{e.sequence}</td>
-                <td>
+                <td className="audit__seq" data-label="Event">
+                  {e.sequence}
+                </td>
+                <td className="audit__when" data-label="When (UTC)">
                   <time dateTime={new Date(e.occurredAt).toISOString()}>
                     {new Date(e.occurredAt).toISOString().slice(0, 19).replace('T', ' ')}
                   </time>
                 </td>
-                <td>
+                <td data-label="Actor">
                   {e.actor.display ?? e.actor.id ?? '—'}
                   <span className="facts__sub muted">{e.actor.type}</span>
                 </td>
-                <td>
+                <td data-label="Action">
                   <code>{e.action}</code>
                   {e.outcome === 'failure' ? <span className="muted"> (failed)</span> : null}
                 </td>
-                <td>
+                <td data-label="Target">
                   {e.target ? (
                     <Link to={historyHref(slug, e.target)} title="History of this object">
                       {e.target.display ?? e.target.id}
@@ -222,10 +235,10 @@ export default function AuditPage() {
                   )}
                   {e.target ? <span className="facts__sub muted">{e.target.type}</span> : null}
                 </td>
-                <td>
+                <td data-label="Changes">
                   <Changes before={e.before} after={e.after} />
                 </td>
-                <td className="muted">
+                <td className="muted" data-label="Source">
                   {e.ip ?? '—'}
                   {e.requestId ? <span className="facts__sub">req {e.requestId.slice(0, 8)}</span> : null}
                 </td>

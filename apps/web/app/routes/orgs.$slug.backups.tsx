@@ -1,10 +1,4 @@
-import {
-  data,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from '@remix-run/node';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import {
   Form,
   useActionData,
@@ -17,9 +11,11 @@ import { useEffect } from 'react';
 import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
-import lifecycleStyles from '../lifecycle.css?url';
+import backupsStyles from '../styles/backups.css?url';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: lifecycleStyles }];
+export const links = stylesheets(backupsStyles, lifecycleStyles);
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
@@ -126,7 +122,7 @@ export default function Backups() {
                   <td>
                     <span className={`backup-status backup-status--${b.status}`}>{STATUS_LABEL[b.status]}</span>
                     {b.status === 'running' ? (
-                      <progress className="progress" max={100} value={pct} aria-label="Backup progress">
+                      <progress className="backup-status__progress" max={100} value={pct} aria-label="Backup progress">
                         {pct}%
                       </progress>
                     ) : null}

@@ -6,6 +6,10 @@ import { KIND_LABEL } from '../components/dashboard/tiles.tsx';
 import { DashboardGrid, DashboardHeader, GRAIN_OPTIONS, RANGE_OPTIONS } from '../components/dashboard/view.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(dashboardStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d?.data.dashboard ? `${d.data.dashboard.name} · Metric Flow IQ` : 'Dashboard · Metric Flow IQ' },

@@ -4,6 +4,10 @@ import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { GRAIN_OPTIONS, RANGE_OPTIONS } from '../components/dashboard/view.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(dashboardStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Dashboards · Metric Flow IQ' }];
 

@@ -3,6 +3,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoader
 import { FormAlert, SelectField, TextAreaField, TextField } from '../components/field.tsx';
 import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import formsStyles from '../styles/forms.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(formsStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
   { title: d ? `${d.form.name} · Forms · Metric Flow IQ` : 'Form · Metric Flow IQ' },

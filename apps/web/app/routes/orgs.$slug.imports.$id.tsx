@@ -5,10 +5,15 @@ import { FormAlert, SelectField } from '../components/field.tsx';
 import { FORMAT_OPTIONS, formatBytes, STATUS_LABELS } from '../lib/imports.ts';
 import { guessMapping, mappingFrom, MAPPING_FIELDS, type MappingForm } from '../lib/import-mapping.ts';
 import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import importsStyles from '../styles/imports.css?url';
+import { stylesheets } from '../styles/links.ts';
+import { supportedTimezones } from '@mfiq/api/shared';
+
+export const links = stylesheets(importsStyles);
 
 export const meta: MetaFunction = () => [{ title: 'CSV import · Metric Flow IQ' }];
 
-const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((tz) => tz !== 'UTC')];
+const TIMEZONES = supportedTimezones();
 
 type Preview = Awaited<ReturnType<Caller['imports']['preview']>>;
 

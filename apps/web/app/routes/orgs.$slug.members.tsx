@@ -1,7 +1,10 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { inviteInput, memberChangeForm } from '@mfiq/api/shared';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Members · Metric Flow IQ' }];
@@ -22,50 +25,45 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const field = (k: string) => String(form.get(k) ?? '');
-  const { caller, resHeaders } = await serverApi(args);
-  const intent = field('intent');
-  try {
-    if (intent === 'invite') {
-      const role = field('role') as (typeof ROLE_OPTIONS)[number];
-      await caller.members.invite({ slug, email: field('email'), role });
-      return {
-        ok: `Invitation sent to ${field('email')}.`,
-        formError: null,
-        fieldErrors: {} as Record<string, string[]>,
-      };
-    }
-    if (intent === 'revoke') await caller.members.revokeInvitation({ slug, invitationId: field('invitationId') });
-    else if (intent === 'role')
-      await caller.members.changeRole({
-        slug,
-        membershipId: field('membershipId'),
-        role: field('role') as (typeof ROLE_OPTIONS)[number],
-      });
-    else if (intent === 'remove') await caller.members.remove({ slug, membershipId: field('membershipId') });
-    else if (intent === 'transfer')
-      await caller.members.transferOwnership({ slug, membershipId: field('membershipId') });
-    else if (intent === 'leave') {
-      await caller.members.leave({ slug });
-      return Response.redirect(new URL('/', args.request.url).toString(), 303);
-    } else
-      return data(
-        { ok: null, formError: 'Unknown action.', fieldErrors: {} as Record<string, string[]> },
-        { status: 400 },
-      );
-    return { ok: 'Saved.', formError: null, fieldErrors: {} as Record<string, string[]> };
-  } catch (error) {
-    const errors = formErrors(error, { also: ['FORBIDDEN', 'NOT_FOUND'] });
-    if (!errors || (error as { appCode?: string }).appCode) throw toResponse(error, args.request);
-    return data({ ok: null, ...errors }, { status: 400, headers: resHeaders });
-  }
+  const outcome = await submitForm(
+    args,
+    memberChangeForm,
+    async (change, api) => {
+      switch (change.intent) {
+        case 'invite':
+          await api.members.invite({ slug, email: change.email, role: change.role });
+          return `Invitation sent to ${change.email}.`;
+        case 'revoke':
+          await api.members.revokeInvitation({ slug, invitationId: change.invitationId });
+          return 'Saved.';
+        case 'role':
+          await api.members.changeRole({ slug, membershipId: change.membershipId, role: change.role });
+          return 'Saved.';
+        case 'remove':
+          await api.members.remove({ slug, membershipId: change.membershipId });
+          return 'Saved.';
+        case 'transfer':
+          await api.members.transferOwnership({ slug, membershipId: change.membershipId });
+          return 'Saved.';
+        case 'leave':
+          await api.members.leave({ slug });
+          return null;
+      }
+    },
+    { alsoFormErrors: ['FORBIDDEN', 'NOT_FOUND'] },
+  );
+  if (outcome.ok && outcome.value === null) return Response.redirect(new URL('/', args.request.url).toString(), 303);
+  return outcome.ok
+    ? { ok: outcome.value, reply: outcome.reply }
+    : data({ ok: null, reply: outcome.reply }, { status: 400, headers: outcome.resHeaders });
 }
 
 export default function Members() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const { members, invitations } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  // Every form on the page posts to the same action; field errors belong to the invitation form.
+  const [invite, inviteFields] = useApiForm(inviteInput, { id: 'invite', lastResult: result?.reply });
   const busy = useNavigation().state === 'submitting';
   if (!org) return null;
   const canManage = org.permissions.includes('members:manage');
@@ -74,7 +72,7 @@ export default function Members() {
   return (
     <div className="stack">
       {result?.ok ? <FormAlert tone="success">{result.ok}</FormAlert> : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {invite.errors?.length ? <FormAlert>{invite.errors.join(' ')}</FormAlert> : null}
       <section className="panel" aria-labelledby="members-title">
         <h2 id="members-title" className="panel__title">
           Members
@@ -168,15 +166,14 @@ export default function Members() {
           <h2 id="invite-title" className="panel__title">
             Invite someone
           </h2>
-          <Form method="post" className="form form--wide" noValidate>
+          <Form method="post" className="form form--wide" id={invite.id} onSubmit={invite.onSubmit} noValidate>
             <input type="hidden" name="intent" value="invite" />
-            <TextField name="email" label="Email" type="email" required errors={result?.fieldErrors.email} />
+            <TextField {...fieldProps(inviteFields.email)} label="Email" type="email" required />
             <SelectField
-              name="role"
+              {...fieldProps(inviteFields.role)}
+              defaultValue={inviteFields.role.initialValue ?? 'viewer'}
               label="Role"
-              defaultValue="viewer"
               options={roles.map((r) => ({ value: r, label: r }))}
-              errors={result?.fieldErrors.role}
             />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>

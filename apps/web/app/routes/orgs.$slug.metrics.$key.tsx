@@ -1,16 +1,21 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
-import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
+import { MetricFields } from '../components/metric-fields.tsx';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import metricsStyles from '../styles/metrics.css?url';
+import { stylesheets } from '../styles/links.ts';
+import { createTargetInput, GRAINS, metricForm, type Grain } from '@mfiq/api/shared';
+
+export const links = stylesheets(metricsStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },
 ];
 
-const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
-type Grain = (typeof GRAINS)[number];
 const NEW_ROWS = 5;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -83,12 +88,25 @@ export async function action(args: ActionFunctionArgs) {
   const key = args.params.key ?? '';
   const form = await args.request.formData();
   const intent = String(form.get('intent') ?? '');
+  // The two forms with fields parse with the procedures' schemas; the key always comes from the URL.
+  if (intent === 'update' || intent === 'add-target') {
+    // The period select only applies to every-period targets.
+    if (intent === 'add-target' && form.get('kind') === 'fixed') form.delete('grain');
+    const outcome =
+      intent === 'update'
+        ? await submitForm(args, metricForm, (value, api) => api.metrics.update({ ...value, slug, key }), {
+            formData: form,
+          })
+        : await submitForm(args, createTargetInput, (value, api) => api.targets.create({ ...value, slug, key }), {
+            formData: form,
+            resetOnSuccess: true,
+          });
+    const message = outcome.ok ? (intent === 'update' ? 'Definition saved.' : 'Target added.') : null;
+    return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
+  }
   const { caller } = await serverApi(args);
   try {
     switch (intent) {
-      case 'update':
-        await caller.metrics.update({ slug, key, ...metricFromForm(form) });
-        return { intent, ok: true, message: 'Definition saved.' };
       case 'archive':
       case 'restore':
         await caller.metrics.setArchived({ slug, key, archived: intent === 'archive' });
@@ -113,20 +131,6 @@ export async function action(args: ActionFunctionArgs) {
         const { deleted } = await caller.points.delete({ slug, key, ts });
         return { intent, ok: true, message: `${deleted} value${deleted === 1 ? '' : 's'} deleted.` };
       }
-      case 'add-target': {
-        const text = (n: string) => String(form.get(n) ?? '').trim();
-        const kind = text('kind') === 'fixed' ? 'fixed' : 'recurring';
-        await caller.targets.create({
-          slug,
-          key,
-          kind,
-          grain: kind === 'recurring' ? (text('grain') as Grain) : null,
-          value: text('value') === '' ? Number.NaN : Number(text('value')),
-          startsOn: text('startsOn') || null,
-          endsOn: text('endsOn') || null,
-        });
-        return { intent, ok: true, message: 'Target added.' };
-      }
       case 'delete-target':
         await caller.targets.delete({ slug, id: String(form.get('id') ?? '') });
         return { intent, ok: true, message: 'Target deleted.' };
@@ -140,8 +144,7 @@ export async function action(args: ActionFunctionArgs) {
       {
         intent,
         ok: false,
-        message: errors.formError ?? 'Check the highlighted fields.',
-        fieldErrors: errors.fieldErrors,
+        message: errors.formError ?? Object.values(errors.fieldErrors).flat().join(' '),
       },
       { status: 400 },
     );
@@ -159,13 +162,14 @@ export default function MetricPage() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const { metric, grain, from, to, series, targets, owners, points } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const replyTo = (intent: string) => (result?.intent === intent && 'reply' in result ? result.reply : undefined);
+  const [definitionForm, definition] = useApiForm(metricForm, { id: 'definition', lastResult: replyTo('update') });
+  const [targetForm, target] = useApiForm(createTargetInput, { id: 'add-target', lastResult: replyTo('add-target') });
   const busy = useNavigation().state === 'submitting';
   if (!org) return null;
   const slug = org.organization.slug;
   const canWrite = org.permissions.includes('metrics:write');
   const canEnter = org.permissions.includes('data:write') && !metric.formula && !metric.archived;
-  const fe: Record<string, string[]> =
-    (result && 'fieldErrors' in result ? (result.fieldErrors as Record<string, string[]>) : undefined) ?? {};
   const rowErrors: RowErrors = (result && 'rowErrors' in result ? (result.rowErrors as RowErrors) : undefined) ?? {};
   const notice = (intent: string) =>
     result?.intent === intent && result.message ? (
@@ -389,29 +393,29 @@ export default function MetricPage() {
           </table>
         )}
         {canWrite ? (
-          <Form method="post" className="form form--wide" noValidate>
+          <Form method="post" className="form form--wide" id={targetForm.id} onSubmit={targetForm.onSubmit} noValidate>
+            <input type="hidden" name="key" value={metric.key} />
             <fieldset className="form__fieldset" disabled={busy}>
               <legend className="panel__title">Add a target</legend>
+              {targetForm.errors?.length ? <FormAlert>{targetForm.errors.join(' ')}</FormAlert> : null}
               <SelectField
-                name="kind"
+                {...fieldProps(target.kind)}
+                defaultValue={target.kind.initialValue ?? 'recurring'}
                 label="Kind"
-                defaultValue="recurring"
                 options={[
                   { value: 'recurring', label: 'Every period' },
                   { value: 'fixed', label: 'One date range' },
                 ]}
-                errors={fe.kind}
               />
               <SelectField
-                name="grain"
+                {...fieldProps(target.grain)}
+                defaultValue={target.grain.initialValue ?? 'month'}
                 label="Period (for every-period targets)"
-                defaultValue="month"
                 options={GRAINS.map((g) => ({ value: g, label: g }))}
-                errors={fe.grain}
               />
-              <TextField name="value" label="Target value" inputMode="decimal" required errors={fe.value} />
-              <TextField name="startsOn" label="Starts on" type="date" errors={fe.startsOn} />
-              <TextField name="endsOn" label="Ends on" type="date" errors={fe.endsOn} />
+              <TextField {...fieldProps(target.value)} label="Target value" inputMode="decimal" required />
+              <TextField {...fieldProps(target.startsOn)} label="Starts on" type="date" />
+              <TextField {...fieldProps(target.endsOn)} label="Ends on" type="date" />
             </fieldset>
             <div className="form__actions">
               <button type="submit" name="intent" value="add-target" className="button" disabled={busy}>
@@ -429,7 +433,16 @@ export default function MetricPage() {
         {notice('update')}
         {notice('archive')}
         {notice('restore')}
-        <Form method="post" className="form form--wide" noValidate key={metric.updatedAt.toString()}>
+        {definitionForm.errors?.length ? <FormAlert>{definitionForm.errors.join(' ')}</FormAlert> : null}
+        <Form
+          method="post"
+          className="form form--wide"
+          id={definitionForm.id}
+          onSubmit={definitionForm.onSubmit}
+          noValidate
+          key={metric.updatedAt.toString()}
+        >
+          <input type="hidden" name="key" value={metric.key} />
           <fieldset className="form__fieldset" disabled={!canWrite || busy}>
             <legend className="visually-hidden">Definition</legend>
             <div className="field">
@@ -438,7 +451,7 @@ export default function MetricPage() {
                 <code>{metric.key}</code> (never changes)
               </p>
             </div>
-            <MetricFields values={metric} owners={owners} errors={fe} isFormula={Boolean(metric.formula)} />
+            <MetricFields fields={definition} values={metric} owners={owners} isFormula={Boolean(metric.formula)} />
           </fieldset>
           {canWrite ? (
             <div className="form__actions">

@@ -1,9 +1,16 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { MetricFields, metricFromForm } from '../components/metric-fields.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { MetricFields } from '../components/metric-fields.tsx';
+import { metricForm } from '@mfiq/api/shared';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import metricsStyles from '../styles/metrics.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(metricsStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Metrics · Metric Flow IQ' }];
 
@@ -22,17 +29,10 @@ export async function loader(args: LoaderFunctionArgs) {
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const key = String(form.get('key') ?? '').trim();
-  const { caller } = await serverApi(args);
-  try {
-    const metric = await caller.metrics.create({ slug, key, ...metricFromForm(form) });
-    return redirect(`/orgs/${slug}/metrics/${metric.key}`);
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(errors, { status: 400 });
-  }
+  const outcome = await submitForm(args, metricForm, (value, api) => api.metrics.create({ slug, ...value }));
+  return outcome.ok
+    ? redirect(`/orgs/${slug}/metrics/${outcome.value.key}`)
+    : data({ reply: outcome.reply }, { status: 400 });
 }
 
 const number = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
@@ -41,10 +41,10 @@ export default function Metrics() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const { metrics, owners, search, includeArchived } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const [form, fields] = useApiForm(metricForm, { id: 'new-metric', lastResult: result?.reply });
   const busy = useNavigation().state === 'submitting';
   if (!org) return null;
   const canWrite = org.permissions.includes('metrics:write');
-  const fe = result?.fieldErrors ?? {};
   return (
     <div className="stack">
       <section className="panel" aria-labelledby="metrics-title">
@@ -112,20 +112,19 @@ export default function Metrics() {
           <h2 id="create-title" className="panel__title">
             New metric
           </h2>
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-          <Form method="post" className="form form--wide" noValidate>
+          {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+          <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
             <fieldset className="form__fieldset" disabled={busy}>
               <legend className="visually-hidden">New metric</legend>
               <TextField
-                name="key"
+                {...fieldProps(fields.key)}
                 label="Key"
                 required
                 maxLength={63}
                 placeholder="monthly_revenue"
-                errors={fe.key}
                 hint="Lowercase letters, digits and underscores. It never changes: API clients push by key."
               />
-              <MetricFields owners={owners} errors={fe} />
+              <MetricFields fields={fields} owners={owners} />
             </fieldset>
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>

@@ -1,17 +1,12 @@
-import {
-  data,
-  type ActionFunctionArgs,
-  type LinksFunction,
-  type LoaderFunctionArgs,
-  type MetaFunction,
-} from '@remix-run/node';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
-import lifecycleStyles from '../lifecycle.css?url';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: lifecycleStyles }];
+export const links = stylesheets(lifecycleStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Security policy · Metric Flow IQ' }];
 

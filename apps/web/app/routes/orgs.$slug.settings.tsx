@@ -1,24 +1,26 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type MetaFunction } from '@remix-run/node';
+import { data, type ActionFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { historyHref } from '../lib/history.ts';
 import { trpc } from '../trpc.ts';
-import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
-import lifecycleStyles from '../lifecycle.css?url';
+import { supportedTimezones, updateOrganizationInput, WEEK_STARTS, WEEKDAYS } from '@mfiq/api/shared';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: lifecycleStyles }];
+export const links = stylesheets(lifecycleStyles);
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
   return [{ title: org ? `Settings · ${org.organization.name} · Metric Flow IQ` : 'Settings · Metric Flow IQ' }];
 };
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 // Computed on the server and sent along, so the options are the ones the API accepts (the browser's
 // ICU may know a different set).
-const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((tz) => tz !== 'UTC')];
+const TIMEZONES = supportedTimezones();
 
 /** The organization itself comes from the parent route (membership already checked there). */
 export function loader() {
@@ -26,30 +28,18 @@ export function loader() {
 }
 
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
   const slug = args.params.slug ?? '';
-  const weekStartRaw = String(form.get('weekStart') ?? '');
-  const values = {
-    name: String(form.get('name') ?? ''),
-    timezone: String(form.get('timezone') ?? ''),
-    // Not a number: NaN, which the API refuses with the week-start field message.
-    weekStart: /^\d{1,2}$/.test(weekStartRaw) ? Number(weekStartRaw) : Number.NaN,
-  };
-  const { caller } = await serverApi(args);
-  try {
-    const organization = await caller.org.update({ slug, ...values });
-    return { saved: true as const, organization, fieldErrors: {} as Record<string, string[]>, formError: null };
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ saved: false as const, organization: null, ...errors }, { status: 400 });
-  }
+  const outcome = await submitForm(args, updateOrganizationInput, (value, api) => api.org.update({ slug, ...value }));
+  return outcome.ok
+    ? { saved: true as const, reply: outcome.reply }
+    : data({ saved: false as const, reply: outcome.reply }, { status: 400 });
 }
 
 export default function OrgSettings() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const { timezones } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const [form, fields] = useApiForm(updateOrganizationInput, { id: 'org-settings', lastResult: result?.reply });
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
   const utils = trpc.useUtils();
@@ -62,7 +52,6 @@ export default function OrgSettings() {
   if (!org) return null;
   const { organization, permissions } = org;
   const canEdit = permissions.includes('org:update');
-  const fe = result?.fieldErrors ?? {};
   const tzOptions = (timezones.includes(organization.timezone) ? timezones : [organization.timezone, ...timezones]).map(
     (tz) => ({
       value: tz,
@@ -91,37 +80,36 @@ export default function OrgSettings() {
         </FormAlert>
       )}
       {result?.saved && !busy ? <FormAlert tone="success">Settings saved.</FormAlert> : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
       <Form
         method="post"
         className="form form--wide"
+        id={form.id}
+        onSubmit={form.onSubmit}
         noValidate
         key={`${organization.name}|${organization.timezone}|${organization.weekStart}`}
       >
         <fieldset disabled={!canEdit || busy} className="form__fieldset">
           <legend className="visually-hidden">Organization settings</legend>
           <TextField
-            name="name"
+            {...fieldProps(fields.name)}
+            defaultValue={fields.name.initialValue ?? organization.name}
             label="Organization name"
             required
             maxLength={100}
-            defaultValue={organization.name}
-            errors={fe.name}
           />
           <SelectField
-            name="timezone"
+            {...fieldProps(fields.timezone)}
+            defaultValue={fields.timezone.initialValue ?? organization.timezone}
             label="Timezone"
-            defaultValue={organization.timezone}
             options={tzOptions}
-            errors={fe.timezone}
             hint="Days, weeks and months are counted in this timezone."
           />
           <SelectField
-            name="weekStart"
+            {...fieldProps(fields.weekStart)}
+            defaultValue={fields.weekStart.initialValue ?? String(organization.weekStart)}
             label="Week starts on"
-            defaultValue={String(organization.weekStart)}
-            options={WEEKDAYS.map((d, i) => ({ value: String(i), label: d }))}
-            errors={fe.weekStart}
+            options={WEEK_STARTS.map((d) => ({ value: String(d), label: WEEKDAYS[d] }))}
           />
           <div className="field">
             <span className="field__label">Address</span>

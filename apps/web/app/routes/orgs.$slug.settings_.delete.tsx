@@ -1,11 +1,12 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type MetaFunction } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
-import lifecycleStyles from '../lifecycle.css?url';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: lifecycleStyles }];
+export const links = stylesheets(lifecycleStyles);
 export const meta: MetaFunction = () => [{ title: 'Delete organization · Metric Flow IQ' }];
 
 export async function action(args: ActionFunctionArgs) {

@@ -1,6 +1,11 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { NavLink, Outlet, useLoaderData } from '@remix-run/react';
+import { Outlet, useLoaderData } from '@remix-run/react';
+import { OrgNav } from '../components/org-nav.tsx';
 import { isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import orgStyles from '../styles/org.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(orgStyles);
 
 /**
  * The organization's frame: resolves the slug to the caller's membership through `org.get`
@@ -53,53 +58,7 @@ export default function OrgLayout() {
           {role}
         </span>
       </div>
-      <nav className="tabs" aria-label="Organization">
-        <NavLink to={`/orgs/${organization.slug}`} end className="tabs__link">
-          Overview
-        </NavLink>
-        <NavLink to={`/orgs/${organization.slug}/dashboards`} className="tabs__link">
-          Dashboards
-        </NavLink>
-        <NavLink to={`/orgs/${organization.slug}/metrics`} className="tabs__link">
-          Metrics
-        </NavLink>
-        {permissions.includes('forms:read') ? (
-          <NavLink to={`/orgs/${organization.slug}/forms`} className="tabs__link">
-            Forms
-          </NavLink>
-        ) : null}
-        <NavLink to={`/orgs/${organization.slug}/members`} className="tabs__link">
-          Members
-        </NavLink>
-        {permissions.includes('data:write') ? (
-          <NavLink to={`/orgs/${organization.slug}/imports`} className="tabs__link">
-            Import CSV
-          </NavLink>
-        ) : null}
-        <NavLink to={`/orgs/${organization.slug}/settings`} end className="tabs__link">
-          Settings
-        </NavLink>
-        {permissions.includes('security:manage') ? (
-          <NavLink to={`/orgs/${organization.slug}/security`} className="tabs__link">
-            Security
-          </NavLink>
-        ) : null}
-        {permissions.includes('apikeys:manage') ? (
-          <NavLink to={`/orgs/${organization.slug}/settings/api-keys`} className="tabs__link">
-            API keys
-          </NavLink>
-        ) : null}
-        {permissions.includes('audit:read') ? (
-          <NavLink to={`/orgs/${organization.slug}/audit`} className="tabs__link">
-            Audit log
-          </NavLink>
-        ) : null}
-        {permissions.includes('backups:manage') ? (
-          <NavLink to={`/orgs/${organization.slug}/backups`} className="tabs__link">
-            Backups
-          </NavLink>
-        ) : null}
-      </nav>
+      <OrgNav slug={organization.slug} permissions={permissions} />
       <Outlet />
     </div>
   );

@@ -1,6 +1,10 @@
 import type { MetaFunction } from '@remix-run/node';
 import { Link } from '@remix-run/react';
 import { PublicPage } from '../components/public-page.tsx';
+import docStyles from '../styles/doc.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(docStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Privacy policy · Metric Flow IQ' }];
 

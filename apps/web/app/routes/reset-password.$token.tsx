@@ -11,6 +11,10 @@ import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Choose a new password · Metric Flow IQ' }];
 
@@ -27,7 +31,7 @@ export async function action(args: ActionFunctionArgs) {
   // One generic message for every check: the link in the URL is the secret here, so there is no
   // answer to hide behind a pretend success, and a person who double-submitted can simply retry.
   if (!verdict.ok) return refusal(verdict, { guard: args.context.forms.issue('reset-password') });
-  const { caller } = await serverApi(args);
+  const { caller } = await serverApi(args, { formPass: verdict.pass });
   try {
     await caller.auth.resetPassword({ token: args.params.token ?? '', password: String(form.get('password') ?? '') });
     // No session here: sign in with the new password (and the second factor, if any).

@@ -1,10 +1,12 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { SECURITY_SECTIONS, SECURITY_UPDATED, type Section } from '@mfiq/evidence/claims';
 import { PublicPage } from '../components/public-page.tsx';
-import lifecycleStyles from '../lifecycle.css?url';
+import docStyles from '../styles/doc.css?url';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: lifecycleStyles }];
+export const links = stylesheets(docStyles, lifecycleStyles);
 
 export const meta: MetaFunction = () => [
   { title: 'Security · Metric Flow IQ' },

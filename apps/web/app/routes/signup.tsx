@@ -11,6 +11,10 @@ import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { checkForm, refusal } from '../form-guard.server.ts';
 import { callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Create your organization · Metric Flow IQ' }];
 
@@ -48,7 +52,7 @@ export async function action(args: ActionFunctionArgs) {
     });
   }
   if (!verdict.ok) return refusal(verdict, { sent: null, values, guard: args.context.forms.issue('sign-up') });
-  const { caller, resHeaders } = await serverApi(args);
+  const { caller, resHeaders } = await serverApi(args, { formPass: verdict.pass });
   try {
     const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
     // The same answer whether or not the email has an account: the mail says which.

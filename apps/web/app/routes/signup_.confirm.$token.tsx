@@ -2,6 +2,10 @@ import { data, redirect, type ActionFunctionArgs, type MetaFunction } from '@rem
 import { Form, Link, useActionData, useNavigation } from '@remix-run/react';
 import { FormAlert } from '../components/field.tsx';
 import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import authStyles from '../styles/auth.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(authStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Confirm your email · Metric Flow IQ' }];
 

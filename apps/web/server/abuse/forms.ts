@@ -1,3 +1,5 @@
+import type { PublicFormId } from '@mfiq/api/server';
+
 /**
  * The public forms the anti-abuse layer protects, and how each answers a refused bot. A form that
  * can pretend to succeed (contact; sign-up, which always answers "check your email") does, so a bot
@@ -13,11 +15,11 @@ export const PUBLIC_FORMS = {
   // Public data forms (/f/<token>): up to 50 numeric fields. Rate limited per IP and per form (its id).
   'data-form': { path: /^\/f\/[^/]+$/, bodyLimitBytes: 8 * 1024, onBot: 'generic_error' },
 } as const satisfies Record<
-  string,
+  PublicFormId,
   { path: RegExp; bodyLimitBytes: number; onBot: 'pretend_success' | 'generic_error' }
 >;
 
-export type PublicFormId = keyof typeof PUBLIC_FORMS;
+export type { PublicFormId };
 
 /** The hidden fields every protected form carries. */
 export const TOKEN_FIELD = 'formToken';

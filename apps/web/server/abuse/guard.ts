@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from '@mfiq/db';
+import { issueFormPass, type FormPass } from '@mfiq/api/server';
 import type { Config } from '../../app/config.server.ts';
 import { CAPTCHA_PROVIDERS, createCaptchaVerifier } from './captcha.ts';
 import { HONEYPOT_FIELD, TOKEN_FIELD, type PublicFormId } from './forms.ts';
@@ -13,7 +14,7 @@ import { createFormTokens } from './token.ts';
 const TOKEN_MAX_AGE_MS = 2 * 60 * 60_000;
 
 export type Verdict =
-  | { ok: true }
+  | { ok: true; pass: FormPass }
   | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number }
   | { ok: false; reason: 'honeypot' | 'token' | 'too_fast' | 'replayed' | 'captcha' };
 
@@ -126,7 +127,7 @@ export function createFormGuard(opts: {
       if (!checked.ok) return refuse(checked.reason === 'too_fast' ? 'too_fast' : 'token', checked.reason);
       if (captcha && !(await captcha.verify(text(fields, captcha.field), request.ip))) return refuse('captcha');
       if (!(await nonces.consume(checked.nonce, form, checked.expiresAt))) return refuse('replayed');
-      return { ok: true };
+      return { ok: true, pass: issueFormPass(form) };
     },
 
     async close() {

@@ -113,7 +113,7 @@ export function drainTenantBatch(
   tenantId: string,
   batchSize = DEFAULT_BATCH_SIZE,
 ): Promise<number | null> {
-  return withTenant(db, { tenantId }, (trx) =>
+  return withTenant(db, { tenantId, evenIfLocked: true }, (trx) =>
     drainBatchIn(trx as unknown as Kysely<unknown>, { kind: 'tenant', tenantId }, batchSize),
   );
 }

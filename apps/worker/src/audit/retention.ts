@@ -18,7 +18,7 @@ export async function applyRetention(db: Database, checkpointKey: Buffer): Promi
   const result: RetentionResult = { tenants: 0, purged: 0 };
   const kid = keyId(checkpointKey);
   for (const { tenantId, retentionDays } of due) {
-    const purged = await withTenant(db, { tenantId }, async (trx) => {
+    const purged = await withTenant(db, { tenantId, evenIfLocked: true }, async (trx) => {
       const { rows } = await sql<{ sequence: number | null; hash: Buffer | null; n: number }>`
         with cut as (
           select coalesce(min(sequence), 9223372036854775807) as first_kept from audit_log

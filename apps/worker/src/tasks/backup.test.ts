@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FsStorage, generateKeyring, verifyBackup, type BackupStorage } from '@mfiq/backup';
-import { sql, withTenant } from '@mfiq/db';
+import { sql, withTenant, withNewTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import type { JobHelpers } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   for (const name of ['one', 'two']) {
     const userId = await insertUser(tdb.owner);
     const tenantId = randomUUID();
-    await withTenant(tdb.owner, { tenantId }, async (trx) => {
+    await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
       await trx
         .insertInto('organizations')
         .values({ tenantId, slug: `${name}-${tenantId.slice(0, 6)}`, name })

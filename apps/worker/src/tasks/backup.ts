@@ -41,7 +41,7 @@ export function backupAllTask(deps: Deps): Task {
     const { rows } = await sql<{ tenantId: string }>`select tenant_id from app_backup_tenants()`.execute(deps.db);
     for (const { tenantId } of rows) {
       const backupId = randomUUID();
-      await withTenant(deps.db, { tenantId }, (trx) =>
+      await withTenant(deps.db, { tenantId, evenIfLocked: true }, (trx) =>
         trx.insertInto('backups').values({ tenantId, id: backupId, kind: 'scheduled' }).execute(),
       );
       await helpers.addJob(BACKUP_TENANT, { tenantId, backupId }, { jobKey: `backup:${backupId}`, maxAttempts: 1 });
@@ -72,7 +72,7 @@ export async function performBackup(
 ): Promise<'succeeded' | 'failed' | 'skipped'> {
   const log = deps.logger.child({ task: BACKUP_TENANT, jobId, tenantId, backupId });
   const update = (values: Record<string, unknown>) =>
-    withTenant(deps.db, { tenantId }, (trx) =>
+    withTenant(deps.db, { tenantId, evenIfLocked: true }, (trx) =>
       trx
         .updateTable('backups')
         .set(values)
@@ -80,7 +80,7 @@ export async function performBackup(
         .where('id', '=', backupId)
         .executeTakeFirst(),
     );
-  const started = await withTenant(deps.db, { tenantId }, (trx) =>
+  const started = await withTenant(deps.db, { tenantId, evenIfLocked: true }, (trx) =>
     trx
       .updateTable('backups')
       .set({ status: 'running', startedAt: new Date() })
@@ -131,7 +131,7 @@ export async function performBackup(
     log.error({ err: error }, 'backup failed');
     return 'failed';
   }
-  const chosen = await withTenant(deps.db, { tenantId }, (trx) =>
+  const chosen = await withTenant(deps.db, { tenantId, evenIfLocked: true }, (trx) =>
     trx
       .selectFrom('organizations')
       .select(['backupKeepDaily as daily', 'backupKeepWeekly as weekly'])

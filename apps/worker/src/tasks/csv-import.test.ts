@@ -113,4 +113,60 @@ describe('csv_import task', () => {
       }
     },
   );
+
+  it('refuses the import of a locked organization: marked failed with the reason, nothing written', async () => {
+    const tenantId = await createImportTenant(tdb.owner);
+    const file = path.join(dir, 'small.csv');
+    await generateCsv(file, 20);
+    const importId = await stageImport(tdb.app, tenantId, file);
+    await withTenant(tdb.owner, { tenantId }, (trx) =>
+      trx.updateTable('organizations').set({ lockedAt: new Date(), lockedReason: 'incident' }).execute(),
+    );
+    const worker = await startWorker({
+      connectionString: tdb.urls.worker,
+      concurrency: 1,
+      logger: memoryLogger('info').logger,
+      crontab: '',
+      pollInterval: 200,
+    });
+    try {
+      await worker.addJob(
+        CSV_IMPORT_TASK,
+        { tenantId, importId },
+        { queueName: `imports:${tenantId}`, jobKey: `csv_import:${importId}`, maxAttempts: 3 },
+      );
+      const read = () =>
+        withTenant(tdb.owner, { tenantId, evenIfLocked: true }, async (trx) => ({
+          row: await trx
+            .selectFrom('imports')
+            .select(['status', 'error', 'rowsWritten'])
+            .where('id', '=', importId)
+            .executeTakeFirstOrThrow(),
+          points: (
+            await trx
+              .selectFrom('dataPoints')
+              .select(sql<number>`count(*)::int`.as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+          events: await trx.selectFrom('auditOutbox').select('action').where('action', '=', 'import.failed').execute(),
+        }));
+      const done = await waitFor(
+        async () => {
+          const r = await read();
+          return r.row.status === 'failed' ? r : undefined;
+        },
+        60_000,
+        'the import to be refused',
+      );
+      expect(done.row).toEqual({
+        status: 'failed',
+        error: 'The organization was locked by the service operators. Start the import again once it is unlocked.',
+        rowsWritten: 0,
+      });
+      expect(done.points).toBe(0);
+      expect(done.events).toHaveLength(1);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

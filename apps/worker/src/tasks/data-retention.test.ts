@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FsStorage, generateKeyring } from '@mfiq/backup';
-import { sql, withTenant } from '@mfiq/db';
+import { sql, withNewTenant, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser, memoryLogger } from '../testing/fixtures.ts';
@@ -21,7 +21,7 @@ async function organization(label: string, days: number, settings: Record<string
   const tenantId = randomUUID();
   const userId = await insertUser(tdb.owner);
   const metricId = randomUUID();
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({ tenantId, slug: `${label}-${tenantId.slice(0, 6)}`, name: label, ...settings })

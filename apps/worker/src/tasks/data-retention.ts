@@ -22,7 +22,9 @@ export async function applyDataRetention(
   }>`select tenant_id, retention_days from app_data_retention_due()`.execute(db);
   let points = 0;
   for (const { tenantId, retentionDays } of rows) {
-    const deleted = await withTenant(db, { tenantId }, async (trx) => {
+    // The owner's retention is a promise about how long data is kept: it holds under a lock (an
+    // operator's, or a pending deletion's), as audit retention and housekeeping do.
+    const deleted = await withTenant(db, { tenantId, evenIfLocked: true }, async (trx) => {
       await sql`set local statement_timeout = '10min'`.execute(trx);
       let total = 0;
       for (;;) {

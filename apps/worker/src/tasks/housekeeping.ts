@@ -34,7 +34,7 @@ export async function runHousekeeping(db: Database, opts: { now?: Date; jobId: s
   }>`select tenant_id from app_housekeeping_tenants(${keysBefore}, ${uploadsBefore})`.execute(db);
   const result: HousekeepingResult = { organizations: rows.length, idempotencyKeysDeleted: 0, uploadsExpired: 0 };
   for (const { tenantId } of rows) {
-    await withTenant(db, { tenantId }, async (trx) => {
+    await withTenant(db, { tenantId, evenIfLocked: true }, async (trx) => {
       const deleted = await trx
         .deleteFrom('apiIdempotencyKeys')
         .where('tenantId', '=', tenantId)

@@ -39,7 +39,9 @@ export async function runDrill(
   trigger: 'scheduled' | 'operator',
 ): Promise<DrillRecord> {
   const startedAt = new Date();
-  const latest = await withTenant(deps.db, { tenantId }, async (trx) => ({
+  // Drills go on under a lock, like the backups they prove (ADR 0081): a locked organization's
+  // backups are the ones most likely to be restored.
+  const latest = await withTenant(deps.db, { tenantId, evenIfLocked: true }, async (trx) => ({
     slug: (await trx.selectFrom('organizations').select('slug').where('tenantId', '=', tenantId).executeTakeFirst())
       ?.slug,
     backup: await trx
@@ -97,7 +99,7 @@ export async function runDrill(
     }
   }
   const finishedAt = new Date();
-  const id = await withTenant(deps.db, { tenantId }, async (trx) => {
+  const id = await withTenant(deps.db, { tenantId, evenIfLocked: true }, async (trx) => {
     const row = await trx
       .insertInto('restoreDrills')
       .values({

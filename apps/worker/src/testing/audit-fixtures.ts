@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, verifyTenantChain, withTenant, type ChainStatus, type Database } from '@mfiq/db';
+import { sql, verifyTenantChain, withTenant, type ChainStatus, type Database, withNewTenant } from '@mfiq/db';
 
 /** A fresh organization (as the owner role: fixtures never go through the role under test). */
 export async function insertOrg(owner: Database, prefix = 'org'): Promise<{ tenantId: string; slug: string }> {
   const tenantId = randomUUID();
   const slug = `${prefix}-${tenantId.slice(0, 8)}`;
-  await withTenant(owner, { tenantId }, (trx) =>
+  await withNewTenant(owner, { tenantId }, (trx) =>
     trx
       .insertInto('organizations')
       .values({ tenantId, slug, name: `${prefix} org` })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { withTenant, type Database, type Json } from '@mfiq/db';
+import { withTenant, type Database, type Json, withNewTenant } from '@mfiq/db';
 import { readHeader, storeUpload } from '@mfiq/api/imports';
 
 export const GENERATED_METRICS = Array.from({ length: 10 }, (_, i) => `metric_${i}`);
@@ -35,7 +35,7 @@ export async function generateCsv(file: string, rows: number, opts: { badEvery?:
 /** An organization with the generated metrics, as fixtures through the owner role. */
 export async function createImportTenant(owner: Database): Promise<string> {
   const tenantId = randomUUID();
-  await withTenant(owner, { tenantId }, async (trx) => {
+  await withNewTenant(owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({ tenantId, slug: `imp-${tenantId.slice(0, 8)}`, name: 'Import org' })

@@ -1,8 +1,9 @@
 import { addDays, daysBetween, periodStart, shiftPeriod } from '../metrics/periods.ts';
 
 /** Date-range presets of a dashboard: trailing days or months, or the current period so far. */
-export const RANGES = ['7d', '30d', '90d', '6m', '12m', 'mtd', 'qtd', 'ytd'] as const;
-export type RangePreset = (typeof RANGES)[number];
+import type { RangePreset } from '../shared/constants.ts';
+
+export type { RangePreset } from '../shared/constants.ts';
 
 export interface DateRange {
   from: string;

@@ -81,8 +81,14 @@ export function createRestHandler(deps: RestDeps) {
       if (series) {
         if (req.method !== 'GET') return failure(405, 'METHOD_NOT_SUPPORTED', 'Use GET', new Headers({ allow: 'GET' }));
         const q = url.searchParams;
+        let key: string;
+        try {
+          key = decodeURIComponent(series[1]!);
+        } catch {
+          return failure(400, 'BAD_REQUEST', 'The metric key in the path is not valid percent-encoded UTF-8');
+        }
         const input = {
-          key: decodeURIComponent(series[1]!),
+          key,
           from: q.get('from') ?? undefined,
           to: q.get('to') ?? undefined,
           grain: q.get('grain') ?? undefined,

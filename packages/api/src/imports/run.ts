@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
+import { sql, TenantLockedError, withTenant, type Database, type TenantDb } from '@mfiq/db';
 import { CsvError } from 'csv-parse';
 import { audit, type AuditContext } from '../audit.ts';
 import { AppError } from '../errors.ts';
@@ -49,6 +49,30 @@ interface Counters {
  * the same rows a no-op. One audit event at the end carries the counts.
  */
 export async function runImport(opts: RunImportOptions): Promise<RunOutcome> {
+  try {
+    return await runUnlockedImport(opts);
+  } catch (error) {
+    if (!(error instanceof TenantLockedError)) throw error;
+    // A lock refuses imports like every other way in (ADR 0081); the import is told why, under the
+    // lock, so it does not sit "running" forever. Its stored bytes go, as for any failed import.
+    const message = 'The organization was locked by the service operators. Start the import again once it is unlocked.';
+    const row = await withTenant(opts.db, { tenantId: opts.tenantId, evenIfLocked: true }, async (trx) => {
+      const found = await trx
+        .selectFrom('imports')
+        .select(['fileName', 'sha256', 'status'])
+        .where('tenantId', '=', opts.tenantId)
+        .where('id', '=', opts.importId)
+        .executeTakeFirst();
+      if (found && (found.status === 'queued' || found.status === 'running')) {
+        await finish(trx, opts, found.fileName, found.sha256, { status: 'failed', error: message });
+      }
+      return found;
+    });
+    return row ? { status: 'failed', error: message } : { status: 'skipped', reason: 'no such import' };
+  }
+}
+
+async function runUnlockedImport(opts: RunImportOptions): Promise<RunOutcome> {
   const { db, tenantId, importId } = opts;
   const tx = <T>(fn: (trx: TenantDb) => Promise<T>) => withTenant(db, { tenantId }, fn);
   const row = await tx((trx) =>

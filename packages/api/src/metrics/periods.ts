@@ -2,8 +2,9 @@
  * Calendar periods over local dates ('YYYY-MM-DD' in the organization's timezone). Dates are
  * handled as UTC midnights internally, so no host timezone or DST can shift a day.
  */
-export const GRAINS = ['day', 'week', 'month', 'quarter'] as const;
-export type Grain = (typeof GRAINS)[number];
+import type { Grain } from '../shared/constants.ts';
+
+export { GRAINS, type Grain } from '../shared/constants.ts';
 
 export interface Period {
   /** First local day of the period. */

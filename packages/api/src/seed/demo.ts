@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createSecretBox, hashPassword } from '@mfiq/auth';
-import { sql, withTenant, type Database } from '@mfiq/db';
+import { sql, withNewTenant, withTenant, type Database } from '@mfiq/db';
 import { audit } from '../audit.ts';
 import type { Role } from '../permissions.ts';
 import { seedDemoMetrics } from './demo-data.ts';
@@ -30,7 +30,8 @@ export async function seedDemo(db: Database, opts: { password: string; appKey?: 
     .where('slug', '=', DEMO_ORG.slug)
     .executeTakeFirst();
   const tenantId = existing?.tenantId ?? randomUUID();
-  const formToken = await withTenant(db, { tenantId }, async (trx) => {
+  const enter = existing ? withTenant : withNewTenant;
+  const formToken = await enter(db, { tenantId }, async (trx) => {
     let ownerId: string | null = null;
     if (!existing)
       await trx

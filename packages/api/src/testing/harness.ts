@@ -2,14 +2,22 @@ import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import type { TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import pino from 'pino';
-import { withTenant } from '@mfiq/db';
+import { withTenant, type Database } from '@mfiq/db';
 import { createContextFactory, type ApiDeps } from '../context.ts';
-import { createCaller } from '../root.ts';
+import { appRouter, createCaller } from '../root.ts';
+import { issueFormPass, type PublicFormId } from '../form-pass.ts';
 import type { ApiScope, Role } from '../permissions.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+
+const procedures = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { meta?: { formOnly?: PublicFormId } } }
+>;
+/** The public form a procedure belongs to, read from its declaration. */
+const formOf = (path: string): PublicFormId | undefined => procedures[path]?._def.meta?.formOnly;
 const PUBLIC_URL = 'http://mfiq.test';
 
 /** The API wired to a test database exactly as the web wires it: app role, real auth, real context. */
@@ -22,15 +30,18 @@ export function createHarness(
     importMaxBytes?: number;
     lifecycle?: ApiDeps['lifecycle'];
     contacts?: ApiDeps['contacts'];
+    /** The web's pool, when a test needs other bounds than tdb.app's (a small pool, short timeouts). */
+    db?: Database;
   } = {},
 ) {
-  const auth = createAuth({ db: tdb.app, secure: false, ...(opts.now ? { now: opts.now } : {}) });
+  const db = opts.db ?? tdb.app;
+  const auth = createAuth({ db, secure: false, ...(opts.now ? { now: opts.now } : {}) });
   const throttlePool = new pg.Pool({ connectionString: tdb.urls.app, max: 4 });
   throttlePool.on('error', () => {});
   const throttle = createSignInThrottle(throttlePool, opts.throttle ?? DEFAULT_THROTTLE);
   const secretBox = createSecretBox(generateAppKey());
   const deps = {
-    db: tdb.app,
+    db,
     auth,
     logger: pino({ level: 'silent' }),
     secretBox,
@@ -43,8 +54,8 @@ export function createHarness(
   };
   const createContext = createContextFactory(deps);
 
-  /** A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. */
-  async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
+  /** A context as a request with this cookie (or none), from this address, would get. */
+  async function contextFor(cookie: string | null, ip: string, extraHeaders: Record<string, string>) {
     const headers = new Headers({ 'user-agent': 'vitest', ...extraHeaders });
     if (cookie) headers.set('cookie', cookie);
     const resHeaders = new Headers();
@@ -53,11 +64,43 @@ export function createHarness(
       resHeaders,
       clientIp: ip,
     });
+    return { ctx, resHeaders };
+  }
+
+  /**
+   * A caller as a browser with this cookie (or none) would be; resHeaders collects Set-Cookie. Its
+   * public form submissions are those of a person who passed the page's anti-abuse checks: each call
+   * of a form-only procedure carries a fresh pass for that form, as the page action gives it
+   * (form-pass.ts). `asHttp` is the same caller without passes, as /api/trpc is.
+   */
+  async function as(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
+    const { ctx, resHeaders } = await contextFor(cookie, ip, extraHeaders);
     const caller = createCaller(ctx);
     // The caller is a proxy over procedure paths, so resHeaders is served beside it, not assigned to it.
     return new Proxy(caller, {
-      get: (target, key) => (key === 'resHeaders' ? resHeaders : Reflect.get(target, key)),
+      get(target, key) {
+        if (key === 'resHeaders') return resHeaders;
+        const namespace: unknown = Reflect.get(target, key);
+        if (typeof key !== 'string' || typeof namespace !== 'function') return namespace;
+        return new Proxy(namespace, {
+          get(inner, name) {
+            const form = typeof name === 'string' ? formOf(`${key}.${name}`) : undefined;
+            if (!form) return Reflect.get(inner, name) as unknown;
+            const withPass = createCaller({ ...ctx, formPass: issueFormPass(form) }) as unknown as Record<
+              string,
+              Record<string, (input: unknown) => Promise<unknown>>
+            >;
+            return (input: unknown) => withPass[key]![name as string]!(input);
+          },
+        });
+      },
     }) as typeof caller & { resHeaders: Headers };
+  }
+
+  /** A caller as an HTTP client of /api/trpc is: no page, so no form passes. */
+  async function asHttp(cookie: string | null = null, ip = '203.0.113.7', extraHeaders: Record<string, string> = {}) {
+    const { ctx } = await contextFor(cookie, ip, extraHeaders);
+    return createCaller(ctx);
   }
 
   function cookieFrom(resHeaders: Headers): string {
@@ -150,6 +193,7 @@ export function createHarness(
     deps,
     createContext,
     as,
+    asHttp,
     asKey,
     createKey,
     signUp,

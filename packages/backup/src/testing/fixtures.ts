@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sql, withTenant, type Database } from '@mfiq/db';
+import { sql, type Database, withNewTenant } from '@mfiq/db';
 import type { TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import { FsStorage } from '../storage.ts';
@@ -45,7 +45,7 @@ export async function seedOrganization(
       .execute();
     userIds.push(id);
   }
-  await withTenant(owner, { tenantId }, async (trx) => {
+  await withNewTenant(owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({

@@ -27,7 +27,7 @@ export const command: CliCommand = {
     const write = async (line: string) => {
       if (!sink.write(`${line}\n`)) await once(sink, 'drain');
     };
-    const counts = await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+    const counts = await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, async (trx) => {
       let log = 0;
       const hasLog = await sql<{
         present: boolean;

@@ -20,7 +20,7 @@ export const command: CliCommand = {
     );
     const tenantId = rows[0]?.tenantId;
     if (!tenantId) throw new UsageError(`no organization with the slug "${slug}"`);
-    const result = await withTenant(db, { tenantId }, (trx) =>
+    const result = await withTenant(db, { tenantId, evenIfLocked: true }, (trx) =>
       verifyTenantChain(trx, key ? { checkpointKey: key } : {}),
     );
     if (args.json) ctx.out(JSON.stringify({ org: slug, ...result }));

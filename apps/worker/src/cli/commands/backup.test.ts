@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsStorage, generateKeyring, keyringSpec, runBackup } from '@mfiq/backup';
-import { withTenant } from '@mfiq/db';
+import { withNewTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../testing/fixtures.ts';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'mfiq-cli-'));
   const userId = await insertUser(tdb.owner);
   tenantId = randomUUID();
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx
       .insertInto('organizations')
       .values({ tenantId, slug: `cli-${tenantId.slice(0, 6)}`, name: 'CLI Org' })

@@ -33,7 +33,7 @@ export const command: CliCommand = {
     await once(sink, 'open');
     const { report, why } = await readTestReport(cli.env.TEST_REPORT_FILE?.trim() || undefined);
     const checkpointKey = cli.env.AUDIT_CHECKPOINT_KEY ? Buffer.from(cli.env.AUDIT_CHECKPOINT_KEY, 'utf8') : undefined;
-    const pack = await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+    const pack = await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, async (trx) => {
       const collected = await collectEvidence(trx, {
         tenantId: org.tenantId,
         generatedAt,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { withTenant } from '@mfiq/db';
+import { withNewTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../testing/fixtures.ts';
@@ -23,7 +23,7 @@ beforeAll(async () => {
       await tdb.owner.selectFrom('users').select('email').where('id', '=', users[role]).executeTakeFirstOrThrow()
     ).email;
   }
-  await withTenant(tdb.owner, { tenantId }, async (trx) => {
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx.insertInto('organizations').values({ tenantId, slug, name: 'Notified Org' }).execute();
     for (const role of ['owner', 'admin', 'editor', 'viewer'] as const)
       await trx.insertInto('memberships').values({ tenantId, userId: users[role]!, role }).execute();

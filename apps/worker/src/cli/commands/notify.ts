@@ -39,7 +39,7 @@ export const command: CliCommand = {
     const org = await findOrganization(ctx, String(values.org));
     const mail = render(template, fields, { organization: org.name, slug: org.slug, security_contact: contact });
     const dryRun = values['dry-run'] === true;
-    const recipients = await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+    const recipients = await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, async (trx) => {
       const to = (
         await trx
           .selectFrom('memberships')

@@ -21,7 +21,7 @@ export const command: CliCommand = {
     const reason = stringOpt(values, 'reason');
     if (!slug || !reason) throw new UsageError('--org and --reason are required.');
     const org = await findOrganization(ctx, slug);
-    await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+    await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, async (trx) => {
       await trx
         .updateTable('organizations')
         .set({ lockedAt: sql`coalesce(locked_at, now())`, lockedReason: reason.slice(0, 500) })

@@ -11,7 +11,7 @@ export const command: CliCommand = {
     const slug = stringOpt(values, 'org');
     if (!slug) throw new UsageError('--org is required.');
     const org = await findOrganization(ctx, slug);
-    await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+    await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, async (trx) => {
       await trx
         .updateTable('organizations')
         .set({ lockedAt: null, lockedReason: null })

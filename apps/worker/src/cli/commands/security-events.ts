@@ -49,7 +49,7 @@ export const command: CliCommand = {
           .execute();
     const denials: { org: string; actor: string | null; procedure: string | null; count: number; last: Date }[] = [];
     for (const org of orgs) {
-      const rows = await withTenant(ctx.db, { tenantId: org.tenantId }, (trx) =>
+      const rows = await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, (trx) =>
         sql<{ actor: string | null; procedure: string | null; count: number; last: Date }>`
           select actor_display as actor, target_id as procedure, count(*)::int as count, max(occurred_at) as last
             from (select tenant_id, action, actor_display, target_id, occurred_at from audit_outbox

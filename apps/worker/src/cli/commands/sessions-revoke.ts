@@ -49,7 +49,7 @@ export const command: CliCommand = {
 
     if (slug) {
       const org = await findOrganization(ctx, slug);
-      const n = await withTenant(ctx.db, { tenantId: org.tenantId }, async (trx) => {
+      const n = await withTenant(ctx.db, { tenantId: org.tenantId, evenIfLocked: true }, async (trx) => {
         const members = await trx
           .selectFrom('memberships')
           .select('userId')

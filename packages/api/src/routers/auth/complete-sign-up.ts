@@ -26,7 +26,7 @@ export const completeSignUp = publicProcedure
     const tenantId = randomUUID();
     const userId = randomUUID();
     try {
-      await ctx.platform.inTenant(tenantId, userId, async (db) => {
+      await ctx.platform.createTenant(tenantId, userId, async (db) => {
         await db
           .insertInto('users')
           .values({

@@ -13,7 +13,7 @@ const RESET_TTL_MS = 30 * 60_000;
  * Always the same answer, whether or not the address has an account. Requests count toward the
  * sign-in throttle of (email, IP) and IP, so the form cannot be used to flood a mailbox.
  */
-export const requestPasswordReset = publicFormProcedure
+export const requestPasswordReset = publicFormProcedure('forgot-password')
   .input(requestResetInput)
   .output(z.object({ status: z.literal('check_email') }))
   .mutation(async ({ ctx, input }) => {
@@ -48,7 +48,7 @@ export const requestPasswordReset = publicFormProcedure
  * Sets a new password from a reset link (30 minutes, once) and ends every session of the user. It
  * does not sign in: the next sign-in still asks for the second factor, so a reset never bypasses it.
  */
-export const resetPassword = publicFormProcedure
+export const resetPassword = publicFormProcedure('reset-password')
   .input(resetPasswordInput)
   .output(z.object({ status: z.literal('password_reset') }))
   .mutation(async ({ ctx, input }) => {

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { slugSchema } from '../../trpc.ts';
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(254, 'Email is at most 254 characters')
-  .pipe(z.email('Enter a valid email address'));
+import { emailSchema } from '../../shared/fields.ts';
+
+export { emailSchema };
 // The upper bound keeps hashing cheap to refuse; the policy (length, common passwords) is in @mfiq/auth.
 export const passwordSchema = z.string().min(1, 'Password is required').max(128, 'Password is at most 128 characters');
 /** Links carry 40-character base32 tokens; invitation tokens are prefixed with the organization id. */

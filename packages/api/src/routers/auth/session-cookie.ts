@@ -1,4 +1,4 @@
-import type { Context } from '../../context.ts';
+import { sessionIdOf, type Context } from '../../context.ts';
 import type { AuditAction } from '../../audit.ts';
 import { mails } from '../../mail.ts';
 
@@ -15,7 +15,7 @@ export async function startSession(
 ): Promise<void> {
   // Independent writes go out together: sign-in latency is round trips, and argon2 threads idle meanwhile.
   const [, known] = await Promise.all([
-    ctx.session ? ctx.auth.invalidateSession(ctx.session.id) : null,
+    sessionIdOf(ctx) ? ctx.auth.invalidateSession(sessionIdOf(ctx)!) : null,
     action === 'user.signed_in' ? ctx.platform.knownUserAgents(user.id, ctx.auth.now()) : null,
   ]);
   const [{ cookie }] = await Promise.all([

@@ -45,7 +45,7 @@ export const signInOutput = z.discriminatedUnion('status', [
  * count toward the throttle per account+IP and per IP. An account with two-factor gets a
  * short-lived challenge instead of a session; auth.signInTwoFactor completes it.
  */
-export const signIn = publicFormProcedure
+export const signIn = publicFormProcedure('sign-in')
   .input(signInInput)
   .output(signInOutput)
   .mutation(async ({ ctx, input }) => {

@@ -48,7 +48,7 @@ export async function chooseSlug(
  * already has an account gets a notice with links to sign in or reset the password instead. Both
  * paths hash the password and write one row, so they also take about the same time.
  */
-export const signUp = publicFormProcedure
+export const signUp = publicFormProcedure('sign-up')
   .input(signUpInput)
   .output(z.object({ status: z.literal('check_email'), email: z.string() }))
   .mutation(async ({ ctx, input }) => {

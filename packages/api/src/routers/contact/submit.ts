@@ -15,7 +15,7 @@ function contactFor(topic: string, contacts: ContactAddresses): string | null {
  * same transaction, queues its forward to the configured contact, so a vulnerability report reaches
  * a person and not only a table (docs/decisions/0124-security-page-and-contact.md).
  */
-export const submit = publicFormProcedure
+export const submit = publicFormProcedure('contact')
   .input(contactInput)
   .output(z.object({ received: z.literal(true) }))
   .mutation(async ({ ctx, input }) => {

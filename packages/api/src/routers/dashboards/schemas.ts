@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RANGES } from '../../dashboards/ranges.ts';
+import { RANGE_PRESETS as RANGES } from '../../shared/constants.ts';
 import { AGGREGATIONS, DIRECTIONS, grainSchema, localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
 
 export const MAX_TILES = 24;

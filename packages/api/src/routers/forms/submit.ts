@@ -17,7 +17,7 @@ const FORM_PAUSED = 'This form is paused and is not accepting answers right now.
  * through the same writer as manual entry and the push API, and the event (actor: the public form)
  * in the same transaction.
  */
-export const submit = publicFormProcedure
+export const submit = publicFormProcedure('data-form')
   .input(submitInput)
   .output(z.object({ written: z.number(), date: z.string() }))
   .mutation(async ({ ctx, input }) => {

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { GRAINS } from '../../metrics/periods.ts';
+import { AGGREGATIONS, DIRECTIONS, GRAINS, UNITS } from '../../shared/constants.ts';
 
-export const UNITS = ['number', 'currency', 'percent', 'duration'] as const;
-export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count', 'last'] as const;
-export const DIRECTIONS = ['higher', 'lower'] as const;
+export { AGGREGATIONS, DIRECTIONS, UNITS };
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
@@ -25,6 +23,15 @@ export const localDateSchema = z
     return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d && d >= '1900-01-01' && d < '2100-01-01';
   }, 'Not a real date between 1900 and 2099');
 
+const tagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'A tag cannot be empty')
+  .max(40, 'A tag is at most 40 characters')
+  .regex(/^[a-z0-9][a-z0-9 _-]*$/, 'Tags use letters, digits, spaces, - and _');
+const tagsSchema = z.array(tagSchema).max(20, 'At most 20 tags');
+
 const definitionFields = {
   name: z
     .string({ error: 'Name is required' })
@@ -43,18 +50,7 @@ const definitionFields = {
   direction: z.enum(DIRECTIONS, { error: 'Direction is higher or lower (which is better)' }).default('higher'),
   defaultGrain: grainSchema.default('day'),
   ownerMembershipId: z.uuid('Owner must be a member of the organization').nullish(),
-  tags: z
-    .array(
-      z
-        .string()
-        .trim()
-        .toLowerCase()
-        .min(1, 'A tag cannot be empty')
-        .max(40, 'A tag is at most 40 characters')
-        .regex(/^[a-z0-9][a-z0-9 _-]*$/, 'Tags use letters, digits, spaces, - and _'),
-    )
-    .max(20, 'At most 20 tags')
-    .default([]),
+  tags: tagsSchema.default([]),
   formula: z.string().trim().max(1000, 'A formula is at most 1000 characters').nullish(),
 };
 
@@ -90,3 +86,22 @@ export const metricOutput = z.object({
   updatedAt: z.date(),
 });
 export type MetricOutput = z.infer<typeof metricOutput>;
+
+/**
+ * The metric form on the pages: the same fields and rules as the procedures' input, except that
+ * tags arrive as one comma-separated text field (what a person types) and are split before the
+ * same tag rules apply.
+ */
+const tagsText = z
+  .string()
+  .max(900, 'Tags are at most 900 characters')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
+  .pipe(tagsSchema);
+export const metricForm = z
+  .object({ key: metricKeySchema, ...definitionFields, tags: tagsText.default([]) })
+  .superRefine(currencyMatchesUnit);

@@ -29,7 +29,7 @@ export const create = authedProcedure
     const tenantId = randomUUID();
     const membershipId = randomUUID();
     try {
-      await ctx.platform.inTenant(tenantId, ctx.user.id, async (db) => {
+      await ctx.platform.createTenant(tenantId, ctx.user.id, async (db) => {
         await sql`select pg_advisory_xact_lock(hashtextextended(${`organization.create:${ctx.user.id}`}, 0))`.execute(
           db,
         );

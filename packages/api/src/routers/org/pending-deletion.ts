@@ -1,22 +1,25 @@
 import { z } from 'zod';
-import type { PendingDeletionTenant, TenantDb } from '@mfiq/db';
-import { audit } from '../../audit.ts';
+import { Rollback, type PendingDeletionTenant, type TenantDb } from '@mfiq/db';
+import { audit, type AuditActor } from '../../audit.ts';
 import { AppError, notFound } from '../../errors.ts';
-import { can, type Role } from '../../permissions.ts';
+import { can, type Permission, type Role } from '../../permissions.ts';
 import { authedProcedure, slugSchema } from '../../trpc.ts';
+import type { Context } from '../../context.ts';
 
-const ROLLBACK = Symbol('rollback');
+/** Why the pending-deletion transaction ended (the value a Rollback carries, as in tenantProcedure). */
+type Stopped<R> = { kind: 'ran'; result: R } | { kind: 'failed'; result: R } | { kind: 'denied' };
 
 /**
  * For the two things a member may do with an organization whose deletion is pending (it is locked,
  * so tenantProcedure refuses it): see what is scheduled, and, as an owner, cancel. Same answers as
  * tenantProcedure: not a member, or nothing pending -> NOT_FOUND; a role without the declared
  * permission -> FORBIDDEN (recorded in the organization's trail); the handler gets `ctx.db`, the
- * tenant transaction that app_enter_pending_deletion entered.
+ * tenant transaction that app_enter_pending_deletion entered (a thin entry over enterTenant, ADR
+ * 0081). Refusals and failed results roll back through Rollback; queries answer before COMMIT.
  */
 export const pendingDeletionProcedure = authedProcedure
   .input(z.object({ slug: slugSchema }))
-  .use(async ({ ctx, input, meta, path, next }) => {
+  .use(async ({ ctx, input, meta, path, type, next }) => {
     const access = meta?.access;
     if (access?.kind !== 'tenant')
       throw new Error('pendingDeletionProcedure without a declared permission: use requirePermission(...)');
@@ -30,39 +33,45 @@ export const pendingDeletionProcedure = authedProcedure
         },
       });
     type Result = Awaited<ReturnType<typeof run>>;
-    let stopped: { denied: string; role: string } | { failed: Result } | undefined;
-    const outcome = await ctx.platform
-      .asPendingDeletion(ctx.user.id, input.slug, async (db, member) => {
-        if (!can(member.role as Role, access.permission)) {
-          stopped = { denied: member.tenantId, role: member.role };
-          throw ROLLBACK;
-        }
+    const out = await ctx.platform.asPendingDeletion(
+      { userId: ctx.user.id, slug: input.slug, readOnly: type === 'query' },
+      async (db, member): Promise<Stopped<Result>> => {
+        if (!can(member.role as Role, access.permission)) throw new Rollback<Stopped<Result>>({ kind: 'denied' });
         const result = await run(db, member);
-        if (!result.ok) {
-          stopped = { failed: result };
-          throw ROLLBACK;
-        }
-        return result;
-      })
-      .catch(async (error: unknown) => {
-        if (error !== ROLLBACK || !stopped) throw error;
-        if ('failed' in stopped) return { member: 'stopped' as const, result: stopped.failed };
-        const { denied: tenantId, role } = stopped;
-        await ctx.platform
-          .inTenant(tenantId, ctx.user.id, (db) =>
-            audit(
-              { db, tenant: { id: tenantId }, actor: ctx.actor, request: ctx.request },
-              {
-                action: 'permission.denied',
-                outcome: 'failure',
-                target: { type: 'procedure', id: path },
-                after: { permission: access.permission },
-              },
-            ),
-          )
-          .catch((e: unknown) => ctx.logger.error({ err: e }, 'could not record a permission denial'));
-        throw new AppError('FORBIDDEN', `Your role (${role}) does not allow this.`);
-      });
-    if (outcome.member === null) throw notFound('Organization not found');
-    return outcome.result;
+        if (!result.ok) throw new Rollback<Stopped<Result>>({ kind: 'failed', result });
+        return { kind: 'ran', result };
+      },
+    );
+    if (out.member === null) throw notFound('Organization not found');
+    const stopped = out.result;
+    if (stopped.kind !== 'denied') return stopped.result;
+    await recordDenied(ctx, { userId: ctx.user.id, actor: ctx.actor }, input.slug, access.permission, path);
+    throw new AppError('FORBIDDEN', `Your role (${out.member.role}) does not allow this.`);
   });
+
+/**
+ * The denial goes into the organization's trail in its own transaction (the refused one rolled
+ * back), entered the same way: the organization is still locked, so the ordinary entry refuses it.
+ */
+async function recordDenied(
+  ctx: Context,
+  who: { userId: string; actor: AuditActor },
+  slug: string,
+  permission: Permission,
+  path: string,
+) {
+  const event = {
+    action: 'permission.denied',
+    outcome: 'failure',
+    target: { type: 'procedure', id: path },
+    after: { permission },
+  } as const;
+  try {
+    await ctx.platform.asPendingDeletion({ userId: who.userId, slug }, (db, member) =>
+      audit({ db, tenant: { id: member.tenantId }, actor: who.actor, request: ctx.request }, event),
+    );
+  } catch (error) {
+    // The refusal stands either way; a lost event is logged, not turned into a 500.
+    ctx.logger.error({ err: error }, 'could not record a permission denial');
+  }
+}

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { slugSchema } from '../../trpc.ts';
+import { supportedTimezones } from '../../shared/constants.ts';
 
-const TIMEZONES = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
+const TIMEZONES = new Set(supportedTimezones());
 
 export const timezoneSchema = z
   .string()

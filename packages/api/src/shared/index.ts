@@ -1,0 +1,10 @@
+/**
+ * The client-safe face of @mfiq/api (`@mfiq/api/shared`): the vocabularies and the zod input schemas
+ * that pages share with the procedures, so a form and its procedure parse the same way. Everything
+ * reachable from here must run in a browser: `client-safe.test.ts` walks the imports.
+ */
+export * from './constants.ts';
+export { updateOrganizationInput } from '../routers/org/schemas.ts';
+export { metricForm } from '../routers/metrics/schemas.ts';
+export { createTargetInput } from '../routers/targets/schemas.ts';
+export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
