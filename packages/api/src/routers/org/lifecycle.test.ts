@@ -260,7 +260,7 @@ describe('deleting an organization', () => {
     const ownerApi = await h.as(owner.cookie);
     await ownerApi.org.requestDeletion({ slug: owner.slug, confirmSlug: owner.slug });
     // An operator unlocking the organization while the deletion is pending is refused by the database.
-    const unlock = await withTenant(tdb.owner, { tenantId }, (trx) =>
+    const unlock = await withTenant(tdb.owner, { tenantId, evenIfLocked: true }, (trx) =>
       trx
         .updateTable('organizations')
         .set({ lockedAt: null, lockedReason: null })
@@ -269,7 +269,7 @@ describe('deleting an organization', () => {
     ).catch((e: { constraint?: string }) => e.constraint);
     expect(unlock).toBe('organizations_deletion_locked');
     // An operator locks it as well (what `mfiq org lock` writes): the lock is now the operator's.
-    await withTenant(tdb.owner, { tenantId }, (trx) =>
+    await withTenant(tdb.owner, { tenantId, evenIfLocked: true }, (trx) =>
       trx
         .updateTable('organizations')
         .set({ lockedAt: sql<Date>`coalesce(locked_at, now())`, lockedReason: 'Legal hold' })
