@@ -43,12 +43,7 @@ export async function benchIngest() {
     clientIp: '127.0.0.1',
     formPass: issueFormPass('sign-up'),
   });
-  await createCaller(askCtx).auth.signUp({
-    email: 'ingest@example.com',
-    password: 'bench password 123',
-    displayName: 'I',
-    organizationName: 'Ingest',
-  });
+  await createCaller(askCtx).auth.signUp({ email: 'ingest@example.com', displayName: 'I', organizationName: 'Ingest' });
   // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
   const mailReader = new pg.Client({ connectionString: cluster.urls.admin });
   await mailReader.connect();
@@ -62,7 +57,12 @@ export async function benchIngest() {
     resHeaders: new Headers(),
     clientIp: '127.0.0.1',
   });
-  const out = await createCaller(signUpCtx).auth.completeSignUp({ token: signUpToken });
+  const out = await createCaller(signUpCtx).auth.completeSignUp({
+    token: signUpToken,
+    password: 'bench password 123',
+    displayName: 'I',
+    organizationName: 'Ingest',
+  });
   const cookie = signUpCtx.resHeaders.getSetCookie()[0]!.split(';')[0]!;
   const owner = createCaller(
     await createContext({

@@ -43,11 +43,10 @@ export async function benchTenantRead() {
   await ownerRead.connect();
   for (let i = 0; i < ORGS; i++) {
     const email = `bench-${i}@example.com`;
+    const names = { displayName: `B ${i}`, organizationName: `Bench ${i}` };
     await createCaller({ ...(await context(null)), formPass: issueFormPass('sign-up') }).auth.signUp({
       email,
-      password: 'bench password 123',
-      displayName: `B ${i}`,
-      organizationName: `Bench ${i}`,
+      ...names,
     });
     // Sign-up completes from the emailed link; read it from the outbox as the mail would carry it.
     const mail = await ownerRead.query<{ text_body: string }>(
@@ -56,7 +55,7 @@ export async function benchTenantRead() {
     );
     const token = /\/signup\/confirm\/([a-z2-7]+)/.exec(mail.rows[0]!.text_body)![1]!;
     const ctx = await context(null);
-    const out = await createCaller(ctx).auth.completeSignUp({ token });
+    const out = await createCaller(ctx).auth.completeSignUp({ token, password: 'bench password 123', ...names });
     const cookie = ctx.resHeaders.getSetCookie()[0]!.split(';')[0]!;
     tenants.push({ slug: out.organization.slug, tenantId: '', cookie });
   }

@@ -1,8 +1,9 @@
 // The product launcher: `npm start` (through scripts/bootstrap.mjs) or `pnpm exec tsx scripts/run.ts`.
 //
 // Without DATABASE_URL: an embedded PostgreSQL under .data/pg, roles with generated passwords, migrations,
-// the demo organization, then web + worker. With DATABASE_URL (+ APP_DATABASE_URL, WORKER_DATABASE_URL):
-// the same against that server, seeding the demo only with SEED_DEMO=1. Ctrl-C stops everything.
+// the demo organization, then web + worker + audit retention. With DATABASE_URL (+ APP_DATABASE_URL,
+// WORKER_DATABASE_URL, and RETENTION_DATABASE_URL + AUDIT_CHECKPOINT_KEY for retention): the same
+// against that server, seeding the demo only with SEED_DEMO=1. Ctrl-C stops everything.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -53,8 +54,18 @@ const envSchema = z
     SEED_DEMO: blankIsUnset(z.enum(['0', '1'], { error: 'must be 1 or 0' }).optional()),
     TLS_CERT_FILE: blankIsUnset(z.string().optional()),
     TLS_KEY_FILE: blankIsUnset(z.string().optional()),
+    RETENTION_DATABASE_URL: blankIsUnset(postgresUrl.optional()),
+    AUDIT_CHECKPOINT_KEY: blankIsUnset(z.string().optional()),
   })
   .superRefine((env, ctx) => {
+    // The audit retention process needs its role and its checkpoint key together (or runs not at all).
+    if (env.DATABASE_URL && !!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL'],
+        message: 'is required when the other audit retention variable is set (the retention process needs both)',
+      });
+    }
     if (!env.DATABASE_URL) return;
     for (const name of ['APP_DATABASE_URL', 'WORKER_DATABASE_URL'] as const) {
       if (!env[name]) {
@@ -205,7 +216,7 @@ function pnpmCommand(): [string, string[]] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// 5. Shutdown: web and worker first (they close their pools), then PostgreSQL.
+// 5. Shutdown: web, worker and retention first (they close their pools), then PostgreSQL.
 
 const children = new Map<string, ChildProcess>();
 let databaseProcess: ChildProcess | null = null;
@@ -486,9 +497,9 @@ async function main(): Promise<void> {
         owner: env.DATABASE_URL!,
         app: env.APP_DATABASE_URL!,
         worker: env.WORKER_DATABASE_URL!,
-        retention: process.env.RETENTION_DATABASE_URL || undefined,
+        retention: env.RETENTION_DATABASE_URL,
       };
-  const checkpointKey = embedded ? creds.auditCheckpointKey : process.env.AUDIT_CHECKPOINT_KEY || undefined;
+  const checkpointKey = embedded ? creds.auditCheckpointKey : env.AUDIT_CHECKPOINT_KEY;
 
   say('applying migrations');
   await migrate(urls.owner, (line) => say(`  ${line}`));
@@ -514,12 +525,17 @@ async function main(): Promise<void> {
       WORKER_DATABASE_URL: urls.worker,
       ...mail,
       BACKUP_DIR: backupDir,
-      // The audit retention job runs only with its own role and the checkpoint key.
-      ...(urls.retention && checkpointKey
-        ? { RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey }
-        : {}),
     }),
   });
+  // Audit retention is its own process: only it holds the retention role and the checkpoint key.
+  if (urls.retention && checkpointKey) {
+    startChild('retention', '90', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/retention-main.ts')], {
+      cwd: path.join(ROOT, 'apps/worker'),
+      env: childEnv({ RETENTION_DATABASE_URL: urls.retention, AUDIT_CHECKPOINT_KEY: checkpointKey }),
+    });
+  } else {
+    say('audit retention is not running: set RETENTION_DATABASE_URL and AUDIT_CHECKPOINT_KEY to purge expired events');
+  }
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
     env: childEnv({

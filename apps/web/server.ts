@@ -23,6 +23,7 @@ import {
   createContextFactory,
   createRestHandler,
   REST_BODY_LIMIT_BYTES,
+  upgradeRecoveryCodes,
 } from '@mfiq/api/server';
 import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
@@ -108,16 +109,24 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     application_name: 'mfiq-web-throttle',
   });
   throttlePool.on('error', () => {});
+  const secretBox = createSecretBox(appKey);
+  // Recovery codes from before they were keyed (migration 0025) are converted in the background;
+  // until then they are still accepted in their old form.
+  upgradeRecoveryCodes(db, secretBox).then(
+    (converted) => converted && logger.info({ converted }, 'recovery codes converted to keyed hashes'),
+    (error: unknown) => logger.warn({ err: error }, 'converting recovery codes failed; the next start retries'),
+  );
   // Links in mail: the configured public URL, or this server's own address once it listens.
   let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const createContext = createContextFactory({
     db,
     auth,
     logger,
-    secretBox: createSecretBox(appKey),
+    secretBox,
     throttle: createSignInThrottle(throttlePool),
     publicUrl: () => publicUrl,
     importMaxBytes: config.importMaxBytes,
+    importQuotas: config.importQuotas,
     observeProcedure: metrics.observeProcedure,
     lifecycle: {
       deletionGraceDays: config.lifecycle.deletionGraceDays,

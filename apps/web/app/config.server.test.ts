@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       publicUrl: null,
       mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
+      importQuotas: { maxUploads: 2, maxQueued: 3, storageBytes: 1000 * 1024 * 1024 },
       backupEnv: {
         BACKUP_DIR: '.data/backups',
         BACKUP_KEYS: undefined,

@@ -44,6 +44,10 @@ const configSchema = z
       (v) => (v === '' ? undefined : v),
       positiveInt.max(1024, 'must be at most 1024').default(100),
     ),
+    /** Per-organization import quotas (docs/decisions/0091-import-quotas.md). */
+    IMPORT_MAX_UPLOADS: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(20).default(2)),
+    IMPORT_MAX_QUEUED: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.max(100).default(3)),
+    IMPORT_STORAGE_MB: z.preprocess((v) => (v === '' ? undefined : v), positiveInt.default(1000)),
     TRUST_PROXY: optional(
       z.string().refine((v) => isIP(v) !== 0, 'must be an IP address (the proxy that connects to this server)'),
     ),
@@ -167,6 +171,8 @@ export interface Config {
   importMaxBytes: number;
   /** Deletion grace period and the security contact. */
   lifecycle: LifecycleConfig;
+  /** Per-organization import quotas (IMPORT_MAX_UPLOADS, IMPORT_MAX_QUEUED, IMPORT_STORAGE_MB). */
+  importQuotas: { maxUploads: number; maxQueued: number; storageBytes: number };
   backupEnv: Pick<
     RawConfig,
     | 'BACKUP_DIR'
@@ -244,6 +250,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
     lifecycle: lifecycleConfig(c),
+    importQuotas: {
+      maxUploads: c.IMPORT_MAX_UPLOADS,
+      maxQueued: c.IMPORT_MAX_QUEUED,
+      storageBytes: c.IMPORT_STORAGE_MB * 1024 * 1024,
+    },
     backupEnv: {
       BACKUP_DIR: c.BACKUP_DIR,
       BACKUP_KEYS: c.BACKUP_KEYS,

@@ -22,12 +22,12 @@ async function signUp(page: Page, name: string, org: string): Promise<string> {
   await page.goto(`${web.url}/signup`);
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Work email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Organization name').fill(org);
   await page.getByRole('button', { name: 'Create organization' }).click();
-  // Sign-up finishes from the confirmation link in the mail.
+  // Sign-up finishes from the confirmation link in the mail, where the password is chosen.
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
   await page.goto(`${web.url}${await linkFromOutbox(tdb, email, '/signup/confirm')}`);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create my organization' }).click();
   await page.waitForURL(/\/orgs\/[a-z0-9-]+$/);
   return new URL(page.url()).pathname.split('/')[2]!;

@@ -213,22 +213,23 @@ export async function signUpOverHttp(baseUrl: string, prefix = 'user', tdb: Test
   );
 }
 
-/** Signs up through the real /signup form and the confirmation link; returns the session cookie and the organization slug. */
+/** Signs up through the real /signup form and the confirmation page (where the password is chosen); returns the session cookie and the organization slug. */
 export async function signUpAs(
   baseUrl: string,
   tdb: TestDatabase,
   who: { email: string; displayName: string; organizationName: string },
   mailboxDir?: string,
 ) {
-  const { email } = who;
-  let res = await postForm(baseUrl, '/signup', { ...who, password: PASSWORD });
+  const { email, ...names } = who;
+  let res = await postForm(baseUrl, '/signup', { email, ...names });
   if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const confirm = await linkFromOutbox(tdb, email, '/signup/confirm', mailboxDir);
+  // The password is chosen on the confirmation page (account pre-hijacking, ADR 0096).
   res = await fetch(`${baseUrl}${confirm}`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
-    body: '',
+    body: new URLSearchParams({ password: PASSWORD, ...names }),
   });
   if (res.status !== 302) throw new Error(`sign-up confirmation failed: ${res.status} ${await res.text()}`);
   const location = res.headers.get('location') ?? '';

@@ -149,7 +149,6 @@ const FORMS: FormCase[] = [
     path: '/signup',
     fields: () => ({
       email: `signup${++n}@example.com`,
-      password: PASSWORD,
       displayName: 'New Person',
       organizationName: `Matrix Org ${n}`,
     }),

@@ -311,14 +311,16 @@ describe('HTTPS', () => {
         new URLSearchParams({
           formToken,
           email,
-          password: PASSWORD,
           displayName: 'TLS',
           organizationName: 'TLS Org',
         }).toString(),
       );
       asked.resume();
       expect(asked.statusCode).toBe(200);
-      const res = await post(await linkFromOutbox(tdb, email, '/signup/confirm'), '');
+      const res = await post(
+        await linkFromOutbox(tdb, email, '/signup/confirm'),
+        new URLSearchParams({ password: PASSWORD, displayName: 'TLS', organizationName: 'TLS Org' }).toString(),
+      );
       res.resume();
       expect(res.statusCode).toBe(302);
       expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');

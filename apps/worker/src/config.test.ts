@@ -27,8 +27,11 @@ describe('worker configuration', () => {
       'send_emails',
       'housekeeping',
       'backup_all',
+      'restore_drills',
+      'org_erasure',
+      'data_retention',
     ]);
-    expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000, retention: null });
+    expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000 });
     expect(config.crontab).toMatch(/^30 2 \* \* \* backup_all /m);
     expect(config.backupEnv).toMatchObject({
       BACKUP_DIR: '.data/backups',
@@ -51,31 +54,21 @@ describe('worker configuration', () => {
     expect(config.crontab).toMatch(/^\*\/5 \* \* \* \* purge_sessions /);
   });
 
-  it('schedules the retention job only with its role and key', () => {
-    const key = 'k'.repeat(40);
-    const config = loadConfig({
-      WORKER_DATABASE_URL: URL_OK,
-      RETENTION_DATABASE_URL: URL_OK,
-      AUDIT_CHECKPOINT_KEY: key,
-    });
-    expect(parseCrontab(config.crontab).map((c) => c.task)).toEqual([
-      'purge_sessions',
-      'audit_drain',
-      'send_emails',
-      'housekeeping',
+  it('refuses the audit retention role and checkpoint key: they belong to the retention process alone', () => {
+    for (const variable of ['RETENTION_DATABASE_URL', 'AUDIT_CHECKPOINT_KEY']) {
+      const error = errorOf({
+        WORKER_DATABASE_URL: URL_OK,
+        [variable]: variable.endsWith('URL') ? URL_OK : 'k'.repeat(40),
+      });
+      expect(error.variables).toEqual([variable]);
+      expect(error.message).toMatch(/audit retention process/);
+    }
+    expect(parseCrontab(loadConfig({ WORKER_DATABASE_URL: URL_OK }).crontab).map((c) => c.task)).not.toContain(
       'audit_retention',
-      'backup_all',
-    ]);
-    expect(config.retention?.checkpointKey.toString()).toBe(key);
+    );
   });
 
   it.each([
-    [{ WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK }, 'AUDIT_CHECKPOINT_KEY'],
-    [{ WORKER_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'k'.repeat(40) }, 'RETENTION_DATABASE_URL'],
-    [
-      { WORKER_DATABASE_URL: URL_OK, RETENTION_DATABASE_URL: URL_OK, AUDIT_CHECKPOINT_KEY: 'short' },
-      'AUDIT_CHECKPOINT_KEY',
-    ],
     [{ WORKER_DATABASE_URL: URL_OK, AUDIT_DRAIN_BATCH: '0' }, 'AUDIT_DRAIN_BATCH'],
     [{}, 'WORKER_DATABASE_URL'],
     [{ WORKER_DATABASE_URL: '' }, 'WORKER_DATABASE_URL'],

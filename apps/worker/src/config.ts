@@ -13,7 +13,7 @@ export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 /** Two hours after the backups, so the drill restores last night's. */
 export const DEFAULT_RESTORE_DRILLS_SCHEDULE = '30 4 * * *';
 
-const postgresUrl = z
+export const postgresUrl = z
   .string({ error: 'is required' })
   .trim()
   .min(1, 'is required')
@@ -39,74 +39,66 @@ const cronSchedule = z
     }
   }, 'must be a crontab schedule of five fields, e.g. "*/15 * * * *"');
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const RETENTION_ONLY = {
+  error: 'belongs to the audit retention process (apps/worker/src/retention-main.ts), not the worker: remove it here',
+};
+
 /** The worker's whole configuration, parsed once at start-up from the environment. */
-const workerEnvSchema = z
-  .object({
-    WORKER_DATABASE_URL: postgresUrl,
-    ...poolEnvShape('WORKER_DB_'),
-    WORKER_CONCURRENCY: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(64, 'must be at most 64')
-      .default(2),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
-    /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
-    SMTP_URL: z
-      .string()
-      .refine((v) => {
-        try {
-          return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, 'must be an smtp:// or smtps:// URL')
-      .optional(),
-    MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
-    MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
-    CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
-    CRON_RESTORE_DRILLS: cronSchedule.default(DEFAULT_RESTORE_DRILLS_SCHEDULE),
-    /** Organizations restored per nightly drill (the least recently drilled first); 0 = all. */
-    DRILL_SAMPLE: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(0, 'must be 0 (all organizations) or more')
-      .max(100_000, 'must be at most 100000')
-      .default(0),
-    /** Where operator alerts (a failed restore drill) are mailed; unset: log and metric only. */
-    OPERATOR_ALERT_EMAIL: z.string().trim().max(254).pipe(z.email('must be an email address')).optional(),
-    ...backupEnvSchema,
-    AUDIT_DRAIN_BATCH: z.coerce
-      .number({ error: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(5_000, 'must be at most 5000')
-      .default(500),
-    AUDIT_DRAIN_INTERVAL_MS: z.coerce
-      .number({ error: 'must be a whole number of milliseconds' })
-      .int('must be a whole number of milliseconds')
-      .min(200, 'must be at least 200')
-      .max(600_000, 'must be at most 600000')
-      .default(5_000),
-    RETENTION_DATABASE_URL: postgresUrl.optional(),
-    AUDIT_CHECKPOINT_KEY: z
-      .string()
-      .min(32, 'must be at least 32 characters (a random secret)')
-      .max(512, 'must be at most 512 characters')
-      .optional(),
-  })
-  .superRefine((env, ctx) => {
-    // The retention job needs both its role and the key that signs its checkpoints, or neither.
-    if (!!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
-      const missing = env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL';
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing],
-        message: 'is required when the other audit retention variable is set',
-      });
-    }
-  });
+const workerEnvSchema = z.object({
+  WORKER_DATABASE_URL: postgresUrl,
+  ...poolEnvShape('WORKER_DB_'),
+  WORKER_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(64, 'must be at most 64')
+    .default(2),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+  /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
+  SMTP_URL: z
+    .string()
+    .refine((v) => {
+      try {
+        return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
+  MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
+  CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+  CRON_RESTORE_DRILLS: cronSchedule.default(DEFAULT_RESTORE_DRILLS_SCHEDULE),
+  /** Organizations restored per nightly drill (the least recently drilled first); 0 = all. */
+  DRILL_SAMPLE: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 (all organizations) or more')
+    .max(100_000, 'must be at most 100000')
+    .default(0),
+  /** Where operator alerts (a failed restore drill) are mailed; unset: log and metric only. */
+  OPERATOR_ALERT_EMAIL: z.string().trim().max(254).pipe(z.email('must be an email address')).optional(),
+  ...backupEnvSchema,
+  AUDIT_DRAIN_BATCH: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(5_000, 'must be at most 5000')
+    .default(500),
+  AUDIT_DRAIN_INTERVAL_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(200, 'must be at least 200')
+    .max(600_000, 'must be at most 600000')
+    .default(5_000),
+  // Audit retention runs in its own process with its own role and key (retention-main.ts): the
+  // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
+  RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
+  AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
+});
 
 export interface WorkerConfig {
   databaseUrl: string;
@@ -133,8 +125,6 @@ export interface WorkerConfig {
   auditDrainIntervalMs: number;
   drillSample: number;
   operatorEmail: string | null;
-  /** The audit retention job's role and checkpoint key; null: retention is not scheduled. */
-  retention: { databaseUrl: string; checkpointKey: Buffer } | null;
 }
 
 export class ConfigError extends Error {
@@ -153,7 +143,6 @@ export class ConfigError extends Error {
  */
 export function buildCrontab(schedules: {
   purgeSessions: string;
-  retention?: boolean;
   backups?: string | null;
   drills?: string | null;
 }): string {
@@ -165,7 +154,6 @@ export function buildCrontab(schedules: {
     `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
     // Nightly, off the hour; a missed night is caught up by the next one.
     '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
-    ...(schedules.retention ? ['17 3 * * * audit_retention ?max=3&jobKey=audit_retention&jobKeyMode=replace'] : []),
     // A missed night is not backfilled: the next run backs up the current state anyway.
     ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
     // Restore drills need the backups' storage; a missed night is not caught up (the next drills anyway).
@@ -180,17 +168,23 @@ export function buildCrontab(schedules: {
   ].join('\n');
 }
 
-/** Parses the environment; a missing or bad value throws a ConfigError that names each variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  // An empty variable counts as unset, so `FOO= cmd` falls back to the default like a missing one.
+/**
+ * Parses an environment with a schema; a missing or bad value throws a ConfigError that names each
+ * variable. An empty variable counts as unset, so `FOO= cmd` falls back to the default like a
+ * missing one.
+ */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = workerEnvSchema.safeParse(input);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
-    throw new ConfigError(variables, `Invalid worker configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))];
+  throw new ConfigError(variables, `Invalid ${what} configuration:\n${lines.join('\n')}`);
+}
+
+/** Parses the worker's environment once at start-up. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const e = parseEnv(workerEnvSchema, env, 'worker');
   return {
     databaseUrl: e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
@@ -216,7 +210,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     },
     crontab: buildCrontab({
       purgeSessions: e.CRON_PURGE_SESSIONS,
-      retention: !!e.RETENTION_DATABASE_URL,
       backups: e.CRON_BACKUPS,
       drills: e.CRON_RESTORE_DRILLS,
     }),
@@ -224,9 +217,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     operatorEmail: e.OPERATOR_ALERT_EMAIL ?? null,
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
-    retention:
-      e.RETENTION_DATABASE_URL && e.AUDIT_CHECKPOINT_KEY
-        ? { databaseUrl: e.RETENTION_DATABASE_URL, checkpointKey: Buffer.from(e.AUDIT_CHECKPOINT_KEY, 'utf8') }
-        : null,
   };
 }

@@ -43,7 +43,6 @@ try {
     crontab: config.crontab,
     auditDrainBatch: config.auditDrainBatch,
     auditDrainIntervalMs: config.auditDrainIntervalMs,
-    retention: config.retention,
     mailer,
     backups: {
       storage: new FsStorage(backups.dir),

@@ -31,8 +31,6 @@ export interface StartWorkerOptions {
   auditDrainBatch?: number;
   /** The drain is woken by writes; this interval is the fallback. 0 turns the waker off (tests). */
   auditDrainIntervalMs?: number;
-  /** The audit retention job's own role and the checkpoint key; omitted: no retention job. */
-  retention?: { databaseUrl: string; checkpointKey: Buffer } | null;
   /** Backup storage, keys and retention; the backup tasks run only when given. */
   backups?: BackupDeps;
   /** Restore drill sample and operator alerts, and the dev mailbox an erasure cleans. */
@@ -58,7 +56,10 @@ export class UnsafeRoleError extends Error {
  * role that bypasses row-level security) one missed tenant filter in a job would read across tenants.
  * Checked against the catalog at start-up, so a wrong URL fails loudly instead of working "fine".
  */
-export async function assertRuntimeRole(db: Database): Promise<string> {
+export async function assertRuntimeRole(
+  db: Database,
+  expected: { variable: string; role: string } = { variable: 'WORKER_DATABASE_URL', role: 'mfiq_worker' },
+): Promise<string> {
   const { rows } = await sql<{ role: string; superuser: boolean; bypass: boolean; owner: boolean }>`
     select current_user::text as role, r.rolsuper as superuser, r.rolbypassrls as bypass,
            exists (select 1 from pg_tables t
@@ -73,7 +74,7 @@ export async function assertRuntimeRole(db: Database): Promise<string> {
   ].filter(Boolean);
   if (reasons.length) {
     throw new UnsafeRoleError(
-      `The worker refuses to run as role "${row.role}" (it ${reasons.join(', ')}); WORKER_DATABASE_URL must name the worker role (mfiq_worker).`,
+      `Refusing to run as role "${row.role}" (it ${reasons.join(', ')}); ${expected.variable} must name the role ${expected.role}.`,
     );
   }
   return row.role;
@@ -112,9 +113,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     ...opts.pool,
     applicationName: 'mfiq-worker',
   });
-  const retentionDb = opts.retention
-    ? createDb(opts.retention.databaseUrl, { max: 1, applicationName: 'mfiq-retention' })
-    : null;
   let runner: Runner;
   let waker: DrainWaker | null = null;
   try {
@@ -140,8 +138,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         db,
         logger,
         auditBatchSize: opts.auditDrainBatch ?? 500,
-        retention:
-          retentionDb && opts.retention ? { db: retentionDb, checkpointKey: opts.retention.checkpointKey } : null,
         mailer:
           opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
         ...(opts.backups ? { backups: opts.backups } : {}),
@@ -159,7 +155,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     logger.info({ role, concurrency: opts.concurrency, mail: opts.mailer?.kind ?? 'mailbox' }, 'worker started');
   } catch (error) {
     await db.destroy();
-    await retentionDb?.destroy();
     throw error;
   }
   let stopping: Promise<void> | undefined;
@@ -174,7 +169,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
           await runner.stop();
         } finally {
           await db.destroy();
-          await retentionDb?.destroy();
           logger.info('worker stopped');
         }
       })();

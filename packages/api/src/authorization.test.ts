@@ -45,16 +45,17 @@ let fx: Fixtures;
 /** The organization's data form whose link the public procedures use. */
 let publicForm: { id: string; token: string; fieldId: string };
 
+/** A sign-up waiting for confirmation; the token of its link. */
+async function pendingSignUp(email: string, n: number): Promise<string> {
+  await (await h.as()).auth.signUp({ email, displayName: 'M', organizationName: `Matrix C ${n}` });
+  return h.tokenFromMail(email, 'signup_confirm', '/signup/confirm');
+}
+
 /** Runs an API call as setup; a refusal (signed out, revoked) just means there is nothing to set up. */
 const attempt = <T>(p: Promise<T>) => p.catch(() => null);
 const METRIC = 'matrix_metric';
 const SAMPLES: Record<string, Sample> = {
-  'auth.signUp': ({ n }) => ({
-    email: `matrix-${n}@example.com`,
-    password: TEST_PASSWORD,
-    displayName: 'M',
-    organizationName: `Matrix ${n}`,
-  }),
+  'auth.signUp': ({ n }) => ({ email: `matrix-${n}@example.com`, displayName: 'M', organizationName: `Matrix ${n}` }),
   'auth.signIn': ({ signInEmail }) => ({ email: signInEmail, password: TEST_PASSWORD }),
   'auth.signOut': () => undefined,
   'auth.me': () => undefined,
@@ -139,12 +140,10 @@ const SAMPLES: Record<string, Sample> = {
   'audit.list': ({ slug }) => ({ slug, action: 'organization.updated' }),
   'audit.verify': ({ slug }) => ({ slug }),
   'audit.recordExport': ({ slug }) => ({ slug, format: 'csv' }),
+  'auth.signUpRequest': async ({ n }) => ({ token: await pendingSignUp(`matrix-request-${n}@example.com`, n) }),
   'auth.completeSignUp': async ({ n }) => {
-    const email = `matrix-complete-${n}@example.com`;
-    await (
-      await h.as()
-    ).auth.signUp({ email, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` });
-    return { token: await h.tokenFromMail(email, 'signup_confirm', '/signup/confirm') };
+    const token = await pendingSignUp(`matrix-complete-${n}@example.com`, n);
+    return { token, password: TEST_PASSWORD, displayName: 'M', organizationName: `Matrix C ${n}` };
   },
   'auth.signInTwoFactor': async () => {
     const out = await (await h.as()).auth.signIn({ email: fx.twoFactorUser.email, password: TEST_PASSWORD });
@@ -154,7 +153,13 @@ const SAMPLES: Record<string, Sample> = {
       const codes = generateRecoveryCodes();
       await tdb.owner
         .insertInto('recoveryCodes')
-        .values(codes.map((c) => ({ userId: fx.twoFactorUser.userId, codeHash: recoveryCodeHash(c) })))
+        .values(
+          codes.map((c) => ({
+            userId: fx.twoFactorUser.userId,
+            codeHash: recoveryCodeHash(h.secretBox, c),
+            keyed: true,
+          })),
+        )
         .execute();
       fx.recoveryCodes = codes;
     }

@@ -51,32 +51,13 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'auth.signUp': [
     { input: undefined, message: /Invalid input/ },
     { input: {}, message: /email/ },
+    { input: { email: 'not-an-email', displayName: 'X', organizationName: 'Y' }, message: /valid email/ },
+    { input: { email: 'a@example.com', displayName: 'X', organizationName: big }, message: /at most 100/ },
+    { input: { email: 'a@example.com', displayName: big, organizationName: 'Y' }, message: /at most 100/ },
+    { input: { email: 42, displayName: 'X', organizationName: 'Y' }, message: /email/ },
     {
-      input: { email: 'not-an-email', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' },
-      message: /valid email/,
-    },
-    {
-      input: { email: 'a@example.com', password: TEST_PASSWORD, displayName: 'X', organizationName: big },
-      message: /at most 100/,
-    },
-    {
-      input: { email: 'a@example.com', password: big, displayName: 'X', organizationName: 'Y' },
-      message: /at most 128/,
-    },
-    { input: { email: 42, password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /email/ },
-    {
-      input: {
-        email: 'a@example.com',
-        password: TEST_PASSWORD,
-        displayName: 'X',
-        organizationName: 'Y',
-        organizationSlug: 'Not A Slug!',
-      },
+      input: { email: 'a@example.com', displayName: 'X', organizationName: 'Y', organizationSlug: 'Not A Slug!' },
       message: /slug/i,
-    },
-    {
-      input: { email: 'a@example.com', password: 'short', displayName: 'X', organizationName: 'Y' },
-      message: /password/i,
     },
   ],
   'auth.signIn': [
@@ -121,11 +102,33 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', name: 'X', timezone: 'UTC', weekStart: '1' }, message: /Week start/ },
     { input: { slug: 'SLUG', name: big, timezone: 'UTC', weekStart: 1 }, message: /at most 100/ },
   ],
-  'auth.completeSignUp': [
+  'auth.signUpRequest': [
     { input: {}, message: /token/ },
     { input: { token: '' }, message: /incomplete/ },
     { input: { token: big }, message: /not valid/ },
     { input: { token: "x'; drop table users; --" }, message: /not valid/ },
+  ],
+  'auth.completeSignUp': [
+    { input: {}, message: /token/ },
+    { input: { token: '', password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /incomplete/ },
+    { input: { token: big, password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' }, message: /not valid/ },
+    {
+      input: { token: "x'; drop table users; --", password: TEST_PASSWORD, displayName: 'X', organizationName: 'Y' },
+      message: /not valid/,
+    },
+    { input: { token: 'a'.repeat(40), displayName: 'X', organizationName: 'Y' }, message: /password/i },
+    {
+      input: { token: 'a'.repeat(40), password: big, displayName: 'X', organizationName: 'Y' },
+      message: /at most 128/,
+    },
+    {
+      input: { token: 'a'.repeat(40), password: TEST_PASSWORD, displayName: '', organizationName: 'Y' },
+      message: /Name is required/,
+    },
+    {
+      input: { token: 'a'.repeat(40), password: TEST_PASSWORD, displayName: 'X', organizationName: big },
+      message: /at most 100/,
+    },
   ],
   'auth.signInTwoFactor': [
     { input: { challenge: 'a'.repeat(40) }, message: /code/ },
@@ -510,6 +513,15 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', name: 'F', fields: [] }, message: /at least one metric/ },
     { input: { slug: 'SLUG', name: '', fields: [{ metricKey: 'revenue' }] }, message: /Name is required/ },
     { input: { slug: 'SLUG', name: big, fields: [{ metricKey: 'revenue' }] }, message: /at most 100/ },
+    {
+      input: { slug: 'SLUG', name: 'F', daysBack: 366, fields: [{ metricKey: 'revenue' }] },
+      message: /at most 31 days back/,
+    },
+    {
+      input: { slug: 'SLUG', name: 'F', daysBack: -1, fields: [{ metricKey: 'revenue' }] },
+      message: /0 \(today only\)/,
+    },
+    { input: { slug: 'SLUG', name: 'F', daysBack: 1.5, fields: [{ metricKey: 'revenue' }] }, message: /whole number/ },
     {
       input: { slug: 'SLUG', name: 'F', fields: Array.from({ length: 51 }, () => ({ metricKey: 'revenue' })) },
       message: /at most 50 fields/,

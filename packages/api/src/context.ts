@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
-import { DEFAULT_IMPORT_MAX_BYTES } from './imports/limits.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, DEFAULT_IMPORT_QUOTAS, type ImportQuotas } from './imports/limits.ts';
 import { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';
 import type { FormPass } from './form-pass.ts';
 
@@ -27,6 +27,8 @@ export interface ApiDeps {
   apiKeyRateLimit?: RateLimit;
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
+  importQuotas?: Partial<ImportQuotas>;
   /** Organization lifecycle settings (docs/decisions/0120); defaults: DEFAULT_LIFECYCLE. */
   lifecycle?: Partial<LifecycleSettings>;
   /** Where contact-form messages are mailed; none configured: they are only stored. */
@@ -97,7 +99,7 @@ export interface Context {
   apiKeyLimit: RateLimit;
   /** Set only by a page action after its form's anti-abuse checks (form-pass.ts). */
   formPass: FormPass | null;
-  limits: { importMaxBytes: number };
+  limits: { importMaxBytes: number; imports: ImportQuotas };
   lifecycle: LifecycleSettings;
   contacts: ContactAddresses;
 }
@@ -154,7 +156,10 @@ export function createContextFactory(deps: ApiDeps) {
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       apiKeyLimit,
       formPass: opts.formPass ?? null,
-      limits: { importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES },
+      limits: {
+        importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
+        imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
+      },
       lifecycle,
       contacts,
     };

@@ -16,6 +16,8 @@ const CODE_MAP = {
   /** The organization requires two-factor and the caller has not set it up. */
   TWO_FACTOR_REQUIRED: 'FORBIDDEN',
   TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The request ran past the server's bound on work (statement_timeout): see ADR 0090. */
+  TOO_SLOW: 'TIMEOUT',
 } as const satisfies Record<string, TRPCError['code']>;
 
 export type AppErrorCode = keyof typeof CODE_MAP;
@@ -47,3 +49,19 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const e = error as { code?: string; constraint?: string } | null;
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
+
+/**
+ * PostgreSQL cancelled a statement that ran past statement_timeout (SQLSTATE 57014 with the
+ * timeout's message; a cancel for another reason is not this). Legal inputs are bounded well
+ * inside it, so this answers a request the bounds missed or a server under strain.
+ */
+export function isStatementTimeout(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  return e?.code === '57014' && typeof e.message === 'string' && e.message.includes('statement timeout');
+}
+
+export const tooSlow = () =>
+  new AppError(
+    'TOO_SLOW',
+    'This request needs more work than the server allows for one request. Try a shorter range or a coarser grain, or try again later.',
+  );

@@ -1,6 +1,19 @@
 import { sql, type Database } from '@mfiq/db';
 import { enqueueMail, type Mail } from './mail.ts';
 
+/** A network the user has not signed in from for this long counts as unknown again. */
+const SIGN_IN_SOURCE_DAYS = 90;
+
+/** Every outstanding reset link of the user stops working (its password changed). */
+async function withdrawResetTokens(trx: Database, userId: string, now: Date) {
+  await trx
+    .updateTable('passwordResetTokens')
+    .set({ usedAt: now })
+    .where('userId', '=', userId)
+    .where('usedAt', 'is', null)
+    .execute();
+}
+
 /**
  * Named operations on global account tables (two-factor, recovery codes, sign-in challenges,
  * reset and sign-up tokens, mail). Each single-use check is one conditional UPDATE, so two
@@ -16,8 +29,53 @@ export function createAccountPlatform(db: Database) {
         .executeTakeFirst();
     },
 
+    /**
+     * A new password (change or reset): every outstanding reset link of the user dies with the old
+     * password, in the same transaction. A rehash of the same password (updatePasswordHash) is not a
+     * change and leaves them alone.
+     */
     async setPassword(userId: string, passwordHash: string) {
-      await db.updateTable('users').set({ passwordHash, updatedAt: new Date() }).where('id', '=', userId).execute();
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ passwordHash, updatedAt: new Date() }).where('id', '=', userId).execute();
+        await withdrawResetTokens(trx, userId, new Date());
+      });
+    },
+
+    /** The user behind an email, for sign-in, and whether they signed in from this network lately. */
+    async findUserForSignIn(email: string, network: string) {
+      return db
+        .selectFrom('users as u')
+        .select(['u.id', 'u.email', 'u.displayName', 'u.passwordHash', 'u.disabledAt'])
+        .select((eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('signInSources as s')
+                .select('s.userId')
+                .whereRef('s.userId', '=', 'u.id')
+                .where('s.networkHash', '=', network)
+                .where('s.lastSuccessAt', '>', sql<Date>`now() - make_interval(days => ${SIGN_IN_SOURCE_DAYS})`),
+            )
+            .as('knownSource'),
+        )
+        .where(sql<string>`lower(u.email)`, '=', email.toLowerCase())
+        .executeTakeFirst();
+    },
+
+    /** Remembers a network the user signed in from (and forgets those unused for SIGN_IN_SOURCE_DAYS). */
+    async rememberSignInSource(userId: string, network: string) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('signInSources')
+          .values({ userId, networkHash: network })
+          .onConflict((oc) => oc.columns(['userId', 'networkHash']).doUpdateSet({ lastSuccessAt: sql`now()` }))
+          .execute();
+        await trx
+          .deleteFrom('signInSources')
+          .where('userId', '=', userId)
+          .where('lastSuccessAt', '<', sql<Date>`now() - make_interval(days => ${SIGN_IN_SOURCE_DAYS})`)
+          .execute();
+      });
     },
 
     async sendMail(mail: Mail) {
@@ -62,7 +120,7 @@ export function createAccountPlatform(db: Database) {
         await trx.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
         await trx
           .insertInto('recoveryCodes')
-          .values(recoveryCodeHashes.map((codeHash) => ({ userId, codeHash })))
+          .values(recoveryCodeHashes.map((codeHash) => ({ userId, codeHash, keyed: true })))
           .execute();
         return true;
       });
@@ -80,7 +138,7 @@ export function createAccountPlatform(db: Database) {
         await trx.deleteFrom('recoveryCodes').where('userId', '=', userId).execute();
         await trx
           .insertInto('recoveryCodes')
-          .values(hashes.map((codeHash) => ({ userId, codeHash })))
+          .values(hashes.map((codeHash) => ({ userId, codeHash, keyed: true })))
           .execute();
       });
     },
@@ -97,12 +155,21 @@ export function createAccountPlatform(db: Database) {
       return Number(r.numUpdatedRows) === 1;
     },
 
-    async spendRecoveryCode(userId: string, codeHash: string): Promise<boolean> {
+    /**
+     * Spends a recovery code given in both stored forms: keyed (HMAC), and the legacy digest for a
+     * row written before the web converted it (upgradeRecoveryCodes), e.g. by an older replica.
+     */
+    async spendRecoveryCode(userId: string, hashes: { keyed: string; legacy: string }): Promise<boolean> {
       const r = await db
         .updateTable('recoveryCodes')
         .set({ usedAt: new Date() })
         .where('userId', '=', userId)
-        .where('codeHash', '=', codeHash)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('keyed', '=', true), eb('codeHash', '=', hashes.keyed)]),
+            eb.and([eb('keyed', '=', false), eb('codeHash', '=', hashes.legacy)]),
+          ]),
+        )
         .where('usedAt', 'is', null)
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
@@ -157,25 +224,42 @@ export function createAccountPlatform(db: Database) {
         .executeTakeFirst();
     },
 
-    /** Marks the token used and returns its user, or undefined if unknown, used or expired. */
-    async spendResetToken(id: string, now: Date) {
-      return db
-        .updateTable('passwordResetTokens')
-        .set({ usedAt: now })
-        .where('id', '=', id)
-        .where('usedAt', 'is', null)
-        .where('expiresAt', '>', now)
-        .returning('userId')
-        .executeTakeFirst();
+    /**
+     * Spends a reset link and sets the new password in one transaction, withdrawing every other
+     * outstanding link of the user. The user row is locked first, so two links used at once are
+     * serialized: the second finds itself withdrawn. Undefined if the link is unknown, used or expired.
+     */
+    async resetPasswordWithToken(id: string, now: Date, passwordHash: string) {
+      return db.transaction().execute(async (trx) => {
+        const pending = await trx
+          .selectFrom('passwordResetTokens')
+          .select('userId')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (!pending) return undefined;
+        await trx.selectFrom('users').select('id').where('id', '=', pending.userId).forUpdate().execute();
+        const spent = await trx
+          .updateTable('passwordResetTokens')
+          .set({ usedAt: now })
+          .where('id', '=', id)
+          .where('usedAt', 'is', null)
+          .where('expiresAt', '>', now)
+          .returning('userId')
+          .executeTakeFirst();
+        if (!spent) return undefined;
+        await trx.updateTable('users').set({ passwordHash, updatedAt: now }).where('id', '=', spent.userId).execute();
+        await withdrawResetTokens(trx, spent.userId, now);
+        return spent;
+      });
     },
 
     // Sign-up requests ---------------------------------------------------------------------------
+    /** A new pending sign-up; any earlier pending one for the address stops working. */
     async createSignupRequest(
       values: {
         id: string;
         email: string;
         displayName: string;
-        passwordHash: string;
         organizationName: string;
         organizationSlug: string | null;
         expiresAt: Date;
@@ -183,9 +267,26 @@ export function createAccountPlatform(db: Database) {
       mail: Mail,
     ) {
       await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('signupRequests')
+          .set({ usedAt: new Date() })
+          .where(sql<string>`lower(email)`, '=', values.email.toLowerCase())
+          .where('usedAt', 'is', null)
+          .execute();
         await trx.insertInto('signupRequests').values(values).execute();
         await enqueueMail(trx, mail);
       });
+    },
+
+    /** A pending sign-up by its link, without spending it (the confirmation page shows it). */
+    async findSignupRequest(id: string, now: Date) {
+      return db
+        .selectFrom('signupRequests')
+        .select(['email', 'displayName', 'organizationName', 'organizationSlug'])
+        .where('id', '=', id)
+        .where('usedAt', 'is', null)
+        .where('expiresAt', '>', now)
+        .executeTakeFirst();
     },
 
     async spendSignupRequest(id: string, now: Date) {
@@ -195,7 +296,7 @@ export function createAccountPlatform(db: Database) {
         .where('id', '=', id)
         .where('usedAt', 'is', null)
         .where('expiresAt', '>', now)
-        .returning(['email', 'displayName', 'passwordHash', 'organizationName', 'organizationSlug'])
+        .returning(['email', 'displayName', 'organizationName', 'organizationSlug'])
         .executeTakeFirst();
     },
 

@@ -14,3 +14,4 @@ export { createRestHandler, REST_BODY_LIMIT_BYTES } from './http/rest.ts';
 export { openApiDocument } from './http/openapi.ts';
 export { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';
 export { issueFormPass, PUBLIC_FORM_IDS, type FormPass, type PublicFormId } from './form-pass.ts';
+export { upgradeRecoveryCodes } from './recovery-codes.ts';

@@ -11,7 +11,7 @@ import { ACQUIRE_TIMEOUT_MESSAGE, Rollback, type ApiKeyTenant, type MemberTenant
 import type { ApiScope, Role, Permission } from './permissions.ts';
 import { can } from './permissions.ts';
 import type { Context } from './context.ts';
-import { AppError, notFound } from './errors.ts';
+import { AppError, isStatementTimeout, notFound, tooSlow } from './errors.ts';
 import { audit, type AuditActor } from './audit.ts';
 import { applyPolicyVerdict, judgeOrganizationPolicy, type PolicyVerdict } from './policy.ts';
 import { spendFormPass, type PublicFormId } from './form-pass.ts';
@@ -133,22 +133,17 @@ const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
 
 /**
  * Bounds reached are answers, not 500s: no free database connection in time (pool acquire timeout)
- * or a statement over the role's statement_timeout. Reads `result.ok`: never catches around next().
+ * is a 503; a statement past statement_timeout (the bound on one request's work, ADR 0090) is a
+ * clear TOO_SLOW. Reads `result.ok`: never catches around next().
  */
 const boundsAsAnswers = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
-  const cause = result.error.cause as { message?: unknown; code?: unknown } | undefined;
+  const cause = result.error.cause as { message?: unknown } | undefined;
   if (cause?.message === ACQUIRE_TIMEOUT_MESSAGE) {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The service is busy. Try again in a moment.', cause });
   }
-  if (cause?.code === '57014') {
-    throw new TRPCError({
-      code: 'SERVICE_UNAVAILABLE',
-      message: 'This request took longer than the server allows. Ask for less (a shorter range, fewer items).',
-      cause,
-    });
-  }
+  if (isStatementTimeout(cause)) throw tooSlow();
   return result;
 });
 

@@ -8,7 +8,12 @@ export {
   parseArgon2Hash,
   type Argon2HashParams,
 } from './password.ts';
-export { passwordPolicyError, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy.ts';
+export {
+  passwordPolicyError,
+  BREACHED_PASSWORD_MESSAGE,
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_MAX_LENGTH,
+} from './password-policy.ts';
 export {
   createAuth,
   validatedFromRow,
@@ -21,7 +26,14 @@ export {
 } from './sessions.ts';
 export { sessionTokenHash } from './token.ts';
 export type { SessionInfo, SessionUser, SessionMeta } from './types.ts';
-export { createSecretBox, generateAppKey, parseAppKey, SecretBoxError, type SecretBox } from './secret-box.ts';
+export {
+  createSecretBox,
+  generateAppKey,
+  parseAppKey,
+  SecretBoxError,
+  type SecretBox,
+  type MacPurpose,
+} from './secret-box.ts';
 export { generateTotpSecret, totpUri, totpCode, totpStep, verifyTotp } from './totp.ts';
 export {
   generateOneTimeToken,
@@ -29,5 +41,7 @@ export {
   generateRecoveryCodes,
   normalizeRecoveryCode,
   recoveryCodeHash,
+  legacyRecoveryCodeDigest,
+  upgradeRecoveryDigest,
   looksLikeRecoveryCode,
 } from './one-time.ts';

@@ -1,8 +1,10 @@
-import { COMMON_PASSWORDS } from './common-passwords.ts';
+import { isBreachedPassword } from './breached-passwords.ts';
 import { normalizePassword } from './password.ts';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;
+export const BREACHED_PASSWORD_MESSAGE =
+  'This password appears in lists of passwords leaked in data breaches, so attackers try it first. Choose another one.';
 
 /**
  * A human message saying why the password is refused, or null when it is acceptable. Length is
@@ -17,7 +19,6 @@ export function passwordPolicyError(pw: string, ctx: { email?: string | null } =
   const lower = normalized.toLowerCase();
   const email = ctx.email?.trim().toLowerCase();
   if (email && lower.trim() === email) return 'Password must not be your email address.';
-  if (COMMON_PASSWORDS.has(lower))
-    return 'This password is one of the most commonly used passwords. Please choose a less guessable one.';
+  if (isBreachedPassword(normalized)) return BREACHED_PASSWORD_MESSAGE;
   return null;
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * Application secrets at rest (TOTP seeds today, webhook secrets later): AES-256-GCM under the
@@ -11,7 +11,15 @@ export interface SecretBox {
   readonly keyId: string;
   seal(plaintext: string): string;
   open(sealed: string): string;
+  /**
+   * HMAC-SHA256 (hex) under a sub-key derived for `purpose` with HKDF, never the sealing key
+   * itself: one purpose's values say nothing about another's, and neither about the key.
+   */
+  mac(purpose: MacPurpose, message: string): string;
 }
+
+/** The keyed digests the application stores; each gets its own HKDF sub-key. */
+export type MacPurpose = 'recovery-codes';
 
 export class SecretBoxError extends Error {
   override name = 'SecretBoxError';
@@ -32,8 +40,20 @@ export function parseAppKey(base64: string): Buffer {
 export function createSecretBox(keyBase64: string): SecretBox {
   const key = parseAppKey(keyBase64);
   const keyId = createHash('sha256').update(key).digest('hex').slice(0, 8);
+  const subKeys = new Map<MacPurpose, Buffer>();
+  const subKey = (purpose: MacPurpose) => {
+    let k = subKeys.get(purpose);
+    if (!k) {
+      k = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `mfiq:${purpose}:v1`, 32));
+      subKeys.set(purpose, k);
+    }
+    return k;
+  };
   return {
     keyId,
+    mac(purpose, message) {
+      return createHmac('sha256', subKey(purpose)).update(message, 'utf8').digest('hex');
+    },
     seal(plaintext) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -1,5 +1,11 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateRecoveryCodes, recoveryCodeHash } from './one-time.ts';
+import {
+  generateRecoveryCodes,
+  legacyRecoveryCodeDigest,
+  recoveryCodeHash,
+  upgradeRecoveryDigest,
+} from './one-time.ts';
 import { createSecretBox, generateAppKey } from './secret-box.ts';
 import { generateTotpSecret, totpCode, verifyTotp } from './totp.ts';
 
@@ -62,6 +68,25 @@ describe('recovery codes', () => {
     const codes = generateRecoveryCodes();
     expect(new Set(codes).size).toBe(10);
     expect(codes[0]).toMatch(/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/);
-    expect(recoveryCodeHash(codes[0]!.toUpperCase().replace(/-/g, ' '))).toBe(recoveryCodeHash(codes[0]!));
+    const box = createSecretBox(generateAppKey());
+    expect(recoveryCodeHash(box, codes[0]!.toUpperCase().replace(/-/g, ' '))).toBe(recoveryCodeHash(box, codes[0]!));
+  });
+
+  it('are keyed: the stored value depends on the application key, and is HMAC over the old digest', () => {
+    const [code] = generateRecoveryCodes(1);
+    const box = createSecretBox(generateAppKey());
+    const other = createSecretBox(generateAppKey());
+    expect(recoveryCodeHash(box, code!)).toMatch(/^[0-9a-f]{64}$/);
+    expect(recoveryCodeHash(box, code!)).not.toBe(recoveryCodeHash(other, code!));
+    expect(recoveryCodeHash(box, code!)).not.toBe(legacyRecoveryCodeDigest(code!));
+    // A row stored under the old scheme converts without the plain code.
+    expect(upgradeRecoveryDigest(box, legacyRecoveryCodeDigest(code!))).toBe(recoveryCodeHash(box, code!));
+  });
+
+  it('the MAC sub-key is derived (HKDF), not the sealing key itself', () => {
+    const key = generateAppKey();
+    const box = createSecretBox(key);
+    const rawKeyMac = createHmac('sha256', Buffer.from(key, 'base64')).update('x').digest('hex');
+    expect(box.mac('recovery-codes', 'x')).not.toBe(rawKeyMac);
   });
 });

@@ -159,7 +159,7 @@ describe('round trip', () => {
     await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' } });
     const after = await dumpTenant(tdb, org.tenantId, tables);
     const kept = tables.filter((t) => ruleFor(t.name).inPlace === 'keep').map((t) => t.name);
-    expect(kept).toEqual(expect.arrayContaining(['audit_outbox', 'audit_log', 'api_keys']));
+    expect(kept).toEqual(expect.arrayContaining(['audit_outbox', 'audit_log', 'api_keys', 'memberships']));
     const withoutKept = (d: typeof before) => Object.fromEntries(Object.entries(d).filter(([t]) => !kept.includes(t)));
     expect(withoutKept(after)).toEqual(withoutKept(before));
     // History is not rewound: the outbox keeps its rows and gains the restore event.
@@ -167,6 +167,123 @@ describe('round trip', () => {
     // The list of backups is not part of the data: the row added after the backup is still there.
     const backups = await tdb.admin.selectFrom('backups').select('id').where('tenantId', '=', org.tenantId).execute();
     expect(backups).toHaveLength(1);
+  });
+
+  it('in place, a removed member stays removed and a changed role stays changed (finding 11)', async () => {
+    const org = await seedOrganization(tdb.owner, 'removed');
+    const { ref } = await backup(org);
+    const [, admin, editor] = org.userIds;
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, async (trx) => {
+      // The editor owns a metric: removing them clears its owner (ON DELETE SET NULL).
+      await trx.deleteFrom('memberships').where('userId', '=', editor!).execute();
+      await trx.updateTable('memberships').set({ role: 'viewer' }).where('userId', '=', admin!).execute();
+    });
+    const result = await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' } });
+    const members = await tdb.admin
+      .selectFrom('memberships')
+      .select(['userId', 'role'])
+      .where('tenantId', '=', org.tenantId)
+      .execute();
+    expect(members.map((m) => m.userId)).not.toContain(editor);
+    expect(members.find((m) => m.userId === admin)?.role).toBe('viewer');
+    // The restored metric no longer names the removed member as its owner.
+    const revenue = await tdb.admin
+      .selectFrom('metrics')
+      .select('ownerMembershipId')
+      .where('tenantId', '=', org.tenantId)
+      .where('key', '=', 'revenue')
+      .executeTakeFirstOrThrow();
+    expect(revenue.ownerMembershipId).toBeNull();
+    // The operator is told, and the trail records, what stayed as it is now.
+    expect(result.kept).toMatchObject({
+      membersRemovedSinceBackup: [editor],
+      rolesChangedSinceBackup: [{ userId: admin, backup: 'admin', current: 'viewer' }],
+    });
+    const event = await tdb.admin
+      .selectFrom('auditOutbox')
+      .select('after')
+      .where('tenantId', '=', org.tenantId)
+      .where('action', '=', 'backup.restored')
+      .executeTakeFirstOrThrow();
+    expect(event.after).toMatchObject({ kept: { membersRemovedSinceBackup: [editor] } });
+  });
+
+  it('in place, a raised two-factor and session policy stays raised (finding 11)', async () => {
+    const org = await seedOrganization(tdb.owner, 'policy');
+    const { ref } = await backup(org);
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx
+        .updateTable('organizations')
+        .set({ requireTwoFactor: true, sessionIdleMinutes: 15, sessionAbsoluteHours: 8, name: 'Renamed' })
+        .where('tenantId', '=', org.tenantId)
+        .execute(),
+    );
+    const result = await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' } });
+    const row = await tdb.admin
+      .selectFrom('organizations')
+      .select(['name', 'requireTwoFactor', 'sessionIdleMinutes', 'sessionAbsoluteHours'])
+      .where('tenantId', '=', org.tenantId)
+      .executeTakeFirstOrThrow();
+    // Ordinary data goes back to the backup; the security policy does not.
+    expect(row).toEqual({
+      name: expect.not.stringMatching(/^Renamed$/),
+      requireTwoFactor: true,
+      sessionIdleMinutes: 15,
+      sessionAbsoluteHours: 8,
+    });
+    expect(result.kept?.settings).toEqual({
+      require_two_factor: { backup: false, current: true },
+      session_idle_minutes: { backup: null, current: 15 },
+      session_absolute_hours: { backup: null, current: 8 },
+    });
+  });
+
+  it('in place, a locked organization stays locked (finding 11)', async () => {
+    const org = await seedOrganization(tdb.owner, 'locked');
+    const { ref } = await backup(org);
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx
+        .updateTable('organizations')
+        .set({ lockedAt: new Date(), lockedReason: 'incident 42' })
+        .where('tenantId', '=', org.tenantId)
+        .execute(),
+    );
+    const result = await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' } });
+    const row = await tdb.admin
+      .selectFrom('organizations')
+      .select(['lockedAt', 'lockedReason'])
+      .where('tenantId', '=', org.tenantId)
+      .executeTakeFirstOrThrow();
+    expect(row.lockedAt).toBeInstanceOf(Date);
+    expect(row.lockedReason).toBe('incident 42');
+    expect(Object.keys(result.kept?.settings ?? {}).sort()).toEqual(['lock_kind', 'locked_at', 'locked_reason']);
+  });
+
+  it('in place, a pending deletion stays pending, on its own lock', async () => {
+    const org = await seedOrganization(tdb.owner, 'pending');
+    const { ref } = await backup(org);
+    const due = new Date(Date.now() + 7 * 86_400_000);
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx
+        .updateTable('organizations')
+        .set({
+          lockedAt: new Date(),
+          lockedReason: 'Deletion requested by an owner',
+          lockKind: 'deletion',
+          deletionRequestedAt: new Date(),
+          deletionDueAt: due,
+        })
+        .where('tenantId', '=', org.tenantId)
+        .execute(),
+    );
+    await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' } });
+    const row = await tdb.admin
+      .selectFrom('organizations')
+      .select(['lockKind', 'deletionDueAt'])
+      .where('tenantId', '=', org.tenantId)
+      .executeTakeFirstOrThrow();
+    // An older backup neither cancels the deletion nor turns its lock into an operator's.
+    expect(row).toEqual({ lockKind: 'deletion', deletionDueAt: due });
   });
 
   it('restores an older backup after a later migration that added a column with a default', async () => {

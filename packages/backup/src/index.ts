@@ -8,7 +8,13 @@ export { FORMAT, type Manifest } from './manifest.ts';
 export { orgKeyForBackup, orgKeyForRestore, type BackupKeys } from './org-keys.ts';
 export { pruneBackups } from './prune.ts';
 export { openBackup, readBackupData, verifyBackup } from './reader.ts';
-export { restoreBackup, type RestoreOptions, type RestoreResult, type RestoreTarget } from './restore.ts';
+export {
+  restoreBackup,
+  type KeptDifferences,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoreTarget,
+} from './restore.ts';
 export { TABLE_RULES, ruleFor, restoresRows, type TableRule } from './rules.ts';
 export { effectiveRetention, isoWeek, selectRetained, type RetentionPolicy } from './retention.ts';
 export { FsStorage, objectKeys, type BackupStorage, type StoredObject } from './storage.ts';

@@ -1,11 +1,14 @@
 /**
  * How a restore treats a tenant table, when plain "replace its rows with the backup's" would be
  * wrong. Every other tenant table is replaced in place and copied into a new organization as is.
- * A new table that is history, a credential or derived by a trigger adds a line here (docs/decisions/0042).
+ * A new table that is history, a credential, access or security policy, or derived by a trigger
+ * adds a line here (docs/decisions/0042).
  */
 export interface TableRule {
   /** In place: 'keep' leaves the organization's current rows alone and restores none from the backup. */
   inPlace: 'replace' | 'keep';
+  /** In place, for a table that is replaced: columns whose current values stay (security settings). */
+  keepColumns?: readonly string[];
   /** Into a new organization: 'skip' restores none of its rows. */
   copy: 'restore' | 'skip';
   /** Rows are recomputed by triggers from other tables: never inserted from the backup. */
@@ -14,6 +17,29 @@ export interface TableRule {
 }
 
 export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
+  organizations: {
+    inPlace: 'replace',
+    copy: 'restore',
+    keepColumns: [
+      'locked_at',
+      'locked_reason',
+      // Whose lock it is and a pending deletion (0050): the lock's own state, kept with it.
+      'lock_kind',
+      'deletion_requested_at',
+      'deletion_requested_by',
+      'deletion_due_at',
+      'require_two_factor',
+      'session_idle_minutes',
+      'session_absolute_hours',
+      'audit_retention_days',
+    ],
+    why: 'the lock and the security policy (two-factor, session limits, audit retention) are decided now: an older backup must not unlock an organization or loosen its policy',
+  },
+  memberships: {
+    inPlace: 'keep',
+    copy: 'restore',
+    why: 'who may enter is decided now: a restore never brings back a removed member or an old role (references to a removed member are cleared as its deletion cleared them)',
+  },
   audit_outbox: {
     inPlace: 'keep',
     copy: 'restore',

@@ -55,23 +55,33 @@ create function app_erasing(p_tenant uuid) returns boolean
   $$;
 
 -- Replacing the trigger function must not undo somebody else's change to it: refuse, loudly, unless
--- it still is 0004's, and merge by hand if it is not.
+-- it still is 0026's (audit retention's guard), and merge by hand if it is not.
 do $$
 begin
   if (select regexp_replace(prosrc, '\s+', ' ', 'g') from pg_proc where proname = 'audit_log_refuse_change') <>
-     ' begin if tg_op = ''DELETE'' and current_user = ''mfiq_retention'' then return old; end if; raise exception ''% is append-only: % refused'', tg_table_name, tg_op using errcode = ''insufficient_privilege''; end ' then
-    raise exception 'audit_log_refuse_change() changed since 0004: merge the erasure exception of 0052 into its new body';
+     ' begin if tg_op = ''DELETE'' and tg_level = ''ROW'' and tg_table_name = ''audit_log'' and current_user = ''mfiq_retention'' then if old.occurred_at < audit_retention_horizon(old.tenant_id) and exists (select 1 from audit_checkpoints c where c.tenant_id = old.tenant_id and c.sequence >= old.sequence and octet_length(c.signature) = 32) then return old; end if; raise exception ''audit_log: retention may delete only expired events below a signed checkpoint (sequence % refused)'', old.sequence using errcode = ''insufficient_privilege''; end if; raise exception ''% is append-only: % refused'', tg_table_name, tg_op using errcode = ''insufficient_privilege''; end ' then
+    raise exception 'audit_log_refuse_change() changed since 0026: merge the erasure exception of 0052 into its new body';
   end if;
 end $$;
+-- 0026's body, with the erasure's exception first (the owner role only; retention's rule unchanged).
 create or replace function audit_log_refuse_change() returns trigger
   language plpgsql
   as $$
   begin
-    if tg_op = 'DELETE' and current_user = 'mfiq_retention' then
-      return old;
+    if tg_op = 'DELETE' and tg_level = 'ROW' and tg_table_name = 'audit_log' and current_user = 'mfiq_owner' then
+      if app_erasing(old.tenant_id) then
+        return old;
+      end if;
     end if;
-    if tg_op = 'DELETE' and tg_table_name = 'audit_log' and app_erasing(old.tenant_id) then
-      return old;
+    if tg_op = 'DELETE' and tg_level = 'ROW' and tg_table_name = 'audit_log' and current_user = 'mfiq_retention' then
+      if old.occurred_at < audit_retention_horizon(old.tenant_id)
+         and exists (select 1 from audit_checkpoints c
+                      where c.tenant_id = old.tenant_id and c.sequence >= old.sequence
+                        and octet_length(c.signature) = 32) then
+        return old;
+      end if;
+      raise exception 'audit_log: retention may delete only expired events below a signed checkpoint (sequence % refused)', old.sequence
+        using errcode = 'insufficient_privilege';
     end if;
     raise exception '% is append-only: % refused', tg_table_name, tg_op using errcode = 'insufficient_privilege';
   end

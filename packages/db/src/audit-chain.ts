@@ -146,9 +146,20 @@ export class ChainVerifier {
     return null;
   }
 
-  /** After the last row: the chain must end where its head says, or rows were cut off the end. */
-  finish(head: { lastSequence: number; lastHash: Buffer } | null): VerifyFailure | null {
-    if (this.failure || !head) return this.failure;
+  /**
+   * After the last row: the chain must end exactly where its head says. Short of it, rows were cut
+   * off the end; beyond it, rows were appended that the drain never wrote (it moves the head in the
+   * same transaction), however well they hash. No head at all is the genesis head.
+   */
+  finish(found: { lastSequence: number; lastHash: Buffer } | null): VerifyFailure | null {
+    if (this.failure) return this.failure;
+    const head = found ?? { lastSequence: 0, lastHash: GENESIS_HASH };
+    if (head.lastSequence < this.lastSequence) {
+      return (this.failure = {
+        sequence: head.lastSequence + 1,
+        reason: `sequence ${head.lastSequence + 1} is past the chain head (at ${head.lastSequence}): not written by the drain`,
+      });
+    }
     if (head.lastSequence > this.lastSequence) {
       return (this.failure = {
         sequence: this.lastSequence + 1,

@@ -1,4 +1,4 @@
-import { checkpointValid, ChainVerifier, GENESIS_HASH, utcText, type StoredChainRow } from './audit-chain.ts';
+import { checkpointValid, ChainVerifier, GENESIS_HASH, keyId, utcText, type StoredChainRow } from './audit-chain.ts';
 import type { TenantDb } from './tenant.ts';
 
 export type ChainStatus =
@@ -36,9 +36,21 @@ export function chainColumns(trx: TenantDb) {
     ]);
 }
 
+function checkpointRefusal(
+  key: Buffer,
+  cp: { tenantId: string; sequence: number; hash: Buffer; signature: Buffer; keyId: string },
+): string | null {
+  if (cp.signature.length === 0) return 'the retention checkpoint is not signed';
+  if (cp.keyId !== keyId(key))
+    return `the retention checkpoint is signed with key ${cp.keyId}, not the configured key ${keyId(key)}`;
+  return checkpointValid(key, cp) ? null : 'the retention checkpoint signature is invalid';
+}
+
 /**
  * Verifies the tenant's whole chain inside its tenant transaction: from the latest retention
- * checkpoint (or the genesis) to the head, in pages. Reports the first broken sequence.
+ * checkpoint (or the genesis) to the head and past it, in pages. Reports the first broken
+ * sequence, including rows beyond the head. With `checkpointKey`, a checkpoint that is not signed
+ * by that key is itself a break; without it (the web has none) it is reported as unchecked.
  */
 export async function verifyTenantChain(
   trx: TenantDb,
@@ -47,22 +59,17 @@ export async function verifyTenantChain(
   const pageSize = opts.pageSize ?? 2_000;
   const cp = await trx
     .selectFrom('auditCheckpoints')
-    .select(['tenantId', 'sequence', 'hash', 'signature'])
+    .select(['tenantId', 'sequence', 'hash', 'signature', 'keyId'])
     .orderBy('sequence', 'desc')
     .limit(1)
     .executeTakeFirst();
   let checkpoint: CheckpointState = 'none';
   if (cp) {
     checkpoint = opts.checkpointKey ? 'valid' : 'unchecked';
-    if (opts.checkpointKey && !checkpointValid(opts.checkpointKey, cp)) {
-      return {
-        status: 'broken',
-        sequence: cp.sequence,
-        reason: 'the retention checkpoint signature is invalid',
-        events: 0,
-        checkpoint,
-      };
-    }
+    // With the key, a checkpoint is a starting point only if it is signed by that key: an unsigned,
+    // forged or foreign one could hide whatever was deleted below it.
+    const refused = opts.checkpointKey ? checkpointRefusal(opts.checkpointKey, cp) : null;
+    if (refused) return { status: 'broken', sequence: cp.sequence, reason: refused, events: 0, checkpoint };
   }
   const verifier = new ChainVerifier(
     cp ? { sequence: cp.sequence, hash: cp.hash } : { sequence: 0, hash: GENESIS_HASH },

@@ -110,7 +110,7 @@ const FIXTURES: Record<string, Insert> = {
   audit_log: async (c, t) => {
     await c.query(
       `insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
-       values ($1, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`,
+       values ($1, gen_random_uuid(), 1, now() - interval '400 days', now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`,
       [t],
     );
   },
@@ -121,7 +121,7 @@ const FIXTURES: Record<string, Insert> = {
   },
   audit_checkpoints: async (c, t) => {
     await c.query(
-      `insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values ($1, 1, sha256('h'), 1, 'k', '\\x00')`,
+      `insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values ($1, 1, sha256('h'), 1, 'k', sha256('signature'))`,
       [t],
     );
   },

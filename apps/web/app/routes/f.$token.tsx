@@ -136,17 +136,24 @@ export default function PublicDataForm() {
           <Form method="post" className="form" noValidate>
             {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
             <FormGuardFields challenge={result?.challenge ?? challenge} />
-            <TextField
-              name="date"
-              label="Date"
-              type="date"
-              required
-              min={form.earliest}
-              max={form.today}
-              defaultValue={result?.date || form.today}
-              errors={fe.date}
-              hint="The day these values are for (today unless you are catching up)."
-            />
+            {form.earliest === form.today ? (
+              // Today only: no date to choose; the procedure dates the values itself.
+              <p className="muted" data-testid="form-date">
+                Values for today, {form.today}.
+              </p>
+            ) : (
+              <TextField
+                name="date"
+                label="Date"
+                type="date"
+                required
+                min={form.earliest}
+                max={form.today}
+                defaultValue={result?.date || form.today}
+                errors={fe.date}
+                hint={`The day these values are for: today, or back to ${form.earliest} if you are catching up.`}
+              />
+            )}
             {form.fields.map((f) => {
               const hint = [
                 f.help,

@@ -90,6 +90,7 @@ export async function action(args: ActionFunctionArgs) {
         id,
         name: text(form, 'name'),
         description: text(form, 'description'),
+        daysBack: Number(text(form, 'daysBack') || '0'),
         fields: fieldsFrom(form),
       });
     return data({ done: intent || 'save', formError: null, fieldErrors: {} as Record<string, string[]> });
@@ -99,6 +100,14 @@ export async function action(args: ActionFunctionArgs) {
     return data({ done: null, ...errors }, { status: 400 });
   }
 }
+
+const DAYS_BACK = [
+  { value: '0', label: 'Today only' },
+  { value: '1', label: 'Today and yesterday' },
+  { value: '7', label: 'Today and the 7 days before' },
+  { value: '14', label: 'Today and the 14 days before' },
+  { value: '31', label: 'Today and the 31 days before' },
+];
 
 const DONE: Record<string, string> = {
   save: 'Form saved.',
@@ -202,6 +211,21 @@ export default function FormDetail() {
               maxLength={1000}
               defaultValue={form.description}
               errors={fe.description}
+            />
+            <SelectField
+              name="daysBack"
+              label="Accepts answers for"
+              defaultValue={String(form.daysBack)}
+              errors={fe.daysBack}
+              options={
+                DAYS_BACK.some((o) => o.value === String(form.daysBack))
+                  ? DAYS_BACK
+                  : [
+                      ...DAYS_BACK,
+                      { value: String(form.daysBack), label: `Today and the ${form.daysBack} days before` },
+                    ]
+              }
+              hint="Dates in the organization's timezone. Older values can only be changed by members."
             />
             <table className="table form-fields" data-testid="form-fields">
               <thead>

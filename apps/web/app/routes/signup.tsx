@@ -54,7 +54,7 @@ export async function action(args: ActionFunctionArgs) {
   if (!verdict.ok) return refusal(verdict, { sent: null, values, guard: args.context.forms.issue('sign-up') });
   const { caller, resHeaders } = await serverApi(args, { formPass: verdict.pass });
   try {
-    const result = await caller.auth.signUp({ ...values, password: text(form, 'password') });
+    const result = await caller.auth.signUp(values);
     // The same answer whether or not the email has an account: the mail says which.
     return data(
       { sent: result.email, formError: null, fieldErrors: {} as Record<string, string[]>, values, guard: null },
@@ -63,7 +63,6 @@ export async function action(args: ActionFunctionArgs) {
   } catch (error) {
     const errors = formErrors(error);
     if (!errors) throw toResponse(error, args.request);
-    // The password is never sent back to the page.
     return data(
       { sent: null, ...errors, values, guard: args.context.forms.issue('sign-up') },
       { status: 400, headers: resHeaders },
@@ -81,7 +80,8 @@ export default function SignUp() {
       <section className="auth-card" aria-labelledby="signup-title">
         <h1 id="signup-title">Check your email</h1>
         <FormAlert tone="success">
-          We sent a message to <strong>{result.sent}</strong>. Open the link in it to finish creating your organization.
+          We sent a message to <strong>{result.sent}</strong>. Open the link in it to choose your password and finish
+          creating your organization.
         </FormAlert>
         <p className="muted">Nothing arrived? Check the spam folder, or sign in if you already have an account.</p>
       </section>
@@ -90,7 +90,10 @@ export default function SignUp() {
   return (
     <section className="auth-card" aria-labelledby="signup-title">
       <h1 id="signup-title">Create your organization</h1>
-      <p className="muted">You will be its owner. You can invite your team afterwards.</p>
+      <p className="muted">
+        You will be its owner. We email you a link to confirm your address and choose your password; then you can invite
+        your team.
+      </p>
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       <Form method="post" className="form" noValidate>
         {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
@@ -112,15 +115,6 @@ export default function SignUp() {
           required
           defaultValue={result?.values.email}
           errors={fe.email}
-        />
-        <TextField
-          name="password"
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 8 characters. Long passphrases are best."
-          errors={fe.password}
         />
         <TextField
           name="organizationName"

@@ -1,5 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { sql, withTenant, type Database } from '@mfiq/db';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  chainColumns,
+  chainHash,
+  keyId,
+  signCheckpoint,
+  sql,
+  withTenant,
+  type Database,
+  type StoredChainRow,
+} from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,7 +167,7 @@ describe('retention', () => {
     expect(await verify(tdb.worker, org.tenantId, randomBytes(32))).toMatchObject({
       status: 'broken',
       sequence: 4,
-      reason: expect.stringMatching(/signature/),
+      reason: expect.stringMatching(/not the configured key/),
     });
     // Nothing more is due: a second run purges nothing.
     expect(await applyRetention(tdb.retention, key)).toMatchObject({ purged: 0 });
@@ -174,5 +183,151 @@ describe('retention', () => {
     await drainAll(tdb.worker);
     await applyRetention(tdb.retention, key);
     expect(await logOf(tdb.admin, org.tenantId)).toHaveLength(2);
+  });
+});
+
+describe('the retention role, narrowed (finding 10)', () => {
+  /** A tenant with `old` expired events (400 days) followed by `recent` ones, drained. */
+  async function aged(prefix: string, old: number, recent: number) {
+    const org = await insertOrg(tdb.owner, prefix);
+    await insertOutbox(tdb.owner, org.tenantId, old, { ageDays: 400 });
+    await insertOutbox(tdb.owner, org.tenantId, recent, { from: old });
+    await drainAll(tdb.worker);
+    return org;
+  }
+  /** Runs statements as the retention role inside the tenant; the SQLSTATE of a refusal, or 'allowed'. */
+  const asRetention = (tenantId: string, statement: string) =>
+    withTenant(tdb.retention, { tenantId }, (trx) => sql.raw(statement).execute(trx)).then(
+      () => 'allowed',
+      (e: { code?: string }) => e.code,
+    );
+  const signedCheckpointSql = (tenantId: string, sequence: number, key: Buffer) =>
+    withTenant(tdb.admin, { tenantId }, async (trx) => {
+      const { rows } = await sql<{ hash: Buffer }>`
+        select hash from audit_log where tenant_id = ${tenantId} and sequence = ${sequence}`.execute(trx);
+      const hash = rows[0]!.hash;
+      const signature = signCheckpoint(key, { tenantId, sequence, hash });
+      return `insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature)
+              values ('${tenantId}', ${sequence}, '\\x${hash.toString('hex')}', ${sequence}, '${keyId(key)}', '\\x${signature.toString('hex')}')`;
+    });
+
+  it('cannot delete an expired row that no signed checkpoint covers', async () => {
+    const org = await aged('nocp', 4, 2);
+    expect(await asRetention(org.tenantId, 'delete from audit_log where sequence = 1')).toBe('42501');
+    expect(await asRetention(org.tenantId, 'delete from audit_log')).toBe('42501');
+    expect((await logOf(tdb.admin, org.tenantId)).map((r) => r.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('cannot delete a row inside the retention window, even below a checkpoint', async () => {
+    const key = randomBytes(32);
+    const org = await aged('window', 3, 3);
+    // A checkpoint may only name an expired event: one at the newest row is refused outright.
+    expect(await asRetention(org.tenantId, await signedCheckpointSql(org.tenantId, 6, key))).toBe('23514');
+    // With a legitimate checkpoint at 3, rows 4..6 (recent) still cannot go, alone or together.
+    expect(await asRetention(org.tenantId, await signedCheckpointSql(org.tenantId, 3, key))).toBe('allowed');
+    expect(await asRetention(org.tenantId, 'delete from audit_log where sequence = 5')).toBe('42501');
+    expect(await asRetention(org.tenantId, 'delete from audit_log where sequence <= 4')).toBe('42501');
+    expect((await logOf(tdb.admin, org.tenantId)).map((r) => r.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('cannot delete an expired row above the checkpoint, and cannot plant a checkpoint with a made-up hash', async () => {
+    const key = randomBytes(32);
+    const org = await aged('above', 5, 1);
+    expect(await asRetention(org.tenantId, await signedCheckpointSql(org.tenantId, 2, key))).toBe('allowed');
+    expect(await asRetention(org.tenantId, 'delete from audit_log where sequence = 4')).toBe('42501');
+    const forged = `insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature)
+      values ('${org.tenantId}', 5, sha256('made up'), 5, 'forged', '\\x${randomBytes(32).toString('hex')}')`;
+    expect(await asRetention(org.tenantId, forged)).toBe('23514');
+    // What the checkpoint covers, and is expired, may go.
+    expect(await asRetention(org.tenantId, 'delete from audit_log where sequence <= 2')).toBe('allowed');
+    expect((await logOf(tdb.admin, org.tenantId)).map((r) => r.sequence)).toEqual([3, 4, 5, 6]);
+  });
+
+  it('a checkpoint must carry a 32-byte signature: an unsigned one cannot even be stored', async () => {
+    const org = await aged('unsigned', 2, 1);
+    const { rows } = await sql<{ hash: Buffer }>`
+      select hash from audit_log where tenant_id = ${org.tenantId} and sequence = 2`.execute(tdb.admin);
+    const unsigned = `insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature)
+      values ('${org.tenantId}', 2, '\\x${rows[0]!.hash.toString('hex')}', 2, 'none', '\\x')`;
+    expect(await asRetention(org.tenantId, unsigned)).toBe('23514');
+  });
+
+  it('with the key, verification refuses an unsigned, forged or foreign-key checkpoint', async () => {
+    const key = randomBytes(32);
+    const org = await aged('verifycp', 3, 2);
+    await applyRetention(tdb.retention, key);
+    expect(await verify(tdb.worker, org.tenantId, key)).toMatchObject({ status: 'verified', checkpoint: 'valid' });
+    const tamper = (set: string) =>
+      asOwnerTampering(org.tenantId, [
+        'alter table audit_checkpoints drop constraint audit_checkpoints_signed',
+        `update audit_checkpoints set ${set}`,
+      ]).finally(() =>
+        sql`alter table audit_checkpoints add constraint audit_checkpoints_signed check (octet_length(signature) = 32) not valid`.execute(
+          tdb.owner,
+        ),
+      );
+    await tamper(`signature = '\\x'`);
+    expect(await verify(tdb.worker, org.tenantId, key)).toMatchObject({
+      status: 'broken',
+      reason: 'the retention checkpoint is not signed',
+    });
+    await tamper(`signature = '\\x${randomBytes(32).toString('hex')}'`);
+    expect(await verify(tdb.worker, org.tenantId, key)).toMatchObject({
+      status: 'broken',
+      reason: 'the retention checkpoint signature is invalid',
+    });
+    const other = randomBytes(32);
+    expect(await verify(tdb.worker, org.tenantId, other)).toMatchObject({
+      status: 'broken',
+      reason: expect.stringMatching(/signed with key .* not the configured key/),
+    });
+  });
+
+  it('a row appended past the head, then altered, is detected', async () => {
+    const org = await chainOf(4);
+    // The worker may append to the log; a row it did not append through the drain leaves the head behind.
+    const appended = await withTenant(tdb.admin, { tenantId: org.tenantId }, async (trx) => {
+      const last = (await chainColumns(trx)
+        .where('tenantId', '=', org.tenantId)
+        .where('sequence', '=', 4)
+        .executeTakeFirstOrThrow()) as StoredChainRow;
+      const event = { ...last, id: randomUUID(), sequence: 5, after: { name: 'appended' } };
+      return { ...event, prevHash: last.hash, hash: chainHash(last.hash, event) };
+    });
+    await withTenant(tdb.worker, { tenantId: org.tenantId }, (trx) =>
+      trx
+        .insertInto('auditLog')
+        .values({
+          tenantId: org.tenantId,
+          id: appended.id,
+          sequence: 5,
+          occurredAt: sql<Date>`${appended.occurredAt}::timestamptz`,
+          recordedAt: sql<Date>`${appended.recordedAt}::timestamptz`,
+          action: appended.action,
+          outcome: appended.outcome,
+          actorType: appended.actorType,
+          actorId: appended.actorId,
+          actorDisplay: appended.actorDisplay,
+          targetType: appended.targetType,
+          targetId: appended.targetId,
+          targetDisplay: appended.targetDisplay,
+          before: JSON.stringify(appended.before),
+          after: JSON.stringify(appended.after),
+          ip: appended.ip,
+          userAgent: appended.userAgent,
+          requestId: appended.requestId,
+          prevHash: appended.prevHash,
+          hash: appended.hash,
+        })
+        .execute(),
+    );
+    // It hashes perfectly, and still does not belong: the head is at 4.
+    expect(await verify(tdb.worker, org.tenantId)).toMatchObject({
+      status: 'broken',
+      sequence: 5,
+      reason: expect.stringMatching(/past the chain head/),
+    });
+    await asOwnerTampering(org.tenantId, [`update audit_log set after = '{"name":"altered"}' where sequence = 5`]);
+    expect(await verify(tdb.worker, org.tenantId)).toMatchObject({ status: 'broken', sequence: 5 });
   });
 });

@@ -3,7 +3,6 @@ import type { TaskList } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
 import { CSV_IMPORT_TASK, csvImportTask } from './csv-import.ts';
 import { AUDIT_DRAIN, auditDrainTask } from './audit-drain.ts';
-import { AUDIT_RETENTION, auditRetentionTask } from './audit-retention.ts';
 import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type BackupDeps } from './backup.ts';
 import { HOUSEKEEPING, housekeepingTask } from './housekeeping.ts';
 import { DATA_RETENTION, dataRetentionTask } from './data-retention.ts';
@@ -18,8 +17,6 @@ export interface TaskDeps {
   logger: Logger;
   mailer: Mailer;
   auditBatchSize?: number;
-  /** The retention job's own role and checkpoint key; without them the job is not registered. */
-  retention?: { db: Database; checkpointKey: Buffer } | null;
   /** Storage, keys and retention; without them the worker runs no backup tasks. */
   backups?: BackupDeps;
   /** Organization lifecycle: restore drills and erasure (docs/decisions/0121, 0123). */
@@ -45,7 +42,6 @@ export function createTaskList(deps: TaskDeps): TaskList {
     [HOUSEKEEPING]: housekeepingTask(deps),
     [CSV_IMPORT_TASK]: csvImportTask(deps),
     [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
-    ...(deps.retention ? { [AUDIT_RETENTION]: auditRetentionTask({ ...deps.retention, logger: deps.logger }) } : {}),
     ...(backups
       ? { [BACKUP_ALL]: backupAllTask({ ...deps, backups }), [BACKUP_TENANT]: backupTenantTask({ ...deps, backups }) }
       : {}),

@@ -81,12 +81,10 @@ export function createRestHandler(deps: RestDeps) {
       if (series) {
         if (req.method !== 'GET') return failure(405, 'METHOD_NOT_SUPPORTED', 'Use GET', new Headers({ allow: 'GET' }));
         const q = url.searchParams;
-        let key: string;
-        try {
-          key = decodeURIComponent(series[1]!);
-        } catch {
+        // A malformed escape (the fuzzer's `%}l` threw a URIError, a 500) is the caller's mistake.
+        const key = safeDecode(series[1]!);
+        if (key === null)
           return failure(400, 'BAD_REQUEST', 'The metric key in the path is not valid percent-encoded UTF-8');
-        }
         const input = {
           key,
           from: q.get('from') ?? undefined,
@@ -108,6 +106,14 @@ export function createRestHandler(deps: RestDeps) {
       return failure(getHTTPStatusCodeFromError(error), error.code, message, resHeaders, fieldErrors);
     }
   };
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 function fieldErrorsOf(error: TRPCError): Record<string, string[]> | undefined {

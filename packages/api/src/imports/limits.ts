@@ -16,3 +16,19 @@ export const MAX_RECORD_BYTES = 64 * 1024;
 /** The worker task that runs an import, and how often a crashed run is retried. */
 export const CSV_IMPORT_TASK = 'csv_import';
 export const IMPORT_MAX_ATTEMPTS = 3;
+
+/**
+ * Per-organization bounds on what imports hold (docs/decisions/0091-import-quotas.md): uploads
+ * streaming at once (each holds a database connection while its bytes arrive), imports waiting or
+ * running, and bytes of uploaded files kept until their import has run.
+ */
+export interface ImportQuotas {
+  maxUploads: number;
+  maxQueued: number;
+  storageBytes: number;
+}
+export const DEFAULT_IMPORT_QUOTAS: ImportQuotas = {
+  maxUploads: 2,
+  maxQueued: 3,
+  storageBytes: 1000 * 1024 * 1024,
+};

@@ -24,7 +24,12 @@ export async function storeUpload(
   db: TenantDb,
   tenantId: string,
   source: AsyncIterable<Uint8Array>,
-  opts: { maxBytes: number; checkHead: (head: Buffer) => void },
+  opts: {
+    maxBytes: number;
+    /** What the organization's storage quota leaves, and the refusal past it. */
+    room?: { bytes: number; refuse: () => AppError };
+    checkHead: (head: Buffer) => void;
+  },
 ): Promise<StoredUpload> {
   const { maxBytes } = opts;
   const id = randomUUID();
@@ -61,6 +66,7 @@ export async function storeUpload(
         'TOO_LARGE',
         `The file is larger than the ${mib(maxBytes)} upload limit. Split it into smaller files.`,
       );
+    if (opts.room && size > opts.room.bytes) throw opts.room.refuse();
     hash.update(buf);
     for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) newlines += 1;
     if (buf.length) lastByte = buf[buf.length - 1]!;

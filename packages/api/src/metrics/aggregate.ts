@@ -1,5 +1,6 @@
 import { sql, type TenantDb } from '@mfiq/db';
-import { evaluateFormula, parseFormula, type Formula } from './formula.ts';
+import { AppError } from '../errors.ts';
+import { complexityMessage, evaluateGraph, loadFormulaGraph, planGraph, type TooComplex } from './formula-graph.ts';
 
 export type Aggregation = 'sum' | 'avg' | 'min' | 'max' | 'count' | 'last';
 
@@ -59,100 +60,56 @@ async function aggregatePlain(
 ): Promise<Map<string, Values>> {
   const out = new Map<string, Values>(metrics.map((m) => [m.id, new Map()]));
   if (!metrics.length || !buckets.length) return out;
+  // One primary-key range read per (bucket, metric), index-only (0012): the plain join of all
+  // buckets with all rollup days was planned as a scan of every day per bucket, and a legal
+  // series (1,000 periods, 3,000 buckets) ran past the statement timeout (read-bounds.test.ts).
   const { rows } = await sql<RollupRow>`
-    select r.metric_id, b.label, sum(r.n)::float8 as n, sum(r.sum) as sum, min(r.min) as min, max(r.max) as max,
-           (array_agg(r.last_value order by r.last_ts desc))[1] as last
+    select m.id as metric_id, b.label, s.n, s.sum, s.min, s.max, s.last
       from unnest(${buckets.map((b) => b.label)}::text[], ${buckets.map((b) => b.from)}::date[], ${buckets.map((b) => b.to)}::date[]) as b (label, f, t)
-      join metric_daily_rollups r
-        on r.tenant_id = ${tenantId} and r.metric_id = any(${metrics.map((m) => m.id)}::uuid[]) and r.day between b.f and b.t
-     group by r.metric_id, b.label`.execute(db);
+     cross join unnest(${metrics.map((m) => m.id)}::uuid[]) as m (id)
+     cross join lateral (
+       select sum(r.n)::float8 as n, sum(r.sum) as sum, min(r.min) as min, max(r.max) as max,
+              (array_agg(r.last_value order by r.last_ts desc))[1] as last
+         from metric_daily_rollups r
+        where r.tenant_id = ${tenantId} and r.metric_id = m.id and r.day between b.f and b.t
+     ) s
+     where s.n is not null`.execute(db);
   const byId = new Map(metrics.map((m) => [m.id, m]));
   for (const row of rows) out.get(row.metricId)!.set(row.label, pick(byId.get(row.metricId)!.aggregation, row));
   return out;
 }
 
-const MAX_DEPTH = 10;
-
-/**
- * Loads the definitions a metric needs: itself and, for a formula, every metric it reads,
- * transitively. Unknown keys and cycles (which saving refuses) evaluate to no value here.
- */
-async function loadDefinitions(db: TenantDb, tenantId: string, root: MetricDef): Promise<Map<string, MetricDef>> {
-  const defs = new Map<string, MetricDef>([[root.key, root]]);
-  let pending = root.formula ? refsOf(root) : [];
-  for (let depth = 0; pending.length && depth < MAX_DEPTH; depth++) {
-    const rows = await db
-      .selectFrom('metrics')
-      .select(['id', 'key', 'aggregation', 'formula'])
-      .where('tenantId', '=', tenantId)
-      .where('key', 'in', pending)
-      .execute();
-    pending = [];
-    for (const r of rows) {
-      if (defs.has(r.key)) continue;
-      defs.set(r.key, r);
-      if (r.formula) pending.push(...refsOf(r).filter((k) => !defs.has(k)));
-    }
-  }
-  return defs;
-}
-
-const parsed = new Map<string, Formula>();
-function tree(def: MetricDef): Formula {
-  let t = parsed.get(def.formula!);
-  if (!t) {
-    t = parseFormula(def.formula!);
-    if (parsed.size > 5000) parsed.clear();
-    parsed.set(def.formula!, t);
-  }
-  return t;
-}
-
-function refsOf(def: MetricDef): string[] {
-  const keys: string[] = [];
-  const walk = (f: Formula) => {
-    if (f.kind === 'ref') keys.push(f.key);
-    else if (f.kind === 'neg') walk(f.arg);
-    else if (f.kind === 'bin') {
-      walk(f.left);
-      walk(f.right);
-    }
-  };
-  walk(tree(def));
-  return keys;
-}
-
 /**
  * A metric's value per bucket. A formula is computed per bucket from its parts' aggregates (ratio
- * of sums, not sum of ratios). In a formula, a sum or count part with no data counts as 0; any
- * other part with no data, a division by zero or an unknown key gives no value (null).
+ * of sums, not sum of ratios), each formula of its graph once over all buckets (formula-graph.ts).
+ * In a formula, a sum or count part with no data counts as 0; any other part with no data, a
+ * division by zero or an unknown key gives no value (null). A formula past the work bounds (one
+ * stored before they existed) is not evaluated: `{ tooComplex }` says why.
  */
 export async function metricValues(
   db: TenantDb,
   tenantId: string,
   metric: MetricDef,
   buckets: Bucket[],
-): Promise<Values> {
-  const defs = metric.formula ? await loadDefinitions(db, tenantId, metric) : new Map([[metric.key, metric]]);
-  const plain = [...defs.values()].filter((d) => !d.formula);
+): Promise<Values | TooComplex> {
+  const defs = metric.formula ? await loadFormulaGraph(db, tenantId, [metric]) : new Map([[metric.key, metric]]);
+  // A formula past the bounds costs no aggregation either: it is not evaluated.
+  const { tooComplex, plain } = planGraph(defs, [metric]);
+  const shape = tooComplex.get(metric.id);
+  if (shape) return { tooComplex: shape };
   const data = await aggregatePlain(db, tenantId, plain, buckets);
-  const out: Values = new Map();
-  for (const b of buckets) {
-    const visiting = new Set<string>();
-    const valueOf = (key: string, asPart: boolean): number | null => {
-      const def = defs.get(key);
-      if (!def || visiting.has(key)) return null;
-      if (!def.formula) {
-        const v = data.get(def.id)?.get(b.label);
-        if (v !== undefined) return v;
-        return asPart && (def.aggregation === 'sum' || def.aggregation === 'count') ? 0 : null;
-      }
-      visiting.add(key);
-      const v = evaluateFormula(tree(def), (k) => valueOf(k, true));
-      visiting.delete(key);
-      return v;
-    };
-    out.set(b.label, valueOf(metric.key, false));
-  }
-  return out;
+  const result = evaluateGraph(defs, [metric], buckets.length, (d) =>
+    buckets.map((b) => data.get(d.id)?.get(b.label)),
+  ).get(metric.id)!;
+  if (!Array.isArray(result)) return result;
+  return new Map(buckets.map((b, i) => [b.label, result[i] ?? null]));
+}
+
+/** Refuses, with a message that names the metric and the bound, a formula too large to compute. */
+export function computable(metric: MetricDef, values: Values | TooComplex): Values {
+  if (values instanceof Map) return values;
+  throw new AppError(
+    'INVALID',
+    `${complexityMessage(values.tooComplex, `The formula of "${metric.key}"`)}. Edit the formula to compute this metric.`,
+  );
 }

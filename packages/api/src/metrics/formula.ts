@@ -104,7 +104,12 @@ export function parseFormula(text: string): Formula {
     }
     if (t.value === '-') {
       if (depth > MAX_DEPTH) fail('Formula nests too deeply');
-      return { kind: 'neg', arg: factor(depth + 1) };
+      // -(-x) is x and -(2) is -2, exactly: folding them keeps a tree within 4 nodes per leaf,
+      // which is what bounds the work of evaluating it (formula-graph.ts).
+      const arg = factor(depth + 1);
+      if (arg.kind === 'neg') return arg.arg;
+      if (arg.kind === 'num') return { kind: 'num', value: -arg.value };
+      return { kind: 'neg', arg };
     }
     at -= 1;
     return fail(`Unexpected "${t.value}"`);

@@ -1,5 +1,5 @@
 import type { TenantDb } from '@mfiq/db';
-import { metricValues, type Bucket, type MetricDef } from './aggregate.ts';
+import { computable, metricValues, type Bucket, type MetricDef } from './aggregate.ts';
 import {
   addDays,
   daysBetween,
@@ -46,7 +46,7 @@ export async function buildSeries(
     const ya = yearAgoStart(p.start, grain);
     buckets.push({ label: `ya:${p.start}`, from: ya, to: addDays(shiftPeriod(ya, grain, 1), -1) });
   }
-  const values = await metricValues(db, cal.tenantId, metric, buckets);
+  const values = computable(metric, await metricValues(db, cal.tenantId, metric, buckets));
   const get = (label: string) => values.get(label) ?? null;
   return periods.map((p) => ({
     start: p.start,
@@ -93,11 +93,14 @@ export async function periodToDate(
   };
   const prev = aligned(shiftPeriod(period.start, grain, -1));
   const ya = aligned(yearAgoStart(period.start, grain));
-  const values = await metricValues(db, cal.tenantId, metric, [
-    { label: 'cur', from: period.start, to: asOf },
-    { label: 'prev', ...prev },
-    { label: 'ya', ...ya },
-  ]);
+  const values = computable(
+    metric,
+    await metricValues(db, cal.tenantId, metric, [
+      { label: 'cur', from: period.start, to: asOf },
+      { label: 'prev', ...prev },
+      { label: 'ya', ...ya },
+    ]),
+  );
   const value = values.get('cur') ?? null;
   const pv = values.get('prev') ?? null;
   const yv = values.get('ya') ?? null;

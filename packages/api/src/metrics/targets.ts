@@ -72,7 +72,10 @@ export async function targetProgress(
     from: period.start,
     to: asOf < period.end ? asOf : period.end,
   }));
-  const values = await metricValues(db, cal.tenantId, metric, buckets);
+  const computed = await metricValues(db, cal.tenantId, metric, buckets);
+  // A formula too large to compute (stored before the bounds) shows no progress rather than
+  // failing the metric's page, where its formula can be fixed.
+  const values = computed instanceof Map ? computed : new Map<string, number | null>();
   const accumulates = !metric.formula && (metric.aggregation === 'sum' || metric.aggregation === 'count');
   return active.map(({ t, period }) => {
     const totalDays = daysBetween(period.start, period.end) + 1;

@@ -7,6 +7,7 @@ import { createContextFactory, type ApiDeps } from '../context.ts';
 import { appRouter, createCaller } from '../root.ts';
 import { issueFormPass, type PublicFormId } from '../form-pass.ts';
 import type { ApiScope, Role } from '../permissions.ts';
+import type { ImportQuotas } from '../imports/limits.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
 
@@ -32,6 +33,7 @@ export function createHarness(
     contacts?: ApiDeps['contacts'];
     /** The web's pool, when a test needs other bounds than tdb.app's (a small pool, short timeouts). */
     db?: Database;
+    importQuotas?: Partial<ImportQuotas>;
   } = {},
 ) {
   const db = opts.db ?? tdb.app;
@@ -51,6 +53,7 @@ export function createHarness(
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     ...(opts.contacts ? { contacts: opts.contacts } : {}),
+    ...(opts.importQuotas ? { importQuotas: opts.importQuotas } : {}),
   };
   const createContext = createContextFactory(deps);
 
@@ -139,21 +142,18 @@ export function createHarness(
   }
 
   let counter = 0;
-  /** Signs up a fresh user with a fresh organization (through the confirmation mail); returns the session cookie and the slug. */
+  /**
+   * Signs up a fresh user with a fresh organization (the password is set on the confirmation link);
+   * returns the session cookie and the slug.
+   */
   async function signUp(prefix = 'user') {
     counter += 1;
     const email = `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-    await (
-      await as()
-    ).auth.signUp({
-      email,
-      password: TEST_PASSWORD,
-      displayName: `${prefix} ${counter}`,
-      organizationName: `${prefix} org ${counter}`,
-    });
+    const names = { displayName: `${prefix} ${counter}`, organizationName: `${prefix} org ${counter}` };
+    await (await as()).auth.signUp({ email, ...names });
     const token = await tokenFromMail(email, 'signup_confirm', '/signup/confirm');
     const caller = await as();
-    const out = await caller.auth.completeSignUp({ token });
+    const out = await caller.auth.completeSignUp({ token, password: TEST_PASSWORD, ...names });
     return { email, userId: out.user.id, slug: out.organization.slug, cookie: cookieFrom(caller.resHeaders) };
   }
 
@@ -248,6 +248,7 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       sign_in_challenges: 'x',
       password_reset_tokens: 'x',
       signup_requests: 'x',
+      sign_in_sources: 'x',
       email_outbox: 'x',
       organization_slug_redirects: 'x',
       backup_keys: 'x',

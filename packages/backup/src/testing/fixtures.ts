@@ -167,13 +167,13 @@ export async function seedOrganization(
     );
     // The audit trail as the drain leaves it (rows written here directly: fixtures, not the drain).
     await sql`insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
-      values (${tenantId}, gen_random_uuid(), 1, now(), now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(
+      values (${tenantId}, gen_random_uuid(), 1, now() - interval '400 days', now(), 'organization.created', 'success', 'system', sha256('p'), sha256('h'))`.execute(
       trx,
     );
     await sql`insert into audit_chain_heads (tenant_id, last_sequence, last_hash) values (${tenantId}, 1, sha256('h'))`.execute(
       trx,
     );
-    await sql`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values (${tenantId}, 1, sha256('h'), 0, 'k', decode('00', 'hex'))`.execute(
+    await sql`insert into audit_checkpoints (tenant_id, sequence, hash, purged_rows, key_id, signature) values (${tenantId}, 1, sha256('h'), 0, 'k', sha256('signature'))`.execute(
       trx,
     );
     // A finished CSV import, its uploaded bytes (bytea) and a rejected row.

@@ -204,6 +204,7 @@ export interface DataFormsTable {
   createdBy: string | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+  daysBack: Generated<number>;
 }
 
 export interface DataPointsTable {
@@ -457,6 +458,7 @@ export interface RecoveryCodesTable {
   codeHash: string;
   usedAt: Date | null;
   createdAt: Generated<Date>;
+  keyed: Generated<boolean>;
 }
 
 export interface RestoreDrillsTable {
@@ -494,6 +496,12 @@ export interface SignInChallengesTable {
   attempts: Generated<number>;
 }
 
+export interface SignInSourcesTable {
+  userId: string;
+  networkHash: string;
+  lastSuccessAt: Generated<Date>;
+}
+
 export interface SignInThrottleTable {
   key: string;
   points: Generated<number>;
@@ -504,7 +512,6 @@ export interface SignupRequestsTable {
   id: string;
   email: string;
   displayName: string;
-  passwordHash: string;
   organizationName: string;
   organizationSlug: string | null;
   createdAt: Generated<Date>;
@@ -569,6 +576,7 @@ export interface DB {
   restoreDrills: RestoreDrillsTable;
   sessions: SessionsTable;
   signInChallenges: SignInChallengesTable;
+  signInSources: SignInSourcesTable;
   signInThrottle: SignInThrottleTable;
   signupRequests: SignupRequestsTable;
   userTwoFactor: UserTwoFactorTable;

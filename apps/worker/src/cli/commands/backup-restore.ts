@@ -1,4 +1,4 @@
-import { BackupError, restoreBackup, type RestoreTarget } from '@mfiq/backup';
+import { BackupError, restoreBackup, type KeptDifferences, type RestoreTarget } from '@mfiq/backup';
 import { createDb } from '@mfiq/db';
 import { EXIT, UsageError, type CliCommand } from '../command.ts';
 import { backupContext, locateBackup } from '../backup-common.ts';
@@ -59,6 +59,7 @@ export const command: CliCommand = {
           .join(', ');
         const into = target.kind === 'new' ? `new organization ${target.slug}` : `organization ${result.manifest.slug}`;
         ctx.out(`Restored backup ${ref.backupId} into ${into} (tenant ${result.tenantId}, ${from}): ${counts}.`);
+        for (const line of keptLines(result.kept)) ctx.out(line);
       }
       return EXIT.ok;
     } catch (error) {
@@ -70,3 +71,21 @@ export const command: CliCommand = {
     }
   },
 };
+
+/** What an in-place restore left as it is now: the operator sees each difference from the backup. */
+function keptLines(kept: KeptDifferences | null): string[] {
+  if (!kept) return [];
+  const lines = [
+    ...kept.membersRemovedSinceBackup.map((u) => `  user ${u}: removed since the backup, stays removed`),
+    ...kept.membersAddedSinceBackup.map((u) => `  user ${u}: added since the backup, stays a member`),
+    ...kept.rolesChangedSinceBackup.map(
+      (r) => `  user ${r.userId}: role stays ${r.current} (the backup had ${r.backup})`,
+    ),
+    ...Object.entries(kept.settings).map(
+      ([name, v]) => `  ${name} stays ${JSON.stringify(v.current)} (the backup had ${JSON.stringify(v.backup)})`,
+    ),
+  ];
+  return lines.length
+    ? ['Kept as they are now (members, lock and security policy are never restored in place):', ...lines]
+    : [];
+}

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FsStorage, generateKeyring, keyringSpec, runBackup } from '@mfiq/backup';
-import { withNewTenant } from '@mfiq/db';
+import { withNewTenant, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../testing/fixtures.ts';
@@ -102,6 +102,23 @@ describe('mfiq backup', () => {
       .where('slug', '=', 'cli-copy')
       .executeTakeFirstOrThrow();
     expect(copy.name).toBe('CLI Org');
+  });
+
+  it('restore --into same keeps the lock and says so, line by line', async () => {
+    await withTenant(tdb.owner, { tenantId }, (trx) =>
+      trx.updateTable('organizations').set({ lockedAt: new Date(), lockedReason: 'cli incident' }).execute(),
+    );
+    const done = await mfiq(['backup', 'restore', '--id', backupId, '--into', 'same']);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(/^Kept as they are now/m);
+    expect(done.stdout).toMatch(/^ {2}locked_reason stays "cli incident" \(the backup had null\)$/m);
+    const org = await tdb.admin
+      .selectFrom('organizations')
+      .select(['lockedAt', 'lockedReason'])
+      .where('tenantId', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    expect(org).toMatchObject({ lockedAt: expect.any(Date), lockedReason: 'cli incident' });
   });
 
   it('refuses with a clear message and exit code 1 when the key is wrong, and restores nothing', async () => {

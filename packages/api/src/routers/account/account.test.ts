@@ -1,7 +1,8 @@
-import { totpCode } from '@mfiq/auth';
+import { createSecretBox, generateAppKey, legacyRecoveryCodeDigest, recoveryCodeHash, totpCode } from '@mfiq/auth';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upgradeRecoveryCodes } from '../../recovery-codes.ts';
 import { createHarness, snapshot, TEST_PASSWORD, type Harness } from '../../testing/harness.ts';
 
 /** A clock the tests move: TOTP steps, re-authentication windows and session policies follow it. */
@@ -17,7 +18,14 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb, {
     now,
-    throttle: { accountIpPoints: 3, accountIpWindowSeconds: 600, ipPoints: 20, ipWindowSeconds: 3600 },
+    throttle: {
+      accountIpPoints: 3,
+      accountIpWindowSeconds: 600,
+      ipPoints: 20,
+      ipWindowSeconds: 3600,
+      accountPoints: 6,
+      accountWindowSeconds: 600,
+    },
   });
 });
 afterAll(async () => {
@@ -150,6 +158,63 @@ describe('two-factor', () => {
     expect(events.map((e) => e.action)).toContain('user.recovery_code_used');
   });
 
+  it('recovery codes are stored as HMAC under a sub-key of the application key, not as a bare SHA-256 (finding 19)', async () => {
+    const user = await h.signUp('tfhmac');
+    const { recoveryCodes } = await enableTwoFactor(user.cookie);
+    const stored = await tdb.admin
+      .selectFrom('recoveryCodes')
+      .select(['codeHash', 'keyed'])
+      .where('userId', '=', user.userId)
+      .execute();
+    expect(stored).toHaveLength(10);
+    expect(stored.every((r) => r.keyed)).toBe(true);
+    const hashes = new Set(stored.map((r) => r.codeHash));
+    for (const c of recoveryCodes) {
+      // What a leaked table would let an attacker check offline: SHA-256 of the code. Not stored.
+      expect(hashes.has(legacyRecoveryCodeDigest(c))).toBe(false);
+      expect(hashes.has(recoveryCodeHash(h.secretBox, c))).toBe(true);
+      // Another key (another installation) gives other values; neither is the raw sealing key's HMAC.
+      expect(hashes.has(recoveryCodeHash(createSecretBox(generateAppKey()), c))).toBe(false);
+    }
+  });
+
+  it('recovery codes stored before keying still work, and are converted in place without their plain codes', async () => {
+    const user = await h.signUp('tflegacy');
+    const { recoveryCodes } = await enableTwoFactor(user.cookie);
+    // Rewrite the rows as an older version stored them: bare SHA-256, not keyed.
+    await tdb.admin.deleteFrom('recoveryCodes').where('userId', '=', user.userId).execute();
+    await tdb.admin
+      .insertInto('recoveryCodes')
+      .values(recoveryCodes.map((c) => ({ userId: user.userId, codeHash: legacyRecoveryCodeDigest(c), keyed: false })))
+      .execute();
+    const ip = '198.51.100.4';
+    const signInWith = async (c: string) =>
+      (await (await h.as(null, ip)).auth.signInTwoFactor({ challenge: await passwordStep(user.email, ip), code: c }))
+        .status;
+    // Before the conversion a legacy row is still accepted (an older replica may have written it).
+    expect(await signInWith(recoveryCodes[0]!)).toBe('signed_in');
+    expect(await upgradeRecoveryCodes(tdb.app, h.secretBox)).toBeGreaterThanOrEqual(9);
+    const rows = await tdb.admin
+      .selectFrom('recoveryCodes')
+      .select(['codeHash', 'keyed', 'usedAt'])
+      .where('userId', '=', user.userId)
+      .execute();
+    expect(rows.every((r) => r.keyed)).toBe(true);
+    expect(rows.map((r) => r.codeHash)).not.toContain(legacyRecoveryCodeDigest(recoveryCodes[1]!));
+    // Converted codes keep working, and the spent one stays spent.
+    expect(await signInWith(recoveryCodes[1]!)).toBe('signed_in');
+    expect(
+      await code(
+        (await h.as(null, ip)).auth.signInTwoFactor({
+          challenge: await passwordStep(user.email, ip),
+          code: recoveryCodes[0]!,
+        }),
+      ),
+    ).toBe('UNAUTHORIZED');
+    // Running it again finds nothing left to convert.
+    expect(await upgradeRecoveryCodes(tdb.app, h.secretBox)).toBe(0);
+  });
+
   it('changing two-factor needs a recent sign-in; re-authentication gives one', async () => {
     const user = await h.signUp('tfreauth');
     advance(11 * 60_000);
@@ -228,6 +293,56 @@ describe('password change and reset', () => {
     expect(await code((await h.as()).auth.resetPassword({ token: late, password: 'reset passphrase three' }))).toBe(
       'NOT_FOUND',
     );
+  });
+
+  it('a reset withdraws every other reset link of the user, and so does a password change (finding 17)', async () => {
+    const user = await h.signUp('resetmany');
+    const resetLink = async (ip: string) => {
+      await (await h.as(null, ip)).auth.requestPasswordReset({ email: user.email });
+      return h.tokenFromMail(user.email, 'password_reset', '/reset-password');
+    };
+    const first = await resetLink('192.0.2.70');
+    const second = await resetLink('192.0.2.71');
+    await (await h.as()).auth.resetPassword({ token: second, password: 'second link passphrase' });
+    expect(
+      await message((await h.as()).auth.resetPassword({ token: first, password: 'first link passphrase' })),
+    ).toMatch(/not valid any more/);
+    expect((await (await h.as()).auth.signIn({ email: user.email, password: 'second link passphrase' })).status).toBe(
+      'signed_in',
+    );
+
+    // A link asked for before a password change dies with the old password.
+    const before = await resetLink('192.0.2.72');
+    const signedIn = await h.as();
+    await signedIn.auth.signIn({ email: user.email, password: 'second link passphrase' });
+    await (
+      await h.as(h.cookieFrom(signedIn.resHeaders))
+    ).account.changePassword({ currentPassword: 'second link passphrase', newPassword: 'changed by the owner' });
+    expect(await code((await h.as()).auth.resetPassword({ token: before, password: 'attacker from old link' }))).toBe(
+      'NOT_FOUND',
+    );
+    expect((await (await h.as()).auth.signIn({ email: user.email, password: 'changed by the owner' })).status).toBe(
+      'signed_in',
+    );
+  });
+
+  it('two reset links used at the same moment: exactly one sets the password', async () => {
+    const user = await h.signUp('resetrace');
+    const links: string[] = [];
+    for (const ip of ['192.0.2.80', '192.0.2.81']) {
+      await (await h.as(null, ip)).auth.requestPasswordReset({ email: user.email });
+      links.push(await h.tokenFromMail(user.email, 'password_reset', '/reset-password'));
+    }
+    const outcomes = await Promise.all(
+      links.map(async (token, i) =>
+        code((await h.as()).auth.resetPassword({ token, password: `race winner ${i} pass` })),
+      ),
+    );
+    expect([...outcomes].sort()).toEqual(['NOT_FOUND', 'OK']);
+    const winner = outcomes.indexOf('OK');
+    expect(
+      (await (await h.as()).auth.signIn({ email: user.email, password: `race winner ${winner} pass` })).status,
+    ).toBe('signed_in');
   });
 
   it('a reset never bypasses two-factor', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { authedProcedure } from '../../trpc.ts';
 import { hasTwoFactor, spendSecondFactor } from '../auth/second-factor.ts';
-import { assertNotThrottled } from '../auth/sign-in.ts';
+import { takeAttempt } from '../auth/sign-in.ts';
 import { reauthenticateInput } from './schemas.ts';
 
 /**
@@ -14,11 +14,10 @@ export const reauthenticate = authedProcedure
   .input(reauthenticateInput)
   .output(z.object({ authenticatedAt: z.date() }))
   .mutation(async ({ ctx, input }) => {
-    await assertNotThrottled(ctx, ctx.user.email);
+    await takeAttempt(ctx, ctx.user.email);
     const user = await ctx.platform.findUserById(ctx.user.id);
     const actor = { type: 'user' as const, id: ctx.user.id, display: ctx.user.email };
     const fail = async (field: 'password' | 'code', message: string) => {
-      await ctx.throttle.recordFailure(ctx.user.email, ctx.request.ip);
       await ctx.platform.securityEvent(actor, ctx.request, {
         action: 'user.reauthenticated',
         outcome: 'failure',
@@ -35,7 +34,7 @@ export const reauthenticate = authedProcedure
         });
       if (!(await spendSecondFactor(ctx, ctx.user.id, input.code))) throw await fail('code', 'That code is not valid.');
     }
-    await ctx.throttle.recordSuccess(ctx.user.email, ctx.request.ip);
+    await ctx.throttle.succeeded({ email: ctx.user.email, ip: ctx.request.ip });
     const authenticatedAt = await ctx.auth.markAuthenticated(ctx.session.id);
     await ctx.platform.securityEvent(actor, ctx.request, {
       action: 'user.reauthenticated',

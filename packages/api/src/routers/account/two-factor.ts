@@ -38,7 +38,13 @@ export const confirmTwoFactor = recentAuthProcedure
         fieldErrors: { code: ['That code is not valid.'] },
       });
     const codes = generateRecoveryCodes();
-    if (!(await ctx.platform.enableTwoFactor(ctx.user.id, step, codes.map(recoveryCodeHash))))
+    if (
+      !(await ctx.platform.enableTwoFactor(
+        ctx.user.id,
+        step,
+        codes.map((c) => recoveryCodeHash(ctx.secretBox, c)),
+      ))
+    )
       throw new AppError('CONFLICT', 'Two-factor is already on.');
     await ctx.platform.sendMail(mails.twoFactorChanged(ctx.user.email, { what: 'turned on' }));
     await ctx.platform.securityEvent({ type: 'user', id: ctx.user.id, display: ctx.user.email }, ctx.request, {
@@ -69,7 +75,10 @@ export const regenerateRecoveryCodes = recentAuthProcedure.output(recoveryOutput
   const tf = await ctx.platform.twoFactorOf(ctx.user.id);
   if (!tf?.enabledAt) throw new AppError('CONFLICT', 'Two-factor is not on.');
   const codes = generateRecoveryCodes();
-  await ctx.platform.replaceRecoveryCodes(ctx.user.id, codes.map(recoveryCodeHash));
+  await ctx.platform.replaceRecoveryCodes(
+    ctx.user.id,
+    codes.map((c) => recoveryCodeHash(ctx.secretBox, c)),
+  );
   await ctx.platform.sendMail(
     mails.twoFactorChanged(ctx.user.email, { what: 'new recovery codes were created (the old ones no longer work)' }),
   );

@@ -17,12 +17,14 @@ export const requestPasswordReset = publicFormProcedure('forgot-password')
   .input(requestResetInput)
   .output(z.object({ status: z.literal('check_email') }))
   .mutation(async ({ ctx, input }) => {
-    const wait = await ctx.throttle.retryAfter(input.email, ctx.request.ip);
-    if (wait !== null) {
-      ctx.resHeaders.set('Retry-After', String(wait));
-      throw new AppError('RATE_LIMITED', retryMessage(wait), { retryAfterSeconds: wait });
+    // Taken before anything else and never given back: each request may send a mail.
+    const verdict = await ctx.throttle.attempt({ email: input.email, ip: ctx.request.ip });
+    if (!verdict.ok) {
+      ctx.resHeaders.set('Retry-After', String(verdict.retryAfter));
+      throw new AppError('RATE_LIMITED', retryMessage(verdict.retryAfter), {
+        retryAfterSeconds: verdict.retryAfter,
+      });
     }
-    await ctx.throttle.recordFailure(input.email, ctx.request.ip);
     const user = await ctx.platform.findUserByEmail(input.email);
     if (user && !user.disabledAt) {
       const token = generateOneTimeToken();
@@ -45,8 +47,8 @@ export const requestPasswordReset = publicFormProcedure('forgot-password')
   });
 
 /**
- * Sets a new password from a reset link (30 minutes, once) and ends every session of the user. It
- * does not sign in: the next sign-in still asks for the second factor, so a reset never bypasses it.
+ * Sets a new password from a reset link (30 minutes, once), ends every session of the user and
+ * withdraws the user's other reset links (so does a password change). It does not sign in: the next sign-in still asks for the second factor, so a reset never bypasses it.
  */
 export const resetPassword = publicFormProcedure('reset-password')
   .input(resetPasswordInput)
@@ -64,10 +66,12 @@ export const resetPassword = publicFormProcedure('reset-password')
     // The policy is checked before the link is spent, so a refused password leaves it usable.
     const policy = passwordPolicyError(input.password, { email: user.email });
     if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
-    if (!(await ctx.platform.spendResetToken(id, ctx.auth.now()))) throw gone();
-    await ctx.platform.setPassword(user.id, await hashPassword(input.password));
+    // Spending the link, setting the password and withdrawing the user's other links are one
+    // transaction: of two links used at once, one wins and the other is refused.
+    const passwordHash = await hashPassword(input.password);
+    if (!(await ctx.platform.resetPasswordWithToken(id, ctx.auth.now(), passwordHash))) throw gone();
     await ctx.auth.invalidateUserSessions(user.id);
-    await ctx.throttle.recordSuccess(user.email, ctx.request.ip);
+    await ctx.throttle.succeeded({ email: user.email, ip: ctx.request.ip });
     await ctx.platform.sendMail(mails.passwordChanged(user.email, { how: 'reset' }));
     await ctx.platform.securityEvent({ type: 'user', id: user.id, display: user.email }, ctx.request, {
       action: 'user.password_reset',

@@ -1,5 +1,5 @@
 import { router } from '../../trpc.ts';
-import { completeSignUp } from './complete-sign-up.ts';
+import { completeSignUp, signUpRequest } from './complete-sign-up.ts';
 import { me } from './me.ts';
 import { requestPasswordReset, resetPassword } from './password-reset.ts';
 import { signIn } from './sign-in.ts';
@@ -9,6 +9,7 @@ import { signUp } from './sign-up.ts';
 
 export const authRouter = router({
   signUp,
+  signUpRequest,
   completeSignUp,
   signIn,
   signInTwoFactor,

@@ -1,4 +1,4 @@
-import { looksLikeRecoveryCode, recoveryCodeHash, verifyTotp } from '@mfiq/auth';
+import { legacyRecoveryCodeDigest, looksLikeRecoveryCode, recoveryCodeHash, verifyTotp } from '@mfiq/auth';
 import type { Context } from '../../context.ts';
 
 export type SecondFactor = 'totp' | 'recovery_code';
@@ -19,7 +19,8 @@ export async function spendSecondFactor(ctx: Context, userId: string, code: stri
     return step !== null && (await ctx.platform.spendTotpStep(userId, step)) ? 'totp' : null;
   }
   if (looksLikeRecoveryCode(code)) {
-    return (await ctx.platform.spendRecoveryCode(userId, recoveryCodeHash(code))) ? 'recovery_code' : null;
+    const hashes = { keyed: recoveryCodeHash(ctx.secretBox, code), legacy: legacyRecoveryCodeDigest(code) };
+    return (await ctx.platform.spendRecoveryCode(userId, hashes)) ? 'recovery_code' : null;
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import { sessionIdOf, type Context } from '../../context.ts';
+import { networkHash } from '../../ip-network.ts';
 import type { AuditAction } from '../../audit.ts';
 import { mails } from '../../mail.ts';
 
@@ -6,6 +7,7 @@ import { mails } from '../../mail.ts';
  * Starts a fresh session for the user: a previous session carried by the request is ended first
  * (no session fixation), the new token goes out as a cookie, and the sign-in is a security event.
  * A sign-in from a device (user agent) none of the user's live sessions has gets a notice mail.
+ * The network becomes a known source of the account (spared by the account-wide throttle).
  */
 export async function startSession(
   ctx: Context,
@@ -20,6 +22,8 @@ export async function startSession(
   ]);
   const [{ cookie }] = await Promise.all([
     ctx.auth.createSession(user.id, { ip: ctx.request.ip, userAgent: ctx.request.userAgent }),
+    // This network is now one the account-wide sign-in throttle spares (throttle.ts).
+    ctx.platform.rememberSignInSource(user.id, networkHash(ctx.request.ip)),
     ctx.platform.securityEvent({ type: 'user', id: user.id, display: user.email }, ctx.request, {
       action,
       target: { type: 'user', id: user.id, display: user.email },

@@ -4,13 +4,13 @@ import { publicProcedure } from '../../trpc.ts';
 import { twoFactorSignInInput } from './schemas.ts';
 import { spendSecondFactor } from './second-factor.ts';
 import { startSession } from './session-cookie.ts';
-import { assertNotThrottled, signInOutput } from './sign-in.ts';
+import { signInOutput, takeAttempt } from './sign-in.ts';
 
 const MAX_ATTEMPTS = 5;
 
 /**
  * The second step of a sign-in: the challenge from auth.signIn plus a TOTP code or a recovery code.
- * A challenge lives 5 minutes and allows 5 attempts; failures also count toward the throttle.
+ * A challenge lives 5 minutes and allows 5 attempts; each attempt is also taken from the throttle first.
  */
 export const signInTwoFactor = publicProcedure
   .input(twoFactorSignInInput)
@@ -21,11 +21,10 @@ export const signInTwoFactor = publicProcedure
     if (!challenge) throw new AppError('UNAUTHENTICATED', 'This sign-in has expired. Sign in again.');
     const user = await ctx.platform.findUserById(challenge.userId);
     if (!user || user.disabledAt) throw new AppError('UNAUTHENTICATED', 'This sign-in has expired. Sign in again.');
-    await assertNotThrottled(ctx, user.email);
+    await takeAttempt(ctx, user.email);
     const factor = await spendSecondFactor(ctx, user.id, input.code);
     const actor = { type: 'user' as const, id: user.id, display: user.email };
     if (!factor) {
-      await ctx.throttle.recordFailure(user.email, ctx.request.ip);
       await ctx.platform.securityEvent(actor, ctx.request, {
         action: 'user.two_factor_failed',
         outcome: 'failure',
@@ -40,7 +39,7 @@ export const signInTwoFactor = publicProcedure
       );
     }
     await ctx.platform.deleteChallenge(id);
-    await ctx.throttle.recordSuccess(user.email, ctx.request.ip);
+    await ctx.throttle.succeeded({ email: user.email, ip: ctx.request.ip });
     if (factor === 'recovery_code') {
       await ctx.platform.securityEvent(actor, ctx.request, {
         action: 'user.recovery_code_used',

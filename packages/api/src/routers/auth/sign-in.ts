@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import { networkHash } from '../../ip-network.ts';
 import { retryMessage } from '../../throttle.ts';
 import { publicFormProcedure } from '../../trpc.ts';
 import { signInInput, userOutput } from './schemas.ts';
@@ -19,19 +20,20 @@ const GENERIC_SIGN_IN_ERROR = 'Email or password is incorrect.';
 const CHALLENGE_TTL_MS = 5 * 60_000;
 
 /**
- * Refuses a throttled (email, IP) before any password work; the answer says when to retry.
- * Returns whether failures are on record, which a success then clears.
+ * Takes this attempt from the sign-in budgets before any password or code is checked (a refusal
+ * answers 429 with the wait, and is a security event). `unknownSource`: the account has never
+ * signed in from this network, so the account-wide budget applies too.
  */
-export async function assertNotThrottled(ctx: Context, email: string): Promise<{ hasFailures: boolean }> {
-  const { retryAfter: wait, hasFailures } = await ctx.throttle.check(email, ctx.request.ip);
-  if (wait === null) return { hasFailures };
+export async function takeAttempt(ctx: Context, email: string, opts: { unknownSource?: boolean } = {}): Promise<void> {
+  const verdict = await ctx.throttle.attempt({ email, ip: ctx.request.ip, ...opts });
+  if (verdict.ok) return;
   await ctx.platform.securityEvent({ type: 'anonymous', id: null, display: null }, ctx.request, {
     action: 'user.sign_in_throttled',
     outcome: 'failure',
-    after: { email: email.slice(0, 254), retryAfterSeconds: wait },
+    after: { email: email.slice(0, 254), retryAfterSeconds: verdict.retryAfter },
   });
-  ctx.resHeaders.set('Retry-After', String(wait));
-  throw new AppError('RATE_LIMITED', retryMessage(wait), { retryAfterSeconds: wait });
+  ctx.resHeaders.set('Retry-After', String(verdict.retryAfter));
+  throw new AppError('RATE_LIMITED', retryMessage(verdict.retryAfter), { retryAfterSeconds: verdict.retryAfter });
 }
 
 export const signInOutput = z.discriminatedUnion('status', [
@@ -41,24 +43,21 @@ export const signInOutput = z.discriminatedUnion('status', [
 
 /**
  * One answer for an unknown email, a wrong password and a disabled account, and the same work
- * (an argon2 verification) in each case, so sign-in does not reveal which accounts exist. Failures
- * count toward the throttle per account+IP and per IP. An account with two-factor gets a
+ * (an argon2 verification) in each case, so sign-in does not reveal which accounts exist. Every
+ * attempt is taken from the throttle's budgets before the password is verified (parallel requests
+ * cannot race past them); a correct password gives it back. An account with two-factor gets a
  * short-lived challenge instead of a session; auth.signInTwoFactor completes it.
  */
 export const signIn = publicFormProcedure('sign-in')
   .input(signInInput)
   .output(signInOutput)
   .mutation(async ({ ctx, input }) => {
-    // The throttle check and the lookup are independent: one round trip of waiting, not two.
-    const [{ hasFailures }, user] = await Promise.all([
-      assertNotThrottled(ctx, input.email),
-      ctx.platform.findUserByEmail(input.email),
-    ]);
+    const user = await ctx.platform.findUserForSignIn(input.email, networkHash(ctx.request.ip));
+    await takeAttempt(ctx, input.email, { unknownSource: !user?.knownSource });
     const ok = user
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyPasswordAgainstDummy(input.password);
     if (!user || !ok || user.disabledAt) {
-      await ctx.throttle.recordFailure(input.email, ctx.request.ip);
       await ctx.platform.securityEvent(
         user ? { type: 'user', id: user.id, display: user.email } : { type: 'anonymous', id: null, display: null },
         ctx.request,
@@ -73,7 +72,7 @@ export const signIn = publicFormProcedure('sign-in')
       );
       throw new AppError('UNAUTHENTICATED', GENERIC_SIGN_IN_ERROR);
     }
-    if (hasFailures) await ctx.throttle.recordSuccess(input.email, ctx.request.ip);
+    await ctx.throttle.succeeded({ email: input.email, ip: ctx.request.ip, unknownSource: !user.knownSource });
     if (passwordNeedsRehash(user.passwordHash))
       await ctx.platform.updatePasswordHash(user.id, await hashPassword(input.password));
     if (await hasTwoFactor(ctx, user.id)) {

@@ -1,4 +1,4 @@
-import { generateOneTimeToken, hashPassword, oneTimeTokenHash, passwordPolicyError } from '@mfiq/auth';
+import { generateOneTimeToken, oneTimeTokenHash } from '@mfiq/auth';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
@@ -46,21 +46,22 @@ export async function chooseSlug(
  * Sign-up never says whether an email has an account: it always answers "check your email". A new
  * address gets a confirmation link that completes the sign-up (auth.completeSignUp); an address that
  * already has an account gets a notice with links to sign in or reset the password instead. Both
- * paths hash the password and write one row, so they also take about the same time.
+ * paths write one row, so they also take about the same time.
+ *
+ * No password is taken here: whoever opens the link chooses it (auth.completeSignUp), so somebody
+ * who signs up with another person's address cannot fix the password of the account that person
+ * later confirms (account pre-hijacking). A newer request for the address withdraws older links.
  */
 export const signUp = publicFormProcedure('sign-up')
   .input(signUpInput)
   .output(z.object({ status: z.literal('check_email'), email: z.string() }))
   .mutation(async ({ ctx, input }) => {
-    const policy = passwordPolicyError(input.password, { email: input.email });
-    if (policy) throw new AppError('INVALID', policy, { fieldErrors: { password: [policy] } });
     // A taken organization address is public knowledge (it is in URLs); only emails stay private.
     if (input.organizationSlug && (await ctx.platform.slugTaken(input.organizationSlug))) {
       throw new AppError('CONFLICT', 'That organization address is taken.', {
         fieldErrors: { organizationSlug: ['This address is taken; choose another.'] },
       });
     }
-    const passwordHash = await hashPassword(input.password);
     const existing = await ctx.platform.findUserByEmail(input.email);
     if (existing) {
       await ctx.platform.sendMail(
@@ -76,7 +77,6 @@ export const signUp = publicFormProcedure('sign-up')
           id: oneTimeTokenHash(token),
           email: input.email,
           displayName: input.displayName,
-          passwordHash,
           organizationName: input.organizationName,
           organizationSlug: input.organizationSlug ?? null,
           expiresAt: new Date(ctx.auth.now().getTime() + SIGNUP_TTL_MS),

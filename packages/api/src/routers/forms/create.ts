@@ -23,7 +23,13 @@ export const create = tenantProcedure
     const fields = await resolveFields(ctx.db, ctx.tenant.id, input.fields);
     const form = await ctx.db
       .insertInto('dataForms')
-      .values({ tenantId: ctx.tenant.id, name: input.name, description: input.description, createdBy: ctx.user.id })
+      .values({
+        tenantId: ctx.tenant.id,
+        name: input.name,
+        description: input.description,
+        daysBack: input.daysBack,
+        createdBy: ctx.user.id,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await ctx.db
@@ -43,7 +49,12 @@ export const create = tenantProcedure
     await audit(ctx, {
       action: 'data_form.created',
       target: { type: 'data_form', id: form.id, display: input.name },
-      after: { name: input.name, fields: fields.map((f) => f.metricKey), linkPrefix: link.prefix },
+      after: {
+        name: input.name,
+        daysBack: input.daysBack,
+        fields: fields.map((f) => f.metricKey),
+        linkPrefix: link.prefix,
+      },
     });
     return { id: form.id, token: link.token };
   });

@@ -39,7 +39,7 @@ const points = (tenantId: string) =>
     .orderBy('ts')
     .execute();
 const publicApi = () => h.as(null, '198.51.100.23');
-/** A local date n days before today in Berlin (the organizations' timezone): submissions reach a year back. */
+/** A local date n days before today in Berlin (the organizations' timezone); these forms accept 31 days back. */
 const daysAgo = (n: number) => localDate(new Date(Date.now() - n * 86_400_000), 'Europe/Berlin');
 const D1 = daysAgo(20);
 const D2 = daysAgo(10);
@@ -69,6 +69,7 @@ describe('data forms', () => {
     const editor = await h.addMember(a.slug, 'editor');
     const api = await h.as(editor.cookie);
     const created = await api.forms.create({
+      daysBack: 31,
       slug: a.slug,
       name: 'Weekly numbers',
       description: 'Fridays',
@@ -144,6 +145,7 @@ describe('data forms', () => {
 
   it('a paused form refuses submissions, and a rotated link stops working at once while the new one works', async () => {
     const { id, token } = await a.api.forms.create({
+      daysBack: 31,
       slug: a.slug,
       name: 'Pause me',
       fields: [{ metricKey: 'leads' }],
@@ -199,14 +201,24 @@ describe('data forms', () => {
     // By key: a form is built from the caller's own organization's metrics only.
     const bOnly = await b.api.metrics.create({ slug: b.slug, key: 'b_only', name: 'B only' });
     const refused = await errorOf(
-      a.api.forms.create({ slug: a.slug, name: 'Cross', fields: [{ metricKey: 'b_only' }] }),
+      a.api.forms.create({ daysBack: 31, slug: a.slug, name: 'Cross', fields: [{ metricKey: 'b_only' }] }),
     );
     expect(refused?.code).toBe('BAD_REQUEST');
     expect(refused?.message).toMatch(/no metric with key "b_only"/);
 
     // By field id: B's form's field ids submitted through A's link are unknown fields.
-    const aForm = await a.api.forms.create({ slug: a.slug, name: 'A form', fields: [{ metricKey: 'revenue' }] });
-    const bForm = await b.api.forms.create({ slug: b.slug, name: 'B form', fields: [{ metricKey: 'revenue' }] });
+    const aForm = await a.api.forms.create({
+      daysBack: 31,
+      slug: a.slug,
+      name: 'A form',
+      fields: [{ metricKey: 'revenue' }],
+    });
+    const bForm = await b.api.forms.create({
+      daysBack: 31,
+      slug: b.slug,
+      name: 'B form',
+      fields: [{ metricKey: 'revenue' }],
+    });
     const anyone = await publicApi();
     const bField = (await anyone.forms.publicGet({ token: bForm.token })).fields[0]!;
     const bBefore = await points(b.tenantId);
@@ -243,6 +255,7 @@ describe('data forms', () => {
 
   it('bad values are refused field by field, with nothing written', async () => {
     const { token } = await a.api.forms.create({
+      daysBack: 31,
       slug: a.slug,
       name: 'Values',
       fields: [{ metricKey: 'revenue' }, { metricKey: 'leads' }],
@@ -265,11 +278,11 @@ describe('data forms', () => {
     const future = await errorOf(
       anyone.forms.submit({ token, date: '2099-01-01', values: [{ fieldId: rev!.id, value: 5 }] }),
     );
-    expect(future?.fieldErrors?.date?.[0]).toMatch(/future/);
+    expect(future?.fieldErrors?.date?.[0]).toMatch(/This form takes values for .* only/);
     const old = await errorOf(
-      anyone.forms.submit({ token, date: daysAgo(400), values: [{ fieldId: rev!.id, value: 5 }] }),
+      anyone.forms.submit({ token, date: daysAgo(32), values: [{ fieldId: rev!.id, value: 5 }] }),
     );
-    expect(old?.fieldErrors?.date?.[0]).toMatch(/a year back/);
+    expect(old?.fieldErrors?.date?.[0]).toMatch(/This form takes values for .* only/);
     const twice = await errorOf(
       anyone.forms.submit({
         token,
@@ -291,12 +304,18 @@ describe('data forms', () => {
     await a.api.metrics.setArchived({ slug: a.slug, key: 'leads', archived: false });
     // A formula metric cannot be a field: it is computed.
     expect(
-      (await errorOf(a.api.forms.create({ slug: a.slug, name: 'F', fields: [{ metricKey: 'ratio' }] })))?.message,
+      (await errorOf(a.api.forms.create({ daysBack: 31, slug: a.slug, name: 'F', fields: [{ metricKey: 'ratio' }] })))
+        ?.message,
     ).toMatch(/formula/);
   });
 
   it('a locked organization’s links are refused like unknown ones', async () => {
-    const { token } = await b.api.forms.create({ slug: b.slug, name: 'Locked', fields: [{ metricKey: 'leads' }] });
+    const { token } = await b.api.forms.create({
+      daysBack: 31,
+      slug: b.slug,
+      name: 'Locked',
+      fields: [{ metricKey: 'leads' }],
+    });
     await sql`update organizations set locked_at = now() where tenant_id = ${b.tenantId}`.execute(tdb.admin);
     try {
       expect(await codeOf((await publicApi()).forms.publicGet({ token }))).toBe('NOT_FOUND');
@@ -310,6 +329,7 @@ describe('data forms', () => {
     const viewer = await h.addMember(a.slug, 'viewer');
     const v = await h.as(viewer.cookie);
     const { id } = await a.api.forms.create({
+      daysBack: 31,
       slug: a.slug,
       name: 'Viewer check',
       fields: [{ metricKey: 'revenue' }, { metricKey: 'leads' }],

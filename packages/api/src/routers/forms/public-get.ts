@@ -21,7 +21,7 @@ export const publicGet = publicProcedure
         .where('id', '=', form.formId)
         .executeTakeFirstOrThrow();
       const fields = await publicFields(db, form.tenantId, form.formId);
-      const { today, earliest } = await dateWindow(db, form.tenantId, ctx.auth.now());
+      const { today, earliest } = await dateWindow(db, form.tenantId, form.formId, ctx.auth.now());
       return {
         name: form.formName,
         description: row.description,

@@ -2,7 +2,6 @@ import type { TenantDb } from '@mfiq/db';
 import { notFound } from '../../errors.ts';
 import { addDays, localDate } from '../../metrics/periods.ts';
 import { orgCalendar } from '../metrics/calendar.ts';
-import { MAX_BACKDATE_DAYS } from './schemas.ts';
 import { formTokenHash, isFormToken } from './token.ts';
 
 /** One answer for a malformed, unknown, rotated or deleted link: nothing about which. */
@@ -27,9 +26,19 @@ export function publicFields(db: TenantDb, tenantId: string, formId: string) {
     .execute();
 }
 
-/** Which local dates a submission may be for: from MAX_BACKDATE_DAYS ago to today, in the organization's timezone. */
-export async function dateWindow(db: TenantDb, tenantId: string, now: Date) {
+/**
+ * Which local dates a submission through this form may be for: today in the organization's
+ * timezone and the form's `daysBack` days before it. Nothing older (history stays as it is) and
+ * nothing ahead.
+ */
+export async function dateWindow(db: TenantDb, tenantId: string, formId: string, now: Date) {
   const { timezone } = await orgCalendar(db, tenantId);
+  const { daysBack } = await db
+    .selectFrom('dataForms')
+    .select('daysBack')
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', formId)
+    .executeTakeFirstOrThrow();
   const today = localDate(now, timezone);
-  return { timezone, today, earliest: addDays(today, -MAX_BACKDATE_DAYS) };
+  return { timezone, today, earliest: addDays(today, -daysBack) };
 }

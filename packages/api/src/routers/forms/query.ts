@@ -15,6 +15,7 @@ export function selectForms(db: TenantDb, tenantId: string) {
       'f.name',
       'f.description',
       sql<boolean>`f.paused_at is not null`.as('paused'),
+      'f.daysBack',
       sql<number>`(select count(*)::int from data_form_fields x where x.tenant_id = f.tenant_id and x.form_id = f.id)`.as(
         'fieldCount',
       ),

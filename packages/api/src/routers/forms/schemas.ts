@@ -3,8 +3,11 @@ import { localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
 
 export const MAX_FORMS = 100;
 const MAX_FIELDS = 50;
-/** A submission may date its values this many days back (and never ahead of today). */
-export const MAX_BACKDATE_DAYS = 366;
+/**
+ * The widest window a form may accept answers for: today and this many days before it, in the
+ * organization's timezone. Each form sets its own (`daysBack`, default 0: today only).
+ */
+const MAX_DAYS_BACK = 31;
 
 export const formIdSchema = z.uuid('Form id must be a UUID');
 const fieldIdSchema = z.uuid('Field id must be a UUID');
@@ -14,6 +17,11 @@ const formNameSchema = z
   .min(1, 'Name is required')
   .max(100, 'Name is at most 100 characters');
 const descriptionSchema = z.string().trim().max(1000, 'Description is at most 1000 characters');
+const daysBackSchema = z
+  .number({ error: 'Days back is a whole number of days' })
+  .int('Days back is a whole number of days')
+  .min(0, 'Days back is 0 (today only) or more')
+  .max(MAX_DAYS_BACK, `A form accepts answers for at most ${MAX_DAYS_BACK} days back`);
 
 export const fieldInput = z.object({
   metricKey: metricKeySchema,
@@ -33,12 +41,14 @@ const fieldsSchema = z
 export const createFormInput = z.object({
   name: formNameSchema,
   description: descriptionSchema.default(''),
+  daysBack: daysBackSchema.default(0),
   fields: fieldsSchema,
 });
 export const updateFormInput = z.object({
   id: formIdSchema,
   name: formNameSchema.optional(),
   description: descriptionSchema.optional(),
+  daysBack: daysBackSchema.optional(),
   fields: fieldsSchema.optional(),
 });
 
@@ -47,6 +57,7 @@ export const formSummaryOutput = z.object({
   name: z.string(),
   description: z.string(),
   paused: z.boolean(),
+  daysBack: z.number(),
   fieldCount: z.number(),
   submissionCount: z.number(),
   lastSubmittedAt: z.date().nullable(),

@@ -27,12 +27,17 @@ export const submit = publicFormProcedure('data-form')
       if (form.paused) throw new AppError('CONFLICT', FORM_PAUSED);
       const fields = await publicFields(db, form.tenantId, form.formId);
       const byId = new Map(fields.map((f) => [f.id, f]));
-      const { timezone, today, earliest } = await dateWindow(db, form.tenantId, ctx.auth.now());
+      const { timezone, today, earliest } = await dateWindow(db, form.tenantId, form.formId, ctx.auth.now());
       const date = input.date ?? today;
       const errors: Record<string, string[]> = {};
       const fail = (key: string, message: string) => (errors[key] ??= []).push(message);
-      if (date > today) fail('date', 'The date cannot be in the future');
-      if (date < earliest) fail('date', `The date can be at most a year back (from ${earliest})`);
+      if (date > today || date < earliest)
+        fail(
+          'date',
+          earliest === today
+            ? `This form takes values for today only (${today})`
+            : `This form takes values for ${earliest} to ${today} only`,
+        );
       const seen = new Set<string>();
       for (const v of input.values) {
         const field = byId.get(v.fieldId);

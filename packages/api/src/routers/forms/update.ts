@@ -15,12 +15,13 @@ export const update = tenantProcedure
     const t = ctx.tenant.id;
     const before = await findForm(ctx.db, t, input.id, { forUpdate: true });
     const beforeFields = await formFields(ctx.db, t, input.id);
-    if (input.name !== undefined || input.description !== undefined) {
+    if (input.name !== undefined || input.description !== undefined || input.daysBack !== undefined) {
       await ctx.db
         .updateTable('dataForms')
         .set({
           name: input.name ?? before.name,
           description: input.description ?? before.description,
+          daysBack: input.daysBack ?? before.daysBack,
           updatedAt: new Date(),
         })
         .where('tenantId', '=', t)
@@ -73,8 +74,8 @@ export const update = tenantProcedure
     const after = await findForm(ctx.db, t, input.id);
     const fields = await formFields(ctx.db, t, input.id);
     const changed = changedFields(
-      { name: before.name, description: before.description },
-      { name: input.name, description: input.description },
+      { name: before.name, description: before.description, daysBack: before.daysBack },
+      { name: input.name, description: input.description, daysBack: input.daysBack },
     );
     const fieldList = (fs: { metricKey: string; label: string }[]) => fs.map((f) => `${f.metricKey}: ${f.label}`);
     await audit(ctx, {

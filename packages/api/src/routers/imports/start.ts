@@ -4,6 +4,7 @@ import { audit } from '../../audit.ts';
 import { AppError } from '../../errors.ts';
 import { CSV_IMPORT_TASK, IMPORT_MAX_ATTEMPTS } from '../../imports/limits.ts';
 import { loadMetrics, resolveMapping } from '../../imports/mapping.ts';
+import { checkQueueRoom } from '../../imports/quotas.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { findImport } from './query.ts';
 import { mappingInput } from './schemas.ts';
@@ -25,6 +26,7 @@ export const start = tenantProcedure
         `This import was already started (it is ${imp.status}); upload the file again to import it again`,
       );
     resolveMapping(imp.header, input.mapping, await loadMetrics(ctx.db, ctx.tenant.id));
+    await checkQueueRoom(ctx.db, ctx.tenant.id, ctx.limits.imports);
     const updated = await ctx.db
       .updateTable('imports')
       .set({

@@ -6,6 +6,7 @@ import { AppError, notFound } from '../../errors.ts';
 import { enqueueMail, mails } from '../../mail.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { link } from '../auth/session-cookie.ts';
+import { assertInvitationBudget } from './invitation-limits.ts';
 import { assertMayManage } from './rules.ts';
 import { invitationIdInput, inviteInput, roleSchema } from './schemas.ts';
 
@@ -19,7 +20,7 @@ export function invitationToken(tenantId: string): string {
 /**
  * Invites an email with a role: one pending invitation per address (a new one replaces the old),
  * the mail is queued in the same transaction. Admins invite admins, editors and viewers; owners
- * also owners.
+ * also owners. Rate limited per inviter and per organization (invitation-limits.ts).
  */
 export const invite = tenantProcedure
   .meta(requirePermission('members:manage'))
@@ -38,6 +39,7 @@ export const invite = tenantProcedure
       throw new AppError('CONFLICT', 'This person is already a member.', {
         fieldErrors: { email: ['Already a member of this organization.'] },
       });
+    await assertInvitationBudget(ctx);
     const now = new Date();
     await ctx.db
       .updateTable('invitations')

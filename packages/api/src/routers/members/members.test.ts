@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, snapshot, TEST_PASSWORD, type Harness } from '../../testing/harness.ts';
+import { INVITATION_LIMITS } from './invitation-limits.ts';
 
 let tdb: TestDatabase;
 let h: Harness;
@@ -145,6 +146,77 @@ describe('invitations', () => {
     expect(
       await code((await h.as(admin.cookie)).members.invite({ slug: owner.slug, email: admin.email, role: 'viewer' })),
     ).toBe('CONFLICT');
+  });
+});
+
+describe('invitation rate limits (finding 20)', () => {
+  const { perInviter, perOrganization } = INVITATION_LIMITS;
+  const inviteAs = async (cookie: string, slug: string, email: string) => {
+    const caller = await h.as(cookie);
+    const outcome = await code(caller.members.invite({ slug, email, role: 'viewer' }));
+    return { outcome, retryAfter: caller.resHeaders.get('Retry-After') };
+  };
+
+  it("an inviter's invitations past the hourly budget are refused with 429 and Retry-After; revoking gives nothing back", async () => {
+    const owner = await h.signUp('invlimit');
+    for (let i = 0; i < perInviter.count; i++)
+      expect((await inviteAs(owner.cookie, owner.slug, `limit-${i}@example.com`)).outcome).toBe('OK');
+    // Revoking one does not make room: the budget counts invitations sent, not pending.
+    const pending = await (await h.as(owner.cookie)).members.listInvitations({ slug: owner.slug });
+    await (await h.as(owner.cookie)).members.revokeInvitation({ slug: owner.slug, invitationId: pending[0]!.id });
+    const before = await snapshot(tdb);
+    const refused = await h.as(owner.cookie);
+    const err = (await refused.members
+      .invite({ slug: owner.slug, email: 'one-too-many@example.com', role: 'viewer' })
+      .catch((e: unknown) => e)) as TRPCError & { retryAfterSeconds?: number };
+    expect(err.code).toBe('TOO_MANY_REQUESTS');
+    expect(err.message).toMatch(/You have sent 20 invitations in the last hour.*Try again in \d+ minutes?/);
+    expect(Number(refused.resHeaders.get('Retry-After'))).toBeGreaterThan(0);
+    expect(err.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await snapshot(tdb)).toEqual(before);
+    expect(await h.lastMail('one-too-many@example.com')).toBeUndefined();
+    // Another admin of the same organization has a budget of their own.
+    const admin = await h.addMember(owner.slug, 'admin');
+    expect((await inviteAs(admin.cookie, owner.slug, 'from-the-admin@example.com')).outcome).toBe('OK');
+  });
+
+  it('concurrent invitations cannot slip past the budget together', async () => {
+    const owner = await h.signUp('invrace');
+    const outcomes = await Promise.all(
+      Array.from({ length: perInviter.count + 10 }, (_, i) =>
+        inviteAs(owner.cookie, owner.slug, `race-${i}@example.com`),
+      ),
+    );
+    expect(outcomes.filter((o) => o.outcome === 'OK')).toHaveLength(perInviter.count);
+    expect(outcomes.filter((o) => o.outcome === 'TOO_MANY_REQUESTS')).toHaveLength(10);
+    const sent = await tdb.admin
+      .selectFrom('emailOutbox')
+      .select('id')
+      .where('kind', '=', 'invitation')
+      .where('toAddress', 'like', 'race-%@example.com')
+      .execute();
+    expect(sent).toHaveLength(perInviter.count);
+  });
+
+  it("an organization's daily budget holds across inviters; other organizations are not affected", async () => {
+    const owner = await h.signUp('invorg');
+    const inviters = [owner];
+    while (inviters.length * perInviter.count < perOrganization.count)
+      inviters.push(await h.addMember(owner.slug, 'admin'));
+    let n = 0;
+    for (const inviter of inviters)
+      for (let i = 0; i < perInviter.count && n < perOrganization.count; i++, n++)
+        expect((await inviteAs(inviter.cookie, owner.slug, `org-${n}@example.com`)).outcome).toBe('OK');
+    const fresh = await h.addMember(owner.slug, 'admin');
+    const err = (await (
+      await h.as(fresh.cookie)
+    ).members
+      .invite({ slug: owner.slug, email: 'org-over@example.com', role: 'viewer' })
+      .catch((e: unknown) => e)) as TRPCError;
+    expect(err.code).toBe('TOO_MANY_REQUESTS');
+    expect(err.message).toMatch(/This organization has sent 100 invitations in the last 24 hours/);
+    const other = await h.signUp('invother');
+    expect((await inviteAs(other.cookie, other.slug, 'elsewhere@example.com')).outcome).toBe('OK');
   });
 });
 
