@@ -16,71 +16,19 @@ import readline from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createDb, migrate, provisionRoles, roleUrl, ROLE_NAMES, type RolePasswords } from '@mfiq/db';
 import { z } from 'zod';
+import { isLoopbackBind, launchEnvSchema, PRODUCTION_KEYS, type LaunchEnv } from './launcher-env.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DATA_DIR = path.join(ROOT, '.data');
-const PG_DIR = path.join(DATA_DIR, 'pg');
-const CREDENTIALS_FILE = path.join(DATA_DIR, 'credentials.json');
 const WEB_DIR = path.join(ROOT, 'apps/web');
 const DATABASE = 'mfiq';
 const HEALTH_TIMEOUT_MS = 90_000;
 const CHILD_STOP_TIMEOUT_MS = 20_000;
 
 // ---------------------------------------------------------------------------------------------------
-// 1. Configuration: the launcher's own variables; web and worker validate theirs again on start.
-
-const blankIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
-const postgresUrl = z.string().refine((v) => {
-  try {
-    return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be a postgres:// or postgresql:// URL');
-const port = z.coerce
-  .number({ error: 'must be a whole number' })
-  .int('must be a whole number')
-  .min(1, 'must be 1-65535')
-  .max(65535, 'must be 1-65535');
-
-const envSchema = z
-  .object({
-    DATABASE_URL: blankIsUnset(postgresUrl.optional()),
-    APP_DATABASE_URL: blankIsUnset(postgresUrl.optional()),
-    WORKER_DATABASE_URL: blankIsUnset(postgresUrl.optional()),
-    PORT: blankIsUnset(port.default(3000)),
-    HOST: blankIsUnset(z.string().min(1).default('127.0.0.1')),
-    EMBEDDED_PG_PORT: blankIsUnset(port.default(54329)),
-    SEED_DEMO: blankIsUnset(z.enum(['0', '1'], { error: 'must be 1 or 0' }).optional()),
-    TLS_CERT_FILE: blankIsUnset(z.string().optional()),
-    TLS_KEY_FILE: blankIsUnset(z.string().optional()),
-    RETENTION_DATABASE_URL: blankIsUnset(postgresUrl.optional()),
-    AUDIT_CHECKPOINT_KEY: blankIsUnset(z.string().optional()),
-  })
-  .superRefine((env, ctx) => {
-    // The audit retention process needs its role and its checkpoint key together (or runs not at all).
-    if (env.DATABASE_URL && !!env.RETENTION_DATABASE_URL !== !!env.AUDIT_CHECKPOINT_KEY) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.RETENTION_DATABASE_URL ? 'AUDIT_CHECKPOINT_KEY' : 'RETENTION_DATABASE_URL'],
-        message: 'is required when the other audit retention variable is set (the retention process needs both)',
-      });
-    }
-    if (!env.DATABASE_URL) return;
-    for (const name of ['APP_DATABASE_URL', 'WORKER_DATABASE_URL'] as const) {
-      if (!env[name]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: `is required when DATABASE_URL is set (${name === 'APP_DATABASE_URL' ? 'the web connects as the app role' : 'the worker connects as the worker role'})`,
-        });
-      }
-    }
-  });
-type LaunchEnv = z.output<typeof envSchema>;
+// 1. Configuration: the launcher's own variables (launcher-env.ts); web and worker validate theirs again.
 
 function parseEnv(): LaunchEnv {
-  const parsed = envSchema.safeParse(process.env);
+  const parsed = launchEnvSchema.safeParse(process.env);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `  ${String(i.path[0] ?? '(environment)')}: ${i.message}`);
   fail(`Invalid configuration:\n${lines.join('\n')}`, 2);
@@ -111,6 +59,13 @@ function pipeWithPrefix(child: ChildProcess, name: string, code: string): void {
   }
 }
 
+const env = parseEnv();
+/** A path as the banner and messages show it: relative to the repository when inside it. */
+const shown = (p: string) => (p.startsWith(`${ROOT}`) ? path.relative(ROOT, p) || '.' : p);
+const DATA_DIR = env.DATA_DIR ? path.resolve(env.DATA_DIR) : path.join(ROOT, '.data');
+const PG_DIR = path.join(DATA_DIR, 'pg');
+const CREDENTIALS_FILE = path.join(DATA_DIR, 'credentials.json');
+
 // ---------------------------------------------------------------------------------------------------
 // 3. Local secrets: generated once, kept in .data/credentials.json (mode 600, git-ignored).
 
@@ -129,6 +84,10 @@ const credentialsSchema = z.object({
   demoPassword: z.string().min(12).optional(),
   /** The application key that seals TOTP secrets (base64, 32 bytes): generated once per data directory. */
   appKey: z.string().min(40).optional(),
+  /** The key that signs public-form tokens (hex, 32 bytes): FORM_SECRET of the local install. */
+  formSecret: z.string().min(64).optional(),
+  /** The backup master key ring (`id:base64key`): BACKUP_KEYS of the local install. */
+  backupKeys: z.string().min(10).optional(),
 });
 type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -137,7 +96,7 @@ const secret = (bytes = 24) => randomBytes(bytes).toString('base64url');
 async function readCredentials(): Promise<Credentials> {
   if (!existsSync(CREDENTIALS_FILE)) return {};
   const parsed = credentialsSchema.safeParse(JSON.parse(await readFile(CREDENTIALS_FILE, 'utf8')));
-  if (!parsed.success) fail(`${path.relative(ROOT, CREDENTIALS_FILE)} is not valid: ${parsed.error.message}`);
+  if (!parsed.success) fail(`${shown(CREDENTIALS_FILE)} is not valid: ${parsed.error.message}`);
   return parsed.data;
 }
 
@@ -149,13 +108,31 @@ async function writeCredentials(creds: Credentials): Promise<void> {
   await chmod(CREDENTIALS_FILE, 0o600);
 }
 
-/** Fills whatever is missing and saves it before first use, so a crash never loses a password in use. */
-async function ensureCredentials(need: { server: boolean; demo: boolean }): Promise<Credentials> {
+/**
+ * The backup key ring of a local install. One made by an earlier version next to the backups
+ * (`.dev-master-key`) is adopted, so the backups it encrypted stay readable.
+ */
+async function localBackupKeys(backupDir: string): Promise<string> {
+  const devKeyFile = path.join(backupDir, '.dev-master-key');
+  if (existsSync(devKeyFile)) return (await readFile(devKeyFile, 'utf8')).trim();
+  return `local:${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * Fills whatever is missing and saves it before first use, so a crash never loses a password in use.
+ * `keys`: the local install's application keys (production brings its own, ADR 0100).
+ */
+async function ensureCredentials(need: {
+  server: boolean;
+  demo: boolean;
+  keys: boolean;
+  backupDir: string;
+}): Promise<Credentials> {
   const creds = await readCredentials();
   if (need.server && existsSync(path.join(PG_DIR, 'PG_VERSION')) && (!creds.adminPassword || !creds.roles)) {
     fail(
-      `${path.relative(ROOT, PG_DIR)} exists but its passwords are not in ${path.relative(ROOT, CREDENTIALS_FILE)}.\n` +
-        `      To start over with an empty database, delete ${path.relative(ROOT, DATA_DIR)}/ (this deletes the local data).`,
+      `${shown(PG_DIR)} exists but its passwords are not in ${shown(CREDENTIALS_FILE)}.\n` +
+        `      To start over with an empty database, delete ${shown(DATA_DIR)}/ (this deletes the local data).`,
     );
   }
   let changed = false;
@@ -166,8 +143,12 @@ async function ensureCredentials(need: { server: boolean; demo: boolean }): Prom
   if (need.server && creds.roles && !creds.roles.retention) [creds.roles.retention, changed] = [secret(), true];
   if (need.server && !creds.auditCheckpointKey) [creds.auditCheckpointKey, changed] = [secret(32), true];
   if (need.demo && !creds.demoPassword) [creds.demoPassword, changed] = [secret(12), true];
-  if (!process.env.APP_ENCRYPTION_KEY && !creds.appKey)
+  if (need.keys && !env.APP_ENCRYPTION_KEY && !creds.appKey)
     [creds.appKey, changed] = [randomBytes(32).toString('base64'), true];
+  if (need.keys && !env.FORM_SECRET && !creds.formSecret)
+    [creds.formSecret, changed] = [randomBytes(32).toString('hex'), true];
+  if (need.keys && !env.BACKUP_KEYS && !creds.backupKeys)
+    [creds.backupKeys, changed] = [await localBackupKeys(need.backupDir), true];
   if (changed) await writeCredentials(creds);
   return creds;
 }
@@ -347,7 +328,7 @@ async function startEmbedded(env: LaunchEnv, creds: Credentials): Promise<Databa
     const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
     if (pid && processAlive(pid)) {
       fail(
-        `PostgreSQL is already running on ${path.relative(ROOT, PG_DIR)} (pid ${pid}): another \`npm start\` is running,\n` +
+        `PostgreSQL is already running on ${shown(PG_DIR)} (pid ${pid}): another \`npm start\` is running,\n` +
           `      or a previous one did not stop it. Stop that one first (Ctrl-C in its terminal, or \`kill ${pid}\`).`,
       );
     }
@@ -359,9 +340,7 @@ async function startEmbedded(env: LaunchEnv, creds: Credentials): Promise<Databa
     pgPort = chosen;
   }
   const firstStart = !existsSync(path.join(PG_DIR, 'PG_VERSION'));
-  say(
-    `${firstStart ? 'initialising' : 'starting'} embedded PostgreSQL in ${path.relative(ROOT, PG_DIR)} on 127.0.0.1:${pgPort}`,
-  );
+  say(`${firstStart ? 'initialising' : 'starting'} embedded PostgreSQL in ${shown(PG_DIR)} on 127.0.0.1:${pgPort}`);
   const adminUrl = await startDatabaseProcess({ dir: PG_DIR, port: pgPort, adminPassword: creds.adminPassword! });
   const roles = creds.roles as RolePasswords; // ensureCredentials filled retention
   await provisionRoles(adminUrl, DATABASE, roles);
@@ -454,7 +433,7 @@ async function waitForHealthy(url: string, web: ChildProcess): Promise<void> {
 // 9. Main.
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const inherited = { ...process.env };
   // Least privilege: each child gets only its own database URL, never the owner's.
   for (const name of [
     'DATABASE_URL',
@@ -464,9 +443,10 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     'AUDIT_CHECKPOINT_KEY',
     'SEED_DEMO',
     'EMBEDDED_PG_PORT',
+    'DATA_DIR',
   ])
-    delete env[name];
-  return { ...env, NODE_ENV: 'production', ...extra };
+    delete inherited[name];
+  return { ...inherited, NODE_ENV: 'production', ...extra };
 }
 
 function banner(lines: string[]): void {
@@ -477,10 +457,44 @@ function banner(lines: string[]): void {
   process.stdout.write(`${paint('32', `╚${rule}╝`)}\n\n`);
 }
 
+/**
+ * What happens to mail, said plainly: without SMTP it reaches nobody, and the dev mailbox that shows
+ * it exists only on a loopback-bound local install (the web enforces that, server/mailbox.ts).
+ */
+function mailLines(opts: { mode: 'production' | 'local'; url: string; mailboxDir: string }): string[] {
+  if (env.SMTP_URL) return ['Mail: delivered through SMTP_URL.'];
+  if (opts.mode === 'local' && isLoopbackBind(env.HOST) && !env.TRUST_PROXY)
+    return ['Mail is not sent (SMTP_URL is not set): read it on this machine at', `  ${opts.url}/dev/mailbox`];
+  const why =
+    opts.mode === 'production'
+      ? 'production never shows it'
+      : env.TRUST_PROXY
+        ? 'the web trusts a proxy (TRUST_PROXY), so visitors may be anywhere'
+        : `the web listens on ${env.HOST}, not only on this machine`;
+  return [
+    'Mail is NOT sent: SMTP_URL is not set. Sign-up confirmations, password',
+    `resets and invitations are written as files to ${shown(opts.mailboxDir)}/`,
+    'and reach nobody. The /dev/mailbox page is off',
+    `(${why}): read the files on this machine, or set SMTP_URL to deliver mail.`,
+  ];
+}
+
+/** The application keys web and worker are given: the environment's, else the local install's own. */
+function appKeys(creds: Credentials): Record<string, string> {
+  const keys: Record<string, string | undefined> = {
+    APP_ENCRYPTION_KEY: env.APP_ENCRYPTION_KEY ?? creds.appKey,
+    FORM_SECRET: env.FORM_SECRET ?? creds.formSecret,
+    BACKUP_KEYS: env.BACKUP_KEYS ?? creds.backupKeys,
+    BACKUP_ACTIVE_KEY: env.BACKUP_ACTIVE_KEY,
+  };
+  return Object.fromEntries(Object.entries(keys).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 async function main(): Promise<void> {
-  const env = parseEnv();
   const embedded = !env.DATABASE_URL;
   const seedDemo = embedded || env.SEED_DEMO === '1';
+  // The embedded database is a local install; a database of your own is production (ADR 0100).
+  const mode = env.APP_ENV ?? (embedded ? 'local' : 'production');
 
   const bindHost = env.HOST;
   if (!(await portIsFree(env.PORT, bindHost))) {
@@ -488,8 +502,23 @@ async function main(): Promise<void> {
       `PORT ${env.PORT} is already in use on ${bindHost}: stop what is using it, or choose another, e.g. PORT=3001 npm start`,
     );
   }
-
-  const creds = await ensureCredentials({ server: embedded, demo: seedDemo });
+  const backupDir = env.BACKUP_DIR ? path.resolve(env.BACKUP_DIR) : path.join(DATA_DIR, 'backups');
+  const creds = await ensureCredentials({ server: embedded, demo: seedDemo, keys: mode === 'local', backupDir });
+  if (mode === 'production') {
+    const missing = PRODUCTION_KEYS.filter((name) => !env[name]);
+    if (missing.length) {
+      const earlier = creds.appKey && missing.includes('APP_ENCRYPTION_KEY');
+      fail(
+        `Production (DATABASE_URL) needs keys of its own, kept in your secret store: ${missing.join(', ')} ` +
+          `(see the README's configuration table).` +
+          (earlier
+            ? `\n      An earlier version generated APP_ENCRYPTION_KEY in ${shown(CREDENTIALS_FILE)} (appKey): set it to that value,` +
+              ' or two-factor secrets sealed with it cannot be opened.'
+            : ''),
+      );
+    }
+  }
+  const keys = appKeys(creds);
   installSignalHandlers();
   const urls: DatabaseUrls = embedded
     ? await startEmbedded(env, creds)
@@ -507,24 +536,29 @@ async function main(): Promise<void> {
   let demo: Awaited<ReturnType<typeof seed>> | null = null;
   if (seedDemo) {
     say('seeding the demo organization');
-    demo = await seed(urls.owner, creds.demoPassword!, process.env.APP_ENCRYPTION_KEY || creds.appKey);
+    demo = await seed(urls.owner, creds.demoPassword!, keys.APP_ENCRYPTION_KEY);
   }
 
   await buildWebIfStale();
   if (shuttingDown) return;
 
-  // Without SMTP_URL, mail goes to .data/mailbox and the web shows it at /dev/mailbox.
-  const mail: Record<string, string> = process.env.SMTP_URL
-    ? {}
-    : { MAILBOX_DIR: path.join(DATA_DIR, 'mailbox'), MAILBOX_ENABLED: '1' };
-  // Web (exports) and worker (backups) share one folder, whatever their working directories.
-  const backupDir = process.env.BACKUP_DIR || path.join(DATA_DIR, 'backups');
+  // Without SMTP_URL the worker writes mail to files; the local install's web may show them (loopback only).
+  const mailboxDir = path.join(DATA_DIR, 'mailbox');
+  const workerMail: Record<string, string> = env.SMTP_URL ? {} : { MAILBOX_DIR: mailboxDir };
+  const webMail: Record<string, string> =
+    env.SMTP_URL || mode === 'production' ? {} : { MAILBOX_DIR: mailboxDir, MAILBOX_ENABLED: '1' };
+  const backupKeys: Record<string, string> = Object.fromEntries(
+    Object.entries(keys).filter(([name]) => name.startsWith('BACKUP_')),
+  );
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
     env: childEnv({
+      APP_ENV: mode,
       WORKER_DATABASE_URL: urls.worker,
-      ...mail,
+      ...workerMail,
+      // Web (exports) and worker (backups) share one folder and key ring, whatever their working directories.
       BACKUP_DIR: backupDir,
+      ...backupKeys,
     }),
   });
   // Audit retention is its own process: only it holds the retention role and the checkpoint key.
@@ -539,12 +573,13 @@ async function main(): Promise<void> {
   const web = startChild('web', '34', ['--import', 'tsx', path.join(WEB_DIR, 'server.ts')], {
     cwd: WEB_DIR,
     env: childEnv({
+      APP_ENV: mode,
       APP_DATABASE_URL: urls.app,
       PORT: String(env.PORT),
       HOST: env.HOST,
       BACKUP_DIR: backupDir,
-      ...mail,
-      ...(creds.appKey ? { APP_ENCRYPTION_KEY: creds.appKey } : {}),
+      ...webMail,
+      ...keys,
     }),
   });
 
@@ -558,7 +593,13 @@ async function main(): Promise<void> {
 
   const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(bindHost) ? 'localhost' : probeHost;
   const url = `${scheme}://${shownHost}:${env.PORT}`;
-  const lines = [`Metric Flow IQ is running at ${url}`, ''];
+  const lines = [`Metric Flow IQ is running at ${url}`];
+  if (env.PUBLIC_URL) lines.push(`Public address (PUBLIC_URL): ${env.PUBLIC_URL}`);
+  else if (['0.0.0.0', '::'].includes(bindHost))
+    lines.push(
+      `Other machines: ${scheme}://<this machine's IP address>:${env.PORT} (set PUBLIC_URL to use a host name)`,
+    );
+  lines.push('');
   if (demo) {
     const password = creds.demoPassword!;
     lines.push(`Demo organization: ${url}/orgs/${demo.organizationSlug}`, 'Sign in as:');
@@ -567,9 +608,8 @@ async function main(): Promise<void> {
     if (demo.formPath) lines.push('', 'Public data form (no sign-in):', `  ${url}${demo.formPath}`);
     lines.push('');
   }
-  lines.push(
-    embedded ? `Database: embedded PostgreSQL, data in ${path.relative(ROOT, PG_DIR)}/` : 'Database: DATABASE_URL',
-  );
+  lines.push(...mailLines({ mode, url, mailboxDir }), '');
+  lines.push(embedded ? `Database: embedded PostgreSQL, data in ${shown(PG_DIR)}/` : 'Database: DATABASE_URL');
   lines.push('Press Ctrl-C to stop.');
   banner(lines);
 }

@@ -5,8 +5,9 @@
  *   NODE_ENV=production node --import tsx server.ts  production (serves build/ from `pnpm build`)
  *
  * Order of the middleware is the security model: resolve the request (client IP, scheme, nonce,
- * request id) -> log -> security headers on everything -> health -> static files -> CSRF check ->
- * size-limited body -> Remix (pages, actions, /api/trpc).
+ * request id) -> refuse host names that are not ours -> log -> security headers on everything ->
+ * refuse methods and URLs no route takes -> health -> static files -> CSRF check (against our
+ * origins) -> size-limited body (a form, for pages) -> Remix (pages, actions, /api/trpc, /api/v1).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,10 +36,15 @@ import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
 import { healthz, readyz } from './server/health.ts';
 import { createLogger, requestLogger } from './server/logging.ts';
+import { redactUrl } from './server/secret-urls.ts';
 import { remixHandler } from './server/remix.ts';
+import { apiRoutes } from './server/api-routes.ts';
 import { asyncRoute } from './server/async-route.ts';
 import { info, requestInfo } from './server/request-info.ts';
 import { csrfCheck, securityHeaders } from './server/security.ts';
+import { createHostPolicy } from './server/hosts.ts';
+import { mailboxAccess } from './server/mailbox.ts';
+import { pageBodies, requestShape } from './server/request-shape.ts';
 import { createFormGuard } from './server/abuse/guard.ts';
 import { formForPath, PUBLIC_FORMS } from './server/abuse/forms.ts';
 import { CAPTCHA_PROVIDERS } from './server/abuse/captcha.ts';
@@ -79,7 +85,7 @@ interface ViteDevServer {
 /** Builds the server (not listening yet). Development uses Vite's middleware; production serves build/. */
 export async function createServer(config: Config, opts: { logger?: Logger } = {}): Promise<WebServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const production = config.mode === 'production';
+  const production = config.bundle;
   // Read and validated before anything listens: a broken subprocessors file stops start-up.
   const subprocessors = await loadSubprocessors(config.subprocessorsFile);
   const telemetry = await startTelemetry({ otel: config.otel, sentryDsn: config.sentryDsn, logger });
@@ -99,7 +105,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   if (!appKey) {
     appKey = generateAppKey();
     logger.warn(
-      'APP_ENCRYPTION_KEY is not set: generated a temporary key for this process. Two-factor set up now stops working after a restart; set APP_ENCRYPTION_KEY in production.',
+      'APP_ENCRYPTION_KEY is not set: generated a temporary key for this process. Two-factor set up now stops working after a restart (production refuses to start without it).',
     );
   }
   // rate-limiter-flexible's PostgreSQL store takes a node-postgres pool of its own.
@@ -117,7 +123,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     (error: unknown) => logger.warn({ err: error }, 'converting recovery codes failed; the next start retries'),
   );
   // Links in mail: the configured public URL, or this server's own address once it listens.
-  let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
   const createContext = createContextFactory({
     db,
     auth,
@@ -169,11 +175,27 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     ? () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<unknown> as Promise<ServerBuild>
     : ((await import(pathToFileURL(path.join(WEB_DIR, 'build/server/index.js')).href)) as ServerBuild);
 
+  const hosts = createHostPolicy({
+    publicUrl: config.publicUrl,
+    onRefused: (req, host, status) =>
+      logger.warn(
+        { reqId: req.headers['x-request-id'], host, status, ip: req.socket.remoteAddress },
+        'request for a host name that is not ours refused',
+      ),
+  });
+  const mailbox = mailboxAccess({ ...config.mailbox, bindHost: config.host, trustProxy: config.trustProxy });
+  if (config.mailbox.enabled && !mailbox.possible)
+    logger.warn(
+      { host: config.host, trustProxy: config.trustProxy },
+      'the dev mailbox stays off: it is served only when the server listens on loopback with no proxy in front',
+    );
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false); // forwarded headers are interpreted in requestInfo, from TRUST_PROXY only
 
   app.use(requestInfo({ trustProxy: config.trustProxy, tls: config.tls !== null }));
+  app.use(hosts.check);
   app.use(telemetry.requestSpans());
   app.use(requestLogger(logger));
   app.use(
@@ -182,6 +204,8 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       frameSrc: config.captcha ? CAPTCHA_PROVIDERS[config.captcha.provider].frameSrc : [],
     }),
   );
+
+  app.use(requestShape());
 
   app.get('/healthz', healthz);
   app.get('/readyz', asyncRoute(readyz(db, logger)));
@@ -211,9 +235,14 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   }
 
   app.use(
-    csrfCheck((req, reason) => {
+    csrfCheck(hosts.allowsOrigin, (req, reason) => {
       logger.warn(
-        { reqId: req.headers['x-request-id'], method: req.method, url: req.originalUrl, reason },
+        {
+          reqId: req.headers['x-request-id'],
+          method: req.method,
+          url: redactUrl(req.originalUrl.slice(0, 2048)),
+          reason,
+        },
         'cross-origin request refused',
       );
     }),
@@ -231,6 +260,8 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     // Any content type: Remix parses forms and tRPC parses JSON from this buffer.
     return express.raw({ type: () => true, limit: bodyLimit(req.path) })(req, res, next);
   });
+  app.use(pageBodies());
+  app.use(asyncRoute(apiRoutes({ router: appRouter, createContext, rest, logger })));
 
   app.all(
     '*',
@@ -238,12 +269,12 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       remixHandler({
         build,
         mode: production ? 'production' : 'development',
-        getLoadContext: (_req, res): AppLoadContext => {
+        getLoadContext: (req, res): AppLoadContext => {
           const { nonce, requestId, clientIp, secure } = info(res);
           return {
             request: { nonce, requestId, clientIp, secure },
-            api: { router: appRouter, createContext, createCaller, rest },
-            mailbox: config.mailbox,
+            api: { createContext, createCaller },
+            mailbox: mailbox.forRequest(req, res),
             backups,
             logger: logger.child({ requestId }),
             forms,
@@ -325,7 +356,9 @@ export async function startServer(config: Config, opts: { logger?: Logger } = {}
     });
   });
   const port = (web.server.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // A wildcard bind is reached here by loopback: 0.0.0.0 is no name a browser may use (hosts.ts).
+  const reachable = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   web.setPublicUrl(url);
   web.logger.info({ url, mode: config.mode, tls: Boolean(config.tls), trustProxy: config.trustProxy }, 'listening');

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, normalizeIp } from './config.server.ts';
+import { ConfigError, loadConfig } from './config.server.ts';
 
 const DB = 'postgres://app:secret@127.0.0.1:5432/mfiq';
+const PRODUCTION_KEYS = {
+  APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  FORM_SECRET: 'ab'.repeat(32),
+  BACKUP_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}`,
+};
 
 function problems(env: Record<string, string | undefined>): string[] {
   try {
@@ -17,6 +22,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig({ APP_DATABASE_URL: DB })).toEqual({
       mode: 'development',
+      bundle: false,
       appDatabaseUrl: DB,
       port: 3000,
       host: '127.0.0.1',
@@ -64,6 +70,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     const c = loadConfig({
       NODE_ENV: 'production',
+      ...PRODUCTION_KEYS,
       APP_DATABASE_URL: DB,
       PORT: '8443',
       HOST: '0.0.0.0',
@@ -76,6 +83,8 @@ describe('loadConfig', () => {
     });
     expect(c).toMatchObject({
       mode: 'production',
+      bundle: true,
+      appEncryptionKey: PRODUCTION_KEYS.APP_ENCRYPTION_KEY,
       port: 8443,
       host: '0.0.0.0',
       logLevel: 'warn',
@@ -136,29 +145,33 @@ describe('loadConfig', () => {
     );
   });
 
-  it('reads every variable', () => {
-    const c = loadConfig({
-      NODE_ENV: 'production',
-      APP_DATABASE_URL: DB,
-      PORT: '8443',
-      HOST: '0.0.0.0',
-      LOG_LEVEL: 'warn',
-      SESSION_IDLE_MINUTES: '30',
-      SESSION_ABSOLUTE_HOURS: '12',
-      TLS_CERT_FILE: '/etc/tls/cert.pem',
-      TLS_KEY_FILE: '/etc/tls/key.pem',
-      TRUST_PROXY: '::ffff:10.0.0.2',
-    });
-    expect(c).toMatchObject({
-      mode: 'production',
-      port: 8443,
-      host: '0.0.0.0',
-      logLevel: 'warn',
-      sessionIdleMinutes: 30,
-      sessionAbsoluteHours: 12,
-    });
-    expect(c.tls).toEqual({ certFile: '/etc/tls/cert.pem', keyFile: '/etc/tls/key.pem' });
-    expect(c.trustProxy).toBe('10.0.0.2');
+  it('production needs its keys (never made up at start-up) and has no dev mailbox', () => {
+    expect(problems({ APP_DATABASE_URL: DB, NODE_ENV: 'production' })).toEqual([
+      'APP_ENCRYPTION_KEY is required in production (openssl rand -base64 32)',
+      'FORM_SECRET is required in production (openssl rand -hex 32)',
+      'BACKUP_KEYS is required in production (id:base64key, e.g. k1:$(openssl rand -base64 32))',
+    ]);
+    // Empty is unset, here too.
+    expect(problems({ APP_DATABASE_URL: DB, NODE_ENV: 'production', ...PRODUCTION_KEYS, FORM_SECRET: '' })).toEqual([
+      'FORM_SECRET is required in production (openssl rand -hex 32)',
+    ]);
+    expect(problems({ APP_DATABASE_URL: DB, APP_ENV: 'production', NODE_ENV: 'development' })).toHaveLength(3);
+    expect(
+      problems({ APP_DATABASE_URL: DB, NODE_ENV: 'production', ...PRODUCTION_KEYS, MAILBOX_ENABLED: '1' })[0],
+    ).toMatch(/^MAILBOX_ENABLED cannot be 1 in production/);
+    expect(loadConfig({ APP_DATABASE_URL: DB, NODE_ENV: 'production', ...PRODUCTION_KEYS }).mailbox.enabled).toBe(
+      false,
+    );
+  });
+
+  it("the launcher's local mode runs the production build, with the mailbox only when asked for", () => {
+    const local = loadConfig({ APP_DATABASE_URL: DB, NODE_ENV: 'production', APP_ENV: 'local' });
+    expect(local).toMatchObject({ mode: 'local', bundle: true, mailbox: { enabled: false } });
+    expect(
+      loadConfig({ APP_DATABASE_URL: DB, NODE_ENV: 'production', APP_ENV: 'local', MAILBOX_ENABLED: '1' }).mailbox
+        .enabled,
+    ).toBe(true);
+    expect(problems({ APP_DATABASE_URL: DB, APP_ENV: 'staging' })[0]).toMatch(/^APP_ENV must be production or local/);
   });
 
   it('treats an empty value as unset', () => {
@@ -182,10 +195,5 @@ describe('loadConfig', () => {
     expect(problems({ APP_DATABASE_URL: DB, TLS_CERT_FILE: '/c.pem' })).toEqual([
       'TLS_KEY_FILE TLS_CERT_FILE and TLS_KEY_FILE must be set together',
     ]);
-  });
-
-  it('normalizes IPv4-mapped IPv6 addresses', () => {
-    expect(normalizeIp('::ffff:127.0.0.1')).toBe('127.0.0.1');
-    expect(normalizeIp('2001:DB8::1')).toBe('2001:db8::1');
   });
 });

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
 import { lifecycleConfig, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle-config.server.ts';
+import { normalizeIp } from '../server/ip.ts';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -24,6 +25,11 @@ const configSchema = z
       (v) => (v === '' ? undefined : v),
       z.enum(['development', 'production', 'test']).default('development'),
     ),
+    /**
+     * The security mode when it is not NODE_ENV's: `local` is the launcher's single-machine install,
+     * which runs the production build but may show the dev mailbox on loopback (ADR 0100).
+     */
+    APP_ENV: optional(z.enum(['production', 'local'], { error: 'must be production or local' })),
     APP_DATABASE_URL: postgresUrl,
     ...poolEnvShape('DB_'),
     PORT: z.preprocess(
@@ -103,7 +109,7 @@ const configSchema = z
         }
       }, 'must be an http:// or https:// URL'),
     ),
-    /** The dev mailbox page (/dev/mailbox): on outside production, or with MAILBOX_ENABLED=1. */
+    /** The dev mailbox page (/dev/mailbox): on in development and tests, with 1 in local mode, never in production. */
     MAILBOX_ENABLED: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
     MAILBOX_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('.data/mailbox')),
     // Exports decrypt backups: the web reads the same storage and keys as the worker.
@@ -114,6 +120,19 @@ const configSchema = z
     for (const k of ['DAILY', 'WEEKLY'] as const) {
       if (c[`BACKUP_KEEP_${k}`] > c[`BACKUP_KEEP_${k}_MAX`])
         ctx.addIssue({ code: 'custom', path: [`BACKUP_KEEP_${k}`], message: `must not exceed BACKUP_KEEP_${k}_MAX` });
+    }
+    if (securityMode(c) === 'production') {
+      // Keys made up at start-up break two-factor and form tokens on restart and on other replicas,
+      // and a backup key kept beside the backups protects nothing (ADR 0100).
+      for (const [name, how] of PRODUCTION_SECRETS)
+        if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: `is required in production (${how})` });
+      if (c.MAILBOX_ENABLED === '1')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAILBOX_ENABLED'],
+          message:
+            'cannot be 1 in production: the dev mailbox shows sign-up, reset and invitation links (set SMTP_URL on the worker)',
+        });
     }
     if (c.BACKUP_KEYS) {
       try {
@@ -145,8 +164,30 @@ const configSchema = z
 
 type RawConfig = z.output<typeof configSchema>;
 
+/** The variables the web reads: every one is documented in the README (readme.test.ts checks). */
+export const WEB_ENV_VARIABLES = Object.keys(configSchema.shape);
+
+const PRODUCTION_SECRETS = [
+  ['APP_ENCRYPTION_KEY', 'openssl rand -base64 32'],
+  ['FORM_SECRET', 'openssl rand -hex 32'],
+  ['BACKUP_KEYS', 'id:base64key, e.g. k1:$(openssl rand -base64 32)'],
+] as const;
+
+type SecurityMode = 'production' | 'local' | 'development' | 'test';
+
+/** APP_ENV when set, else NODE_ENV: `NODE_ENV=production` alone means production. */
+function securityMode(c: {
+  NODE_ENV: RawConfig['NODE_ENV'];
+  APP_ENV?: 'production' | 'local' | undefined;
+}): SecurityMode {
+  return c.APP_ENV ?? c.NODE_ENV;
+}
+
 export interface Config {
-  mode: 'development' | 'production' | 'test';
+  /** What the security rules follow (APP_ENV, else NODE_ENV); see ADR 0100. */
+  mode: SecurityMode;
+  /** Serve the production build (NODE_ENV=production) rather than Vite's development server. */
+  bundle: boolean;
   appDatabaseUrl: string;
   /** Bounds of the app role's pool (DB_*). */
   pool: DbOptions;
@@ -163,9 +204,10 @@ export interface Config {
   otel: { endpoint: string; serviceName: string } | null;
   sentryDsn: string | null;
   subprocessorsFile: string | null;
-  /** null: generate a temporary key at start-up (and say so in the logs). */
+  /** null (never in production): generate a temporary key at start-up and say so in the logs. */
   appEncryptionKey: string | null;
   publicUrl: string | null;
+  /** The dev mailbox: never in production; where allowed it is still served on loopback only. */
   mailbox: { enabled: boolean; dir: string };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
@@ -206,7 +248,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   return {
-    mode: c.NODE_ENV,
+    mode: securityMode(c),
+    bundle: c.NODE_ENV === 'production',
     appDatabaseUrl: c.APP_DATABASE_URL,
     pool: poolOptions(c, 'DB_', {
       max: 10,
@@ -245,7 +288,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     appEncryptionKey: c.APP_ENCRYPTION_KEY ?? null,
     publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
     mailbox: {
-      enabled: c.MAILBOX_ENABLED ? c.MAILBOX_ENABLED === '1' : c.NODE_ENV !== 'production',
+      enabled:
+        securityMode(c) === 'production'
+          ? false
+          : c.MAILBOX_ENABLED
+            ? c.MAILBOX_ENABLED === '1'
+            : ['development', 'test'].includes(securityMode(c)),
       dir: c.MAILBOX_DIR,
     },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
@@ -265,12 +313,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       BACKUP_KEEP_WEEKLY_MAX: c.BACKUP_KEEP_WEEKLY_MAX,
     },
   };
-}
-
-/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) and `10.0.0.1` are the same address. */
-export function normalizeIp(ip: string): string {
-  const trimmed = ip.trim();
-  return trimmed.toLowerCase().startsWith('::ffff:') && isIP(trimmed.slice(7)) === 4
-    ? trimmed.slice(7)
-    : trimmed.toLowerCase();
 }

@@ -6,6 +6,7 @@ import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 import { NonceProvider } from './nonce.tsx';
 import { ModulePreloadNonce } from './preload-nonce.server.ts';
+import { redactPath } from '../server/secret-urls.ts';
 import './load-context.ts';
 
 const ABORT_DELAY = 5_000;
@@ -56,5 +57,6 @@ export function handleError(error: unknown, { request, context }: { request: Req
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && status < 500) return;
   context.logger.error({ err: error }, 'unhandled error in loader, action or render');
-  context.reportError(error, { url: new URL(request.url).pathname });
+  // The error reporter is another place a link-is-the-secret path must not reach.
+  context.reportError(error, { url: redactPath(new URL(request.url).pathname) });
 }

@@ -1,12 +1,11 @@
 import type { Readable } from 'node:stream';
-import type { AnyRouter } from '@trpc/server';
 import type { Logger } from 'pino';
-import type { AppRouter, Context, createCaller, CreateContextOptions } from '@mfiq/api/server';
+import type { Context, createCaller, CreateContextOptions } from '@mfiq/api/server';
 import type { FormGuard } from '../server/abuse/guard.ts';
 import type { Subprocessors } from '../server/subprocessors.ts';
 
 /**
- * What the HTTP server hands every loader and action. The API (router, context factory, caller) is
+ * What the HTTP server hands every loader and action. The API (context factory, caller) is
  * built once by the server and passed in, so route modules never open their own pools and the
  * dev server's module reloads never create a second copy of the API.
  */
@@ -21,11 +20,8 @@ export interface RequestInfo {
 }
 
 interface ApiBindings {
-  router: AppRouter & AnyRouter;
   createContext: (opts: CreateContextOptions) => Promise<Context>;
   createCaller: typeof createCaller;
-  /** The plain HTTP JSON API (/api/v1) over the same procedures. */
-  rest: (req: Request, clientIp: string | null) => Promise<Response>;
 }
 
 /** Decrypts a backup of the organization into a zip stream (after backups.export authorized it). */
@@ -53,8 +49,8 @@ declare module '@remix-run/node' {
     publicOrigin: string | null;
     /** Sends an unexpected error to the error reporter when one is configured. */
     reportError: (error: unknown, context?: Record<string, unknown>) => void;
-    /** The dev mailbox (mail the worker kept instead of sending): where, and whether to show it. */
-    mailbox: { enabled: boolean; dir: string };
+    /** The dev mailbox's folder, only for a request allowed to read it (server/mailbox.ts); else null. */
+    mailbox: { dir: string } | null;
   }
 }
 

@@ -150,18 +150,3 @@ function isFieldErrors(v: unknown): v is Record<string, string[]> {
     Object.values(v).every((m) => Array.isArray(m) && m.every((s) => typeof s === 'string'))
   );
 }
-
-/** A same-site path to return to after sign-in; anything else (other hosts, `//x`, `/\x`) falls back to `/`. */
-export function safeNext(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-  if (/[\u0000-\u001f\u007f]/.test(value)) return '/';
-  try {
-    const base = 'http://same.invalid';
-    const url = new URL(value, base);
-    if (url.origin !== base) return '/';
-    return `${url.pathname}${url.search}${url.hash}`;
-  } catch {
-    return '/';
-  }
-}

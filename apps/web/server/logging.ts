@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import pino, { type Logger } from 'pino';
 import { info } from './request-info.ts';
+import { redactUrl } from './secret-urls.ts';
 
 /**
  * Secrets never reach the logs: session cookies, credentials, the cookies we set, and any field
@@ -42,13 +43,17 @@ export function createLogger(level: string, destination?: pino.DestinationStream
   );
 }
 
-/** Query values that carry credentials (invitation, reset or sign-in links) are cut from logged URLs. */
-const SECRET_QUERY = /([?&](?:[^=&#]*(?:token|code|secret|key|password|signature|sig)[^=&#]*)=)[^&#]*/gi;
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
-}
-
 const QUIET = new Set(['/healthz', '/readyz']);
+
+/** Headers that hold a URL of ours (the page a request came from, where a response sends the browser). */
+function withRedactedUrls<T extends Record<string, unknown>>(headers: T, names: string[]): T {
+  const copy: Record<string, unknown> = { ...headers };
+  for (const name of names) {
+    const value = copy[name];
+    if (typeof value === 'string') copy[name] = redactUrl(value.slice(0, 2048));
+  }
+  return copy as T;
+}
 
 /** One line per request when it completes (pino-http's shape): request id, method, path, status, time. */
 export function requestLogger(logger: Logger) {
@@ -67,9 +72,9 @@ export function requestLogger(logger: Logger) {
             method: req.method,
             url: redactUrl(req.originalUrl.slice(0, 2048)),
             remoteAddress: clientIp,
-            headers: req.headers,
+            headers: withRedactedUrls(req.headers, ['referer']),
           },
-          res: { statusCode: status, headers: res.getHeaders() },
+          res: { statusCode: status, headers: withRedactedUrls(res.getHeaders(), ['location', 'content-location']) },
           responseTime: Math.round(responseTime * 10) / 10,
         },
         res.writableFinished ? 'request completed' : 'request aborted',

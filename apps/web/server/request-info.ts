@@ -2,13 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
-import { normalizeIp } from '../app/config.server.ts';
 import type { RequestInfo } from '../app/load-context.ts';
+import { normalizeIp } from './ip.ts';
 
 export interface ResolvedRequest extends RequestInfo {
-  /** scheme://host[:port] as the browser sees this server: compared with Origin by the CSRF check. */
+  /** scheme://host[:port] as the client addressed this server (its Host is checked by hosts.ts). */
   origin: string;
   protocol: 'http' | 'https';
+  /** The Host (or, from the trusted proxy, X-Forwarded-Host) in lower case; '' when missing or malformed. */
   host: string;
   startedAt: bigint;
 }
@@ -50,7 +51,7 @@ export function requestInfo(opts: { trustProxy: string | null; tls: boolean }) {
 
     const forwardedHost = viaProxy ? lastHop(header(req.headers, 'x-forwarded-host')) : undefined;
     const rawHost = forwardedHost ?? header(req.headers, 'host') ?? '';
-    const host = HOST.test(rawHost) ? rawHost.toLowerCase() : 'invalid.host';
+    const host = HOST.test(rawHost) ? rawHost.toLowerCase() : '';
 
     const incomingId = viaProxy ? header(req.headers, 'x-request-id') : undefined;
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
@@ -65,7 +66,7 @@ export function requestInfo(opts: { trustProxy: string | null; tls: boolean }) {
       secure,
       protocol,
       host,
-      origin: `${protocol}://${host}`,
+      origin: `${protocol}://${host || 'invalid.host'}`,
       startedAt: process.hrtime.bigint(),
     };
     res.locals.info = resolved;

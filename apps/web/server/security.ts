@@ -42,28 +42,25 @@ export function securityHeaders(opts: { dev: boolean; frameSrc?: readonly string
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-function sameOrigin(a: string, b: string): boolean {
-  try {
-    return new URL(a).origin === new URL(b).origin;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * CSRF: a state-changing request must come from this origin. Browsers send Origin on every
- * non-GET request; where it is missing, Sec-Fetch-Site decides. A request with neither is not
- * from a browser (curl, a server-side API client) and carries no ambient browser cookies to abuse.
+ * CSRF: a state-changing request must come from one of our origins (hosts.ts: the public origin, or
+ * this socket's own loopback or address origin), never merely from "the origin the request names":
+ * a rebinding page's Origin and Host agree with each other. Browsers send Origin on every non-GET
+ * request; where it is missing, Sec-Fetch-Site decides. A request with neither is not from a
+ * browser (curl, a server-side API client) and carries no ambient browser cookies to abuse.
  * SameSite=Lax cookies are the second layer.
  */
-export function csrfCheck(onRefused: (req: Request, reason: string) => void) {
+export function csrfCheck(
+  allowsOrigin: (origin: string, req: Request, res: Response) => boolean,
+  onRefused: (req: Request, reason: string) => void,
+) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const origin = req.headers.origin;
     const fetchSite = req.headers['sec-fetch-site'];
     let refused: string | null = null;
     if (origin !== undefined) {
-      if (origin === 'null' || !sameOrigin(origin, info(res).origin)) refused = `Origin ${origin.slice(0, 200)}`;
+      if (!allowsOrigin(origin, req, res)) refused = `Origin ${origin.slice(0, 200)}`;
     } else if (fetchSite !== undefined) {
       if (fetchSite !== 'same-origin') refused = `Sec-Fetch-Site ${String(fetchSite).slice(0, 40)}`;
     }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { redactPath } from './secret-urls.ts';
 
 /**
  * Tracing (OpenTelemetry, OTLP over HTTP) and error reporting (Sentry protocol), each switched on
@@ -49,7 +50,7 @@ export async function startTelemetry(opts: {
     middleware = () => (req, res, next) => {
       const span = tracer.startSpan(`${req.method} ${req.path.startsWith('/api/trpc/') ? '/api/trpc' : 'page'}`, {
         kind: api.SpanKind.SERVER,
-        attributes: { 'http.request.method': req.method, 'url.path': req.path.slice(0, 256) },
+        attributes: { 'http.request.method': req.method, 'url.path': redactPath(req.path.slice(0, 256)) },
       });
       res.once('close', () => {
         span.setAttribute('http.response.status_code', res.statusCode);

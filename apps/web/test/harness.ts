@@ -1,7 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { withTenant, type Database } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +41,16 @@ export async function ensureBuilt(): Promise<void> {
   });
 }
 
+/**
+ * Production mode refuses to start without its keys (ADR 0100). The servers and workers of one test
+ * file share one set, as replicas share theirs; a test passes '' to leave one unset.
+ */
+const PRODUCTION_KEYS = {
+  APP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  FORM_SECRET: randomBytes(32).toString('hex'),
+  BACKUP_KEYS: `test:${randomBytes(32).toString('base64')}`,
+};
+
 export interface RunningWeb {
   url: string;
   /** Every JSON log line the server wrote, parsed. */
@@ -65,6 +79,7 @@ export async function startWeb(env: Record<string, string>): Promise<RunningWeb>
       FORM_MIN_FILL_MS: '0',
       FORM_RATE_LIMIT_PER_IP: '100000',
       FORM_RATE_LIMIT_PER_FORM: '100000',
+      ...PRODUCTION_KEYS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,7 +138,14 @@ export async function runWebExpectingExit(
 ): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: WEB_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ENV: 'production',
+      PORT: '0',
+      ...PRODUCTION_KEYS,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -132,6 +154,45 @@ export async function runWebExpectingExit(
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stderr };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One HTTP request exactly as written: any Host (fetch cannot set it), any method, the path sent
+ * byte for byte (no normalisation of dot segments or percent-encoding on the way).
+ */
+export function rawRequest(
+  baseUrl: string,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
+  const base = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: base.port,
+        method: opts.method ?? 'GET',
+        path: opts.path,
+        // Node sends a DELETE or OPTIONS body with neither length nor chunking unless told its length.
+        headers:
+          opts.body === undefined
+            ? (opts.headers ?? {})
+            : { 'content-length': Buffer.byteLength(opts.body), ...opts.headers },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }
 
 /** The `name=value` part of each Set-Cookie header. */
@@ -252,7 +313,9 @@ const CHROMIUM_ARGS = [
  * Starts the worker (`node --import tsx apps/worker/src/main.ts`) as its own process, as the
  * launcher does, so mail really goes outbox -> worker -> dev mailbox.
  */
-export async function startWorkerProcess(env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+): Promise<{ stop(): Promise<void>; output(): string }> {
   const workerDir = path.resolve(WEB_DIR, '../worker');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: workerDir,
@@ -261,6 +324,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
       HOME: process.env.HOME ?? '/tmp',
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
+      BACKUP_KEYS: PRODUCTION_KEYS.BACKUP_KEYS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -283,6 +347,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
     });
   });
   return {
+    output: () => out,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -291,6 +356,58 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<{
       await exited;
       clearTimeout(timer);
     },
+  };
+}
+
+/** A data form with one field on the metric and a live link (its token returned), as the forms editor leaves it. */
+export async function insertDataForm(
+  db: Database,
+  opts: { tenantId: string; metricId: string; name: string },
+): Promise<{ token: string; fieldId: string }> {
+  const { tenantId } = opts;
+  return withTenant(db, { tenantId }, async (trx) => {
+    const form = await trx
+      .insertInto('dataForms')
+      .values({ tenantId, name: opts.name })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const field = await trx
+      .insertInto('dataFormFields')
+      .values({ tenantId, formId: form.id, metricId: opts.metricId, label: 'Answers today', position: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const token = randomBytes(32).toString('base64url');
+    await trx
+      .insertInto('dataFormLinks')
+      .values({
+        tenantId,
+        formId: form.id,
+        tokenHash: createHash('sha256').update(token).digest('hex'),
+        tokenSealed: 'v1.test.sealed.not-opened-here',
+        prefix: token.slice(0, 6),
+      })
+      .execute();
+    return { token, fieldId: field.id };
+  });
+}
+
+/** A loopback HTTP server that records what is posted to it (an OTLP collector, an error-reporting ingest). */
+export async function receiver() {
+  const requests: { url: string; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      requests.push({ url: req.url ?? '', body });
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    requests,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
   };
 }
 

@@ -121,10 +121,20 @@ describe('signed-out and cross-tenant visits', () => {
     const user = await signUpOverHttp(web.url, 'next', tdb);
     const signIn = (next: string) => postForm(web.url, '/login', { email: user.email, password: PASSWORD, next });
     expect((await signIn(`/orgs/${user.slug}/settings`)).headers.get('location')).toBe(`/orgs/${user.slug}/settings`);
-    for (const evil of ['https://evil.example/x', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
+    for (const evil of [
+      'https://evil.example/x',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      '/.//evil.example/x',
+      '/%2f%2fevil.example',
+      '/\t/evil.example',
+    ]) {
       const res = await signIn(evil);
       expect(res.status).toBe(302);
-      expect(res.headers.get('location')).toBe('/');
+      // Wherever the browser resolves the Location, it stays on this origin (safe-next.test.ts has the corpus).
+      expect(new URL(res.headers.get('location') ?? '', web.url).origin, evil).toBe(new URL(web.url).origin);
+      expect(res.headers.get('location'), evil).toBe('/');
     }
   });
 
@@ -329,5 +339,17 @@ describe('configuration', () => {
     const result = await runWebExpectingExit({ APP_DATABASE_URL: tdb.urls.app, PORT: 'eighty' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^web: Invalid configuration:\n {2}- PORT /);
+  });
+
+  it('production refuses to start without its keys, naming each variable (no key is made up)', async () => {
+    const result = await runWebExpectingExit({
+      APP_DATABASE_URL: tdb.urls.app,
+      APP_ENCRYPTION_KEY: '',
+      FORM_SECRET: '',
+      BACKUP_KEYS: '',
+    });
+    expect(result.code).toBe(1);
+    for (const name of ['APP_ENCRYPTION_KEY', 'FORM_SECRET', 'BACKUP_KEYS'])
+      expect(result.stderr).toMatch(new RegExp(`- ${name} is required in production`));
   });
 });

@@ -1,9 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, postForm, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
+import { ensureBuilt, postForm, receiver, signUpOverHttp, startWeb, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -19,26 +17,6 @@ afterAll(async () => {
   await web?.stop();
   await tdb?.drop();
 });
-
-/** A loopback HTTP server that records what is posted to it (an OTLP collector, an error-reporting ingest). */
-async function receiver() {
-  const requests: { url: string; body: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8').on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      requests.push({ url: req.url ?? '', body });
-      res.setHeader('content-type', 'application/json');
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    requests,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
 
 /** The value of one series in Prometheus text, or undefined when absent. */
 function series(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

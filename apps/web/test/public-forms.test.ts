@@ -1,12 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { generateOneTimeToken, hashPassword, oneTimeTokenHash } from '@mfiq/auth';
 import { sql, withNewTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_MESSAGE } from '../server/abuse/forms.ts';
-import { ensureBuilt, formToken, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
+import { ensureBuilt, formToken, insertDataForm, PASSWORD, startWeb, type RunningWeb } from './harness.ts';
 
 /**
  * The anti-abuse matrix: for each protected public form, a person's submission is accepted and each
@@ -62,38 +62,16 @@ beforeAll(async () => {
     await tdb.owner.insertInto('users').values({ email, displayName: 'Matrix Member', passwordHash }).execute();
   // An organization with a metric and two data forms on it, each with a live link.
   const tenantId = randomUUID();
-  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
+  const metric = await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
     await trx.insertInto('organizations').values({ tenantId, slug: 'matrix-forms', name: 'Matrix Forms' }).execute();
-    const metric = await trx
+    return trx
       .insertInto('metrics')
       .values({ tenantId, key: 'answers', name: 'Answers' })
       .returning('id')
       .executeTakeFirstOrThrow();
-    for (const name of ['First', 'Second']) {
-      const form = await trx
-        .insertInto('dataForms')
-        .values({ tenantId, name })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const field = await trx
-        .insertInto('dataFormFields')
-        .values({ tenantId, formId: form.id, metricId: metric.id, label: 'Answers today', position: 0 })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const token = randomBytes(32).toString('base64url');
-      await trx
-        .insertInto('dataFormLinks')
-        .values({
-          tenantId,
-          formId: form.id,
-          tokenHash: createHash('sha256').update(token).digest('hex'),
-          tokenSealed: 'v1.test.sealed.not-opened-here',
-          prefix: token.slice(0, 6),
-        })
-        .execute();
-      dataForms.push({ token, fieldId: field.id });
-    }
   });
+  for (const name of ['First', 'Second'])
+    dataForms.push(await insertDataForm(tdb.owner, { tenantId, metricId: metric.id, name }));
 }, 240_000);
 
 afterAll(async () => {

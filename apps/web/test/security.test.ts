@@ -226,7 +226,11 @@ describe('client IP and scheme come only from a trusted proxy', () => {
   });
 
   it("with TRUST_PROXY, the proxy's last X-Forwarded-For hop and its scheme and host are used", async () => {
-    const proxied = await startWeb({ APP_DATABASE_URL: tdb.urls.app, TRUST_PROXY: '127.0.0.1' });
+    const proxied = await startWeb({
+      APP_DATABASE_URL: tdb.urls.app,
+      TRUST_PROXY: '127.0.0.1',
+      PUBLIC_URL: 'https://metrics.example.com',
+    });
     try {
       const user = await signUpOverHttp(web.url, 'proxy', tdb);
       const forwarded = {
@@ -242,7 +246,7 @@ describe('client IP and scheme come only from a trusted proxy', () => {
       expect(
         res.headers.getSetCookie().some((c) => c.startsWith('__Host-mfiq_session=') && /;\s*Secure/i.test(c)),
       ).toBe(true);
-      // The Origin check compares with the forwarded origin: the proxy's own address is now foreign.
+      // The Origin check compares with our public origin: the proxy's own address is foreign to browsers.
       const direct = await signInVia(proxied.url, user.email, { origin: proxied.url, ...forwarded });
       expect(direct.status).toBe(403);
     } finally {

@@ -16,12 +16,13 @@ let mailbox: string;
 
 beforeAll(async () => {
   mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
+  // The dev mailbox exists only outside production (here the launcher's local mode), on loopback.
   ({
     tdb,
     web,
     browser,
     stop: stopSuite,
-  } = await startBrowserSuite({ env: { MAILBOX_ENABLED: '1', MAILBOX_DIR: mailbox } }));
+  } = await startBrowserSuite({ env: { APP_ENV: 'local', MAILBOX_ENABLED: '1', MAILBOX_DIR: mailbox } }));
   worker = await startWorkerProcess({ WORKER_DATABASE_URL: tdb.urls.worker, MAILBOX_DIR: mailbox });
 }, 240_000);
 

@@ -84,10 +84,21 @@ describe('worker configuration', () => {
     [{ WORKER_DATABASE_URL: URL_OK, CRON_BACKUPS: 'nightly' }, 'CRON_BACKUPS'],
     [{ WORKER_DATABASE_URL: URL_OK, BACKUP_KEEP_DAILY: '-1' }, 'BACKUP_KEEP_DAILY'],
     [{ WORKER_DATABASE_URL: URL_OK, BACKUP_KEEP_WEEKLY: 'many' }, 'BACKUP_KEEP_WEEKLY'],
+    [{ WORKER_DATABASE_URL: URL_OK, NODE_ENV: 'production' }, 'BACKUP_KEYS'],
+    [{ WORKER_DATABASE_URL: URL_OK, APP_ENV: 'production' }, 'BACKUP_KEYS'],
+    [{ WORKER_DATABASE_URL: URL_OK, APP_ENV: 'staging' }, 'APP_ENV'],
   ])('%o is refused, naming %s', (env, variable) => {
     const error = errorOf(env);
     expect(error.variables).toEqual([variable]);
     expect(error.message).toContain(`${variable}:`);
+  });
+
+  it('takes the backup keys from the environment in production, and lets the local install do the same', () => {
+    const keys = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    expect(
+      loadConfig({ WORKER_DATABASE_URL: URL_OK, NODE_ENV: 'production', BACKUP_KEYS: keys }).backupEnv,
+    ).toMatchObject({ BACKUP_KEYS: keys });
+    expect(() => loadConfig({ WORKER_DATABASE_URL: URL_OK, NODE_ENV: 'production', APP_ENV: 'local' })).not.toThrow();
   });
 
   it('names every bad variable at once', () => {
@@ -97,18 +108,29 @@ describe('worker configuration', () => {
     ]);
   });
 
-  it('the entry point stops with the message and exit code 2 before connecting anywhere', async () => {
+  /** The real entry point with this environment: its exit code and what it wrote to stderr. */
+  async function runMain(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const env = { PATH: process.env.PATH, WORKER_CONCURRENCY: 'zero' };
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env,
+      env: { PATH: process.env.PATH, ...env },
       cwd: fileURLToPath(new URL('..', import.meta.url)),
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, stderr };
+  }
+
+  it('the entry point stops with the message and exit code 2 before connecting anywhere', async () => {
+    const { code, stderr } = await runMain({ WORKER_CONCURRENCY: 'zero' });
     expect(code).toBe(2);
     expect(stderr).toContain('WORKER_DATABASE_URL: is required');
     expect(stderr).toContain('WORKER_CONCURRENCY:');
+  });
+
+  it('in production the entry point refuses to start without BACKUP_KEYS (no key is made up beside the backups)', async () => {
+    const { code, stderr } = await runMain({ NODE_ENV: 'production', WORKER_DATABASE_URL: URL_OK });
+    expect(code).toBe(2);
+    expect(stderr).toContain('BACKUP_KEYS: is required in production');
   });
 });

@@ -46,59 +46,76 @@ const RETENTION_ONLY = {
 };
 
 /** The worker's whole configuration, parsed once at start-up from the environment. */
-const workerEnvSchema = z.object({
-  WORKER_DATABASE_URL: postgresUrl,
-  ...poolEnvShape('WORKER_DB_'),
-  WORKER_CONCURRENCY: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(64, 'must be at most 64')
-    .default(2),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
-  /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
-  SMTP_URL: z
-    .string()
-    .refine((v) => {
-      try {
-        return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be an smtp:// or smtps:// URL')
-    .optional(),
-  MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
-  MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
-  CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
-  CRON_RESTORE_DRILLS: cronSchedule.default(DEFAULT_RESTORE_DRILLS_SCHEDULE),
-  /** Organizations restored per nightly drill (the least recently drilled first); 0 = all. */
-  DRILL_SAMPLE: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(0, 'must be 0 (all organizations) or more')
-    .max(100_000, 'must be at most 100000')
-    .default(0),
-  /** Where operator alerts (a failed restore drill) are mailed; unset: log and metric only. */
-  OPERATOR_ALERT_EMAIL: z.string().trim().max(254).pipe(z.email('must be an email address')).optional(),
-  ...backupEnvSchema,
-  AUDIT_DRAIN_BATCH: z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(5_000, 'must be at most 5000')
-    .default(500),
-  AUDIT_DRAIN_INTERVAL_MS: z.coerce
-    .number({ error: 'must be a whole number of milliseconds' })
-    .int('must be a whole number of milliseconds')
-    .min(200, 'must be at least 200')
-    .max(600_000, 'must be at most 600000')
-    .default(5_000),
-  // Audit retention runs in its own process with its own role and key (retention-main.ts): the
-  // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
-  RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
-  AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
-});
+const workerEnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** As in the web: `local` is the launcher's single-machine install; unset follows NODE_ENV (ADR 0100). */
+    APP_ENV: z.enum(['production', 'local'], { error: 'must be production or local' }).optional(),
+    WORKER_DATABASE_URL: postgresUrl,
+    ...poolEnvShape('WORKER_DB_'),
+    WORKER_CONCURRENCY: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(64, 'must be at most 64')
+      .default(2),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    CRON_PURGE_SESSIONS: cronSchedule.default(DEFAULT_PURGE_SESSIONS_SCHEDULE),
+    /** smtp://user:pass@host:587 or smtps://...; unset: mail goes to MAILBOX_DIR for the dev mailbox. */
+    SMTP_URL: z
+      .string()
+      .refine((v) => {
+        try {
+          return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
+    MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
+    CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+    CRON_RESTORE_DRILLS: cronSchedule.default(DEFAULT_RESTORE_DRILLS_SCHEDULE),
+    /** Organizations restored per nightly drill (the least recently drilled first); 0 = all. */
+    DRILL_SAMPLE: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (all organizations) or more')
+      .max(100_000, 'must be at most 100000')
+      .default(0),
+    /** Where operator alerts (a failed restore drill) are mailed; unset: log and metric only. */
+    OPERATOR_ALERT_EMAIL: z.string().trim().max(254).pipe(z.email('must be an email address')).optional(),
+    ...backupEnvSchema,
+    AUDIT_DRAIN_BATCH: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(5_000, 'must be at most 5000')
+      .default(500),
+    AUDIT_DRAIN_INTERVAL_MS: z.coerce
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(200, 'must be at least 200')
+      .max(600_000, 'must be at most 600000')
+      .default(5_000),
+    // Audit retention runs in its own process with its own role and key (retention-main.ts): the
+    // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
+    RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
+    AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
+  })
+  .superRefine((env, ctx) => {
+    // A backup key made up next to the backups protects nothing: production brings its own.
+    if ((env.APP_ENV ?? env.NODE_ENV) === 'production' && !env.BACKUP_KEYS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BACKUP_KEYS'],
+        message: 'is required in production (id:base64key, e.g. k1:$(openssl rand -base64 32))',
+      });
+    }
+  });
+
+/** The variables the worker reads: every one is documented in the README (readme.test.ts checks). */
+export const WORKER_ENV_VARIABLES = Object.keys(workerEnvSchema.shape);
 
 export interface WorkerConfig {
   databaseUrl: string;

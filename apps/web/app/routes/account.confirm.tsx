@@ -1,7 +1,8 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, formErrors, safeNext, serverApi, toResponse } from '../trpc.server.ts';
+import { safeNext } from '../safe-next.ts';
+import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 

@@ -19,11 +19,12 @@ interface StoredMail {
 }
 
 /**
- * Mail the worker kept instead of sending (no SMTP_URL): for development and demos only. Off in
- * production unless MAILBOX_ENABLED=1; when off the page does not exist (404).
+ * Mail the worker kept instead of sending (no SMTP_URL): for development and the launcher's local
+ * install only, never in production, and only to a loopback visitor of a loopback-bound server
+ * (server/mailbox.ts decides and hands over the folder). Otherwise the page does not exist (404).
  */
 export async function loader({ context, request }: LoaderFunctionArgs) {
-  if (!context.mailbox.enabled) throw data({ message: 'Page not found' }, { status: 404 });
+  if (!context.mailbox) throw data({ message: 'Page not found' }, { status: 404 });
   const to = new URL(request.url).searchParams.get('to')?.toLowerCase() ?? null;
   const dir = context.mailbox.dir;
   const files = (await readdir(dir).catch(() => [] as string[]))

@@ -11,7 +11,8 @@ import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import type { FormPass } from '@mfiq/api/server';
 import { checkForm, refusal } from '../form-guard.server.ts';
-import { callIfSignedIn, formErrors, safeNext, serverApi, toResponse } from '../trpc.server.ts';
+import { safeNext } from '../safe-next.ts';
+import { callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 

@@ -26,7 +26,7 @@ export interface FormChallenge {
 
 export interface FormGuard {
   issue(form: PublicFormId): FormChallenge;
-  /** Runs every check; writes nothing but the rate counters, the used nonce and (first refusal) a security event. */
+  /** Runs every check; writes nothing but the used nonce, the rate counters and (first refusal) a security event. */
   check(
     form: PublicFormId,
     fields: FormData,
@@ -37,9 +37,11 @@ export interface FormGuard {
 }
 
 /**
- * Checks in order of cost: the rate limits first (every attempt counts, bot or not), then the
- * honeypot and the token (no I/O), the CAPTCHA (a call to the provider), and last the nonce, so a
- * refused submission never burns a token a person could still use.
+ * Cheap checks first, then the counters (ADR 0102): the honeypot and the signed token (no I/O), then
+ * the token's single use, and only a submission that passed all three counts against the rate
+ * limits (per address, /64 for IPv6, then the form's overall budget), so a flood of junk from any
+ * number of addresses spends no one's budget. The CAPTCHA (a call to the provider) comes last. A
+ * refusal after the nonce spends that token; every refusal answers with a fresh one.
  */
 export function createFormGuard(opts: {
   config: Config;
@@ -92,6 +94,15 @@ export function createFormGuard(opts: {
     },
 
     async check(form, fields, request, subject) {
+      const refuse = (reason: 'honeypot' | 'token' | 'too_fast' | 'replayed' | 'captcha', detail?: string): Verdict => {
+        logger.info({ form, reason, detail, ip: request.ip, reqId: request.requestId }, 'form submission refused');
+        opts.onRefused?.(form, reason);
+        return { ok: false, reason };
+      };
+      if (text(fields, HONEYPOT_FIELD) !== '') return refuse('honeypot');
+      const checked = tokens.verify(form, text(fields, TOKEN_FIELD));
+      if (!checked.ok) return refuse(checked.reason === 'too_fast' ? 'too_fast' : 'token', checked.reason);
+      if (!(await nonces.consume(checked.nonce, form, checked.expiresAt))) return refuse('replayed');
       const rate = await limits.consume(form, request.ip, subject);
       if (!rate.ok) {
         if (rate.firstRefusal) {
@@ -117,16 +128,7 @@ export function createFormGuard(opts: {
         opts.onRefused?.(form, 'rate_limited');
         return { ok: false, reason: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds };
       }
-      const refuse = (reason: 'honeypot' | 'token' | 'too_fast' | 'replayed' | 'captcha', detail?: string): Verdict => {
-        logger.info({ form, reason, detail, ip: request.ip, reqId: request.requestId }, 'form submission refused');
-        opts.onRefused?.(form, reason);
-        return { ok: false, reason };
-      };
-      if (text(fields, HONEYPOT_FIELD) !== '') return refuse('honeypot');
-      const checked = tokens.verify(form, text(fields, TOKEN_FIELD));
-      if (!checked.ok) return refuse(checked.reason === 'too_fast' ? 'too_fast' : 'token', checked.reason);
       if (captcha && !(await captcha.verify(text(fields, captcha.field), request.ip))) return refuse('captcha');
-      if (!(await nonces.consume(checked.nonce, form, checked.expiresAt))) return refuse('replayed');
       return { ok: true, pass: issueFormPass(form) };
     },
 

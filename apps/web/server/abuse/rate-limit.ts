@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { rateLimitKey } from '../ip.ts';
 
 const RATE_WINDOW_SECONDS = 15 * 60;
 
@@ -7,9 +8,11 @@ export type RateCheck =
   { ok: true } | { ok: false; scope: 'ip' | 'form'; retryAfterSeconds: number; firstRefusal: boolean };
 
 /**
- * Two fixed windows per public form, in PostgreSQL so every replica shares them: one per client IP
- * (a single source hammering) and one for the form overall (a distributed flood). The table is
- * created by migration 0007; `tableCreated` stops the library from running DDL as the app role.
+ * Two fixed windows per public form, in PostgreSQL so every replica shares them: one per client
+ * address (a single source hammering; an IPv6 /64 is one source, it can rotate through the rest) and
+ * one for the form overall, the last resort against a distributed flood. Only submissions that passed
+ * the token checks reach them (guard.ts), so junk cannot empty either. The table is created by
+ * migration 0007; `tableCreated` stops the library from running DDL as the app role.
  */
 export function createRateLimits(pool: pg.Pool, opts: { perIp: number; perForm: number }) {
   const make = (keyPrefix: string, points: number) =>
@@ -52,7 +55,7 @@ export function createRateLimits(pool: pg.Pool, opts: { perIp: number; perForm: 
      * each data form has its own budget, and a flood at one does not close the others.
      */
     async consume(form: string, ip: string | null, subject?: string): Promise<RateCheck> {
-      const byIp = await take(perIp, `${form}:${ip ?? 'unknown'}`, opts.perIp, 'ip');
+      const byIp = await take(perIp, `${form}:${rateLimitKey(ip)}`, opts.perIp, 'ip');
       if (!byIp.ok) return byIp;
       return take(perForm, subject ? `${form}:${subject}` : form, opts.perForm, 'form');
     },
