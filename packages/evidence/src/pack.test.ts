@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { signCheckpoint, withNewTenant, withTenant } from '@mfiq/db';
+import { signCheckpoint, sql, withNewTenant, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
@@ -25,6 +25,11 @@ beforeAll(async () => {
       .values({ tenantId, slug: 'evidence-org', name: 'Evidence Org', requireTwoFactor: true, dataRetentionDays: 400 })
       .execute();
     const hash = randomBytes(32);
+    // A checkpoint names a real, expired event of the chain by its sequence and hash (0026).
+    await sql`insert into audit_log (tenant_id, id, sequence, occurred_at, recorded_at, action, outcome, actor_type, prev_hash, hash)
+      values (${tenantId}, gen_random_uuid(), 5, now() - interval '400 days', now(), 'organization.created', 'success', 'system', sha256('p'), ${hash})`.execute(
+      trx,
+    );
     await trx
       .insertInto('auditCheckpoints')
       .values({

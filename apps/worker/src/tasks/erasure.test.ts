@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BackupError, FsStorage, generateKeyring, restoreBackup, verifyBackup } from '@mfiq/backup';
 import { dumpTenant, seedOrganization, type SeededOrg } from '@mfiq/backup/testing';
-import { sql, withTenant } from '@mfiq/db';
+import { sql, withPendingDeletionTenant, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../testing/fixtures.ts';
@@ -239,7 +239,8 @@ describe('erasing an organization after its grace period', () => {
     );
     const c = await fullOrganization('erase-c');
     await requestDeletion(c);
-    await withTenant(tdb.app, { tenantId: c.tenantId, actorId: c.userIds[0]! }, (trx) =>
+    // As an owner cancels: through the pending-deletion entry (the lock keeps every other one out).
+    await withPendingDeletionTenant(tdb.app, { userId: c.userIds[0]!, slug: c.slug }, (trx) =>
       sql`select app_cancel_organization_deletion()`.execute(trx),
     );
     expect(await eraseDueOrganizations(deps())).toEqual([]);
