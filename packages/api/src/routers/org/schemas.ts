@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { slugSchema } from '../../trpc.ts';
+import { slugSchema } from '../../shared/fields.ts';
 import { supportedTimezones } from '../../shared/constants.ts';
 
 const TIMEZONES = new Set(supportedTimezones());
