@@ -27,6 +27,7 @@ export default defineConfig({
       project('auth', './packages/auth'),
       project('api', './packages/api'),
       project('backup', './packages/backup'),
+      project('evidence', './packages/evidence'),
       project('worker', './apps/worker'),
       project('web', './apps/web', { fileParallelism: false }),
       project('repo', './scripts'),

@@ -117,7 +117,8 @@ if (command === 'start') {
     say(
       'lint FAILED (see above; `pnpm format` fixes formatting); running the tests anyway, the exit code will be non-zero',
     );
-  // Last, so that the output ends with vitest's summary line.
-  const tests = pnpmSync(['exec', 'vitest', 'run']);
+  // Last, so that the output ends with vitest's summary line. The JSON report of this run is kept in
+  // .data/ci/test-report.json: the security evidence pack quotes each claim's test result from it.
+  const tests = pnpmSync(['exec', 'vitest', 'run', '--reporter=default', '--reporter=./scripts/ci-test-report.ts']);
   process.exit(tests !== 0 ? tests : typecheckFailed || lint !== 0 ? 1 : 0);
 }

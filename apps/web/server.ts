@@ -30,7 +30,8 @@ import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
 import { createSignInThrottle } from '@mfiq/api/throttle';
 import pg from 'pg';
-import { createDb, type Database } from '@mfiq/db';
+import { createDb, withTenant, type Database } from '@mfiq/db';
+import { collectEvidence, evidenceZip, readTestReport } from '@mfiq/evidence';
 import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
 import { healthz, readyz } from './server/health.ts';
@@ -51,6 +52,7 @@ import { createMetrics } from './server/metrics.ts';
 import { loadSubprocessors } from './server/subprocessors.ts';
 import { reportError, startTelemetry } from './server/telemetry.ts';
 import { isStreamed, streamedUploads } from './server/uploads.ts';
+import { securityTxtRoute } from './server/security-txt.ts';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -133,12 +135,31 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     webhookPolicy: config.webhookPolicy,
     importQuotas: config.importQuotas,
     observeProcedure: metrics.observeProcedure,
+    lifecycle: {
+      deletionGraceDays: config.lifecycle.deletionGraceDays,
+      backupRetention: {
+        defaults: { daily: config.backupEnv.BACKUP_KEEP_DAILY, weekly: config.backupEnv.BACKUP_KEEP_WEEKLY },
+        max: { daily: config.backupEnv.BACKUP_KEEP_DAILY_MAX, weekly: config.backupEnv.BACKUP_KEEP_WEEKLY_MAX },
+      },
+    },
+    contacts: { security: config.lifecycle.securityContact, support: config.lifecycle.supportContact },
   });
   const rest = createRestHandler({ createContext, logger });
   const backupSettings = loadBackupSettings(config.backupEnv, (message) => logger.warn({ devOnly: true }, message));
   const backupStorage = new FsStorage(backupSettings.dir);
+  const evidence = {
+    async zip(tenantId: string, generatedBy: string) {
+      const generatedAt = new Date();
+      const { report, why } = await readTestReport(config.lifecycle.testReportFile);
+      const pack = await withTenant(db, { tenantId }, (trx) =>
+        collectEvidence(trx, { tenantId, generatedAt, generatedBy, report, reportMissing: why }),
+      );
+      return evidenceZip(pack, generatedAt);
+    },
+  };
   const backups = {
-    exportZip: (ref: { tenantId: string; backupId: string }) => exportZip(backupStorage, backupSettings.keyring, ref),
+    exportZip: (ref: { tenantId: string; backupId: string }) =>
+      exportZip(backupStorage, { keyring: backupSettings.keyring, db }, ref),
   };
 
   const vite: ViteDevServer | null = production
@@ -190,6 +211,14 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
   app.get('/healthz', healthz);
   app.get('/readyz', asyncRoute(readyz(db, logger)));
   app.get('/metrics', asyncRoute(metrics.handler(config.metricsToken)));
+  app.get(
+    '/.well-known/security.txt',
+    securityTxtRoute({
+      contact: config.lifecycle.securityContact,
+      expires: config.lifecycle.securityTxtExpires,
+      origin: () => publicUrl.replace(/\/+$/, ''),
+    }),
+  );
 
   if (vite) {
     app.use(vite.middlewares);
@@ -250,7 +279,8 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
             backups,
             logger: logger.child({ requestId }),
             forms,
-            publicInfo: { subprocessors },
+            publicInfo: { subprocessors, securityContact: config.lifecycle.securityContact },
+            evidence,
             publicOrigin: config.publicUrl,
             reportError,
           };

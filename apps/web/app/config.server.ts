@@ -2,6 +2,7 @@ import { poolEnvShape, poolOptions, type DbOptions } from '@mfiq/db';
 import { isIP } from 'node:net';
 import { backupEnvSchema, parseKeyring } from '@mfiq/backup';
 import { z } from 'zod';
+import { lifecycleConfig, lifecycleEnvSchema, type LifecycleConfig } from './lifecycle-config.server.ts';
 import { normalizeIp } from '../server/ip.ts';
 
 /** Unset and empty are the same: `PORT=` in a .env file means "use the default". */
@@ -115,8 +116,13 @@ const configSchema = z
     MAILBOX_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('.data/mailbox')),
     // Exports decrypt backups: the web reads the same storage and keys as the worker.
     ...backupEnvSchema,
+    ...lifecycleEnvSchema,
   })
   .superRefine((c, ctx) => {
+    for (const k of ['DAILY', 'WEEKLY'] as const) {
+      if (c[`BACKUP_KEEP_${k}`] > c[`BACKUP_KEEP_${k}_MAX`])
+        ctx.addIssue({ code: 'custom', path: [`BACKUP_KEEP_${k}`], message: `must not exceed BACKUP_KEEP_${k}_MAX` });
+    }
     if (securityMode(c) === 'production') {
       // Keys made up at start-up break two-factor and form tokens on restart and on other replicas,
       // and a backup key kept beside the backups protects nothing (ADR 0100).
@@ -212,11 +218,19 @@ export interface Config {
   webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
+  /** Deletion grace period and the security contact. */
+  lifecycle: LifecycleConfig;
   /** Per-organization import quotas (IMPORT_MAX_UPLOADS, IMPORT_MAX_QUEUED, IMPORT_STORAGE_MB). */
   importQuotas: { maxUploads: number; maxQueued: number; storageBytes: number };
   backupEnv: Pick<
     RawConfig,
-    'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'
+    | 'BACKUP_DIR'
+    | 'BACKUP_KEYS'
+    | 'BACKUP_ACTIVE_KEY'
+    | 'BACKUP_KEEP_DAILY'
+    | 'BACKUP_KEEP_WEEKLY'
+    | 'BACKUP_KEEP_DAILY_MAX'
+    | 'BACKUP_KEEP_WEEKLY_MAX'
   >;
 }
 
@@ -291,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dir: c.MAILBOX_DIR,
     },
     importMaxBytes: c.IMPORT_MAX_MB * 1024 * 1024,
+    lifecycle: lifecycleConfig(c),
     importQuotas: {
       maxUploads: c.IMPORT_MAX_UPLOADS,
       maxQueued: c.IMPORT_MAX_QUEUED,
@@ -302,6 +317,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       BACKUP_ACTIVE_KEY: c.BACKUP_ACTIVE_KEY,
       BACKUP_KEEP_DAILY: c.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: c.BACKUP_KEEP_WEEKLY,
+      BACKUP_KEEP_DAILY_MAX: c.BACKUP_KEEP_DAILY_MAX,
+      BACKUP_KEEP_WEEKLY_MAX: c.BACKUP_KEEP_WEEKLY_MAX,
     },
   };
 }

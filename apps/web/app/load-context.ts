@@ -29,6 +29,10 @@ interface BackupBindings {
   exportZip(ref: { tenantId: string; backupId: string }): Promise<Readable>;
 }
 
+interface EvidenceBindings {
+  zip(tenantId: string, generatedBy: string): Promise<Readable>;
+}
+
 declare module '@remix-run/node' {
   interface AppLoadContext {
     request: RequestInfo;
@@ -38,7 +42,9 @@ declare module '@remix-run/node' {
     /** The anti-abuse checks of the public forms (contact, sign-up, sign-in). */
     forms: FormGuard;
     /** Public pages rendered from configuration. */
-    publicInfo: { subprocessors: Subprocessors };
+    publicInfo: { subprocessors: Subprocessors; securityContact: string };
+    /** Builds an organization's security evidence pack (after evidence.export authorized it). */
+    evidence: EvidenceBindings;
     /** PUBLIC_URL when configured: the origin links handed out to other people are built on. */
     publicOrigin: string | null;
     /** Sends an unexpected error to the error reporter when one is configured. */

@@ -69,6 +69,19 @@ export function createMetrics(db: Database, logger: Logger) {
     labelNames: ['org'],
     registers: [registry],
   });
+  // Restore drills (docs/decisions/0123): alert on failed = 1, or on a passed drill growing old.
+  const drillFailed = new Gauge({
+    name: 'mfiq_restore_drill_failed',
+    help: "1 when an organization's last restore drill failed (its backups did not restore as taken)",
+    labelNames: ['org'],
+    registers: [registry],
+  });
+  const drillAge = new Gauge({
+    name: 'mfiq_restore_drill_last_pass_age_seconds',
+    help: "Seconds since an organization's last passed restore drill (since its creation when none passed)",
+    labelNames: ['org'],
+    registers: [registry],
+  });
   const outboxAge = new Gauge({
     name: 'mfiq_audit_outbox_oldest_seconds',
     help: 'Age of the oldest audit event in the outbox',
@@ -103,6 +116,17 @@ export function createMetrics(db: Database, logger: Logger) {
     }>`select slug, age_seconds from app_backup_ages()`.execute(db);
     backupAge.reset();
     for (const row of backups.rows) backupAge.set({ org: row.slug }, row.ageSeconds);
+    const drills = await sql<{
+      slug: string;
+      lastPassed: boolean | null;
+      passedAgeSeconds: number;
+    }>`select slug, last_passed, passed_age_seconds from app_restore_drill_status()`.execute(db);
+    drillFailed.reset();
+    drillAge.reset();
+    for (const row of drills.rows) {
+      drillFailed.set({ org: row.slug }, row.lastPassed === false ? 1 : 0);
+      drillAge.set({ org: row.slug }, row.passedAgeSeconds);
+    }
   }
 
   const observeProcedure: ProcedureObserver = ({ path, type, code, durationMs }) => {

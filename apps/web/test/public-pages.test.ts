@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { TestDatabase } from '@mfiq/db/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_CLAIMS, SECURITY_SECTIONS } from '../app/content/security-claims.ts';
+import { ALL_CLAIMS, SECURITY_SECTIONS } from '@mfiq/evidence/claims';
 import { signUpOverHttp, startBrowserSuite, WEB_DIR, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
@@ -68,11 +68,15 @@ describe('public pages in a real browser', () => {
   it('/security shows every section and every claim from the claims module, and nothing else', async () => {
     const { page, problems } = await open(`${web.url}/security`);
     await checkStructure(page);
-    expect(await page.locator('h2').allTextContents()).toEqual([...SECURITY_SECTIONS.map((s) => s.title), 'More']);
-    const shown = await page
-      .locator('[data-claim]')
-      .evaluateAll((els) => els.map((el) => ({ id: el.getAttribute('data-claim'), text: el.textContent })));
-    expect(shown).toEqual(ALL_CLAIMS.map((c) => ({ id: c.id, text: c.text })));
+    expect(await page.locator('h2').allTextContents()).toEqual(SECURITY_SECTIONS.map((s) => s.title));
+    const shown = await page.locator('[data-claim]').evaluateAll((els) =>
+      els.map((el) => ({
+        id: el.getAttribute('data-claim'),
+        text: el.querySelector('.claim__text')?.textContent,
+        proof: el.querySelector('.claim__proof code')?.textContent,
+      })),
+    );
+    expect(shown).toEqual(ALL_CLAIMS.map((c) => ({ id: c.id, text: c.text, proof: c.proof.file })));
     // The table of contents leads to each section.
     await page
       .getByRole('navigation', { name: 'On this page' })

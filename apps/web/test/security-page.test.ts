@@ -8,7 +8,7 @@ import { sql, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../app/config.server.ts';
-import { ALL_CLAIMS } from '../app/content/security-claims.ts';
+import { ALL_CLAIMS, SECURITY_SECTIONS } from '@mfiq/evidence/claims';
 import { CAPTCHA_PROVIDERS } from '../server/abuse/captcha.ts';
 import { PUBLIC_FORMS, type PublicFormId } from '../server/abuse/forms.ts';
 
@@ -31,9 +31,11 @@ import { loadCommands } from '../../worker/src/cli/main.ts';
 import { ensureBuilt, PASSWORD, postForm, signUpOverHttp, startWeb, WEB_DIR, type RunningWeb } from './harness.ts';
 
 /**
- * The security page states only what the code does: each claim in app/content/security-claims.ts
- * has a check here against the running server, its configuration and the database. A new claim
- * without a check fails the first test.
+ * The security page states only what the code does. Each claim in packages/evidence/src/claims.ts
+ * names the test that proves it; the claims proven here (`page(id)` there) have a check below,
+ * against the running server, its configuration and the database. A claim proven here without a
+ * check, or a check without its claim, fails the first test; the page's sections follow the source
+ * text (shared/seed/security-page.txt).
  */
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -272,6 +274,9 @@ const VERIFY: Record<string, () => Promise<void>> = {
         'mfiq_jobs_queued',
         'mfiq_jobs_failed',
         'mfiq_audit_outbox_pending',
+        'mfiq_backup_last_success_age_seconds',
+        'mfiq_restore_drill_failed',
+        'mfiq_restore_drill_last_pass_age_seconds',
       ])
         expect(text).toContain(name);
     } finally {
@@ -283,6 +288,23 @@ const VERIFY: Record<string, () => Promise<void>> = {
     expect(c.otel).toBeNull();
     expect(c.sentryDsn).toBeNull();
     expect(web.logs.some((l) => l.msg === 'tracing on (OTLP)' || l.msg === 'error reporting on')).toBe(false);
+    const privacy = await (await get('/privacy')).text();
+    expect(privacy).toMatch(/error-reporting service/);
+    expect(privacy).toMatch(/request traces/);
+  },
+  'privacy-policy': async () => {
+    const html = await (await get('/privacy')).text();
+    for (const heading of ['What we keep', 'How long', 'Deleting an organization'])
+      expect(html).toContain(`>${heading}</h2>`);
+    expect(html).toMatch(/Audit events are kept for 365 days unless the organization’s owners choose another period/);
+    expect(html).toMatch(/backups, whose key is destroyed/);
+    // The periods it names are the code's: the audit default and bounds, and the deletion grace period.
+    const column = await sql<{ d: string }>`
+      select pg_get_expr(d.adbin, d.adrelid) as d from pg_attrdef d
+        join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum
+       where d.adrelid = 'organizations'::regclass and a.attname = 'audit_retention_days'`.execute(tdb.admin);
+    expect(column.rows[0]!.d).toBe('365');
+    expect(loadConfig({ APP_DATABASE_URL: DB }).lifecycle.deletionGraceDays).toBe(7);
   },
   honeypot: async () => {
     for (const path of formPages()) {
@@ -418,23 +440,63 @@ const VERIFY: Record<string, () => Promise<void>> = {
   },
   'subprocessors-config': async () => {
     const config = JSON.parse(await readFile(path.resolve(WEB_DIR, '../../config/subprocessors.json'), 'utf8')) as {
-      subprocessors: { name: string }[];
+      subprocessors: { name: string; purpose: string }[];
     };
     const html = await (await get('/subprocessors')).text();
     expect(config.subprocessors.length).toBeGreaterThan(0);
     for (const s of config.subprocessors) expect(html).toContain(s.name.replace(/&/g, '&amp;'));
+    // The hosting and the mail provider are always listed.
+    const purposes = config.subprocessors.map((s) => s.purpose);
+    expect(purposes.some((p) => p.startsWith('Hosting'))).toBe(true);
+    expect(purposes.some((p) => p.startsWith('Sending email'))).toBe(true);
   },
 };
 
+const PROVEN_HERE = ALL_CLAIMS.filter((c) => c.proof.file === 'apps/web/test/security-page.test.ts');
+
 describe('the security page states only what the code does', () => {
-  it('every claim has a check and every check belongs to a claim', () => {
-    const ids = ALL_CLAIMS.map((c) => c.id);
-    expect(new Set(ids).size).toBe(ids.length);
+  it('every claim proven here has a check, and every check belongs to such a claim', () => {
+    const ids = PROVEN_HERE.map((c) => c.id);
     expect(ids.filter((id) => !VERIFY[id])).toEqual([]);
     expect(Object.keys(VERIFY).filter((id) => !ids.includes(id))).toEqual([]);
+    for (const c of PROVEN_HERE)
+      expect(c.proof.test).toBe(`the security page states only what the code does > holds: ${c.id}`);
   });
 
-  for (const claim of ALL_CLAIMS) {
+  it('has a section for every heading of its source text, and a group for every labelled statement', async () => {
+    // The source text the page is written against, kept verbatim in the repository.
+    const seed = await readFile(path.resolve(WEB_DIR, '../../docs/security-page-source.txt'), 'utf8');
+    const lines = seed.split('\n').map((l) => l.trim());
+    const headings = lines.flatMap((l) => /^\d+\. (.+)$/.exec(l)?.[1] ?? (l === 'Contact' ? ['Contact'] : []));
+    expect(headings).toEqual([
+      'Overview',
+      'Data protection',
+      'Access controls',
+      'Monitoring and abuse prevention',
+      'Incident response',
+      'Subprocessors',
+      'Contact',
+    ]);
+    expect(SECURITY_SECTIONS.map((s) => s.title)).toEqual(headings);
+    // "- Encryption at rest: ..." labels a statement; the page has a group for each under its heading.
+    let section = '';
+    for (const l of lines) {
+      section = /^\d+\. (.+)$/.exec(l)?.[1] ?? (l === 'Contact' ? 'Contact' : section);
+      const label = /^- ([A-Z][A-Za-z&]*(?: [A-Za-z&]+){0,2}): /.exec(l)?.[1];
+      if (!label) continue;
+      const groups = SECURITY_SECTIONS.find((s) => s.title === section)!.groups.map((g) => g.title);
+      expect(groups, `${section}: ${label}`).toContain(label);
+    }
+    // The page renders them, with each claim's test beside it.
+    const html = await (await get('/security')).text();
+    for (const s of SECURITY_SECTIONS) {
+      expect(html).toContain(`<h2 id="${s.id}-heading">${s.title}</h2>`);
+      for (const g of s.groups) expect(html).toContain(`<h3 class="doc__group">${g.title.replace(/&/g, '&amp;')}</h3>`);
+    }
+    for (const c of ALL_CLAIMS) expect(html).toContain(`<code>${c.proof.file}</code>`);
+  });
+
+  for (const claim of PROVEN_HERE) {
     it(`holds: ${claim.id}`, async () => {
       await VERIFY[claim.id]!();
     });

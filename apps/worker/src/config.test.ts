@@ -29,6 +29,9 @@ describe('worker configuration', () => {
       'alerts_sweep',
       'housekeeping',
       'backup_all',
+      'restore_drills',
+      'org_erasure',
+      'data_retention',
     ]);
     expect(config).toMatchObject({ auditDrainBatch: 500, auditDrainIntervalMs: 5_000 });
     expect(config.crontab).toMatch(/^30 2 \* \* \* backup_all /m);

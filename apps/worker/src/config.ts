@@ -12,6 +12,8 @@ export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
 export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
 /** Links in alert mail and webhooks point here unless PUBLIC_URL says otherwise (the web's default address). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
+/** Two hours after the backups, so the drill restores last night's. */
+export const DEFAULT_RESTORE_DRILLS_SCHEDULE = '30 4 * * *';
 
 export const postgresUrl = z
   .string({ error: 'is required' })
@@ -75,6 +77,16 @@ const workerEnvSchema = z
     MAIL_FROM: z.string().trim().min(3).max(200).default(DEFAULT_MAIL_FROM),
     MAILBOX_DIR: z.string().trim().min(1).default(DEFAULT_MAILBOX_DIR),
     CRON_BACKUPS: cronSchedule.default(DEFAULT_BACKUPS_SCHEDULE),
+    CRON_RESTORE_DRILLS: cronSchedule.default(DEFAULT_RESTORE_DRILLS_SCHEDULE),
+    /** Organizations restored per nightly drill (the least recently drilled first); 0 = all. */
+    DRILL_SAMPLE: z.coerce
+      .number({ error: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(0, 'must be 0 (all organizations) or more')
+      .max(100_000, 'must be at most 100000')
+      .default(0),
+    /** Where operator alerts (a failed restore drill) are mailed; unset: log and metric only. */
+    OPERATOR_ALERT_EMAIL: z.string().trim().max(254).pipe(z.email('must be an email address')).optional(),
     ...backupEnvSchema,
     AUDIT_DRAIN_BATCH: z.coerce
       .number({ error: 'must be a whole number' })
@@ -145,7 +157,13 @@ export interface WorkerConfig {
   /** Backup settings as given; the keyring is resolved at start-up (main.ts). */
   backupEnv: Pick<
     z.infer<typeof workerEnvSchema>,
-    'BACKUP_DIR' | 'BACKUP_KEYS' | 'BACKUP_ACTIVE_KEY' | 'BACKUP_KEEP_DAILY' | 'BACKUP_KEEP_WEEKLY'
+    | 'BACKUP_DIR'
+    | 'BACKUP_KEYS'
+    | 'BACKUP_ACTIVE_KEY'
+    | 'BACKUP_KEEP_DAILY'
+    | 'BACKUP_KEEP_WEEKLY'
+    | 'BACKUP_KEEP_DAILY_MAX'
+    | 'BACKUP_KEEP_WEEKLY_MAX'
   >;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
@@ -154,6 +172,8 @@ export interface WorkerConfig {
   publicUrl: string;
   /** Outside development webhooks go over https only; loopback only when WEBHOOK_ALLOW_LOOPBACK=1. */
   webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
+  drillSample: number;
+  operatorEmail: string | null;
 }
 
 export class ConfigError extends Error {
@@ -170,7 +190,11 @@ export class ConfigError extends Error {
  * The crontab for the worker. Job keys make a slow run absorb the next tick instead of queueing a
  * second purge; no backfill, because one purge catches up on everything missed.
  */
-export function buildCrontab(schedules: { purgeSessions: string; backups?: string | null }): string {
+export function buildCrontab(schedules: {
+  purgeSessions: string;
+  backups?: string | null;
+  drills?: string | null;
+}): string {
   return [
     `${schedules.purgeSessions} purge_sessions ?max=3&jobKey=purge_sessions&jobKeyMode=replace`,
     // Backstop only: writes wake the drain within milliseconds (LISTEN/NOTIFY) and every few seconds.
@@ -185,6 +209,14 @@ export function buildCrontab(schedules: { purgeSessions: string; backups?: strin
     '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
     // A missed night is not backfilled: the next run backs up the current state anyway.
     ...(schedules.backups ? [`${schedules.backups} backup_all ?max=1&jobKey=backup_all&jobKeyMode=replace`] : []),
+    // Restore drills need the backups' storage; a missed night is not caught up (the next drills anyway).
+    ...(schedules.backups && schedules.drills
+      ? [`${schedules.drills} restore_drills ?max=1&jobKey=restore_drills&jobKeyMode=replace`]
+      : []),
+    // Hourly: an organization is erased within the hour after its grace period ends.
+    '7 * * * * org_erasure ?max=3&jobKey=org_erasure&jobKeyMode=replace',
+    // Nightly: data points past their organization's retention.
+    '37 3 * * * data_retention ?max=3&jobKey=data_retention&jobKeyMode=replace',
     '',
   ].join('\n');
 }
@@ -226,8 +258,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       BACKUP_ACTIVE_KEY: e.BACKUP_ACTIVE_KEY,
       BACKUP_KEEP_DAILY: e.BACKUP_KEEP_DAILY,
       BACKUP_KEEP_WEEKLY: e.BACKUP_KEEP_WEEKLY,
+      BACKUP_KEEP_DAILY_MAX: e.BACKUP_KEEP_DAILY_MAX,
+      BACKUP_KEEP_WEEKLY_MAX: e.BACKUP_KEEP_WEEKLY_MAX,
     },
-    crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, backups: e.CRON_BACKUPS }),
+    crontab: buildCrontab({
+      purgeSessions: e.CRON_PURGE_SESSIONS,
+      backups: e.CRON_BACKUPS,
+      drills: e.CRON_RESTORE_DRILLS,
+    }),
+    drillSample: e.DRILL_SAMPLE,
+    operatorEmail: e.OPERATOR_ALERT_EMAIL ?? null,
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
     appEncryptionKey: e.APP_ENCRYPTION_KEY ?? null,

@@ -49,11 +49,21 @@ try {
     auditDrainBatch: config.auditDrainBatch,
     auditDrainIntervalMs: config.auditDrainIntervalMs,
     mailer,
-    backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
+    backups: {
+      storage: new FsStorage(backups.dir),
+      keyring: backups.keyring,
+      retention: backups.retention,
+      retentionMax: backups.retentionMax,
+    },
     publicUrl: config.publicUrl,
     webhooks: {
       secretBox: config.appEncryptionKey ? createSecretBox(config.appEncryptionKey) : null,
       policy: config.webhookPolicy,
+    },
+    lifecycle: {
+      drillSample: config.drillSample,
+      operatorEmail: config.operatorEmail,
+      mailboxDir: mailer.kind === 'mailbox' ? config.mailboxDir : null,
     },
   });
 } catch (error) {

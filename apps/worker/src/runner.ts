@@ -3,6 +3,7 @@ import { run, type Runner } from 'graphile-worker';
 import {
   buildCrontab,
   DEFAULT_BACKUPS_SCHEDULE,
+  DEFAULT_RESTORE_DRILLS_SCHEDULE,
   DEFAULT_MAIL_FROM,
   DEFAULT_MAILBOX_DIR,
   DEFAULT_PUBLIC_URL,
@@ -10,7 +11,7 @@ import {
 } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
 import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
-import { createTaskList } from './tasks/index.ts';
+import { createTaskList, type LifecycleDeps } from './tasks/index.ts';
 import type { BackupDeps } from './tasks/backup.ts';
 import { createMailer, type Mailer } from './tasks/send-emails.ts';
 import type { WebhookDeps } from './tasks/alerts-deliver.ts';
@@ -39,6 +40,8 @@ export interface StartWorkerOptions {
   publicUrl?: string;
   /** Signing key and egress policy for webhooks; default: no key (nothing signed), https to public addresses only. */
   webhooks?: WebhookDeps;
+  /** Restore drill sample and operator alerts, and the dev mailbox an erasure cleans. */
+  lifecycle?: LifecycleDeps;
 }
 
 export interface WorkerHandle {
@@ -136,6 +139,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         buildCrontab({
           purgeSessions: DEFAULT_PURGE_SESSIONS_SCHEDULE,
           backups: opts.backups ? DEFAULT_BACKUPS_SCHEDULE : null,
+          drills: DEFAULT_RESTORE_DRILLS_SCHEDULE,
         }),
       taskList: createTaskList({
         db,
@@ -146,6 +150,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         ...(opts.backups ? { backups: opts.backups } : {}),
         publicUrl: opts.publicUrl ?? DEFAULT_PUBLIC_URL,
         webhooks: opts.webhooks ?? { secretBox: null, policy: STRICT_EGRESS },
+        ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
       }),
     });
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;

@@ -97,6 +97,18 @@ export const AUDIT_ACTIONS = [
   'notification_settings.updated',
   'metric.followed',
   'metric.unfollowed',
+  // Organization lifecycle (docs/decisions/0120..0124).
+  'organization.slug_changed',
+  'organization.deletion_requested',
+  'organization.deletion_cancelled',
+  'organization.erased',
+  'retention.updated',
+  'data.points_expired',
+  'restore_drill.passed',
+  'restore_drill.failed',
+  'evidence.exported',
+  'organization.notified',
+  'contact_messages.listed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from './root.ts';
 import { can, ROLES, type ApiScope } from './permissions.ts';
-import { withTenant } from '@mfiq/db';
+import { withNewTenant, withTenant } from '@mfiq/db';
 import type { Access } from './trpc.ts';
 import { generateRecoveryCodes, oneTimeTokenHash, recoveryCodeHash, sessionTokenHash, totpCode } from '@mfiq/auth';
 import type { Role } from './permissions.ts';
@@ -289,7 +289,86 @@ const SAMPLES: Record<string, Sample> = {
   'notifications.settings': ({ slug }) => ({ slug }),
   'notifications.updateSettings': ({ slug }) => ({ slug, emailAlerts: true, digest: 'weekly' }),
   'notifications.follow': ({ slug }) => ({ slug, key: METRIC, following: true }),
+  // Lifecycle: calls that rename, lock or delete an organization act on an organization of their
+  // own, where the caller has the role it has in the matrix organization (none for an outsider).
+  'org.create': ({ n }) => ({ name: `Matrix created ${n}` }),
+  'org.changeSlug': async ({ userId, n }) => ({ slug: await freshOrg(userId, 'role'), newSlug: `matrix-moved-${n}` }),
+  'org.resolveSlug': async ({ userId, n }) => {
+    const slug = await freshOrg(userId, 'viewer');
+    const old = `matrix-former-${n}`;
+    const tenantId = fx.freshTenants.get(slug)!;
+    await withTenant(tdb.owner, { tenantId }, (trx) =>
+      trx
+        .insertInto('organizationSlugRedirects')
+        .values({ tenantId, oldSlug: old, expiresAt: new Date(Date.now() + 86_400_000) })
+        .execute(),
+    );
+    return { slug: old };
+  },
+  'org.requestDeletion': async ({ userId }) => {
+    const slug = await freshOrg(userId, 'role');
+    return { slug, confirmSlug: slug };
+  },
+  'org.deletionStatus': async ({ userId }) => ({ slug: await freshOrg(userId, 'role', { pendingDeletion: true }) }),
+  'org.cancelDeletion': async ({ userId }) => ({ slug: await freshOrg(userId, 'role', { pendingDeletion: true }) }),
+  'retention.get': ({ slug }) => ({ slug }),
+  'retention.update': ({ slug }) => ({
+    slug,
+    auditRetentionDays: 365,
+    dataRetentionDays: null,
+    backupKeepDaily: null,
+    backupKeepWeekly: null,
+  }),
+  'drills.latest': ({ slug }) => ({ slug }),
+  'evidence.export': ({ slug }) => ({ slug }),
 };
+
+/**
+ * An organization of its own for one call: the caller is a member with the role it has in the
+ * matrix organization ('role'; an outsider is no member), or a viewer ('viewer'). Optionally with a
+ * deletion pending (locked), as an owner's request leaves it.
+ */
+async function freshOrg(
+  userId: string | undefined,
+  membership: 'role' | 'viewer',
+  opts: { pendingDeletion?: boolean } = {},
+): Promise<string> {
+  const tenantId = crypto.randomUUID();
+  const slug = `matrix-own-${tenantId.slice(0, 8)}`;
+  const role =
+    membership === 'viewer'
+      ? 'viewer'
+      : userId
+        ? (
+            await withTenant(tdb.owner, { tenantId: fx.tenantId }, (trx) =>
+              trx
+                .selectFrom('memberships')
+                .select('role')
+                .where('tenantId', '=', fx.tenantId)
+                .where('userId', '=', userId)
+                .executeTakeFirst(),
+            )
+          )?.role
+        : undefined;
+  await withNewTenant(tdb.owner, { tenantId }, async (trx) => {
+    await trx.insertInto('organizations').values({ tenantId, slug, name: 'Matrix own' }).execute();
+    if (userId && role) await trx.insertInto('memberships').values({ tenantId, userId, role }).execute();
+    if (opts.pendingDeletion) {
+      await trx
+        .updateTable('organizations')
+        .set({
+          lockedAt: new Date(),
+          lockKind: 'deletion',
+          deletionRequestedAt: new Date(),
+          deletionDueAt: new Date(Date.now() + 7 * 86_400_000),
+        })
+        .where('tenantId', '=', tenantId)
+        .execute();
+    }
+  });
+  fx.freshTenants.set(slug, tenantId);
+  return slug;
+}
 const RULE = {
   metricKey: METRIC,
   grain: 'day',
@@ -324,6 +403,8 @@ interface Fixtures {
   recoveryCodes: string[];
   resetUser: { email: string };
   invitation(tenantId: string, email: string): Promise<{ id: string; token: string }>;
+  /** Organizations made by freshOrg, by slug. */
+  freshTenants: Map<string, string>;
 }
 
 /** A finished backup of the organization (a fixture row: the export procedure authorizes and audits; the web streams). */
@@ -450,6 +531,7 @@ describe('authorization matrix', () => {
       twoFactorUser: tfUser,
       recoveryCodes: [...recoveryCodes],
       resetUser: await h.signUp('reset'),
+      freshTenants: new Map(),
       async invitation(tenantId, email) {
         const token = invitationToken(tenantId);
         const row = await withTenant(tdb.owner, { tenantId }, (trx) =>

@@ -857,6 +857,86 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', key: 'NOPE', following: true }, message: /Metric key/ },
     { input: { slug: 'SLUG', key: 'revenue', following: 1 }, message: /following is true or false/ },
   ],
+  'org.create': [
+    { input: {}, message: /name/i },
+    { input: { name: '   ' }, message: /Organization name is required/ },
+    { input: { name: big }, message: /at most 100/ },
+    { input: { name: 'X', slug: 'Not A Slug!' }, message: /slug/i },
+    { input: { name: 'X', slug: big }, message: /at most 48/ },
+  ],
+  'org.changeSlug': [
+    { input: { slug: 'SLUG' }, message: /newSlug/ },
+    { input: { slug: 'SLUG', newSlug: 'bad slug!' }, message: /slug/i },
+    { input: { slug: 'SLUG', newSlug: big }, message: /at most 48/ },
+    { input: { slug: 'SLUG', newSlug: '-dash-first' }, message: /slug/i },
+  ],
+  'org.resolveSlug': [
+    { input: {}, message: /slug/ },
+    { input: { slug: big }, message: /at most 48/ },
+  ],
+  'org.requestDeletion': [
+    { input: { slug: 'SLUG' }, message: /confirmSlug/ },
+    { input: { slug: 'SLUG', confirmSlug: big }, message: /exactly as shown/ },
+    { input: { slug: 'SLUG', confirmSlug: 'not-the-address' }, message: /exactly to confirm/ },
+  ],
+  'org.deletionStatus': [{ input: { slug: 42 }, message: /slug/ }],
+  'org.cancelDeletion': [{ input: { slug: 'Not A Slug' }, message: /slug/i }],
+  'retention.get': [{ input: {}, message: /slug/ }],
+  'retention.update': [
+    { input: { slug: 'SLUG' }, message: /auditRetentionDays/ },
+    {
+      input: {
+        slug: 'SLUG',
+        auditRetentionDays: 7,
+        dataRetentionDays: null,
+        backupKeepDaily: null,
+        backupKeepWeekly: null,
+      },
+      message: /at least 30 days/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        auditRetentionDays: 365,
+        dataRetentionDays: 1e9,
+        backupKeepDaily: null,
+        backupKeepWeekly: null,
+      },
+      message: /at most 36500 days/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        auditRetentionDays: 365,
+        dataRetentionDays: null,
+        backupKeepDaily: 0,
+        backupKeepWeekly: null,
+      },
+      message: /at least 1 daily/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        auditRetentionDays: 365,
+        dataRetentionDays: null,
+        backupKeepDaily: 300,
+        backupKeepWeekly: null,
+      },
+      message: /service limits/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        auditRetentionDays: 365.5,
+        dataRetentionDays: null,
+        backupKeepDaily: null,
+        backupKeepWeekly: null,
+      },
+      message: /whole days/,
+    },
+  ],
+  'drills.latest': [{ input: { slug: [] }, message: /slug/ }],
+  'evidence.export': [{ input: { slug: 'x'.repeat(49) }, message: /at most 48/ }],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = [

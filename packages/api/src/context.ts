@@ -34,6 +34,31 @@ export interface ApiDeps {
   webhookPolicy?: EgressPolicy;
   /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
   importQuotas?: Partial<ImportQuotas>;
+  /** Organization lifecycle settings (docs/decisions/0120); defaults: DEFAULT_LIFECYCLE. */
+  lifecycle?: Partial<LifecycleSettings>;
+  /** Where contact-form messages are mailed; none configured: they are only stored. */
+  contacts?: ContactAddresses;
+}
+
+interface LifecycleSettings {
+  /** Days between an owner's deletion request and the erasure; the organization is locked meanwhile. */
+  deletionGraceDays: number;
+  /**
+   * Backups kept per organization: the operator's defaults and the most an owner may choose
+   * (BACKUP_KEEP_DAILY/WEEKLY and their _MAX); the worker applies the same bounds.
+   */
+  backupRetention: { defaults: { daily: number; weekly: number }; max: { daily: number; weekly: number } };
+}
+const DEFAULT_LIFECYCLE: LifecycleSettings = {
+  deletionGraceDays: 7,
+  backupRetention: { defaults: { daily: 7, weekly: 4 }, max: { daily: 35, weekly: 52 } },
+};
+
+export interface ContactAddresses {
+  /** The security contact (also in /.well-known/security.txt): security and privacy messages. */
+  security: string | null;
+  /** Everything else; unset: the security contact gets those too. */
+  support: string | null;
 }
 
 export type ProcedureObserver = (event: { path: string; type: string; code: string; durationMs: number }) => void;
@@ -83,6 +108,8 @@ export interface Context {
   limitShareView: (ip: string | null, tokenHash: string) => Promise<LimitOutcome>;
   limits: { importMaxBytes: number; imports: ImportQuotas };
   webhookPolicy: EgressPolicy;
+  lifecycle: LifecycleSettings;
+  contacts: ContactAddresses;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -113,6 +140,8 @@ export function createContextFactory(deps: ApiDeps) {
   const platform = createPlatform(deps.db);
   const apiKeyLimit = deps.apiKeyRateLimit ?? DEFAULT_API_KEY_LIMIT;
   const limitShareView = createShareLimiter(deps.db, deps.shareRateLimits);
+  const lifecycle: LifecycleSettings = { ...DEFAULT_LIFECYCLE, ...deps.lifecycle };
+  const contacts: ContactAddresses = deps.contacts ?? { security: null, support: null };
   return async function createContext(opts: CreateContextOptions): Promise<Context> {
     const headerId = opts.req.headers.get('x-request-id');
     const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
@@ -142,6 +171,8 @@ export function createContextFactory(deps: ApiDeps) {
         imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
       },
       webhookPolicy: deps.webhookPolicy ?? STRICT_EGRESS,
+      lifecycle,
+      contacts,
     };
   };
 }

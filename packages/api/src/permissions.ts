@@ -9,6 +9,8 @@ export const PERMISSIONS = [
   'org:read',
   'org:update',
   'org:delete',
+  /** Change the organization's address (its slug); the old one redirects members for 30 days. */
+  'org:slug',
   'members:read',
   'members:manage',
   'ownership:manage',
@@ -25,6 +27,10 @@ export const PERMISSIONS = [
   'audit:read',
   'backups:manage',
   'data:export',
+  /** See and set how long audit events, data points and backups are kept. */
+  'retention:manage',
+  /** Download the organization's security evidence pack. */
+  'evidence:export',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -25,6 +25,8 @@ import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
 import { createNotificationPlatform } from './platform-notifications.ts';
+import { createLifecyclePlatform } from './platform-lifecycle.ts';
+import { enqueueMail, type Mail } from './mail.ts';
 
 /**
  * The few operations that are not scoped to one tenant: accounts (global users), the directory
@@ -35,6 +37,7 @@ export function createPlatform(db: Database) {
   return {
     ...createAccountPlatform(db),
     ...createNotificationPlatform(db),
+    ...createLifecyclePlatform(db),
     async findUserByEmail(email: string) {
       return db
         .selectFrom('users')
@@ -121,15 +124,22 @@ export function createPlatform(db: Database) {
       return withNewTenant(db, { tenantId, actorId }, fn);
     },
 
-    /** A message from the public contact form (global: the sender has no account). */
+    /**
+     * A message from the public contact form (global: the sender has no account), and the mail
+     * that forwards it to its contact, in one transaction.
+     */
     async saveContactMessage(
       message: { name: string; email: string; topic: string; message: string },
       request: AuditRequestInfo,
+      forward: Mail[] = [],
     ) {
-      await db
-        .insertInto('contactMessages')
-        .values({ ...message, ip: request.ip, userAgent: request.userAgent, requestId: request.requestId })
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('contactMessages')
+          .values({ ...message, ip: request.ip, userAgent: request.userAgent, requestId: request.requestId })
+          .execute();
+        for (const mail of forward) await enqueueMail(trx, mail);
+      });
     },
 
     /** Security events with no tenant (sign-in, sign-out, a failed sign-in for an unknown email). */

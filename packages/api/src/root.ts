@@ -20,6 +20,9 @@ import { annotationsRouter } from './routers/annotations/router.ts';
 import { sharesRouter } from './routers/shares/router.ts';
 import { alertsRouter } from './routers/alerts/router.ts';
 import { notificationsRouter } from './routers/notifications/router.ts';
+import { retentionRouter } from './routers/retention/router.ts';
+import { drillsRouter } from './routers/drills/router.ts';
+import { evidenceRouter } from './routers/evidence/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -43,6 +46,9 @@ export const appRouter = router({
   shares: sharesRouter,
   alerts: alertsRouter,
   notifications: notificationsRouter,
+  retention: retentionRouter,
+  drills: drillsRouter,
+  evidence: evidenceRouter,
 });
 
 export type AppRouter = typeof appRouter;

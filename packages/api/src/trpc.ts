@@ -17,6 +17,7 @@ import { applyPolicyVerdict, judgeOrganizationPolicy, type PolicyVerdict } from 
 import { spendFormPass, type PublicFormId } from './form-pass.ts';
 import { unstorableTextPath } from './input-text.ts';
 import { ORGANIZATION_LOCKED } from './messages.ts';
+import { slugSchema } from './shared/fields.ts';
 
 export { ORGANIZATION_LOCKED };
 
@@ -170,13 +171,8 @@ const requireSession = t.middleware(async ({ ctx, next }) => {
   return next({ ctx: signedIn(validated) });
 });
 
-export const slugSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .min(1, 'Organization is required')
-  .max(48, 'Organization slug is at most 48 characters')
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'Organization slug has only lowercase letters, digits and dashes');
+// Defined with the client-safe fields: forms in the browser parse a slug the same way.
+export { slugSchema };
 
 interface TenantInfo {
   id: string;

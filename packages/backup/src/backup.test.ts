@@ -81,13 +81,14 @@ describe('catalog', () => {
     expect(names).toEqual(expect.arrayContaining(['organizations', 'memberships', 'audit_outbox']));
     expect(names.indexOf('organizations')).toBeLessThan(names.indexOf('memberships'));
     expect(names).not.toContain('backups');
+    expect(names).not.toContain('backup_keys');
     for (const t of names) {
       const { rows } = await sql<{
         ok: boolean;
       }>`select has_table_privilege('mfiq_worker', ${`public.${t}`}, 'select') as ok`.execute(tdb.owner);
       expect(rows[0]!.ok, `grant select on ${t} to mfiq_worker`).toBe(true);
     }
-    expect([...EXCLUDED_TABLES]).toEqual(['backups']);
+    expect([...EXCLUDED_TABLES]).toEqual(['backups', 'backup_keys', 'restore_drills']);
   });
 
   it('refuses to back up a tenant table with no stable order', async () => {
@@ -255,7 +256,34 @@ describe('round trip', () => {
       .executeTakeFirstOrThrow();
     expect(row.lockedAt).toBeInstanceOf(Date);
     expect(row.lockedReason).toBe('incident 42');
-    expect(Object.keys(result.kept?.settings ?? {}).sort()).toEqual(['locked_at', 'locked_reason']);
+    expect(Object.keys(result.kept?.settings ?? {}).sort()).toEqual(['lock_kind', 'locked_at', 'locked_reason']);
+  });
+
+  it('in place, a pending deletion stays pending, on its own lock', async () => {
+    const org = await seedOrganization(tdb.owner, 'pending');
+    const { ref } = await backup(org);
+    const due = new Date(Date.now() + 7 * 86_400_000);
+    await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+      trx
+        .updateTable('organizations')
+        .set({
+          lockedAt: new Date(),
+          lockedReason: 'Deletion requested by an owner',
+          lockKind: 'deletion',
+          deletionRequestedAt: new Date(),
+          deletionDueAt: due,
+        })
+        .where('tenantId', '=', org.tenantId)
+        .execute(),
+    );
+    await restoreBackup({ db: tdb.owner, storage, keyring, ref, target: { kind: 'same' } });
+    const row = await tdb.admin
+      .selectFrom('organizations')
+      .select(['lockKind', 'deletionDueAt'])
+      .where('tenantId', '=', org.tenantId)
+      .executeTakeFirstOrThrow();
+    // An older backup neither cancels the deletion nor turns its lock into an operator's.
+    expect(row).toEqual({ lockKind: 'deletion', deletionDueAt: due });
   });
 
   it('restores an older backup after a later migration that added a column with a default', async () => {
@@ -355,7 +383,7 @@ describe('round trip', () => {
       verifyOnly: true,
     });
     expect(result.restored).toBe(false);
-    expect((await verifyBackup(storage, keyring, ref)).backupId).toBe(ref.backupId);
+    expect((await verifyBackup(storage, { keyring, db: tdb.worker }, ref)).backupId).toBe(ref.backupId);
     expect(await fingerprint(tdb)).toEqual(before);
   });
 });
@@ -378,7 +406,7 @@ describe('tampering', () => {
     try {
       before = await fingerprint(tdb);
       for (const attempt of [
-        () => verifyBackup(storage, ring, ref),
+        () => verifyBackup(storage, { keyring: ring, db: tdb.worker }, ref),
         () => restoreBackup({ db: tdb.owner, storage, keyring: ring, ref, target: { kind: 'same' } }),
         () =>
           restoreBackup({
@@ -449,7 +477,7 @@ describe('tampering', () => {
     await expectRefused(
       async () => async () => {},
       'KEY_WRONG',
-      /master key "k1" does not open its data key/,
+      /master key "k1" does not open the backup key of organization/i,
       generateKeyring('k1'),
     );
   });
@@ -469,7 +497,7 @@ describe('tampering', () => {
       keys: new Map([...keyring.keys, ['k2', generateKeyring('k2').keys.get('k2')!]]),
       dev: false,
     };
-    expect((await verifyBackup(storage, rotated, ref)).keyId).toBe('k1');
+    expect((await verifyBackup(storage, { keyring: rotated, db: tdb.worker }, ref)).keyId).toBe('k1');
     const fresh = await runBackup({
       db: tdb.worker,
       storage,
@@ -543,7 +571,9 @@ describe('isolation', () => {
     await mkdir(path.dirname(path.join(storage.root, moved.data)), { recursive: true });
     await copyFile(path.join(storage.root, keys.data), path.join(storage.root, moved.data));
     await copyFile(path.join(storage.root, keys.manifest), path.join(storage.root, moved.manifest));
-    const e = await errorOf(verifyBackup(storage, keyring, { tenantId: b.tenantId, backupId: ref.backupId }));
+    const e = await errorOf(
+      verifyBackup(storage, { keyring, db: tdb.worker }, { tenantId: b.tenantId, backupId: ref.backupId }),
+    );
     expect(e.code).toBe('MANIFEST_TAMPERED');
   });
 });

@@ -6,8 +6,9 @@ import { sql, withTenant, type Database, type TenantDb } from '@mfiq/db';
 import { ident, readTenantTables, schemaVersion, type TenantTable } from './catalog.ts';
 import { BackupError } from './errors.ts';
 import { EncryptStream } from './frames.ts';
-import { deriveKeys, wrapDataKey, type Keyring } from './keyring.ts';
+import { deriveKeys, wrapBackupKey, type Keyring } from './keyring.ts';
 import { FORMAT, signManifest, type Manifest, type TableEntry } from './manifest.ts';
+import { orgKeyForBackup } from './org-keys.ts';
 import { objectKeys, type BackupStorage } from './storage.ts';
 
 export interface BackupProgress {
@@ -40,12 +41,14 @@ export interface BackupResult {
 
 /**
  * Backs up one organization: every tenant table, in primary-key order, as NDJSON inside one
- * REPEATABLE READ snapshot, gzipped and encrypted frame by frame under a fresh data key, streamed
- * to storage; then the signed manifest. Memory stays flat: rows flow cursor -> gzip -> cipher ->
+ * REPEATABLE READ snapshot, gzipped and encrypted frame by frame under a fresh data key (wrapped by
+ * the organization's backup key), streamed to storage; then the signed manifest. Memory stays flat: rows flow cursor -> gzip -> cipher ->
  * storage with backpressure at every step.
  */
 export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
   const { tenantId, backupId } = opts;
+  // Before the snapshot, which is read-only: the organization's key is created at its first backup.
+  const orgKey = await orgKeyForBackup({ keyring: opts.keyring, db: opts.db }, tenantId);
   return withTenant(opts.db, { tenantId, mode: 'snapshot', evenIfLocked: true }, async (trx) => {
     const tables = await readTenantTables(trx);
     await assertReadable(trx, tables);
@@ -64,7 +67,7 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
 
     const dataKey = randomBytes(32);
     const keys = deriveKeys(dataKey);
-    const wrapped = wrapDataKey(opts.keyring, dataKey, backupId, tenantId);
+    const wrappedKey = wrapBackupKey(orgKey.key, dataKey, backupId, tenantId, orgKey.id);
     const entries: TableEntry[] = [];
     let rowsDone = 0;
 
@@ -134,8 +137,9 @@ export async function runBackup(opts: BackupOptions): Promise<BackupResult> {
         slug: org.rows[0].slug,
         createdAt: new Date(createdAt).toISOString(),
         schemaVersion: version,
-        keyId: wrapped.keyId,
-        wrappedKey: wrapped.wrappedKey,
+        keyId: opts.keyring.activeId,
+        orgKeyId: orgKey.id,
+        wrappedKey,
         compression: 'gzip',
         tables: entries,
         data: { bytes, sha256: cipherHash.digest('hex') },

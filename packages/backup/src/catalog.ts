@@ -17,9 +17,11 @@ export interface TenantTable {
 /**
  * Tables that carry tenant_id but are not the organization's data: `backups` lists the backups
  * themselves (restoring it would point at another tenant's files, and replacing it on restore
- * would lose the record of the backup being restored).
+ * would lose the record of the backup being restored); `restore_drills` likewise describes
+ * backups; `backup_keys` holds the key that opens them, which a backup must never carry (erasing
+ * the organization destroys it, and with it every copy of every backup: docs/decisions/0121).
  */
-export const EXCLUDED_TABLES = new Set(['backups']);
+export const EXCLUDED_TABLES = new Set(['backups', 'backup_keys', 'restore_drills']);
 
 /** The tenant's own row: restored by update in place, so rows that reference it survive. */
 export const ROOT_TABLE = 'organizations';

@@ -24,12 +24,18 @@ export const backupEnvSchema = {
   BACKUP_ACTIVE_KEY: z.preprocess(blank, z.string().max(32).optional()),
   BACKUP_KEEP_DAILY: count(366, 7),
   BACKUP_KEEP_WEEKLY: count(520, 4),
+  /** The most an organization's owner may choose (retention settings); the defaults above must fit. */
+  BACKUP_KEEP_DAILY_MAX: count(366, 35),
+  BACKUP_KEEP_WEEKLY_MAX: count(520, 52),
 };
 
 export interface BackupSettings {
   dir: string;
   keyring: Keyring;
+  /** What each organization keeps unless its owner chose otherwise... */
   retention: RetentionPolicy;
+  /** ...within these bounds (docs/decisions/0122). */
+  retentionMax: RetentionPolicy;
 }
 
 type BackupEnv = {
@@ -38,6 +44,8 @@ type BackupEnv = {
   BACKUP_ACTIVE_KEY?: string | undefined;
   BACKUP_KEEP_DAILY: number;
   BACKUP_KEEP_WEEKLY: number;
+  BACKUP_KEEP_DAILY_MAX: number;
+  BACKUP_KEEP_WEEKLY_MAX: number;
 };
 
 /**
@@ -46,6 +54,8 @@ type BackupEnv = {
  * safe as that folder. Production sets BACKUP_KEYS from its secret store.
  */
 export function loadBackupSettings(env: BackupEnv, warn: (message: string) => void): BackupSettings {
+  if (env.BACKUP_KEEP_DAILY > env.BACKUP_KEEP_DAILY_MAX || env.BACKUP_KEEP_WEEKLY > env.BACKUP_KEEP_WEEKLY_MAX)
+    throw new Error('BACKUP_KEEP_DAILY/WEEKLY: the defaults must not exceed BACKUP_KEEP_DAILY_MAX/WEEKLY_MAX');
   const dir = path.resolve(env.BACKUP_DIR);
   let keyring: Keyring;
   if (env.BACKUP_KEYS) {
@@ -63,5 +73,10 @@ export function loadBackupSettings(env: BackupEnv, warn: (message: string) => vo
       `BACKUP_KEYS is not set: backups are encrypted with a DEVELOPMENT key stored in ${file}. Never use this in production: set BACKUP_KEYS=id:base64key and BACKUP_ACTIVE_KEY.`,
     );
   }
-  return { dir, keyring, retention: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY } };
+  return {
+    dir,
+    keyring,
+    retention: { daily: env.BACKUP_KEEP_DAILY, weekly: env.BACKUP_KEEP_WEEKLY },
+    retentionMax: { daily: env.BACKUP_KEEP_DAILY_MAX, weekly: env.BACKUP_KEEP_WEEKLY_MAX },
+  };
 }

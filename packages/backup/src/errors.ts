@@ -5,6 +5,8 @@
 export type BackupErrorCode =
   | 'KEY_MISSING'
   | 'KEY_WRONG'
+  /** The organization was erased and its backup key with it: its backups are unreadable by design. */
+  | 'KEY_DESTROYED'
   | 'MANIFEST_INVALID'
   | 'MANIFEST_TAMPERED'
   | 'DATA_TAMPERED'

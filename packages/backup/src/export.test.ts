@@ -60,7 +60,7 @@ function unzip(buf: Buffer): Promise<Record<string, string>> {
 
 describe('exportZip', () => {
   it("streams the organization's data as a zip of one NDJSON file per table, equal to its rows", async () => {
-    const files = await unzip(await collect(await exportZip(storage, keyring, ref)));
+    const files = await unzip(await collect(await exportZip(storage, { keyring, db: tdb.app }, ref)));
     const tables = await readTenantTables(tdb.owner);
     expect(Object.keys(files).sort()).toEqual(['manifest.json', ...tables.map((t) => `${t.name}.ndjson`)].sort());
     const dump = await dumpTenant(tdb, org.tenantId, tables);
@@ -83,7 +83,9 @@ describe('exportZip', () => {
     damaged[damaged.length - 100]! ^= 0xff;
     await writeFile(file, damaged);
     try {
-      await expect(collect(await exportZip(storage, keyring, ref))).rejects.toThrow(/failed authentication/);
+      await expect(collect(await exportZip(storage, { keyring, db: tdb.app }, ref))).rejects.toThrow(
+        /failed authentication/,
+      );
     } finally {
       await writeFile(file, original);
     }

@@ -1,6 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import yazl from 'yazl';
-import type { Keyring } from './keyring.ts';
+import type { BackupKeys } from './org-keys.ts';
 import { openBackup, readBackupData } from './reader.ts';
 import type { BackupStorage } from './storage.ts';
 
@@ -12,10 +12,10 @@ import type { BackupStorage } from './storage.ts';
  */
 export async function exportZip(
   storage: BackupStorage,
-  keyring: Keyring,
+  keys: BackupKeys,
   ref: { tenantId: string; backupId: string },
 ): Promise<Readable> {
-  const opened = await openBackup(storage, keyring, ref);
+  const opened = await openBackup(storage, keys, ref);
   const { manifest } = opened;
   const zip = new yazl.ZipFile();
   const mtime = new Date(manifest.createdAt);

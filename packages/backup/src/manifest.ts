@@ -2,7 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { BackupError } from './errors.ts';
 
-export const FORMAT = 'mfiq-backup/1';
+/** Format 2: the data key is wrapped by the organization's backup key (docs/decisions/0121). */
+export const FORMAT = 'mfiq-backup/2';
+/** Format 1: the data key was wrapped by a master key directly. Still read, no longer written. */
+const FORMAT_V1 = 'mfiq-backup/1';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/);
 
@@ -16,14 +19,14 @@ const tableEntrySchema = z.object({
 });
 export type TableEntry = z.infer<typeof tableEntrySchema>;
 
-const manifestSchema = z.object({
-  format: z.literal(FORMAT),
+const commonFields = {
   backupId: z.uuid(),
   tenantId: z.uuid(),
   slug: z.string().max(64),
   createdAt: z.iso.datetime({ offset: true }),
   /** The latest migration applied to the database the backup was taken from. */
   schemaVersion: z.number().int().min(1),
+  /** The master key that wrapped the key of this backup (format 1) or of its organization (format 2). */
   keyId: z.string().max(32),
   wrappedKey: z.string().max(200),
   compression: z.literal('gzip'),
@@ -31,9 +34,20 @@ const manifestSchema = z.object({
   tables: z.array(tableEntrySchema).max(1000),
   data: z.object({ bytes: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   mac: z.string().regex(/^[0-9a-f]{64}$/),
-});
+};
+
+const manifestSchema = z.discriminatedUnion('format', [
+  z.object({ format: z.literal(FORMAT_V1), ...commonFields }),
+  z.object({
+    format: z.literal(FORMAT),
+    ...commonFields,
+    /** The organization's backup key (backup_keys.id) that wraps this backup's data key. */
+    orgKeyId: z.uuid(),
+  }),
+]);
 export type Manifest = z.infer<typeof manifestSchema>;
-export type UnsignedManifest = Omit<Manifest, 'mac'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type UnsignedManifest = DistributiveOmit<Manifest, 'mac'>;
 
 /** JSON with keys sorted at every level: the bytes the MAC covers do not depend on key order. */
 function canonicalJson(value: unknown): string {

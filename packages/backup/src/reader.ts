@@ -4,8 +4,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { BackupError } from './errors.ts';
 import { DecryptStream } from './frames.ts';
-import { deriveKeys, unwrapDataKey, type Keyring } from './keyring.ts';
-import { parseManifest, verifyManifestMac, type Manifest, type TableEntry } from './manifest.ts';
+import { deriveKeys, unwrapBackupKey, unwrapDataKey } from './keyring.ts';
+import { orgKeyForRestore, type BackupKeys } from './org-keys.ts';
+import { FORMAT, parseManifest, verifyManifestMac, type Manifest, type TableEntry } from './manifest.ts';
 import { objectKeys, type BackupStorage } from './storage.ts';
 
 export interface OpenedBackup {
@@ -26,12 +27,13 @@ async function readAll(stream: Readable): Promise<string> {
 }
 
 /**
- * Reads the manifest and proves it authentic: its key id must be in the ring, the wrapped data key
- * must open (bound to this backup and tenant), and its MAC must match. Nothing is trusted before.
+ * Reads the manifest and proves it authentic: its organization's key (format 2; a master key in
+ * format 1) must be there and open the wrapped data key (bound to this backup and tenant), and its
+ * MAC must match. Nothing is trusted before.
  */
 export async function openBackup(
   storage: BackupStorage,
-  keyring: Keyring,
+  keys: BackupKeys,
   ref: { tenantId: string; backupId: string },
 ): Promise<OpenedBackup> {
   const label = `Backup ${ref.backupId}`;
@@ -45,10 +47,19 @@ export async function openBackup(
       `${label}: the manifest names another backup (${manifest.tenantId}/${manifest.backupId}).`,
     );
   }
-  const dataKey = unwrapDataKey(keyring, manifest.keyId, manifest.wrappedKey, manifest.backupId, manifest.tenantId);
-  const keys = deriveKeys(dataKey);
-  verifyManifestMac(manifest, keys.mac);
-  return { manifest, encKey: keys.enc };
+  const dataKey =
+    manifest.format === FORMAT
+      ? unwrapBackupKey(
+          await orgKeyForRestore(keys, ref, manifest.orgKeyId),
+          manifest.wrappedKey,
+          manifest.backupId,
+          manifest.tenantId,
+          manifest.orgKeyId,
+        )
+      : unwrapDataKey(keys.keyring, manifest.keyId, manifest.wrappedKey, manifest.backupId, manifest.tenantId);
+  const derived = deriveKeys(dataKey);
+  verifyManifestMac(manifest, derived.mac);
+  return { manifest, encKey: derived.enc };
 }
 
 export interface ReadOptions {
@@ -155,10 +166,10 @@ export async function readBackupData(
 /** Reads and checks everything without writing anywhere. */
 export async function verifyBackup(
   storage: BackupStorage,
-  keyring: Keyring,
+  keys: BackupKeys,
   ref: { tenantId: string; backupId: string },
 ): Promise<Manifest> {
-  const opened = await openBackup(storage, keyring, ref);
+  const opened = await openBackup(storage, keys, ref);
   await readBackupData(storage, opened, async () => {});
   return opened.manifest;
 }

@@ -65,7 +65,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       'CONFLICT',
       `"${target.slug}" is not a valid organization slug (lowercase letters, digits and dashes).`,
     );
-  const opened = await openBackup(opts.storage, opts.keyring, opts.ref);
+  const opened = await openBackup(opts.storage, { keyring: opts.keyring, db: opts.db }, opts.ref);
   const { manifest } = opened;
   await readBackupData(opts.storage, opened, async () => {});
   const current = { version: await schemaVersion(opts.db), tables: await readTenantTables(opts.db) };

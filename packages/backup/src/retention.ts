@@ -5,6 +5,21 @@ export interface RetentionPolicy {
   weekly: number;
 }
 
+/**
+ * An organization's own choice (null: the operator's default), never beyond the operator's bounds:
+ * bounds lowered after an owner chose are applied at the next run.
+ */
+export function effectiveRetention(
+  chosen: { daily: number | null; weekly: number | null },
+  defaults: RetentionPolicy,
+  max: RetentionPolicy,
+): RetentionPolicy {
+  return {
+    daily: Math.min(chosen.daily ?? defaults.daily, max.daily),
+    weekly: Math.min(chosen.weekly ?? defaults.weekly, max.weekly),
+  };
+}
+
 export interface Dated {
   id: string;
   createdAt: Date;

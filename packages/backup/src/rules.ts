@@ -23,6 +23,11 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
     keepColumns: [
       'locked_at',
       'locked_reason',
+      // Whose lock it is and a pending deletion (0050): the lock's own state, kept with it.
+      'lock_kind',
+      'deletion_requested_at',
+      'deletion_requested_by',
+      'deletion_due_at',
       'require_two_factor',
       'session_idle_minutes',
       'session_absolute_hours',
@@ -66,6 +71,11 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
     inPlace: 'keep',
     copy: 'skip',
     why: 'credentials: a restore never revives a revoked or rotated share link, and a link is globally unique (a copy shares nothing until an editor creates a link)',
+  },
+  organization_slug_redirects: {
+    inPlace: 'replace',
+    copy: 'skip',
+    why: 'an old address leads to the organization that gave it up; a copy starts with none (docs/decisions/0120)',
   },
   metric_daily_rollups: {
     inPlace: 'replace',

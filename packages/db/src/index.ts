@@ -23,6 +23,7 @@ export {
   type SessionRow,
   type SessionRules,
 } from './tenant.ts';
+export { withPendingDeletionTenant, type PendingDeletionTenant } from './lifecycle.ts';
 export { migrate, pendingMigrations, readMigrations } from './migrate.ts';
 export { poolEnvShape, poolOptions } from './pool-config.ts';
 export { provisionRoles, roleUrl, ROLE_NAMES, ROLE_TIMEOUTS, RUNTIME_ROLES, type RolePasswords } from './roles.ts';

@@ -208,6 +208,24 @@ const FIXTURES: Record<string, Insert> = {
       [t],
     );
   },
+  organization_slug_redirects: async (c, t) => {
+    await c.query(
+      `insert into organization_slug_redirects (tenant_id, old_slug, expires_at) values ($1, $2, now() + interval '30 days')`,
+      [t, `old-${t.slice(0, 8)}`],
+    );
+  },
+  backup_keys: async (c, t) => {
+    await c.query(
+      `insert into backup_keys (tenant_id, master_key_id, wrapped_key) values ($1, 'k1', repeat('A', 80))`,
+      [t],
+    );
+  },
+  restore_drills: async (c, t) => {
+    await c.query(
+      `insert into restore_drills (tenant_id, trigger, status, started_at, finished_at) values ($1, 'scheduled', 'passed', now(), now())`,
+      [t],
+    );
+  },
 };
 
 let tdb: TestDatabase;

@@ -14,6 +14,13 @@ export function OrgSwitcher({ initial }: { initial: Organizations }) {
   const { slug } = useParams();
   const query = trpc.org.list.useQuery(undefined, { placeholderData: initial });
   const organizations = query.data ?? initial;
+  const utils = trpc.useUtils();
+
+  // The root loader's list is fresh after every action (a new organization, a new address): it
+  // replaces the cached one, without another request.
+  useEffect(() => {
+    utils.org.list.setData(undefined, initial);
+  }, [initial, utils]);
   const current = organizations.find((o) => o.slug === slug);
   const menu = useRef<HTMLDetailsElement>(null);
 
@@ -49,6 +56,9 @@ export function OrgSwitcher({ initial }: { initial: Organizations }) {
           ))}
         </ul>
         {organizations.length === 0 ? <p className="muted">You are not a member of any organization yet.</p> : null}
+        <Link to="/organizations/new" className="switcher__item switcher__create">
+          <span className="switcher__name">+ Create an organization</span>
+        </Link>
       </div>
     </details>
   );

@@ -12,9 +12,10 @@ import { FormAlert } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import backupsStyles from '../styles/backups.css?url';
+import lifecycleStyles from '../styles/lifecycle.css?url';
 import { stylesheets } from '../styles/links.ts';
 
-export const links = stylesheets(backupsStyles);
+export const links = stylesheets(backupsStyles, lifecycleStyles);
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
@@ -24,7 +25,10 @@ export const meta: MetaFunction = ({ matches }) => {
 /** Owners only (backups:manage); others get the API's 403, members of other organizations a 404. */
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
-  return { backups: await callApi(args, (caller) => caller.backups.list({ slug })) };
+  return callApi(args, async (caller) => ({
+    backups: await caller.backups.list({ slug }),
+    drills: await caller.drills.latest({ slug }),
+  }));
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -54,7 +58,7 @@ const when = (d: string | Date) =>
 
 export default function Backups() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
-  const { backups } = useLoaderData<typeof loader>();
+  const { backups, drills } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const revalidator = useRevalidator();
@@ -89,6 +93,7 @@ export default function Backups() {
         {org.organization.name} is backed up every night, encrypted (AES-256-GCM). Download an export to get all of its
         data as a zip of NDJSON files, one per table.
       </p>
+      <LastVerifiedRestore drills={drills} />
       {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
       {backups.length === 0 ? (
         <p className="muted" data-testid="no-backups">
@@ -146,5 +151,42 @@ export default function Backups() {
         </table>
       )}
     </section>
+  );
+}
+
+type Drills = Awaited<ReturnType<typeof loader>>['drills'];
+
+/**
+ * The newest restore drill that proved a backup restores, and the newest drill if it failed since:
+ * a restore path nobody exercised is not a backup (docs/decisions/0123-restore-drills.md).
+ */
+function LastVerifiedRestore({ drills }: { drills: Drills }) {
+  const { lastPassed, last } = drills;
+  const failedSince = last && last.status === 'failed' ? last : null;
+  return (
+    <>
+      <p className={`drill drill--${lastPassed ? 'passed' : 'none'}`} data-testid="last-verified-restore">
+        <span className="drill__label">Last verified restore:</span>
+        {lastPassed ? (
+          <span>
+            {when(lastPassed.finishedAt)}: the backup of{' '}
+            {lastPassed.backupTakenAt ? when(lastPassed.backupTakenAt) : 'that night'} was restored and matched the
+            original, {lastPassed.tables} tables and {lastPassed.rows.toLocaleString('en-GB')} rows.
+          </span>
+        ) : (
+          <span className="muted">
+            none yet. Each night the latest backup is restored into scratch tables and compared with the original.
+          </span>
+        )}
+      </p>
+      {failedSince ? (
+        <p className="drill drill--failed" role="alert">
+          <span className="drill__label">The last restore drill failed</span>
+          <span>
+            ({when(failedSince.finishedAt)}): {failedSince.error ?? 'unknown reason'} The operators have been alerted.
+          </span>
+        </p>
+      ) : null}
+    </>
   );
 }

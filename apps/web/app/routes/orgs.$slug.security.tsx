@@ -1,7 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import type { OrgData } from './orgs.$slug.tsx';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(lifecycleStyles);
 
 export const meta: MetaFunction = () => [{ title: 'Security policy · Metric Flow IQ' }];
 
@@ -36,43 +41,73 @@ export default function SecurityPolicy() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const fe = result?.fieldErrors ?? {};
+  const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   return (
-    <section className="panel" aria-labelledby="policy-title">
-      <h2 id="policy-title" className="panel__title">
-        Security policy
+    <>
+      <section className="panel" aria-labelledby="policy-title">
+        <h2 id="policy-title" className="panel__title">
+          Security policy
+        </h2>
+        <p className="muted">
+          Applies to every member from their next request. Limits can only be stricter than the defaults (2 hours idle,
+          7 days in total).
+        </p>
+        {result?.saved ? <FormAlert tone="success">Policy saved.</FormAlert> : null}
+        {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+        <Form method="post" className="form form--wide" noValidate>
+          <div className="field">
+            <label className="checkbox">
+              <input type="checkbox" name="requireTwoFactor" defaultChecked={policy.requireTwoFactor} /> Require
+              two-factor authentication for all members
+            </label>
+          </div>
+          <TextField
+            name="sessionIdleMinutes"
+            label="Sign out after this many idle minutes (5-120, empty: default)"
+            inputMode="numeric"
+            defaultValue={policy.sessionIdleMinutes ?? ''}
+            errors={fe.sessionIdleMinutes}
+          />
+          <TextField
+            name="sessionAbsoluteHours"
+            label="Sign in again after this many hours (1-168, empty: default)"
+            inputMode="numeric"
+            defaultValue={policy.sessionAbsoluteHours ?? ''}
+            errors={fe.sessionAbsoluteHours}
+          />
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              Save policy
+            </button>
+          </div>
+        </Form>
+      </section>
+      {org?.permissions.includes('evidence:export') ? <EvidencePack slug={org.organization.slug} /> : null}
+    </>
+  );
+}
+
+/** For a procurement review: the evidence behind the /security page, for this organization. */
+function EvidencePack({ slug }: { slug: string }) {
+  return (
+    <section className="panel" aria-labelledby="evidence-title">
+      <h2 id="evidence-title" className="panel__title">
+        Security evidence pack
       </h2>
-      <p className="muted">
-        Applies to every member from their next request. Limits can only be stricter than the defaults (2 hours idle, 7
-        days in total).
-      </p>
-      {result?.saved ? <FormAlert tone="success">Policy saved.</FormAlert> : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-      <Form method="post" className="form form--wide" noValidate>
-        <div className="field">
-          <label className="checkbox">
-            <input type="checkbox" name="requireTwoFactor" defaultChecked={policy.requireTwoFactor} /> Require
-            two-factor authentication for all members
-          </label>
-        </div>
-        <TextField
-          name="sessionIdleMinutes"
-          label="Sign out after this many idle minutes (5-120, empty: default)"
-          inputMode="numeric"
-          defaultValue={policy.sessionIdleMinutes ?? ''}
-          errors={fe.sessionIdleMinutes}
-        />
-        <TextField
-          name="sessionAbsoluteHours"
-          label="Sign in again after this many hours (1-168, empty: default)"
-          inputMode="numeric"
-          defaultValue={policy.sessionAbsoluteHours ?? ''}
-          errors={fe.sessionAbsoluteHours}
-        />
-        <div className="form__actions">
-          <button type="submit" className="button" disabled={busy}>
-            Save policy
-          </button>
-        </div>
+      <p className="muted">One zip file for a security review of {slug}, generated now:</p>
+      <ul className="evidence-list">
+        <li>row-level security of every table that holds organization data, and the database roles</li>
+        <li>your audit log&apos;s hash chain, verified now, with its last signed checkpoint</li>
+        <li>the last restore drill of your backups</li>
+        <li>your security and retention settings</li>
+        <li>
+          every statement of the <Link to="/security">security page</Link>, the test that proves it and its last result
+        </li>
+      </ul>
+      <Form method="post" action={`/orgs/${slug}/security/evidence`} reloadDocument>
+        <button type="submit" className="button button--quiet">
+          Download the evidence pack
+        </button>
       </Form>
     </section>
   );

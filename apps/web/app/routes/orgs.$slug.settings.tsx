@@ -8,6 +8,10 @@ import type { OrgData } from './orgs.$slug.tsx';
 import { supportedTimezones, updateOrganizationInput, WEEK_STARTS, WEEKDAYS } from '@mfiq/api/shared';
 import { submitForm } from '../lib/form-action.server.ts';
 import { fieldProps, useApiForm } from '../lib/forms.ts';
+import lifecycleStyles from '../styles/lifecycle.css?url';
+import { stylesheets } from '../styles/links.ts';
+
+export const links = stylesheets(lifecycleStyles);
 
 export const meta: MetaFunction = ({ matches }) => {
   const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
@@ -122,6 +126,47 @@ export default function OrgSettings() {
           </div>
         ) : null}
       </Form>
+      <MoreSettings slug={organization.slug} permissions={permissions} />
     </section>
+  );
+}
+
+/** The organization's lifecycle settings, each on its own page, for the roles that may use them. */
+function MoreSettings({ slug, permissions }: { slug: string; permissions: string[] }) {
+  const items = [
+    {
+      to: 'address',
+      title: 'Address',
+      text: 'Change the address in your links; the old one redirects your members for 30 days.',
+      show: true,
+    },
+    {
+      to: 'retention',
+      title: 'Retention',
+      text: 'How long the audit log, data points and backups are kept.',
+      show: permissions.includes('retention:manage'),
+    },
+    {
+      to: 'delete',
+      title: 'Delete organization',
+      text: 'Lock it now and erase everything after a grace period.',
+      show: permissions.includes('org:delete'),
+      danger: true,
+    },
+  ].filter((i) => i.show);
+  return (
+    <nav aria-labelledby="more-settings" className="form--wide">
+      <h3 id="more-settings">More settings</h3>
+      <ul className="settings-more">
+        {items.map((i) => (
+          <li key={i.to} className={i.danger ? 'settings-more__danger' : undefined}>
+            <Link to={`/orgs/${slug}/settings/${i.to}`}>
+              <span className="settings-more__title">{i.title}</span>
+              <span className="muted">{i.text}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }

@@ -1,7 +1,7 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Outlet, useLoaderData } from '@remix-run/react';
 import { OrgNav } from '../components/org-nav.tsx';
-import { callApi } from '../trpc.server.ts';
+import { isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import orgStyles from '../styles/org.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -9,11 +9,32 @@ export const links = stylesheets(orgStyles);
 
 /**
  * The organization's frame: resolves the slug to the caller's membership through `org.get`
- * (signed out -> /login?next=..., not a member -> 404) and gives child pages its data.
+ * (signed out -> /login?next=..., not a member -> 404) and gives child pages its data. A former
+ * address of one of the caller's organizations redirects to its current one; an organization
+ * whose deletion is pending (locked) sends its members to the page that shows the schedule.
  */
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
-  return callApi(args, (caller) => caller.org.get({ slug }));
+  const { caller } = await serverApi(args);
+  try {
+    return await caller.org.get({ slug });
+  } catch (error) {
+    throw (await lifecycleRedirect(caller, slug, error, args.request)) ?? toResponse(error, args.request);
+  }
+}
+
+async function lifecycleRedirect(caller: Caller, slug: string, error: unknown, request: Request) {
+  if (!isTrpcError(error)) return null;
+  const attempt = <T,>(p: Promise<T>) => p.catch(() => null);
+  if (error.code === 'NOT_FOUND') {
+    const moved = await attempt(caller.org.resolveSlug({ slug }));
+    if (!moved) return null;
+    const url = new URL(request.url);
+    return redirect(`${url.pathname.replace(`/orgs/${slug}`, `/orgs/${moved.slug}`)}${url.search}`);
+  }
+  if (error.code === 'FORBIDDEN' && (await attempt(caller.org.deletionStatus({ slug }))))
+    return redirect(`/orgs/${slug}/deletion`);
+  return null;
 }
 
 export type OrgData = Awaited<ReturnType<typeof loader>>;

@@ -14,7 +14,7 @@ export default function Privacy() {
       id="privacy"
       eyebrow="Trust"
       title="Privacy policy"
-      updated="2026-11-29"
+      updated="2026-12-06"
       lead="What personal data Metric Flow IQ keeps, why, and for how long."
     >
       <section className="doc__section" aria-labelledby="privacy-what">
@@ -69,9 +69,26 @@ export default function Privacy() {
             Sessions end after 2 hours of inactivity or 7 days at most, and expired sessions are deleted regularly.
           </li>
           <li>Account and organization data are kept while the account or organization exists.</li>
-          <li>Audit events are kept as the organization’s record of changes.</li>
+          <li>
+            Audit events are kept for 365 days unless the organization’s owners choose another period (30 days to 10
+            years); older events are deleted every night.
+          </li>
+          <li>
+            Data points are kept until they are deleted, or for the period the organization’s owners choose; backups are
+            kept by a daily and weekly rotation whose length they can choose too.
+          </li>
           <li>Contact messages are kept until we have answered and deleted them.</li>
         </ul>
+      </section>
+      <section className="doc__section" aria-labelledby="privacy-deletion">
+        <h2 id="privacy-deletion">Deleting an organization</h2>
+        <p>
+          An owner can delete the organization in its settings. It is locked at once and, after a grace period of 7 days
+          (unless the service sets another) in which an owner can cancel, everything it holds is erased: members,
+          metrics and data, forms, imports, mail about it, its audit log and its backups, whose key is destroyed so that
+          no copy of them can be read again. A record of the erasure (who asked, when, how much was erased) is kept, and
+          every owner receives a confirmation by email.
+        </p>
       </section>
       <section className="doc__section" aria-labelledby="privacy-rights">
         <h2 id="privacy-rights">Your choices</h2>

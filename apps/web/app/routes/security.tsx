@@ -1,28 +1,36 @@
-import type { MetaFunction } from '@remix-run/node';
-import { Link } from '@remix-run/react';
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { SECURITY_SECTIONS, SECURITY_UPDATED, type Section } from '@mfiq/evidence/claims';
 import { PublicPage } from '../components/public-page.tsx';
-import { SECURITY_SECTIONS, SECURITY_UPDATED } from '../content/security-claims.ts';
 import docStyles from '../styles/doc.css?url';
+import lifecycleStyles from '../styles/lifecycle.css?url';
 import { stylesheets } from '../styles/links.ts';
 
-export const links = stylesheets(docStyles);
+export const links = stylesheets(docStyles, lifecycleStyles);
 
 export const meta: MetaFunction = () => [
   { title: 'Security · Metric Flow IQ' },
   {
     name: 'description',
-    content: 'How Metric Flow IQ protects accounts, separates organizations and responds to incidents.',
+    content:
+      'How Metric Flow IQ protects accounts and data, separates organizations, keeps and erases backups, and responds to incidents.',
   },
 ];
 
+/** The security contact comes from configuration (SECURITY_CONTACT), like /.well-known/security.txt. */
+export function loader({ context }: LoaderFunctionArgs) {
+  return { securityContact: context.publicInfo.securityContact };
+}
+
 export default function Security() {
+  const { securityContact } = useLoaderData<typeof loader>();
   return (
     <PublicPage
       id="security"
       eyebrow="Trust"
       title="Security"
       updated={SECURITY_UPDATED}
-      lead="What the product does to protect your data today. Each statement on this page is checked against the code by an automated test."
+      lead="What the product does to protect your data today. Each statement on this page names the automated test that proves it against the code."
     >
       <nav className="doc__toc" aria-label="On this page">
         <ol>
@@ -34,26 +42,48 @@ export default function Security() {
         </ol>
       </nav>
       {SECURITY_SECTIONS.map((section) => (
-        <section key={section.id} id={section.id} className="doc__section" aria-labelledby={`${section.id}-heading`}>
-          <h2 id={`${section.id}-heading`}>{section.title}</h2>
-          {section.intro ? <p>{section.intro}</p> : null}
+        <SectionView key={section.id} section={section} securityContact={securityContact} />
+      ))}
+    </PublicPage>
+  );
+}
+
+function SectionView({ section, securityContact }: { section: Section; securityContact: string }) {
+  return (
+    <section id={section.id} className="doc__section" aria-labelledby={`${section.id}-heading`}>
+      <h2 id={`${section.id}-heading`}>{section.title}</h2>
+      {section.intro ? <p>{section.intro}</p> : null}
+      {section.id === 'contact' ? (
+        <p className="security-contact">
+          Security contact:{' '}
+          <a href={`mailto:${securityContact}`} data-testid="security-contact">
+            {securityContact}
+          </a>
+          . You can also use the <Link to="/contact?topic=security">contact form</Link> with the topic “Security”. Our{' '}
+          <a href="/.well-known/security.txt">security.txt</a> says the same for tools.
+        </p>
+      ) : null}
+      {section.groups.map((group) => (
+        <div key={group.title}>
+          <h3 className="doc__group">{group.title}</h3>
+          {group.intro ? <p>{group.intro}</p> : null}
           <ul className="doc__claims">
-            {section.claims.map((c) => (
+            {group.claims.map((c) => (
               <li key={c.id} data-claim={c.id}>
-                {c.text}
+                <span className="claim__text">{c.text}</span>
+                <span className="claim__proof">
+                  Proven by <code>{c.proof.file}</code>: “{c.proof.test}”
+                </span>
               </li>
             ))}
           </ul>
-        </section>
+        </div>
       ))}
-      <section className="doc__section" aria-labelledby="security-more">
-        <h2 id="security-more">More</h2>
+      {section.id === 'subprocessors' ? (
         <p>
-          See the <Link to="/privacy">privacy policy</Link> and the <Link to="/subprocessors">subprocessors</Link>.
-          Security questions or a vulnerability to report? Use the{' '}
-          <Link to="/contact?topic=security">contact form</Link> with the topic “Security”.
+          See the <Link to="/subprocessors">subprocessors</Link> and the <Link to="/privacy">privacy policy</Link>.
         </p>
-      </section>
-    </PublicPage>
+      ) : null}
+    </section>
   );
 }

@@ -8,10 +8,18 @@ export interface CliCommand {
   /** Words that select it, e.g. ['audit', 'verify']. */
   name: string[];
   summary: string;
-  options: Record<string, { type: 'string' | 'boolean'; description: string; required?: boolean }>;
+  options: Record<
+    string,
+    {
+      type: 'string' | 'boolean';
+      description: string;
+      required?: boolean;
+      /** May be given more than once. */ multiple?: boolean;
+    }
+  >;
   /** The audit action an incident-response command records on every run (operator:<name>, actor type system). */
   audits?: string;
-  run(args: Record<string, string | boolean | undefined>, ctx: CliContext): Promise<number>;
+  run(args: Record<string, string | string[] | boolean | undefined>, ctx: CliContext): Promise<number>;
 }
 
 export interface CliContext {

@@ -70,7 +70,9 @@ export async function main(
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(command.options).map(([k, o]) => [k, { type: o.type }])),
+      options: Object.fromEntries(
+        Object.entries(command.options).map(([k, o]) => [k, { type: o.type, multiple: o.multiple ?? false }]),
+      ),
       allowPositionals: true,
       strict: true,
     });
@@ -80,7 +82,7 @@ export async function main(
       if (o.required && (values[k] === undefined || values[k] === ''))
         throw new UsageError(`--${k} is required: ${o.description}`);
     }
-    return await command.run(values as Record<string, string | boolean | undefined>, ctx);
+    return await command.run(values as Record<string, string | string[] | boolean | undefined>, ctx);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       err(`mfiq ${command.name.join(' ')}: ${(error as Error).message}`);

@@ -107,7 +107,10 @@ export async function findUser(ctx: OperatorContext, email: string) {
 
 export { withTenant };
 
-export function stringOpt(values: Record<string, string | boolean | undefined>, name: string): string | undefined {
+export function stringOpt(
+  values: Record<string, string | string[] | boolean | undefined>,
+  name: string,
+): string | undefined {
   const v = values[name];
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 }

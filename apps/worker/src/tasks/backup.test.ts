@@ -74,7 +74,7 @@ describe('scheduled backups, as the worker role', () => {
       });
       expect(row.bytes).toBeGreaterThan(0);
       expect(row.schemaVersion).toBeGreaterThanOrEqual(6);
-      const manifest = await verifyBackup(storage, keyring, payload);
+      const manifest = await verifyBackup(storage, { keyring, db: tdb.worker }, payload);
       expect(manifest.tables.find((t) => t.name === 'memberships')?.rows).toBe(1);
     }
     // Run again: already done, nothing happens.

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { pruneBackups, runBackup, type BackupStorage, type Keyring, type RetentionPolicy } from '@mfiq/backup';
+import {
+  effectiveRetention,
+  pruneBackups,
+  runBackup,
+  type BackupStorage,
+  type Keyring,
+  type RetentionPolicy,
+} from '@mfiq/backup';
 import { sql, withTenant, type Database } from '@mfiq/db';
 import type { Task } from 'graphile-worker';
 import { z } from 'zod';
@@ -11,7 +18,9 @@ export const BACKUP_TENANT = 'backup_tenant';
 export interface BackupDeps {
   storage: BackupStorage;
   keyring: Keyring;
+  /** The operator's default retention, and the most an organization's owner may choose. */
   retention: RetentionPolicy;
+  retentionMax?: RetentionPolicy;
 }
 
 interface Deps {
@@ -122,7 +131,20 @@ export async function performBackup(
     log.error({ err: error }, 'backup failed');
     return 'failed';
   }
-  const pruned = await pruneBackups(deps.db, deps.backups.storage, tenantId, deps.backups.retention);
+  const chosen = await withTenant(deps.db, { tenantId, evenIfLocked: true }, (trx) =>
+    trx
+      .selectFrom('organizations')
+      .select(['backupKeepDaily as daily', 'backupKeepWeekly as weekly'])
+      .where('tenantId', '=', tenantId)
+      .executeTakeFirst(),
+  );
+  const policy = effectiveRetention(
+    chosen ?? { daily: null, weekly: null },
+    deps.backups.retention,
+    // Without operator bounds, the database's own limits (0053) are the only ones.
+    deps.backups.retentionMax ?? { daily: 366, weekly: 520 },
+  );
+  const pruned = await pruneBackups(deps.db, deps.backups.storage, tenantId, policy);
   if (pruned.length) log.info({ pruned }, `retention removed ${pruned.length} backup(s)`);
   return 'succeeded';
 }

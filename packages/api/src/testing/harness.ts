@@ -3,7 +3,7 @@ import type { TestDatabase } from '@mfiq/db/testing';
 import pg from 'pg';
 import pino from 'pino';
 import { withTenant, type Database } from '@mfiq/db';
-import { createContextFactory } from '../context.ts';
+import { createContextFactory, type ApiDeps } from '../context.ts';
 import { appRouter, createCaller } from '../root.ts';
 import { issueFormPass, type PublicFormId } from '../form-pass.ts';
 import type { ApiScope, Role } from '../permissions.ts';
@@ -32,6 +32,8 @@ export function createHarness(
     importMaxBytes?: number;
     shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
     webhookPolicy?: EgressPolicy;
+    lifecycle?: ApiDeps['lifecycle'];
+    contacts?: ApiDeps['contacts'];
     /** The web's pool, when a test needs other bounds than tdb.app's (a small pool, short timeouts). */
     db?: Database;
     importQuotas?: Partial<ImportQuotas>;
@@ -54,6 +56,8 @@ export function createHarness(
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
     ...(opts.shareRateLimits ? { shareRateLimits: opts.shareRateLimits } : {}),
     ...(opts.webhookPolicy ? { webhookPolicy: opts.webhookPolicy } : {}),
+    ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
+    ...(opts.contacts ? { contacts: opts.contacts } : {}),
     ...(opts.importQuotas ? { importQuotas: opts.importQuotas } : {}),
   };
   const createContext = createContextFactory(deps);
@@ -267,6 +271,10 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       metric_follows: 'x',
       notification_preferences: 'x',
       alert_digests: 'x',
+      organization_slug_redirects: 'x',
+      backup_keys: 'x',
+      restore_drills: 'x',
+      organization_erasures: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(

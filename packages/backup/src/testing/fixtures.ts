@@ -309,6 +309,9 @@ export async function seedOrganization(
         periodEnd: sql<Date>`'2024-01-07'`,
       })
       .execute();
+    // A former address of the organization (its redirect lasts 30 days).
+    await sql`insert into organization_slug_redirects (tenant_id, old_slug, changed_by, expires_at)
+      values (${tenantId}, ${`old-${slug}`}, ${userIds[0]!}, now() + interval '30 days')`.execute(trx);
     const n = opts.audits ?? 0;
     if (n) {
       await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)

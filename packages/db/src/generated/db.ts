@@ -232,6 +232,15 @@ export interface AuditOutboxTable {
   requestId: string | null;
 }
 
+export interface BackupKeysTable {
+  tenantId: string;
+  id: Generated<string>;
+  masterKeyId: string;
+  wrappedKey: string;
+  createdAt: Generated<Date>;
+  rewrappedAt: Date | null;
+}
+
 export interface BackupsTable {
   tenantId: string;
   id: Generated<string>;
@@ -369,6 +378,7 @@ export interface EmailOutboxTable {
   nextAttemptAt: Generated<Date>;
   lastError: string | null;
   sentAt: Date | null;
+  organizationId: string | null;
 }
 
 export interface FormNoncesTable {
@@ -509,6 +519,32 @@ export interface NotificationsTable {
   readAt: Date | null;
 }
 
+export interface OrganizationErasuresTable {
+  id: Generated<string>;
+  organizationId: string;
+  slug: string;
+  name: string;
+  requestedBy: string | null;
+  requestedByEmail: string | null;
+  requestedAt: Date;
+  dueAt: Date;
+  erasedAt: Generated<Date>;
+  rowsDeleted: Json;
+  filesDeleted: Json;
+  mailsDeleted: number;
+  backupKeysDestroyed: string[];
+  notified: string[];
+}
+
+export interface OrganizationSlugRedirectsTable {
+  tenantId: string;
+  id: Generated<string>;
+  oldSlug: string;
+  changedBy: string | null;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+}
+
 export interface OrganizationsTable {
   tenantId: Generated<string>;
   slug: string;
@@ -523,6 +559,13 @@ export interface OrganizationsTable {
   auditRetentionDays: Generated<number>;
   lockedAt: Date | null;
   lockedReason: string | null;
+  lockKind: string | null;
+  deletionRequestedAt: Date | null;
+  deletionRequestedBy: string | null;
+  deletionDueAt: Date | null;
+  dataRetentionDays: number | null;
+  backupKeepDaily: number | null;
+  backupKeepWeekly: number | null;
 }
 
 export interface PasswordResetTokensTable {
@@ -593,6 +636,21 @@ export interface RecoveryCodesTable {
   usedAt: Date | null;
   createdAt: Generated<Date>;
   keyed: Generated<boolean>;
+}
+
+export interface RestoreDrillsTable {
+  tenantId: string;
+  id: Generated<string>;
+  backupId: string | null;
+  backupTakenAt: Date | null;
+  trigger: string;
+  status: string;
+  startedAt: Date;
+  finishedAt: Date;
+  tables: Generated<number>;
+  rows: Generated<number>;
+  mismatches: Generated<Json>;
+  error: string | null;
 }
 
 export interface SessionsTable {
@@ -672,6 +730,7 @@ export interface DB {
   auditCheckpoints: AuditCheckpointsTable;
   auditLog: AuditLogTable;
   auditOutbox: AuditOutboxTable;
+  backupKeys: BackupKeysTable;
   backups: BackupsTable;
   contactMessages: ContactMessagesTable;
   dashboardShareLinks: DashboardShareLinksTable;
@@ -695,6 +754,8 @@ export interface DB {
   metrics: MetricsTable;
   notificationPreferences: NotificationPreferencesTable;
   notifications: NotificationsTable;
+  organizationErasures: OrganizationErasuresTable;
+  organizationSlugRedirects: OrganizationSlugRedirectsTable;
   organizations: OrganizationsTable;
   passwordResetTokens: PasswordResetTokensTable;
   platformAuditChainHead: PlatformAuditChainHeadTable;
@@ -702,6 +763,7 @@ export interface DB {
   platformAuditOutbox: PlatformAuditOutboxTable;
   rateLimits: RateLimitsTable;
   recoveryCodes: RecoveryCodesTable;
+  restoreDrills: RestoreDrillsTable;
   sessions: SessionsTable;
   signInChallenges: SignInChallengesTable;
   signInSources: SignInSourcesTable;

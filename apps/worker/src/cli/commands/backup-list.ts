@@ -15,7 +15,11 @@ export const command: CliCommand = {
       const [tenantId, file] = o.key.split('/') as [string, string];
       const backupId = file.replace('.manifest.json', '');
       try {
-        const { manifest } = await openBackup(storage, settings.keyring, { tenantId, backupId });
+        const { manifest } = await openBackup(
+          storage,
+          { keyring: settings.keyring, db: ctx.ownerDb() },
+          { tenantId, backupId },
+        );
         const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
         ctx.out(
           `${backupId}  ${manifest.createdAt}  ${manifest.slug.padEnd(20)}  tenant ${tenantId}  schema ${manifest.schemaVersion}  ${rows} rows  key ${manifest.keyId}`,

@@ -127,7 +127,7 @@ describe('mfiq backup', () => {
       BACKUP_KEYS: keyringSpec(generateKeyring('k1')),
     });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/Refused: Backup .*: master key "k1" does not open its data key/);
+    expect(wrong.stderr).toMatch(/Refused: Master key "k1" does not open the backup key of organization/);
     expect(await orgCount()).toBe(before);
   });
 

@@ -70,6 +70,7 @@ export const invite = tenantProcedure
         inviter: ctx.user.displayName,
         role: input.role,
         link: link(ctx, `/invite/${token}`),
+        organizationId: ctx.tenant.id,
       }),
     );
     await audit(ctx, {
