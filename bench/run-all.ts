@@ -3,11 +3,12 @@ import { benchAuditDrain } from './audit-drain.ts';
 import { benchBackup } from './backup.ts';
 import { benchCsvImport } from './csv-import.ts';
 import { benchDashboards } from './dashboards.ts';
+import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
 import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in, http)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   'audit-drain': benchAuditDrain,
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'csv-import': benchCsvImport,
   backup: benchBackup,
   dashboards: benchDashboards,
+  http: benchHttp,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
