@@ -240,6 +240,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       remixHandler({
         build,
         mode: production ? 'production' : 'development',
+        cachePublicPages: production,
         getLoadContext: (req, res): AppLoadContext => {
           const { nonce, requestId, clientIp, secure } = info(res);
           return {
