@@ -37,6 +37,7 @@ try {
     );
   worker = await startWorker({
     connectionString: config.databaseUrl,
+    listenConnectionString: config.listenDatabaseUrl,
     concurrency: config.concurrency,
     pool: config.pool,
     logger,

@@ -16,6 +16,11 @@ import { createMailer, type Mailer } from './tasks/send-emails.ts';
 export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
   connectionString: string;
+  /**
+   * graphile-worker's queue and the audit drain's waker: they LISTEN, which needs a session, so behind
+   * pgbouncer in transaction mode this names PostgreSQL itself. Default: connectionString.
+   */
+  listenConnectionString?: string;
   concurrency: number;
   /** The worker role's pool bounds; default: concurrency + 1 connections and the role's timeouts. */
   pool?: DbOptions;
@@ -115,8 +120,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   try {
     const role = await assertRuntimeRole(db);
     await assertQueueAccess(db);
+    const listenUrl = opts.listenConnectionString ?? opts.connectionString;
     runner = await run({
-      connectionString: opts.connectionString,
+      connectionString: listenUrl,
       concurrency: opts.concurrency,
       // graphile-worker's advice: at least concurrency + 2 so job release never waits for a client.
       maxPoolSize: Math.max(opts.concurrency + 2, 4),
@@ -142,7 +148,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;
     if (intervalMs > 0)
       waker = await startDrainWaker({
-        connectionString: opts.connectionString,
+        connectionString: listenUrl,
         addJob: runner.addJob,
         logger,
         intervalMs,
