@@ -5,7 +5,7 @@ import type { Request } from 'express';
  * the next only by the CSP nonce. Exact paths: any other spelling (a query, a trailing slash, another
  * case) is rendered as usual.
  */
-export const PUBLIC_STATIC_PAGES: ReadonlySet<string> = new Set(['/', '/security', '/privacy', '/subprocessors']);
+const PUBLIC_STATIC_PAGES: ReadonlySet<string> = new Set(['/', '/security', '/privacy', '/subprocessors']);
 
 /** A rendered page this large is served but not kept (the four pages are a few kB each). */
 const MAX_CACHED_CHARS = 512 * 1024;
