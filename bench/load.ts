@@ -2,13 +2,13 @@
  * Issue 12, scale-out proof: its own PostgreSQL, pgbouncer in transaction mode in front of it (when
  * the binary is installed), two web processes and two worker processes, then a mixed load for a
  * bounded time across ORGS organizations: signed-in page loads and tRPC reads, API-key push
- * batches, sign-ins through the login form, the audit drain, and a backup of every organization
- * started in the middle. Reports throughput and p50/p95/p99 per kind, errors (must be 0), the audit
+ * batches, sign-ins through the login form, a CSV import (staged as the upload route stores it, run
+ * by a worker), the audit drain, and a backup of every organization started in the middle. Reports throughput and p50/p95/p99 per kind, errors (must be 0), the audit
  * outbox's drain lag, then checks the invariants: every pushed point stored exactly once, every
  * audit event drained and chained, no row of another tenant visible (sampled, as the app role in a
  * tenant transaction and over HTTP with another organization's slug). Loopback only.
  *
- *   pnpm bench load      (BENCH_LOAD_ORGS=50, BENCH_LOAD_SECONDS=20)
+ *   pnpm bench load      (BENCH_LOAD_ORGS=50, BENCH_LOAD_SECONDS=20, BENCH_LOAD_IMPORT_ROWS=20000)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +21,7 @@ import { createDb, sql, verifyTenantChain, withTenant } from '@mfiq/db';
 import { PGBOUNCER_BIN, startPgbouncer, type RunningPgbouncer } from '@mfiq/db/testing';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
 import { ensureBuilt } from '@mfiq/web/test/harness.ts';
+import { createImportTenant, generateCsv, stageImport } from '@mfiq/worker/testing/imports';
 import { startWebChild } from './http.ts';
 import { benchApiDeps, confirmationToken } from './lib/api-deps.ts';
 import { httpClient } from './lib/http-client.ts';
@@ -28,6 +29,7 @@ import { httpClient } from './lib/http-client.ts';
 const ORGS = Number(process.env.BENCH_LOAD_ORGS ?? 50);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 const BATCH = 100;
+const IMPORT_ROWS = Number(process.env.BENCH_LOAD_IMPORT_ROWS ?? 20_000);
 const PASSWORD = 'load password 123 long enough';
 
 interface Org {
@@ -78,6 +80,7 @@ export async function benchLoad() {
   const admin = createDb(cluster.urls.admin, { max: 2 });
   const app = createDb(cluster.urls.app, { max: 4 });
   const workerDb = createDb(cluster.urls.worker, { max: 2 });
+  const owner = createDb(cluster.urls.owner, { max: 2 });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'mfiq-load-'));
   const stops: (() => Promise<unknown>)[] = [];
   const client = httpClient(64);
@@ -109,6 +112,11 @@ export async function benchLoad() {
     }
     const ids = await admin.selectFrom('organizations').select(['tenantId', 'slug']).execute();
     for (const o of orgs) o.tenantId = ids.find((r) => r.slug === o.slug)!.tenantId;
+
+    // A CSV import's organization and file (the upload itself is staged as the upload route stores it).
+    const importTenant = await createImportTenant(owner);
+    const csv = path.join(dataDir, 'points.csv');
+    await generateCsv(csv, IMPORT_ROWS);
 
     let bouncer: RunningPgbouncer | null = null;
     if (PGBOUNCER_BIN) {
@@ -199,6 +207,15 @@ export async function benchLoad() {
       await sql`select graphile_worker.add_job('backup_all', '{}'::json)`.execute(workerDb);
       return new Date();
     })();
+    const importStarted = (async () => {
+      await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 3));
+      const importId = await stageImport(app, importTenant, csv);
+      await sql`select graphile_worker.add_job('csv_import', json_build_object('tenantId', ${importTenant}::uuid, 'importId', ${importId}::uuid),
+                  queue_name => ${`imports:${importTenant}`}, job_key => ${`csv_import:${importId}`})`.execute(
+        workerDb,
+      );
+      return { importId, at: performance.now() };
+    })();
     const started = performance.now();
     await Promise.all(
       Object.entries(kinds).flatMap(([kind, { loops, op, pauseMs }]) => {
@@ -221,6 +238,7 @@ export async function benchLoad() {
     const elapsed = (performance.now() - started) / 1000;
     const loadEnded = performance.now();
     await backupStarted;
+    const { importId, at: importAt } = await importStarted;
 
     // Drain lag: from the end of the load until the audit outbox is empty.
     let outbox = -1;
@@ -242,9 +260,26 @@ export async function benchLoad() {
         failed: by.failed ?? 0,
         other: (by.queued ?? 0) + (by.running ?? 0),
       };
-      if (backups.succeeded + backups.failed >= ORGS && backups.other === 0) break;
+      if (backups.succeeded + backups.failed >= ORGS + 1 && backups.other === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+
+    let csvImport = { status: 'queued', rowsWritten: 0, seconds: 0 };
+    for (let i = 0; i < 1200 && csvImport.status !== 'completed' && csvImport.status !== 'failed'; i++) {
+      const row = await admin
+        .selectFrom('imports')
+        .select(['status', 'rowsWritten', 'finishedAt', 'startedAt'])
+        .where('id', '=', importId)
+        .executeTakeFirstOrThrow();
+      csvImport = {
+        status: row.status,
+        rowsWritten: row.rowsWritten,
+        seconds: Number(((performance.now() - importAt) / 1000).toFixed(1)),
+      };
+      if (row.status !== 'completed' && row.status !== 'failed') await new Promise((r) => setTimeout(r, 250));
+    }
+    const imported = await sql<{ n: number }>`
+      select count(*)::int as n from data_points where tenant_id = ${importTenant}`.execute(admin);
 
     // Invariants.
     const counts = await sql<{ tenantId: string; n: number; distinctTs: number }>`
@@ -302,7 +337,11 @@ export async function benchLoad() {
       auditChainsVerified: brokenChains === 0,
       noCrossTenantRows: crossTenantRows === 0,
       otherOrganizationIsNotFound: crossTenantHttp === 0,
-      backupsSucceeded: backups.succeeded === ORGS && backups.failed === 0,
+      backupsSucceeded: backups.succeeded === ORGS + 1 && backups.failed === 0,
+      csvImportComplete:
+        csvImport.status === 'completed' &&
+        csvImport.rowsWritten === IMPORT_ROWS &&
+        imported.rows[0]!.n === IMPORT_ROWS,
     };
     return {
       name: 'load',
@@ -313,13 +352,14 @@ export async function benchLoad() {
       errors,
       drainLagMs,
       backups,
+      csvImport: { rows: IMPORT_ROWS, ...csvImport },
       invariants,
       green: errors === 0 && Object.values(invariants).every(Boolean),
     };
   } finally {
     client.close();
     for (const stop of stops.reverse()) await stop().catch(() => {});
-    await Promise.all([admin.destroy(), app.destroy(), workerDb.destroy()]);
+    await Promise.all([admin.destroy(), app.destroy(), workerDb.destroy(), owner.destroy()]);
     await cluster.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
