@@ -69,6 +69,9 @@ export interface DashboardBenchSetup {
   big: { slug: string; cookie: string; tenantId: string };
   keys: string[];
   dashboardId: string;
+  /** 12 line and bar tiles of four metrics each (48 metrics), and a share link to the single-metric one. */
+  multiDashboardId: string;
+  shareToken: string;
   generateSec: number;
   rollupCheck: RollupCheck;
   api: ReturnType<typeof createCaller>;
@@ -161,11 +164,27 @@ export async function setupDashboardBench(log: (s: string) => void): Promise<Das
   const kinds = ['number', 'line', 'bar', 'table'] as const;
   for (const [i, key] of tileKeys.entries())
     await api.dashboards.addTile({ slug: big.slug, dashboardId: d.id, metricKey: key, kind: kinds[i % 4]! });
+  // The same twelve tiles as charts of four metrics: each tile's own metric and three more (the
+  // heavy one and the formula among them), so a load reads 48 metrics' rollups.
+  const multi = await api.dashboards.create({ slug: big.slug, name: 'Scale, four metrics a tile' });
+  const pool = [...tileKeys, ...keys.slice(13, 13 + 36)];
+  for (const [i, key] of tileKeys.entries()) {
+    await api.dashboards.addTile({
+      slug: big.slug,
+      dashboardId: multi.id,
+      metricKey: key,
+      kind: i % 2 ? 'bar' : 'line',
+      moreMetricKeys: [1, 2, 3].map((k) => pool[(12 + i * 3 + k - 1) % pool.length]!),
+    });
+  }
+  const share = await api.shares.create({ slug: big.slug, dashboardId: d.id, label: 'Bench TV' });
   return {
     cluster,
     big,
     keys,
     dashboardId: d.id,
+    multiDashboardId: multi.id,
+    shareToken: share.token,
     generateSec,
     rollupCheck,
     api,
@@ -194,18 +213,41 @@ export async function benchDashboards() {
   );
   const today = new Date().toISOString().slice(0, 10);
   const yearAgo = new Date(Date.now() - 364 * 86_400_000).toISOString().slice(0, 10);
-  const child = await runChild({
+  const childEnv = {
     APP_URL: cluster.urls.app,
     COOKIE: big.cookie,
     SLUG: big.slug,
-    DASHBOARD_ID: setup.dashboardId,
     FROM: yearAgo,
     TO: today,
     GRAIN: 'day',
     LOADS: String(LOADS),
     CONCURRENCY: String(CONCURRENCY),
     WARMUP: String(WARMUP),
+  };
+  // In one run, one after the other on the same data: single-metric tiles (the baseline), the
+  // same tiles with four metrics each, a TV refresh of the single-metric board through its share
+  // link (data only), and the procedures the dashboard page's loaders call.
+  log('loading the single-metric dashboard');
+  const child = await runChild({ ...childEnv, DASHBOARD_ID: setup.dashboardId });
+  log('loading the four-metric dashboard');
+  const multi = await runChild({ ...childEnv, DASHBOARD_ID: setup.multiDashboardId });
+  log('TV refreshes through the share link');
+  const tv = await runChild({ ...childEnv, DASHBOARD_ID: setup.dashboardId, MODE: 'share', TOKEN: setup.shareToken });
+  log("the dashboard page's loaders");
+  const page = await runChild({ ...childEnv, DASHBOARD_ID: setup.dashboardId, MODE: 'page' });
+  const figures = (c: Awaited<ReturnType<typeof runChild>>) => ({
+    tiles: c.tiles,
+    pointsPerLoad: c.points,
+    loads: c.latencies.length,
+    firstLoadMs: ms(c.warmupLatencies[0] ?? 0),
+    oneAtATimeMedianMs: ms(median(c.sequential)),
+    warmupLoads: c.warmupLatencies.length,
+    concurrency: CONCURRENCY,
+    medianMs: ms(median(c.latencies)),
+    p95Ms: ms(pct(c.latencies, 0.95)),
+    webProcessPeakRssMb: Math.round(c.maxRssKb / 1024),
   });
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
 
   // A series over the heavy metric's whole span (>= 1M points): the rollup-backed procedure
   // against a raw scan that aggregates the same points by local week in SQL (the raw side computes
@@ -242,7 +284,7 @@ export async function benchDashboards() {
   await setup.close();
   return {
     name: 'dashboards',
-    what: '12-tile dashboard over a year of daily data through the caller in a child process; series over >= 1M points: rollups vs raw scan',
+    what: '12-tile dashboard over a year of daily data through the caller in a child process, with one and with four metrics a tile, a TV refresh through a share link against the page loaders; series over >= 1M points: rollups vs raw scan',
     tenant: {
       metrics: METRICS,
       points: counts.rows[0]!.points,
@@ -252,17 +294,17 @@ export async function benchDashboards() {
     },
     generateSec: Math.round(generateSec),
     rollupCheck,
-    dashboard: {
-      tiles: child.tiles,
-      pointsPerLoad: child.points,
-      loads: child.latencies.length,
-      firstLoadMs: ms(child.warmupLatencies[0] ?? 0),
-      oneAtATimeMedianMs: ms(median(child.sequential)),
-      warmupLoads: child.warmupLatencies.length,
-      concurrency: CONCURRENCY,
-      medianMs: ms(median(child.latencies)),
-      p95Ms: ms(pct(child.latencies, 0.95)),
-      webProcessPeakRssMb: Math.round(child.maxRssKb / 1024),
+    dashboard: figures(child),
+    fourMetricTiles: {
+      ...figures(multi),
+      medianVsSingle: ratio(median(multi.latencies), median(child.latencies)),
+      p95VsSingle: ratio(pct(multi.latencies, 0.95), pct(child.latencies, 0.95)),
+      target: 1.5,
+    },
+    tvRefresh: {
+      ...figures(tv),
+      pageLoaders: figures(page),
+      p95VsPageLoaders: ratio(pct(tv.latencies, 0.95), pct(page.latencies, 0.95)),
     },
     series: {
       points: heavyPoints.rows[0]!.n,

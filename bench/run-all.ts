@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { benchAlerts } from './alerts.ts';
 import { benchAuditDrain } from './audit-drain.ts';
 import { benchBackup } from './backup.ts';
 import { benchCsvImport } from './csv-import.ts';
@@ -9,7 +10,7 @@ import { benchLoad } from './load.ts';
 import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in, http, load)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in, alerts, http, load)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   'audit-drain': benchAuditDrain,
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'csv-import': benchCsvImport,
   backup: benchBackup,
   dashboards: benchDashboards,
+  alerts: benchAlerts,
   http: benchHttp,
   load: benchLoad,
 };

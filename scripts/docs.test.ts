@@ -55,7 +55,12 @@ describe('decision records', () => {
 describe('README', () => {
   it('names every task the worker runs', () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const sources = ['apps/worker/src/tasks', 'apps/worker/src/audit', 'packages/api/src/imports'].flatMap((dir) =>
+    const sources = [
+      'apps/worker/src/tasks',
+      'apps/worker/src/audit',
+      'packages/api/src/imports',
+      'packages/api/src/alerts',
+    ].flatMap((dir) =>
       readdirSync(path.join(ROOT, dir))
         .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
         .map((f) => readFileSync(path.join(ROOT, dir, f), 'utf8')),

@@ -550,6 +550,14 @@ async function main(): Promise<void> {
   const backupKeys: Record<string, string> = Object.fromEntries(
     Object.entries(keys).filter(([name]) => name.startsWith('BACKUP_')),
   );
+  const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';
+  const probeHost = ['0.0.0.0', '::'].includes(bindHost)
+    ? '127.0.0.1'
+    : bindHost.includes(':')
+      ? `[${bindHost}]`
+      : bindHost;
+  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(bindHost) ? 'localhost' : probeHost;
+  const url = `${scheme}://${shownHost}:${env.PORT}`;
   startChild('worker', '35', ['--import', 'tsx', path.join(ROOT, 'apps/worker/src/main.ts')], {
     cwd: path.join(ROOT, 'apps/worker'),
     env: childEnv({
@@ -559,6 +567,9 @@ async function main(): Promise<void> {
       // Web (exports) and worker (backups) share one folder and key ring, whatever their working directories.
       BACKUP_DIR: backupDir,
       ...backupKeys,
+      // The worker opens the webhook URLs and secrets the web sealed, and links alert mail to the web.
+      ...(keys.APP_ENCRYPTION_KEY ? { APP_ENCRYPTION_KEY: keys.APP_ENCRYPTION_KEY } : {}),
+      ...(env.PUBLIC_URL ? {} : { PUBLIC_URL: url }),
     }),
   });
   // Audit retention is its own process: only it holds the retention role and the checkpoint key.
@@ -583,16 +594,8 @@ async function main(): Promise<void> {
     }),
   });
 
-  const scheme = env.TLS_CERT_FILE && env.TLS_KEY_FILE ? 'https' : 'http';
-  const probeHost = ['0.0.0.0', '::'].includes(bindHost)
-    ? '127.0.0.1'
-    : bindHost.includes(':')
-      ? `[${bindHost}]`
-      : bindHost;
   await waitForHealthy(`${scheme}://${probeHost}:${env.PORT}/healthz`, web);
 
-  const shownHost = ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost'].includes(bindHost) ? 'localhost' : probeHost;
-  const url = `${scheme}://${shownHost}:${env.PORT}`;
   const lines = [`Metric Flow IQ is running at ${url}`];
   if (env.PUBLIC_URL) lines.push(`Public address (PUBLIC_URL): ${env.PUBLIC_URL}`);
   else if (['0.0.0.0', '::'].includes(bindHost))

@@ -128,6 +128,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     throttle: createSignInThrottle(throttlePool),
     publicUrl: () => publicUrl,
     importMaxBytes: config.importMaxBytes,
+    webhookPolicy: config.webhookPolicy,
     importQuotas: config.importQuotas,
     observeProcedure: metrics.observeProcedure,
   });

@@ -35,10 +35,12 @@ describe('loadConfig', () => {
       captcha: null,
       metricsToken: null,
       otel: null,
+      pool: { max: 10, acquireTimeoutMs: 5000, statementTimeoutMs: 15000, idleInTransactionTimeoutMs: 30000 },
       sentryDsn: null,
       subprocessorsFile: null,
       appEncryptionKey: null,
       publicUrl: null,
+      webhookPolicy: { allowHttp: true, allowLoopback: false },
       mailbox: { enabled: true, dir: '.data/mailbox' },
       importMaxBytes: 100 * 1024 * 1024,
       importQuotas: { maxUploads: 2, maxQueued: 3, storageBytes: 1000 * 1024 * 1024 },
@@ -143,6 +145,20 @@ describe('loadConfig', () => {
     expect(problems({ APP_DATABASE_URL: DB, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })[0]).toMatch(
       /^OTEL_EXPORTER_OTLP_ENDPOINT /,
     );
+  });
+
+  it('webhooks: https only in production, loopback only when allowed and never in production', () => {
+    expect(loadConfig({ APP_DATABASE_URL: DB, NODE_ENV: 'production', ...PRODUCTION_KEYS }).webhookPolicy).toEqual({
+      allowHttp: false,
+      allowLoopback: false,
+    });
+    expect(loadConfig({ APP_DATABASE_URL: DB, WEBHOOK_ALLOW_LOOPBACK: '1' }).webhookPolicy).toEqual({
+      allowHttp: true,
+      allowLoopback: true,
+    });
+    expect(
+      problems({ APP_DATABASE_URL: DB, NODE_ENV: 'production', ...PRODUCTION_KEYS, WEBHOOK_ALLOW_LOOPBACK: '1' })[0],
+    ).toMatch(/^WEBHOOK_ALLOW_LOOPBACK cannot be 1 in production/);
   });
 
   it('production needs its keys (never made up at start-up) and has no dev mailbox', () => {

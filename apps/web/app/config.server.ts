@@ -110,6 +110,8 @@ const configSchema = z
     ),
     /** The dev mailbox page (/dev/mailbox): on in development and tests, with 1 in local mode, never in production. */
     MAILBOX_ENABLED: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
+    /** Development only: webhook channels may point at this machine (a local receiver). */
+    WEBHOOK_ALLOW_LOOPBACK: optional(z.enum(['0', '1'], { error: 'must be 1 or 0' })),
     MAILBOX_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('.data/mailbox')),
     // Exports decrypt backups: the web reads the same storage and keys as the worker.
     ...backupEnvSchema,
@@ -146,6 +148,9 @@ const configSchema = z
         path: [c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
         message: 'TLS_CERT_FILE and TLS_KEY_FILE must be set together',
       });
+    }
+    if (securityMode(c) === 'production' && c.WEBHOOK_ALLOW_LOOPBACK === '1') {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'cannot be 1 in production' });
     }
     if (c.CAPTCHA_PROVIDER && (!c.CAPTCHA_SITE_KEY || !c.CAPTCHA_SECRET_KEY)) {
       ctx.addIssue({
@@ -203,6 +208,8 @@ export interface Config {
   publicUrl: string | null;
   /** The dev mailbox: never in production; where allowed it is still served on loopback only. */
   mailbox: { enabled: boolean; dir: string };
+  /** Which webhook URLs may be saved: https only in production, loopback only when allowed. */
+  webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
   /** Largest CSV upload, in bytes (IMPORT_MAX_MB). */
   importMaxBytes: number;
   /** Per-organization import quotas (IMPORT_MAX_UPLOADS, IMPORT_MAX_QUEUED, IMPORT_STORAGE_MB). */
@@ -273,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     subprocessorsFile: c.SUBPROCESSORS_FILE ?? null,
     appEncryptionKey: c.APP_ENCRYPTION_KEY ?? null,
     publicUrl: c.PUBLIC_URL ? c.PUBLIC_URL.replace(/\/+$/, '') : null,
+    webhookPolicy: { allowHttp: securityMode(c) !== 'production', allowLoopback: c.WEBHOOK_ALLOW_LOOPBACK === '1' },
     mailbox: {
       enabled:
         securityMode(c) === 'production'

@@ -9,6 +9,7 @@ import {
   Scripts,
   ScrollRestoration,
   useLocation,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from '@remix-run/react';
@@ -42,6 +43,8 @@ export async function loader(args: LoaderFunctionArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
   const data = useRouteLoaderData<typeof loader>('root');
+  // Share links and TV mode show a dashboard alone: no header, navigation or footer (route handle).
+  const bare = useMatches().some((m) => (m.handle as { bare?: boolean } | undefined)?.bare === true);
   return (
     <html lang="en">
       <head>
@@ -55,12 +58,12 @@ export function Layout({ children }: { children: ReactNode }) {
           Skip to content
         </a>
         <TrpcProvider>
-          <SiteHeader user={data?.user ?? null} organizations={data?.organizations ?? []} />
-          <main id="main" className="site-main">
+          {bare ? null : <SiteHeader user={data?.user ?? null} organizations={data?.organizations ?? []} />}
+          <main id="main" className={bare ? 'site-main site-main--bare' : 'site-main'}>
             {children}
           </main>
         </TrpcProvider>
-        <footer className="site-footer">
+        <footer className="site-footer" hidden={bare}>
           <span>Metric Flow IQ · Business metrics, tenant-safe by design</span>
           <nav aria-label="About" className="site-footer__links">
             <Link to="/security">Security</Link>

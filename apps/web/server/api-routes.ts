@@ -7,6 +7,12 @@ import { info } from './request-info.ts';
 
 /** The two HTTP APIs, matched as Remix matched their routes (case-insensitive), so no spelling changes owner. */
 const API_PATH = /^\/api\/(trpc|v1)(?:\/|$)/i;
+/**
+ * The one query accepted as a POST: the share page's refresh, whose input holds the link's token,
+ * so the token travels in the body and never in a URL that logs or caches keep. Any other spelling
+ * only keeps queries GET-only (it fails closed); no access decision rests on it.
+ */
+const BODY_QUERY = /^\/api\/trpc\/shares\.view$/;
 
 /**
  * /api/trpc and /api/v1 straight from the HTTP server (ADR 0081): the same router, context factory
@@ -34,6 +40,7 @@ export function apiRoutes(deps: {
               endpoint: '/api/trpc',
               req: request,
               router: deps.router,
+              allowMethodOverride: req.method === 'POST' && BODY_QUERY.test(req.path),
               createContext: ({ req, resHeaders }) => deps.createContext({ req, resHeaders, clientIp }),
               onError({ error, path, ctx }) {
                 // With a context, the API's error formatter has logged it already.

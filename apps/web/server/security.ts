@@ -22,11 +22,13 @@ function contentSecurityPolicy(nonce: string, opts: { dev: boolean; frameSrc?: r
 
 /** Headers on every response, static files and errors included. */
 export function securityHeaders(opts: { dev: boolean; frameSrc?: readonly string[] }) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const { nonce, secure } = info(res);
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce, opts));
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+    // A share link's address is its credential: no page under /d/ (its dashboard or its 404) ever
+    // sends it on as a Referer.
+    res.setHeader('Referrer-Policy', req.path.startsWith('/d/') ? 'no-referrer' : 'strict-origin-when-cross-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     // The legacy XSS auditor is off on purpose (it could be abused to blank out page parts); the CSP
     // protects instead. Explicit, so scanners and reviewers see the choice.
@@ -38,6 +40,23 @@ export function securityHeaders(opts: { dev: boolean; frameSrc?: readonly string
     if (secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
   };
+}
+
+// https origins (http only on loopback), host and port: nothing that could widen or break the directive.
+const FRAMING_ORIGIN = /^(?:https:\/\/[a-z0-9.-]+|http:\/\/(?:localhost|127\.0\.0\.1))(?::\d{1,5})?$/;
+
+/**
+ * Lets the listed origins frame this one response (a share link's embedding allow-list): its CSP's
+ * frame-ancestors becomes those origins and X-Frame-Options goes. Origins are checked again here,
+ * whatever the route sent; none valid leaves the response unframable.
+ */
+export function allowFraming(res: Response, origins: string): void {
+  const valid = origins.split(/\s+/).filter((o) => FRAMING_ORIGIN.test(o));
+  if (!valid.length) return;
+  const csp = res.getHeader('Content-Security-Policy');
+  if (typeof csp !== 'string') return;
+  res.setHeader('Content-Security-Policy', csp.replace("frame-ancestors 'none'", `frame-ancestors ${valid.join(' ')}`));
+  res.removeHeader('X-Frame-Options');
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);

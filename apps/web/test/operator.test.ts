@@ -63,7 +63,7 @@ async function tenantEvents(slug: string, action: string) {
     .select('tenantId')
     .where('slug', '=', slug)
     .executeTakeFirstOrThrow();
-  return withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+  return withTenant(tdb.owner, { tenantId: org.tenantId, evenIfLocked: true }, (trx) =>
     trx
       .selectFrom('auditOutbox')
       .selectAll()

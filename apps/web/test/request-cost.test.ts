@@ -68,12 +68,14 @@ describe('the cost of a dashboard page', () => {
     // The root loader (auth.me, org.list), the organization layout (org.get) and the dashboard
     // (dashboards.get, metrics.list) share one context: the session is validated once.
     expect(sum(rows, /app_validate_session|app_enter_request/), report).toBe(1);
-    // Three tenant procedures (org.get; dashboards.get and metrics.list for the tile picker): one
-    // entry each, each its own transaction.
-    expect(sum(rows, /app_enter_request|app_enter_tenant/), report).toBe(3);
-    expect(sum(rows, /^begin/i), report).toBe(3);
-    // Everything together; raise this only with a reason (17 when this test was written).
+    // Five tenant procedures (org.get; dashboards.get, metrics.list for the tile picker,
+    // annotations.list for the notes panel and shares.list for the share panel): one entry each,
+    // each its own transaction.
+    expect(sum(rows, /app_enter_request|app_enter_tenant/), report).toBe(5);
+    expect(sum(rows, /^begin/i), report).toBe(5);
+    // Everything together; raise this only with a reason (17 when this test was written; 28 with
+    // the editor's notes and share panels, four statements each, and the tiles' notes).
     const total = rows.reduce((n, r) => n + r.calls, 0);
-    expect(total, report).toBeLessThanOrEqual(17);
+    expect(total, report).toBeLessThanOrEqual(28);
   });
 });

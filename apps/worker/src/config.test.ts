@@ -25,6 +25,8 @@ describe('worker configuration', () => {
       'purge_sessions',
       'audit_drain',
       'send_emails',
+      'alerts_sweep',
+      'alerts_sweep',
       'housekeeping',
       'backup_all',
     ]);
@@ -49,6 +51,51 @@ describe('worker configuration', () => {
     expect(config).toMatchObject({ concurrency: 8, logLevel: 'debug', backupEnv: { BACKUP_KEEP_DAILY: 3 } });
     expect(config.crontab).toMatch(/^0 4 \* \* 0 backup_all /m);
     expect(config.crontab).toMatch(/^\*\/5 \* \* \* \* purge_sessions /);
+  });
+
+  it('alerts: the application key, the public URL, and webhooks over https only in production', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const dev = loadConfig({ WORKER_DATABASE_URL: URL_OK });
+    expect(dev).toMatchObject({
+      appEncryptionKey: null,
+      publicUrl: 'http://localhost:3000',
+      webhookPolicy: { allowHttp: true, allowLoopback: false },
+    });
+    const prod = loadConfig({
+      WORKER_DATABASE_URL: URL_OK,
+      NODE_ENV: 'production',
+      BACKUP_KEYS: `k1:${key}`,
+      APP_ENCRYPTION_KEY: key,
+      PUBLIC_URL: 'https://metrics.example.com/',
+    });
+    expect(prod).toMatchObject({
+      appEncryptionKey: key,
+      publicUrl: 'https://metrics.example.com',
+      webhookPolicy: { allowHttp: false, allowLoopback: false },
+    });
+    expect(loadConfig({ WORKER_DATABASE_URL: URL_OK, WEBHOOK_ALLOW_LOOPBACK: '1' }).webhookPolicy.allowLoopback).toBe(
+      true,
+    );
+    expect(
+      parseCrontab(dev.crontab)
+        .filter((c) => c.task === 'alerts_sweep')
+        .map((c) => c.payload),
+    ).toEqual([{ rules: 'stale' }, { rules: 'all' }]);
+  });
+
+  it.each([
+    [
+      {
+        NODE_ENV: 'production',
+        BACKUP_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+        WEBHOOK_ALLOW_LOOPBACK: '1',
+      },
+      'WEBHOOK_ALLOW_LOOPBACK',
+    ],
+    [{ APP_ENCRYPTION_KEY: 'too-short' }, 'APP_ENCRYPTION_KEY'],
+    [{ PUBLIC_URL: 'ftp://example.com' }, 'PUBLIC_URL'],
+  ])('refuses a bad alert setting %o', (env, variable) => {
+    expect(errorOf({ WORKER_DATABASE_URL: URL_OK, ...env }).variables).toEqual([variable]);
   });
 
   it('refuses the audit retention role and checkpoint key: they belong to the retention process alone', () => {

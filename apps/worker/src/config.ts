@@ -10,6 +10,8 @@ export const DEFAULT_MAIL_FROM = 'Metric Flow IQ <no-reply@localhost>';
 export const DEFAULT_MAILBOX_DIR = '.data/mailbox';
 /** Nightly, at a quiet hour (UTC on most servers). */
 export const DEFAULT_BACKUPS_SCHEDULE = '30 2 * * *';
+/** Links in alert mail and webhooks point here unless PUBLIC_URL says otherwise (the web's default address). */
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 export const postgresUrl = z
   .string({ error: 'is required' })
@@ -95,16 +97,41 @@ const workerEnvSchema = z
     // worker, which drains and appends the log, must hold neither (docs/decisions/0098).
     RETENTION_DATABASE_URL: z.undefined(RETENTION_ONLY).optional(),
     AUDIT_CHECKPOINT_KEY: z.undefined(RETENTION_ONLY).optional(),
+    /** The web's key: webhook URLs and secrets are sealed under it, and the worker opens them to sign. */
+    APP_ENCRYPTION_KEY: z
+      .string()
+      .refine(
+        (v) => Buffer.from(v, 'base64').length === 32,
+        'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      )
+      .optional(),
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .refine((v) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .default(DEFAULT_PUBLIC_URL),
+    /** Outside production only: let webhooks reach this machine (a local receiver). */
+    WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   })
   .superRefine((env, ctx) => {
+    const production = (env.APP_ENV ?? env.NODE_ENV) === 'production';
     // A backup key made up next to the backups protects nothing: production brings its own.
-    if ((env.APP_ENV ?? env.NODE_ENV) === 'production' && !env.BACKUP_KEYS) {
+    if (production && !env.BACKUP_KEYS) {
       ctx.addIssue({
         code: 'custom',
         path: ['BACKUP_KEYS'],
         message: 'is required in production (id:base64key, e.g. k1:$(openssl rand -base64 32))',
       });
     }
+    if (production && env.WEBHOOK_ALLOW_LOOPBACK === '1')
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'cannot be 1 in production' });
   });
 
 /** The variables the worker reads: every one is documented in the README (readme.test.ts checks). */
@@ -129,6 +156,11 @@ export interface WorkerConfig {
   >;
   auditDrainBatch: number;
   auditDrainIntervalMs: number;
+  /** Null: webhooks cannot be signed (deliveries fail and retry until the key is set). */
+  appEncryptionKey: string | null;
+  publicUrl: string;
+  /** Outside development webhooks go over https only; loopback only when WEBHOOK_ALLOW_LOOPBACK=1. */
+  webhookPolicy: { allowHttp: boolean; allowLoopback: boolean };
 }
 
 export class ConfigError extends Error {
@@ -152,6 +184,10 @@ export function buildCrontab(schedules: { purgeSessions: string; backups?: strin
     `* * * * * audit_drain ?max=3&jobKey=audit_drain&jobKeyMode=preserve_run_at`,
     // New mail wakes send_emails at once (a trigger queues it); the minutely run retries failures.
     `* * * * * send_emails ?max=3&jobKey=send_emails&jobKeyMode=preserve_run_at`,
+    // Writes wake alert evaluation at once (a trigger on data_points); this is time's side of it:
+    // stale rules and due webhooks every minute, every rule every five (docs/decisions/0110).
+    `* * * * * alerts_sweep ?id=alerts_sweep_stale&max=3&jobKey=alerts_sweep&jobKeyMode=preserve_run_at {"rules":"stale"}`,
+    `*/5 * * * * alerts_sweep ?id=alerts_sweep_all&max=3&jobKey=alerts_sweep_all&jobKeyMode=preserve_run_at {"rules":"all"}`,
     // Nightly, off the hour; a missed night is caught up by the next one.
     '47 3 * * * housekeeping ?max=3&jobKey=housekeeping&jobKeyMode=replace',
     // A missed night is not backfilled: the next run backs up the current state anyway.
@@ -202,5 +238,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     crontab: buildCrontab({ purgeSessions: e.CRON_PURGE_SESSIONS, backups: e.CRON_BACKUPS }),
     auditDrainBatch: e.AUDIT_DRAIN_BATCH,
     auditDrainIntervalMs: e.AUDIT_DRAIN_INTERVAL_MS,
+    appEncryptionKey: e.APP_ENCRYPTION_KEY ?? null,
+    publicUrl: e.PUBLIC_URL,
+    webhookPolicy: {
+      allowHttp: (e.APP_ENV ?? e.NODE_ENV) !== 'production',
+      allowLoopback: e.WEBHOOK_ALLOW_LOOPBACK === '1',
+    },
   };
 }

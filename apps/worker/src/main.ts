@@ -1,4 +1,5 @@
 // Entry point: `node --import tsx apps/worker/src/main.ts` (or `pnpm --filter @mfiq/worker start`).
+import { createSecretBox } from '@mfiq/auth';
 import { FsStorage, loadBackupSettings, type BackupSettings } from '@mfiq/backup';
 import { ConfigError, loadConfig, type WorkerConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -35,6 +36,10 @@ try {
       { mailboxDir: config.mailboxDir },
       'SMTP_URL is not set: mail is written to the dev mailbox directory, not sent',
     );
+  if (!config.appEncryptionKey)
+    logger.warn(
+      "APP_ENCRYPTION_KEY is not set: webhook deliveries cannot be signed and will wait, retrying, until it is (use the web app's key)",
+    );
   worker = await startWorker({
     connectionString: config.databaseUrl,
     listenConnectionString: config.listenDatabaseUrl,
@@ -46,6 +51,11 @@ try {
     auditDrainIntervalMs: config.auditDrainIntervalMs,
     mailer,
     backups: { storage: new FsStorage(backups.dir), keyring: backups.keyring, retention: backups.retention },
+    publicUrl: config.publicUrl,
+    webhooks: {
+      secretBox: config.appEncryptionKey ? createSecretBox(config.appEncryptionKey) : null,
+      policy: config.webhookPolicy,
+    },
   });
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed to start');

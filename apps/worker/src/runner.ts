@@ -5,6 +5,7 @@ import {
   DEFAULT_BACKUPS_SCHEDULE,
   DEFAULT_MAIL_FROM,
   DEFAULT_MAILBOX_DIR,
+  DEFAULT_PUBLIC_URL,
   DEFAULT_PURGE_SESSIONS_SCHEDULE,
 } from './config.ts';
 import { graphileLogger, type Logger } from './logger.ts';
@@ -12,6 +13,8 @@ import { startDrainWaker, type DrainWaker } from './audit/wake.ts';
 import { createTaskList } from './tasks/index.ts';
 import type { BackupDeps } from './tasks/backup.ts';
 import { createMailer, type Mailer } from './tasks/send-emails.ts';
+import type { WebhookDeps } from './tasks/alerts-deliver.ts';
+import { STRICT_EGRESS } from '@mfiq/api/alerts';
 
 export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
@@ -37,6 +40,10 @@ export interface StartWorkerOptions {
   auditDrainIntervalMs?: number;
   /** Backup storage, keys and retention; the backup tasks run only when given. */
   backups?: BackupDeps;
+  /** Base of links in alert mail and webhooks; default DEFAULT_PUBLIC_URL. */
+  publicUrl?: string;
+  /** Signing key and egress policy for webhooks; default: no key (nothing signed), https to public addresses only. */
+  webhooks?: WebhookDeps;
 }
 
 export interface WorkerHandle {
@@ -143,6 +150,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
         mailer:
           opts.mailer ?? createMailer({ smtpUrl: null, from: DEFAULT_MAIL_FROM, mailboxDir: DEFAULT_MAILBOX_DIR }),
         ...(opts.backups ? { backups: opts.backups } : {}),
+        publicUrl: opts.publicUrl ?? DEFAULT_PUBLIC_URL,
+        webhooks: opts.webhooks ?? { secretBox: null, policy: STRICT_EGRESS },
       }),
     });
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
@@ -37,6 +38,13 @@ interface SampleContext {
   freshImport: () => Promise<string>;
   /** A fresh data form of the organization (one field on METRIC). */
   freshForm: () => Promise<string>;
+  /** A fresh alert rule on METRIC, a firing alert of one, and a webhook channel. */
+  freshRule: () => Promise<string>;
+  freshEvent: () => Promise<string>;
+  freshChannel: () => Promise<string>;
+  /** A fresh note on METRIC, and a fresh share link of a fresh dashboard. */
+  freshAnnotation: () => Promise<string>;
+  freshShareLink: () => Promise<string>;
   tdb: TestDatabase;
 }
 type Api = Awaited<ReturnType<Harness['as']>>;
@@ -44,6 +52,8 @@ type Sample = (ctx: SampleContext) => unknown;
 let fx: Fixtures;
 /** The organization's data form whose link the public procedures use. */
 let publicForm: { id: string; token: string; fieldId: string };
+/** A share link of one of the organization's dashboards, for shares.view. */
+let publicShare: { token: string };
 
 /** A sign-up waiting for confirmation; the token of its link. */
 async function pendingSignUp(email: string, n: number): Promise<string> {
@@ -100,6 +110,22 @@ const SAMPLES: Record<string, Sample> = {
   'dashboards.create': ({ slug, n }) => ({ slug, name: `Matrix ${n}` }),
   'dashboards.update': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard(), name: 'Renamed' }),
   'dashboards.delete': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
+  'dashboards.duplicate': async ({ slug, freshDashboard }) => ({ slug, id: await freshDashboard() }),
+  'dashboards.templates': ({ slug }) => ({ slug }),
+  'dashboards.metricChart': ({ slug }) => ({ slug, key: METRIC, grain: 'week', from: '2024-01-01', to: '2024-03-31' }),
+  'dashboards.createFromTemplate': ({ slug }) => ({ slug, template: 'growth' }),
+  'dashboards.updateTile': async ({ slug, freshTile }) => ({ slug, ...(await freshTile()), title: 'Renamed tile' }),
+  'annotations.list': ({ slug }) => ({ slug, metricKey: METRIC }),
+  'annotations.create': ({ slug, n }) => ({ slug, metricKey: METRIC, date: '2024-01-02', body: `Matrix note ${n}` }),
+  'annotations.update': async ({ slug, freshAnnotation }) => ({ slug, id: await freshAnnotation(), body: 'Edited' }),
+  'annotations.delete': async ({ slug, freshAnnotation }) => ({ slug, id: await freshAnnotation() }),
+  'shares.list': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard() }),
+  'shares.create': async ({ slug, freshDashboard }) => ({ slug, dashboardId: await freshDashboard(), label: 'TV' }),
+  'shares.update': async ({ slug, freshShareLink }) => ({ slug, id: await freshShareLink(), label: 'Lobby TV' }),
+  'shares.rotate': async ({ slug, freshShareLink }) => ({ slug, id: await freshShareLink() }),
+  'shares.revoke': async ({ slug, freshShareLink }) => ({ slug, id: await freshShareLink() }),
+  // Public: anyone holding the link, signed in or not.
+  'shares.view': () => ({ token: publicShare.token }),
   'dashboards.addTile': async ({ slug, freshDashboard }) => ({
     slug,
     dashboardId: await freshDashboard(),
@@ -238,7 +264,37 @@ const SAMPLES: Record<string, Sample> = {
   'backups.list': ({ slug }) => ({ slug }),
   'backups.start': ({ slug }) => ({ slug }),
   'backups.export': async ({ slug, tdb }) => ({ slug, backupId: await succeededBackup(tdb, slug) }),
+  'alerts.list': ({ slug }) => ({ slug }),
+  'alerts.get': async ({ slug, freshRule }) => ({ slug, id: await freshRule() }),
+  'alerts.create': ({ slug, n }) => ({ slug, ...RULE, name: `Matrix rule ${n}` }),
+  'alerts.update': async ({ slug, freshRule }) => ({ slug, id: await freshRule(), ...RULE, name: 'Renamed rule' }),
+  'alerts.delete': async ({ slug, freshRule }) => ({ slug, id: await freshRule() }),
+  'alerts.setPaused': async ({ slug, freshRule }) => ({ slug, id: await freshRule(), paused: true }),
+  'alerts.preview': ({ slug }) => ({ slug, metricKey: METRIC, grain: 'day', condition: RULE.condition }),
+  'alerts.acknowledge': async ({ slug, freshEvent }) => ({ slug, eventId: await freshEvent() }),
+  'alerts.mute': async ({ slug, freshRule }) => ({ slug, ruleId: await freshRule(), until: null }),
+  'alerts.unmute': async ({ slug, freshRule }) => ({ slug, ruleId: await freshRule() }),
+  'alerts.channels': ({ slug }) => ({ slug }),
+  'alerts.createChannel': ({ slug, n }) => ({
+    slug,
+    name: `Matrix hook ${n}`,
+    url: 'https://hooks.example.com/matrix',
+  }),
+  'alerts.rotateChannelSecret': async ({ slug, freshChannel }) => ({ slug, id: await freshChannel() }),
+  'alerts.setChannelDisabled': async ({ slug, freshChannel }) => ({ slug, id: await freshChannel(), disabled: true }),
+  'alerts.deleteChannel': async ({ slug, freshChannel }) => ({ slug, id: await freshChannel() }),
+  'notifications.unreadCounts': () => undefined,
+  'notifications.list': ({ slug }) => ({ slug }),
+  'notifications.markRead': ({ slug }) => ({ slug, all: true }),
+  'notifications.settings': ({ slug }) => ({ slug }),
+  'notifications.updateSettings': ({ slug }) => ({ slug, emailAlerts: true, digest: 'weekly' }),
+  'notifications.follow': ({ slug }) => ({ slug, key: METRIC, following: true }),
 };
+const RULE = {
+  metricKey: METRIC,
+  grain: 'day',
+  condition: { kind: 'threshold', op: 'above', value: 1 },
+} as const;
 const IMPORT_CSV = `metric,ts,value\n${METRIC},2024-01-01T00:00:00Z,1\n`;
 const IMPORT_MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 
@@ -414,6 +470,8 @@ describe('authorization matrix', () => {
     };
     const ownerApi = await h.as(owner.cookie);
     await ownerApi.metrics.create({ slug: owner.slug, key: METRIC, name: 'Matrix metric' });
+    // A metric the "growth" dashboard template picks up.
+    await ownerApi.metrics.create({ slug: owner.slug, key: 'signups', name: 'Signups' });
     const tokens: Partial<Record<KeyCaller, string>> = {};
     for (const c of ['key:data:write', 'key:metrics:read', 'key:both'] as const)
       tokens[c] = (await h.createKey(owner.cookie, owner.slug, KEY_SCOPES[c])).token;
@@ -486,6 +544,86 @@ describe('authorization matrix', () => {
       );
       return form.id;
     };
+    const freshAnnotation = () =>
+      fixture((trx) =>
+        trx
+          .insertInto('annotations')
+          .values({ tenantId: org.tenantId, metricId: metric.id, onDate: new Date('2024-01-03'), body: 'Fixture note' })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
+    const freshShareLink = async () => {
+      const dashboardId = await freshDashboard();
+      const row = await fixture((trx) =>
+        trx
+          .insertInto('dashboardShareLinks')
+          .values({
+            tenantId: org.tenantId,
+            dashboardId,
+            label: 'Fixture link',
+            tokenHash: randomBytes(32).toString('hex'),
+            prefix: 'fixtr',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
+      return row.id;
+    };
+    publicShare = {
+      token: (
+        await ownerApi.shares.create({ slug: owner.slug, dashboardId: await freshDashboard(), label: 'Matrix link' })
+      ).token,
+    };
+    let ruleCount = 0;
+    const freshRule = () =>
+      fixture((trx) =>
+        trx
+          .insertInto('alertRules')
+          .values({
+            tenantId: org.tenantId,
+            name: `Matrix fixture rule ${(ruleCount += 1)}`,
+            metricId: metric.id,
+            kind: 'threshold',
+            grain: 'day',
+            condition: { op: 'above', value: 1 },
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
+    const freshEvent = async () => {
+      const ruleId = await freshRule();
+      const event = await fixture((trx) =>
+        trx
+          .insertInto('alertEvents')
+          .values({
+            tenantId: org.tenantId,
+            ruleId,
+            occurrence: 'day:2024-01-01',
+            grain: 'day',
+            explanation: { summary: 'Matrix alert' },
+            notified: true,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
+      return event.id;
+    };
+    let channelCount = 0;
+    const freshChannel = () =>
+      fixture((trx) =>
+        trx
+          .insertInto('alertChannels')
+          .values({
+            tenantId: org.tenantId,
+            name: `Matrix fixture hook ${(channelCount += 1)}`,
+            urlSealed: 'v1.sealed.url.fixture',
+            urlDisplay: 'https://hooks.example.com/…',
+            secretSealed: 'v1.sealed.secret.fixture',
+            secretPrefix: 'whsec_ab',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      ).then((r) => r.id);
     const created = await ownerApi.forms.create({
       slug: owner.slug,
       name: 'Public matrix form',
@@ -519,6 +657,11 @@ describe('authorization matrix', () => {
           freshTile,
           freshImport,
           freshForm,
+          freshRule,
+          freshEvent,
+          freshChannel,
+          freshAnnotation,
+          freshShareLink,
           tdb,
           email,
           userId: userIds[caller],

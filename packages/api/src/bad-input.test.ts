@@ -20,6 +20,7 @@ let importId: string;
 let formId: string;
 let formToken: string;
 let fieldId: string;
+let shareToken: string;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   h = createHarness(tdb);
@@ -32,6 +33,8 @@ beforeAll(async () => {
   formId = form.id;
   formToken = form.token;
   fieldId = (await (await h.as()).forms.publicGet({ token: form.token })).fields[0]!.id;
+  const board = await api.dashboards.create({ slug: owner.slug, name: 'Bad input board' });
+  shareToken = (await api.shares.create({ slug: owner.slug, dashboardId: board.id, label: 'Bad input link' })).token;
   importId = (
     await api.imports.upload({
       slug: owner.slug,
@@ -46,6 +49,13 @@ afterAll(async () => {
 });
 
 const big = 'x'.repeat(100_000);
+const RULE = {
+  name: 'Revenue high',
+  metricKey: 'revenue',
+  grain: 'day',
+  condition: { kind: 'threshold', op: 'above', value: 10 },
+};
+const ZERO = '00000000-0000-4000-8000-000000000000';
 const MAPPING = { metricColumn: 'metric', timestampColumn: 'ts', timestampFormat: 'iso', valueColumn: 'value' };
 const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'auth.signUp': [
@@ -440,6 +450,113 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
       message: /UUID/,
     },
   ],
+  'dashboards.duplicate': [
+    { input: { slug: 'SLUG', id: 'x' }, message: /UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, name: big }, message: /at most 100/ },
+  ],
+  'dashboards.metricChart': [
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-01-01' }, message: /Date is required/ },
+    { input: { slug: 'SLUG', key: 'revenue', from: '2024-03-01', to: '2024-01-01' }, message: /must not be before/ },
+    { input: { slug: 'SLUG', key: 'Bad!', from: '2024-01-01', to: '2024-01-02' }, message: /lowercase/ },
+    {
+      input: { slug: 'SLUG', key: 'revenue', from: '2020-01-01', to: '2024-12-31', grain: 'day' },
+      message: /coarser grain/,
+    },
+  ],
+  'dashboards.templates': [{ input: { slug: 'Bad Slug' }, message: /slug/i }],
+  'dashboards.createFromTemplate': [
+    { input: { slug: 'SLUG', template: 'everything' }, message: /Template is one of/ },
+    { input: { slug: 'SLUG' }, message: /Template is one of/ },
+    // The organization has revenue and signups, and nothing the support template looks for.
+    { input: { slug: 'SLUG', template: 'support' }, message: /No metric of this organization fits/ },
+  ],
+  'dashboards.updateTile': [
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: 'x' }, message: /Tile id must be a UUID/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, kind: 'pie' }, message: /Tile kind is one of/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, width: 3 }, message: /1 or 2 columns/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, range: '5y' }, message: /Range is one of/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, compareTo: 'forever' }, message: /Comparison is/ },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, moreMetricKeys: ['a', 'b', 'c', 'd'] },
+      message: /at most 4 metrics/,
+    },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, moreMetricKeys: ['Bad Key'] }, message: /lowercase/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, tileId: ZERO, title: big }, message: /at most 100/ },
+  ],
+  'annotations.list': [
+    { input: { slug: 'SLUG' }, message: /either a metric key or a dashboard id/ },
+    {
+      input: { slug: 'SLUG', metricKey: 'revenue', dashboardId: ZERO },
+      message: /either a metric key or a dashboard id/,
+    },
+    { input: { slug: 'SLUG', metricKey: 'revenue', from: '2024-03-01', to: '2024-01-01' }, message: /not be before/ },
+    { input: { slug: 'SLUG', dashboardId: 'nope' }, message: /UUID/ },
+  ],
+  'annotations.create': [
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-01-01' }, message: /Write the note/ },
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-01-01', body: '   ' }, message: /Write the note/ },
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-01-01', body: big }, message: /at most 280/ },
+    { input: { slug: 'SLUG', metricKey: 'revenue', date: '2024-02-30', body: 'x' }, message: /real date/ },
+    { input: { slug: 'SLUG', date: '2024-01-01', body: 'x' }, message: /either a metric key or a dashboard id/ },
+  ],
+  'annotations.update': [
+    { input: { slug: 'SLUG', id: 'x', body: 'x' }, message: /Annotation id must be a UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, body: big }, message: /at most 280/ },
+  ],
+  'annotations.delete': [{ input: { slug: 'SLUG', id: 42 }, message: /Annotation id must be a UUID/ }],
+  'shares.list': [{ input: { slug: 'SLUG', dashboardId: 'x' }, message: /UUID/ }],
+  'shares.create': [
+    { input: { slug: 'SLUG', dashboardId: ZERO }, message: /label/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, label: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', expiresOn: 'tomorrow' }, message: /YYYY-MM-DD/ },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', embedOrigins: ['https://*.example.com'] },
+      message: /not an https origin/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        dashboardId: ZERO,
+        label: 'TV',
+        embedOrigins: ["https://a.example.com; script-src 'unsafe-inline'"],
+      },
+      message: /not an (https )?origin/,
+    },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', embedOrigins: ['http://intranet.example.com'] },
+      message: /not an https origin/,
+    },
+    {
+      input: { slug: 'SLUG', dashboardId: ZERO, label: 'TV', embedOrigins: ['https://a.example.com/path'] },
+      message: /not an https origin/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        dashboardId: ZERO,
+        label: 'TV',
+        embedOrigins: Array.from({ length: 6 }, (_, i) => `https://a${i}.example.com`),
+      },
+      message: /At most 5 origins/,
+    },
+  ],
+  'shares.update': [
+    { input: { slug: 'SLUG', id: 'x' }, message: /Share link id must be a UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, embedOrigins: ['javascript:alert(1)'] }, message: /not an https origin/ },
+  ],
+  'shares.rotate': [{ input: { slug: 'SLUG', id: big }, message: /Share link id must be a UUID/ }],
+  'shares.revoke': [{ input: { slug: 'SLUG' }, message: /Share link id must be a UUID/ }],
+  'shares.view': [
+    { input: {}, message: /Share link is required/ },
+    { input: { token: big }, message: /at most 100/ },
+    { input: { token: 'SHARE', id: ZERO }, message: /Unrecognized key/i },
+    { input: { token: 'SHARE', slug: 'other-org' }, message: /Unrecognized key/i },
+    { input: { token: 'SHARE', grain: 'hour' }, message: /Grain is one of/ },
+    { input: { token: 'SHARE', from: '2024-01-01' }, message: /both "from" and "to"/ },
+    { input: { token: 'SHARE', from: '2020-01-01', to: '2024-03-01', grain: 'day' }, message: /coarser grain/ },
+    { input: { token: 'SHARE', countView: 'yes' }, message: /countView/ },
+  ],
   'imports.upload': [
     {
       input: { slug: 'SLUG', fileName: 'a.csv', file: 'metric,ts,value\nrevenue,2024-01-01T00:00:00Z,1' },
@@ -595,6 +712,151 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
     { input: { slug: 'SLUG', backupId: big }, message: /Backup id must be a UUID/ },
     { input: { backupId: '00000000-0000-4000-8000-000000000000' }, message: /slug/ },
   ],
+  'alerts.list': [
+    { input: {}, message: /slug/ },
+    { input: { slug: 'Not A Slug' }, message: /slug/i },
+  ],
+  'alerts.get': [
+    { input: { slug: 'SLUG' }, message: /id/ },
+    { input: { slug: 'SLUG', id: 'rule-1' }, message: /Rule id must be a UUID/ },
+  ],
+  'alerts.create': [
+    { input: { slug: 'SLUG' }, message: /name/ },
+    { input: { slug: 'SLUG', ...RULE, name: '' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', ...RULE, name: big }, message: /at most 100/ },
+    { input: { slug: 'SLUG', ...RULE, grain: 'hour' }, message: /Grain is one of/ },
+    { input: { slug: 'SLUG', ...RULE, condition: { kind: 'magic' } }, message: /Condition kind is one of/ },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'threshold', op: 'near', value: 1 } },
+      message: /above or below/,
+    },
+    { input: { slug: 'SLUG', ...RULE, condition: { kind: 'threshold', op: 'above', value: '1' } }, message: /number/ },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'threshold', op: 'above', value: 1e300 } },
+      message: /between -1e15 and 1e15/,
+    },
+    {
+      input: {
+        slug: 'SLUG',
+        ...RULE,
+        condition: { kind: 'change', direction: 'up', by: 0, unit: 'percent', compareTo: 'previous' },
+      },
+      message: /more than 0/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'stale', unit: 'hours', count: 1.5 } },
+      message: /whole number/,
+    },
+    { input: { slug: 'SLUG', ...RULE, condition: { kind: 'pace', missBy: 150 } }, message: /at most 100 %/ },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'anomaly', window: 500, minHistory: 5 } },
+      message: /at most 90 periods/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, condition: { kind: 'anomaly', window: 10, minHistory: 20 } },
+      message: /cannot be longer than the window/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, grain: 'quarter', condition: { kind: 'anomaly', window: 40, minHistory: 8 } },
+      message: /quarter grain the window is at most 12/,
+    },
+    { input: { slug: 'SLUG', ...RULE, quietHours: { start: '25:00', end: '07:00' } }, message: /HH:MM/ },
+    { input: { slug: 'SLUG', ...RULE, quietHours: { start: '07:00', end: '07:00' } }, message: /different times/ },
+    { input: { slug: 'SLUG', ...RULE, cooldownMinutes: -5 }, message: /cannot be negative/ },
+    { input: { slug: 'SLUG', ...RULE, cooldownMinutes: 1e9 }, message: /at most 30 days/ },
+    { input: { slug: 'SLUG', ...RULE, recipients: { members: ['me'] } }, message: /membership id/ },
+    {
+      input: {
+        slug: 'SLUG',
+        ...RULE,
+        recipients: { members: Array.from({ length: 51 }, () => '00000000-0000-4000-8000-000000000000') },
+      },
+      message: /At most 50 members/,
+    },
+    {
+      input: { slug: 'SLUG', ...RULE, recipients: { members: ['00000000-0000-4000-8000-000000000000'] } },
+      message: /not a member of this organization/,
+    },
+    { input: { slug: 'SLUG', ...RULE, metricKey: 'Revenue!' }, message: /Metric key/ },
+  ],
+  'alerts.update': [
+    { input: { slug: 'SLUG', ...RULE }, message: /id/ },
+    { input: { slug: 'SLUG', ...RULE, id: 'x' }, message: /Rule id must be a UUID/ },
+    {
+      input: { slug: 'SLUG', ...RULE, id: '00000000-0000-4000-8000-000000000000', condition: null },
+      message: /condition/i,
+    },
+  ],
+  'alerts.delete': [{ input: { slug: 'SLUG', id: 5 }, message: /Rule id must be a UUID/ }],
+  'alerts.setPaused': [
+    {
+      input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000', paused: 'yes' },
+      message: /paused is true or false/,
+    },
+  ],
+  'alerts.preview': [
+    { input: { slug: 'SLUG', metricKey: 'revenue', grain: 'day' }, message: /condition/i },
+    {
+      input: {
+        slug: 'SLUG',
+        metricKey: 'revenue',
+        grain: 'week',
+        condition: { kind: 'anomaly', window: 80, minHistory: 8 },
+      },
+      message: /week grain the window is at most 52/,
+    },
+  ],
+  'alerts.acknowledge': [{ input: { slug: 'SLUG', eventId: 'latest' }, message: /Alert id must be a UUID/ }],
+  'alerts.mute': [
+    { input: { slug: 'SLUG', ruleId: 'x', until: null }, message: /Rule id must be a UUID/ },
+    {
+      input: { slug: 'SLUG', ruleId: '00000000-0000-4000-8000-000000000000', until: 'soon' },
+      message: /Snooze until a date/,
+    },
+  ],
+  'alerts.unmute': [{ input: { slug: 'SLUG', ruleId: [] }, message: /Rule id must be a UUID/ }],
+  'alerts.channels': [{ input: { slug: '' }, message: /Organization is required/ }],
+  'alerts.createChannel': [
+    { input: { slug: 'SLUG', name: '', url: 'https://hooks.example.com/x' }, message: /Name is required/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'http://hooks.example.com/x' }, message: /must start with https/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://127.0.0.1/x' }, message: /loopback/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://[::ffff:169.254.169.254]/' }, message: /metadata/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://10.0.0.1/x' }, message: /private/ },
+    { input: { slug: 'SLUG', name: 'Hook', url: 'https://localhost/x' }, message: /local or internal host/ },
+    {
+      input: { slug: 'SLUG', name: 'Hook', url: 'https://me:pw@hooks.example.com/' },
+      message: /user name or password/,
+    },
+    { input: { slug: 'SLUG', name: 'Hook', url: `https://hooks.example.com/${big}` }, message: /at most 2000/ },
+    {
+      input: { slug: 'SLUG', name: 'Hook', url: 'https://hooks.example.com/x', format: 'xml' },
+      message: /json or slack/,
+    },
+  ],
+  'alerts.rotateChannelSecret': [{ input: { slug: 'SLUG', id: 'x' }, message: /Channel id must be a UUID/ }],
+  'alerts.setChannelDisabled': [
+    { input: { slug: 'SLUG', id: '00000000-0000-4000-8000-000000000000' }, message: /disabled is true or false/ },
+  ],
+  'alerts.deleteChannel': [{ input: { slug: 'SLUG', id: null }, message: /Channel id must be a UUID/ }],
+  'notifications.list': [
+    { input: { slug: 'SLUG', before: 'yesterday' }, message: /cursor is a notification id/ },
+    { input: { slug: 'SLUG', unreadOnly: 'yes' }, message: /unreadOnly/ },
+  ],
+  'notifications.markRead': [
+    { input: { slug: 'SLUG' }, message: /ids|all/ },
+    { input: { slug: 'SLUG', ids: [] }, message: /ids|all/ },
+    { input: { slug: 'SLUG', ids: ['x'] }, message: /ids|all|UUID/ },
+    { input: { slug: 'SLUG', all: false }, message: /ids|all/ },
+  ],
+  'notifications.settings': [{ input: { slug: 5 }, message: /slug/ }],
+  'notifications.updateSettings': [
+    { input: { slug: 'SLUG', emailAlerts: true, digest: 'hourly' }, message: /off, daily or weekly/ },
+    { input: { slug: 'SLUG', emailAlerts: 'no', digest: 'off' }, message: /on or off/ },
+  ],
+  'notifications.follow': [
+    { input: { slug: 'SLUG', key: 'NOPE', following: true }, message: /Metric key/ },
+    { input: { slug: 'SLUG', key: 'revenue', following: 1 }, message: /following is true or false/ },
+  ],
 };
 // Procedures that take no input: extra input is ignored, so there is nothing bad to send.
 const NO_INPUT = [
@@ -607,10 +869,12 @@ const NO_INPUT = [
   'account.beginTwoFactor',
   'account.disableTwoFactor',
   'account.regenerateRecoveryCodes',
+  'notifications.unreadCounts',
 ];
 
 const withSlug = (input: unknown) => {
   if (!input || typeof input !== 'object') return input;
+  if ((input as { token?: unknown }).token === 'SHARE') return { ...input, token: shareToken };
   if ((input as { token?: unknown }).token === 'TOKEN') {
     const out = input as { values?: { fieldId: string }[] };
     return {

@@ -7,8 +7,9 @@ import { createPlatform, type Platform } from './platform.ts';
 import type { AuditRequestInfo } from './audit.ts';
 import type { SignInThrottle } from './throttle.ts';
 import { DEFAULT_IMPORT_MAX_BYTES, DEFAULT_IMPORT_QUOTAS, type ImportQuotas } from './imports/limits.ts';
-import { DEFAULT_API_KEY_LIMIT, type RateLimit } from './rate-limit.ts';
+import { DEFAULT_API_KEY_LIMIT, createShareLimiter, type LimitOutcome, type RateLimit } from './rate-limit.ts';
 import type { FormPass } from './form-pass.ts';
+import { STRICT_EGRESS, type EgressPolicy } from './egress/policy.ts';
 
 export interface ApiDeps {
   /** Pool connected as the web's runtime role (subject to row-level security). */
@@ -25,8 +26,12 @@ export interface ApiDeps {
   publicUrl: () => string;
   /** Requests per API key per window (defaults to DEFAULT_API_KEY_LIMIT). */
   apiKeyRateLimit?: RateLimit;
+  /** Share-link view limits (defaults to DEFAULT_SHARE_LIMITS). */
+  shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
   /** Largest CSV upload in bytes (defaults to DEFAULT_IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** Which webhook URLs may be saved (defaults to https to public addresses only). */
+  webhookPolicy?: EgressPolicy;
   /** Per-organization import quotas (defaults to DEFAULT_IMPORT_QUOTAS). */
   importQuotas?: Partial<ImportQuotas>;
 }
@@ -74,7 +79,10 @@ export interface Context {
   apiKeyLimit: RateLimit;
   /** Set only by a page action after its form's anti-abuse checks (form-pass.ts). */
   formPass: FormPass | null;
+  /** Counts one share-link view against its address's and its link's budgets. */
+  limitShareView: (ip: string | null, tokenHash: string) => Promise<LimitOutcome>;
   limits: { importMaxBytes: number; imports: ImportQuotas };
+  webhookPolicy: EgressPolicy;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -104,6 +112,7 @@ function sessionSlot(auth: Auth, token: string | null): SessionSlot {
 export function createContextFactory(deps: ApiDeps) {
   const platform = createPlatform(deps.db);
   const apiKeyLimit = deps.apiKeyRateLimit ?? DEFAULT_API_KEY_LIMIT;
+  const limitShareView = createShareLimiter(deps.db, deps.shareRateLimits);
   return async function createContext(opts: CreateContextOptions): Promise<Context> {
     const headerId = opts.req.headers.get('x-request-id');
     const requestId = headerId && REQUEST_ID.test(headerId) ? headerId : randomUUID();
@@ -127,10 +136,12 @@ export function createContextFactory(deps: ApiDeps) {
       apiKeyToken: BEARER.exec(opts.req.headers.get('authorization')?.trim() ?? '')?.[1] ?? null,
       apiKeyLimit,
       formPass: opts.formPass ?? null,
+      limitShareView,
       limits: {
         importMaxBytes: deps.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
         imports: { ...DEFAULT_IMPORT_QUOTAS, ...deps.importQuotas },
       },
+      webhookPolicy: deps.webhookPolicy ?? STRICT_EGRESS,
     };
   };
 }

@@ -7,6 +7,7 @@ import {
   withMemberTenant,
   withNewTenant,
   withRequestTenant,
+  withShareLinkTenant,
   withTenant,
   type ApiKeyTenant,
   type DataFormTenant,
@@ -15,6 +16,7 @@ import {
   type MemberTenant,
   type RequestEntry,
   type SessionRules,
+  type ShareLinkTenant,
   type TenantDb,
 } from '@mfiq/db';
 import { AppError } from './errors.ts';
@@ -22,6 +24,7 @@ import { ORGANIZATION_LOCKED } from './messages.ts';
 import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
 import { redact } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
+import { createNotificationPlatform } from './platform-notifications.ts';
 
 /**
  * The few operations that are not scoped to one tenant: accounts (global users), the directory
@@ -31,6 +34,7 @@ import { createAccountPlatform } from './platform-accounts.ts';
 export function createPlatform(db: Database) {
   return {
     ...createAccountPlatform(db),
+    ...createNotificationPlatform(db),
     async findUserByEmail(email: string) {
       return db
         .selectFrom('users')
@@ -87,6 +91,15 @@ export function createPlatform(db: Database) {
      */
     asDataForm<T>(tokenHash: string, fn: (trx: TenantDb, form: DataFormTenant) => Promise<T>) {
       return withDataFormTenant(db, tokenHash, fn);
+    },
+
+    /**
+     * A tenant transaction entered through a dashboard's share link (by its token's hash). The
+     * tenant and the dashboard are the link's; a revoked, expired or rotated link, a deleted
+     * dashboard and a locked organization are not found.
+     */
+    asShareLink<T>(tokenHash: string, countView: boolean, fn: (trx: TenantDb, link: ShareLinkTenant) => Promise<T>) {
+      return withShareLinkTenant(db, { tokenHash, countView }, fn);
     },
 
     /**

@@ -16,6 +16,10 @@ import { dashboardsRouter } from './routers/dashboards/router.ts';
 import { importsRouter } from './routers/imports/router.ts';
 import { backupsRouter } from './routers/backups/router.ts';
 import { formsRouter } from './routers/forms/router.ts';
+import { annotationsRouter } from './routers/annotations/router.ts';
+import { sharesRouter } from './routers/shares/router.ts';
+import { alertsRouter } from './routers/alerts/router.ts';
+import { notificationsRouter } from './routers/notifications/router.ts';
 
 export const appRouter = router({
   auth: authRouter,
@@ -35,6 +39,10 @@ export const appRouter = router({
   audit: auditRouter,
   backups: backupsRouter,
   forms: formsRouter,
+  annotations: annotationsRouter,
+  shares: sharesRouter,
+  alerts: alertsRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -62,6 +62,11 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
     copy: 'skip',
     why: 'credentials: a restore never revives a rotated link, and a link is globally unique (a copied form gets a new link when an editor rotates it)',
   },
+  dashboard_share_links: {
+    inPlace: 'keep',
+    copy: 'skip',
+    why: 'credentials: a restore never revives a revoked or rotated share link, and a link is globally unique (a copy shares nothing until an editor creates a link)',
+  },
   metric_daily_rollups: {
     inPlace: 'replace',
     copy: 'restore',

@@ -75,6 +75,25 @@ const FIXTURES: Record<string, Insert> = {
       [t],
     );
   },
+  dashboard_tile_metrics: async (c, t) => {
+    await c.query(
+      `insert into dashboard_tile_metrics (tenant_id, tile_id, metric_id, position)
+       select $1, id, $1, 1 from dashboard_tiles where tenant_id = $1 limit 1`,
+      [t],
+    );
+  },
+  annotations: async (c, t, u) => {
+    await c.query(
+      `insert into annotations (tenant_id, metric_id, on_date, body, created_by) values ($1, $1, '2024-01-02', 'Pricing change', $2)`,
+      [t, u],
+    );
+  },
+  dashboard_share_links: async (c, t) => {
+    await c.query(
+      `insert into dashboard_share_links (tenant_id, dashboard_id, label, token_hash, prefix) values ($1, $1, 'Office TV', md5($2 || 'share') || md5($2 || 'share'), 'd_abcd')`,
+      [t, t],
+    );
+  },
   data_forms: async (c, t) => {
     await c.query(`insert into data_forms (tenant_id, id, name) values ($1, $1, 'Weekly numbers')`, [t]);
   },
@@ -127,6 +146,67 @@ const FIXTURES: Record<string, Insert> = {
   },
   backups: async (c, t) => {
     await c.query(`insert into backups (tenant_id, kind) values ($1, 'manual')`, [t]);
+  },
+  alert_channels: async (c, t) => {
+    await c.query(
+      `insert into alert_channels (tenant_id, id, name, url_sealed, url_display, secret_sealed, secret_prefix)
+       values ($1, $1, 'Ops', 'v1.sealed.url.fixture', 'https://hooks.example.com/…', 'v1.sealed.secret.fixture', 'whsec_ab')`,
+      [t],
+    );
+  },
+  alert_rules: async (c, t) => {
+    await c.query(
+      `insert into alert_rules (tenant_id, id, name, metric_id, kind, grain, condition)
+       values ($1, $1, 'Revenue high', $1, 'threshold', 'day', '{"op": "above", "value": 10}')`,
+      [t],
+    );
+  },
+  alert_rule_recipients: async (c, t) => {
+    await c.query(`insert into alert_rule_recipients (tenant_id, rule_id, channel_id) values ($1, $1, $1)`, [t]);
+  },
+  alert_events: async (c, t) => {
+    await c.query(
+      `insert into alert_events (tenant_id, id, rule_id, occurrence, grain, explanation, notified)
+       values ($1, $1, $1, 'day:2024-01-01', 'day', '{"summary": "x"}', true)`,
+      [t],
+    );
+  },
+  alert_deliveries: async (c, t) => {
+    await c.query(
+      `insert into alert_deliveries (tenant_id, event_id, channel, channel_id, status) values ($1, $1, 'webhook', $1, 'pending')`,
+      [t],
+    );
+  },
+  notifications: async (c, t) => {
+    await c.query(
+      `insert into notifications (tenant_id, membership_id, event_id) select $1, id, $1 from memberships where tenant_id = $1`,
+      [t],
+    );
+  },
+  alert_mutes: async (c, t) => {
+    await c.query(
+      `insert into alert_mutes (tenant_id, rule_id, membership_id) select $1, $1, id from memberships where tenant_id = $1`,
+      [t],
+    );
+  },
+  metric_follows: async (c, t) => {
+    await c.query(
+      `insert into metric_follows (tenant_id, membership_id, metric_id) select $1, id, $1 from memberships where tenant_id = $1`,
+      [t],
+    );
+  },
+  notification_preferences: async (c, t) => {
+    await c.query(
+      `insert into notification_preferences (tenant_id, membership_id, digest) select $1, id, 'weekly' from memberships where tenant_id = $1`,
+      [t],
+    );
+  },
+  alert_digests: async (c, t) => {
+    await c.query(
+      `insert into alert_digests (tenant_id, membership_id, frequency, period_start, period_end)
+       select $1, id, 'weekly', '2024-01-01', '2024-01-07' from memberships where tenant_id = $1`,
+      [t],
+    );
   },
 };
 

@@ -413,3 +413,38 @@ export async function withDataFormTenant<T>(
   );
   return out.row !== undefined && out.ran ? { form: out.row, result: out.result } : { form: null };
 }
+
+export interface ShareLinkTenant {
+  tenantId: string;
+  linkId: string;
+  dashboardId: string;
+  orgName: string;
+  embedOrigins: string[];
+}
+
+/**
+ * Like withDataFormTenant, for a dashboard's read-only share link: BEGIN, the link lookup (by the
+ * SHA-256 of the token; revoked, expired and rotated links are not found, locked organizations not
+ * entered, a deleted dashboard's links lead nowhere) and the tenant settings in one round trip
+ * (app_enter_dashboard_share). The tenant and the dashboard are the link row's, never the caller's
+ * input. `countView` counts a page view; a data refresh counts nothing, writes nothing in its entry
+ * and so answers before COMMIT, as a member's read does.
+ */
+export async function withShareLinkTenant<T>(
+  db: Kysely<DB>,
+  who: { tokenHash: string; countView: boolean },
+  work: (trx: TenantDb, link: ShareLinkTenant) => Promise<T>,
+): Promise<{ link: ShareLinkTenant; result: T } | { link: null }> {
+  // Interpolated only after this check: the hash is 64 hex digits or nothing reaches SQL.
+  if (!SHA256_HEX.test(who.tokenHash)) return { link: null };
+  const out = await enterTenant<ShareLinkTenant, T>(
+    db,
+    {
+      sql: `begin; select tenant_id, link_id, dashboard_id, org_name, embed_origins from app_enter_dashboard_share('${who.tokenHash}', ${who.countView ? 'true' : 'false'})`,
+      entered: () => true,
+      deferCommit: () => !who.countView,
+    },
+    work,
+  );
+  return out.row !== undefined && out.ran ? { link: out.row, result: out.result } : { link: null };
+}

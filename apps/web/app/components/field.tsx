@@ -2,6 +2,8 @@ import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTML
 
 interface FieldProps {
   name: string;
+  /** Defaults to the name; a page with several forms of the same fields gives each its own. */
+  id?: string;
   label: string;
   errors?: string[] | undefined;
   hint?: ReactNode;
@@ -31,28 +33,36 @@ function FieldMessages({ name, errors, hint }: { name: string; errors: string[] 
 }
 
 /** A labelled input with its hint and field-level errors wired to it for assistive technology. */
-export function TextField({ name, label, errors, hint, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+export function TextField({
+  name,
+  id = name,
+  label,
+  errors,
+  hint,
+  ...input
+}: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
   const invalid = Boolean(errors?.length);
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
-      <label htmlFor={name} className="field__label">
+      <label htmlFor={id} className="field__label">
         {label}
       </label>
       <input
-        id={name}
+        id={id}
         name={name}
         className="input"
         aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors, hint)}
+        aria-describedby={describedBy(id, errors, hint)}
         {...input}
       />
-      <FieldMessages name={name} errors={errors} hint={hint} />
+      <FieldMessages name={id} errors={errors} hint={hint} />
     </div>
   );
 }
 
 export function SelectField({
   name,
+  id = name,
   label,
   errors,
   hint,
@@ -62,15 +72,15 @@ export function SelectField({
   const invalid = Boolean(errors?.length);
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
-      <label htmlFor={name} className="field__label">
+      <label htmlFor={id} className="field__label">
         {label}
       </label>
       <select
-        id={name}
+        id={id}
         name={name}
         className="input select"
         aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors, hint)}
+        aria-describedby={describedBy(id, errors, hint)}
         {...select}
       >
         {options.map((o) => (
@@ -79,7 +89,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-      <FieldMessages name={name} errors={errors} hint={hint} />
+      <FieldMessages name={id} errors={errors} hint={hint} />
     </div>
   );
 }
@@ -97,6 +107,7 @@ export function FormAlert({ children, tone = 'error' }: { children: ReactNode; t
 /** A labelled multi-line input, wired like TextField. */
 export function TextAreaField({
   name,
+  id = name,
   label,
   errors,
   hint,
@@ -105,18 +116,18 @@ export function TextAreaField({
   const invalid = Boolean(errors?.length);
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
-      <label htmlFor={name} className="field__label">
+      <label htmlFor={id} className="field__label">
         {label}
       </label>
       <textarea
-        id={name}
+        id={id}
         name={name}
         className="input textarea"
         aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors, hint)}
+        aria-describedby={describedBy(id, errors, hint)}
         {...area}
       />
-      <FieldMessages name={name} errors={errors} hint={hint} />
+      <FieldMessages name={id} errors={errors} hint={hint} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Caller } from '../trpc.server.ts';
 import type { AuditFilters } from './audit-filters.ts';
+import { csvCell } from './csv.ts';
 
 type Page = Awaited<ReturnType<Caller['audit']['list']>>;
 type AuditEvent = Page['events'][number];
@@ -22,17 +23,6 @@ const CSV_COLUMNS = [
   'after',
   'hash',
 ] as const;
-
-/**
- * One CSV cell: quoted when needed; a cell a spreadsheet would run as a formula (=, +, -, @, tab,
- * CR) is prefixed with an apostrophe, since audit values come from users.
- */
-function csvCell(value: unknown): string {
-  let text =
-    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 function csvRow(e: AuditEvent): string {
   return [

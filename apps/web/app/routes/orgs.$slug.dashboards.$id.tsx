@@ -1,10 +1,28 @@
+import { getFormProps, type SubmissionResult } from '@conform-to/react';
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import {
+  Form,
+  Link,
+  useActionData,
+  useLoaderData,
+  useLocation,
+  useNavigation,
+  useRouteLoaderData,
+} from '@remix-run/react';
+import { useState, type DragEvent, type KeyboardEvent } from 'react';
+import type { $ZodType, output } from 'zod/v4/core';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
+import { addTileForm, dashboardSettingsForm, shareForm, tileForm, noteForm } from '../components/dashboard/forms.ts';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
-import { KIND_LABEL } from '../components/dashboard/tiles.tsx';
+import { NotesPanel } from '../components/dashboard/notes-panel.tsx';
+import { SharePanel } from '../components/dashboard/share-panel.tsx';
+import { TileEditor } from '../components/dashboard/tile-editor.tsx';
+import { KIND_LABEL, type TileData } from '../components/dashboard/tiles.tsx';
+import { useLiveTiles } from '../components/dashboard/use-live-tiles.ts';
 import { DashboardGrid, DashboardHeader, GRAIN_OPTIONS, RANGE_OPTIONS } from '../components/dashboard/view.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { useApiForm } from '../lib/forms.ts';
+import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import dashboardStyles from '../styles/dashboard.css?url';
 import { stylesheets } from '../styles/links.ts';
@@ -17,118 +35,293 @@ export const meta: MetaFunction<typeof loader> = ({ data: d }) => [
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Editors' extras: share links (dashboards:write); a viewer's FORBIDDEN just means none. */
+async function shareLinks(api: Caller, slug: string, dashboardId: string) {
+  try {
+    return await api.shares.list({ slug, dashboardId });
+  } catch (error) {
+    if (isTrpcError(error) && error.code === 'FORBIDDEN') return null;
+    throw error;
+  }
+}
+
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
   // Not a dashboard id: the same 404 as another organization's dashboard.
   if (!UUID.test(id)) throw data({ message: 'Page not found' }, { status: 404 });
   return callApi(args, async (api) => {
-    const [{ data: dash, notice }, metrics] = await Promise.all([
+    const [{ data: dash, notice }, metrics, notes, links] = await Promise.all([
       loadDashboard(api, slug, id, new URL(args.request.url)),
       api.metrics.list({ slug, limit: 1000 }),
+      api.annotations.list({ slug, dashboardId: id }),
+      shareLinks(api, slug, id),
     ]);
-    return { data: dash, notice, metrics: metrics.map((m) => ({ key: m.key, name: m.name })) };
+    return { data: dash, notice, metrics: metrics.map((m) => ({ key: m.key, name: m.name })), notes, links };
   });
 }
 
-const text = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+type ActionResult = {
+  intent: string;
+  tileId?: string;
+  reply?: SubmissionResult<string[]>;
+  ok?: boolean;
+  message?: string;
+  share?: { url: string; label: string };
+};
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
-  const form = await args.request.formData();
-  const intent = text(form, 'intent');
+  const formData = await args.request.formData();
+  const intent = String(formData.get('intent') ?? '');
+  const tileId = String(formData.get('tileId') ?? '');
   const { caller } = await serverApi(args);
-  try {
-    switch (intent) {
-      case 'update':
-        await caller.dashboards.update({
-          slug,
-          id,
-          name: text(form, 'name'),
-          range: text(form, 'range') as '90d',
-          grain: text(form, 'grain') as 'week',
-        });
-        return { intent, ok: true, message: 'Dashboard saved.' };
-      case 'make-default':
+  const origin = args.context.publicOrigin ?? new URL(args.request.url).origin;
+  const shareUrl = (token: string) => `${origin}/d/${token}`;
+
+  /** A Conform form: parsed by its schema, then the procedure; refusals go back to its fields. */
+  async function submit<S extends $ZodType>(
+    schema: S,
+    fn: (value: output<S>) => Promise<Omit<ActionResult, 'intent'>>,
+    extra: Partial<ActionResult> = {},
+  ) {
+    const outcome = await submitForm(args, schema, fn, { formData, resetOnSuccess: true });
+    if (!outcome.ok) return data<ActionResult>({ intent, ...extra, reply: outcome.reply }, { status: 400 });
+    return data<ActionResult>({ intent, ...extra, reply: outcome.reply, ...outcome.value });
+  }
+
+  /** A button: the ids it carries are checked by the procedure's own schema. */
+  async function press(fn: () => Promise<Omit<ActionResult, 'intent'> | Response>) {
+    try {
+      const out = await fn();
+      if (out instanceof Response) return out;
+      return data<ActionResult>({ intent, ok: true, ...out });
+    } catch (error) {
+      const errors = formErrors(error);
+      if (!errors) throw toResponse(error, args.request);
+      const message = errors.formError ?? Object.values(errors.fieldErrors).flat().join(' ');
+      return data<ActionResult>({ intent, ok: false, message }, { status: 400 });
+    }
+  }
+
+  switch (intent) {
+    case 'update':
+      return submit(dashboardSettingsForm, async (v) => {
+        await caller.dashboards.update({ slug, id, ...v });
+        return { ok: true, message: 'Dashboard saved.' };
+      });
+    case 'add-tile':
+      return submit(addTileForm, async (v) => {
+        await caller.dashboards.addTile({ slug, dashboardId: id, ...v });
+        return { ok: true, message: 'Tile added.' };
+      });
+    case 'update-tile':
+      return submit(
+        tileForm,
+        async (v) => {
+          await caller.dashboards.updateTile({ slug, dashboardId: id, tileId, ...v });
+          return { ok: true, message: 'Tile saved.' };
+        },
+        { tileId },
+      );
+    case 'share-create':
+      return submit(shareForm, async (v) => {
+        const out = await caller.shares.create({ slug, dashboardId: id, ...v });
+        return { ok: true, share: { url: shareUrl(out.token), label: out.link.label } };
+      });
+    case 'note-add':
+      return submit(noteForm, async (v) => {
+        await caller.annotations.create({ slug, ...v });
+        return { ok: true, message: 'Note added.' };
+      });
+    case 'make-default':
+      return press(async () => {
         await caller.dashboards.update({ slug, id, makeDefault: true });
-        return { intent, ok: true, message: 'This is now the organization’s home dashboard.' };
-      case 'delete':
+        return { message: 'This is now the organization’s home dashboard.' };
+      });
+    case 'duplicate':
+      return press(async () => {
+        const copy = await caller.dashboards.duplicate({ slug, id });
+        return redirect(`/orgs/${slug}/dashboards/${copy.id}`);
+      });
+    case 'delete':
+      return press(async () => {
         await caller.dashboards.delete({ slug, id });
         return redirect(`/orgs/${slug}/dashboards`);
-      case 'add-tile':
-        await caller.dashboards.addTile({
+      });
+    case 'remove-tile':
+      return press(async () => {
+        await caller.dashboards.removeTile({ slug, dashboardId: id, tileId });
+        return { message: 'Tile removed.' };
+      });
+    case 'resize':
+      return press(async () => {
+        await caller.dashboards.updateTile({
           slug,
           dashboardId: id,
-          metricKey: text(form, 'metricKey'),
-          kind: text(form, 'kind') as 'line',
-          title: text(form, 'title') || undefined,
-          showPrevious: form.get('showPrevious') === 'on',
-          showTarget: form.get('showTarget') === 'on',
+          tileId,
+          width: formData.get('width') === '2' ? 2 : 1,
         });
-        return { intent, ok: true, message: 'Tile added.' };
-      case 'remove-tile':
-        await caller.dashboards.removeTile({ slug, dashboardId: id, tileId: text(form, 'tileId') });
-        return { intent, ok: true, message: 'Tile removed.' };
-      case 'move-up':
-      case 'move-down': {
+        return { message: 'Tile resized.' };
+      });
+    case 'move-up':
+    case 'move-down':
+      return press(async () => {
         // The order the page showed; a stale one is refused by the API (someone else edited).
-        const order = text(form, 'order').split(',').filter(Boolean);
-        const i = order.indexOf(text(form, 'tileId'));
+        const order = String(formData.get('order') ?? '')
+          .split(',')
+          .filter(Boolean);
+        const i = order.indexOf(tileId);
         const j = intent === 'move-up' ? i - 1 : i + 1;
-        if (i < 0 || j < 0 || j >= order.length)
-          return data({ intent, ok: false, message: 'That tile cannot move further.' }, { status: 400 });
+        if (i < 0 || j < 0 || j >= order.length) return { ok: false, message: 'That tile cannot move further.' };
         [order[i], order[j]] = [order[j]!, order[i]!];
         await caller.dashboards.reorderTiles({ slug, dashboardId: id, tileIds: order });
-        return { intent, ok: true, message: 'Tiles reordered.' };
-      }
-      default:
-        return data({ intent, ok: false, message: 'Unknown action.' }, { status: 400 });
-    }
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(
-      {
-        intent,
-        ok: false,
-        message: errors.formError ?? 'Check the highlighted fields.',
-        fieldErrors: errors.fieldErrors,
-      },
-      { status: 400 },
-    );
+        return { message: 'Tiles reordered.' };
+      });
+    case 'share-rotate':
+      return press(async () => {
+        const out = await caller.shares.rotate({ slug, id: String(formData.get('linkId') ?? '') });
+        return { share: { url: shareUrl(out.token), label: out.link.label } };
+      });
+    case 'share-revoke':
+      return press(async () => {
+        await caller.shares.revoke({ slug, id: String(formData.get('linkId') ?? '') });
+        return { message: 'Link revoked: it no longer opens.' };
+      });
+    case 'note-delete':
+      return press(async () => {
+        await caller.annotations.delete({ slug, id: String(formData.get('noteId') ?? '') });
+        return { message: 'Note deleted.' };
+      });
+    default:
+      return data<ActionResult>({ intent, ok: false, message: 'Unknown action.' }, { status: 400 });
   }
 }
 
+/** Where a tile's exports are: the same view (range and grain from the address) as the page. */
+function exportHref(slug: string, dashboardId: string, tileId: string, format: string, search: string) {
+  const q = new URLSearchParams(search);
+  for (const k of [...q.keys()]) if (!['range', 'grain', 'from', 'to'].includes(k)) q.delete(k);
+  q.set('tile', tileId);
+  q.set('format', format);
+  return `/orgs/${slug}/dashboards/${dashboardId}/export?${q.toString()}`;
+}
+
 export default function DashboardPage() {
-  const { data: dash, notice, metrics } = useLoaderData<typeof loader>();
+  const { data: dash, notice, metrics, notes, links } = useLoaderData<typeof loader>();
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  if (!org || !dash.dashboard) return null;
-  const slug = org.organization.slug;
+  const { search } = useLocation();
   const board = dash.dashboard;
+  const slug = org?.organization.slug ?? '';
+  const live = useLiveTiles(slug, board?.id ?? '', dash.tiles);
+  const [dragging, setDragging] = useState<number | null>(null);
+  const [over, setOver] = useState<number | null>(null);
+  const [addForm, addFields] = useApiForm(addTileForm, {
+    id: 'add-tile',
+    lastResult: result?.intent === 'add-tile' ? result.reply : undefined,
+  });
+  const [settingsForm, settingsFields] = useApiForm(dashboardSettingsForm, {
+    id: 'settings',
+    lastResult: result?.intent === 'update' ? result.reply : undefined,
+  });
+  if (!org || !board) return null;
   const canEdit = org.permissions.includes('dashboards:write');
-  const fe: Record<string, string[]> =
-    (result && 'fieldErrors' in result ? (result.fieldErrors as Record<string, string[]>) : undefined) ?? {};
-  const order = dash.tiles.map((t) => t.id).join(',');
+  const order = live.tiles.map((t) => t.id).join(',');
   const say = (intents: string[]) =>
-    result && intents.includes(result.intent) && 'message' in result ? (
+    result && intents.includes(result.intent) && result.message ? (
       <FormAlert tone={result.ok ? 'success' : 'error'}>{result.message}</FormAlert>
     ) : null;
+  const lastFor = (intent: string, tileId?: string) =>
+    result?.intent === intent && (tileId === undefined || result.tileId === tileId) ? result.reply : undefined;
 
-  const tileActions = canEdit
-    ? (tile: { id: string; title: string | null; metric: { name: string } }, i: number) => (
-        <Form method="post" className="tile__actions" preventScrollReset>
+  const onKey = (i: number) => (e: KeyboardEvent<HTMLButtonElement>) => {
+    const step =
+      e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? -1 : e.key === 'ArrowDown' || e.key === 'ArrowRight' ? 1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    live.move(i, i + step);
+  };
+  const dragProps = (i: number) => ({
+    draggable: true,
+    onDragStart: (e: DragEvent) => {
+      e.dataTransfer.effectAllowed = 'move';
+      e.dataTransfer.setData('text/plain', String(i));
+      setDragging(i);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (dragging === null) return;
+      e.preventDefault();
+      setOver(i);
+    },
+    onDragLeave: () => setOver((o) => (o === i ? null : o)),
+    onDrop: (e: DragEvent) => {
+      e.preventDefault();
+      if (dragging !== null) live.move(dragging, i);
+      setDragging(null);
+      setOver(null);
+    },
+    onDragEnd: () => {
+      setDragging(null);
+      setOver(null);
+    },
+    className: [dragging === i ? 'tile--dragging' : '', over === i && dragging !== i ? 'tile--drop' : '']
+      .filter(Boolean)
+      .join(' '),
+  });
+
+  const tileExtras = (tile: TileData, i: number) => {
+    const name = tile.title ?? tile.metric.name;
+    const exports = (
+      <p className="tile-exports">
+        {['csv', 'svg', 'png'].map((f) => (
+          <a key={f} href={exportHref(slug, board.id, tile.id, f, search)} download data-testid={`export-${f}`}>
+            {f.toUpperCase()}
+          </a>
+        ))}
+      </p>
+    );
+    if (!canEdit) return { footer: exports };
+    return {
+      frameProps: dragProps(i),
+      actions: (
+        <Form
+          method="post"
+          className="tile__actions"
+          preventScrollReset
+          onSubmit={(e) => {
+            // With JavaScript: the tRPC client with an optimistic update; without, the action.
+            const submitter = (e.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+            const what = submitter?.value;
+            if (!what) return;
+            e.preventDefault();
+            if (what === 'move-up') live.move(i, i - 1);
+            else if (what === 'move-down') live.move(i, i + 1);
+            else if (what === 'resize') live.resize(tile.id, tile.width === 2 ? 1 : 2);
+            else if (what === 'remove-tile') live.remove(tile.id);
+          }}
+        >
           <input type="hidden" name="tileId" value={tile.id} />
           <input type="hidden" name="order" value={order} />
+          <input type="hidden" name="width" value={tile.width === 2 ? '1' : '2'} />
+          <button
+            type="button"
+            className="icon-button tile__handle"
+            aria-label={`Reorder ${name}: drag, or focus and use the arrow keys`}
+            title="Drag to reorder (or arrow keys)"
+            onKeyDown={onKey(i)}
+          >
+            ⠿
+          </button>
           <button
             type="submit"
             name="intent"
             value="move-up"
             className="icon-button"
             disabled={busy || i === 0}
-            aria-label={`Move ${tile.title ?? tile.metric.name} earlier`}
+            aria-label={`Move ${name} earlier`}
             title="Move earlier"
           >
             ↑
@@ -138,8 +331,8 @@ export default function DashboardPage() {
             name="intent"
             value="move-down"
             className="icon-button"
-            disabled={busy || i === dash.tiles.length - 1}
-            aria-label={`Move ${tile.title ?? tile.metric.name} later`}
+            disabled={busy || i === live.tiles.length - 1}
+            aria-label={`Move ${name} later`}
             title="Move later"
           >
             ↓
@@ -147,70 +340,110 @@ export default function DashboardPage() {
           <button
             type="submit"
             name="intent"
+            value="resize"
+            className="icon-button"
+            disabled={busy}
+            aria-label={tile.width === 2 ? `Make ${name} one column wide` : `Make ${name} two columns wide`}
+            title={tile.width === 2 ? 'Narrower' : 'Wider'}
+          >
+            {tile.width === 2 ? '⇤' : '⇥'}
+          </button>
+          <button
+            type="submit"
+            name="intent"
             value="remove-tile"
             className="icon-button icon-button--danger"
             disabled={busy}
-            aria-label={`Remove ${tile.title ?? tile.metric.name}`}
+            aria-label={`Remove ${name}`}
             title="Remove tile"
           >
             ×
           </button>
         </Form>
-      )
-    : undefined;
+      ),
+      footer: (
+        <>
+          {exports}
+          <TileEditor tile={tile} metrics={metrics} lastResult={lastFor('update-tile', tile.id)} busy={busy} />
+        </>
+      ),
+    };
+  };
 
   return (
     <div className="dashboard stack">
       <p>
-        <Link to={`/orgs/${slug}/dashboards`}>← All dashboards</Link>
+        <Link to={`/orgs/${slug}/dashboards`} className="dashboard-back">
+          ← All dashboards
+        </Link>
       </p>
       <div>
         <DashboardHeader data={dash}>
           {board.isDefault ? <span className="badge badge--brand">Home dashboard</span> : null}
+          <div className="dashboard-tools">
+            <Link to={`/orgs/${slug}/tv?ids=${board.id}`} className="button button--quiet">
+              TV mode
+            </Link>
+            {canEdit ? (
+              <Form method="post">
+                <button type="submit" name="intent" value="duplicate" className="button button--quiet" disabled={busy}>
+                  Duplicate
+                </button>
+              </Form>
+            ) : null}
+          </div>
         </DashboardHeader>
         {notice ? <FormAlert>{notice}</FormAlert> : null}
-        {say(['move-up', 'move-down', 'remove-tile'])}
+        {live.error ? <FormAlert>{live.error}</FormAlert> : null}
+        {say(['move-up', 'move-down', 'remove-tile', 'resize', 'duplicate'])}
+        {result?.intent === 'update-tile' && result.ok ? <FormAlert tone="success">{result.message}</FormAlert> : null}
       </div>
-      {dash.tiles.length ? (
-        <DashboardGrid data={dash} tileActions={tileActions} />
+      {live.tiles.length ? (
+        <DashboardGrid
+          data={{ ...dash, tiles: live.tiles }}
+          tileExtras={tileExtras}
+          className={live.busy ? 'dashboard-grid--pending' : undefined}
+        />
       ) : (
         <p className="panel muted">No tiles yet.{canEdit ? ' Add the first one below.' : ''}</p>
       )}
-      {canEdit ? (
-        <div className="dashboard-edit">
+      <div className="dashboard-edit">
+        {canEdit ? (
           <section className="panel" aria-labelledby="add-tile-title">
             <h2 id="add-tile-title" className="panel__title">
               Add a tile
             </h2>
             {say(['add-tile'])}
             {metrics.length ? (
-              <Form method="post" className="form" noValidate preventScrollReset>
+              <Form method="post" className="form" {...getFormProps(addForm)} preventScrollReset>
+                {addForm.errors?.length ? <FormAlert>{addForm.errors.join(' ')}</FormAlert> : null}
                 <SelectField
-                  name="metricKey"
+                  name={addFields.metricKey.name}
                   label="Metric"
                   options={metrics.map((m) => ({ value: m.key, label: m.name }))}
-                  errors={fe.metricKey}
+                  errors={addFields.metricKey.errors}
                 />
                 <SelectField
-                  name="kind"
+                  name={addFields.kind.name}
                   label="Show as"
                   defaultValue="line"
                   options={Object.entries(KIND_LABEL).map(([value, label]) => ({ value, label }))}
-                  errors={fe.kind}
+                  errors={addFields.kind.errors}
                 />
                 <TextField
-                  name="title"
+                  name={addFields.title.name}
                   label="Title (optional)"
                   maxLength={100}
-                  hint="Defaults to the metric's name."
-                  errors={fe.title}
+                  hint="Defaults to the metric's name. More metrics, a range of its own and a width: edit the tile."
+                  errors={addFields.title.errors}
                 />
                 <div>
                   <label className="checkbox">
-                    <input type="checkbox" name="showPrevious" defaultChecked /> Compare with the previous period
+                    <input type="checkbox" name={addFields.showPrevious.name} defaultChecked /> Compare with the
+                    previous period
                   </label>
                   <label className="checkbox">
-                    <input type="checkbox" name="showTarget" defaultChecked /> Show the target
+                    <input type="checkbox" name={addFields.showTarget.name} defaultChecked /> Show the target
                   </label>
                 </div>
                 <div className="form__actions">
@@ -225,26 +458,40 @@ export default function DashboardPage() {
               </p>
             )}
           </section>
+        ) : null}
+        {canEdit ? (
           <section className="panel" aria-labelledby="settings-title">
             <h2 id="settings-title" className="panel__title">
               Dashboard settings
             </h2>
             {say(['update', 'make-default', 'delete'])}
-            <Form method="post" className="form" noValidate key={`${board.name}|${board.range}|${board.grain}`}>
-              <TextField name="name" label="Name" required maxLength={100} defaultValue={board.name} errors={fe.name} />
+            <Form
+              method="post"
+              className="form"
+              {...getFormProps(settingsForm)}
+              key={`${board.name}|${board.range}|${board.grain}`}
+            >
+              <TextField
+                name={settingsFields.name.name}
+                label="Name"
+                required
+                maxLength={100}
+                defaultValue={board.name}
+                errors={settingsFields.name.errors}
+              />
               <SelectField
-                name="range"
+                name={settingsFields.range.name}
                 label="Default date range"
                 defaultValue={board.range}
                 options={RANGE_OPTIONS.map((o) => ({ ...o }))}
-                errors={fe.range}
+                errors={settingsFields.range.errors}
               />
               <SelectField
-                name="grain"
+                name={settingsFields.grain.name}
                 label="Default grain"
                 defaultValue={board.grain}
                 options={GRAIN_OPTIONS.map((o) => ({ ...o }))}
-                errors={fe.grain}
+                errors={settingsFields.grain.errors}
               />
               <div className="form__actions">
                 <button type="submit" name="intent" value="update" className="button" disabled={busy}>
@@ -279,8 +526,25 @@ export default function DashboardPage() {
               </Form>
             </div>
           </section>
+        ) : null}
+        {links ? (
+          <div>
+            {say(['share-revoke'])}
+            <SharePanel links={links} fresh={result?.share ?? null} lastResult={lastFor('share-create')} busy={busy} />
+          </div>
+        ) : null}
+        <div>
+          {say(['note-add', 'note-delete'])}
+          <NotesPanel
+            notes={notes}
+            on={{ dashboardId: board.id }}
+            canEdit={canEdit}
+            lastResult={lastFor('note-add')}
+            busy={busy}
+            today={dash.range.to}
+          />
         </div>
-      ) : null}
+      </div>
     </div>
   );
 }

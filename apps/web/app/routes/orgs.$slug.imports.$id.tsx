@@ -1,10 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useParams, useRevalidator } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useParams } from '@remix-run/react';
 import { useEffect } from 'react';
 import { FormAlert, SelectField } from '../components/field.tsx';
 import { FORMAT_OPTIONS, formatBytes, STATUS_LABELS } from '../lib/imports.ts';
 import { guessMapping, mappingFrom, MAPPING_FIELDS, type MappingForm } from '../lib/import-mapping.ts';
 import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import { trpc } from '../trpc.ts';
 import importsStyles from '../styles/imports.css?url';
 import { stylesheets } from '../styles/links.ts';
 import { supportedTimezones } from '@mfiq/api/shared';
@@ -72,24 +73,25 @@ export async function action(args: ActionFunctionArgs) {
   return redirect(`/orgs/${slug}/imports/${id}`);
 }
 
-function useProgressPolling(active: boolean) {
-  const { revalidate, state } = useRevalidator();
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => {
-      if (state === 'idle') revalidate();
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [active, revalidate, state]);
-}
+const isRunning = (status: string) => status === 'queued' || status === 'running';
 
 export default function ImportPage() {
-  const { imp, metrics, preview, mapping, mappingErrors, timezones } = useLoaderData<typeof loader>();
+  const { imp: loaded, metrics, preview, mapping, mappingErrors, timezones } = useLoaderData<typeof loader>();
   const { slug } = useParams();
   const started = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
-  const running = imp.status === 'queued' || imp.status === 'running';
-  useProgressPolling(running);
+  // Progress comes from imports.get over /api/trpc every second while the worker runs: the
+  // numbers move without reloading the page; the server-rendered first paint stays.
+  const key = { slug: slug ?? '', id: loaded.id };
+  const utils = trpc.useUtils();
+  // A fresh page load (starting the import redirects here) is newer than what the cache holds.
+  useEffect(() => utils.imports.get.setData(key, loaded), [loaded]); // eslint-disable-line react-hooks/exhaustive-deps -- keyed by the loader's data only
+  const live = trpc.imports.get.useQuery(key, {
+    initialData: loaded,
+    staleTime: 0,
+    refetchInterval: (q) => (q.state.data && isRunning(q.state.data.status) ? 1000 : false),
+  });
+  const imp = live.data ?? loaded;
   const fe = { ...(mappingErrors?.fieldErrors ?? {}), ...(started?.fieldErrors ?? {}) };
   const formError = started?.formError ?? mappingErrors?.formError ?? null;
   const columns = [{ value: '', label: '— choose a column —' }, ...imp.header.map((h) => ({ value: h, label: h }))];

@@ -2,15 +2,20 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { MetricFields } from '../components/metric-fields.tsx';
+import { LineChart } from '../components/dashboard/charts.tsx';
+import { noteForm } from '../components/dashboard/forms.ts';
+import { NotesPanel } from '../components/dashboard/notes-panel.tsx';
 import { submitForm } from '../lib/form-action.server.ts';
 import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
+import dashboardStyles from '../styles/dashboard.css?url';
 import metricsStyles from '../styles/metrics.css?url';
 import { stylesheets } from '../styles/links.ts';
 import { createTargetInput, GRAINS, metricForm, type Grain } from '@mfiq/api/shared';
 
-export const links = stylesheets(metricsStyles);
+// The chart and its notes are drawn by the dashboard components, styled by their sheet.
+export const links = stylesheets(dashboardStyles, metricsStyles);
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.metric.name} · Metric Flow IQ` : 'Metric · Metric Flow IQ' },
@@ -43,7 +48,14 @@ export async function loader(args: LoaderFunctionArgs) {
       if (!errors) throw error;
       return { message: errors.formError ?? Object.values(errors.fieldErrors).flat().join(' ') };
     });
+    // The chart (target per period, previous period, notes); a range too long to draw shows the table only.
+    const chart = await api.dashboards.metricChart({ slug, key, grain, from, to }).catch((error: unknown) => {
+      if (!formErrors(error)) throw error;
+      return null;
+    });
     return {
+      chart,
+      notes: await api.annotations.list({ slug, metricKey: key }),
       metric,
       grain,
       from,
@@ -104,6 +116,14 @@ export async function action(args: ActionFunctionArgs) {
     const message = outcome.ok ? (intent === 'update' ? 'Definition saved.' : 'Target added.') : null;
     return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
   }
+  if (intent === 'note-add') {
+    const outcome = await submitForm(args, noteForm, (value, api) => api.annotations.create({ slug, ...value }), {
+      formData: form,
+      resetOnSuccess: true,
+    });
+    const message = outcome.ok ? 'Note added.' : null;
+    return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
+  }
   const { caller } = await serverApi(args);
   try {
     switch (intent) {
@@ -131,6 +151,9 @@ export async function action(args: ActionFunctionArgs) {
         const { deleted } = await caller.points.delete({ slug, key, ts });
         return { intent, ok: true, message: `${deleted} value${deleted === 1 ? '' : 's'} deleted.` };
       }
+      case 'note-delete':
+        await caller.annotations.delete({ slug, id: String(form.get('noteId') ?? '') });
+        return { intent, ok: true, message: 'Note deleted.' };
       case 'delete-target':
         await caller.targets.delete({ slug, id: String(form.get('id') ?? '') });
         return { intent, ok: true, message: 'Target deleted.' };
@@ -160,7 +183,7 @@ const STATUS = { on_track: 'On track', at_risk: 'At risk', off_track: 'Off track
 
 export default function MetricPage() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
-  const { metric, grain, from, to, series, targets, owners, points } = useLoaderData<typeof loader>();
+  const { metric, grain, from, to, series, targets, owners, points, chart, notes } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const replyTo = (intent: string) => (result?.intent === intent && 'reply' in result ? result.reply : undefined);
   const [definitionForm, definition] = useApiForm(metricForm, { id: 'definition', lastResult: replyTo('update') });
@@ -202,6 +225,37 @@ export default function MetricPage() {
             Show
           </button>
         </Form>
+        {chart ? (
+          <div className="metric-chart" data-testid="metric-chart">
+            <LineChart
+              series={[{ name: metric.name, unit: chart.metric, axis: 0, points: chart.data.points }]}
+              grain={chart.grain}
+              showPrevious
+              previousLabel="previous period"
+              label={`${metric.name} by ${chart.grain}, ${chart.view.from} to ${chart.view.to}`}
+              notes={chart.annotations}
+            />
+            <ul className="legend" aria-label="Legend">
+              <li className="legend__item legend__item--current">{metric.name}</li>
+              <li className="legend__item legend__item--previous">Previous period</li>
+              {chart.data.points.some((p) => p.target !== null) ? (
+                <li className="legend__item legend__item--target">Target</li>
+              ) : null}
+              {chart.annotations.length ? <li className="legend__item legend__item--note">Notes</li> : null}
+            </ul>
+            <p className="tile-exports">
+              {['csv', 'svg', 'png'].map((f) => (
+                <a
+                  key={f}
+                  href={`/orgs/${slug}/metrics/${metric.key}/export?format=${f}&grain=${chart.grain}&from=${from}&to=${to}`}
+                  download
+                >
+                  {f.toUpperCase()}
+                </a>
+              ))}
+            </p>
+          </div>
+        ) : null}
         {'message' in series ? (
           <FormAlert>{series.message}</FormAlert>
         ) : (
@@ -229,6 +283,18 @@ export default function MetricPage() {
           </table>
         )}
       </section>
+
+      <div>
+        {notice('note-delete')}
+        <NotesPanel
+          notes={notes}
+          on={{ metricKey: metric.key }}
+          canEdit={org.permissions.includes('dashboards:write')}
+          lastResult={replyTo('note-add')}
+          busy={busy}
+          today={to}
+        />
+      </div>
 
       {canEnter ? (
         <section className="panel" aria-labelledby="values-title">

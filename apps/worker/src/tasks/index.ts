@@ -7,6 +7,10 @@ import { BACKUP_ALL, BACKUP_TENANT, backupAllTask, backupTenantTask, type Backup
 import { HOUSEKEEPING, housekeepingTask } from './housekeeping.ts';
 import { PURGE_SESSIONS, purgeSessionsTask } from './purge-sessions.ts';
 import { SEND_EMAILS, sendEmailsTask, type Mailer } from './send-emails.ts';
+import { alertsEvaluateTask, EVALUATE_TASK } from './alerts-evaluate.ts';
+import { alertsDeliverTask, DELIVER_TASK, type WebhookDeps } from './alerts-deliver.ts';
+import { alertsDigestTask, DIGEST_TASK } from './alerts-digest.ts';
+import { alertsSweepTask, SWEEP_TASK } from './alerts-sweep.ts';
 
 export interface TaskDeps {
   /** Connected as the worker role; per-tenant work goes through withTenant(db, ...). */
@@ -16,6 +20,10 @@ export interface TaskDeps {
   auditBatchSize?: number;
   /** Storage, keys and retention; without them the worker runs no backup tasks. */
   backups?: BackupDeps;
+  /** Base of links in alert mail, webhooks and digests. */
+  publicUrl: string;
+  /** Signing and sending webhooks. */
+  webhooks: WebhookDeps;
 }
 
 /** Every task the worker runs, by the identifier that jobs and the crontab use. */
@@ -27,6 +35,10 @@ export function createTaskList(deps: TaskDeps): TaskList {
     [HOUSEKEEPING]: housekeepingTask(deps),
     [CSV_IMPORT_TASK]: csvImportTask(deps),
     [AUDIT_DRAIN]: auditDrainTask({ db: deps.db, logger: deps.logger, batchSize: deps.auditBatchSize ?? 500 }),
+    [EVALUATE_TASK]: alertsEvaluateTask(deps),
+    [DELIVER_TASK]: alertsDeliverTask(deps),
+    [DIGEST_TASK]: alertsDigestTask(deps),
+    [SWEEP_TASK]: alertsSweepTask(deps),
     ...(backups
       ? { [BACKUP_ALL]: backupAllTask({ ...deps, backups }), [BACKUP_TENANT]: backupTenantTask({ ...deps, backups }) }
       : {}),

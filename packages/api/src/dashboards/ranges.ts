@@ -34,6 +34,11 @@ function monthsBack(day: string, months: number): string {
   return same < end ? same : end;
 }
 
+/** The same date a year earlier (Feb 29 becomes Feb 28). */
+export function sameDayYearBefore(day: string): string {
+  return monthsBack(day, 12);
+}
+
 function trailingMonths(today: string, months: number): ResolvedRange {
   // Whole calendar months, the current one so far: "last 12 months" is 11 whole months and this one.
   const from = shiftPeriod(periodStart(today, 'month', 1), 'month', -(months - 1));

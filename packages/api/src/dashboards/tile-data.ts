@@ -58,23 +58,26 @@ function targetFor(m: TileMetric, day: string, weekStart: number): { t: TargetDe
   return null;
 }
 
+/** One view of a dashboard's data: its range (with the range it is compared with), grain and metrics. */
+export interface SeriesSpec {
+  range: ResolvedRange;
+  grain: Grain;
+  metrics: TileMetric[];
+}
+
 /**
- * Everything a dashboard's tiles show, for all its metrics at once: each metric by grain over the
- * range with the previous range's periods beside it, the range totals, per-period targets and the
- * progress of the target in effect at the range's end. One batched aggregate over the daily
- * rollups serves every tile (see batchMetricValues), so the cost does not grow with tile count in
- * round trips.
+ * Everything a dashboard's tiles show, for all its views at once: each metric by grain over its
+ * view's range with the compared range's periods beside it, the range totals, per-period targets
+ * and the progress of the target in effect at the range's end. Tiles mostly share the dashboard's
+ * view; a tile with its own range, grain or comparison adds a view. One batched aggregate over the
+ * daily rollups serves every view and tile (see batchMetricValues), so the cost does not grow with
+ * tile count in round trips. Returns, per spec (same order), each metric's series by metric id.
  */
 export async function dashboardSeries(
   db: TenantDb,
   cal: { tenantId: string; weekStart: number },
-  metrics: TileMetric[],
-  range: ResolvedRange,
-  grain: Grain,
-): Promise<Map<string, MetricSeries>> {
-  const { current, previous } = range;
-  const periods = periodsBetween(current.from, current.to, grain, cal.weekStart, 1000);
-  const prevPeriods = periodsBetween(previous.from, previous.to, grain, cal.weekStart, 1000);
+  specs: SeriesSpec[],
+): Promise<Map<string, MetricSeries>[]> {
   // Buckets are deduplicated by their days: a range shared by several uses is aggregated once.
   const index = new Map<string, number>();
   const buckets: DateRange[] = [];
@@ -88,6 +91,20 @@ export async function dashboardSeries(
     }
     return i;
   };
+  const plans = specs.map((spec) => planSpec(spec, cal.weekStart, add));
+  const all = new Map<string, TileMetric>();
+  for (const spec of specs) for (const m of spec.metrics) all.set(m.id, m);
+  const values = await batchMetricValues(db, cal.tenantId, [...all.values()], buckets);
+  return specs.map((spec, i) => seriesOf(spec, plans[i]!, values, cal.weekStart));
+}
+
+type Plan = ReturnType<typeof planSpec>;
+
+/** The buckets one view needs (registered through `add`), by index. */
+function planSpec(spec: SeriesSpec, weekStart: number, add: (from: string, to: string) => number) {
+  const { current, previous } = spec.range;
+  const periods = periodsBetween(current.from, current.to, spec.grain, weekStart, 1000);
+  const prevPeriods = periodsBetween(previous.from, previous.to, spec.grain, weekStart, 1000);
   const totalAt = add(current.from, current.to);
   const previousTotalAt = add(previous.from, previous.to);
   // Periods are clipped to their range: a period the range cuts (the current one so far, or one
@@ -104,15 +121,23 @@ export async function dashboardSeries(
   const prevAt = prev.map((p) => add(p.start, p.end));
   const asOf = current.to;
   const progressOf = new Map<string, { t: TargetDef; period: Period; at: number }>();
-  for (const m of metrics) {
-    const hit = targetFor(m, asOf, cal.weekStart);
+  for (const m of spec.metrics) {
+    const hit = targetFor(m, asOf, weekStart);
     if (hit) progressOf.set(m.id, { ...hit, at: add(hit.period.start, asOf < hit.period.end ? asOf : hit.period.end) });
   }
-  const values = await batchMetricValues(db, cal.tenantId, metrics, buckets);
+  return { periods, cur, offset, curAt, prevAt, totalAt, previousTotalAt, asOf, progressOf };
+}
 
+function seriesOf(
+  spec: SeriesSpec,
+  plan: Plan,
+  values: Map<string, (number | null)[]>,
+  weekStart: number,
+): Map<string, MetricSeries> {
+  const { periods, cur, offset, curAt, prevAt, totalAt, previousTotalAt, asOf, progressOf } = plan;
   const out = new Map<string, MetricSeries>();
   const lengths = periods.map((p) => daysBetween(p.start, p.end) + 1);
-  for (const m of metrics) {
+  for (const m of spec.metrics) {
     const v = values.get(m.id)!;
     const total = v[totalAt] ?? null;
     const previousTotal = v[previousTotalAt] ?? null;
@@ -121,7 +146,7 @@ export async function dashboardSeries(
       const whole = periods[i]!;
       let target: number | null = null;
       if (m.targets.length) {
-        const hit = targetFor(m, p.start, cal.weekStart);
+        const hit = targetFor(m, p.start, weekStart);
         if (hit) {
           const targetDays = daysBetween(hit.period.start, hit.period.end) + 1;
           target = accumulates(m) ? (hit.t.value * lengths[i]!) / targetDays : hit.t.value;

@@ -8,3 +8,14 @@ export { updateOrganizationInput } from '../routers/org/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
 export { createTargetInput } from '../routers/targets/schemas.ts';
 export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
+export {
+  addTileInput,
+  createDashboardInput,
+  createFromTemplateInput,
+  grainSchema,
+  rangeSchema,
+  updateDashboardInput,
+  updateTileInput,
+} from '../routers/dashboards/schemas.ts';
+export { createShareLinkInput } from '../routers/shares/schemas.ts';
+export { createAnnotationInput } from '../routers/annotations/schemas.ts';

@@ -10,6 +10,7 @@ import type { ApiScope, Role } from '../permissions.ts';
 import type { ImportQuotas } from '../imports/limits.ts';
 import type { RateLimit } from '../rate-limit.ts';
 import { createSignInThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from '../throttle.ts';
+import type { EgressPolicy } from '../egress/policy.ts';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
@@ -29,6 +30,8 @@ export function createHarness(
     throttle?: ThrottleLimits;
     apiKeyRateLimit?: RateLimit;
     importMaxBytes?: number;
+    shareRateLimits?: { perIp: RateLimit; perLink: RateLimit };
+    webhookPolicy?: EgressPolicy;
     /** The web's pool, when a test needs other bounds than tdb.app's (a small pool, short timeouts). */
     db?: Database;
     importQuotas?: Partial<ImportQuotas>;
@@ -49,6 +52,8 @@ export function createHarness(
     publicUrl: () => PUBLIC_URL,
     ...(opts.apiKeyRateLimit ? { apiKeyRateLimit: opts.apiKeyRateLimit } : {}),
     ...(opts.importMaxBytes ? { importMaxBytes: opts.importMaxBytes } : {}),
+    ...(opts.shareRateLimits ? { shareRateLimits: opts.shareRateLimits } : {}),
+    ...(opts.webhookPolicy ? { webhookPolicy: opts.webhookPolicy } : {}),
     ...(opts.importQuotas ? { importQuotas: opts.importQuotas } : {}),
   };
   const createContext = createContextFactory(deps);
@@ -213,10 +218,11 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
   await c.connect();
   try {
     const out: Record<string, string> = {};
-    // api_keys without last_used_at: authenticating a request is not a change the caller made.
+    // api_keys without last_used_at, sessions without their activity (last seen, sliding expiry,
+    // written at most once a minute): authenticating a request is not a change the caller made.
     const tables: Record<string, string> = {
       users: 'x',
-      sessions: 'x',
+      sessions: '(x.id, x.user_id, x.created_at, x.absolute_expires_at, x.authenticated_at, x.ip, x.user_agent)',
       organizations: 'x',
       memberships: 'x',
       audit_outbox: 'x',
@@ -229,6 +235,11 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       api_idempotency_keys: 'x',
       dashboards: 'x',
       dashboard_tiles: 'x',
+      dashboard_tile_metrics: 'x',
+      annotations: 'x',
+      // View counts move on every page view of a share link; the rest is what a caller changes.
+      dashboard_share_links:
+        '(x.tenant_id, x.id, x.dashboard_id, x.label, x.token_hash, x.expires_at, x.revoked_at, x.embed_origins)',
       imports: 'x',
       import_chunks: 'x',
       import_errors: 'x',
@@ -246,6 +257,16 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       signup_requests: 'x',
       sign_in_sources: 'x',
       email_outbox: 'x',
+      alert_channels: 'x',
+      alert_rules: 'x',
+      alert_rule_recipients: 'x',
+      alert_events: 'x',
+      alert_deliveries: 'x',
+      notifications: 'x',
+      alert_mutes: 'x',
+      metric_follows: 'x',
+      notification_preferences: 'x',
+      alert_digests: 'x',
     };
     for (const [t, row] of Object.entries(tables)) {
       const r = await c.query<{ n: number; h: string | null }>(

@@ -141,10 +141,29 @@ export async function seedOrganization(
       .insertInto('dashboards')
       .values({ tenantId, id: dashboardId, name: 'Overview "main"', isDefault: true })
       .execute();
+    const tileId = randomUUID();
     await trx
       .insertInto('dashboardTiles')
-      .values({ tenantId, dashboardId, metricId, kind: 'line', title: 'Revenue', position: 0 })
+      .values({
+        tenantId,
+        id: tileId,
+        dashboardId,
+        metricId,
+        kind: 'line',
+        title: 'Revenue',
+        position: 0,
+        range: '12m',
+      })
       .execute();
+    await trx.insertInto('dashboardTileMetrics').values({ tenantId, tileId, metricId, position: 1 }).execute();
+    await sql`insert into annotations (tenant_id, metric_id, dashboard_id, on_date, body) values
+      (${tenantId}, ${metricId}, null, '2024-01-15', 'Pricing "change"'), (${tenantId}, null, ${dashboardId}, '2024-02-01', 'Launch ü')`.execute(
+      trx,
+    );
+    // A share link of the dashboard (a credential, kept in place and never copied).
+    await sql`insert into dashboard_share_links (tenant_id, dashboard_id, label, token_hash, prefix) values (${tenantId}, ${dashboardId}, 'Office TV', encode(sha256(('share:' || ${tenantId}::text)::bytea), 'hex'), 'd_abcd')`.execute(
+      trx,
+    );
     // A public data form with one field on the revenue metric, and its link (a credential).
     const formId = randomUUID();
     await trx
@@ -188,6 +207,108 @@ export async function seedOrganization(
     await sql`insert into import_errors (tenant_id, import_id, line, message) values (${tenantId}, ${importId}, 3, 'Value "x" is not a number')`.execute(
       trx,
     );
+    // Alerts: a webhook channel (sealed URL and secret), a rule notifying a member and the channel, an
+    // event with its deliveries and inbox item, a member's mute, follow, settings and a sent digest.
+    const channelId = randomUUID();
+    await trx
+      .insertInto('alertChannels')
+      .values({
+        tenantId,
+        id: channelId,
+        name: 'Ops "hook" ü',
+        urlSealed: 'v1.sealed.url.fixture',
+        urlDisplay: 'https://hooks.example.com/…',
+        format: 'slack',
+        secretSealed: 'v1.sealed.secret.fixture',
+        secretPrefix: 'whsec_ab',
+      })
+      .execute();
+    const ruleId = randomUUID();
+    await trx
+      .insertInto('alertRules')
+      .values({
+        tenantId,
+        id: ruleId,
+        name: 'Revenue "drop"',
+        metricId,
+        kind: 'change',
+        grain: 'week',
+        condition: { direction: 'down', by: 12.5, unit: 'percent', compareTo: 'previous' },
+        quietStartMinute: 1320,
+        quietEndMinute: 420,
+        cooldownMinutes: 60,
+      })
+      .execute();
+    await trx
+      .insertInto('alertRuleRecipients')
+      .values([
+        { tenantId, ruleId, membershipId: membership.id },
+        { tenantId, ruleId, channelId },
+      ])
+      .execute();
+    const eventId = randomUUID();
+    await trx
+      .insertInto('alertEvents')
+      .values({
+        tenantId,
+        id: eventId,
+        ruleId,
+        occurrence: 'week:2024-01-01',
+        grain: 'week',
+        periodStart: sql<Date>`'2024-01-01'`,
+        periodEnd: sql<Date>`'2024-01-07'`,
+        value: 87.5,
+        baseline: 100,
+        explanation: { summary: 'Revenue was 87.5 "€"\nline two', value: 87.5, comparedWith: null },
+        notified: true,
+        state: 'acknowledged',
+        acknowledgedAt: new Date('2024-01-08T09:00:00.123456Z'),
+        acknowledgedBy: userIds[2]!,
+      })
+      .execute();
+    await trx
+      .insertInto('alertDeliveries')
+      .values([
+        {
+          tenantId,
+          eventId,
+          channel: 'in_app',
+          membershipId: membership.id,
+          status: 'delivered',
+          deliveredAt: new Date(),
+        },
+        {
+          tenantId,
+          eventId,
+          channel: 'webhook',
+          channelId,
+          status: 'failed',
+          attempts: 8,
+          responseCode: 503,
+          detail: 'Service Unavailable',
+        },
+      ])
+      .execute();
+    await trx.insertInto('notifications').values({ tenantId, membershipId: membership.id, eventId }).execute();
+    await trx
+      .insertInto('alertMutes')
+      .values({ tenantId, ruleId, membershipId: membership.id, until: new Date('2024-02-01T00:00:00Z') })
+      .execute();
+    await trx.insertInto('metricFollows').values({ tenantId, membershipId: membership.id, metricId }).execute();
+    await trx
+      .insertInto('notificationPreferences')
+      .values({ tenantId, membershipId: membership.id, emailAlerts: false, digest: 'weekly' })
+      .execute();
+    await trx
+      .insertInto('alertDigests')
+      .values({
+        tenantId,
+        membershipId: membership.id,
+        frequency: 'weekly',
+        periodStart: sql<Date>`'2024-01-01'`,
+        periodEnd: sql<Date>`'2024-01-07'`,
+      })
+      .execute();
     const n = opts.audits ?? 0;
     if (n) {
       await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)

@@ -4,9 +4,21 @@ import type { ColumnType } from 'kysely';
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U> ? ColumnType<S, I | undefined, U> : ColumnType<T, T | undefined, T>;
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+export type AlertDeliveryChannel = 'in_app' | 'email' | 'webhook';
+
+export type AlertDeliveryStatus = 'pending' | 'delivered' | 'queued' | 'failed' | 'skipped';
+
+export type AlertEventState = 'firing' | 'acknowledged' | 'resolved';
+
+export type AlertRuleKind = 'threshold' | 'change' | 'stale' | 'pace' | 'anomaly';
+
+export type DashboardComparison = 'previous_period' | 'previous_year';
+
 export type DashboardRange = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd' | 'ytd';
 
 export type DashboardTileKind = 'number' | 'line' | 'bar' | 'table';
+
+export type DigestFrequency = 'off' | 'daily' | 'weekly';
 
 export type ImportStatus = 'uploaded' | 'queued' | 'running' | 'completed' | 'failed';
 
@@ -21,6 +33,116 @@ export type MetricGrain = 'day' | 'week' | 'month' | 'quarter';
 export type MetricUnit = 'number' | 'currency' | 'percent' | 'duration';
 
 export type TargetKind = 'fixed' | 'recurring';
+
+export interface AlertChannelsTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  urlSealed: string;
+  urlDisplay: string;
+  format: Generated<string>;
+  secretSealed: string;
+  secretPrefix: string;
+  disabledAt: Date | null;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface AlertDeliveriesTable {
+  tenantId: string;
+  id: Generated<string>;
+  eventId: string;
+  channel: AlertDeliveryChannel;
+  membershipId: string | null;
+  channelId: string | null;
+  status: AlertDeliveryStatus;
+  detail: string | null;
+  attempts: Generated<number>;
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  claimedUntil: Date | null;
+  responseCode: number | null;
+  deliveredAt: Date | null;
+  emailOutboxId: string | null;
+  createdAt: Generated<Date>;
+}
+
+export interface AlertDigestsTable {
+  tenantId: string;
+  id: Generated<string>;
+  membershipId: string;
+  frequency: DigestFrequency;
+  periodStart: Date;
+  periodEnd: Date;
+  emailOutboxId: string | null;
+  createdAt: Generated<Date>;
+}
+
+export interface AlertEventsTable {
+  tenantId: string;
+  id: Generated<string>;
+  ruleId: string;
+  occurrence: string;
+  grain: MetricGrain;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  state: Generated<AlertEventState>;
+  value: number | null;
+  baseline: number | null;
+  explanation: Json;
+  notified: boolean;
+  firedAt: Generated<Date>;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  resolvedAt: Date | null;
+  resolution: string | null;
+}
+
+export interface AlertMutesTable {
+  tenantId: string;
+  id: Generated<string>;
+  ruleId: string;
+  membershipId: string;
+  until: Date | null;
+  createdAt: Generated<Date>;
+}
+
+export interface AlertRuleRecipientsTable {
+  tenantId: string;
+  id: Generated<string>;
+  ruleId: string;
+  membershipId: string | null;
+  channelId: string | null;
+}
+
+export interface AlertRulesTable {
+  tenantId: string;
+  id: Generated<string>;
+  name: string;
+  metricId: string;
+  kind: AlertRuleKind;
+  grain: MetricGrain;
+  condition: Json;
+  quietStartMinute: number | null;
+  quietEndMinute: number | null;
+  cooldownMinutes: Generated<number>;
+  pausedAt: Date | null;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+}
+
+export interface AnnotationsTable {
+  tenantId: string;
+  id: Generated<string>;
+  metricId: string | null;
+  dashboardId: string | null;
+  onDate: Date;
+  body: string;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+}
 
 export interface ApiIdempotencyKeysTable {
   tenantId: string;
@@ -139,6 +261,31 @@ export interface ContactMessagesTable {
   requestId: string | null;
 }
 
+export interface DashboardShareLinksTable {
+  tenantId: string;
+  id: Generated<string>;
+  dashboardId: string;
+  label: string;
+  tokenHash: string;
+  prefix: string;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  embedOrigins: Generated<string[]>;
+  viewCount: Generated<number>;
+  lastViewedAt: Date | null;
+  createdBy: string | null;
+  createdAt: Generated<Date>;
+  rotatedAt: Date | null;
+}
+
+export interface DashboardTileMetricsTable {
+  tenantId: string;
+  id: Generated<string>;
+  tileId: string;
+  metricId: string;
+  position: number;
+}
+
 export interface DashboardTilesTable {
   tenantId: string;
   id: Generated<string>;
@@ -150,6 +297,10 @@ export interface DashboardTilesTable {
   showPrevious: Generated<boolean>;
   showTarget: Generated<boolean>;
   createdAt: Generated<Date>;
+  width: number | null;
+  range: DashboardRange | null;
+  grain: MetricGrain | null;
+  compareTo: Generated<DashboardComparison>;
 }
 
 export interface DashboardsTable {
@@ -300,6 +451,14 @@ export interface MetricDailyRollupsTable {
   lastValue: number;
 }
 
+export interface MetricFollowsTable {
+  tenantId: string;
+  id: Generated<string>;
+  membershipId: string;
+  metricId: string;
+  createdAt: Generated<Date>;
+}
+
 export interface MetricTargetsTable {
   tenantId: string;
   id: Generated<string>;
@@ -330,6 +489,24 @@ export interface MetricsTable {
   archivedAt: Date | null;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+}
+
+export interface NotificationPreferencesTable {
+  tenantId: string;
+  id: Generated<string>;
+  membershipId: string;
+  emailAlerts: Generated<boolean>;
+  digest: Generated<DigestFrequency>;
+  updatedAt: Generated<Date>;
+}
+
+export interface NotificationsTable {
+  tenantId: string;
+  id: Generated<string>;
+  membershipId: string;
+  eventId: string;
+  createdAt: Generated<Date>;
+  readAt: Date | null;
 }
 
 export interface OrganizationsTable {
@@ -480,6 +657,14 @@ export interface UsersTable {
 }
 
 export interface DB {
+  alertChannels: AlertChannelsTable;
+  alertDeliveries: AlertDeliveriesTable;
+  alertDigests: AlertDigestsTable;
+  alertEvents: AlertEventsTable;
+  alertMutes: AlertMutesTable;
+  alertRuleRecipients: AlertRuleRecipientsTable;
+  alertRules: AlertRulesTable;
+  annotations: AnnotationsTable;
   apiIdempotencyKeys: ApiIdempotencyKeysTable;
   apiKeys: ApiKeysTable;
   apiRateLimits: ApiRateLimitsTable;
@@ -489,6 +674,8 @@ export interface DB {
   auditOutbox: AuditOutboxTable;
   backups: BackupsTable;
   contactMessages: ContactMessagesTable;
+  dashboardShareLinks: DashboardShareLinksTable;
+  dashboardTileMetrics: DashboardTileMetricsTable;
   dashboardTiles: DashboardTilesTable;
   dashboards: DashboardsTable;
   dataFormFields: DataFormFieldsTable;
@@ -503,8 +690,11 @@ export interface DB {
   invitations: InvitationsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
+  metricFollows: MetricFollowsTable;
   metricTargets: MetricTargetsTable;
   metrics: MetricsTable;
+  notificationPreferences: NotificationPreferencesTable;
+  notifications: NotificationsTable;
   organizations: OrganizationsTable;
   passwordResetTokens: PasswordResetTokensTable;
   platformAuditChainHead: PlatformAuditChainHeadTable;

@@ -1,30 +1,31 @@
+import { grainSchema, rangeSchema } from '@mfiq/api/shared';
 import { isTrpcError, type Caller } from '../../trpc.server.ts';
 
-const RANGES = new Set(['7d', '30d', '90d', '6m', '12m', 'mtd', 'qtd', 'ytd']);
-const GRAINS = new Set(['day', 'week', 'month', 'quarter']);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-type Range = '7d' | '30d' | '90d' | '6m' | '12m' | 'mtd' | 'qtd' | 'ytd';
-type Grain = 'day' | 'week' | 'month' | 'quarter';
-
 /**
- * A dashboard as the address asks for it (?range=, ?grain=, ?from=&to=). A choice the API refuses
- * (a grain too fine for the range, a reversed range) shows the dashboard's own settings with the
- * reason, instead of an error page.
+ * How the address asks to view a dashboard (?range=, ?grain=, ?from=&to=), typed by the API's own
+ * schemas; anything malformed is left out and the dashboard's own setting applies.
  */
-export async function loadDashboard(api: Caller, slug: string, id: string | undefined, url: URL) {
+export function viewFromUrl(url: URL) {
   const p = url.searchParams;
   const from = p.get('from') ?? '';
   const to = p.get('to') ?? '';
-  const range = p.get('range') ?? '';
-  const grain = p.get('grain') ?? '';
-  const custom = DATE.test(from) && DATE.test(to);
-  const input = {
-    slug,
-    ...(id ? { id } : {}),
-    ...(custom ? { from, to } : RANGES.has(range) ? { range: range as Range } : {}),
-    ...(GRAINS.has(grain) ? { grain: grain as Grain } : {}),
+  const range = rangeSchema.safeParse(p.get('range'));
+  const grain = grainSchema.safeParse(p.get('grain'));
+  return {
+    ...(DATE.test(from) && DATE.test(to) ? { from, to } : range.success ? { range: range.data } : {}),
+    ...(grain.success ? { grain: grain.data } : {}),
   };
+}
+
+/**
+ * A dashboard as the address asks for it. A choice the API refuses (a grain too fine for the
+ * range, a reversed range) shows the dashboard's own settings with the reason, instead of an error
+ * page.
+ */
+export async function loadDashboard(api: Caller, slug: string, id: string | undefined, url: URL) {
+  const input = { slug, ...(id ? { id } : {}), ...viewFromUrl(url) };
   try {
     return { data: await api.dashboards.get(input), notice: null };
   } catch (error) {

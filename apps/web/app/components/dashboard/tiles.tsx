@@ -1,48 +1,13 @@
+import type { RouterOutputs } from '@mfiq/api';
 import type { ReactNode } from 'react';
-import { BarChart, LineChart, ProgressBar, Sparkline } from './charts.tsx';
-import { formatChange, formatPercent, formatValue, periodLabel, tone } from './format.ts';
+import { BarChart, LineChart, ProgressBar, Sparkline, type ChartSeries } from './charts.tsx';
+import { formatChange, formatPercent, formatValue, periodLabel, rangeLabel, tone } from './format.ts';
 
 type Grain = 'day' | 'week' | 'month' | 'quarter';
 type Status = 'on_track' | 'at_risk' | 'off_track' | 'no_data';
 
-export interface TileData {
-  id: string;
-  kind: 'number' | 'line' | 'bar' | 'table';
-  title: string | null;
-  showPrevious: boolean;
-  metric: {
-    key: string;
-    name: string;
-    unit: 'number' | 'currency' | 'percent' | 'duration';
-    currency: string | null;
-    direction: 'higher' | 'lower';
-    aggregation: string;
-    formula: boolean;
-  };
-  data: {
-    total: number | null;
-    previousTotal: number | null;
-    change: number | null;
-    points: {
-      start: string;
-      end: string;
-      partial: boolean;
-      value: number | null;
-      previous: number | null;
-      target: number | null;
-    }[];
-    target: {
-      period: { start: string; end: string };
-      complete: boolean;
-      actual: number | null;
-      target: number;
-      attainment: number | null;
-      forecast: number | null;
-      forecastAttainment: number | null;
-      status: Status;
-    } | null;
-  };
-}
+/** A tile with its data, as dashboards.get and the share page return it. */
+export type TileData = RouterOutputs['dashboards']['get']['tiles'][number];
 
 /** "Nov 2026", "Q4 2026", or the dates of a fixed target's range. */
 function periodName(p: { start: string; end: string }): string {
@@ -108,20 +73,23 @@ function TileFrame({
   tile,
   children,
   actions,
-  wide,
+  frameProps,
 }: {
   tile: TileData;
   children: ReactNode;
   actions?: ReactNode;
-  wide: boolean;
+  frameProps?: Record<string, unknown>;
 }) {
   const title = tile.title ?? tile.metric.name;
+  const { className: extra, ...rest } = frameProps ?? {};
   return (
     <article
-      className={`tile tile--${tile.kind}${wide ? ' tile--wide' : ''}`}
+      className={`tile tile--${tile.kind}${tile.width === 2 ? ' tile--wide' : ''}${typeof extra === 'string' && extra ? ` ${extra}` : ''}`}
       data-testid="tile"
       data-metric={tile.metric.key}
+      data-tile={tile.id}
       aria-label={title}
+      {...rest}
     >
       <header className="tile__header">
         <h3 className="tile__title">{title}</h3>
@@ -150,26 +118,55 @@ function NumberTile({ tile, grain, rangeText }: { tile: TileData; grain: Grain; 
   );
 }
 
+/** Which y axis each metric of a chart uses: the first unit on the left, a second one on the right. */
+function unitKey(m: TileData['metric']) {
+  return m.unit === 'currency' ? `currency:${m.currency ?? ''}` : m.unit;
+}
+
+export const PREVIOUS_LABEL = { previous_period: 'Previous period', previous_year: 'Same period last year' } as const;
+
+/** A chart tile's series: its first metric, then the others, each on the axis of its unit. */
+export function chartSeries(tile: TileData): ChartSeries[] {
+  const first = unitKey(tile.metric);
+  return [tile.metric, ...tile.more].map((m, i) => ({
+    name: m.name,
+    unit: m,
+    axis: unitKey(m) === first ? 0 : 1,
+    points: (i === 0 ? tile.data : tile.moreData[i - 1]!).points,
+  }));
+}
+
 function ChartTile({ tile, grain, rangeText }: { tile: TileData; grain: Grain; rangeText: string }) {
   const Chart = tile.kind === 'bar' ? BarChart : LineChart;
-  const hasTarget = tile.data.points.some((p) => p.target !== null);
+  const series = chartSeries(tile);
+  const hasTarget = series.some((s) => s.points.some((p) => p.target !== null));
+  const previousLabel = PREVIOUS_LABEL[tile.compareTo];
+  const names = series.map((s) => s.name).join(', ');
   return (
     <>
       <p className="tile__headline">
         <span className="tile__value tile__value--small">{formatValue(tile.data.total, tile.metric)}</span>{' '}
         <Change tile={tile} />
+        {series.length > 1 ? <span className="muted tile__headline-note">{tile.metric.name}</span> : null}
       </p>
       <Chart
-        points={tile.data.points}
+        series={series}
         grain={grain}
-        unit={tile.metric}
         showPrevious={tile.showPrevious}
-        label={`${tile.metric.name} by ${grain}, ${rangeText}`}
+        previousLabel={previousLabel.toLowerCase()}
+        label={`${names} by ${grain}, ${rangeText}`}
+        notes={tile.annotations}
       />
       <ul className="legend" aria-label="Legend">
-        <li className="legend__item legend__item--current">{tile.metric.name}</li>
-        {tile.showPrevious ? <li className="legend__item legend__item--previous">Previous period</li> : null}
+        {series.map((s, k) => (
+          <li key={s.name + k} className={`legend__item legend__item--s${k}${k === 0 ? ' legend__item--current' : ''}`}>
+            {s.name}
+            {s.axis === 1 ? <span className="muted"> (right axis)</span> : null}
+          </li>
+        ))}
+        {tile.showPrevious ? <li className="legend__item legend__item--previous">{previousLabel}</li> : null}
         {hasTarget ? <li className="legend__item legend__item--target">Target</li> : null}
+        {tile.annotations.length ? <li className="legend__item legend__item--note">Notes</li> : null}
       </ul>
     </>
   );
@@ -229,24 +226,36 @@ function TableTile({ tile, grain }: { tile: TileData; grain: Grain }) {
 
 export function Tile({
   tile,
-  grain,
   rangeText,
   actions,
+  frameProps,
+  footer,
 }: {
   tile: TileData;
-  grain: Grain;
   rangeText: string;
   actions?: ReactNode;
+  frameProps?: Record<string, unknown>;
+  footer?: ReactNode;
 }) {
+  // A tile with its own range or grain says so; others show the dashboard's.
+  const grain = tile.view.grain;
+  const own = tile.range !== null || tile.grain !== null || tile.compareTo !== 'previous_period';
+  const text = own ? rangeLabel(tile.view.from, tile.view.to) : rangeText;
   return (
-    <TileFrame tile={tile} actions={actions} wide={tile.kind !== 'number'}>
-      {tile.kind === 'number' ? <NumberTile tile={tile} grain={grain} rangeText={rangeText} /> : null}
-      {tile.kind === 'line' || tile.kind === 'bar' ? (
-        <ChartTile tile={tile} grain={grain} rangeText={rangeText} />
+    <TileFrame tile={tile} actions={actions} frameProps={frameProps}>
+      {own ? (
+        <p className="tile__view muted" data-testid="tile-view">
+          {text} · {GRAIN_WORD[grain]}
+        </p>
       ) : null}
+      {tile.kind === 'number' ? <NumberTile tile={tile} grain={grain} rangeText={text} /> : null}
+      {tile.kind === 'line' || tile.kind === 'bar' ? <ChartTile tile={tile} grain={grain} rangeText={text} /> : null}
       {tile.kind === 'table' ? <TableTile tile={tile} grain={grain} /> : null}
+      {footer}
     </TileFrame>
   );
 }
+
+const GRAIN_WORD = { day: 'daily', week: 'weekly', month: 'monthly', quarter: 'quarterly' } as const;
 
 export { KIND_LABEL };

@@ -4,7 +4,16 @@ import type { ReactNode } from 'react';
 import { rangeLabel } from './format.ts';
 import { Tile, type TileData } from './tiles.tsx';
 
-export type DashboardData = RouterOutputs['dashboards']['get'];
+type DashboardData = RouterOutputs['dashboards']['get'];
+
+/** What the grid and header need: a signed-in dashboard or a share link's view of one. */
+export interface ViewData {
+  dashboard: { name: string } | null;
+  range: DashboardData['range'];
+  grain: DashboardData['grain'];
+  timezone: string;
+  tiles: TileData[];
+}
 
 export const RANGE_OPTIONS = [
   { value: '7d', label: 'Last 7 days' },
@@ -27,7 +36,7 @@ export const GRAIN_OPTIONS = [
  * Date-range and grain pickers: a GET form, so the choice lives in the address (shareable, back
  * button works) and works without JavaScript; with it, a change applies at once.
  */
-function Pickers({ data }: { data: DashboardData }) {
+function Pickers({ data }: { data: ViewData }) {
   const submit = useSubmit();
   const custom = data.range.preset === null;
   return (
@@ -109,24 +118,41 @@ function Pickers({ data }: { data: DashboardData }) {
   );
 }
 
+/** What an editing page adds around a tile: its buttons, drag handlers on its frame, a footer. */
+export interface TileExtras {
+  actions?: ReactNode;
+  frameProps?: Record<string, unknown>;
+  footer?: ReactNode;
+}
+
 export function DashboardGrid({
   data,
-  tileActions,
+  tileExtras,
+  className,
 }: {
-  data: DashboardData;
-  tileActions?: (tile: TileData, index: number) => ReactNode;
+  data: ViewData;
+  tileExtras?: (tile: TileData, index: number) => TileExtras;
+  className?: string;
 }) {
   const rangeText = rangeLabel(data.range.from, data.range.to);
   return (
-    <div className="dashboard-grid" data-testid="dashboard-grid">
+    <div className={`dashboard-grid${className ? ` ${className}` : ''}`} data-testid="dashboard-grid">
       {data.tiles.map((tile, i) => (
-        <Tile key={tile.id} tile={tile} grain={data.grain} rangeText={rangeText} actions={tileActions?.(tile, i)} />
+        <Tile key={tile.id} tile={tile} rangeText={rangeText} {...tileExtras?.(tile, i)} />
       ))}
     </div>
   );
 }
 
-export function DashboardHeader({ data, children }: { data: DashboardData; children?: ReactNode }) {
+export function DashboardHeader({
+  data,
+  children,
+  pickers = true,
+}: {
+  data: ViewData;
+  children?: ReactNode;
+  pickers?: boolean;
+}) {
   return (
     <div className="dashboard-header">
       <div>
@@ -139,7 +165,7 @@ export function DashboardHeader({ data, children }: { data: DashboardData; child
         </p>
       </div>
       <div className="dashboard-header__tools">
-        <Pickers data={data} />
+        {pickers ? <Pickers data={data} /> : null}
         {children}
       </div>
     </div>

@@ -2,12 +2,12 @@ import { sql } from '@mfiq/db';
 import { audit } from '../../audit.ts';
 import { AppError } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
-import { findMetric } from '../metrics/query.ts';
-import { findDashboard, selectTiles } from './query.ts';
+import { findDashboard, selectTiles, touchDashboard } from './query.ts';
 import { addTileInput, MAX_TILES, tileOutput } from './schemas.ts';
+import { resolveTileMetrics, writeMoreMetrics } from './tile-metrics.ts';
 import { toTile } from './tiles.ts';
 
-/** Adds a tile for one of the organization's metrics at the end of the dashboard. */
+/** Adds a tile for one of the organization's metrics (up to four on a chart) at the end of the dashboard. */
 export const addTile = tenantProcedure
   .meta(requirePermission('dashboards:write'))
   .input(addTileInput)
@@ -15,7 +15,13 @@ export const addTile = tenantProcedure
   .mutation(async ({ ctx, input }) => {
     const dashboard = await findDashboard(ctx.db, ctx.tenant.id, input.dashboardId, { forUpdate: true });
     if (dashboard.tileCount >= MAX_TILES) throw new AppError('CONFLICT', `A dashboard has at most ${MAX_TILES} tiles`);
-    const metric = await findMetric(ctx.db, ctx.tenant.id, input.metricKey);
+    const [metric, ...more] = await resolveTileMetrics(
+      ctx.db,
+      ctx.tenant.id,
+      input.kind,
+      input.metricKey,
+      input.moreMetricKeys,
+    );
     const { next } = await ctx.db
       .selectFrom('dashboardTiles')
       .select(sql<number>`coalesce(max(position) + 1, 0)::int`.as('next'))
@@ -27,7 +33,7 @@ export const addTile = tenantProcedure
       .values({
         tenantId: ctx.tenant.id,
         dashboardId: dashboard.id,
-        metricId: metric.id,
+        metricId: metric!.id,
         kind: input.kind,
         title: input.title || null,
         position: Math.min(next, 999),
@@ -36,12 +42,13 @@ export const addTile = tenantProcedure
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await ctx.db
-      .updateTable('dashboards')
-      .set({ updatedAt: new Date() })
-      .where('tenantId', '=', ctx.tenant.id)
-      .where('id', '=', dashboard.id)
-      .execute();
+    await writeMoreMetrics(
+      ctx.db,
+      ctx.tenant.id,
+      row.id,
+      more.map((m) => m.id),
+    );
+    await touchDashboard(ctx.db, ctx.tenant.id, dashboard.id);
     const tile = toTile(
       await selectTiles(ctx.db, ctx.tenant.id, dashboard.id).where('t.id', '=', row.id).executeTakeFirstOrThrow(),
     );
@@ -50,7 +57,8 @@ export const addTile = tenantProcedure
       target: { type: 'dashboard', id: dashboard.id, display: dashboard.name },
       after: {
         tileId: row.id,
-        metric: metric.key,
+        metric: metric!.key,
+        ...(more.length ? { moreMetrics: more.map((m) => m.key) } : {}),
         kind: input.kind,
         title: tile.title,
         showPrevious: input.showPrevious,

@@ -15,6 +15,12 @@ export const remove = tenantProcedure
   .mutation(async ({ ctx, input }) => {
     const before = await findDashboard(ctx.db, ctx.tenant.id, input.id, { forUpdate: true });
     await ctx.db.deleteFrom('dashboards').where('tenantId', '=', ctx.tenant.id).where('id', '=', input.id).execute();
+    // Share links have no foreign key to their dashboard (see 0060): they go with it here.
+    await ctx.db
+      .deleteFrom('dashboardShareLinks')
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('dashboardId', '=', input.id)
+      .execute();
     let newDefaultId: string | null = null;
     if (before.isDefault) {
       const next = await ctx.db

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { audit } from '../../audit.ts';
 import { notFound } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
-import { findDashboard, selectTiles } from './query.ts';
+import { findDashboard, selectTiles, touchDashboard } from './query.ts';
 import { dashboardIdSchema, tileIdSchema } from './schemas.ts';
 
 export const removeTile = tenantProcedure
@@ -16,12 +16,7 @@ export const removeTile = tenantProcedure
       .executeTakeFirst();
     if (!tile) throw notFound('Tile not found');
     await ctx.db.deleteFrom('dashboardTiles').where('tenantId', '=', ctx.tenant.id).where('id', '=', tile.id).execute();
-    await ctx.db
-      .updateTable('dashboards')
-      .set({ updatedAt: new Date() })
-      .where('tenantId', '=', ctx.tenant.id)
-      .where('id', '=', dashboard.id)
-      .execute();
+    await touchDashboard(ctx.db, ctx.tenant.id, dashboard.id);
     await audit(ctx, {
       action: 'dashboard.tile_removed',
       target: { type: 'dashboard', id: dashboard.id, display: dashboard.name },

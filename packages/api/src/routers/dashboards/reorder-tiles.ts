@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { audit } from '../../audit.ts';
 import { AppError } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
-import { findDashboard, selectTiles } from './query.ts';
+import { findDashboard, selectTiles, touchDashboard } from './query.ts';
 import { reorderTilesInput } from './schemas.ts';
 
 /**
@@ -31,12 +31,7 @@ export const reorderTiles = tenantProcedure
       update dashboard_tiles t set position = u.pos - 1
         from unnest(${input.tileIds}::uuid[]) with ordinality as u (id, pos)
        where t.tenant_id = ${ctx.tenant.id} and t.dashboard_id = ${dashboard.id} and t.id = u.id`.execute(ctx.db);
-    await ctx.db
-      .updateTable('dashboards')
-      .set({ updatedAt: new Date() })
-      .where('tenantId', '=', ctx.tenant.id)
-      .where('id', '=', dashboard.id)
-      .execute();
+    await touchDashboard(ctx.db, ctx.tenant.id, dashboard.id);
     if (current.join() !== input.tileIds.join()) {
       await audit(ctx, {
         action: 'dashboard.tiles_reordered',

@@ -1,15 +1,26 @@
 import { z } from 'zod';
 import { RANGE_PRESETS as RANGES } from '../../shared/constants.ts';
+import { TEMPLATE_IDS } from './templates.ts';
 import { AGGREGATIONS, DIRECTIONS, grainSchema, localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
+
+export { grainSchema };
 
 export const MAX_TILES = 24;
 export const MAX_DASHBOARDS = 100;
+/** Metrics on one line or bar chart: the first plus up to three more. */
+const MAX_TILE_METRICS = 4;
 const TILE_KINDS = ['number', 'line', 'bar', 'table'] as const;
+const COMPARISONS = ['previous_period', 'previous_year'] as const;
 
 export const dashboardIdSchema = z.uuid('Dashboard id must be a UUID');
 export const tileIdSchema = z.uuid('Tile id must be a UUID');
-const rangeSchema = z.enum(RANGES, { error: `Range is one of ${RANGES.join(', ')}` });
+export const rangeSchema = z.enum(RANGES, { error: `Range is one of ${RANGES.join(', ')}` });
 const tileKindSchema = z.enum(TILE_KINDS, { error: 'Tile kind is one of number, line, bar, table' });
+const comparisonSchema = z.enum(COMPARISONS, { error: 'Comparison is previous_period or previous_year' });
+const widthSchema = z.union([z.literal(1), z.literal(2)], { error: 'A tile is 1 or 2 columns wide' });
+const moreMetricKeysSchema = z
+  .array(metricKeySchema)
+  .max(MAX_TILE_METRICS - 1, `A chart shows at most ${MAX_TILE_METRICS} metrics`);
 const dashboardNameSchema = z
   .string({ error: 'Name is required' })
   .trim()
@@ -39,7 +50,35 @@ export const addTileInput = z.object({
   title: titleSchema.optional(),
   showPrevious: z.boolean().default(true),
   showTarget: z.boolean().default(true),
+  /** Line and bar charts only: more metrics on the same chart. */
+  moreMetricKeys: moreMetricKeysSchema.default([]),
 });
+
+/**
+ * Changes a tile in place: whatever is given changes, the rest stays. `range` and `grain` null
+ * make the tile follow the dashboard's pickers again; `title` empty falls back to the metric name.
+ */
+export const updateTileInput = z.object({
+  dashboardId: dashboardIdSchema,
+  tileId: tileIdSchema,
+  metricKey: metricKeySchema.optional(),
+  moreMetricKeys: moreMetricKeysSchema.optional(),
+  kind: tileKindSchema.optional(),
+  title: titleSchema.optional(),
+  range: rangeSchema.nullable().optional(),
+  grain: grainSchema.nullable().optional(),
+  compareTo: comparisonSchema.optional(),
+  showPrevious: z.boolean().optional(),
+  showTarget: z.boolean().optional(),
+  width: widthSchema.optional(),
+});
+
+export const createFromTemplateInput = z.object({
+  template: z.enum(TEMPLATE_IDS, { error: `Template is one of ${TEMPLATE_IDS.join(', ')}` }),
+  name: dashboardNameSchema.optional(),
+});
+
+export const duplicateDashboardInput = z.object({ id: dashboardIdSchema, name: dashboardNameSchema.optional() });
 
 export const reorderTilesInput = z.object({
   dashboardId: dashboardIdSchema,
@@ -48,6 +87,21 @@ export const reorderTilesInput = z.object({
     .min(1, 'Give the tiles in their new order')
     .max(MAX_TILES, `A dashboard has at most ${MAX_TILES} tiles`),
 });
+
+/** A view is a range preset or custom dates (both), not both. */
+export function customRangeRules(
+  v: { range?: string | undefined; from?: string | undefined; to?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if ((v.from === undefined) !== (v.to === undefined))
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'A custom range needs both "from" and "to"' });
+  if (v.from && v.range)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['range'],
+      message: 'Give either a range preset or "from" and "to", not both',
+    });
+}
 
 export const dashboardDataInput = z
   .object({
@@ -58,16 +112,7 @@ export const dashboardDataInput = z
     to: localDateSchema.optional(),
     grain: grainSchema.optional(),
   })
-  .superRefine((v, ctx) => {
-    if ((v.from === undefined) !== (v.to === undefined))
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'A custom range needs both "from" and "to"' });
-    if (v.from && v.range)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['range'],
-        message: 'Give either a range preset or "from" and "to", not both',
-      });
-  });
+  .superRefine(customRangeRules);
 
 export const dashboardOutput = z.object({
   id: z.string(),
@@ -79,6 +124,16 @@ export const dashboardOutput = z.object({
   updatedAt: z.date(),
 });
 
+export const tileMetricOutput = z.object({
+  key: z.string(),
+  name: z.string(),
+  unit: z.enum(UNITS),
+  currency: z.string().nullable(),
+  aggregation: z.enum(AGGREGATIONS),
+  direction: z.enum(DIRECTIONS),
+  formula: z.boolean(),
+});
+
 export const tileOutput = z.object({
   id: z.string(),
   kind: tileKindSchema,
@@ -86,19 +141,19 @@ export const tileOutput = z.object({
   position: z.number(),
   showPrevious: z.boolean(),
   showTarget: z.boolean(),
-  metric: z.object({
-    key: z.string(),
-    name: z.string(),
-    unit: z.enum(UNITS),
-    currency: z.string().nullable(),
-    aggregation: z.enum(AGGREGATIONS),
-    direction: z.enum(DIRECTIONS),
-    formula: z.boolean(),
-  }),
+  /** Columns of the four-column grid, resolved (number cards 1, charts and tables 2 unless set). */
+  width: z.number(),
+  /** The tile's own range and grain; null: the dashboard's pickers. */
+  range: rangeSchema.nullable(),
+  grain: grainSchema.nullable(),
+  compareTo: comparisonSchema,
+  metric: tileMetricOutput,
+  /** The second to fourth metric of a chart. */
+  more: z.array(tileMetricOutput),
 });
 
 const status = z.enum(['on_track', 'at_risk', 'off_track', 'no_data']);
-const seriesDataOutput = z.object({
+export const seriesDataOutput = z.object({
   total: z.number().nullable(),
   previousTotal: z.number().nullable(),
   change: z.number().nullable(),
@@ -126,18 +181,36 @@ const seriesDataOutput = z.object({
     .nullable(),
 });
 
+const viewOutput = z.object({
+  preset: rangeSchema.nullable(),
+  from: z.string(),
+  to: z.string(),
+  previousFrom: z.string(),
+  previousTo: z.string(),
+});
+
+export const annotationOutput = z.object({
+  id: z.string(),
+  date: z.string(),
+  body: z.string(),
+  /** The metric it was written on, or null for a note on the dashboard. */
+  metricKey: z.string().nullable(),
+});
+
+/** A tile with its data: the range and grain it shows (its own, or the dashboard's), and notes in that range. */
+export const tileDataOutput = tileOutput.extend({
+  view: viewOutput.extend({ grain: grainSchema }),
+  data: seriesDataOutput,
+  moreData: z.array(seriesDataOutput),
+  annotations: z.array(annotationOutput),
+});
+
 const dashboardDataOutput = z.object({
   dashboard: dashboardOutput.nullable(),
-  range: z.object({
-    preset: rangeSchema.nullable(),
-    from: z.string(),
-    to: z.string(),
-    previousFrom: z.string(),
-    previousTo: z.string(),
-  }),
+  range: viewOutput,
   grain: grainSchema,
   timezone: z.string(),
-  tiles: z.array(tileOutput.extend({ data: seriesDataOutput })),
+  tiles: z.array(tileDataOutput),
 });
 
 /**
