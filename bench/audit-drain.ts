@@ -95,7 +95,12 @@ export async function benchAuditDrain() {
   const main = fileURLToPath(new URL('../apps/worker/src/main.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
     cwd: fileURLToPath(new URL('../apps/worker/', import.meta.url)),
-    env: { PATH: process.env.PATH, WORKER_DATABASE_URL: cluster.urls.worker, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      WORKER_DATABASE_URL: cluster.urls.worker,
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   await new Promise((r) => setTimeout(r, 3_000));

@@ -4,11 +4,13 @@ import { benchAuditDrain } from './audit-drain.ts';
 import { benchBackup } from './backup.ts';
 import { benchCsvImport } from './csv-import.ts';
 import { benchDashboards } from './dashboards.ts';
+import { benchHttp } from './http.ts';
 import { benchIngest } from './ingest.ts';
+import { benchLoad } from './load.ts';
 import { benchSignIn } from './sign-in.ts';
 import { benchTenantRead } from './tenant-read.ts';
 
-// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in, alerts)
+// Usage: pnpm bench [name ...]   (names: tenant-read, audit-drain, ingest, csv-import, backup, dashboards, sign-in, alerts, http, load)
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   'tenant-read': benchTenantRead,
   'audit-drain': benchAuditDrain,
@@ -18,6 +20,8 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   backup: benchBackup,
   dashboards: benchDashboards,
   alerts: benchAlerts,
+  http: benchHttp,
+  load: benchLoad,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

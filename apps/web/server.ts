@@ -29,8 +29,7 @@ import {
 import { createAuth, createSecretBox, generateAppKey } from '@mfiq/auth';
 import { exportZip, FsStorage, loadBackupSettings } from '@mfiq/backup';
 import { createSignInThrottle } from '@mfiq/api/throttle';
-import pg from 'pg';
-import { createDb, withTenant, type Database } from '@mfiq/db';
+import { createDb, createStorePool, withTenant, type Database } from '@mfiq/db';
 import { collectEvidence, evidenceZip, readTestReport } from '@mfiq/evidence';
 import { ConfigError, loadConfig, type Config } from './app/config.server.ts';
 import './app/load-context.ts';
@@ -109,12 +108,11 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
     );
   }
   // rate-limiter-flexible's PostgreSQL store takes a node-postgres pool of its own.
-  const throttlePool = new pg.Pool({
-    connectionString: config.appDatabaseUrl,
+  const throttlePool = createStorePool(config.appDatabaseUrl, {
     max: 4,
-    application_name: 'mfiq-web-throttle',
+    applicationName: 'mfiq-web-throttle',
+    viaPgbouncer: config.pool.viaPgbouncer === true,
   });
-  throttlePool.on('error', () => {});
   const secretBox = createSecretBox(appKey);
   // Recovery codes from before they were keyed (migration 0025) are converted in the background;
   // until then they are still accepted in their old form.
@@ -270,6 +268,7 @@ export async function createServer(config: Config, opts: { logger?: Logger } = {
       remixHandler({
         build,
         mode: production ? 'production' : 'development',
+        cachePublicPages: production,
         getLoadContext: (req, res): AppLoadContext => {
           const { nonce, requestId, clientIp, secure } = info(res);
           return {

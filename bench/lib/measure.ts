@@ -6,9 +6,15 @@ export interface RoundResult {
   opsPerSec: number;
   p50Ms: number;
   p95Ms: number;
+  p99Ms: number;
 }
 
-async function runFor(durationMs: number, concurrency: number, op: () => Promise<unknown>): Promise<RoundResult> {
+/** `concurrency` callers run `op` back to back for `durationMs`: throughput and latency percentiles. */
+export async function runFor(
+  durationMs: number,
+  concurrency: number,
+  op: () => Promise<unknown>,
+): Promise<RoundResult> {
   const latencies: number[] = [];
   const end = performance.now() + durationMs;
   const start = performance.now();
@@ -24,7 +30,7 @@ async function runFor(durationMs: number, concurrency: number, op: () => Promise
   const elapsed = performance.now() - start;
   latencies.sort((a, b) => a - b);
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { opsPerSec: (latencies.length / elapsed) * 1000, p50Ms: pick(0.5), p95Ms: pick(0.95) };
+  return { opsPerSec: (latencies.length / elapsed) * 1000, p50Ms: pick(0.5), p95Ms: pick(0.95), p99Ms: pick(0.99) };
 }
 
 export const median = (xs: number[]) => {

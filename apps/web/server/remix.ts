@@ -2,6 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node';
 import { FRAME_ANCESTORS_HEADER } from '../app/lib/framing.ts';
 import { sendFetchResponse, toFetchRequest } from './fetch-bridge.ts';
+import { publicPageCache } from './page-cache.ts';
+import { info } from './request-info.ts';
 import { allowFraming } from './security.ts';
 
 /** Headers a page may set in place of the default every response got (security.ts). */
@@ -30,11 +32,16 @@ export function remixHandler(opts: {
   build: ServerBuild | (() => Promise<ServerBuild>);
   mode: string;
   getLoadContext: (req: Request, res: Response) => AppLoadContext;
+  /** Keep the signed-out render of the public static pages (production only: development rebuilds). */
+  cachePublicPages: boolean;
 }) {
   const handle = createRequestHandler(opts.build, opts.mode);
+  const cache = opts.cachePublicPages ? publicPageCache() : null;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const response = await handle(toFetchRequest(req, res), opts.getLoadContext(req, res));
+      const render = () => handle(toFetchRequest(req, res), opts.getLoadContext(req, res));
+      // A kept page's answer goes through pageHeaders like a fresh one (its stored headers are Remix's).
+      const response = cache ? await cache.respond(req, info(res), render) : await render();
       await sendFetchResponse(res, pageHeaders(res, response));
     } catch (error) {
       next(error);

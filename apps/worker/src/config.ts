@@ -54,6 +54,11 @@ const workerEnvSchema = z
     /** As in the web: `local` is the launcher's single-machine install; unset follows NODE_ENV (ADR 0100). */
     APP_ENV: z.enum(['production', 'local'], { error: 'must be production or local' }).optional(),
     WORKER_DATABASE_URL: postgresUrl,
+    /**
+     * Straight to PostgreSQL when WORKER_DATABASE_URL goes through pgbouncer in transaction mode: the
+     * job queue and the audit drain's waker LISTEN, which needs a session of its own.
+     */
+    WORKER_LISTEN_DATABASE_URL: postgresUrl.optional(),
     ...poolEnvShape('WORKER_DB_'),
     WORKER_CONCURRENCY: z.coerce
       .number({ error: 'must be a whole number' })
@@ -146,6 +151,8 @@ export const WORKER_ENV_VARIABLES = Object.keys(workerEnvSchema.shape);
 
 export interface WorkerConfig {
   databaseUrl: string;
+  /** The job queue's and the drain waker's connection (LISTEN): direct, never through pgbouncer. */
+  listenDatabaseUrl: string;
   /** Bounds of the worker role's pool (WORKER_DB_*). */
   pool: DbOptions;
   concurrency: number;
@@ -240,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const e = parseEnv(workerEnvSchema, env, 'worker');
   return {
     databaseUrl: e.WORKER_DATABASE_URL,
+    listenDatabaseUrl: e.WORKER_LISTEN_DATABASE_URL ?? e.WORKER_DATABASE_URL,
     concurrency: e.WORKER_CONCURRENCY,
     // Jobs run at once, plus one for the drain waker and the cron; long statements (imports, backups).
     pool: poolOptions(e, 'WORKER_DB_', {

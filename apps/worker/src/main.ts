@@ -42,6 +42,7 @@ try {
     );
   worker = await startWorker({
     connectionString: config.databaseUrl,
+    listenConnectionString: config.listenDatabaseUrl,
     concurrency: config.concurrency,
     pool: config.pool,
     logger,

@@ -20,6 +20,11 @@ import { STRICT_EGRESS } from '@mfiq/api/alerts';
 export interface StartWorkerOptions {
   /** Must connect as the worker role (mfiq_worker): never the owner, a superuser or a BYPASSRLS role. */
   connectionString: string;
+  /**
+   * graphile-worker's queue and the audit drain's waker: they LISTEN, which needs a session, so behind
+   * pgbouncer in transaction mode this names PostgreSQL itself. Default: connectionString.
+   */
+  listenConnectionString?: string;
   concurrency: number;
   /** The worker role's pool bounds; default: concurrency + 1 connections and the role's timeouts. */
   pool?: DbOptions;
@@ -125,8 +130,9 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
   try {
     const role = await assertRuntimeRole(db);
     await assertQueueAccess(db);
+    const listenUrl = opts.listenConnectionString ?? opts.connectionString;
     runner = await run({
-      connectionString: opts.connectionString,
+      connectionString: listenUrl,
       concurrency: opts.concurrency,
       // graphile-worker's advice: at least concurrency + 2 so job release never waits for a client.
       maxPoolSize: Math.max(opts.concurrency + 2, 4),
@@ -156,7 +162,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<WorkerHandl
     const intervalMs = opts.auditDrainIntervalMs ?? 5_000;
     if (intervalMs > 0)
       waker = await startDrainWaker({
-        connectionString: opts.connectionString,
+        connectionString: listenUrl,
         addJob: runner.addJob,
         logger,
         intervalMs,

@@ -102,3 +102,33 @@ function guardedPool(pool: pg.Pool) {
     end: () => pool.end(),
   };
 }
+
+/**
+ * A plain node-postgres pool for libraries that take one (rate-limiter-flexible's PostgreSQL store).
+ * Behind pgbouncer in transaction mode, each statement may run on another server session, so a
+ * named prepared statement would be missing there or exist twice: names are dropped (the statement
+ * is prepared unnamed, per call), and no start-up parameters are sent.
+ */
+export function createStorePool(
+  url: string,
+  opts: { max: number; applicationName: string; statementTimeoutMs?: number; viaPgbouncer?: boolean },
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max,
+    application_name: opts.applicationName,
+    ...(opts.statementTimeoutMs && !opts.viaPgbouncer ? { statement_timeout: opts.statementTimeoutMs } : {}),
+  });
+  pool.on('error', () => {}); // idle client errors surface on the next checkout instead of crashing
+  if (!opts.viaPgbouncer) return pool;
+  return new Proxy(pool, {
+    get(target, key, receiver) {
+      if (key !== 'query') return Reflect.get(target, key, receiver) as unknown;
+      return (query: unknown, ...rest: unknown[]) => {
+        const unnamed =
+          typeof query === 'object' && query !== null && 'name' in query ? { ...query, name: undefined } : query;
+        return (target.query as (...a: unknown[]) => unknown).call(target, unnamed, ...rest);
+      };
+    },
+  });
+}

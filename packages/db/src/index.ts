@@ -1,4 +1,11 @@
-export { createDb, ACQUIRE_TIMEOUT_MESSAGE, POOL_DEFAULTS, type Database, type DbOptions } from './client.ts';
+export {
+  createDb,
+  createStorePool,
+  ACQUIRE_TIMEOUT_MESSAGE,
+  POOL_DEFAULTS,
+  type Database,
+  type DbOptions,
+} from './client.ts';
 export {
   enterTenant,
   Rollback,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Database } from '@mfiq/db';
+import { createStorePool, type Database } from '@mfiq/db';
 import { issueFormPass, type FormPass } from '@mfiq/api/server';
 import type { Config } from '../../app/config.server.ts';
 import { CAPTCHA_PROVIDERS, createCaptchaVerifier } from './captcha.ts';
@@ -60,13 +59,13 @@ export function createFormGuard(opts: {
     );
   }
   const tokens = createFormTokens({ key, minFillMs: config.forms.minFillMs, maxAgeMs: TOKEN_MAX_AGE_MS });
-  const pool = new pg.Pool({
-    connectionString: config.appDatabaseUrl,
+  // Behind pgbouncer the role's own statement timeout holds (no start-up parameters there).
+  const pool = createStorePool(config.appDatabaseUrl, {
     max: 4,
-    application_name: 'mfiq-web-ratelimit',
-    statement_timeout: 5_000,
+    applicationName: 'mfiq-web-ratelimit',
+    statementTimeoutMs: 5_000,
+    viaPgbouncer: config.pool.viaPgbouncer === true,
   });
-  pool.on('error', () => {});
   const limits = createRateLimits(pool, { perIp: config.forms.ratePerIp, perForm: config.forms.ratePerForm });
   const nonces = createNonceStore(db);
   const captcha = config.captcha ? createCaptchaVerifier(config.captcha) : null;
