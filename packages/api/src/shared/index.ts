@@ -8,3 +8,6 @@ export { updateOrganizationInput } from '../routers/org/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
 export { createTargetInput } from '../routers/targets/schemas.ts';
 export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
+export { RULE_KINDS } from '../alerts/conditions.ts';
+export { channelInput, createRuleInput, previewInput } from '../routers/alerts/schemas.ts';
+export { DIGESTS } from '../routers/notifications/schemas.ts';
