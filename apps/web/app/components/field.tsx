@@ -31,22 +31,30 @@ function FieldMessages({ name, errors, hint }: { name: string; errors: string[] 
 }
 
 /** A labelled input with its hint and field-level errors wired to it for assistive technology. */
-export function TextField({ name, label, errors, hint, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+/** `id` defaults to the name; give one when two forms on a page have a field of the same name. */
+export function TextField({
+  name,
+  id = name,
+  label,
+  errors,
+  hint,
+  ...input
+}: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
   const invalid = Boolean(errors?.length);
   return (
     <div className={`field${invalid ? ' field--invalid' : ''}`}>
-      <label htmlFor={name} className="field__label">
+      <label htmlFor={id} className="field__label">
         {label}
       </label>
       <input
-        id={name}
+        id={id}
         name={name}
         className="input"
         aria-invalid={invalid || undefined}
-        aria-describedby={describedBy(name, errors, hint)}
+        aria-describedby={describedBy(id, errors, hint)}
         {...input}
       />
-      <FieldMessages name={name} errors={errors} hint={hint} />
+      <FieldMessages name={id} errors={errors} hint={hint} />
     </div>
   );
 }
