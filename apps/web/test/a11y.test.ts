@@ -50,6 +50,8 @@ const SIGNED_IN = [
   '/orgs/acme/forms',
   '/orgs/acme/imports',
   '/orgs/acme/backups',
+  '/orgs/acme/alerts',
+  '/orgs/acme/alerts/rules',
   '/account',
 ];
 

@@ -77,6 +77,8 @@ const ORG_PAGES = [
   '/forms',
   '/imports',
   '/backups',
+  '/alerts',
+  '/alerts/rules',
 ];
 
 function nameOf(path: string): string {

@@ -33,6 +33,7 @@ function FieldMessages({ name, errors, hint }: { name: string; errors: string[] 
 }
 
 /** A labelled input with its hint and field-level errors wired to it for assistive technology. */
+/** `id` defaults to the name; give one when two forms on a page have a field of the same name. */
 export function TextField({
   name,
   id = name,

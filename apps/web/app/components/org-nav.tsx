@@ -23,6 +23,13 @@ const ORG_NAV: NavEntry[] = [
   { label: 'Dashboards', to: '/dashboards' },
   { label: 'Metrics', to: '/metrics' },
   {
+    label: 'Alerts',
+    items: [
+      { label: 'Inbox', to: '/alerts', end: true },
+      { label: 'Alert rules', to: '/alerts/rules' },
+    ],
+  },
+  {
     label: 'Data',
     items: [
       { label: 'Forms', to: '/forms', permission: 'forms:read' },

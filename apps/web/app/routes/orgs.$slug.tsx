@@ -1,23 +1,27 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Outlet, useLoaderData } from '@remix-run/react';
+import { NotificationBell } from '../components/notification-bell.tsx';
 import { OrgNav } from '../components/org-nav.tsx';
 import { isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import alertStyles from '../styles/alerts.css?url';
 import orgStyles from '../styles/org.css?url';
 import { stylesheets } from '../styles/links.ts';
 
-export const links = stylesheets(orgStyles);
+export const links = stylesheets(orgStyles, alertStyles);
 
 /**
  * The organization's frame: resolves the slug to the caller's membership through `org.get`
- * (signed out -> /login?next=..., not a member -> 404) and gives child pages its data. A former
- * address of one of the caller's organizations redirects to its current one; an organization
- * whose deletion is pending (locked) sends its members to the page that shows the schedule.
+ * (signed out -> /login?next=..., not a member -> 404) and gives child pages its data, with the
+ * bell's unread counts for its first paint (the browser refreshes them). A former address of one of
+ * the caller's organizations redirects to its current one; an organization whose deletion is
+ * pending (locked) sends its members to the page that shows the schedule.
  */
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
   const { caller } = await serverApi(args);
   try {
-    return await caller.org.get({ slug });
+    const org = await caller.org.get({ slug });
+    return { ...org, bell: await caller.notifications.unreadCounts() };
   } catch (error) {
     throw (await lifecycleRedirect(caller, slug, error, args.request)) ?? toResponse(error, args.request);
   }
@@ -44,7 +48,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 export default function OrgLayout() {
-  const { organization, role, permissions } = useLoaderData<typeof loader>();
+  const { organization, role, permissions, bell } = useLoaderData<typeof loader>();
   return (
     <div className="org">
       <div className="org__header">
@@ -54,9 +58,12 @@ export default function OrgLayout() {
             {organization.name}
           </h1>
         </div>
-        <span className={`role role--${role}`} title="Your role in this organization">
-          {role}
-        </span>
+        <div className="org__tools">
+          <NotificationBell slug={organization.slug} initial={bell} />
+          <span className={`role role--${role}`} title="Your role in this organization">
+            {role}
+          </span>
+        </div>
       </div>
       <OrgNav slug={organization.slug} permissions={permissions} />
       <Outlet />

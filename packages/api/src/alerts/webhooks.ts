@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Explanation } from './explain.ts';
+import type { WEBHOOK_FORMATS } from '../shared/constants.ts';
 
 /**
  * Webhook deliveries: the JSON body (or a Slack-compatible one), and its signature. The receiver
@@ -14,7 +15,6 @@ export const EVENT_HEADER = 'x-mfiq-event';
 /** How old a signed timestamp the verification accepts (seconds, either way). */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
 /** A new signing secret: shown once, then stored sealed under the application key. */

@@ -37,6 +37,8 @@ export type WeekStart = (typeof WEEK_STARTS)[number];
 export const UNITS = ['number', 'currency', 'percent', 'duration'] as const;
 export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count', 'last'] as const;
 export const DIRECTIONS = ['higher', 'lower'] as const;
+/** How a webhook channel's payload is shaped: our signed JSON, or Slack's incoming-webhook shape. */
+export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 
 /**
  * IANA timezones this runtime knows, UTC first. The server's list is the one the API accepts, so

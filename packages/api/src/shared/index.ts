@@ -19,3 +19,6 @@ export {
 } from '../routers/dashboards/schemas.ts';
 export { createShareLinkInput } from '../routers/shares/schemas.ts';
 export { createAnnotationInput } from '../routers/annotations/schemas.ts';
+export { RULE_KINDS } from '../alerts/conditions.ts';
+export { channelInput, createRuleInput, previewInput } from '../routers/alerts/schemas.ts';
+export { DIGESTS } from '../routers/notifications/schemas.ts';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { conditionSchema, RULE_KINDS } from '../../alerts/conditions.ts';
-import { WEBHOOK_FORMATS } from '../../alerts/webhooks.ts';
-import { GRAINS } from '../../metrics/periods.ts';
+import { GRAINS, WEBHOOK_FORMATS } from '../../shared/constants.ts';
 import { grainSchema, metricKeySchema } from '../metrics/schemas.ts';
 
 /** Bounds on what an organization can ask the evaluator to do (checked when saved). */

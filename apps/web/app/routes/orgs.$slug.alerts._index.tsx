@@ -1,0 +1,271 @@
+import type { SubmissionResult } from '@conform-to/react';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { useEffect } from 'react';
+import { FormAlert } from '../components/field.tsx';
+import { SNOOZES, snoozeForm, snoozeUntil } from '../lib/alert-forms.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { useApiForm } from '../lib/forms.ts';
+import { trpc } from '../trpc.ts';
+import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import type { OrgData } from './orgs.$slug.tsx';
+
+export const meta: MetaFunction = ({ matches }) => {
+  const org = matches.find((m) => m.id === 'routes/orgs.$slug')?.data as OrgData | undefined;
+  return [{ title: org ? `Alerts · ${org.organization.name} · Metric Flow IQ` : 'Alerts · Metric Flow IQ' }];
+};
+
+/** The signed-in member's inbox in this organization (their own notifications only). */
+export async function loader(args: LoaderFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  const url = new URL(args.request.url);
+  const before = url.searchParams.get('before') ?? undefined;
+  return callApi(args, (caller) => caller.notifications.list({ slug, before }));
+}
+
+const uuid = (form: FormData, name: string) => {
+  const v = form.get(name);
+  return typeof v === 'string' ? v : '';
+};
+
+/**
+ * Acknowledge ("I am on it", for everyone) also marks the member's own notification read; snooze
+ * (a Conform form) mutes the rule for them until a chosen time; mark read and unmute are buttons.
+ */
+export async function action(args: ActionFunctionArgs) {
+  const slug = args.params.slug ?? '';
+  const form = await args.request.formData();
+  const intent = form.get('intent');
+  if (intent === 'snooze') {
+    const outcome = await submitForm(
+      args,
+      snoozeForm,
+      (value, api) => api.alerts.mute({ slug, ruleId: value.ruleId, until: snoozeUntil(value.for) }),
+      { formData: form },
+    );
+    return outcome.ok
+      ? { done: 'snoozed' as const, reply: outcome.reply, formError: null }
+      : data({ done: null, reply: outcome.reply, formError: null }, { status: 400 });
+  }
+  const { caller } = await serverApi(args);
+  try {
+    if (intent === 'acknowledge') {
+      await caller.alerts.acknowledge({ slug, eventId: uuid(form, 'eventId') });
+      await caller.notifications.markRead({ slug, ids: [uuid(form, 'notificationId')] });
+      return { done: 'acknowledged' as const, reply: null, formError: null };
+    }
+    if (intent === 'read') {
+      await caller.notifications.markRead({ slug, ids: [uuid(form, 'notificationId')] });
+      return { done: 'read' as const, reply: null, formError: null };
+    }
+    if (intent === 'read-all') {
+      await caller.notifications.markRead({ slug, all: true });
+      return { done: 'read' as const, reply: null, formError: null };
+    }
+    if (intent === 'unmute') {
+      await caller.alerts.unmute({ slug, ruleId: uuid(form, 'ruleId') });
+      return { done: 'unmuted' as const, reply: null, formError: null };
+    }
+    return data({ done: null, reply: null, formError: 'Unknown action' }, { status: 400 });
+  } catch (error) {
+    const errors = formErrors(error);
+    if (!errors) throw toResponse(error, args.request);
+    return data(
+      { done: null, reply: null, formError: errors.formError ?? 'That did not work' },
+      { status: errors.formError ? 409 : 400 },
+    );
+  }
+}
+
+const DONE = {
+  acknowledged: 'Alert acknowledged.',
+  read: 'Marked as read.',
+  snoozed: 'Rule snoozed for you.',
+  unmuted: 'You hear from this rule again.',
+} as const;
+
+const when = (d: string | Date) =>
+  new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
+
+const STATE_LABEL = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' } as const;
+
+type Inbox = Awaited<ReturnType<typeof loader>>;
+
+export default function AlertsInbox() {
+  const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
+  const { items, unread, next } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const utils = trpc.useUtils();
+
+  // The bell counts unread items: ask it again as soon as this page changed one.
+  useEffect(() => {
+    if (result?.done) void utils.notifications.unreadCounts.invalidate();
+  }, [result, utils]);
+
+  if (!org) return null;
+  const busy = navigation.state !== 'idle';
+  return (
+    <section className="panel" aria-labelledby="inbox-title">
+      <div className="alerts__head">
+        <h2 id="inbox-title" className="panel__title">
+          Alerts
+        </h2>
+        <div className="inbox__tools">
+          <Link to="rules" className="button button--quiet">
+            {org.permissions.includes('alerts:manage') ? 'Manage rules' : 'Rules'}
+          </Link>
+          {unread > 0 ? (
+            <Form method="post">
+              <button type="submit" name="intent" value="read-all" className="button button--quiet" disabled={busy}>
+                Mark all read
+              </button>
+            </Form>
+          ) : null}
+        </div>
+      </div>
+      <p className="muted" data-testid="inbox-unread">
+        {unread === 0 ? 'Nothing unread.' : `${unread} unread ${unread === 1 ? 'alert' : 'alerts'}.`} Alerts come from
+        the rules of {org.organization.name}; each says what was measured and what it was compared with.
+      </p>
+      {result?.done && !busy ? <FormAlert tone="success">{DONE[result.done]}</FormAlert> : null}
+      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {items.length === 0 ? (
+        <p className="muted" data-testid="inbox-empty">
+          No alerts yet. When a rule you receive fires, it appears here and on the bell.
+        </p>
+      ) : (
+        <ol className="inbox" data-testid="inbox">
+          {items.map((item) => (
+            <InboxItem key={item.id} item={item} lastResult={result?.reply} busy={busy} />
+          ))}
+        </ol>
+      )}
+      {next ? (
+        <p className="inbox__more">
+          <Link to={`?before=${next}`}>Older alerts</Link>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function InboxItem({
+  item,
+  lastResult,
+  busy,
+}: {
+  item: Inbox['items'][number];
+  lastResult: SubmissionResult<string[]> | null | undefined;
+  busy: boolean;
+}) {
+  const { event } = item;
+  const x = event.explanation;
+  const formId = `snooze-${item.id}`;
+  const [form, fields] = useApiForm(snoozeForm, {
+    id: formId,
+    lastResult: lastResult?.initialValue?.ruleId === event.ruleId ? lastResult : null,
+  });
+  return (
+    <li
+      className={`inbox__item${item.readAt ? '' : ' inbox__item--unread'}`}
+      data-testid="inbox-item"
+      data-state={event.state}
+      aria-labelledby={`alert-${item.id}`}
+    >
+      <div className="inbox__head">
+        <h3 id={`alert-${item.id}`} className="inbox__title">
+          {item.readAt ? null : <span className="visually-hidden">Unread: </span>}
+          {x.summary}
+        </h3>
+        <span className={`alert-state alert-state--${event.state}`}>{STATE_LABEL[event.state]}</span>
+      </div>
+      <dl className="explain">
+        <div>
+          <dt>Rule</dt>
+          <dd>
+            {x.rule.name} <span className="muted">({x.rule.condition})</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Period</dt>
+          <dd>{x.period ? `${x.period.label}${x.period.partial ? ' (so far)' : ''}` : 'No period'}</dd>
+        </div>
+        <div>
+          <dt>Value</dt>
+          <dd data-testid="alert-value">{x.valueText}</dd>
+        </div>
+        {x.comparedWith ? (
+          <div>
+            <dt>{x.comparedWith.label}</dt>
+            <dd>{x.comparedWith.text}</dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Fired</dt>
+          <dd>{when(event.firedAt)}</dd>
+        </div>
+      </dl>
+      <div className="inbox__actions">
+        <Link to={x.link} className="button button--quiet">
+          Open {x.metric.name} at {x.period?.label ?? 'this period'}
+        </Link>
+        {event.state === 'firing' ? (
+          <Form method="post">
+            <input type="hidden" name="eventId" value={event.id} />
+            <input type="hidden" name="notificationId" value={item.id} />
+            <button type="submit" name="intent" value="acknowledge" className="button" disabled={busy}>
+              Acknowledge
+            </button>
+          </Form>
+        ) : null}
+        {!item.readAt && event.state !== 'firing' ? (
+          <Form method="post">
+            <input type="hidden" name="notificationId" value={item.id} />
+            <button type="submit" name="intent" value="read" className="button button--quiet" disabled={busy}>
+              Mark read
+            </button>
+          </Form>
+        ) : null}
+        {item.myMute ? (
+          <Form method="post" className="inbox__muted">
+            <span className="muted">
+              {item.myMute.until ? `Snoozed until ${when(item.myMute.until)}` : 'Muted for you'}
+            </span>
+            <input type="hidden" name="ruleId" value={event.ruleId} />
+            <button type="submit" name="intent" value="unmute" className="button button--quiet" disabled={busy}>
+              Unmute
+            </button>
+          </Form>
+        ) : (
+          <Form method="post" id={form.id} onSubmit={form.onSubmit} noValidate className="inbox__snooze">
+            <input type="hidden" name="ruleId" value={event.ruleId} />
+            {/* One snooze form per alert: the select's id is the item's, its name the schema's. */}
+            <label htmlFor={`${formId}-for`} className="visually-hidden">
+              Snooze {x.rule.name}
+            </label>
+            <select
+              id={`${formId}-for`}
+              name={fields.for.name}
+              defaultValue="1d"
+              className="input select inbox__select"
+              aria-invalid={fields.for.errors?.length ? true : undefined}
+            >
+              {Object.entries(SNOOZES).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+            <button type="submit" name="intent" value="snooze" className="button button--quiet" disabled={busy}>
+              Snooze
+            </button>
+            {form.errors?.length || fields.for.errors?.length ? (
+              <FormAlert>{[...(form.errors ?? []), ...(fields.for.errors ?? [])].join(' ')}</FormAlert>
+            ) : null}
+          </Form>
+        )}
+      </div>
+    </li>
+  );
+}
