@@ -97,11 +97,13 @@ describe('csv_import task', () => {
           line: 10_001,
           message: 'Value "n/a" is not a number (use a dot for decimals, no thousands separators)',
         });
-        // The other organization is untouched.
+        // The other organization is untouched. The owner role reads data points across tenants for
+        // the data-retention directory (migration 0053), so the tenant is named here.
         const untouched = await withTenant(tdb.owner, { tenantId: other }, (trx) =>
           trx
             .selectFrom('dataPoints')
             .select(sql<number>`count(*)::int`.as('n'))
+            .where('tenantId', '=', other)
             .executeTakeFirstOrThrow(),
         );
         expect(untouched.n).toBe(0);
@@ -146,6 +148,7 @@ describe('csv_import task', () => {
             await trx
               .selectFrom('dataPoints')
               .select(sql<number>`count(*)::int`.as('n'))
+              .where('tenantId', '=', tenantId)
               .executeTakeFirstOrThrow()
           ).n,
           // The worker's drain may already have moved the event from the outbox into the log.
