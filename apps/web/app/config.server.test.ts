@@ -50,6 +50,15 @@ describe('loadConfig', () => {
         BACKUP_ACTIVE_KEY: undefined,
         BACKUP_KEEP_DAILY: 7,
         BACKUP_KEEP_WEEKLY: 4,
+        BACKUP_KEEP_DAILY_MAX: 35,
+        BACKUP_KEEP_WEEKLY_MAX: 52,
+      },
+      lifecycle: {
+        deletionGraceDays: 7,
+        securityContact: 'support@metricflowiq.com',
+        securityTxtExpires: expect.any(Date),
+        supportContact: null,
+        testReportFile: undefined,
       },
     });
   });

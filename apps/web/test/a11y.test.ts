@@ -91,6 +91,11 @@ async function phoneProblems(page: Page) {
       if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
       if (el.closest('.hp-field, .visually-hidden, .skip-link')) continue;
       if (el.tagName !== 'SUMMARY' && el.closest('details:not([open])')) continue;
+      // WCAG 2.5.8's inline exception: a link inside a sentence (text beside it in its parent).
+      const inSentence = [...(el.parentElement?.childNodes ?? [])].some(
+        (n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '',
+      );
+      if (el.tagName === 'A' && inSentence) continue;
       if (box.height < 44 || box.width < 44) {
         const name =
           (el.textContent ?? '').trim().slice(0, 30) || el.getAttribute('name') || el.getAttribute('aria-label');

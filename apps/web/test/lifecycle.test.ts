@@ -135,6 +135,8 @@ describe('organization lifecycle in the browser', () => {
     // The owner cancels: the organization opens again for everyone.
     await page.getByRole('button', { name: 'Cancel the deletion' }).click();
     await page.waitForURL(new RegExp(`/orgs/${owner.slug}\\?deletion=cancelled$`));
+    // The URL changes before the organization's page has rendered.
+    await page.getByTestId('org-name').waitFor();
     expect(await page.getByTestId('org-name').count()).toBe(1);
     await other.page.goto(`${web.url}/orgs/${owner.slug}/metrics`);
     await other.page.waitForURL(new RegExp(`/orgs/${owner.slug}/metrics$`));
