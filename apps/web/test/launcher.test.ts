@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@mfiq/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cookieJar, ensureBuilt, rawRequest, WEB_DIR } from './harness.ts';
 
 /**
@@ -40,8 +40,10 @@ function launch(env: Record<string, string>): Launch {
   const banner = new Promise<string>((resolve, reject) => {
     const onData = (chunk: string) => {
       out += chunk;
+      // The banner is written line by line, so a pipe may deliver its closing frame in a later chunk.
       const end = out.indexOf('Press Ctrl-C to stop.');
-      if (end >= 0) resolve(out.slice(out.lastIndexOf('╔', end), out.indexOf('╝', end) + 1));
+      const close = end >= 0 ? out.indexOf('╝', end) : -1;
+      if (close >= 0) resolve(out.slice(out.lastIndexOf('╔', end), close + 1));
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
@@ -70,6 +72,11 @@ beforeAll(async () => {
   await ensureBuilt();
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'mfiq-launch-'));
 }, 240_000);
+
+// A failed test must not leave its launcher holding the port (and the data directory) for the next.
+afterEach(async () => {
+  await stop(run);
+});
 
 afterAll(async () => {
   await stop(run);
