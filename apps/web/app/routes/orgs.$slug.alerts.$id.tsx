@@ -232,15 +232,21 @@ function EventItem({ event, busy }: { event: AlertEvent; busy: boolean }) {
         <AlertState state={event.state} />
       </div>
       <Explanation event={event} showRule={false} />
-      <p className="muted alert-event__history" data-testid="event-history">
-        {event.notified ? 'Fired' : 'Fired during the cool-down (nobody was notified)'} {when(event.firedAt)}
-        {event.acknowledgedAt
-          ? ` · acknowledged by ${event.acknowledgedBy ?? 'a former member'} ${when(event.acknowledgedAt)}`
-          : ''}
-        {event.resolvedAt
-          ? ` · resolved ${when(event.resolvedAt)}${event.resolution ? `: ${event.resolution}` : ''}`
-          : ''}
-      </p>
+      {!event.notified || event.acknowledgedAt || event.resolvedAt ? (
+        <p className="muted alert-event__history" data-testid="event-history">
+          {[
+            event.notified ? null : 'Fired during the cool-down: nobody was notified.',
+            event.acknowledgedAt
+              ? `Acknowledged by ${event.acknowledgedBy ?? 'a former member'} ${when(event.acknowledgedAt)}.`
+              : null,
+            event.resolvedAt
+              ? `Resolved ${when(event.resolvedAt)}${event.resolution ? `: ${event.resolution}` : '.'}`
+              : null,
+          ]
+            .filter(Boolean)
+            .join(' ')}
+        </p>
+      ) : null}
       <div className="inbox__actions">
         <Link to={x.link} className="button button--quiet">
           Open {x.metric.name} at {x.period?.label ?? 'this period'}
@@ -291,7 +297,8 @@ function DeliveryLog({ deliveries, eventId }: { deliveries: Delivery[]; eventId:
                 <span className={`alert-log__status alert-log__status--${d.status}`}>{STATUS_LABEL[d.status]}</span>
                 {d.detail ? <span className="alert-log__detail">{d.detail}</span> : null}
               </td>
-              <td className="num">{d.attempts}</td>
+              {/* The inbox row is written with the alert: there is nothing to attempt. */}
+              <td className="num">{d.channel === 'in_app' ? <span className="muted">—</span> : d.attempts}</td>
               <td>{d.responseCode ?? <span className="muted">—</span>}</td>
               <td>
                 {d.deliveredAt ? (

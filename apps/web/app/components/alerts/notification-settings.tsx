@@ -45,7 +45,7 @@ export function OrganizationNotifications({
       </div>
       {result?.done ? <FormAlert tone="success">{DONE[result.done]}</FormAlert> : null}
       {unmuteErrors ? <FormAlert>{Object.values(unmuteErrors).flat().filter(Boolean).join(' ')}</FormAlert> : null}
-      <Form method="post" id={form.id} onSubmit={form.onSubmit} noValidate className="form">
+      <Form method="post" id={form.id} onSubmit={form.onSubmit} noValidate className="form form--wide">
         <input type="hidden" name={fields.slug.name} value={slug} />
         {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
         <label className="checkbox">
