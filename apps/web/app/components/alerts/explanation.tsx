@@ -6,7 +6,7 @@ type AlertEvent = RouterOutputs['alerts']['get']['events'][number];
 export const when = (d: string | Date) =>
   new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
 
-export const STATE_LABEL = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' } as const;
+const STATE_LABEL = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' } as const;
 
 export function AlertState({ state }: { state: AlertEvent['state'] }) {
   return <span className={`alert-state alert-state--${state}`}>{STATE_LABEL[state]}</span>;
