@@ -72,7 +72,7 @@ const bellCount = async (page: Page) => {
 };
 
 describe('alerts in the browser', () => {
-  it('an editor creates a threshold rule; a value crossing it fires through the worker; the bell rises live; the inbox explains it; acknowledge clears it; a viewer sees rules read-only', async () => {
+  it('an editor creates a threshold rule; a value crossing it fires through the worker; the bell rises live; the inbox explains it; its page shows the alert with its in-app and mail deliveries; acknowledge clears it; a viewer sees rules read-only, mutes the rule from its page and keeps changed notification settings under /account', async () => {
     const owner = await signUpOverHttp(web.url, 'alertowner', tdb, mailbox);
     const editor = await memberOf(owner.slug, 'alerteditor', 'editor');
     const viewer = await memberOf(owner.slug, 'alertviewer', 'viewer');
