@@ -6,6 +6,7 @@
  *
  *   quick (default, ~1 min): pnpm bench dashboards
  *   full size (~3 min):      BENCH_DASH_METRICS=1000 BENCH_DASH_POINTS=10000000 BENCH_DASH_OTHER_POINTS=500000 pnpm bench dashboards
+ *   (BENCH_DASH_GO_FILE=/tmp/go: seed, then wait for that file before measuring)
  *
  * Data is generated as the throwaway cluster's superuser with the rollup trigger off and the rollups
  * built in bulk (lib/dash-data.ts); a sample is then checked against the trigger's own function and
@@ -13,6 +14,8 @@
  * cold, reported), 20 times one at a time, then LOADS times CONCURRENCY at a time (median, p95).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createDb, sql, withTenant, type Database } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
@@ -30,6 +33,8 @@ const LOADS = Number(process.env.BENCH_DASH_LOADS ?? 60);
 const WARMUP = Number(process.env.BENCH_DASH_WARMUP ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_DASH_CONCURRENCY ?? 4);
 const SERIES_RUNS = Number(process.env.BENCH_DASH_SERIES_RUNS ?? 7);
+/** When set, measuring starts only once this file exists: seed the full size once while the code under test is still changing. */
+const GO_FILE = process.env.BENCH_DASH_GO_FILE;
 
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -203,6 +208,10 @@ export async function benchDashboards() {
   const log = (s: string) => process.stderr.write(`[dashboards] ${s}\n`);
   const setup = await setupDashboardBench(log);
   const { cluster, big, keys, api, app, generateSec, rollupCheck } = setup;
+  if (GO_FILE) {
+    log(`seeded; waiting for ${GO_FILE} before measuring`);
+    while (!existsSync(GO_FILE)) await setTimeout(2_000);
+  }
   const counts = await withTenant(app, { tenantId: big.tenantId }, (trx) =>
     sql<{
       points: number;
