@@ -364,6 +364,62 @@ describe('dashboards in a real browser', () => {
     await tv.context.close();
   }, 120_000);
 
+  it('member TV mode rotates between the chosen dashboards and refreshes through /api/trpc, paused while the tab is hidden', async () => {
+    const cookie = await demoCookie();
+    const one = await demoBoard(cookie, 'Wall one', [{ metricKey: 'support_tickets', kind: 'number' }]);
+    const two = await demoBoard(cookie, 'Wall two', [{ metricKey: 'support_tickets', kind: 'line' }]);
+    const open = async (query: string) => {
+      const tv = await signedIn(cookie);
+      const problems = watch(tv.page);
+      const reads: string[] = [];
+      tv.page.on('request', (r) => {
+        if (r.url().includes('/api/trpc/') && r.url().includes('dashboards.get')) reads.push(r.url());
+      });
+      await tv.page.goto(`${web.url}/orgs/acme/tv?${query}`);
+      await tv.page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+      return { ...tv, problems, reads };
+    };
+    const sameDocument = (page: Page) =>
+      page.evaluate(() => ({
+        same: (window as unknown as { __sameDocument?: boolean }).__sameDocument,
+        navigations: performance.getEntriesByType('navigation').length,
+      }));
+
+    // Two dashboards: each shows in turn, read by the browser's client, in the same document.
+    const wall = await open(`ids=${one},${two}&every=5&refresh=30`);
+    const name = () => wall.page.getByTestId('dashboard-name').textContent();
+    expect(await name()).toBe('Wall one');
+    await expect.poll(name, { timeout: 30_000 }).toBe('Wall two');
+    await expect.poll(name, { timeout: 30_000 }).toBe('Wall one');
+    expect(wall.reads.some((u) => u.includes(two))).toBe(true);
+    expect(await sameDocument(wall.page)).toEqual({ same: true, navigations: 1 });
+    expect(wall.problems).toEqual([]);
+    await wall.context.close();
+
+    // One dashboard refreshing every 5 s: no read while the tab is hidden, one as soon as it shows.
+    const solo = await open(`ids=${one}&refresh=5`);
+    await expect.poll(() => solo.reads.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    const setHidden = (hidden: boolean) =>
+      solo.page.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (h ? 'hidden' : 'visible'),
+        });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+      }, hidden);
+    await setHidden(true);
+    await solo.page.waitForTimeout(1_000); // a read already on its way may still land
+    const whileHidden = solo.reads.length;
+    await solo.page.waitForTimeout(12_000); // more than two refresh intervals
+    expect(solo.reads.length).toBe(whileHidden);
+    await setHidden(false);
+    await expect.poll(() => solo.reads.length, { timeout: 15_000 }).toBeGreaterThan(whileHidden);
+    expect(await sameDocument(solo.page)).toEqual({ same: true, navigations: 1 });
+    expect(solo.problems).toEqual([]);
+    await solo.context.close();
+  }, 120_000);
+
   it('exports: CSV neutralizes formulas, PNG is a valid image of the right size, SVG is drawn on the server', async () => {
     const cookie = await demoCookie();
     await trpc(cookie, 'metrics.create', { slug: 'acme', key: 'formula_bait', name: '=HYPERLINK("http://x","y")' });
