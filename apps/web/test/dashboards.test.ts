@@ -420,7 +420,7 @@ describe('dashboards in a real browser', () => {
     await solo.context.close();
   }, 120_000);
 
-  it('exports: CSV neutralizes formulas, PNG is a valid image of the right size, SVG is drawn on the server', async () => {
+  it('exports of a tile and of a metric: CSV neutralizes formulas, PNG is a valid image of the right size, SVG is drawn on the server', async () => {
     const cookie = await demoCookie();
     await trpc(cookie, 'metrics.create', { slug: 'acme', key: 'formula_bait', name: '=HYPERLINK("http://x","y")' });
     await trpc(cookie, 'points.upsert', {
@@ -456,9 +456,28 @@ describe('dashboards in a real browser', () => {
     expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('data-value="-35"');
     expect(svg).not.toMatch(/<script|on[a-z]+=/i);
-    // Another organization's member gets a 404 for the same address.
+    // The metric's own export: the same safe cells, and its chart as an image.
+    const metricExport = (format: string) =>
+      fetch(
+        `${web.url}/orgs/acme/metrics/formula_bait/export?format=${format}&from=2024-05-06&to=2024-05-19&grain=week`,
+        {
+          headers: { cookie },
+        },
+      );
+    const metricCsv = await metricExport('csv');
+    expect(metricCsv.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/);
+    const [metricHeader, ...metricRows] = (await metricCsv.text()).trim().split('\r\n');
+    expect(metricHeader).toContain(`"'=HYPERLINK(""http://x"",""y"") (formula_bait)"`);
+    expect(metricRows).toEqual([
+      expect.stringMatching(/^2024-05-06,2024-05-12,false,-35,/),
+      expect.stringMatching(/^2024-05-13,2024-05-19,false,12,/),
+    ]);
+    const metricPng = Buffer.from(await (await metricExport('png')).arrayBuffer());
+    expect(metricPng.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    // Another organization's member gets a 404 for the same addresses.
     const outsider = await signUpOverHttp(web.url, 'export-outsider', tdb);
     expect((await fetch((await get('csv')).url, { headers: { cookie: outsider.cookie } })).status).toBe(404);
+    expect((await fetch(metricCsv.url, { headers: { cookie: outsider.cookie } })).status).toBe(404);
   }, 120_000);
 
   it('the metric page shows its chart with target, previous period and notes above the table', async () => {
