@@ -265,7 +265,7 @@ describe('formula metrics and scope', () => {
   it('every write path queues one evaluation job per organization with the touched metrics, only where a rule could care', async () => {
     const org = await alertOrg(tdb);
     const watched = await addMetric(tdb.owner, org.tenantId, { key: 'watched' });
-    const unwatched = await addMetric(tdb.owner, org.tenantId, { key: 'unwatched' });
+    await addMetric(tdb.owner, org.tenantId, { key: 'unwatched' });
     await addRule(tdb.owner, org.tenantId, {
       metricId: watched,
       grain: 'day',
