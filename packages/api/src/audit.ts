@@ -1,4 +1,4 @@
-import type { Json, TenantDb } from '@mfiq/db';
+import { writeTenantAudit, type TenantDb } from '@mfiq/db';
 
 /** Every audited action, `object.verb`. A typed list so the log can be filtered by known values. */
 export const AUDIT_ACTIONS = [
@@ -142,21 +142,6 @@ export interface AuditContext {
   request: AuditRequestInfo;
 }
 
-const SECRET_KEY = /pass(word)?|secret|token|hash|key|otp|recovery/i;
-
-/** Secrets never enter the audit trail, whatever a caller passes as before/after. */
-export function redact(value: Record<string, unknown> | null | undefined): Json | null {
-  if (value == null) return null;
-  const out: Record<string, Json> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (SECRET_KEY.test(k)) out[k] = '[redacted]';
-    else if (v instanceof Date) out[k] = v.toISOString();
-    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) out[k] = redact(v as Record<string, unknown>);
-    else out[k] = (v ?? null) as Json;
-  }
-  return out;
-}
-
 /** Keeps only the fields whose value changed, so an update's event says what it changed. */
 export function changedFields<T extends Record<string, unknown>>(
   before: T,
@@ -175,23 +160,5 @@ export function changedFields<T extends Record<string, unknown>>(
 
 /** Writes the event to audit_outbox inside the caller's transaction: it commits or rolls back with the change. */
 export async function audit(ctx: AuditContext, event: AuditEvent): Promise<void> {
-  await ctx.db
-    .insertInto('auditOutbox')
-    .values({
-      tenantId: ctx.tenant.id,
-      action: event.action,
-      outcome: event.outcome ?? 'success',
-      actorType: ctx.actor.type,
-      actorId: ctx.actor.id,
-      actorDisplay: ctx.actor.display,
-      targetType: event.target?.type ?? null,
-      targetId: event.target?.id ?? null,
-      targetDisplay: event.target?.display ?? null,
-      before: redact(event.before),
-      after: redact(event.after),
-      ip: ctx.request.ip,
-      userAgent: ctx.request.userAgent,
-      requestId: ctx.request.requestId,
-    })
-    .execute();
+  await writeTenantAudit(ctx.db, ctx.tenant.id, ctx.actor, ctx.request, event);
 }
