@@ -22,7 +22,8 @@ import {
 } from '@mfiq/db';
 import { AppError } from './errors.ts';
 import { ORGANIZATION_LOCKED } from './messages.ts';
-import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
+import type { AuditAction } from './audit-actions.ts';
+import type { AuditActor, AuditRequestInfo } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
 import { createNotificationPlatform } from './platform-notifications.ts';
 import { createLifecyclePlatform } from './platform-lifecycle.ts';
