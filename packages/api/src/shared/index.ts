@@ -24,6 +24,7 @@ export { submitInput as dataFormSubmitInput } from '../routers/forms/schemas.ts'
 export { changeSlugInput, requestDeletionInput, updateOrganizationInput } from '../routers/org/schemas.ts';
 export { updatePolicyInput } from '../routers/security/schemas.ts';
 export { retentionInput } from '../routers/retention/schemas.ts';
+export { createApiKeyInput, revokeApiKeyInput } from '../routers/apiKeys/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
 export { createTargetInput } from '../routers/targets/schemas.ts';
 export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
