@@ -20,8 +20,13 @@ export {
 } from '../routers/account/schemas.ts';
 export { signUpAndAcceptInput } from '../routers/invitations/schemas.ts';
 export { contactInput } from '../routers/contact/schemas.ts';
-export { submitInput as dataFormSubmitInput } from '../routers/forms/schemas.ts';
-export { changeSlugInput, requestDeletionInput, updateOrganizationInput } from '../routers/org/schemas.ts';
+export { createFormInput, submitInput as dataFormSubmitInput } from '../routers/forms/schemas.ts';
+export {
+  changeSlugInput,
+  createOrganizationInput,
+  requestDeletionInput,
+  updateOrganizationInput,
+} from '../routers/org/schemas.ts';
 export { updatePolicyInput } from '../routers/security/schemas.ts';
 export { retentionInput } from '../routers/retention/schemas.ts';
 export { createApiKeyInput, revokeApiKeyInput } from '../routers/apiKeys/schemas.ts';
