@@ -48,10 +48,10 @@ export default function Forms() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(newFormSchema, { id: 'new-form', lastResult: result?.reply });
   if (!org) return null;
   const slug = org.organization.slug;
   const canEdit = org.permissions.includes('forms:write');
-  const [form, fields] = useApiForm(newFormSchema, { id: 'new-form', lastResult: result?.reply });
   const chosen = result?.reply?.initialValue?.metric;
   // The list's errors sit on it or on its items (`metric[0].metricKey`).
   const fieldsErrors = Object.entries(form.allErrors)
