@@ -1,4 +1,4 @@
-import { writeTenantAudit, type TenantDb } from '@mfiq/db';
+import { writeTenantAudit, type OutboxEvent, type TenantDb } from '@mfiq/db';
 import type { AuditAction } from './audit-actions.ts';
 
 type ActorType = 'user' | 'api_key' | 'system' | 'public_form';
@@ -15,12 +15,9 @@ export interface AuditRequestInfo {
   requestId: string;
 }
 
-export interface AuditEvent {
+/** The outbox builder's event, with the action one of the typed list. */
+export interface AuditEvent extends OutboxEvent {
   action: AuditAction;
-  outcome?: 'success' | 'failure';
-  target?: { type: string; id: string; display?: string | null };
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
 }
 
 /** What the helper needs from a procedure's context: the tenant transaction and who is asking. */
