@@ -141,7 +141,7 @@ function sessionSlot(auth: Auth, token: string | null): SessionSlot {
  * nothing, and a pino child per call was a measurable share of a tenant read (ADR 0141). Context
  * copies made by the builders keep the same stand-in, so one child at most per request.
  */
-function requestLogger(parent: Logger, requestId: string): Logger {
+export function lazyRequestLogger(parent: Logger, requestId: string): Logger {
   let child: Logger | undefined;
   return new Proxy(parent, {
     get(_, key) {
@@ -168,7 +168,7 @@ export function createContextFactory(deps: ApiDeps) {
       throttle: deps.throttle,
       publicUrl: deps.publicUrl,
       platform,
-      logger: requestLogger(deps.logger, requestId),
+      logger: lazyRequestLogger(deps.logger, requestId),
       request: {
         ip: opts.clientIp,
         userAgent: opts.req.headers.get('user-agent')?.slice(0, 512) ?? null,
