@@ -167,9 +167,12 @@ async function insertBatch(
       ),
       sql` and `,
     )}))`;
+  const copyAs = target.kind === 'new' ? (ruleFor(p.entry.name).copyAs ?? {}) : {};
   const exprs = p.columns.map((c) => {
     if (c === 'tenant_id') return sql`${tenantId}::uuid`;
     if (c in overrides) return sql`${overrides[c]}`;
+    // Expressions from rules.ts, a constant of this codebase: never built from the backup's content.
+    if (c in copyAs) return sql.raw(copyAs[c]!);
     const cleared = refs.find((k) => k.onDelete === 'n' && k.setNull.includes(c));
     return cleared ? sql`case when ${found(cleared)} then r.${sql.raw(ident(c))} end` : sql.raw(`r.${ident(c)}`);
   });

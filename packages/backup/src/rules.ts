@@ -11,6 +11,11 @@ export interface TableRule {
   keepColumns?: readonly string[];
   /** Into a new organization: 'skip' restores none of its rows. */
   copy: 'restore' | 'skip';
+  /**
+   * Into a new organization: columns whose copied value is an SQL expression over the backup's row
+   * `r` instead of the value itself (state that belonged to the original alone).
+   */
+  copyAs?: Readonly<Record<string, string>>;
   /** Rows are recomputed by triggers from other tables: never inserted from the backup. */
   derived?: boolean;
   why: string;
@@ -33,6 +38,17 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
       'session_absolute_hours',
       'audit_retention_days',
     ],
+    // A pending deletion was the original owner's request about the original: a copy made from a
+    // backup taken in the grace period is neither locked for it nor erased when it falls due. An
+    // operator's lock is copied (the operator who restores decides whether to lift it).
+    copyAs: {
+      deletion_requested_at: 'null',
+      deletion_requested_by: 'null',
+      deletion_due_at: 'null',
+      locked_at: "case when r.lock_kind = 'deletion' then null else r.locked_at end",
+      locked_reason: "case when r.lock_kind = 'deletion' then null else r.locked_reason end",
+      lock_kind: "case when r.lock_kind = 'deletion' then null else r.lock_kind end",
+    },
     why: 'the lock and the security policy (two-factor, session limits, audit retention) are decided now: an older backup must not unlock an organization or loosen its policy',
   },
   memberships: {

@@ -247,3 +247,44 @@ describe('erasing an organization after its grace period', () => {
     expect((await rowCounts(c.tenantId)).organizations).toBe(1);
   });
 });
+
+describe('a copy restored from a backup taken during the grace period', () => {
+  it('is an organization of its own: not locked for the deletion, never erased with the original', async () => {
+    const d = await fullOrganization('erase-d');
+    await requestDeletion(d);
+    const backupId = randomUUID();
+    await withTenant(tdb.worker, { tenantId: d.tenantId, evenIfLocked: true }, (trx) =>
+      trx.insertInto('backups').values({ tenantId: d.tenantId, id: backupId, kind: 'manual' }).execute(),
+    );
+    expect(await performBackup(backupDeps(), d.tenantId, backupId)).toBe('succeeded');
+    const restored = await restoreBackup({
+      db: tdb.owner,
+      storage,
+      keyring,
+      ref: { tenantId: d.tenantId, backupId },
+      target: { kind: 'new', slug: 'erase-d-copy' },
+    });
+    expect(restored.restored).toBe(true);
+    const org = (slug: string) =>
+      tdb.admin
+        .selectFrom('organizations')
+        .select(['tenantId', 'lockedAt', 'lockKind', 'deletionDueAt', 'deletionRequestedBy'])
+        .where('slug', '=', slug)
+        .executeTakeFirstOrThrow();
+    expect(await org(d.slug)).toMatchObject({ lockKind: 'deletion', deletionRequestedBy: d.userIds[0] });
+    const copy = await org('erase-d-copy');
+    expect(copy).toMatchObject({ lockedAt: null, lockKind: null, deletionDueAt: null, deletionRequestedBy: null });
+    // When the original falls due, only the original goes.
+    await tdb.admin
+      .updateTable('organizations')
+      .set({
+        deletionRequestedAt: sql<Date>`now() - interval '7 days 1 minute'`,
+        deletionDueAt: sql<Date>`now() - interval '1 minute'`,
+      })
+      .where('tenantId', '=', d.tenantId)
+      .execute();
+    const erased = await eraseDueOrganizations(deps());
+    expect(erased.map((o) => o.slug)).toEqual([d.slug]);
+    expect((await rowCounts(copy.tenantId)).organizations).toBe(1);
+  });
+});
