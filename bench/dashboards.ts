@@ -6,6 +6,7 @@
  *
  *   quick (default, ~1 min): pnpm bench dashboards
  *   full size (~3 min):      BENCH_DASH_METRICS=1000 BENCH_DASH_POINTS=10000000 BENCH_DASH_OTHER_POINTS=500000 pnpm bench dashboards
+ *   (BENCH_DASH_GO_FILE=/tmp/go: seed, then wait for that file before measuring)
  *
  * Data is generated as the throwaway cluster's superuser with the rollup trigger off and the rollups
  * built in bulk (lib/dash-data.ts); a sample is then checked against the trigger's own function and
@@ -13,6 +14,8 @@
  * cold, reported), 20 times one at a time, then LOADS times CONCURRENCY at a time (median, p95).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createDb, sql, withTenant, type Database } from '@mfiq/db';
 import { startThrowawayCluster } from '@mfiq/db/throwaway';
@@ -30,6 +33,8 @@ const LOADS = Number(process.env.BENCH_DASH_LOADS ?? 60);
 const WARMUP = Number(process.env.BENCH_DASH_WARMUP ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_DASH_CONCURRENCY ?? 4);
 const SERIES_RUNS = Number(process.env.BENCH_DASH_SERIES_RUNS ?? 7);
+/** When set, measuring starts only once this file exists: seed the full size once while the code under test is still changing. */
+const GO_FILE = process.env.BENCH_DASH_GO_FILE;
 
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,6 +68,18 @@ function runChild(env: Record<string, string>): Promise<{
     );
   });
 }
+
+type ChildRun = Awaited<ReturnType<typeof runChild>>;
+
+/** Two runs of one child as one: every latency of both (the first run's cold load first), the higher peak. */
+const merged = (x: ChildRun, y: ChildRun): ChildRun => ({
+  latencies: [...x.latencies, ...y.latencies],
+  warmupLatencies: [...x.warmupLatencies, ...y.warmupLatencies],
+  sequential: [...x.sequential, ...y.sequential],
+  tiles: x.tiles,
+  points: x.points,
+  maxRssKb: Math.max(x.maxRssKb, y.maxRssKb),
+});
 
 export interface DashboardBenchSetup {
   cluster: Awaited<ReturnType<typeof startThrowawayCluster>>;
@@ -203,6 +220,10 @@ export async function benchDashboards() {
   const log = (s: string) => process.stderr.write(`[dashboards] ${s}\n`);
   const setup = await setupDashboardBench(log);
   const { cluster, big, keys, api, app, generateSec, rollupCheck } = setup;
+  if (GO_FILE) {
+    log(`seeded; waiting for ${GO_FILE} before measuring`);
+    while (!existsSync(GO_FILE)) await setTimeout(2_000);
+  }
   const counts = await withTenant(app, { tenantId: big.tenantId }, (trx) =>
     sql<{
       points: number;
@@ -224,18 +245,29 @@ export async function benchDashboards() {
     CONCURRENCY: String(CONCURRENCY),
     WARMUP: String(WARMUP),
   };
-  // In one run, one after the other on the same data: single-metric tiles (the baseline), the
-  // same tiles with four metrics each, a TV refresh of the single-metric board through its share
-  // link (data only), and the procedures the dashboard page's loaders call.
-  log('loading the single-metric dashboard');
-  const child = await runChild({ ...childEnv, DASHBOARD_ID: setup.dashboardId });
-  log('loading the four-metric dashboard');
-  const multi = await runChild({ ...childEnv, DASHBOARD_ID: setup.multiDashboardId });
-  log('TV refreshes through the share link');
-  const tv = await runChild({ ...childEnv, DASHBOARD_ID: setup.dashboardId, MODE: 'share', TOKEN: setup.shareToken });
-  log("the dashboard page's loaders");
-  const page = await runChild({ ...childEnv, DASHBOARD_ID: setup.dashboardId, MODE: 'page' });
-  const figures = (c: Awaited<ReturnType<typeof runChild>>) => ({
+  // In one run on the same data: single-metric tiles (the baseline) against the same tiles with
+  // four metrics each, then a TV refresh of the single-metric board through its share link (data
+  // only) against the procedures the dashboard page's loaders call.
+  // Each pair runs A, B, B, A and pools the two runs of each: the machine's other work drifts over
+  // minutes, and this order gives both sides the same share of it.
+  const pair = async (a: Record<string, string>, b: Record<string, string>) => {
+    const a1 = await runChild(a);
+    const b1 = await runChild(b);
+    const b2 = await runChild(b);
+    const a2 = await runChild(a);
+    return [merged(a1, a2), merged(b1, b2)] as const;
+  };
+  log('single-metric and four-metric dashboards (A B B A)');
+  const [child, multi] = await pair(
+    { ...childEnv, DASHBOARD_ID: setup.dashboardId },
+    { ...childEnv, DASHBOARD_ID: setup.multiDashboardId },
+  );
+  log("TV refreshes through the share link and the dashboard page's loaders (A B B A)");
+  const [tv, page] = await pair(
+    { ...childEnv, DASHBOARD_ID: setup.dashboardId, MODE: 'share', TOKEN: setup.shareToken },
+    { ...childEnv, DASHBOARD_ID: setup.dashboardId, MODE: 'page' },
+  );
+  const figures = (c: ChildRun) => ({
     tiles: c.tiles,
     pointsPerLoad: c.points,
     loads: c.latencies.length,

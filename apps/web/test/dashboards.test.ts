@@ -364,7 +364,63 @@ describe('dashboards in a real browser', () => {
     await tv.context.close();
   }, 120_000);
 
-  it('exports: CSV neutralizes formulas, PNG is a valid image of the right size, SVG is drawn on the server', async () => {
+  it('member TV mode rotates between the chosen dashboards and refreshes through /api/trpc, paused while the tab is hidden', async () => {
+    const cookie = await demoCookie();
+    const one = await demoBoard(cookie, 'Wall one', [{ metricKey: 'support_tickets', kind: 'number' }]);
+    const two = await demoBoard(cookie, 'Wall two', [{ metricKey: 'support_tickets', kind: 'line' }]);
+    const open = async (query: string) => {
+      const tv = await signedIn(cookie);
+      const problems = watch(tv.page);
+      const reads: string[] = [];
+      tv.page.on('request', (r) => {
+        if (r.url().includes('/api/trpc/') && r.url().includes('dashboards.get')) reads.push(r.url());
+      });
+      await tv.page.goto(`${web.url}/orgs/acme/tv?${query}`);
+      await tv.page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+      return { ...tv, problems, reads };
+    };
+    const sameDocument = (page: Page) =>
+      page.evaluate(() => ({
+        same: (window as unknown as { __sameDocument?: boolean }).__sameDocument,
+        navigations: performance.getEntriesByType('navigation').length,
+      }));
+
+    // Two dashboards: each shows in turn, read by the browser's client, in the same document.
+    const wall = await open(`ids=${one},${two}&every=5&refresh=30`);
+    const name = () => wall.page.getByTestId('dashboard-name').textContent();
+    expect(await name()).toBe('Wall one');
+    await expect.poll(name, { timeout: 30_000 }).toBe('Wall two');
+    await expect.poll(name, { timeout: 30_000 }).toBe('Wall one');
+    expect(wall.reads.some((u) => u.includes(two))).toBe(true);
+    expect(await sameDocument(wall.page)).toEqual({ same: true, navigations: 1 });
+    expect(wall.problems).toEqual([]);
+    await wall.context.close();
+
+    // One dashboard refreshing every 5 s: no read while the tab is hidden, one as soon as it shows.
+    const solo = await open(`ids=${one}&refresh=5`);
+    await expect.poll(() => solo.reads.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    const setHidden = (hidden: boolean) =>
+      solo.page.evaluate((h) => {
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (h ? 'hidden' : 'visible'),
+        });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+        document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+      }, hidden);
+    await setHidden(true);
+    await solo.page.waitForTimeout(1_000); // a read already on its way may still land
+    const whileHidden = solo.reads.length;
+    await solo.page.waitForTimeout(12_000); // more than two refresh intervals
+    expect(solo.reads.length).toBe(whileHidden);
+    await setHidden(false);
+    await expect.poll(() => solo.reads.length, { timeout: 15_000 }).toBeGreaterThan(whileHidden);
+    expect(await sameDocument(solo.page)).toEqual({ same: true, navigations: 1 });
+    expect(solo.problems).toEqual([]);
+    await solo.context.close();
+  }, 120_000);
+
+  it('exports of a tile and of a metric: CSV neutralizes formulas, PNG is a valid image of the right size, SVG is drawn on the server', async () => {
     const cookie = await demoCookie();
     await trpc(cookie, 'metrics.create', { slug: 'acme', key: 'formula_bait', name: '=HYPERLINK("http://x","y")' });
     await trpc(cookie, 'points.upsert', {
@@ -400,9 +456,28 @@ describe('dashboards in a real browser', () => {
     expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('data-value="-35"');
     expect(svg).not.toMatch(/<script|on[a-z]+=/i);
-    // Another organization's member gets a 404 for the same address.
+    // The metric's own export: the same safe cells, and its chart as an image.
+    const metricExport = (format: string) =>
+      fetch(
+        `${web.url}/orgs/acme/metrics/formula_bait/export?format=${format}&from=2024-05-06&to=2024-05-19&grain=week`,
+        {
+          headers: { cookie },
+        },
+      );
+    const metricCsv = await metricExport('csv');
+    expect(metricCsv.headers.get('content-disposition')).toMatch(/attachment; filename=".+\.csv"/);
+    const [metricHeader, ...metricRows] = (await metricCsv.text()).trim().split('\r\n');
+    expect(metricHeader).toContain(`"'=HYPERLINK(""http://x"",""y"") (formula_bait)"`);
+    expect(metricRows).toEqual([
+      expect.stringMatching(/^2024-05-06,2024-05-12,false,-35,/),
+      expect.stringMatching(/^2024-05-13,2024-05-19,false,12,/),
+    ]);
+    const metricPng = Buffer.from(await (await metricExport('png')).arrayBuffer());
+    expect(metricPng.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    // Another organization's member gets a 404 for the same addresses.
     const outsider = await signUpOverHttp(web.url, 'export-outsider', tdb);
     expect((await fetch((await get('csv')).url, { headers: { cookie: outsider.cookie } })).status).toBe(404);
+    expect((await fetch(metricCsv.url, { headers: { cookie: outsider.cookie } })).status).toBe(404);
   }, 120_000);
 
   it('the metric page shows its chart with target, previous period and notes above the table', async () => {

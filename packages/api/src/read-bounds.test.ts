@@ -19,11 +19,13 @@ type Api = Awaited<ReturnType<Harness['as']>>;
 let a: { slug: string; api: Api; key: string; cookie: string };
 let b: { slug: string; api: Api; dashboardId: string };
 let dashboardId: string;
+let fourMetricBoardId: string;
 let importId: string;
 
 const DAYS = 3700; // metrics.series' longest range
 const FROM = '2015-01-01';
 const day = (n: number) => new Date(Date.parse(`${FROM}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+type Line = { points: { value: number | null }[] };
 const sumOf = (ref: string, width: number) => Array.from({ length: width }, () => ref).join(' + ');
 
 beforeAll(async () => {
@@ -61,6 +63,19 @@ beforeAll(async () => {
   const keys = ['wide', `d${MAX_FORMULA_LEVELS}`, 'p0', 'p1', 'p2', 'p3', 'w1', 'w2', 'd4'];
   for (let t = 0; t < 24; t++)
     await api.dashboards.addTile({ slug: owner.slug, dashboardId, metricKey: keys[t % keys.length]!, kind: 'line' });
+  // The largest legal dashboard: 24 tiles of four metrics each (96 lines), every tile carrying a
+  // formula at one of the bounds (the widest or the deepest) beside other formulas and plain metrics.
+  const four = await api.dashboards.create({ slug: owner.slug, name: 'Everything, four a tile' });
+  fourMetricBoardId = four.id;
+  const others = ['p0', 'p1', 'p2', 'p3', 'w1', 'w2', 'd1', 'd4', 'd6'];
+  for (let t = 0; t < 24; t++)
+    await api.dashboards.addTile({
+      slug: owner.slug,
+      dashboardId: fourMetricBoardId,
+      metricKey: t % 2 ? 'wide' : `d${MAX_FORMULA_LEVELS}`,
+      kind: t % 3 ? 'line' : 'bar',
+      moreMetricKeys: [0, 1, 2].map((k) => others[(t + k * 3) % others.length]!),
+    });
   // An import with the most rejected rows kept (10,000), as a fixture.
   const uploaded = await api.imports.upload({
     slug: owner.slug,
@@ -100,7 +115,7 @@ afterAll(async () => {
 describe('the largest legal reads finish within the server’s bound', () => {
   it('every read procedure at its limits, all at once, while the other organization still answers', async () => {
     const to = day(DAYS - 1);
-    const weeks = { from: '2016-01-04', to: '2023-08-27' }; // 400 weeks: the most points a tile shows
+    const weeks = { from: '2016-01-04', to: '2023-09-03' }; // 400 weeks (Monday to Sunday): the most points a tile shows
     const before = formulaWork.operations;
     const keyApi = await h.asKey(a.key);
     const reads: [string, () => Promise<unknown>][] = [
@@ -125,6 +140,14 @@ describe('the largest legal reads finish within the server’s bound', () => {
       [
         'dashboards.get by month',
         () => a.api.dashboards.get({ slug: a.slug, id: dashboardId, grain: 'month', from: FROM, to }),
+      ],
+      [
+        'dashboards.get 24 tiles of 4 metrics, 400 weeks',
+        () => a.api.dashboards.get({ slug: a.slug, id: fourMetricBoardId, grain: 'week', ...weeks }),
+      ],
+      [
+        'dashboards.get 24 tiles of 4 metrics by month',
+        () => a.api.dashboards.get({ slug: a.slug, id: fourMetricBoardId, grain: 'month', from: FROM, to }),
       ],
       [
         'audit.list widest range',
@@ -158,6 +181,13 @@ describe('the largest legal reads finish within the server’s bound', () => {
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
     const series = outcomes.find((o) => o.name === 'metrics.series wide by day')!;
     expect((series as { r: { points: unknown[] } }).r.points).toHaveLength(1000);
+    // Every tile shows its four lines over the 400 weeks, the formulas at the bounds with values.
+    const board = outcomes.find((o) => o.name === 'dashboards.get 24 tiles of 4 metrics, 400 weeks')!;
+    const tiles = (board as { r: { tiles: { metric: { key: string }; data: Line; moreData: Line[] }[] } }).r.tiles;
+    expect(tiles.map((t) => [t.data, ...t.moreData].map((l) => l.points.length))).toEqual(
+      Array.from({ length: 24 }, () => [400, 400, 400, 400]),
+    );
+    for (const t of tiles) expect(t.data.points.filter((p) => p.value !== null).length, t.metric.key).toBe(400);
     const errors = outcomes.find((o) => o.name === 'imports.errors 10,000 rows')!;
     expect((errors as { r: { rows: unknown[] } }).r.rows).toHaveLength(10_000);
     // Work: every formula evaluated once per bucket. A graph within the bounds has at most four

@@ -239,6 +239,19 @@ export function evaluateGraph(
   };
   const out: GraphValues = new Map();
   for (const root of roots) {
+    const def = defs.get(root.key);
+    if (def && !def.formula) {
+      // A plain root is its own aggregates: no detour through a vector (most of a dashboard's roots).
+      const v = plain(def);
+      out.set(
+        root.id,
+        Array.from({ length: n }, (_, i) => {
+          const x = v[i];
+          return x === undefined || x === null || Number.isNaN(x) ? null : x;
+        }),
+      );
+      continue;
+    }
     const s = root.formula ? shape(root.key) : null;
     if (s && isTooComplex(s)) {
       out.set(root.id, { tooComplex: s });

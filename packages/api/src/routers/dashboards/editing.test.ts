@@ -97,6 +97,64 @@ describe('multi-metric tiles', () => {
     }
   });
 
+  it('four-metric tiles read in one batch by day: every line of every tile equals metrics.series, each aggregation', async () => {
+    // Every aggregation (min, last and count here, with days missing), a formula, two units per
+    // chart, a tile with its own grain and one compared with last year, all in one load.
+    await api.metrics.create({ slug, key: 'floor', name: 'Floor', aggregation: 'min' });
+    await api.metrics.create({ slug, key: 'level', name: 'Level', aggregation: 'last' });
+    await api.metrics.create({ slug, key: 'events', name: 'Events', aggregation: 'count' });
+    const gappy = (key: string, f: (i: number) => number) =>
+      api.points.upsert({
+        slug,
+        key,
+        points: days('2023-01-01', '2024-06-30')
+          .map((date, i) => ({ date, value: f(i) }))
+          .filter((_, i) => i % 5 !== 0),
+      });
+    await gappy('floor', (i) => 50 - (i % 17));
+    await gappy('level', (i) => (i * 7) % 23);
+    await gappy('events', (i) => i);
+    const d = await api.dashboards.create({ slug, name: 'Batched' });
+    const add = (metricKey: string, kind: 'line' | 'bar', moreMetricKeys: string[]) =>
+      api.dashboards.addTile({ slug, dashboardId: d.id, metricKey, kind, moreMetricKeys });
+    await add('signups', 'line', ['visitors', 'conversion', 'trials']);
+    const yearly = await add('latency', 'bar', ['floor', 'level', 'events']);
+    await api.dashboards.updateTile({ slug, dashboardId: d.id, tileId: yearly.id, compareTo: 'previous_year' });
+    const weekly = await add('revenue', 'line', ['signups', 'events']);
+    await api.dashboards.updateTile({ slug, dashboardId: d.id, tileId: weekly.id, grain: 'week' });
+
+    const got = await api.dashboards.get({ slug, id: d.id, from: '2024-03-04', to: '2024-05-26', grain: 'day' });
+    expect(got.tiles.map((t) => [t.view.grain, t.moreData.length])).toEqual([
+      ['day', 3],
+      ['day', 3],
+      ['week', 2],
+    ]);
+    for (const t of got.tiles) {
+      const lines = [t.data, ...t.moreData];
+      for (const [i, m] of [t.metric, ...t.more].entries()) {
+        const s = await api.metrics.series({ slug, key: m.key, grain: t.view.grain, from: t.view.from, to: t.view.to });
+        expect(s.points.length, m.key).toBeGreaterThan(10);
+        expect(
+          lines[i]!.points.map((p) => [p.start, p.value]),
+          `${m.key} by ${t.view.grain}`,
+        ).toEqual(s.points.map((p) => [p.start, p.value]));
+        // The comparison line is the series of the compared dates (the same days a year before).
+        if (t.compareTo === 'previous_year') {
+          const before = { grain: t.view.grain, from: t.view.previousFrom, to: t.view.previousTo };
+          const p = await api.metrics.series({ slug, key: m.key, ...before });
+          expect(
+            lines[i]!.points.map((x) => x.previous),
+            `${m.key} a year before`,
+          ).toEqual(p.points.map((x) => x.value));
+        }
+      }
+    }
+    // The gaps are there (no value, not zero) and the batch did not shift any metric's days.
+    const events = got.tiles[1]!.moreData[2]!.points;
+    expect(events.filter((p) => p.value === null).length).toBeGreaterThan(10);
+    expect(events.every((p) => p.value === null || p.value === 1)).toBe(true);
+  });
+
   it('refuses a third unit, a repeated metric, more metrics on a number card, and an unknown one', async () => {
     const d = await api.dashboards.create({ slug, name: 'Refusals' });
     const add = (moreMetricKeys: string[], kind: 'line' | 'number' = 'line') =>
