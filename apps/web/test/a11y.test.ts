@@ -53,6 +53,7 @@ const SIGNED_IN = [
   '/orgs/acme/alerts',
   '/orgs/acme/alerts/rules',
   '/account',
+  '/account/notifications',
 ];
 
 async function contextFor(opts: { signedIn: boolean; width: number; dark?: boolean }): Promise<BrowserContext> {

@@ -72,7 +72,7 @@ const bellCount = async (page: Page) => {
 };
 
 describe('alerts in the browser', () => {
-  it('an editor creates a threshold rule; a value crossing it fires through the worker; the bell rises live; the inbox explains it; acknowledge clears it; a viewer sees rules read-only', async () => {
+  it('an editor creates a threshold rule; a value crossing it fires through the worker; the bell rises live; the inbox explains it; its page shows the alert with its in-app and mail deliveries; acknowledge clears it; a viewer sees rules read-only, mutes the rule from its page and keeps changed notification settings under /account', async () => {
     const owner = await signUpOverHttp(web.url, 'alertowner', tdb, mailbox);
     const editor = await memberOf(owner.slug, 'alerteditor', 'editor');
     const viewer = await memberOf(owner.slug, 'alertviewer', 'viewer');
@@ -136,6 +136,27 @@ describe('alerts in the browser', () => {
     const link = item.getByRole('link', { name: /^Open Revenue at / });
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^/orgs/${owner.slug}/metrics/revenue\\?`));
 
+    // Its details: the rule's page, at this alert, with the alert's delivery log (in-app and mail).
+    await item.getByRole('link', { name: /^Details/ }).click();
+    await watcher.waitForURL(/\/alerts\/[0-9a-f-]{36}#event-[0-9a-f-]{36}$/);
+    const eventId = new URL(watcher.url()).hash.slice('#event-'.length);
+    await expect.poll(() => watcher.getByRole('heading', { level: 2, name: 'Revenue over 100' }).count()).toBe(1);
+    expect(await watcher.getByTestId('rule-in-words').textContent()).toMatch(
+      /Fires when Revenue is above 100 in a day/,
+    );
+    const event = watcher.locator(`#event-${eventId}`);
+    expect(await event.getAttribute('data-state')).toBe('firing');
+    expect(await event.getByTestId('alert-value').textContent()).toBe('150');
+    expect(await event.getByTestId('alert-compared').textContent()).toBe('100');
+    const delivery = (channel: string) => event.locator(`[data-testid="delivery"][data-channel="${channel}"]`);
+    expect(await delivery('in_app').getAttribute('data-status')).toBe('delivered');
+    expect(await delivery('in_app').textContent()).toContain('In-app');
+    // The mail goes through the outbox, which the worker drains: queued, then delivered.
+    expect(['queued', 'delivered']).toContain(await delivery('email').getAttribute('data-status'));
+    expect(await delivery('email').textContent()).toMatch(/alerteditor/);
+    await watcher.goBack();
+    await watcher.waitForURL(/\/alerts$/);
+
     // Acknowledge: the alert is acknowledged for everyone and the editor's unread count goes to zero.
     await item.getByRole('button', { name: 'Acknowledge' }).click();
     await expect.poll(() => watcher.getByRole('status').first().textContent()).toContain('Alert acknowledged.');
@@ -166,6 +187,54 @@ describe('alerts in the browser', () => {
       return (await fetch(url, { method: 'POST', body })).status;
     }, `${base}/alerts/rules`);
     expect(status).toBe(403);
+    v.problems.length = 0; // that 403, logged by the browser, was the point
+
+    // The viewer opens the rule from the list and mutes it for themselves...
+    await v.page.getByTestId('rule-row').getByRole('link', { name: 'Revenue over 100' }).click();
+    await v.page.waitForURL(/\/alerts\/[0-9a-f-]{36}$/);
+    // The URL changes a moment before the page renders: wait for the page itself.
+    await expect.poll(() => v.page.getByTestId('alert-event').count()).toBe(1);
+    expect(await v.page.getByRole('link', { name: 'Edit rule' }).count()).toBe(0);
+    await v.page.getByRole('button', { name: 'Mute for me' }).click();
+    await expect.poll(() => v.page.getByTestId('my-mute').textContent()).toContain('Muted for you');
+
+    // ...and finds it, with their mail and digest settings, under /account (no longer on the rules page).
+    await v.page.goto(`${base}/alerts/rules`);
+    expect(await v.page.getByRole('heading', { name: 'Your notifications' }).count()).toBe(0);
+    await v.page.getByRole('link', { name: 'Your notification settings' }).click();
+    await v.page.waitForURL(/\/account\/notifications$/);
+    await v.page.goto(`${web.url}/account`);
+    await v.page.getByRole('link', { name: 'Notification settings' }).click();
+    await v.page.waitForURL(/\/account\/notifications$/);
+    // The viewer belongs to two organizations (their own and the owner's): one block each.
+    await expect.poll(() => v.page.getByTestId('org-notifications').count()).toBe(2);
+    const block = v.page.locator(`#org-${owner.slug}`);
+    expect(await block.getByTestId('mute-row').textContent()).toContain('Revenue over 100');
+    const mail = block.getByRole('checkbox', { name: /Email me my alerts/ });
+    expect(await mail.isChecked()).toBe(true);
+    await mail.uncheck();
+    await block.getByLabel('Digest').selectOption('weekly');
+    await block.getByRole('button', { name: /^Save settings for/ }).click();
+    await expect.poll(() => block.getByRole('status').first().textContent()).toContain('settings are saved');
+    await v.page.reload();
+    expect(
+      await v.page
+        .locator(`#org-${owner.slug}`)
+        .getByRole('checkbox', { name: /Email me my alerts/ })
+        .isChecked(),
+    ).toBe(false);
+    expect(await v.page.locator(`#org-${owner.slug}`).getByLabel('Digest').inputValue()).toBe('weekly');
+    // The other organization's settings did not change.
+    expect(await v.page.locator(`#org-${viewer.slug}`).getByLabel('Digest').inputValue()).toBe('off');
+    expect(
+      await v.page
+        .locator(`#org-${viewer.slug}`)
+        .getByRole('checkbox', { name: /Email me my alerts/ })
+        .isChecked(),
+    ).toBe(true);
+    await v.page.locator(`#org-${owner.slug}`).getByRole('button', { name: 'Unmute Revenue over 100' }).click();
+    await expect.poll(() => v.page.locator(`#org-${owner.slug}`).getByTestId('no-mutes').count()).toBe(1);
+    expect(v.problems).toEqual([]);
     await v.context.close();
   }, 180_000);
 });

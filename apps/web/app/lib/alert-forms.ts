@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createRuleInput, DIGESTS } from '@mfiq/api/shared';
+import { createRuleInput, updateSettingsInput } from '@mfiq/api/shared';
 
 /** Snooze choices the inbox offers; the server turns one into the procedure's "until" (no clock skew). */
 export const SNOOZES = { '1h': 'for 1 hour', '4h': 'for 4 hours', '1d': 'for 1 day', '7d': 'for 1 week' } as const;
@@ -30,8 +30,16 @@ export const ruleForm = createRuleInput.extend({
   quietHours: z.preprocess(blankToUndefined, createRuleInput.shape.quietHours),
 });
 
-/** Personal notification settings: an unticked box is "off" (browsers send nothing for it). */
-export const settingsForm = z.object({
-  emailAlerts: z.boolean().default(false),
-  digest: z.enum(DIGESTS, { error: 'The digest is off, daily or weekly' }),
+/** Which organization a form on /account/notifications is about (the procedure checks membership). */
+const orgSlug = z.string({ error: 'Organization is missing' }).min(1, 'Organization is missing').max(100);
+
+/**
+ * One organization's settings on /account/notifications: the API's own input, for the organization
+ * named by its slug, with an unticked box read as "off" (browsers send nothing for it).
+ */
+export const notificationSettingsForm = updateSettingsInput.extend({
+  slug: orgSlug,
+  emailAlerts: updateSettingsInput.shape.emailAlerts.default(false),
 });
+
+export const unmuteForm = z.object({ slug: orgSlug, ruleId: z.uuid('Rule id must be a UUID') });

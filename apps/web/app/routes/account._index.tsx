@@ -87,6 +87,15 @@ export default function Account() {
           </>
         )}
       </section>
+      <section className="panel" aria-labelledby="notifications-title">
+        <h2 id="notifications-title" className="panel__title">
+          Notifications
+        </h2>
+        <p>Alert mail, digests and the rules you muted, for each of your organizations.</p>
+        <Link to="/account/notifications" className="button button--quiet">
+          Notification settings
+        </Link>
+      </section>
       <section className="panel" aria-labelledby="pw-title">
         <h2 id="pw-title" className="panel__title">
           Password

@@ -2,6 +2,7 @@ import type { SubmissionResult } from '@conform-to/react';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
+import { AlertState, Explanation, when } from '../components/alerts/explanation.tsx';
 import { FormAlert } from '../components/field.tsx';
 import { SNOOZES, snoozeForm, snoozeUntil } from '../lib/alert-forms.ts';
 import { submitForm } from '../lib/form-action.server.ts';
@@ -83,11 +84,6 @@ const DONE = {
   snoozed: 'Rule snoozed for you.',
   unmuted: 'You hear from this rule again.',
 } as const;
-
-const when = (d: string | Date) =>
-  new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
-
-const STATE_LABEL = { firing: 'Firing', acknowledged: 'Acknowledged', resolved: 'Resolved' } as const;
 
 type Inbox = Awaited<ReturnType<typeof loader>>;
 
@@ -178,37 +174,19 @@ function InboxItem({
           {item.readAt ? null : <span className="visually-hidden">Unread: </span>}
           {x.summary}
         </h3>
-        <span className={`alert-state alert-state--${event.state}`}>{STATE_LABEL[event.state]}</span>
+        <AlertState state={event.state} />
       </div>
-      <dl className="explain">
-        <div>
-          <dt>Rule</dt>
-          <dd>
-            {x.rule.name} <span className="muted">({x.rule.condition})</span>
-          </dd>
-        </div>
-        <div>
-          <dt>Period</dt>
-          <dd>{x.period ? `${x.period.label}${x.period.partial ? ' (so far)' : ''}` : 'No period'}</dd>
-        </div>
-        <div>
-          <dt>Value</dt>
-          <dd data-testid="alert-value">{x.valueText}</dd>
-        </div>
-        {x.comparedWith ? (
-          <div>
-            <dt>{x.comparedWith.label}</dt>
-            <dd>{x.comparedWith.text}</dd>
-          </div>
-        ) : null}
-        <div>
-          <dt>Fired</dt>
-          <dd>{when(event.firedAt)}</dd>
-        </div>
-      </dl>
+      <Explanation event={event} />
       <div className="inbox__actions">
         <Link to={x.link} className="button button--quiet">
           Open {x.metric.name} at {x.period?.label ?? 'this period'}
+        </Link>
+        <Link
+          to={`${event.ruleId}#event-${event.id}`}
+          className="button button--quiet"
+          aria-label={`Details and deliveries of ${x.rule.name}`}
+        >
+          Details
         </Link>
         {event.state === 'firing' ? (
           <Form method="post">

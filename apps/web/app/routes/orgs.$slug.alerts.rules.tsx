@@ -5,9 +5,8 @@ import { channelInput } from '@mfiq/api/shared';
 import { ChannelsSection } from '../components/alerts/channels-section.tsx';
 import { RuleEditor } from '../components/alerts/rule-editor.tsx';
 import { RulesTable } from '../components/alerts/rules-table.tsx';
-import { SettingsSection } from '../components/alerts/settings-section.tsx';
 import { FormAlert } from '../components/field.tsx';
-import { ruleForm, settingsForm } from '../lib/alert-forms.ts';
+import { ruleForm } from '../lib/alert-forms.ts';
 import { submitForm } from '../lib/form-action.server.ts';
 import { trpc } from '../trpc.ts';
 import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
@@ -19,17 +18,17 @@ export const meta: MetaFunction = ({ matches }) => {
 };
 
 /**
- * Everyone who can see metrics sees the rules and their own notification settings; the editor,
- * the metrics, members and channels it offers are loaded only for `alerts:manage` (the procedures
- * check it again).
+ * Everyone who can see metrics sees the rules (personal notification settings live under
+ * /account/notifications); the editor, the metrics, members and channels it offers are loaded
+ * only for `alerts:manage` (the procedures check it again).
  */
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
   const editId = new URL(args.request.url).searchParams.get('edit');
   return callApi(args, async (api) => {
     const { permissions } = await api.org.get({ slug });
-    const [rules, settings] = await Promise.all([api.alerts.list({ slug }), api.notifications.settings({ slug })]);
-    if (!permissions.includes('alerts:manage')) return { rules, settings, manage: null };
+    const rules = await api.alerts.list({ slug });
+    if (!permissions.includes('alerts:manage')) return { rules, manage: null };
     const [metrics, members, channels, editing] = await Promise.all([
       api.metrics.list({ slug }),
       permissions.includes('members:read') ? api.members.list({ slug }) : Promise.resolve([]),
@@ -38,7 +37,6 @@ export async function loader(args: LoaderFunctionArgs) {
     ]);
     return {
       rules,
-      settings,
       manage: {
         metrics: metrics.map((m) => ({ key: m.key, name: m.name })),
         members: members.map((m) => ({ id: m.membershipId, name: m.displayName, email: m.email, isYou: m.isYou })),
@@ -58,8 +56,7 @@ type Done =
   | 'secret-rotated'
   | 'channel-disabled'
   | 'channel-enabled'
-  | 'channel-deleted'
-  | 'settings-saved';
+  | 'channel-deleted';
 
 const field = (form: FormData, name: string) => {
   const v = form.get(name);
@@ -101,16 +98,11 @@ export async function action(args: ActionFunctionArgs) {
           resetOnSuccess: true,
         },
       ),
-    settings: () =>
-      submitForm(args, settingsForm, (value, api) => api.notifications.updateSettings({ slug, ...value }), {
-        formData: form,
-      }),
   } as const;
   if (intent in forms) {
     const which = intent as keyof typeof forms;
     const outcome = await forms[which]();
-    const done: Done =
-      which === 'save-rule' ? 'rule-saved' : which === 'create-channel' ? 'channel-created' : 'settings-saved';
+    const done: Done = which === 'save-rule' ? 'rule-saved' : 'channel-created';
     if (!outcome.ok)
       return data({ done: null, form: which, reply: outcome.reply, formError: null, secret: null }, { status: 400 });
     const secret = typeof outcome.value === 'string' ? { channel: field(form, 'name'), value: outcome.value } : null;
@@ -162,7 +154,6 @@ const DONE: Record<Done, string> = {
   'channel-disabled': 'Channel disabled: nothing is sent to it.',
   'channel-enabled': 'Channel enabled.',
   'channel-deleted': 'Channel deleted.',
-  'settings-saved': 'Your notification settings are saved.',
 };
 
 export type RulesPage = Awaited<ReturnType<typeof loader>>;
@@ -170,7 +161,7 @@ export type RulesAction = Awaited<ReturnType<typeof action>>;
 
 export default function AlertRules() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
-  const { rules, settings, manage } = useLoaderData<typeof loader>();
+  const { rules, manage } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const utils = trpc.useUtils();
 
@@ -188,9 +179,14 @@ export default function AlertRules() {
           <h2 id="rules-title" className="panel__title">
             Alert rules
           </h2>
-          <Link to={`/orgs/${org.organization.slug}/alerts`} className="button button--quiet">
-            Your alerts
-          </Link>
+          <div className="inbox__tools">
+            <Link to="/account/notifications" className="button button--quiet">
+              Your notification settings
+            </Link>
+            <Link to={`/orgs/${org.organization.slug}/alerts`} className="button button--quiet">
+              Your alerts
+            </Link>
+          </div>
         </div>
         {manage ? (
           <p className="muted">
@@ -224,7 +220,6 @@ export default function AlertRules() {
           secret={result?.secret ?? null}
         />
       ) : null}
-      <SettingsSection settings={settings} lastResult={replyOf('settings')} />
     </>
   );
 }

@@ -96,7 +96,7 @@ export async function evaluateAlerts(
 
   // An open event stays as it is; a resolved one whose condition came back within its period
   // reopens without notifying again (its period was announced once already).
-  const reopen = candidates.filter((c) => known.seen.get(`${c.rule.id}|${c.verdict.occurrence}`) === 'resolved');
+  const reopen = candidates.filter((_, i) => known.resolved.has(i));
   if (reopen.length) {
     const reopened = await sql`
       update alert_events e set state = case when e.acknowledged_at is null then 'firing' else 'acknowledged' end::alert_event_state,
@@ -107,7 +107,7 @@ export async function evaluateAlerts(
     );
     result.reopened = Number(reopened.numAffectedRows ?? 0);
   }
-  const fresh = candidates.filter((c) => !known.seen.has(`${c.rule.id}|${c.verdict.occurrence}`));
+  const fresh = candidates.filter((_, i) => known.fresh.has(i));
   if (!fresh.length) return result;
 
   const notified = coolDown(fresh, known.lastNotified, now);
@@ -198,29 +198,48 @@ export async function evaluateAlerts(
 }
 
 interface Known {
-  /** `rule|occurrence` -> state, for occurrences that hold now. */
-  seen: Map<string, string>;
-  /** Open events of rules where something no longer holds. */
+  /** Candidates (by index) without an event yet: they fire. */
+  fresh: Set<number>;
+  /** Candidates (by index) whose event was resolved: they reopen. */
+  resolved: Set<number>;
+  /** Open events of rules where something no longer holds, that it may resolve. */
   open: Map<string, { id: string; occurrence: string; periodStart: string | null }[]>;
   /** Latest notified firing per rule with a cool-down (ms). */
   lastNotified: Map<string, number>;
 }
 
 /**
- * What exists already, in one round trip: the open events of rules that may clear (for the whole
- * organization, the open events' partial index read as it is), which occurrences that hold have
- * an event (one row per occurrence and state, rule ids in an array: tens of thousands of rules
- * read as a few rows), and when rules with a cool-down last notified.
+ * What exists already, in one round trip, answering only what differs from "as it was": the
+ * candidates that have no event yet or a resolved one (sent as rule ids with an index into their few
+ * distinct occurrences; an evaluation where every alert is already open reads nothing back), the
+ * open events that a clear could resolve (silences, periods up to the latest clear, occurrences
+ * that stopped holding: in a steady organization, a handful), and when rules with a cool-down last
+ * notified. Reading every open event of ten thousand rules after each write cost more than judging them.
  */
 async function readKnown(
   db: TenantDb,
   tenantId: string,
   whole: boolean,
-  clearing: { rule: LoadedRule }[],
+  clearing: { rule: LoadedRule; decision: Decision }[],
   candidates: Candidate[],
 ): Promise<Known> {
-  const occurrences = [...new Set(candidates.map((c) => c.verdict.occurrence))];
-  const candidateRules = whole ? [] : [...new Set(candidates.map((c) => c.rule.id))];
+  const occurrences: string[] = [];
+  const occurrenceAt = new Map<string, number>();
+  const candidateOccurrences = candidates.map((c) => {
+    let at = occurrenceAt.get(c.verdict.occurrence);
+    if (at === undefined) {
+      at = occurrences.push(c.verdict.occurrence);
+      occurrenceAt.set(c.verdict.occurrence, at);
+    }
+    return at;
+  });
+  let clearedUpTo: string | null = null;
+  const lapsed = new Set<string>();
+  for (const { decision } of clearing) {
+    const upTo = decision.clearedBy?.period?.start;
+    if (upTo && (clearedUpTo === null || upTo > clearedUpTo)) clearedUpTo = upTo;
+    for (const v of decision.lapsed) lapsed.add(v.occurrence);
+  }
   const clearingRules = whole ? [] : clearing.map((c) => c.rule.id);
   const cooling = [...new Set(candidates.filter((c) => c.rule.cooldownMinutes > 0).map((c) => c.rule.id))];
   const { rows } = await sql<{ doc: string }>`
@@ -228,12 +247,15 @@ async function readKnown(
       'open', case when ${clearing.length > 0} then
         (select json_agg(json_build_array(e.id, e.rule_id, e.occurrence, e.period_start)) from alert_events e
           where e.tenant_id = ${tenantId} and e.state <> 'resolved'
-            and (${whole}::boolean or e.rule_id = any(${clearingRules}::uuid[]))) end,
-      'seen', (select json_agg(json_build_array(s.occurrence, s.state, s.rules)) from (
-                 select e.occurrence, e.state, array_agg(e.rule_id) as rules from alert_events e
-                  where e.tenant_id = ${tenantId} and e.occurrence = any(${occurrences}::text[])
-                    and (${whole}::boolean or e.rule_id = any(${candidateRules}::uuid[]))
-                  group by e.occurrence, e.state) s),
+            and (${whole}::boolean or e.rule_id = any(${clearingRules}::uuid[]))
+            and (e.period_start is null or e.period_start <= ${clearedUpTo}::date
+                 or e.occurrence = any(${[...lapsed]}::text[]))) end,
+      'differ', (select json_agg(json_build_array(k.i - 1, e.state))
+                   from unnest(${candidates.map((c) => c.rule.id)}::uuid[], ${candidateOccurrences}::int[])
+                        with ordinality as k (rule_id, occurrence, i)
+                   left join alert_events e on e.tenant_id = ${tenantId} and e.occurrence = any(${occurrences}::text[])
+                        and e.rule_id = k.rule_id and e.occurrence = (${occurrences}::text[])[k.occurrence]
+                  where e.id is null or e.state = 'resolved'),
       'cooling', (select json_agg(json_build_array(c.rule_id, c.ms)) from (
                     select e.rule_id, extract(epoch from max(e.fired_at)) * 1000 as ms from alert_events e
                      where e.tenant_id = ${tenantId} and e.rule_id = any(${cooling}::uuid[]) and e.notified
@@ -241,17 +263,17 @@ async function readKnown(
     )::text as doc`.execute(db);
   const doc = JSON.parse(rows[0]!.doc) as {
     open: [string, string, string, string | null][] | null;
-    seen: [string, string, string[]][] | null;
+    differ: [number, string | null][] | null;
     cooling: [string, number][] | null;
   };
-  const seen = new Map<string, string>();
-  for (const [occurrence, state, ruleIds] of doc.seen ?? [])
-    for (const id of ruleIds) seen.set(`${id}|${occurrence}`, state);
+  const fresh = new Set<number>();
+  const resolved = new Set<number>();
+  for (const [i, state] of doc.differ ?? []) (state === null ? fresh : resolved).add(i);
   const open = groupBy(
     (doc.open ?? []).map(([id, ruleId, occurrence, periodStart]) => ({ id, ruleId, occurrence, periodStart })),
     (e) => e.ruleId,
   );
-  return { seen, open, lastNotified: new Map(doc.cooling ?? []) };
+  return { fresh, resolved, open, lastNotified: new Map(doc.cooling ?? []) };
 }
 
 /**

@@ -46,4 +46,4 @@ export { createShareLinkInput } from '../routers/shares/schemas.ts';
 export { createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
 export { channelInput, createRuleInput, previewInput } from '../routers/alerts/schemas.ts';
-export { DIGESTS } from '../routers/notifications/schemas.ts';
+export { DIGESTS, updateSettingsInput } from '../routers/notifications/schemas.ts';

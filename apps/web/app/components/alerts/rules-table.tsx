@@ -1,6 +1,7 @@
 import { Form, Link, useNavigation } from '@remix-run/react';
 import { GRAIN_LABELS } from '@mfiq/api/shared';
 import type { RouterOutputs } from '@mfiq/api';
+import { when } from './explanation.tsx';
 
 type Rule = RouterOutputs['alerts']['list'][number];
 
@@ -11,9 +12,6 @@ const KIND_LABEL = {
   pace: 'Target pace',
   anomaly: 'Anomaly',
 } as const;
-
-const when = (d: string | Date) =>
-  new Date(d).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
 
 /** The organization's rules; people who manage alerts get edit, pause/resume and delete on each. */
 export function RulesTable({ slug, rules, canManage }: { slug: string; rules: Rule[]; canManage: boolean }) {
@@ -46,7 +44,7 @@ export function RulesTable({ slug, rules, canManage }: { slug: string; rules: Ru
           {rules.map((r) => (
             <tr key={r.id} data-testid="rule-row">
               <th scope="row">
-                {r.name}
+                <Link to={`/orgs/${slug}/alerts/${r.id}`}>{r.name}</Link>
                 <span className="rules__kind">{KIND_LABEL[r.kind]}</span>
               </th>
               <td>

@@ -135,8 +135,14 @@ describe('rules', () => {
     expect(
       await codeOf(viewerApi.alerts.mute({ slug: owner.slug, ruleId: id, until: new Date(Date.now() - 1000) })),
     ).toBe('BAD_REQUEST');
+    // The settings page lists the caller's own mutes, with what a person needs to recognise them.
+    expect((await viewerApi.notifications.settings({ slug: owner.slug })).mutes).toEqual([
+      { ruleId: id, ruleName: 'Any errors', metricName: 'Errors', until },
+    ]);
+    expect(await api.notifications.settings({ slug: owner.slug })).toMatchObject({ mutes: [], mutedCount: 0 });
     await viewerApi.alerts.unmute({ slug: owner.slug, ruleId: id });
     expect((await viewerApi.alerts.get({ slug: owner.slug, id })).myMute).toBeNull();
+    expect(await viewerApi.notifications.settings({ slug: owner.slug })).toMatchObject({ mutes: [], mutedCount: 0 });
 
     await api.points.upsert({ slug: owner.slug, key: 'errors', points: [{ ts: new Date().toISOString(), value: 3 }] });
     await evaluateNow(owner.slug);
@@ -285,6 +291,8 @@ describe('tenant boundary', () => {
     expect(await apiA.alerts.channels({ slug: a.slug })).toEqual([]);
     expect((await apiA.notifications.list({ slug: a.slug })).items).toEqual([]);
     expect((await apiA.notifications.unreadCounts()).total).toBe(0);
+    await apiB.alerts.mute({ slug: b.slug, ruleId: ruleB, until: null });
+    expect(await apiA.notifications.settings({ slug: a.slug })).toMatchObject({ mutes: [], mutedCount: 0 });
 
     // Unreachable by id through A's organization: the same answer as an id that does not exist.
     const RULE = {

@@ -3,7 +3,7 @@ import { audit } from '../../audit.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { findMetric } from '../metrics/query.ts';
 import { metricKeySchema } from '../metrics/schemas.ts';
-import { DIGESTS, settingsOutput } from './schemas.ts';
+import { DIGESTS, MUTES_LISTED, settingsOutput, updateSettingsInput } from './schemas.ts';
 
 /** The caller's notification settings in this organization, with the metrics their digest covers. */
 export const settings = tenantProcedure
@@ -32,17 +32,34 @@ export const settings = tenantProcedure
       .where('archivedAt', 'is', null)
       .orderBy('name')
       .execute();
-    return { emailAlerts: prefs?.emailAlerts ?? true, digest: prefs?.digest ?? 'off', following, owned };
+    const now = new Date();
+    const inForce = ctx.db
+      .selectFrom('alertMutes as x')
+      .where('x.tenantId', '=', ctx.tenant.id)
+      .where('x.membershipId', '=', ctx.membershipId)
+      .where((eb) => eb.or([eb('x.until', 'is', null), eb('x.until', '>', now)]));
+    const mutes = await inForce
+      .innerJoin('alertRules as r', (j) => j.onRef('r.tenantId', '=', 'x.tenantId').onRef('r.id', '=', 'x.ruleId'))
+      .innerJoin('metrics as m', (j) => j.onRef('m.tenantId', '=', 'r.tenantId').onRef('m.id', '=', 'r.metricId'))
+      .select(['x.ruleId', 'r.name as ruleName', 'm.name as metricName', 'x.until'])
+      .orderBy('r.name')
+      .orderBy('x.ruleId')
+      .limit(MUTES_LISTED)
+      .execute();
+    const { n } = await inForce.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    return {
+      emailAlerts: prefs?.emailAlerts ?? true,
+      digest: prefs?.digest ?? 'off',
+      following,
+      owned,
+      mutes,
+      mutedCount: Number(n),
+    };
   });
 
 export const updateSettings = tenantProcedure
   .meta(requirePermission('metrics:read'))
-  .input(
-    z.object({
-      emailAlerts: z.boolean({ error: 'Alert mail is on or off' }),
-      digest: z.enum(DIGESTS, { error: 'The digest is off, daily or weekly' }),
-    }),
-  )
+  .input(updateSettingsInput)
   .output(z.object({ emailAlerts: z.boolean(), digest: z.enum(DIGESTS) }))
   .mutation(async ({ ctx, input: { emailAlerts, digest } }) => {
     const input = { emailAlerts, digest };
