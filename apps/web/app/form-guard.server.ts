@@ -1,4 +1,4 @@
-import { data, type AppLoadContext } from '@remix-run/node';
+import type { AppLoadContext } from '@remix-run/node';
 import type { PublicFormId } from '../server/abuse/forms.ts';
 import { BOT_MESSAGE } from '../server/abuse/forms.ts';
 import type { Verdict } from '../server/abuse/guard.ts';
@@ -26,20 +26,19 @@ function minutes(seconds: number): string {
 }
 
 /**
- * The answer to a refused submission when the form cannot pretend to succeed: 429 with Retry-After
- * for the rate limit, otherwise one message for every check (honeypot, token, CAPTCHA) so a bot
- * cannot tell which one it failed.
+ * What a refused submission says when the form cannot pretend to succeed: the rate limit says when
+ * to retry, every other check (honeypot, token, CAPTCHA) gives one message, so a bot cannot tell
+ * which one it failed.
  */
-export function refusal<T extends Record<string, unknown>>(verdict: Exclude<Verdict, { ok: true }>, extra: T) {
-  if (verdict.reason === 'rate_limited') {
-    return data(
-      {
-        ...extra,
-        formError: `Too many attempts from your network. Try again in ${minutes(verdict.retryAfterSeconds)}.`,
-        fieldErrors: {} as Record<string, string[]>,
-      },
-      { status: 429, headers: { 'Retry-After': String(verdict.retryAfterSeconds) } },
-    );
-  }
-  return data({ ...extra, formError: BOT_MESSAGE, fieldErrors: {} as Record<string, string[]> }, { status: 400 });
+export function refusalMessage(verdict: Exclude<Verdict, { ok: true }>): string {
+  return verdict.reason === 'rate_limited'
+    ? `Too many attempts from your network. Try again in ${minutes(verdict.retryAfterSeconds)}.`
+    : BOT_MESSAGE;
+}
+
+/** Its status: 429 with Retry-After for the rate limit, 400 otherwise. */
+export function refusalInit(verdict: Exclude<Verdict, { ok: true }>): ResponseInit {
+  return verdict.reason === 'rate_limited'
+    ? { status: 429, headers: { 'Retry-After': String(verdict.retryAfterSeconds) } }
+    : { status: 400 };
 }

@@ -7,6 +7,9 @@ import { info } from './request-info.ts';
 
 /** The two HTTP APIs, matched as Remix matched their routes (case-insensitive), so no spelling changes owner. */
 const API_PATH = /^\/api\/(trpc|v1)(?:\/|$)/i;
+
+/** Whether the path is one of the HTTP APIs' (answered here, never by a file or a page). */
+export const isApiPath = (path: string) => API_PATH.test(path);
 /**
  * The one query accepted as a POST: the share page's refresh, whose input holds the link's token,
  * so the token travels in the body and never in a URL that logs or caches keep. Any other spelling
@@ -49,7 +52,8 @@ export function apiRoutes(deps: {
                 }
               },
             });
-      await sendFetchResponse(res, response);
+      // Whole JSON answers: sent in one write with a Content-Length instead of a chunked stream.
+      await sendFetchResponse(res, response, { whole: true });
     } catch (error) {
       next(error);
     }

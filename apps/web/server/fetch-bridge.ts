@@ -45,8 +45,16 @@ export function toFetchRequest(req: Request, res: Response): globalThis.Request 
   return new Request(`${info(res).origin}${req.originalUrl}`, init);
 }
 
-/** Writes a fetch Response to Express; per-user answers are never stored by a cache unless they say so. */
-export async function sendFetchResponse(res: Response, response: globalThis.Response): Promise<void> {
+/**
+ * Writes a fetch Response to Express; per-user answers are never stored by a cache unless they say
+ * so. `whole`: the body is read first and sent with its length in one write (the APIs' JSON, which is
+ * never a stream meant to arrive in parts); otherwise it is streamed as it comes (pages).
+ */
+export async function sendFetchResponse(
+  res: Response,
+  response: globalThis.Response,
+  opts: { whole?: boolean } = {},
+): Promise<void> {
   if (!response.headers.has('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
   res.statusMessage = response.statusText;
   res.status(response.status);
@@ -57,7 +65,11 @@ export async function sendFetchResponse(res: Response, response: globalThis.Resp
   }
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.append('Set-Cookie', cookies);
-  if (response.body && res.req.method !== 'HEAD') await writeReadableStreamToWritable(response.body, res);
+  if (opts.whole && response.body) {
+    const body = Buffer.from(await response.arrayBuffer());
+    res.setHeader('Content-Length', body.length);
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  } else if (response.body && res.req.method !== 'HEAD') await writeReadableStreamToWritable(response.body, res);
   else {
     await response.body?.cancel();
     res.end();

@@ -7,4 +7,4 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { Permission, Role } from './permissions.ts';
 export { can, permissionsOf, PERMISSIONS, ROLES, ROLE_PERMISSIONS } from './permissions.ts';
-export { AUDIT_ACTIONS, type AuditAction } from './audit.ts';
+export { AUDIT_ACTIONS, type AuditAction } from './audit-actions.ts';

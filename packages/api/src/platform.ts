@@ -9,6 +9,7 @@ import {
   withRequestTenant,
   withShareLinkTenant,
   withTenant,
+  writePlatformAudit,
   type ApiKeyTenant,
   type DataFormTenant,
   type Database,
@@ -21,8 +22,8 @@ import {
 } from '@mfiq/db';
 import { AppError } from './errors.ts';
 import { ORGANIZATION_LOCKED } from './messages.ts';
-import type { AuditActor, AuditAction, AuditRequestInfo } from './audit.ts';
-import { redact } from './audit.ts';
+import type { AuditAction } from './audit-actions.ts';
+import type { AuditActor, AuditRequestInfo } from './audit.ts';
 import { createAccountPlatform } from './platform-accounts.ts';
 import { createNotificationPlatform } from './platform-notifications.ts';
 import { createLifecyclePlatform } from './platform-lifecycle.ts';
@@ -153,23 +154,7 @@ export function createPlatform(db: Database) {
         after?: Record<string, unknown>;
       },
     ) {
-      await db
-        .insertInto('platformAuditOutbox')
-        .values({
-          action: event.action,
-          outcome: event.outcome ?? 'success',
-          actorType: actor.type,
-          actorId: actor.id,
-          actorDisplay: actor.display,
-          targetType: event.target?.type ?? null,
-          targetId: event.target?.id ?? null,
-          targetDisplay: event.target?.display ?? null,
-          after: redact(event.after),
-          ip: request.ip,
-          userAgent: request.userAgent,
-          requestId: request.requestId,
-        })
-        .execute();
+      await writePlatformAudit(db, actor, request, event);
     },
   };
 }

@@ -2,6 +2,7 @@
 export { appRouter, createCaller, type AppRouter } from './root.ts';
 export {
   createContextFactory,
+  lazyRequestLogger,
   type ApiDeps,
   type Context,
   type CreateContextOptions,

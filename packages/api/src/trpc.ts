@@ -86,69 +86,70 @@ export const createCallerFactory = t.createCallerFactory;
 // 2. middlewares
 // ---------------------------------------------------------------------------------------------
 
-/** Zod issues become a readable message listing the fields, not a JSON dump. */
-const readableInputErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.code === 'BAD_REQUEST' && result.error.cause instanceof z.ZodError) {
-    const issues = result.error.cause.issues
+/**
+ * Zod issues become a readable message listing the fields, not a JSON dump; bounds reached are
+ * answers, not 500s: no free database connection in time (pool acquire timeout) is a 503, a statement
+ * past statement_timeout (the bound on one request's work, ADR 0090) a clear TOO_SLOW. Any other
+ * result stays as it is (null).
+ */
+function edgeAnswer(error: TRPCError): TRPCError | null {
+  if (error.code === 'BAD_REQUEST' && error.cause instanceof z.ZodError) {
+    const issues = error.cause.issues
       .slice(0, 5)
       .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: `Invalid input: ${issues.join('; ')}`,
-      cause: result.error.cause,
+    return new TRPCError({ code: 'BAD_REQUEST', message: `Invalid input: ${issues.join('; ')}`, cause: error.cause });
+  }
+  if (error.code !== 'INTERNAL_SERVER_ERROR') return null;
+  const cause = error.cause as { message?: unknown } | undefined;
+  if (cause?.message === ACQUIRE_TIMEOUT_MESSAGE) {
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The service is busy. Try again in a moment.',
+      cause,
     });
   }
-  return result;
-});
-
-/**
- * Every call, in-process or over HTTP, reports its path, outcome and duration to the observer the
- * server installed (Prometheus in the web app). Reads `result.ok`: never catches around next().
- */
-const observe = t.middleware(async ({ ctx, path, type, next }) => {
-  const started = performance.now();
-  const result = await next();
-  ctx.observeProcedure?.({
-    path,
-    type,
-    code: result.ok ? 'OK' : result.error.code,
-    durationMs: performance.now() - started,
-  });
-  return result;
-});
+  return isStatementTimeout(cause) ? tooSlow() : null;
+}
 
 /**
  * Text the database cannot store (NUL, lone UTF-16 surrogates) is refused for every procedure, at
  * the edge and naming the field, before any schema or handler sees it: otherwise it fails in
  * PostgreSQL (an audit event's JSON, a text column) as a 500.
  */
-const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
-  const path = unstorableTextPath(await getRawInput());
-  if (path !== null) {
-    const message = `Invalid input: ${path} holds characters that cannot be stored (NUL or an unpaired surrogate).`;
-    throw new AppError('INVALID', message, { fieldErrors: { [path.split('.')[0]!]: [message] } });
-  }
-  return next();
-});
+function unstorableTextError(rawInput: unknown): AppError | null {
+  const path = unstorableTextPath(rawInput);
+  if (path === null) return null;
+  const message = `Invalid input: ${path} holds characters that cannot be stored (NUL or an unpaired surrogate).`;
+  return new AppError('INVALID', message, { fieldErrors: { [path.split('.')[0]!]: [message] } });
+}
 
 /**
- * Bounds reached are answers, not 500s: no free database connection in time (pool acquire timeout)
- * is a 503; a statement past statement_timeout (the bound on one request's work, ADR 0090) is a
- * clear TOO_SLOW. Reads `result.ok`: never catches around next().
+ * The edge of every procedure, as one middleware (each tRPC middleware layer costs a context copy
+ * and a promise per call, ADR 0141): every call, in-process or over HTTP, reports its path, final
+ * outcome and duration to the observer the server installed (Prometheus in the web app); unstorable
+ * text is refused before any schema; the result is turned into its edge answer (edgeAnswer). Reads
+ * `result.ok`: never catches around next().
  */
-const boundsAsAnswers = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR') return result;
-  const cause = result.error.cause as { message?: unknown } | undefined;
-  if (cause?.message === ACQUIRE_TIMEOUT_MESSAGE) {
-    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The service is busy. Try again in a moment.', cause });
+const edge = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
+  const started = performance.now();
+  const refused = unstorableTextError(await getRawInput());
+  let failure: TRPCError | null = refused;
+  let result: Awaited<ReturnType<typeof next>> | undefined;
+  if (!refused) {
+    result = await next();
+    if (!result.ok) failure = edgeAnswer(result.error);
   }
-  if (isStatementTimeout(cause)) throw tooSlow();
-  return result;
+  ctx.observeProcedure?.({
+    path,
+    type,
+    code: failure ? failure.code : result!.ok ? 'OK' : result!.error.code,
+    durationMs: performance.now() - started,
+  });
+  if (failure) throw failure;
+  return result!;
 });
 
-const base = t.procedure.use(observe).use(boundsAsAnswers).use(refuseUnstorableText);
+const base = t.procedure.use(edge);
 
 interface Signedin {
   session: ValidatedSession['session'];
@@ -184,7 +185,7 @@ interface TenantInfo {
 // 3. builders
 // ---------------------------------------------------------------------------------------------
 
-export const publicProcedure = base.meta({ access: { kind: 'public' } }).use(readableInputErrors);
+export const publicProcedure = base.meta({ access: { kind: 'public' } });
 
 /**
  * A public procedure behind one of the protected public forms (sign-up, sign-in, contact, password
@@ -199,10 +200,7 @@ export function publicFormProcedure(form: PublicFormId) {
   });
 }
 
-export const authedProcedure = base
-  .meta({ access: { kind: 'authed' } })
-  .use(readableInputErrors)
-  .use(requireSession);
+export const authedProcedure = base.meta({ access: { kind: 'authed' } }).use(requireSession);
 
 /** Sensitive account changes (password, two-factor) need a proof of identity this recent. */
 export const REAUTH_WINDOW_MS = 10 * 60_000;
@@ -239,7 +237,6 @@ type Stopped<R> =
  * the pool while the tenant connection is held (ADR 0081).
  */
 export const tenantProcedure = base
-  .use(readableInputErrors)
   .input(z.object({ slug: slugSchema }))
   .use(async ({ ctx, input, meta, path, type, next }) => {
     const access = meta?.access;
@@ -370,7 +367,7 @@ interface ApiKeyInfo {
  * tenantProcedure does (audit actor type 'api_key'), all on one connection. The tenant is the key's
  * organization: nothing in the input can name another one.
  */
-export const apiKeyProcedure = base.use(readableInputErrors).use(async ({ ctx, meta, type, next }) => {
+export const apiKeyProcedure = base.use(async ({ ctx, meta, type, next }) => {
   const access = meta?.access;
   if (access?.kind !== 'apiKey') throw new Error('apiKeyProcedure without a declared scope: use requireScope(...)');
   if (!ctx.apiKeyToken) {

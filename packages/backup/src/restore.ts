@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, withNewTenant, withTenant, type Database, type TenantDb } from '@mfiq/db';
+import { sql, withNewTenant, withTenant, writeTenantAudit, type Database, type TenantDb } from '@mfiq/db';
 import { EXCLUDED_TABLES, ident, readTenantTables, ROOT_TABLE, schemaVersion } from './catalog.ts';
 import { BackupError } from './errors.ts';
 import type { Keyring } from './keyring.ts';
@@ -117,9 +117,12 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       createdAt: manifest.createdAt,
       ...(kept ? { kept } : {}),
     };
-    await sql`insert into audit_outbox (tenant_id, action, actor_type, target_type, target_id, after)
-      values (${tenantId}, 'backup.restored', 'system', 'backup', ${manifest.backupId}, ${JSON.stringify(after)}::jsonb)`.execute(
+    await writeTenantAudit(
       trx,
+      tenantId,
+      { type: 'system' },
+      {},
+      { action: 'backup.restored', target: { type: 'backup', id: manifest.backupId }, after },
     );
   }).catch((error: unknown) => {
     if ((error as { code?: string }).code === '23505' && target.kind === 'new') {

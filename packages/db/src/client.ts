@@ -1,4 +1,4 @@
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { DB } from './generated/db.ts';
@@ -62,6 +62,11 @@ export function createDb(url: string, opts: DbOptions = {}): Database {
   });
 }
 
+/** What node-postgres keeps of a connection that this module uses (pg 8.23; read from its source). */
+interface RawClient extends pg.PoolClient {
+  getTransactionStatus(): string | null;
+}
+
 /**
  * What Kysely gets instead of the pool, for two reasons:
  * - A multi-statement query (simple protocol) resolves to one result per statement. The tenant
@@ -69,39 +74,45 @@ export function createDb(url: string, opts: DbOptions = {}): Database {
  *   result, so query() answers with the last statement's result.
  * - A connection released while still inside a transaction (a failed ROLLBACK, a lost COMMIT) is
  *   destroyed, never reused: it could carry one tenant's settings or locks into the next request.
+ * One plain wrapper per connection, made once (ADR 0141): Kysely keeps its own connection object per
+ * client it is given, so the proxy per checkout this used to be made both again on every request,
+ * and its trap ran on every property read.
  */
-function guardedPool(pool: pg.Pool) {
+function guardedPool(pool: pg.Pool): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  // The server can end a checked-out session (idle_in_transaction_session_timeout, an operator's
+  // pg_terminate_backend): the query in flight fails, and this listener keeps the client's 'error'
+  // event from becoming an uncaught exception that would stop the process. pg-pool's own listener
+  // still removes a broken idle client.
+  const ignore = () => {};
+  const wrap = (client: RawClient): PostgresPoolClient => ({
+    query(...args: unknown[]): never {
+      const out: unknown = (client.query as (...a: unknown[]) => unknown).apply(client, args);
+      // Cursors (Kysely's stream()) come back as they are; only query promises are unwrapped.
+      return (out instanceof Promise ? out.then(lastResult) : out) as never;
+    },
+    release(err?: Error | boolean) {
+      // pg 8.23's transaction status from the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' failed one.
+      const status = client.getTransactionStatus();
+      client.release(err || (status !== null && status !== 'I'));
+    },
+  });
   return {
     async connect() {
       const client = await pool.connect();
-      // The server can end a checked-out session (idle_in_transaction_session_timeout, an operator's
-      // pg_terminate_backend): the query in flight fails, and this listener keeps the client's
-      // 'error' event from becoming an uncaught exception that would stop the process.
-      const ignore = () => {};
-      client.on('error', ignore);
-      return new Proxy(client, {
-        get(target, key, receiver) {
-          if (key === 'release') {
-            return (err?: Error | boolean) => {
-              target.off('error', ignore);
-              // pg 8.23's transaction status from the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' failed one.
-              const status = (target as unknown as { getTransactionStatus(): string | null }).getTransactionStatus();
-              target.release(err || (status !== null && status !== 'I'));
-            };
-          }
-          if (key !== 'query') return Reflect.get(target, key, receiver);
-          return (...args: unknown[]) => {
-            const out: unknown = (target.query as (...a: unknown[]) => unknown).apply(target, args);
-            // Cursors (Kysely's stream()) come back as they are; only query promises are unwrapped.
-            if (!(out instanceof Promise)) return out;
-            return out.then((result: unknown) => (Array.isArray(result) ? result[result.length - 1] : result));
-          };
-        },
-      });
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        client.on('error', ignore);
+        wrapper = wrap(client as RawClient);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
     },
     end: () => pool.end(),
   };
 }
+
+const lastResult = (result: unknown) => (Array.isArray(result) ? (result[result.length - 1] as unknown) : result);
 
 /**
  * A plain node-postgres pool for libraries that take one (rate-limiter-flexible's PostgreSQL store).

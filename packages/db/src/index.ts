@@ -30,6 +30,15 @@ export {
   type SessionRow,
   type SessionRules,
 } from './tenant.ts';
+export {
+  outboxRow,
+  redact,
+  writePlatformAudit,
+  writeTenantAudit,
+  type OutboxActor,
+  type OutboxEvent,
+  type OutboxRequest,
+} from './audit-outbox.ts';
 export { withPendingDeletionTenant, type PendingDeletionTenant } from './lifecycle.ts';
 export { migrate, pendingMigrations, readMigrations } from './migrate.ts';
 export { poolEnvShape, poolOptions } from './pool-config.ts';

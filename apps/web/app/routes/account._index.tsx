@@ -1,7 +1,11 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { changePasswordInput, revokeSessionInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Account · Metric Flow IQ' }];
 
@@ -9,45 +13,40 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, (caller) => caller.account.get());
 }
 
+/** Every form on the page posts here; `intent` says which, each with its procedure's fields. */
+const accountForm = z.discriminatedUnion('intent', [
+  revokeSessionInput.extend({ intent: z.literal('revoke') }),
+  z.object({ intent: z.literal('revoke-others') }),
+  changePasswordInput.extend({ intent: z.literal('password') }),
+  z.object({ intent: z.literal('disable-2fa') }),
+]);
+
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const field = (k: string) => String(form.get(k) ?? '');
-  const { caller } = await serverApi(args);
-  try {
-    switch (field('intent')) {
-      case 'revoke':
-        await caller.account.revokeSession({ sessionId: field('sessionId') });
-        return { ok: 'That session was signed out.', formError: null, fieldErrors: {} as Record<string, string[]> };
-      case 'revoke-others': {
-        const { revoked } = await caller.account.revokeOtherSessions();
-        return {
-          ok: `${revoked} other session(s) signed out.`,
-          formError: null,
-          fieldErrors: {} as Record<string, string[]>,
-        };
+  const outcome = await submitForm(
+    args,
+    accountForm,
+    async (value, api) => {
+      switch (value.intent) {
+        case 'revoke':
+          await api.account.revokeSession({ sessionId: value.sessionId });
+          return 'That session was signed out.';
+        case 'revoke-others': {
+          const { revoked } = await api.account.revokeOtherSessions();
+          return `${revoked} other session(s) signed out.`;
+        }
+        case 'password':
+          await api.account.changePassword({ currentPassword: value.currentPassword, newPassword: value.newPassword });
+          return 'Password changed. Your other sessions were signed out.';
+        case 'disable-2fa':
+          await api.account.disableTwoFactor();
+          return 'Two-factor is off.';
       }
-      case 'password':
-        await caller.account.changePassword({
-          currentPassword: field('currentPassword'),
-          newPassword: field('newPassword'),
-        });
-        return {
-          ok: 'Password changed. Your other sessions were signed out.',
-          formError: null,
-          fieldErrors: {} as Record<string, string[]>,
-        };
-      case 'disable-2fa':
-        await caller.account.disableTwoFactor();
-        return { ok: 'Two-factor is off.', formError: null, fieldErrors: {} as Record<string, string[]> };
-      default:
-        throw redirect('/account');
-    }
-  } catch (error) {
-    if (error instanceof Response) throw error;
-    const errors = formErrors(error, { also: ['NOT_FOUND'] });
-    if (!errors || (error as { appCode?: string }).appCode) throw toResponse(error, args.request);
-    return data({ ok: null, ...errors }, { status: 400 });
-  }
+    },
+    { alsoFormErrors: ['NOT_FOUND'], resetOnSuccess: true },
+  );
+  return outcome.ok
+    ? { ok: outcome.value, reply: outcome.reply }
+    : data({ ok: null, reply: outcome.reply }, { status: 400 });
 }
 
 const when = (d: Date | string) => new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
@@ -56,12 +55,13 @@ export default function Account() {
   const account = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
+  // Field errors belong to the password form, the only one with fields a person types.
+  const [form, fields] = useApiForm(changePasswordInput, { id: 'change-password', lastResult: result?.reply });
   return (
     <div className="stack">
       <h1>Your account</h1>
       {result?.ok ? <FormAlert tone="success">{result.ok}</FormAlert> : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
       <section className="panel" aria-labelledby="tf-title">
         <h2 id="tf-title" className="panel__title">
           Two-factor authentication
@@ -100,23 +100,21 @@ export default function Account() {
         <h2 id="pw-title" className="panel__title">
           Password
         </h2>
-        <Form method="post" className="form form--wide" noValidate>
+        <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
           <input type="hidden" name="intent" value="password" />
           <TextField
-            name="currentPassword"
+            {...fieldProps(fields.currentPassword)}
             label="Current password"
             type="password"
             autoComplete="current-password"
             required
-            errors={fe.currentPassword}
           />
           <TextField
-            name="newPassword"
+            {...fieldProps(fields.newPassword)}
             label="New password"
             type="password"
             autoComplete="new-password"
             required
-            errors={fe.newPassword}
           />
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>

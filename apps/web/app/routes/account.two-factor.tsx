@@ -1,8 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import QRCode from 'qrcode';
+import { z } from 'zod';
+import { confirmTwoFactorInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import accountStyles from '../styles/account.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -19,76 +23,64 @@ export async function loader(args: LoaderFunctionArgs) {
 }
 
 /**
+ * The pending secret and its otpauth URI ride along with the code (hidden fields), so a wrong code
+ * shows the same QR code again: the secret is still pending server-side.
+ */
+const pending = { secret: z.string().max(200).optional(), uri: z.string().max(1000).optional() };
+const twoFactorForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('begin') }),
+  confirmTwoFactorInput.extend({ intent: z.literal('confirm'), ...pending }),
+  z.object({ intent: z.literal('recovery') }),
+]);
+const confirmForm = confirmTwoFactorInput.extend(pending);
+
+const qr = (uri: string) => QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+
+/**
  * begin: a new secret, shown as a QR code (an SVG made on the server: no script, no external
  * image, nothing the CSP has to allow) and as text; confirm: a code from the app turns it on and
  * the recovery codes are shown once; recovery: new codes for an account that has two-factor.
  */
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const { caller } = await serverApi(args);
-  try {
-    const intent = String(form.get('intent') ?? '');
-    if (intent === 'begin') {
-      const { secret, uri } = await caller.account.beginTwoFactor();
-      const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
-      return {
-        stage: 'scan' as const,
-        secret,
-        qrSvg,
-        recoveryCodes: null,
-        formError: null,
-        fieldErrors: {} as Record<string, string[]>,
-      };
+  const outcome = await submitForm(args, twoFactorForm, async (value, api) => {
+    switch (value.intent) {
+      case 'begin': {
+        const { secret, uri } = await api.account.beginTwoFactor();
+        return { stage: 'scan' as const, secret, uri, qrSvg: await qr(uri), recoveryCodes: null };
+      }
+      case 'confirm': {
+        const { recoveryCodes } = await api.account.confirmTwoFactor({ code: value.code });
+        return { stage: 'done' as const, secret: null, uri: null, qrSvg: null, recoveryCodes };
+      }
+      case 'recovery': {
+        const { recoveryCodes } = await api.account.regenerateRecoveryCodes();
+        return { stage: 'done' as const, secret: null, uri: null, qrSvg: null, recoveryCodes };
+      }
     }
-    if (intent === 'confirm') {
-      const { recoveryCodes } = await caller.account.confirmTwoFactor({ code: String(form.get('code') ?? '') });
-      return {
-        stage: 'done' as const,
-        secret: null,
-        qrSvg: null,
-        recoveryCodes,
-        formError: null,
-        fieldErrors: {} as Record<string, string[]>,
-      };
-    }
-    const { recoveryCodes } = await caller.account.regenerateRecoveryCodes();
-    return {
-      stage: 'done' as const,
-      secret: null,
-      qrSvg: null,
-      recoveryCodes,
-      formError: null,
-      fieldErrors: {} as Record<string, string[]>,
-    };
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    // A wrong code keeps the QR on screen: the secret is still pending server-side.
-    const secret = String(form.get('secret') ?? '');
-    const qrSvg = secret
-      ? await QRCode.toString(String(form.get('uri') ?? ''), {
-          type: 'svg',
-          errorCorrectionLevel: 'M',
-          margin: 1,
-        }).catch(() => null)
-      : null;
-    return data(
-      {
-        stage: secret ? ('scan' as const) : ('start' as const),
-        secret: secret || null,
-        qrSvg,
-        recoveryCodes: null,
-        ...errors,
-      },
-      { status: 400 },
-    );
-  }
+  });
+  if (outcome.ok) return { ...outcome.value, reply: outcome.reply };
+  const typed = outcome.reply.initialValue ?? {};
+  const secret = typeof typed.secret === 'string' ? typed.secret : null;
+  const uri = typeof typed.uri === 'string' ? typed.uri : null;
+  const qrSvg = uri ? await qr(uri).catch(() => null) : null;
+  return data(
+    {
+      stage: secret ? ('scan' as const) : ('start' as const),
+      secret,
+      uri,
+      qrSvg,
+      recoveryCodes: null,
+      reply: outcome.reply,
+    },
+    { status: 400 },
+  );
 }
 
 export default function TwoFactor() {
   const { enabled, required } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(confirmForm, { id: 'two-factor', lastResult: result?.reply });
   return (
     <section className="panel" aria-labelledby="tf-title">
       <h1 id="tf-title" className="panel__title">
@@ -97,7 +89,7 @@ export default function TwoFactor() {
       {required && !enabled ? (
         <FormAlert tone="info">Your organization requires two-factor authentication. Set it up to continue.</FormAlert>
       ) : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
       {result?.stage === 'done' && result.recoveryCodes ? (
         <>
           <FormAlert tone="success">
@@ -129,16 +121,16 @@ export default function TwoFactor() {
           <p>
             Or enter this key by hand: <code data-testid="totp-secret">{result.secret}</code>
           </p>
-          <Form method="post" className="form" noValidate>
+          <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
             <input type="hidden" name="intent" value="confirm" />
             <input type="hidden" name="secret" value={result.secret} />
+            <input type="hidden" name="uri" value={result.uri ?? ''} />
             <TextField
-              name="code"
+              {...fieldProps(fields.code)}
               label="6-digit code"
               autoComplete="one-time-code"
               inputMode="numeric"
               required
-              errors={result.fieldErrors.code}
             />
             <button type="submit" className="button" disabled={busy}>
               Turn on two-factor

@@ -8,11 +8,13 @@ import {
 } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { CONTACT_TOPICS } from '@mfiq/api/contact';
+import { contactInput } from '@mfiq/api/shared';
 import { FormAlert, SelectField, TextAreaField, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { PublicPage } from '../components/public-page.tsx';
-import { checkForm, refusal } from '../form-guard.server.ts';
-import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { refusalInit } from '../form-guard.server.ts';
+import { submitPublicForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import docStyles from '../styles/doc.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -41,41 +43,23 @@ export function loader(args: LoaderFunctionArgs) {
 // A refusal's Retry-After (429) reaches the browser with the page.
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
-const text = (form: FormData, key: string) => {
-  const v = form.get(key);
-  return typeof v === 'string' ? v : '';
-};
-
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const values = {
-    name: text(form, 'name'),
-    email: text(form, 'email'),
-    topic: text(form, 'topic'),
-    message: text(form, 'message'),
-  };
-  const verdict = await checkForm(args, 'contact', form);
+  const outcome = await submitPublicForm(args, 'contact', contactInput, (value, api) => api.contact.submit(value));
+  if (outcome.ok) throw redirect('/contact?sent=1', 303);
+  const challenge = args.context.forms.issue('contact');
+  if (!('refused' in outcome)) return data({ reply: outcome.reply, challenge }, { status: 400 });
   // A bot caught by the honeypot, the fill-time token or a replay sees exactly what a person sees
   // after sending; only the rate limit (429) and a failed CAPTCHA say no.
-  if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha')
-    return redirect('/contact?sent=1', 303);
-  if (!verdict.ok) return refusal(verdict, { values, challenge: args.context.forms.issue('contact') });
-  const { caller } = await serverApi(args, { formPass: verdict.pass });
-  try {
-    await caller.contact.submit(values as Parameters<typeof caller.contact.submit>[0]);
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ ...errors, values, challenge: args.context.forms.issue('contact') }, { status: 400 });
-  }
-  return redirect('/contact?sent=1', 303);
+  if (outcome.refused.reason !== 'rate_limited' && outcome.refused.reason !== 'captcha')
+    throw redirect('/contact?sent=1', 303);
+  return data({ reply: outcome.reply, challenge }, refusalInit(outcome.refused));
 }
 
 export default function Contact() {
   const { sent, topic, challenge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
+  const [form, fields] = useApiForm(contactInput, { id: 'contact', lastResult: result?.reply });
   return (
     <PublicPage
       id="contact"
@@ -87,44 +71,31 @@ export default function Contact() {
         <FormAlert tone="success">Thank you, your message was sent. We will answer by email.</FormAlert>
       ) : (
         <div className="panel form-panel">
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-          <Form method="post" className="form" noValidate>
+          {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+          <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
             {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
             <FormGuardFields challenge={result?.challenge ?? challenge} />
+            <TextField {...fieldProps(fields.name)} label="Your name" autoComplete="name" required maxLength={100} />
             <TextField
-              name="name"
-              label="Your name"
-              autoComplete="name"
-              required
-              maxLength={100}
-              defaultValue={result?.values.name}
-              errors={fe.name}
-            />
-            <TextField
-              name="email"
+              {...fieldProps(fields.email)}
               label="Email"
               type="email"
               autoComplete="email"
               required
               maxLength={254}
-              defaultValue={result?.values.email}
-              errors={fe.email}
             />
             <SelectField
-              name="topic"
+              {...fieldProps(fields.topic)}
+              defaultValue={fields.topic.initialValue || topic}
               label="Topic"
-              defaultValue={result?.values.topic || topic}
               options={CONTACT_TOPICS.map((t) => ({ value: t, label: TOPIC_LABELS[t] }))}
-              errors={fe.topic}
             />
             <TextAreaField
-              name="message"
+              {...fieldProps(fields.message)}
               label="Message"
               required
               rows={6}
               maxLength={5000}
-              defaultValue={result?.values.message}
-              errors={fe.message}
               hint="10 to 5,000 characters."
             />
             <div className="form__actions">

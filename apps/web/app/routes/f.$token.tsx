@@ -10,10 +10,12 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
 import { PublicPage } from '../components/public-page.tsx';
-import { fieldName } from '../data-form-fields.ts';
-import { linkSubject, parseValues } from '../data-form.server.ts';
-import { checkForm, refusal } from '../form-guard.server.ts';
-import { callApi, formErrors, isTrpcError, serverApi, toResponse } from '../trpc.server.ts';
+import { dataFormSchema, fieldName } from '../data-form-fields.ts';
+import { linkSubject } from '../data-form.server.ts';
+import { refusalInit } from '../form-guard.server.ts';
+import { submitPublicForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi, serverApi, toResponse } from '../trpc.server.ts';
 import docStyles from '../styles/doc.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -38,72 +40,40 @@ export async function loader(args: LoaderFunctionArgs) {
 // A refusal's Retry-After (429) reaches the browser with the page.
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
-const text = (form: FormData, key: string) => {
-  const v = form.get(key);
-  return typeof v === 'string' ? v : '';
-};
+const PAUSED = 'This form is paused and is not accepting answers right now.';
 
 /**
  * The link is resolved first (an unknown or rotated link is a 404 and costs nothing), then the
- * anti-abuse checks run with the per-form budget of this link, then the values are parsed and
- * written by the form-only procedure.
+ * anti-abuse checks run with the per-form budget of this link, then the values are parsed by the
+ * page's schema (the procedure's, fed from one input per field) and written by the form-only procedure.
  */
 export async function action(args: ActionFunctionArgs) {
   const token = args.params.token ?? '';
-  const form = await args.request.formData();
   const { caller } = await serverApi(args);
   const page = await caller.forms.publicGet({ token }).catch((error: unknown) => {
     throw toResponse(error, args.request);
   });
-  const values = Object.fromEntries(
-    page.fields.map((f) => [fieldName(f.id), text(form, fieldName(f.id)).slice(0, 40)]),
-  );
-  const date = text(form, 'date').slice(0, 10);
-  const again = () => ({ values, date, challenge: args.context.forms.issue('data-form') });
-  if (page.paused)
-    return data(
-      {
-        ...again(),
-        formError: 'This form is paused and is not accepting answers right now.',
-        fieldErrors: {} as Record<string, string[]>,
-      },
-      { status: 409 },
-    );
-  const verdict = await checkForm(args, 'data-form', form, linkSubject(token));
-  if (!verdict.ok) return refusal(verdict, again());
-  const parsed = parseValues(
-    form,
-    page.fields.map((f) => f.id),
-  );
-  if (!parsed.ok)
-    return data({ ...again(), formError: parsed.formError, fieldErrors: parsed.fieldErrors }, { status: 400 });
-  const { caller: submitter } = await serverApi(args, { formPass: verdict.pass });
-  try {
-    await submitter.forms.submit({ token, values: parsed.values, ...(date ? { date } : {}) });
-  } catch (error) {
-    const errors = formErrors(error, { also: ['NOT_FOUND'] });
-    if (!errors) throw toResponse(error, args.request);
+  const challenge = args.context.forms.issue('data-form');
+  if (page.paused) return data({ reply: null, paused: PAUSED, challenge }, { status: 409 });
+  const fieldIds = page.fields.map((f) => f.id);
+  const outcome = await submitPublicForm(
+    args,
+    'data-form',
+    dataFormSchema(fieldIds),
+    (value, api) => api.forms.submit({ token, ...value }),
     // The procedure names fields by id; the page's inputs carry a prefix.
-    const fieldErrors = Object.fromEntries(
-      Object.entries(errors.fieldErrors).map(([k, v]) => [k === 'date' ? 'date' : fieldName(k), v]),
-    );
-    const known = Object.keys(fieldErrors).every((k) => k === 'date' || k in values);
-    const status =
-      isTrpcError(error) && error.code === 'NOT_FOUND'
-        ? 404
-        : isTrpcError(error) && error.code === 'CONFLICT'
-          ? 409
-          : 400;
-    return data(
-      {
-        ...again(),
-        formError: errors.formError ?? (known ? null : 'The form has changed: reload the page.'),
-        fieldErrors,
-      },
-      { status },
-    );
-  }
-  return redirect(`/f/${token}?sent=1`, 303);
+    { subject: linkSubject(token), alsoFormErrors: ['NOT_FOUND'], fieldName: (k) => (k === 'date' ? k : fieldName(k)) },
+  );
+  if (outcome.ok) throw redirect(`/f/${token}?sent=1`, 303);
+  if ('refused' in outcome)
+    return data({ reply: outcome.reply, paused: null, challenge }, refusalInit(outcome.refused));
+  const known = new Set(['', 'date', ...fieldIds.map(fieldName)]);
+  const changed = Object.keys(outcome.reply.error ?? {}).some((k) => !known.has(k));
+  const status = outcome.apiCode === 'NOT_FOUND' ? 404 : outcome.apiCode === 'CONFLICT' ? 409 : 400;
+  return data(
+    { reply: outcome.reply, paused: changed ? 'The form has changed: reload the page.' : null, challenge },
+    { status },
+  );
 }
 
 const UNIT_HINT: Record<string, string> = {
@@ -116,7 +86,14 @@ export default function PublicDataForm() {
   const { form, sent, challenge } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
+  const schema = dataFormSchema(form.fields.map((f) => f.id));
+  const [conform, fields] = useApiForm(schema, { id: 'data-form', lastResult: result?.reply });
+  // The fields are the link's own: their names are known at run time only.
+  const typed = (name: string) => {
+    const v = result?.reply?.initialValue?.[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const formErrors = [...(result?.paused ? [result.paused] : []), ...(conform.errors ?? [])];
   return (
     <PublicPage id="data-form" eyebrow={form.orgName} title={form.name} lead={form.description || undefined}>
       {sent ? (
@@ -132,8 +109,8 @@ export default function PublicDataForm() {
         <FormAlert tone="info">This form is paused and is not accepting answers right now.</FormAlert>
       ) : (
         <div className="panel form-panel">
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-          <Form method="post" className="form" noValidate>
+          {formErrors.length ? <FormAlert>{formErrors.join(' ')}</FormAlert> : null}
+          <Form method="post" className="form" id={conform.id} onSubmit={conform.onSubmit} noValidate>
             {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
             <FormGuardFields challenge={result?.challenge ?? challenge} />
             {form.earliest === form.today ? (
@@ -143,14 +120,13 @@ export default function PublicDataForm() {
               </p>
             ) : (
               <TextField
-                name="date"
+                {...fieldProps(fields.date)}
+                defaultValue={fields.date.initialValue || form.today}
                 label="Date"
                 type="date"
                 required
                 min={form.earliest}
                 max={form.today}
-                defaultValue={result?.date || form.today}
-                errors={fe.date}
                 hint={`The day these values are for: today, or back to ${form.earliest} if you are catching up.`}
               />
             )}
@@ -165,12 +141,12 @@ export default function PublicDataForm() {
                 <TextField
                   key={f.id}
                   name={fieldName(f.id)}
+                  defaultValue={typed(fieldName(f.id))}
+                  errors={conform.allErrors[fieldName(f.id)]}
                   label={f.label}
                   inputMode="decimal"
                   autoComplete="off"
                   maxLength={40}
-                  defaultValue={result?.values[fieldName(f.id)]}
-                  errors={fe[fieldName(f.id)]}
                   hint={hint || undefined}
                 />
               );

@@ -6,10 +6,12 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { requestResetInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
-import { checkForm, refusal } from '../form-guard.server.ts';
-import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { refusalInit } from '../form-guard.server.ts';
+import { submitPublicForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -25,56 +27,48 @@ export function loader(args: LoaderFunctionArgs) {
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const email = String(form.get('email') ?? '').slice(0, 254);
-  const sent = () =>
-    data({ sent: true, email, formError: null, fieldErrors: {} as Record<string, string[]>, guard: null });
-  const verdict = await checkForm(args, 'forgot-password', form);
-  // A bot caught by the honeypot, the fill-time token or a replay gets a person's answer ("if an
-  // account exists, a link is on its way"), with no mail sent; only the rate limit and a failed
-  // CAPTCHA say no.
-  if (!verdict.ok && verdict.reason !== 'rate_limited' && verdict.reason !== 'captcha') return sent();
-  if (!verdict.ok) return refusal(verdict, { sent: false, email, guard: args.context.forms.issue('forgot-password') });
-  const { caller, resHeaders } = await serverApi(args, { formPass: verdict.pass });
-  try {
-    await caller.auth.requestPasswordReset({ email });
-    return sent();
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
+  const outcome = await submitPublicForm(args, 'forgot-password', requestResetInput, async ({ email }, api) => {
+    await api.auth.requestPasswordReset({ email });
+    return email;
+  });
+  if (outcome.ok) return data({ sent: outcome.value, reply: null, guard: null });
+  if ('refused' in outcome) {
+    // A bot caught by the honeypot, the fill-time token or a replay gets a person's answer ("if an
+    // account exists, a link is on its way"), with no mail sent; only the rate limit and a failed
+    // CAPTCHA say no.
+    const typed = outcome.reply.initialValue?.email;
+    if (outcome.refused.reason !== 'rate_limited' && outcome.refused.reason !== 'captcha')
+      return data({ sent: typeof typed === 'string' ? typed.slice(0, 254) : '', reply: null, guard: null });
     return data(
-      { sent: false, email, ...errors, guard: args.context.forms.issue('forgot-password') },
-      { status: 400, headers: resHeaders },
+      { sent: null, reply: outcome.reply, guard: args.context.forms.issue('forgot-password') },
+      refusalInit(outcome.refused),
     );
   }
+  return data(
+    { sent: null, reply: outcome.reply, guard: args.context.forms.issue('forgot-password') },
+    { status: 400, headers: outcome.resHeaders },
+  );
 }
 
 export default function ForgotPassword() {
   const { guard } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(requestResetInput, { id: 'forgot-password', lastResult: result?.reply });
   return (
     <section className="auth-card" aria-labelledby="forgot-title">
       <h1 id="forgot-title">Reset your password</h1>
-      {result?.sent ? (
+      {result?.sent != null ? (
         <FormAlert tone="success">
-          If {result.email} has an account, a reset link is on its way. It works once, for 30 minutes.
+          If {result.sent} has an account, a reset link is on its way. It works once, for 30 minutes.
         </FormAlert>
       ) : (
         <>
           <p className="muted">We will email you a link to choose a new password.</p>
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-          <Form method="post" className="form" noValidate>
+          {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+          <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
             <FormGuardFields challenge={result?.guard ?? guard} />
-            <TextField
-              name="email"
-              label="Email"
-              type="email"
-              autoComplete="username"
-              required
-              defaultValue={result?.email}
-              errors={result?.fieldErrors.email}
-            />
+            <TextField {...fieldProps(fields.email)} label="Email" type="email" autoComplete="username" required />
             <button type="submit" className="button button--block" disabled={busy}>
               Send the link
             </button>

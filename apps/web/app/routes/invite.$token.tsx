@@ -1,7 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { signUpAndAcceptInput } from '@mfiq/api/shared';
+import { z } from 'zod';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi, callIfSignedIn } from '../trpc.server.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -16,32 +20,38 @@ export async function loader(args: LoaderFunctionArgs) {
   return { invitation, signedInAs: me?.user.email ?? null };
 }
 
+/**
+ * Two forms: a signed-in invitee accepts; one without an account names themselves and chooses a
+ * password (the token is in the address).
+ */
+const inviteForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('accept') }),
+  signUpAndAcceptInput.omit({ token: true }).extend({ intent: z.literal('signup') }),
+]);
+
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
   const token = args.params.token ?? '';
-  const { caller, resHeaders } = await serverApi(args);
-  try {
-    const joined =
-      form.get('intent') === 'signup'
-        ? await caller.invitations.signUpAndAccept({
-            token,
-            displayName: String(form.get('displayName') ?? ''),
-            password: String(form.get('password') ?? ''),
-          })
-        : await caller.invitations.accept({ token });
-    return redirect(`/orgs/${joined.slug}`, { headers: resHeaders });
-  } catch (error) {
-    const errors = formErrors(error, { also: ['NOT_FOUND', 'FORBIDDEN'] });
-    if (!errors) throw toResponse(error, args.request);
-    return data(errors, { status: 400, headers: resHeaders });
-  }
+  const outcome = await submitForm(
+    args,
+    inviteForm,
+    (value, api) =>
+      value.intent === 'signup'
+        ? api.invitations.signUpAndAccept({ token, displayName: value.displayName, password: value.password })
+        : api.invitations.accept({ token }),
+    { alsoFormErrors: ['NOT_FOUND', 'FORBIDDEN'] },
+  );
+  if (outcome.ok) throw redirect(`/orgs/${outcome.value.slug}`, { headers: outcome.resHeaders });
+  return data({ reply: outcome.reply }, { status: 400, headers: outcome.resHeaders });
 }
+
+/** The sign-up form's fields: what the API's schema asks of a new account. */
+const signUpFields = signUpAndAcceptInput.omit({ token: true });
 
 export default function Invitation() {
   const { invitation, signedInAs } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
+  const [form, fields] = useApiForm(signUpFields, { id: 'invite-sign-up', lastResult: result?.reply });
   const here = typeof window === 'undefined' ? '' : window.location.pathname;
   return (
     <section className="auth-card" aria-labelledby="invite-title">
@@ -50,7 +60,7 @@ export default function Invitation() {
         {invitation.inviter ?? 'Someone'} invited <strong>{invitation.email}</strong> as{' '}
         <span className={`role role--${invitation.role}`}>{invitation.role}</span>.
       </p>
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
       {invitation.status !== 'pending' ? (
         <FormAlert>
           This invitation{' '}
@@ -75,23 +85,21 @@ export default function Invitation() {
           </Link>
         </p>
       ) : (
-        <Form method="post" className="form" noValidate>
+        <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
           <input type="hidden" name="intent" value="signup" />
           <TextField
-            name="displayName"
+            {...fieldProps(fields.displayName)}
             label="Your name"
             autoComplete="name"
             required
             maxLength={100}
-            errors={fe.displayName}
           />
           <TextField
-            name="password"
+            {...fieldProps(fields.password)}
             label="Choose a password"
             type="password"
             autoComplete="new-password"
             required
-            errors={fe.password}
             hint="At least 8 characters."
           />
           <button type="submit" className="button button--block" disabled={busy}>

@@ -7,12 +7,15 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { signInInput, twoFactorSignInInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
-import type { FormPass } from '@mfiq/api/server';
-import { checkForm, refusal } from '../form-guard.server.ts';
+import { refusalInit } from '../form-guard.server.ts';
+import { submitForm, submitPublicForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { safeNext } from '../safe-next.ts';
-import { callIfSignedIn, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { callIfSignedIn } from '../trpc.server.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -30,84 +33,78 @@ export async function loader(args: LoaderFunctionArgs) {
 // A refusal's Retry-After (429) reaches the browser with the page.
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
+/** Where to go after signing in rides along as a hidden field; only a path on this site survives. */
+const next = { next: z.string().optional().transform(safeNext) };
+const passwordStep = signInInput.extend(next);
+const codeStep = twoFactorSignInInput.extend(next);
+
 /**
  * Two steps for accounts with two-factor: the password step answers with a challenge, kept in a
- * hidden field, and the code step completes it. Errors keep the visitor on the step they were on.
- * The password step is the public form the anti-abuse checks protect (ADR 0050); the code step is
- * bound to the challenge the password step issued.
+ * hidden field, and the code step (posted to `?step=code`) completes it. Errors keep the visitor on
+ * the step they were on. The password step is the public form the anti-abuse checks protect (ADR
+ * 0050); the code step is bound to the challenge the password step issued.
  */
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const email = String(form.get('email') ?? '');
-  const next = safeNext(String(form.get('next') ?? ''));
-  const challenge = String(form.get('challenge') ?? '');
-  let formPass: FormPass | undefined;
-  if (!challenge) {
-    const verdict = await checkForm(args, 'sign-in', form);
-    if (!verdict.ok)
-      return refusal(verdict, {
-        step: 'password' as const,
-        challenge: '',
-        email,
-        guard: args.context.forms.issue('sign-in'),
-      });
-    formPass = verdict.pass;
-  }
-  const { caller, resHeaders } = await serverApi(args, { formPass });
-  try {
-    const out = challenge
-      ? await caller.auth.signInTwoFactor({ challenge, code: String(form.get('code') ?? '') })
-      : await caller.auth.signIn({ email, password: String(form.get('password') ?? '') });
-    if (out.status === 'two_factor_required')
-      return data({
-        step: 'code' as const,
-        challenge: out.challenge,
-        email,
-        formError: null,
-        fieldErrors: {} as Record<string, string[]>,
-        guard: null,
-      });
-    return redirect(next, { headers: resHeaders });
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
+  const guard = () => args.context.forms.issue('sign-in');
+  if (new URL(args.request.url).searchParams.get('step') === 'code') {
+    const outcome = await submitForm(args, codeStep, async ({ challenge, code, next }, api) => {
+      await api.auth.signInTwoFactor({ challenge, code });
+      return next;
+    });
+    if (outcome.ok) throw redirect(outcome.value, { headers: outcome.resHeaders });
     // An expired challenge starts over at the password; a wrong code stays on the code step.
-    const stayOnCode = Boolean(challenge) && !/expired/.test(errors.formError ?? '');
+    const expired = outcome.reply.error?.['']?.some((m) => /expired/.test(m)) ?? false;
+    const typed = outcome.reply.initialValue?.challenge;
+    const challenge = !expired && typeof typed === 'string' ? typed : '';
     return data(
-      {
-        step: stayOnCode ? ('code' as const) : ('password' as const),
-        challenge: stayOnCode ? challenge : '',
-        email,
-        ...errors,
-        guard: args.context.forms.issue('sign-in'),
-      },
-      { status: 400, headers: resHeaders },
+      { step: expired ? ('password' as const) : ('code' as const), challenge, reply: outcome.reply, guard: guard() },
+      { status: 400, headers: outcome.resHeaders },
     );
   }
+  const outcome = await submitPublicForm(args, 'sign-in', passwordStep, async ({ email, password, next }, api) => ({
+    out: await api.auth.signIn({ email, password }),
+    next,
+  }));
+  if (!outcome.ok) {
+    const init = 'refused' in outcome ? refusalInit(outcome.refused) : { status: 400 };
+    return data({ step: 'password' as const, challenge: '', reply: outcome.reply, guard: guard() }, init);
+  }
+  const { out, next: to } = outcome.value;
+  if (out.status === 'two_factor_required')
+    return data({ step: 'code' as const, challenge: out.challenge, reply: null, guard: null });
+  throw redirect(to, { headers: outcome.resHeaders });
 }
 
 export default function Login() {
   const { next, guard } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
-  if (result?.step === 'code') {
+  const onCode = result?.step === 'code';
+  const [form, fields] = useApiForm(passwordStep, { id: 'sign-in', lastResult: onCode ? null : result?.reply });
+  const [codeForm, codeFields] = useApiForm(codeStep, { id: 'sign-in-code', lastResult: onCode ? result.reply : null });
+  if (onCode) {
     return (
       <section className="auth-card" aria-labelledby="login-title">
         <h1 id="login-title">Two-factor code</h1>
         <p className="muted">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
-        {result.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-        <Form method="post" className="form" noValidate>
+        {codeForm.errors?.length ? <FormAlert>{codeForm.errors.join(' ')}</FormAlert> : null}
+        <Form
+          method="post"
+          action={`?step=code${next ? `&next=${encodeURIComponent(next)}` : ''}`}
+          className="form"
+          id={codeForm.id}
+          onSubmit={codeForm.onSubmit}
+          noValidate
+        >
           {next ? <input type="hidden" name="next" value={next} /> : null}
           <input type="hidden" name="challenge" value={result.challenge} />
           <TextField
-            name="code"
+            {...fieldProps(codeFields.code)}
             label="Code"
             autoComplete="one-time-code"
             inputMode="text"
             required
             autoFocus
-            errors={fe.code}
           />
           <button type="submit" className="button button--block" disabled={busy}>
             {busy ? 'Checking…' : 'Verify'}
@@ -124,27 +121,18 @@ export default function Login() {
       ) : (
         <p className="muted">Welcome back.</p>
       )}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-      <Form method="post" className="form" noValidate>
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+      <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
         {next ? <input type="hidden" name="next" value={next} /> : null}
         {/* A refused or invalid submission comes back with a fresh token (loaders do not rerun after a 4xx). */}
         <FormGuardFields challenge={result?.guard ?? guard} />
+        <TextField {...fieldProps(fields.email)} label="Email" type="email" autoComplete="username" required />
         <TextField
-          name="email"
-          label="Email"
-          type="email"
-          autoComplete="username"
-          required
-          defaultValue={result?.email}
-          errors={fe.email}
-        />
-        <TextField
-          name="password"
+          {...fieldProps(fields.password)}
           label="Password"
           type="password"
           autoComplete="current-password"
           required
-          errors={fe.password}
         />
         <button type="submit" className="button button--block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -1,7 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { createFormInput } from '@mfiq/api/shared';
 import { FormAlert, TextAreaField, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Forms · Metric Flow IQ' }];
@@ -18,27 +22,22 @@ export async function loader(args: LoaderFunctionArgs) {
   });
 }
 
+/** The page ticks metrics (`metric`, one per box); the procedure takes them as its `fields` list. */
+const newFormSchema = createFormInput.pick({ name: true, description: true }).extend({
+  metric: z
+    .array(z.string())
+    .default([])
+    .transform((keys) => keys.map((metricKey) => ({ metricKey })))
+    .pipe(createFormInput.shape.fields),
+});
+
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const chosen = form
-    .getAll('metric')
-    .filter((v): v is string => typeof v === 'string')
-    .slice(0, 60);
-  const { caller } = await serverApi(args);
-  try {
-    const created = await caller.forms.create({
-      slug,
-      name: String(form.get('name') ?? ''),
-      description: String(form.get('description') ?? ''),
-      fields: chosen.map((metricKey) => ({ metricKey })),
-    });
-    return redirect(`/orgs/${slug}/forms/${created.id}?created=1`);
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ ...errors, chosen }, { status: 400 });
-  }
+  const outcome = await submitForm(args, newFormSchema, ({ metric, ...value }, api) =>
+    api.forms.create({ slug, ...value, fields: metric }),
+  );
+  if (outcome.ok) throw redirect(`/orgs/${slug}/forms/${outcome.value.id}?created=1`);
+  return data({ reply: outcome.reply }, { status: 400 });
 }
 
 const when = (d: Date | string | null) =>
@@ -49,10 +48,15 @@ export default function Forms() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(newFormSchema, { id: 'new-form', lastResult: result?.reply });
   if (!org) return null;
   const slug = org.organization.slug;
   const canEdit = org.permissions.includes('forms:write');
-  const fe = result?.fieldErrors ?? {};
+  const chosen = result?.reply?.initialValue?.metric;
+  // The list's errors sit on it or on its items (`metric[0].metricKey`).
+  const fieldsErrors = Object.entries(form.allErrors)
+    .filter(([name]) => name === 'metric' || name.startsWith('metric['))
+    .flatMap(([, messages]) => messages);
   return (
     <div className="stack">
       <section className="panel" aria-labelledby="forms-title">
@@ -103,23 +107,21 @@ export default function Forms() {
           <h2 id="new-form-title" className="panel__title">
             New form
           </h2>
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+          {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
           {metrics.length ? (
-            <Form method="post" className="form form--wide" noValidate>
+            <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
               <TextField
-                name="name"
+                {...fieldProps(fields.name)}
                 label="Name"
                 required
                 maxLength={100}
-                errors={fe.name}
                 hint="People see it as the form's title."
               />
               <TextAreaField
-                name="description"
+                {...fieldProps(fields.description)}
                 label="Instructions (optional)"
                 rows={3}
                 maxLength={1000}
-                errors={fe.description}
               />
               <fieldset className="field">
                 <legend className="field__label">Metrics to ask for</legend>
@@ -129,14 +131,14 @@ export default function Forms() {
                       type="checkbox"
                       name="metric"
                       value={m.key}
-                      defaultChecked={result?.chosen.includes(m.key)}
+                      defaultChecked={chosen === m.key || (Array.isArray(chosen) && chosen.includes(m.key))}
                     />{' '}
                     {m.name} <span className="muted">({m.key})</span>
                   </label>
                 ))}
-                {fe.fields ? (
+                {fieldsErrors.length ? (
                   <p className="field__error" role="alert">
-                    {fe.fields.join(' ')}
+                    {fieldsErrors.join(' ')}
                   </p>
                 ) : null}
               </fieldset>

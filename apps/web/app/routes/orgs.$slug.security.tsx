@@ -1,7 +1,10 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { updatePolicyInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import lifecycleStyles from '../styles/lifecycle.css?url';
 import { stylesheets } from '../styles/links.ts';
@@ -15,32 +18,26 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, (caller) => caller.security.getPolicy({ slug }));
 }
 
-const optionalInt = (v: FormDataEntryValue | null) =>
-  v === null || v === '' ? null : /^\d{1,6}$/.test(String(v)) ? Number(v) : Number.NaN;
+/** An unticked box is not posted and an empty limit means the default: the form says so. */
+const policyForm = updatePolicyInput.extend({
+  requireTwoFactor: updatePolicyInput.shape.requireTwoFactor.default(false),
+  sessionIdleMinutes: updatePolicyInput.shape.sessionIdleMinutes.default(null),
+  sessionAbsoluteHours: updatePolicyInput.shape.sessionAbsoluteHours.default(null),
+});
 
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const { caller } = await serverApi(args);
-  try {
-    const policy = await caller.security.updatePolicy({
-      slug: args.params.slug ?? '',
-      requireTwoFactor: form.get('requireTwoFactor') === 'on',
-      sessionIdleMinutes: optionalInt(form.get('sessionIdleMinutes')),
-      sessionAbsoluteHours: optionalInt(form.get('sessionAbsoluteHours')),
-    });
-    return { saved: true, policy, formError: null, fieldErrors: {} as Record<string, string[]> };
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ saved: false, policy: null, ...errors }, { status: 400 });
-  }
+  const slug = args.params.slug ?? '';
+  const outcome = await submitForm(args, policyForm, (value, api) => api.security.updatePolicy({ slug, ...value }));
+  return outcome.ok
+    ? { saved: true, reply: outcome.reply }
+    : data({ saved: false, reply: outcome.reply }, { status: 400 });
 }
 
 export default function SecurityPolicy() {
   const policy = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
+  const [form, fields] = useApiForm(policyForm, { id: 'security-policy', lastResult: result?.reply });
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   return (
     <>
@@ -53,8 +50,8 @@ export default function SecurityPolicy() {
           7 days in total).
         </p>
         {result?.saved ? <FormAlert tone="success">Policy saved.</FormAlert> : null}
-        {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-        <Form method="post" className="form form--wide" noValidate>
+        {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+        <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
           <div className="field">
             <label className="checkbox">
               <input type="checkbox" name="requireTwoFactor" defaultChecked={policy.requireTwoFactor} /> Require
@@ -62,18 +59,16 @@ export default function SecurityPolicy() {
             </label>
           </div>
           <TextField
-            name="sessionIdleMinutes"
+            {...fieldProps(fields.sessionIdleMinutes)}
+            defaultValue={fields.sessionIdleMinutes.initialValue ?? policy.sessionIdleMinutes ?? ''}
             label="Sign out after this many idle minutes (5-120, empty: default)"
             inputMode="numeric"
-            defaultValue={policy.sessionIdleMinutes ?? ''}
-            errors={fe.sessionIdleMinutes}
           />
           <TextField
-            name="sessionAbsoluteHours"
+            {...fieldProps(fields.sessionAbsoluteHours)}
+            defaultValue={fields.sessionAbsoluteHours.initialValue ?? policy.sessionAbsoluteHours ?? ''}
             label="Sign in again after this many hours (1-168, empty: default)"
             inputMode="numeric"
-            defaultValue={policy.sessionAbsoluteHours ?? ''}
-            errors={fe.sessionAbsoluteHours}
           />
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>

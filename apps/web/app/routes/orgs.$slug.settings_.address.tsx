@@ -1,7 +1,9 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { changeSlugInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'Address · Metric Flow IQ' }];
@@ -12,17 +14,9 @@ export function loader({ request }: LoaderFunctionArgs) {
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const newSlug = String(form.get('newSlug') ?? '').trim();
-  const { caller } = await serverApi(args);
-  try {
-    const moved = await caller.org.changeSlug({ slug, newSlug });
-    return redirect(`/orgs/${moved.slug}/settings/address?changed=1`, 303);
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ ...errors, newSlug }, { status: 400 });
-  }
+  const outcome = await submitForm(args, changeSlugInput, ({ newSlug }, api) => api.org.changeSlug({ slug, newSlug }));
+  if (outcome.ok) throw redirect(`/orgs/${outcome.value.slug}/settings/address?changed=1`, 303);
+  return data({ reply: outcome.reply }, { status: 400 });
 }
 
 /** The owner changes the organization's address; the old one keeps working for members for 30 days. */
@@ -31,6 +25,7 @@ export default function OrganizationAddress() {
   const { changed } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(changeSlugInput, { id: 'change-address', lastResult: result?.reply });
   if (!org) return null;
   const { organization, permissions } = org;
   return (
@@ -51,16 +46,14 @@ export default function OrganizationAddress() {
             After a change, links to the old address keep working for your members for 30 days, and no other
             organization can take it in that time. Then it is free again.
           </p>
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-          <Form method="post" className="form form--wide" noValidate>
+          {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+          <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
             <TextField
-              name="newSlug"
+              {...fieldProps(fields.newSlug)}
               label="New address"
               required
               maxLength={48}
-              defaultValue={result?.newSlug ?? ''}
               hint="Lowercase letters, digits and dashes."
-              errors={result?.fieldErrors.newSlug}
             />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>

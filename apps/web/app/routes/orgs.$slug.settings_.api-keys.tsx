@@ -1,7 +1,11 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { createApiKeyInput, revokeApiKeyInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const meta: MetaFunction = () => [{ title: 'API keys · Metric Flow IQ' }];
@@ -17,34 +21,24 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, async (api) => ({ keys: await api.apiKeys.list({ slug }) }));
 }
 
+const apiKeyForm = z.discriminatedUnion('intent', [
+  revokeApiKeyInput.extend({ intent: z.literal('revoke') }),
+  createApiKeyInput.extend({ intent: z.literal('create') }),
+]);
+
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const intent = String(form.get('intent') ?? '');
-  const { caller } = await serverApi(args);
-  try {
-    if (intent === 'revoke') {
-      await caller.apiKeys.revoke({ slug, id: String(form.get('id') ?? '') });
-      return {
-        intent,
-        token: null,
-        message: 'Key revoked. Requests with it are refused from now on.',
-        fieldErrors: {} as Record<string, string[]>,
-      };
+  const outcome = await submitForm(args, apiKeyForm, async (value, api) => {
+    if (value.intent === 'revoke') {
+      await api.apiKeys.revoke({ slug, id: value.id });
+      return { token: null, message: 'Key revoked. Requests with it are refused from now on.' };
     }
-    const scopes = form.getAll('scopes').map(String) as ('data:write' | 'metrics:read')[];
-    const created = await caller.apiKeys.create({ slug, name: String(form.get('name') ?? ''), scopes });
-    return {
-      intent,
-      token: created.token,
-      message: `Key “${created.key.name}” created.`,
-      fieldErrors: {} as Record<string, string[]>,
-    };
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ intent, token: null, message: errors.formError, fieldErrors: errors.fieldErrors }, { status: 400 });
-  }
+    const created = await api.apiKeys.create({ slug, name: value.name, scopes: value.scopes });
+    return { token: created.token, message: `Key “${created.key.name}” created.` };
+  });
+  return outcome.ok
+    ? { ...outcome.value, reply: outcome.reply }
+    : data({ token: null, message: null, reply: outcome.reply }, { status: 400 });
 }
 
 const when = (d: string | Date | null) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—');
@@ -54,8 +48,8 @@ export default function ApiKeys() {
   const { keys } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(createApiKeyInput, { id: 'new-api-key', lastResult: result?.reply });
   if (!org) return null;
-  const fe = result?.fieldErrors ?? {};
   return (
     <div className="stack">
       <section className="panel" aria-labelledby="keys-title">
@@ -75,9 +69,9 @@ export default function ApiKeys() {
             </code>
           </FormAlert>
         ) : result?.message ? (
-          <FormAlert tone={result.intent === 'revoke' && !Object.keys(fe).length ? 'success' : 'error'}>
-            {result.message}
-          </FormAlert>
+          <FormAlert tone="success">{result.message}</FormAlert>
+        ) : form.errors?.length ? (
+          <FormAlert>{form.errors.join(' ')}</FormAlert>
         ) : null}
         {keys.length === 0 ? (
           <p className="muted">No keys yet.</p>
@@ -131,16 +125,16 @@ export default function ApiKeys() {
         <h2 id="new-key-title" className="panel__title">
           New key
         </h2>
-        <Form method="post" className="form form--wide" noValidate>
+        <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
+          <input type="hidden" name="intent" value="create" />
           <fieldset className="form__fieldset" disabled={busy}>
             <legend className="visually-hidden">New key</legend>
             <TextField
-              name="name"
+              {...fieldProps(fields.name)}
               label="Name"
               required
               maxLength={100}
               placeholder="Billing system"
-              errors={fe.name}
             />
             <fieldset className="field">
               <legend className="field__label">Scopes</legend>
@@ -150,11 +144,13 @@ export default function ApiKeys() {
                   {s.label}
                 </label>
               ))}
-              {fe.scopes ? <p className="field__error">{fe.scopes.join(' ')}</p> : null}
+              {fields.scopes.allErrors && Object.keys(fields.scopes.allErrors).length ? (
+                <p className="field__error">{Object.values(fields.scopes.allErrors).flat().join(' ')}</p>
+              ) : null}
             </fieldset>
           </fieldset>
           <div className="form__actions">
-            <button type="submit" name="intent" value="create" className="button" disabled={busy}>
+            <button type="submit" className="button" disabled={busy}>
               Create key
             </button>
           </div>

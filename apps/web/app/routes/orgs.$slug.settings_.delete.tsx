@@ -1,9 +1,11 @@
 import { data, redirect, type ActionFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useRouteLoaderData } from '@remix-run/react';
+import { requestDeletionInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import lifecycleStyles from '../styles/lifecycle.css?url';
 import { stylesheets } from '../styles/links.ts';
-import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const links = stylesheets(lifecycleStyles);
@@ -11,18 +13,12 @@ export const meta: MetaFunction = () => [{ title: 'Delete organization · Metric
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const confirmSlug = String(form.get('confirmSlug') ?? '');
-  const { caller } = await serverApi(args);
-  try {
-    await caller.org.requestDeletion({ slug, confirmSlug });
-  } catch (error) {
-    // A stale sign-in goes to the password prompt and back here (toResponse: REAUTH_REQUIRED).
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(errors, { status: 400 });
-  }
-  return redirect(`/orgs/${slug}/deletion`, 303);
+  // A stale sign-in goes to the password prompt and back here (toResponse: REAUTH_REQUIRED).
+  const outcome = await submitForm(args, requestDeletionInput, ({ confirmSlug }, api) =>
+    api.org.requestDeletion({ slug, confirmSlug }),
+  );
+  if (outcome.ok) throw redirect(`/orgs/${slug}/deletion`, 303);
+  return data({ reply: outcome.reply }, { status: 400 });
 }
 
 /** The owner's danger zone: what a deletion does, and the typed confirmation that starts it. */
@@ -30,6 +26,7 @@ export default function DeleteOrganization() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(requestDeletionInput, { id: 'delete-organization', lastResult: result?.reply });
   if (!org) return null;
   const { organization, permissions } = org;
   return (
@@ -56,15 +53,14 @@ export default function DeleteOrganization() {
       </p>
       {permissions.includes('org:delete') ? (
         <>
-          {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-          <Form method="post" className="form form--wide" noValidate>
+          {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+          <Form method="post" className="form form--wide" id={form.id} onSubmit={form.onSubmit} noValidate>
             <TextField
-              name="confirmSlug"
+              {...fieldProps(fields.confirmSlug)}
               label={`Type ${organization.slug} to confirm`}
               required
               autoComplete="off"
               spellCheck={false}
-              errors={result?.fieldErrors.confirmSlug}
             />
             <div className="form__actions">
               <button type="submit" className="button button--danger" disabled={busy}>

@@ -1,8 +1,11 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { retentionInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import { historyHref } from '../lib/history.ts';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { callApi } from '../trpc.server.ts';
 
 export const meta: MetaFunction = () => [{ title: 'Retention · Metric Flow IQ' }];
 
@@ -12,28 +15,19 @@ export async function loader(args: LoaderFunctionArgs) {
   return { slug, settings: await callApi(args, (caller) => caller.retention.get({ slug })) };
 }
 
-/** An empty box means "no limit" (data) or "the service default" (backups); anything else must be a number. */
-const days = (v: FormDataEntryValue | null, empty: null | number) =>
-  v === null || String(v).trim() === '' ? empty : /^\d{1,6}$/.test(String(v).trim()) ? Number(v) : Number.NaN;
+/** An empty box means "no limit" (data) or "the service default" (backups). */
+const retentionForm = retentionInput.extend({
+  dataRetentionDays: retentionInput.shape.dataRetentionDays.default(null),
+  backupKeepDaily: retentionInput.shape.backupKeepDaily.default(null),
+  backupKeepWeekly: retentionInput.shape.backupKeepWeekly.default(null),
+});
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const { caller } = await serverApi(args);
-  try {
-    const settings = await caller.retention.update({
-      slug,
-      auditRetentionDays: days(form.get('auditRetentionDays'), Number.NaN) as number,
-      dataRetentionDays: days(form.get('dataRetentionDays'), null),
-      backupKeepDaily: days(form.get('backupKeepDaily'), null),
-      backupKeepWeekly: days(form.get('backupKeepWeekly'), null),
-    });
-    return { saved: true as const, settings, formError: null, fieldErrors: {} as Record<string, string[]> };
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ saved: false as const, settings: null, ...errors }, { status: 400 });
-  }
+  const outcome = await submitForm(args, retentionForm, (value, api) => api.retention.update({ slug, ...value }));
+  return outcome.ok
+    ? { saved: true as const, settings: outcome.value, reply: outcome.reply }
+    : data({ saved: false as const, settings: null, reply: outcome.reply }, { status: 400 });
 }
 
 export default function Retention() {
@@ -41,7 +35,7 @@ export default function Retention() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
   const s = result?.settings ?? loaded;
-  const fe = result?.fieldErrors ?? {};
+  const [form, fields] = useApiForm(retentionForm, { id: 'retention', lastResult: result?.reply });
   return (
     <section className="panel" aria-labelledby="retention-title">
       <p className="history-link">
@@ -56,40 +50,43 @@ export default function Retention() {
         Each change is recorded in the audit log.
       </p>
       {result?.saved && !busy ? <FormAlert tone="success">Retention saved.</FormAlert> : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-      <Form method="post" className="form form--wide" noValidate key={JSON.stringify(s)}>
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+      <Form
+        method="post"
+        className="form form--wide"
+        id={form.id}
+        onSubmit={form.onSubmit}
+        noValidate
+        key={JSON.stringify(s)}
+      >
         <TextField
-          name="auditRetentionDays"
+          {...fieldProps(fields.auditRetentionDays)}
           label="Keep the audit log for (days)"
           inputMode="numeric"
           required
-          defaultValue={s.auditRetentionDays}
+          defaultValue={fields.auditRetentionDays.initialValue ?? s.auditRetentionDays}
           hint={`${s.bounds.audit.min} to ${s.bounds.audit.max} days. Older events are removed; a signed checkpoint keeps the rest verifiable.`}
-          errors={fe.auditRetentionDays}
         />
         <TextField
-          name="dataRetentionDays"
+          {...fieldProps(fields.dataRetentionDays)}
           label="Keep data points for (days)"
           inputMode="numeric"
-          defaultValue={s.dataRetentionDays ?? ''}
+          defaultValue={fields.dataRetentionDays.initialValue ?? s.dataRetentionDays ?? ''}
           hint={`Empty: kept until you delete them. Otherwise ${s.bounds.data.min} to ${s.bounds.data.max} days, counted from each point's date.`}
-          errors={fe.dataRetentionDays}
         />
         <TextField
-          name="backupKeepDaily"
+          {...fieldProps(fields.backupKeepDaily)}
           label="Daily backups to keep"
           inputMode="numeric"
-          defaultValue={s.backupKeepDaily ?? ''}
+          defaultValue={fields.backupKeepDaily.initialValue ?? s.backupKeepDaily ?? ''}
           hint={`Empty: the service default (${s.defaults.backupKeepDaily}). At most ${s.bounds.backupDaily.max}.`}
-          errors={fe.backupKeepDaily}
         />
         <TextField
-          name="backupKeepWeekly"
+          {...fieldProps(fields.backupKeepWeekly)}
           label="Weekly backups to keep"
           inputMode="numeric"
-          defaultValue={s.backupKeepWeekly ?? ''}
+          defaultValue={fields.backupKeepWeekly.initialValue ?? s.backupKeepWeekly ?? ''}
           hint={`Empty: the service default (${s.defaults.backupKeepWeekly}). At most ${s.bounds.backupWeekly.max}.`}
-          errors={fe.backupKeepWeekly}
         />
         <div className="form__actions">
           <button type="submit" className="button" disabled={busy}>

@@ -7,10 +7,12 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { resetPasswordInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
 import { FormGuardFields } from '../components/form-guard.tsx';
-import { checkForm, refusal } from '../form-guard.server.ts';
-import { formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { refusalInit } from '../form-guard.server.ts';
+import { submitPublicForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -25,42 +27,43 @@ export function loader(args: LoaderFunctionArgs) {
 // A refusal's Retry-After (429) reaches the browser with the page.
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
+/** The link (the token) is in the address; the page asks only for the password. */
+const resetForm = resetPasswordInput.pick({ password: true });
+
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const verdict = await checkForm(args, 'reset-password', form);
   // One generic message for every check: the link in the URL is the secret here, so there is no
   // answer to hide behind a pretend success, and a person who double-submitted can simply retry.
-  if (!verdict.ok) return refusal(verdict, { guard: args.context.forms.issue('reset-password') });
-  const { caller } = await serverApi(args, { formPass: verdict.pass });
-  try {
-    await caller.auth.resetPassword({ token: args.params.token ?? '', password: String(form.get('password') ?? '') });
-    // No session here: sign in with the new password (and the second factor, if any).
-    return redirect('/login?reset=1');
-  } catch (error) {
-    const errors = formErrors(error, { also: ['NOT_FOUND'] });
-    if (!errors) throw toResponse(error, args.request);
-    return data({ ...errors, guard: args.context.forms.issue('reset-password') }, { status: 400 });
-  }
+  const outcome = await submitPublicForm(
+    args,
+    'reset-password',
+    resetForm,
+    ({ password }, api) => api.auth.resetPassword({ token: args.params.token ?? '', password }),
+    { alsoFormErrors: ['NOT_FOUND'] },
+  );
+  // No session here: sign in with the new password (and the second factor, if any).
+  if (outcome.ok) throw redirect('/login?reset=1');
+  const guard = args.context.forms.issue('reset-password');
+  return data({ reply: outcome.reply, guard }, 'refused' in outcome ? refusalInit(outcome.refused) : { status: 400 });
 }
 
 export default function ResetPassword() {
   const { guard } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
+  const [form, fields] = useApiForm(resetForm, { id: 'reset-password', lastResult: result?.reply });
   return (
     <section className="auth-card" aria-labelledby="reset-title">
       <h1 id="reset-title">Choose a new password</h1>
       <p className="muted">Every session of your account will be signed out.</p>
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-      <Form method="post" className="form" noValidate>
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+      <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
         <FormGuardFields challenge={result?.guard ?? guard} />
         <TextField
-          name="password"
+          {...fieldProps(fields.password)}
           label="New password"
           type="password"
           autoComplete="new-password"
           required
-          errors={result?.fieldErrors.password}
         />
         <button type="submit" className="button button--block" disabled={busy}>
           Set the new password

@@ -1,7 +1,10 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { completeSignUpInput } from '@mfiq/api/shared';
 import { FormAlert, TextField } from '../components/field.tsx';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { fieldProps, useApiForm } from '../lib/forms.ts';
+import { callApi } from '../trpc.server.ts';
 import authStyles from '../styles/auth.css?url';
 import { stylesheets } from '../styles/links.ts';
 
@@ -15,10 +18,8 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, (caller) => caller.auth.signUpRequest({ token }));
 }
 
-const text = (form: FormData, key: string) => {
-  const v = form.get(key);
-  return typeof v === 'string' ? v : '';
-};
+/** The link (the token) is in the address; the page asks for the names and the password. */
+const confirmForm = completeSignUpInput.omit({ token: true });
 
 /**
  * The password is chosen here, by whoever opened the link from the mailbox, never at sign-up: a
@@ -26,65 +27,55 @@ const text = (form: FormData, key: string) => {
  * form, not a GET that acts: mail scanners that open links cannot spend the token.
  */
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const values = { displayName: text(form, 'displayName'), organizationName: text(form, 'organizationName') };
-  const { caller, resHeaders } = await serverApi(args);
-  try {
-    const out = await caller.auth.completeSignUp({
-      token: args.params.token ?? '',
-      password: text(form, 'password'),
-      ...values,
-    });
-    return redirect(`/orgs/${out.organization.slug}`, { headers: resHeaders });
-  } catch (error) {
-    const errors = formErrors(error, { also: ['NOT_FOUND'] });
-    if (!errors) throw toResponse(error, args.request);
-    // The password is never sent back to the page.
-    return data({ ...errors, values }, { status: 400 });
-  }
+  const outcome = await submitForm(
+    args,
+    confirmForm,
+    (value, api) => api.auth.completeSignUp({ token: args.params.token ?? '', ...value }),
+    { alsoFormErrors: ['NOT_FOUND'] },
+  );
+  if (outcome.ok) throw redirect(`/orgs/${outcome.value.organization.slug}`, { headers: outcome.resHeaders });
+  // The password is never sent back to the page (the reply leaves it out).
+  return data({ reply: outcome.reply }, { status: 400 });
 }
 
 export default function ConfirmSignUp() {
   const request = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === 'submitting';
-  const fe = result?.fieldErrors ?? {};
+  const [form, fields] = useApiForm(confirmForm, { id: 'confirm-sign-up', lastResult: result?.reply });
   return (
     <section className="auth-card" aria-labelledby="confirm-title">
       <h1 id="confirm-title">Finish creating your organization</h1>
       <p className="muted">
         Your email <strong>{request.email}</strong> is confirmed. Choose your password to sign in from now on.
       </p>
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
-      <Form method="post" className="form" noValidate>
+      {form.errors?.length ? <FormAlert>{form.errors.join(' ')}</FormAlert> : null}
+      <Form method="post" className="form" id={form.id} onSubmit={form.onSubmit} noValidate>
         {/* For password managers: the account this new password belongs to. */}
         <input type="hidden" name="username" autoComplete="username" value={request.email} />
         <TextField
-          name="displayName"
+          {...fieldProps(fields.displayName)}
+          defaultValue={fields.displayName.initialValue ?? request.displayName}
           label="Your name"
           autoComplete="name"
           required
           maxLength={100}
-          defaultValue={result?.values.displayName ?? request.displayName}
-          errors={fe.displayName}
         />
         <TextField
-          name="organizationName"
+          {...fieldProps(fields.organizationName)}
+          defaultValue={fields.organizationName.initialValue ?? request.organizationName}
           label="Organization name"
           autoComplete="organization"
           required
           maxLength={100}
-          defaultValue={result?.values.organizationName ?? request.organizationName}
-          errors={fe.organizationName}
         />
         <TextField
-          name="password"
+          {...fieldProps(fields.password)}
           label="Password"
           type="password"
           autoComplete="new-password"
           required
           hint="At least 8 characters, and not one known from data breaches. Long passphrases are best."
-          errors={fe.password}
         />
         <button type="submit" className="button button--block" disabled={busy}>
           {busy ? 'Creating…' : 'Create my organization'}

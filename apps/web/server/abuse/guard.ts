@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createStorePool, type Database } from '@mfiq/db';
+import { createStorePool, writePlatformAudit, type Database } from '@mfiq/db';
 import { issueFormPass, type FormPass } from '@mfiq/api/server';
 import type { Config } from '../../app/config.server.ts';
 import { CAPTCHA_PROVIDERS, createCaptchaVerifier } from './captcha.ts';
@@ -105,20 +105,12 @@ export function createFormGuard(opts: {
       const rate = await limits.consume(form, request.ip, subject);
       if (!rate.ok) {
         if (rate.firstRefusal) {
-          await db
-            .insertInto('platformAuditOutbox')
-            .values({
-              action: 'abuse.rate_limited',
-              outcome: 'failure',
-              actorType: 'anonymous',
-              targetType: 'form',
-              targetId: form,
-              after: { scope: rate.scope, retryAfterSeconds: rate.retryAfterSeconds, ...(subject ? { subject } : {}) },
-              ip: request.ip,
-              userAgent: request.userAgent,
-              requestId: request.requestId,
-            })
-            .execute();
+          await writePlatformAudit(db, { type: 'anonymous' }, request, {
+            action: 'abuse.rate_limited',
+            outcome: 'failure',
+            target: { type: 'form', id: form },
+            after: { scope: rate.scope, retryAfterSeconds: rate.retryAfterSeconds, ...(subject ? { subject } : {}) },
+          });
         }
         logger.warn(
           { form, scope: rate.scope, ip: request.ip, reqId: request.requestId },

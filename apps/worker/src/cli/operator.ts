@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { sql, withTenant, type Database, type Json, type TenantDb } from '@mfiq/db';
+import {
+  sql,
+  withTenant,
+  writePlatformAudit,
+  writeTenantAudit,
+  type Database,
+  type OutboxEvent,
+  type TenantDb,
+} from '@mfiq/db';
 import { UsageError, type CliContext } from './command.ts';
 
 /**
@@ -16,13 +24,7 @@ export interface OperatorContext {
   out: (line: string) => void;
 }
 
-export interface OperatorEvent {
-  action: string;
-  outcome?: 'success' | 'failure';
-  target?: { type: string; id: string; display?: string | null };
-  before?: Record<string, unknown> | null;
-  after?: Record<string, unknown> | null;
-}
+export type OperatorEvent = OutboxEvent;
 
 /** Who is acting: MFIQ_OPERATOR, else the OS user; only a safe subset of characters is kept. */
 function operatorName(env: NodeJS.ProcessEnv): string {
@@ -33,53 +35,23 @@ export function operatorContext(ctx: CliContext): OperatorContext {
   return { db: ctx.ownerDb(), operator: operatorName(ctx.env), runId: `cli-${randomUUID()}`, out: ctx.out };
 }
 
-const actor = (ctx: OperatorContext) => ({
-  actorType: 'system' as const,
-  actorId: null,
-  actorDisplay: `operator:${ctx.operator}`,
-});
-const meta = (ctx: OperatorContext) => ({ ip: null, userAgent: 'mfiq-cli', requestId: ctx.runId });
+/** Operators act as 'system', named `operator:<name>`, with the CLI run's id as the request id. */
+const actor = (ctx: OperatorContext) => ({ type: 'system', display: `operator:${ctx.operator}` });
+const meta = (ctx: OperatorContext) => ({ userAgent: 'mfiq-cli', requestId: ctx.runId });
 
 /** An event with no tenant (accounts, all sessions, security listings): the platform outbox. */
-export async function platformAudit(ctx: OperatorContext, event: OperatorEvent, db: Database = ctx.db): Promise<void> {
-  await db
-    .insertInto('platformAuditOutbox')
-    .values({
-      action: event.action,
-      outcome: event.outcome ?? 'success',
-      ...actor(ctx),
-      targetType: event.target?.type ?? null,
-      targetId: event.target?.id ?? null,
-      targetDisplay: event.target?.display ?? null,
-      before: (event.before ?? null) as Json | null,
-      after: (event.after ?? null) as Json | null,
-      ...meta(ctx),
-    })
-    .execute();
+export function platformAudit(ctx: OperatorContext, event: OperatorEvent, db: Database = ctx.db): Promise<void> {
+  return writePlatformAudit(db, actor(ctx), meta(ctx), event);
 }
 
 /** An event in one organization's audit trail, written inside that tenant's transaction. */
-export async function tenantAudit(
+export function tenantAudit(
   ctx: OperatorContext,
   trx: TenantDb,
   tenantId: string,
   event: OperatorEvent,
 ): Promise<void> {
-  await trx
-    .insertInto('auditOutbox')
-    .values({
-      tenantId,
-      action: event.action,
-      outcome: event.outcome ?? 'success',
-      ...actor(ctx),
-      targetType: event.target?.type ?? null,
-      targetId: event.target?.id ?? null,
-      targetDisplay: event.target?.display ?? null,
-      before: (event.before ?? null) as Json | null,
-      after: (event.after ?? null) as Json | null,
-      ...meta(ctx),
-    })
-    .execute();
+  return writeTenantAudit(trx, tenantId, actor(ctx), meta(ctx), event);
 }
 
 export { UsageError };

@@ -1,4 +1,4 @@
-import { sql, withTenant, type Database } from '@mfiq/db';
+import { sql, withTenant, writeTenantAudit, type Database } from '@mfiq/db';
 import type { Task } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
 
@@ -34,18 +34,17 @@ export async function applyDataRetention(
         if (n < BATCH) break;
       }
       if (total) {
-        await trx
-          .insertInto('auditOutbox')
-          .values({
-            tenantId,
+        await writeTenantAudit(
+          trx,
+          tenantId,
+          { type: 'system', display: 'Retention' },
+          {},
+          {
             action: 'data.points_expired',
-            actorType: 'system',
-            actorDisplay: 'Retention',
-            targetType: 'organization',
-            targetId: tenantId,
+            target: { type: 'organization', id: tenantId },
             after: { points: total, olderThanDays: retentionDays },
-          })
-          .execute();
+          },
+        );
       }
       return total;
     });

@@ -1,6 +1,6 @@
 import { enqueueMail, mails } from '@mfiq/api/mail';
 import { BackupError, drillBackup, type BackupStorage, type Keyring } from '@mfiq/backup';
-import { sql, withTenant, type Database, type Json } from '@mfiq/db';
+import { sql, withTenant, writeTenantAudit, type Database, type Json } from '@mfiq/db';
 import type { Task } from 'graphile-worker';
 import type { Logger } from '../logger.ts';
 
@@ -117,19 +117,18 @@ export async function runDrill(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('auditOutbox')
-      .values({
-        tenantId,
+    await writeTenantAudit(
+      trx,
+      tenantId,
+      { type: 'system', display: 'Restore drill' },
+      {},
+      {
         action: record.status === 'passed' ? 'restore_drill.passed' : 'restore_drill.failed',
         outcome: record.status === 'passed' ? 'success' : 'failure',
-        actorType: 'system',
-        actorDisplay: 'Restore drill',
-        targetType: 'backup',
-        targetId: record.backupId ?? tenantId,
+        target: { type: 'backup', id: record.backupId ?? tenantId },
         after: { drillId: row.id, tables: record.tables, rows: record.rows, error: record.error },
-      })
-      .execute();
+      },
+    );
     if (record.status === 'failed' && deps.operatorEmail) {
       await enqueueMail(
         trx,

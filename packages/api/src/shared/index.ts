@@ -4,7 +4,32 @@
  * reachable from here must run in a browser: `client-safe.test.ts` walks the imports.
  */
 export * from './constants.ts';
-export { updateOrganizationInput } from '../routers/org/schemas.ts';
+export {
+  completeSignUpInput,
+  requestResetInput,
+  resetPasswordInput,
+  signInInput,
+  signUpInput,
+  twoFactorSignInInput,
+} from '../routers/auth/schemas.ts';
+export {
+  changePasswordInput,
+  confirmTwoFactorInput,
+  reauthenticateInput,
+  revokeSessionInput,
+} from '../routers/account/schemas.ts';
+export { signUpAndAcceptInput } from '../routers/invitations/schemas.ts';
+export { contactInput } from '../routers/contact/schemas.ts';
+export { createFormInput, submitInput as dataFormSubmitInput } from '../routers/forms/schemas.ts';
+export {
+  changeSlugInput,
+  createOrganizationInput,
+  requestDeletionInput,
+  updateOrganizationInput,
+} from '../routers/org/schemas.ts';
+export { updatePolicyInput } from '../routers/security/schemas.ts';
+export { retentionInput } from '../routers/retention/schemas.ts';
+export { createApiKeyInput, revokeApiKeyInput } from '../routers/apiKeys/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
 export { createTargetInput } from '../routers/targets/schemas.ts';
 export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { audit } from '../../audit.ts';
 import { API_SCOPES } from '../../permissions.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
-import { apiKeyOutput } from './schemas.ts';
+import { apiKeyOutput, createApiKeyInput } from './schemas.ts';
 
 /**
  * A new key: 32 random bytes, shown once in this response. Only its SHA-256 is stored (a high-
@@ -11,19 +11,7 @@ import { apiKeyOutput } from './schemas.ts';
  */
 export const create = tenantProcedure
   .meta(requirePermission('apikeys:manage'))
-  .input(
-    z.object({
-      name: z
-        .string({ error: 'Name is required' })
-        .trim()
-        .min(1, 'Name is required')
-        .max(100, 'Name is at most 100 characters'),
-      scopes: z
-        .array(z.enum(API_SCOPES, { error: 'Scopes are data:write and metrics:read' }))
-        .min(1, 'Choose at least one scope')
-        .max(API_SCOPES.length),
-    }),
-  )
+  .input(createApiKeyInput)
   .output(z.object({ key: apiKeyOutput, token: z.string() }))
   .mutation(async ({ ctx, input }) => {
     const token = `mfiq_${randomBytes(32).toString('base64url')}`;

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { audit } from '../../audit.ts';
 import { notFound } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
+import { revokeApiKeyInput } from './schemas.ts';
 
 /** Revokes at once: the key lookup ignores revoked keys, so the next request with it is refused. */
 export const revoke = tenantProcedure
   .meta(requirePermission('apikeys:manage'))
-  .input(z.object({ id: z.uuid('Key id must be a UUID') }))
+  .input(revokeApiKeyInput)
   .output(z.object({ revoked: z.literal(true) }))
   .mutation(async ({ ctx, input }) => {
     const key = await ctx.db

@@ -1,5 +1,4 @@
-import type { TenantDb } from '@mfiq/db';
-import { redact } from '../../audit.ts';
+import { redact, type TenantDb } from '@mfiq/db';
 import type { AuditEventOutput, AuditFilter } from './schemas.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

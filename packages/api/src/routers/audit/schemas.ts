@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS } from '../../audit.ts';
+import { AUDIT_ACTIONS } from '../../audit-actions.ts';
 
 /** Longest time range one query may ask for: an export of more is a series of exports. */
 const MAX_RANGE_DAYS = 366;

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { slugSchema } from '../../trpc.ts';
-
-import { emailSchema } from '../../shared/fields.ts';
+import { emailSchema, slugSchema } from '../../shared/fields.ts';
 
 export { emailSchema };
 // The upper bound keeps hashing cheap to refuse; the policy (length, breached passwords) is in @mfiq/auth.
@@ -16,7 +14,11 @@ const tokenSchema = z
 /** A 6-digit authenticator code or a recovery code (xxxx-xxxx-xxxx). */
 export const codeSchema = z.string().trim().min(1, 'Enter the code').max(20, 'The code is at most 20 characters');
 
-const displayNameSchema = z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters');
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Name is required')
+  .max(100, 'Name is at most 100 characters');
 const organizationNameSchema = z
   .string()
   .trim()

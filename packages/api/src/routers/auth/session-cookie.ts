@@ -1,6 +1,6 @@
 import { sessionIdOf, type Context } from '../../context.ts';
 import { networkHash } from '../../ip-network.ts';
-import type { AuditAction } from '../../audit.ts';
+import type { AuditAction } from '../../audit-actions.ts';
 import { mails } from '../../mail.ts';
 
 /**

@@ -7,7 +7,8 @@ import { AppError } from '../../errors.ts';
 import { ROLES } from '../../permissions.ts';
 import type { TenantDb } from '@mfiq/db';
 import { authedProcedure, publicProcedure } from '../../trpc.ts';
-import { passwordSchema, tokenInput } from '../auth/schemas.ts';
+import { tokenInput } from '../auth/schemas.ts';
+import { signUpAndAcceptInput } from './schemas.ts';
 import { startSession } from '../auth/session-cookie.ts';
 import { assertPending, findInvitation, invalidInvitation, statusOf, tenantOfToken } from './token.ts';
 
@@ -110,13 +111,7 @@ export const accept = authedProcedure
  * joins and is signed in, all in one step.
  */
 export const signUpAndAccept = publicProcedure
-  .input(
-    z.object({
-      token: tokenInput.shape.token,
-      displayName: z.string().trim().min(1, 'Name is required').max(100, 'Name is at most 100 characters'),
-      password: passwordSchema,
-    }),
-  )
+  .input(signUpAndAcceptInput)
   .output(joinedOutput)
   .mutation(async ({ ctx, input }) => {
     const tenantId = tenantOfToken(input.token);

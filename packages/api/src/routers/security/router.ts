@@ -2,28 +2,12 @@ import { z } from 'zod';
 import { audit, changedFields } from '../../audit.ts';
 import { notFound } from '../../errors.ts';
 import { requirePermission, router, tenantProcedure } from '../../trpc.ts';
+import { updatePolicyInput } from './schemas.ts';
 
 const policyOutput = z.object({
   requireTwoFactor: z.boolean(),
   sessionIdleMinutes: z.number().int().nullable(),
   sessionAbsoluteHours: z.number().int().nullable(),
-});
-
-const policyInput = z.object({
-  requireTwoFactor: z.boolean({ error: 'Require two-factor is on or off' }),
-  // Stricter than the defaults only (2 h idle, 7 days absolute): a policy never lengthens sessions.
-  sessionIdleMinutes: z
-    .number({ error: 'Idle limit is a number of minutes' })
-    .int('Idle limit is whole minutes')
-    .min(5, 'Idle limit is at least 5 minutes')
-    .max(120, 'Idle limit is at most 120 minutes (the default)')
-    .nullable(),
-  sessionAbsoluteHours: z
-    .number({ error: 'Session lifetime is a number of hours' })
-    .int('Session lifetime is whole hours')
-    .min(1, 'Session lifetime is at least 1 hour')
-    .max(168, 'Session lifetime is at most 168 hours (the default)')
-    .nullable(),
 });
 
 const getPolicy = tenantProcedure
@@ -42,7 +26,7 @@ const getPolicy = tenantProcedure
 /** Owners and admins set the organization's policy; it applies from every member's next request. */
 const updatePolicy = tenantProcedure
   .meta(requirePermission('security:manage'))
-  .input(policyInput)
+  .input(updatePolicyInput)
   .output(policyOutput)
   .mutation(async ({ ctx, input }) => {
     const before = await ctx.db
