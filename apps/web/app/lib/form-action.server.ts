@@ -1,5 +1,5 @@
 import type { SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
+import { parseForm } from './parse-form.ts';
 import type { $ZodType, output } from 'zod/v4/core';
 import type { TRPCError } from '@trpc/server';
 import type { FormPass } from '@mfiq/api/server';
@@ -47,7 +47,7 @@ export async function submitForm<Schema extends $ZodType, T>(
     fieldName?: (apiField: string) => string;
   } = {},
 ): Promise<FormOutcome<T>> {
-  const submission = parseWithZod(opts.formData ?? (await args.request.formData()), { schema });
+  const submission = parseForm(opts.formData ?? (await args.request.formData()), schema);
   const { caller, resHeaders } = await serverApi(args, opts.formPass ? { formPass: opts.formPass } : {});
   const hideFields = secretFields(submission.payload);
   if (submission.status !== 'success') return { ok: false, reply: submission.reply({ hideFields }), resHeaders };
@@ -94,7 +94,7 @@ export async function submitPublicForm<Schema extends $ZodType, T>(
   const formData = await args.request.formData();
   const verdict = await checkForm(args, form, formData, opts.subject);
   if (verdict.ok) return submitForm(args, schema, run, { ...opts, formData, formPass: verdict.pass });
-  const submission = parseWithZod(formData, { schema });
+  const submission = parseForm(formData, schema);
   const reply = submission.reply({
     formErrors: [refusalMessage(verdict)],
     hideFields: secretFields(submission.payload),

@@ -1,5 +1,5 @@
 import { useForm, type FieldMetadata, type SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod/v4';
+import { parseForm } from './parse-form.ts';
 import type { $ZodType, input, output } from 'zod/v4/core';
 
 type FormShape<Schema extends $ZodType> = input<Schema> extends Record<string, unknown> ? input<Schema> : never;
@@ -25,7 +25,7 @@ export function useApiForm<Schema extends $ZodType>(
     ...(opts.defaultValue ? { defaultValue: opts.defaultValue as never } : {}),
     shouldValidate: 'onSubmit',
     shouldRevalidate: 'onInput',
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
+    onValidate: ({ formData }) => parseForm(formData, schema),
   });
 }
 
