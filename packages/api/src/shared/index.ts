@@ -42,6 +42,7 @@ export {
   updateDashboardInput,
   updateTileInput,
 } from '../routers/dashboards/schemas.ts';
+export { mappingSchema as importMappingInput } from '../routers/imports/schemas.ts';
 export { createShareLinkInput } from '../routers/shares/schemas.ts';
 export { createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
