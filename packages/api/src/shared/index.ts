@@ -20,7 +20,12 @@ export {
 } from '../routers/account/schemas.ts';
 export { signUpAndAcceptInput } from '../routers/invitations/schemas.ts';
 export { contactInput } from '../routers/contact/schemas.ts';
-export { createFormInput, submitInput as dataFormSubmitInput } from '../routers/forms/schemas.ts';
+export {
+  createFormInput,
+  fieldInput as dataFormFieldInput,
+  submitInput as dataFormSubmitInput,
+  updateFormInput,
+} from '../routers/forms/schemas.ts';
 export {
   changeSlugInput,
   createOrganizationInput,
