@@ -52,5 +52,11 @@ export { exportInput as auditExportInput } from '../routers/audit/schemas.ts';
 export { createShareLinkInput } from '../routers/shares/schemas.ts';
 export { createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
-export { channelInput, createRuleInput, previewInput } from '../routers/alerts/schemas.ts';
-export { DIGESTS, updateSettingsInput } from '../routers/notifications/schemas.ts';
+export {
+  acknowledgeInput,
+  channelInput,
+  createRuleInput,
+  previewInput,
+  unmuteInput,
+} from '../routers/alerts/schemas.ts';
+export { DIGESTS, notificationIdSchema, updateSettingsInput } from '../routers/notifications/schemas.ts';
