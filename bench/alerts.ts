@@ -120,10 +120,21 @@ export async function benchAlerts() {
       }),
     );
 
+    const jobMs: number[] = [];
     const worker = await startWorker({
       connectionString: cluster.urls.worker,
       concurrency: 2,
-      logger: pino({ level: 'silent' }),
+      // The evaluation jobs' own durations (their info log line), to tell the job from the wait for it.
+      logger: pino(
+        { level: 'info' },
+        {
+          write: (line: string) => {
+            const entry = JSON.parse(line) as { task?: string; durationMs?: number; tenantId?: string };
+            if (entry.task === 'alerts_evaluate' && entry.tenantId === main.tenantId && entry.durationMs !== undefined)
+              jobMs.push(entry.durationMs);
+          },
+        },
+      ),
       crontab: '',
       pollInterval: 500,
       auditDrainIntervalMs: 0,
@@ -194,6 +205,7 @@ export async function benchAlerts() {
       notificationsPerRound: rules,
       pushToNotificationMs: { p50: pick(0.5), p95: pick(0.95), max: pick(1) },
       lastNotificationMs: { median: Math.round(median(lastMs)), rounds: lastMs.map(Math.round) },
+      evaluationJobs: { count: jobMs.length, medianMs: jobMs.length ? median(jobMs) : null },
       rulesHoldingSetWise: expected,
       evaluation: {
         rulesPerSec: Math.round(throughput.candidate.opsPerSec * rules),

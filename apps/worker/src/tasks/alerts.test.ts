@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerHandle } from '../runner.ts';
 import { memoryLogger, waitFor } from '../testing/fixtures.ts';
+import { evaluationsOf, MAX_TOUCHED_METRICS } from './alerts-evaluate.ts';
 
 /**
  * Alerts end to end in the real worker (graphile-worker, the worker role): a push through the API
@@ -237,6 +238,130 @@ describe('alerts in the worker', () => {
       await w.stop();
     }
   }, 60_000);
+
+  it('a push touching many metrics queues one job for its organization, whose alerts equal per-metric evaluation', async () => {
+    const METRICS = 12;
+    const keys = Array.from({ length: METRICS }, (_, i) => `m${i + 1}`);
+    // Two identical organizations: one evaluated by its batch job in the worker, one metric at a time.
+    async function twin(prefix: string) {
+      const owner = await h.signUp(prefix);
+      const api = await h.as(owner.cookie);
+      for (const key of keys) await api.metrics.create({ slug: owner.slug, key, name: key.toUpperCase() });
+      await api.metrics.create({ slug: owner.slug, key: 'total', name: 'Total', formula: 'm1 + m2' });
+      const me = (await api.members.list({ slug: owner.slug })).find((m) => m.isYou)!.membershipId;
+      const rule = (
+        metricKey: string,
+        name: string,
+        condition: { kind: 'threshold'; op: 'above' | 'below'; value: number },
+      ) =>
+        api.alerts.create({
+          slug: owner.slug,
+          name,
+          metricKey,
+          grain: 'day',
+          condition,
+          recipients: { members: [me], channels: [] },
+          quietHours: null,
+          cooldownMinutes: 0,
+        });
+      for (const [i, key] of keys.entries()) {
+        // Every other metric's value crosses its threshold; a "below" on today's partial sum waits.
+        await rule(key, `${key} above`, { kind: 'threshold', op: 'above', value: i % 2 ? 1000 : 10 });
+        await rule(key, `${key} below`, { kind: 'threshold', op: 'below', value: 5 });
+      }
+      await rule('total', 'total above', { kind: 'threshold', op: 'above', value: 30 });
+      const tenantId = (
+        await tdb.admin
+          .selectFrom('organizations')
+          .select('tenantId')
+          .where('slug', '=', owner.slug)
+          .executeTakeFirstOrThrow()
+      ).tenantId;
+      const key = await h.createKey(owner.cookie, owner.slug, ['data:write']);
+      const { api: keyed } = await h.asKey(key.token);
+      const ts = new Date().toISOString();
+      // Saving the rules queued their own evaluations (nothing to judge yet): only the pushes count here.
+      await sql`delete from graphile_worker._private_jobs where key like ${`%${tenantId}%`}`.execute(tdb.admin);
+      // Two pushes before any worker runs: the second's metrics join the first's job.
+      await keyed.push({ points: keys.map((metric, i) => ({ metric, ts, value: 20 + i })) });
+      await keyed.push({ points: [{ metric: 'm3', ts: new Date(Date.parse(ts) - 1000).toISOString(), value: 1 }] });
+      return { owner, api, tenantId };
+    }
+    const jobsOf = (tenantId: string) =>
+      sql<{ task: string; key: string; payload: unknown }>`
+        select t.identifier as task, j.key, j.payload from graphile_worker._private_jobs j
+          join graphile_worker._private_tasks t on t.id = j.task_id
+         where j.key like ${`%${tenantId}%`}`.execute(tdb.admin);
+    const events = (tenantId: string) =>
+      sql<{ name: string; occurrence: string; value: number; state: string; notified: boolean; inbox: number }>`
+        select r.name, e.occurrence, e.value, e.state, e.notified,
+               (select count(*) from notifications n where n.tenant_id = e.tenant_id and n.event_id = e.id)::int as inbox
+          from alert_events e join alert_rules r on r.tenant_id = e.tenant_id and r.id = e.rule_id
+         where e.tenant_id = ${tenantId} order by r.name, e.occurrence`.execute(tdb.admin);
+
+    const batched = await twin('batch');
+    const perMetric = await twin('permetric');
+    const { rows: jobs } = await jobsOf(batched.tenantId);
+    expect(jobs).toEqual([
+      {
+        task: 'alerts_evaluate',
+        key: `alerts:${batched.tenantId}:touched`,
+        payload: [
+          { tenantId: batched.tenantId, metricIds: expect.any(Array) },
+          { tenantId: batched.tenantId, metricIds: [expect.any(String)] },
+        ],
+      },
+    ]);
+    const touched = evaluationsOf(jobs[0]!.payload)!;
+    expect(touched).toHaveLength(1);
+    expect(touched[0]!.scope).toEqual({ touchedMetricIds: expect.any(Array) });
+    expect((touched[0]!.scope as { touchedMetricIds: string[] }).touchedMetricIds).toHaveLength(METRICS);
+
+    // The twin is judged one metric at a time, as the per-metric jobs did, instead of by its batch job.
+    const metricIds = (
+      await tdb.admin.selectFrom('metrics').select('id').where('tenantId', '=', perMetric.tenantId).execute()
+    ).map((m) => m.id);
+    await sql`delete from graphile_worker._private_jobs where key like ${`%${perMetric.tenantId}%`}`.execute(tdb.admin);
+    for (const id of metricIds)
+      await evaluateTenant(tdb.worker, {
+        tenantId: perMetric.tenantId,
+        scope: { touchedMetricIds: [id] },
+        publicUrl: 'http://mfiq.test',
+      });
+
+    const w = await worker();
+    try {
+      await waitFor(async () => (await jobsOf(batched.tenantId)).rows.length === 0, 20_000, 'the batch job to run');
+    } finally {
+      await w.stop();
+    }
+    const expected = (await events(perMetric.tenantId)).rows;
+    // m1, m3 (22 + 1), ..., m11 above 10, and the formula total (m1 + m2 = 41) above 30.
+    expect(expected.map((e) => e.name)).toEqual(
+      [...keys.filter((_, i) => i % 2 === 0).map((k) => `${k} above`), 'total above'].sort(),
+    );
+    expect(expected.every((e) => e.state === 'firing' && e.notified && e.inbox === 1)).toBe(true);
+    expect((await events(batched.tenantId)).rows).toEqual(expected);
+  }, 60_000);
+
+  it('an oversized batch evaluates every rule of its organization, and old per-metric jobs still parse', () => {
+    const tenantId = '5b0a4b53-2a3e-4bb5-9b1f-8d7a2f0c6a11';
+    const ids = Array.from(
+      { length: MAX_TOUCHED_METRICS + 1 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    expect(
+      evaluationsOf([
+        { tenantId, metricIds: ids.slice(0, 10) },
+        { tenantId, metricIds: ids.slice(5) },
+      ]),
+    ).toEqual([{ tenantId, scope: { all: true } }]);
+    expect(evaluationsOf({ tenantId, metricId: ids[0] })).toEqual([
+      { tenantId, scope: { touchedMetricIds: [ids[0]] } },
+    ]);
+    expect(evaluationsOf([{ tenantId, metricIds: [] }])).toBeNull();
+    expect(evaluationsOf([{ tenantId: 'not-a-uuid', metricIds: [ids[0]] }])).toBeNull();
+  });
 
   it("a locked organization's evaluation, delivery and digest jobs end cleanly: nothing fires, nothing is sent, nothing retries", async () => {
     const s = await setup('locked', `http://127.0.0.1:${port}/hooks/locked`);

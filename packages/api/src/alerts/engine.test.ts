@@ -262,10 +262,10 @@ describe('formula metrics and scope', () => {
     });
   });
 
-  it('every write path queues one evaluation job per touched metric, only where a rule could care', async () => {
+  it('every write path queues one evaluation job per organization with the touched metrics, only where a rule could care', async () => {
     const org = await alertOrg(tdb);
     const watched = await addMetric(tdb.owner, org.tenantId, { key: 'watched' });
-    const unwatched = await addMetric(tdb.owner, org.tenantId, { key: 'unwatched' });
+    await addMetric(tdb.owner, org.tenantId, { key: 'unwatched' });
     await addRule(tdb.owner, org.tenantId, {
       metricId: watched,
       grain: 'day',
@@ -274,18 +274,22 @@ describe('formula metrics and scope', () => {
     const jobs = () =>
       tdb.admin
         .selectFrom('graphile_worker._private_jobs as j' as never)
-        .select(sql<string>`j.key`.as('key'))
+        .select([sql<string>`j.key`.as('key'), sql<unknown>`j.payload`.as('payload')])
         .where(sql<boolean>`j.key like ${`alerts:${org.tenantId}:%`}`)
-        .execute() as Promise<{ key: string }[]>;
+        .execute() as Promise<{ key: string; payload: unknown }[]>;
     await write(tdb.app, org.tenantId, points('unwatched', [day('2024-03-10', 1)]));
     expect(await jobs()).toEqual([]);
-    await write(tdb.app, org.tenantId, points('watched', [day('2024-03-10', 1), day('2024-03-11', 2)]));
+    await write(tdb.app, org.tenantId, [
+      ...points('watched', [day('2024-03-10', 1), day('2024-03-11', 2)]),
+      ...points('unwatched', [day('2024-03-11', 2)]),
+    ]);
     await write(tdb.app, org.tenantId, points('watched', [day('2024-03-10', 5)]));
     await withTenant(tdb.app, { tenantId: org.tenantId }, (trx) =>
       trx.deleteFrom('dataPoints').where('tenantId', '=', org.tenantId).where('metricId', '=', watched).execute(),
     );
-    expect(await jobs()).toEqual([{ key: `alerts:${org.tenantId}:${watched}` }]);
-    expect(unwatched).toBeTruthy();
+    // One job for the organization; each writing statement added its metrics to its payload.
+    const entry = { tenantId: org.tenantId, metricIds: [watched] };
+    expect(await jobs()).toEqual([{ key: `alerts:${org.tenantId}:touched`, payload: [entry, entry, entry] }]);
   });
 });
 
