@@ -1,12 +1,14 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
-import { GRAIN_LABELS } from '@mfiq/api/shared';
+import { z } from 'zod';
+import { acknowledgeInput, GRAIN_LABELS } from '@mfiq/api/shared';
 import type { RouterOutputs } from '@mfiq/api';
 import { AlertState, Explanation, when } from '../components/alerts/explanation.tsx';
 import { FormAlert } from '../components/field.tsx';
 import { trpc } from '../trpc.ts';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 type Detail = RouterOutputs['alerts']['get'];
@@ -36,36 +38,31 @@ export async function loader(args: LoaderFunctionArgs) {
 
 type Done = 'acknowledged' | 'muted' | 'unmuted';
 
-/** Acknowledge is for everyone (audited); mute and unmute are the caller's own. No field to parse but ids. */
+/** The page's buttons, told apart by `intent`; acknowledge carries the alert's id, the rule is the page's. */
+const alertForm = z.discriminatedUnion('intent', [
+  acknowledgeInput.extend({ intent: z.literal('acknowledge') }),
+  z.object({ intent: z.enum(['mute', 'unmute']) }),
+]);
+
+/** Acknowledge is for everyone (audited); mute and unmute are the caller's own. */
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const ruleId = args.params.id ?? '';
-  const form = await args.request.formData();
-  const eventId = form.get('eventId');
-  const { caller } = await serverApi(args);
-  const ok = (done: Done) => ({ done, formError: null });
-  try {
-    switch (form.get('intent')) {
-      case 'acknowledge':
-        await caller.alerts.acknowledge({ slug, eventId: typeof eventId === 'string' ? eventId : '' });
-        return ok('acknowledged');
-      case 'mute':
-        await caller.alerts.mute({ slug, ruleId, until: null });
-        return ok('muted');
-      case 'unmute':
-        await caller.alerts.unmute({ slug, ruleId });
-        return ok('unmuted');
-      default:
-        return data({ done: null, formError: 'Unknown action' }, { status: 400 });
+  const outcome = await submitForm(args, alertForm, async (v, api): Promise<Done> => {
+    if (v.intent === 'acknowledge') {
+      await api.alerts.acknowledge({ slug, eventId: v.eventId });
+      return 'acknowledged';
     }
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(
-      { done: null, formError: errors.formError ?? 'That did not work' },
-      { status: errors.formError ? 409 : 400 },
-    );
-  }
+    if (v.intent === 'mute') await api.alerts.mute({ slug, ruleId, until: null });
+    else await api.alerts.unmute({ slug, ruleId });
+    return v.intent === 'mute' ? 'muted' : 'unmuted';
+  });
+  if (outcome.ok) return { done: outcome.value, formError: null };
+  const formError =
+    Object.values(outcome.reply.error ?? {})
+      .flat()
+      .join(' ') || 'That did not work';
+  return data({ done: null, formError }, { status: outcome.apiCode === 'CONFLICT' ? 409 : 400 });
 }
 
 const DONE: Record<Done, string> = {

@@ -2,13 +2,15 @@ import type { SubmissionResult } from '@conform-to/react';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
+import { z } from 'zod';
+import { acknowledgeInput, notificationIdSchema, unmuteInput } from '@mfiq/api/shared';
 import { AlertState, Explanation, when } from '../components/alerts/explanation.tsx';
 import { FormAlert } from '../components/field.tsx';
 import { SNOOZES, snoozeForm, snoozeUntil } from '../lib/alert-forms.ts';
 import { submitForm } from '../lib/form-action.server.ts';
 import { useApiForm } from '../lib/forms.ts';
 import { trpc } from '../trpc.ts';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -24,58 +26,54 @@ export async function loader(args: LoaderFunctionArgs) {
   return callApi(args, (caller) => caller.notifications.list({ slug, before }));
 }
 
-const uuid = (form: FormData, name: string) => {
-  const v = form.get(name);
-  return typeof v === 'string' ? v : '';
-};
-
 /**
  * Acknowledge ("I am on it", for everyone) also marks the member's own notification read; snooze
  * (a Conform form) mutes the rule for them until a chosen time; mark read and unmute are buttons.
  */
+/** The inbox's forms, told apart by the button pressed (`intent`), each with the ids its procedures take. */
+const notification = { notificationId: notificationIdSchema };
+const inboxForm = z.discriminatedUnion('intent', [
+  snoozeForm.extend({ intent: z.literal('snooze') }),
+  acknowledgeInput.extend({ intent: z.literal('acknowledge'), ...notification }),
+  z.object({ intent: z.literal('read'), ...notification }),
+  z.object({ intent: z.literal('read-all') }),
+  unmuteInput.extend({ intent: z.literal('unmute') }),
+]);
+
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const intent = form.get('intent');
-  if (intent === 'snooze') {
-    const outcome = await submitForm(
-      args,
-      snoozeForm,
-      (value, api) => api.alerts.mute({ slug, ruleId: value.ruleId, until: snoozeUntil(value.for) }),
-      { formData: form },
-    );
-    return outcome.ok
-      ? { done: 'snoozed' as const, reply: outcome.reply, formError: null }
-      : data({ done: null, reply: outcome.reply, formError: null }, { status: 400 });
-  }
-  const { caller } = await serverApi(args);
-  try {
-    if (intent === 'acknowledge') {
-      await caller.alerts.acknowledge({ slug, eventId: uuid(form, 'eventId') });
-      await caller.notifications.markRead({ slug, ids: [uuid(form, 'notificationId')] });
-      return { done: 'acknowledged' as const, reply: null, formError: null };
+  const outcome = await submitForm(args, inboxForm, async (v, api) => {
+    switch (v.intent) {
+      case 'snooze':
+        await api.alerts.mute({ slug, ruleId: v.ruleId, until: snoozeUntil(v.for) });
+        return 'snoozed' as const;
+      case 'acknowledge':
+        await api.alerts.acknowledge({ slug, eventId: v.eventId });
+        await api.notifications.markRead({ slug, ids: [v.notificationId] });
+        return 'acknowledged' as const;
+      case 'read':
+        await api.notifications.markRead({ slug, ids: [v.notificationId] });
+        return 'read' as const;
+      case 'read-all':
+        await api.notifications.markRead({ slug, all: true });
+        return 'read' as const;
+      case 'unmute':
+        await api.alerts.unmute({ slug, ruleId: v.ruleId });
+        return 'unmuted' as const;
     }
-    if (intent === 'read') {
-      await caller.notifications.markRead({ slug, ids: [uuid(form, 'notificationId')] });
-      return { done: 'read' as const, reply: null, formError: null };
-    }
-    if (intent === 'read-all') {
-      await caller.notifications.markRead({ slug, all: true });
-      return { done: 'read' as const, reply: null, formError: null };
-    }
-    if (intent === 'unmute') {
-      await caller.alerts.unmute({ slug, ruleId: uuid(form, 'ruleId') });
-      return { done: 'unmuted' as const, reply: null, formError: null };
-    }
-    return data({ done: null, reply: null, formError: 'Unknown action' }, { status: 400 });
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(
-      { done: null, reply: null, formError: errors.formError ?? 'That did not work' },
-      { status: errors.formError ? 409 : 400 },
-    );
-  }
+  });
+  // The snooze form shows its reply on its own fields; the buttons' errors are one line at the top.
+  const snooze = outcome.reply.initialValue?.intent === 'snooze';
+  if (outcome.ok) return { done: outcome.value, reply: snooze ? outcome.reply : null, formError: null };
+  const formError = snooze
+    ? null
+    : Object.values(outcome.reply.error ?? {})
+        .flat()
+        .join(' ') || 'That did not work';
+  return data(
+    { done: null, reply: snooze ? outcome.reply : null, formError },
+    { status: outcome.apiCode === 'CONFLICT' ? 409 : 400 },
+  );
 }
 
 const DONE = {

@@ -1,5 +1,6 @@
 import { getFormProps } from '@conform-to/react';
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { z } from 'zod';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { newDashboardForm, templateForm } from '../components/dashboard/forms.ts';
@@ -26,17 +27,21 @@ export async function loader(args: LoaderFunctionArgs) {
   });
 }
 
+/** The page's two forms, told apart by the button pressed (`intent`). */
+const dashboardsForm = z.discriminatedUnion('intent', [
+  newDashboardForm.extend({ intent: z.literal('create') }),
+  templateForm.extend({ intent: z.literal('template') }),
+]);
+
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const formData = await args.request.formData();
-  const intent = formData.get('intent') === 'template' ? 'template' : 'create';
-  const outcome =
-    intent === 'template'
-      ? await submitForm(args, templateForm, (v, api) => api.dashboards.createFromTemplate({ slug, ...v }), {
-          formData,
-        })
-      : await submitForm(args, newDashboardForm, (v, api) => api.dashboards.create({ slug, ...v }), { formData });
+  const outcome = await submitForm(args, dashboardsForm, (v, api) =>
+    v.intent === 'template'
+      ? api.dashboards.createFromTemplate({ slug, template: v.template, name: v.name })
+      : api.dashboards.create({ slug, name: v.name, range: v.range, grain: v.grain }),
+  );
   if (outcome.ok) return redirect(`/orgs/${slug}/dashboards/${outcome.value.id}`);
+  const intent = outcome.reply.initialValue?.intent === 'template' ? 'template' : 'create';
   return data({ intent, reply: outcome.reply }, { status: 400 });
 }
 

@@ -1,7 +1,10 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { z } from 'zod';
+import { dataFormFieldInput, updateFormInput } from '@mfiq/api/shared';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextAreaField, TextField } from '../components/field.tsx';
-import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import { submitForm } from '../lib/form-action.server.ts';
+import { callApi, isTrpcError, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import formsStyles from '../styles/forms.css?url';
 import { stylesheets } from '../styles/links.ts';
@@ -39,66 +42,55 @@ export async function loader(args: LoaderFunctionArgs) {
   });
 }
 
-const text = (form: FormData, key: string) => {
-  const v = form.get(key);
-  return typeof v === 'string' ? v : '';
-};
+/** One row of the field editor: the field as the API takes it, plus where to put it and whether to drop it. */
+const editorRow = dataFormFieldInput.extend({
+  order: z.number({ error: 'Order is a number from 1 to 50' }).int().min(1).max(50).optional(),
+  remove: z.boolean().default(false),
+});
 
-/** The field rows of the editor, in the order people asked for (by their order numbers). */
-function fieldsFrom(form: FormData) {
-  const rows: { metricKey: string; label: string; help: string; order: number; i: number }[] = [];
-  for (let i = 0; i < 50 && form.has(`metricKey-${i}`); i++) {
-    if (form.get(`remove-${i}`) === 'on') continue;
-    rows.push({
-      metricKey: text(form, `metricKey-${i}`),
-      label: text(form, `label-${i}`),
-      help: text(form, `help-${i}`),
-      order: Number(text(form, `order-${i}`)) || i + 1,
-      i,
-    });
-  }
-  const added = text(form, 'add-metric');
-  if (added)
-    rows.push({
-      metricKey: added,
-      label: text(form, 'add-label'),
-      help: text(form, 'add-help'),
-      order: Number.MAX_SAFE_INTEGER,
-      i: 1000,
-    });
-  return rows
+/**
+ * The page's forms, told apart by the button pressed. The editor is forms.update's input with its
+ * fields as rows (`rows[0].label`...) and one row to add; the procedure checks the resulting list.
+ */
+const formPageForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.enum(['pause', 'resume', 'rotate', 'delete']) }),
+  updateFormInput.omit({ id: true, fields: true }).extend({
+    intent: z.literal('save'),
+    rows: z.array(editorRow).max(50).default([]),
+    add: dataFormFieldInput.partial({ metricKey: true }).optional(),
+  }),
+]);
+
+type EditorRow = z.output<typeof editorRow>;
+
+/** The kept rows in the order people asked for (by their order numbers), then the added one. */
+function fieldsFrom(
+  rows: EditorRow[],
+  add: { metricKey?: string | undefined; label: string; help: string } | undefined,
+) {
+  const kept = rows
+    .map((row, i) => ({ ...row, order: row.order ?? i + 1, i }))
+    .filter((row) => !row.remove)
     .sort((a, b) => a.order - b.order || a.i - b.i)
     .map(({ metricKey, label, help }) => ({ metricKey, label, help }));
+  return add?.metricKey ? [...kept, { metricKey: add.metricKey, label: add.label, help: add.help }] : kept;
 }
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
-  const form = await args.request.formData();
-  const intent = text(form, 'intent');
-  const { caller } = await serverApi(args);
-  try {
-    if (intent === 'pause' || intent === 'resume')
-      await caller.forms.setPaused({ slug, id, paused: intent === 'pause' });
-    else if (intent === 'rotate') await caller.forms.rotateLink({ slug, id });
-    else if (intent === 'delete') {
-      await caller.forms.delete({ slug, id });
-      return redirect(`/orgs/${slug}/forms`);
-    } else
-      await caller.forms.update({
-        slug,
-        id,
-        name: text(form, 'name'),
-        description: text(form, 'description'),
-        daysBack: Number(text(form, 'daysBack') || '0'),
-        fields: fieldsFrom(form),
-      });
-    return data({ done: intent || 'save', formError: null, fieldErrors: {} as Record<string, string[]> });
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data({ done: null, ...errors }, { status: 400 });
-  }
+  const outcome = await submitForm(args, formPageForm, async (v, api) => {
+    if (v.intent === 'save') {
+      const { intent: _intent, rows, add, ...form } = v;
+      await api.forms.update({ slug, id, ...form, fields: fieldsFrom(rows, add) });
+    } else if (v.intent === 'rotate') await api.forms.rotateLink({ slug, id });
+    else if (v.intent === 'delete') await api.forms.delete({ slug, id });
+    else await api.forms.setPaused({ slug, id, paused: v.intent === 'pause' });
+    return v.intent;
+  });
+  if (outcome.ok && outcome.value === 'delete') return redirect(`/orgs/${slug}/forms`);
+  if (outcome.ok) return data({ done: outcome.value, reply: outcome.reply });
+  return data({ done: null, reply: outcome.reply }, { status: 400 });
 }
 
 const DAYS_BACK = [
@@ -123,7 +115,12 @@ export default function FormDetail() {
   const busy = useNavigation().state === 'submitting';
   if (!org) return null;
   const slug = org.organization.slug;
-  const fe = result?.fieldErrors ?? {};
+  const errors = result?.reply.error ?? {};
+  const fe = (key: string) => errors[key] ?? undefined;
+  // A row's or the added field's messages show under the table with the list's own.
+  const listErrors = Object.entries(errors)
+    .filter(([k]) => /^(fields|rows|add)\b/.test(k))
+    .flatMap(([, v]) => v ?? []);
   const url = link?.token ? `${origin}/f/${link.token}` : null;
   const unused = metrics.filter((m) => !form.fields.some((f) => f.metricKey === m.key));
   return (
@@ -136,7 +133,7 @@ export default function FormDetail() {
       ) : created ? (
         <FormAlert tone="success">Form created. Share its link with the people who should answer.</FormAlert>
       ) : null}
-      {result?.formError ? <FormAlert>{result.formError}</FormAlert> : null}
+      {errors['']?.length ? <FormAlert>{errors[''].join(' ')}</FormAlert> : null}
       <section className="panel" aria-labelledby="form-title">
         <h2 id="form-title" className="panel__title">
           {form.name}{' '}
@@ -203,20 +200,20 @@ export default function FormDetail() {
         </h2>
         {link ? (
           <Form method="post" className="form form--editor" noValidate>
-            <TextField name="name" label="Name" required maxLength={100} defaultValue={form.name} errors={fe.name} />
+            <TextField name="name" label="Name" required maxLength={100} defaultValue={form.name} errors={fe('name')} />
             <TextAreaField
               name="description"
               label="Instructions (optional)"
               rows={3}
               maxLength={1000}
               defaultValue={form.description}
-              errors={fe.description}
+              errors={fe('description')}
             />
             <SelectField
               name="daysBack"
               label="Accepts answers for"
               defaultValue={String(form.daysBack)}
-              errors={fe.daysBack}
+              errors={fe('daysBack')}
               options={
                 DAYS_BACK.some((o) => o.value === String(form.daysBack))
                   ? DAYS_BACK
@@ -242,12 +239,12 @@ export default function FormDetail() {
                   <tr key={f.id}>
                     <td>
                       {f.metricName} <span className="muted">({f.metricKey})</span>
-                      <input type="hidden" name={`metricKey-${i}`} value={f.metricKey} />
+                      <input type="hidden" name={`rows[${i}].metricKey`} value={f.metricKey} />
                     </td>
                     <td>
                       <input
                         className="input"
-                        name={`label-${i}`}
+                        name={`rows[${i}].label`}
                         aria-label={`Label for ${f.metricName}`}
                         defaultValue={f.label}
                         maxLength={100}
@@ -256,7 +253,7 @@ export default function FormDetail() {
                     <td>
                       <input
                         className="input"
-                        name={`help-${i}`}
+                        name={`rows[${i}].help`}
                         aria-label={`Help text for ${f.metricName}`}
                         defaultValue={f.help}
                         maxLength={300}
@@ -265,7 +262,7 @@ export default function FormDetail() {
                     <td>
                       <input
                         className="input"
-                        name={`order-${i}`}
+                        name={`rows[${i}].order`}
                         type="number"
                         min={1}
                         max={50}
@@ -274,22 +271,22 @@ export default function FormDetail() {
                       />
                     </td>
                     <td>
-                      <input type="checkbox" name={`remove-${i}`} aria-label={`Remove ${f.metricName}`} />
+                      <input type="checkbox" name={`rows[${i}].remove`} aria-label={`Remove ${f.metricName}`} />
                     </td>
                   </tr>
                 ))}
               </tbody>
             </table>
-            {fe.fields ? (
+            {listErrors.length ? (
               <p className="field__error" role="alert">
-                {fe.fields.join(' ')}
+                {listErrors.join(' ')}
               </p>
             ) : null}
             {unused.length && form.fields.length < 50 ? (
               <fieldset className="form-fields__add">
                 <legend className="field__label">Add a field</legend>
                 <SelectField
-                  name="add-metric"
+                  name="add.metricKey"
                   label="Metric"
                   defaultValue=""
                   options={[
@@ -297,8 +294,8 @@ export default function FormDetail() {
                     ...unused.map((m) => ({ value: m.key, label: `${m.name} (${m.key})` })),
                   ]}
                 />
-                <TextField name="add-label" label="Label (blank: the metric's name)" maxLength={100} />
-                <TextField name="add-help" label="Help text (optional)" maxLength={300} />
+                <TextField name="add.label" label="Label (blank: the metric's name)" maxLength={100} />
+                <TextField name="add.help" label="Help text (optional)" maxLength={300} />
               </fieldset>
             ) : null}
             <div className="form__actions">

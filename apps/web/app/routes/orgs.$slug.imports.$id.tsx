@@ -1,14 +1,16 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useParams } from '@remix-run/react';
+import { parseWithZod } from '@conform-to/zod/v4';
 import { useEffect } from 'react';
 import { FormAlert, SelectField } from '../components/field.tsx';
 import { FORMAT_OPTIONS, formatBytes, STATUS_LABELS } from '../lib/imports.ts';
 import { guessMapping, mappingFrom, MAPPING_FIELDS, type MappingForm } from '../lib/import-mapping.ts';
+import { submitForm } from '../lib/form-action.server.ts';
 import { formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
 import { trpc } from '../trpc.ts';
 import importsStyles from '../styles/imports.css?url';
 import { stylesheets } from '../styles/links.ts';
-import { supportedTimezones } from '@mfiq/api/shared';
+import { importMappingInput, supportedTimezones } from '@mfiq/api/shared';
 
 export const links = stylesheets(importsStyles);
 
@@ -40,8 +42,11 @@ export async function loader(args: LoaderFunctionArgs) {
         .map((m) => ({ key: m.key, name: m.name }));
       if (url.searchParams.has('preview')) {
         mapping = mappingFrom((n) => url.searchParams.get(n));
+        // The preview is a GET: the query string is parsed by the same schema as the start form.
+        const typed = parseWithZod(url.searchParams, { schema: importMappingInput });
         try {
-          preview = await caller.imports.preview({ slug, id, mapping: mapping as never });
+          if (typed.status !== 'success') mappingErrors = { formError: null, fieldErrors: fieldErrorsOf(typed.error) };
+          else preview = await caller.imports.preview({ slug, id, mapping: typed.value });
         } catch (error) {
           mappingErrors = formErrors(error);
           if (!mappingErrors) throw error;
@@ -57,21 +62,18 @@ export async function loader(args: LoaderFunctionArgs) {
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
-  const form = await args.request.formData();
-  const mapping = mappingFrom((n) => {
-    const v = form.get(n);
-    return typeof v === 'string' ? v : null;
-  });
-  const { caller } = await serverApi(args);
-  try {
-    await caller.imports.start({ slug, id, mapping: mapping as never });
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(errors, { status: error instanceof Error && 'code' in error && error.code === 'CONFLICT' ? 409 : 400 });
-  }
-  return redirect(`/orgs/${slug}/imports/${id}`);
+  const outcome = await submitForm(args, importMappingInput, (mapping, api) =>
+    api.imports.start({ slug, id, mapping }),
+  );
+  if (outcome.ok) return redirect(`/orgs/${slug}/imports/${id}`);
+  return data({ reply: outcome.reply }, { status: outcome.apiCode === 'CONFLICT' ? 409 : 400 });
 }
+
+/** A reply's field errors without the form's own ('') and without empty entries. */
+const fieldErrorsOf = (errors: Record<string, string[] | null> | null | undefined): Record<string, string[]> =>
+  Object.fromEntries(
+    Object.entries(errors ?? {}).filter((e): e is [string, string[]] => e[0] !== '' && !!e[1]?.length),
+  );
 
 const isRunning = (status: string) => status === 'queued' || status === 'running';
 
@@ -92,8 +94,9 @@ export default function ImportPage() {
     refetchInterval: (q) => (q.state.data && isRunning(q.state.data.status) ? 1000 : false),
   });
   const imp = live.data ?? loaded;
-  const fe = { ...(mappingErrors?.fieldErrors ?? {}), ...(started?.fieldErrors ?? {}) };
-  const formError = started?.formError ?? mappingErrors?.formError ?? null;
+  const startErrors = started?.reply.error ?? {};
+  const fe = { ...(mappingErrors?.fieldErrors ?? {}), ...fieldErrorsOf(startErrors) };
+  const formError = startErrors['']?.join(' ') || (mappingErrors?.formError ?? null);
   const columns = [{ value: '', label: '— choose a column —' }, ...imp.header.map((h) => ({ value: h, label: h }))];
   const percent = imp.sizeBytes ? Math.floor((imp.bytesProcessed / imp.sizeBytes) * 100) : 0;
 
@@ -214,12 +217,7 @@ export default function ImportPage() {
               </table>
               <Form method="post" className="form__actions">
                 {MAPPING_FIELDS.map((f) => (
-                  <input
-                    key={f}
-                    type="hidden"
-                    name={f}
-                    value={(mapping as unknown as Record<string, string | null | undefined>)[f] ?? ''}
-                  />
+                  <input key={f} type="hidden" name={f} value={mapping[f] ?? ''} />
                 ))}
                 <button type="submit" className="button" disabled={busy}>
                   Start import

@@ -1,24 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { TenantDb } from '@mfiq/db';
 import { AppError } from '../errors.ts';
-import { timezoneSchema } from '../routers/org/schemas.ts';
-import { LOCAL_FORMATS, TIMESTAMP_FORMATS, timestampParser, type TsResult } from './timestamps.ts';
+import type { mappingSchema } from '../routers/imports/schemas.ts';
+import { LOCAL_FORMATS, timestampParser, type TsResult } from './timestamps.ts';
 
-const column = z.string().max(200, 'Column names are at most 200 characters').optional();
-
-/**
- * How the file's columns become points. Either a metric column (each row names its metric by key)
- * or one fixed metric for the whole file. Presence and existence are checked against the file by
- * resolveMapping, so a form gets one message per field.
- */
-export const mappingSchema = z.object({
-  metricColumn: column,
-  metricKey: z.string().max(63, 'Metric key is at most 63 characters').optional(),
-  timestampColumn: column,
-  timestampFormat: z.enum(TIMESTAMP_FORMATS, { error: `Timestamp format is one of ${TIMESTAMP_FORMATS.join(', ')}` }),
-  timezone: timezoneSchema.nullish(),
-  valueColumn: column,
-});
 export type Mapping = z.infer<typeof mappingSchema>;
 
 export interface MetricInfo {

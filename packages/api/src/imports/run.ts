@@ -6,7 +6,8 @@ import { AppError } from '../errors.ts';
 import { writePoints, type PointInput } from '../metrics/points.ts';
 import { csvStream, lineOf, type Delimiter } from './csv.ts';
 import { IMPORT_BATCH_ROWS, IMPORT_MAX_ROWS, MAX_STORED_ERRORS } from './limits.ts';
-import { loadMetrics, mappingSchema, resolveMapping } from './mapping.ts';
+import { mappingSchema } from '../routers/imports/schemas.ts';
+import { loadMetrics, resolveMapping } from './mapping.ts';
 import { checkRow, DuplicateTracker, duplicateMessage } from './rows.ts';
 import { readChunks } from './storage.ts';
 

@@ -1,6 +1,6 @@
 import { MAX_TS, MIN_TS } from '../metrics/points.ts';
+import type { TIMESTAMP_FORMATS } from '../shared/constants.ts';
 
-export const TIMESTAMP_FORMATS = ['iso', 'ymd', 'dmy', 'mdy', 'unix_s', 'unix_ms'] as const;
 export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
 
 const FORMAT_LABELS: Record<TimestampFormat, string> = {

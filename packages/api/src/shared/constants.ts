@@ -47,3 +47,6 @@ export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 export function supportedTimezones(): string[] {
   return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((tz) => tz !== 'UTC')];
 }
+
+/** The timestamp formats a CSV import understands (imports/timestamps.ts parses them). */
+export const TIMESTAMP_FORMATS = ['iso', 'ymd', 'dmy', 'mdy', 'unix_s', 'unix_ms'] as const;

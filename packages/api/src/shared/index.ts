@@ -20,7 +20,12 @@ export {
 } from '../routers/account/schemas.ts';
 export { signUpAndAcceptInput } from '../routers/invitations/schemas.ts';
 export { contactInput } from '../routers/contact/schemas.ts';
-export { createFormInput, submitInput as dataFormSubmitInput } from '../routers/forms/schemas.ts';
+export {
+  createFormInput,
+  fieldInput as dataFormFieldInput,
+  submitInput as dataFormSubmitInput,
+  updateFormInput,
+} from '../routers/forms/schemas.ts';
 export {
   changeSlugInput,
   createOrganizationInput,
@@ -42,8 +47,16 @@ export {
   updateDashboardInput,
   updateTileInput,
 } from '../routers/dashboards/schemas.ts';
+export { mappingSchema as importMappingInput } from '../routers/imports/schemas.ts';
+export { exportInput as auditExportInput } from '../routers/audit/schemas.ts';
 export { createShareLinkInput } from '../routers/shares/schemas.ts';
 export { createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
-export { channelInput, createRuleInput, previewInput } from '../routers/alerts/schemas.ts';
-export { DIGESTS, updateSettingsInput } from '../routers/notifications/schemas.ts';
+export {
+  acknowledgeInput,
+  channelInput,
+  createRuleInput,
+  previewInput,
+  unmuteInput,
+} from '../routers/alerts/schemas.ts';
+export { DIGESTS, notificationIdSchema, updateSettingsInput } from '../routers/notifications/schemas.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { audit } from '../../audit.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
-import { eventIdSchema } from './schemas.ts';
+import { acknowledgeInput } from './schemas.ts';
 
 /**
  * "I am on it": a firing alert becomes acknowledged, for everyone, with who and when. Any member
@@ -10,7 +10,7 @@ import { eventIdSchema } from './schemas.ts';
  */
 export const acknowledge = tenantProcedure
   .meta(requirePermission('metrics:read'))
-  .input(z.object({ eventId: eventIdSchema }))
+  .input(acknowledgeInput)
   .output(z.object({ state: z.literal('acknowledged'), acknowledgedAt: z.date() }))
   .mutation(async ({ ctx, input }) => {
     const event = await ctx.db

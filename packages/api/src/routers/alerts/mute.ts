@@ -3,7 +3,7 @@ import { audit } from '../../audit.ts';
 import { AppError } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { findRule } from './query.ts';
-import { ruleIdSchema } from './schemas.ts';
+import { ruleIdSchema, unmuteInput } from './schemas.ts';
 
 const MAX_SNOOZE_DAYS = 90;
 
@@ -48,7 +48,7 @@ export const mute = tenantProcedure
 
 export const unmute = tenantProcedure
   .meta(requirePermission('metrics:read'))
-  .input(z.object({ ruleId: ruleIdSchema }))
+  .input(unmuteInput)
   .output(z.object({ muted: z.literal(false) }))
   .mutation(async ({ ctx, input }) => {
     const rule = await findRule(ctx.db, ctx.tenant.id, input.ruleId);

@@ -1,6 +1,6 @@
 import { sql, type TenantDb } from '@mfiq/db';
 import { notFound } from '../../errors.ts';
-import { mappingSchema } from '../../imports/mapping.ts';
+import { mappingSchema } from './schemas.ts';
 import type { ImportOutput } from './schemas.ts';
 
 export function selectImports(db: TenantDb, tenantId: string) {

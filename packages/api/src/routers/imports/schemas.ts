@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { mappingSchema } from '../../imports/mapping.ts';
+import { TIMESTAMP_FORMATS } from '../../shared/constants.ts';
+import { timezoneSchema } from '../org/schemas.ts';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this strips
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
@@ -24,6 +25,22 @@ export const fileNameSchema = z
   .max(255, 'File name is at most 255 characters')
   // Only the last path segment of what a browser sends; the name is for display, never a path.
   .transform((name) => name.split(/[/\\]/).pop()!.replace(CONTROL_CHARACTERS, '') || 'upload.csv');
+
+const column = z.string().max(200, 'Column names are at most 200 characters').optional();
+
+/**
+ * How the file's columns become points. Either a metric column (each row names its metric by key)
+ * or one fixed metric for the whole file. Presence and existence are checked against the file by
+ * resolveMapping (imports/mapping.ts), so a form gets one message per field.
+ */
+export const mappingSchema = z.object({
+  metricColumn: column,
+  metricKey: z.string().max(63, 'Metric key is at most 63 characters').optional(),
+  timestampColumn: column,
+  timestampFormat: z.enum(TIMESTAMP_FORMATS, { error: `Timestamp format is one of ${TIMESTAMP_FORMATS.join(', ')}` }),
+  timezone: timezoneSchema.nullish(),
+  valueColumn: column,
+});
 
 export const mappingInput = { id: importIdSchema, mapping: mappingSchema };
 
