@@ -10,7 +10,8 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { useState, type DragEvent, type KeyboardEvent } from 'react';
-import type { $ZodType, output } from 'zod/v4/core';
+import { z } from 'zod';
+import { annotationIdSchema, reorderTilesInput, shareLinkIdSchema, tileIdSchema } from '@mfiq/api/shared';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { addTileForm, dashboardSettingsForm, shareForm, tileForm, noteForm } from '../components/dashboard/forms.ts';
 import { loadDashboard } from '../components/dashboard/load.server.ts';
@@ -22,7 +23,7 @@ import { useLiveTiles } from '../components/dashboard/use-live-tiles.ts';
 import { DashboardGrid, DashboardHeader, GRAIN_OPTIONS, RANGE_OPTIONS } from '../components/dashboard/view.tsx';
 import { submitForm } from '../lib/form-action.server.ts';
 import { useApiForm } from '../lib/forms.ts';
-import { callApi, formErrors, isTrpcError, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import { callApi, isTrpcError, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import dashboardStyles from '../styles/dashboard.css?url';
 import { stylesheets } from '../styles/links.ts';
@@ -70,133 +71,136 @@ type ActionResult = {
   share?: { url: string; label: string };
 };
 
+/** The tile order the page showed, one hidden field; a stale one is refused by the API. */
+const shownOrder = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').filter(Boolean))
+  .pipe(reorderTilesInput.shape.tileIds);
+
+/**
+ * The page's forms and buttons, told apart by the button pressed (`intent`), each with the fields
+ * and ids its procedure takes (the organization and the dashboard come from the address).
+ */
+const tile = { tileId: tileIdSchema };
+const dashboardPageForm = z.discriminatedUnion(
+  'intent',
+  [
+    dashboardSettingsForm.extend({ intent: z.literal('update') }),
+    addTileForm.extend({ intent: z.literal('add-tile') }),
+    tileForm.extend({ intent: z.literal('update-tile'), ...tile }),
+    shareForm.extend({ intent: z.literal('share-create') }),
+    // The note's "exactly one of metric or dashboard" refinement stays with it.
+    noteForm.safeExtend({ intent: z.literal('note-add') }),
+    z.object({ intent: z.enum(['make-default', 'duplicate', 'delete']) }),
+    z.object({ intent: z.literal('remove-tile'), ...tile }),
+    z.object({ intent: z.literal('resize'), ...tile, width: tileForm.shape.width }),
+    z.object({ intent: z.enum(['move-up', 'move-down']), ...tile, order: shownOrder }),
+    z.object({ intent: z.enum(['share-rotate', 'share-revoke']), linkId: shareLinkIdSchema }),
+    z.object({ intent: z.literal('note-delete'), noteId: annotationIdSchema }),
+  ],
+  { error: 'Unknown action.' },
+);
+
+/** The forms whose errors go on their fields; a button's refusal is one line above what it acts on. */
+const FIELD_FORMS = new Set(['update', 'add-tile', 'update-tile', 'share-create', 'note-add']);
+
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
-  const formData = await args.request.formData();
-  const intent = String(formData.get('intent') ?? '');
-  const tileId = String(formData.get('tileId') ?? '');
-  const { caller } = await serverApi(args);
   const origin = args.context.publicOrigin ?? new URL(args.request.url).origin;
   const shareUrl = (token: string) => `${origin}/d/${token}`;
 
-  /** A Conform form: parsed by its schema, then the procedure; refusals go back to its fields. */
-  async function submit<S extends $ZodType>(
-    schema: S,
-    fn: (value: output<S>) => Promise<Omit<ActionResult, 'intent'>>,
-    extra: Partial<ActionResult> = {},
-  ) {
-    const outcome = await submitForm(args, schema, fn, { formData, resetOnSuccess: true });
-    if (!outcome.ok) return data<ActionResult>({ intent, ...extra, reply: outcome.reply }, { status: 400 });
-    return data<ActionResult>({ intent, ...extra, reply: outcome.reply, ...outcome.value });
+  const outcome = await submitForm(
+    args,
+    dashboardPageForm,
+    async (v, api): Promise<Omit<ActionResult, 'reply'> | Response> => {
+      const { intent } = v;
+      switch (v.intent) {
+        case 'update': {
+          const { intent: _intent, ...settings } = v;
+          await api.dashboards.update({ slug, id, ...settings });
+          return { intent, message: 'Dashboard saved.' };
+        }
+        case 'add-tile': {
+          const { intent: _intent, ...newTile } = v;
+          await api.dashboards.addTile({ slug, dashboardId: id, ...newTile });
+          return { intent, message: 'Tile added.' };
+        }
+        case 'update-tile': {
+          const { intent: _intent, ...changes } = v;
+          await api.dashboards.updateTile({ slug, dashboardId: id, ...changes });
+          return { intent, tileId: v.tileId, message: 'Tile saved.' };
+        }
+        case 'share-create': {
+          const { intent: _intent, ...link } = v;
+          const out = await api.shares.create({ slug, dashboardId: id, ...link });
+          return { intent, share: { url: shareUrl(out.token), label: out.link.label } };
+        }
+        case 'note-add': {
+          const { intent: _intent, ...note } = v;
+          await api.annotations.create({ slug, ...note });
+          return { intent, message: 'Note added.' };
+        }
+        case 'make-default':
+          await api.dashboards.update({ slug, id, makeDefault: true });
+          return { intent, message: 'This is now the organization’s home dashboard.' };
+        case 'duplicate': {
+          const copy = await api.dashboards.duplicate({ slug, id });
+          return redirect(`/orgs/${slug}/dashboards/${copy.id}`);
+        }
+        case 'delete':
+          await api.dashboards.delete({ slug, id });
+          return redirect(`/orgs/${slug}/dashboards`);
+        case 'remove-tile':
+          await api.dashboards.removeTile({ slug, dashboardId: id, tileId: v.tileId });
+          return { intent, message: 'Tile removed.' };
+        case 'resize':
+          await api.dashboards.updateTile({ slug, dashboardId: id, tileId: v.tileId, width: v.width });
+          return { intent, message: 'Tile resized.' };
+        case 'move-up':
+        case 'move-down': {
+          const order = [...v.order];
+          const i = order.indexOf(v.tileId);
+          const j = intent === 'move-up' ? i - 1 : i + 1;
+          if (i < 0 || j < 0 || j >= order.length)
+            return { intent, ok: false, message: 'That tile cannot move further.' };
+          [order[i], order[j]] = [order[j]!, order[i]!];
+          await api.dashboards.reorderTiles({ slug, dashboardId: id, tileIds: order });
+          return { intent, message: 'Tiles reordered.' };
+        }
+        case 'share-rotate': {
+          const out = await api.shares.rotate({ slug, id: v.linkId });
+          return { intent, share: { url: shareUrl(out.token), label: out.link.label } };
+        }
+        case 'share-revoke':
+          await api.shares.revoke({ slug, id: v.linkId });
+          return { intent, message: 'Link revoked: it no longer opens.' };
+        case 'note-delete':
+          await api.annotations.delete({ slug, id: v.noteId });
+          return { intent, message: 'Note deleted.' };
+      }
+    },
+    { resetOnSuccess: true },
+  );
+  if (outcome.ok) {
+    if (outcome.value instanceof Response) return outcome.value;
+    return data<ActionResult>({ ok: true, ...outcome.value, reply: outcome.reply });
   }
-
-  /** A button: the ids it carries are checked by the procedure's own schema. */
-  async function press(fn: () => Promise<Omit<ActionResult, 'intent'> | Response>) {
-    try {
-      const out = await fn();
-      if (out instanceof Response) return out;
-      return data<ActionResult>({ intent, ok: true, ...out });
-    } catch (error) {
-      const errors = formErrors(error);
-      if (!errors) throw toResponse(error, args.request);
-      const message = errors.formError ?? Object.values(errors.fieldErrors).flat().join(' ');
-      return data<ActionResult>({ intent, ok: false, message }, { status: 400 });
-    }
-  }
-
-  switch (intent) {
-    case 'update':
-      return submit(dashboardSettingsForm, async (v) => {
-        await caller.dashboards.update({ slug, id, ...v });
-        return { ok: true, message: 'Dashboard saved.' };
-      });
-    case 'add-tile':
-      return submit(addTileForm, async (v) => {
-        await caller.dashboards.addTile({ slug, dashboardId: id, ...v });
-        return { ok: true, message: 'Tile added.' };
-      });
-    case 'update-tile':
-      return submit(
-        tileForm,
-        async (v) => {
-          await caller.dashboards.updateTile({ slug, dashboardId: id, tileId, ...v });
-          return { ok: true, message: 'Tile saved.' };
-        },
-        { tileId },
-      );
-    case 'share-create':
-      return submit(shareForm, async (v) => {
-        const out = await caller.shares.create({ slug, dashboardId: id, ...v });
-        return { ok: true, share: { url: shareUrl(out.token), label: out.link.label } };
-      });
-    case 'note-add':
-      return submit(noteForm, async (v) => {
-        await caller.annotations.create({ slug, ...v });
-        return { ok: true, message: 'Note added.' };
-      });
-    case 'make-default':
-      return press(async () => {
-        await caller.dashboards.update({ slug, id, makeDefault: true });
-        return { message: 'This is now the organization’s home dashboard.' };
-      });
-    case 'duplicate':
-      return press(async () => {
-        const copy = await caller.dashboards.duplicate({ slug, id });
-        return redirect(`/orgs/${slug}/dashboards/${copy.id}`);
-      });
-    case 'delete':
-      return press(async () => {
-        await caller.dashboards.delete({ slug, id });
-        return redirect(`/orgs/${slug}/dashboards`);
-      });
-    case 'remove-tile':
-      return press(async () => {
-        await caller.dashboards.removeTile({ slug, dashboardId: id, tileId });
-        return { message: 'Tile removed.' };
-      });
-    case 'resize':
-      return press(async () => {
-        await caller.dashboards.updateTile({
-          slug,
-          dashboardId: id,
-          tileId,
-          width: formData.get('width') === '2' ? 2 : 1,
-        });
-        return { message: 'Tile resized.' };
-      });
-    case 'move-up':
-    case 'move-down':
-      return press(async () => {
-        // The order the page showed; a stale one is refused by the API (someone else edited).
-        const order = String(formData.get('order') ?? '')
-          .split(',')
-          .filter(Boolean);
-        const i = order.indexOf(tileId);
-        const j = intent === 'move-up' ? i - 1 : i + 1;
-        if (i < 0 || j < 0 || j >= order.length) return { ok: false, message: 'That tile cannot move further.' };
-        [order[i], order[j]] = [order[j]!, order[i]!];
-        await caller.dashboards.reorderTiles({ slug, dashboardId: id, tileIds: order });
-        return { message: 'Tiles reordered.' };
-      });
-    case 'share-rotate':
-      return press(async () => {
-        const out = await caller.shares.rotate({ slug, id: String(formData.get('linkId') ?? '') });
-        return { share: { url: shareUrl(out.token), label: out.link.label } };
-      });
-    case 'share-revoke':
-      return press(async () => {
-        await caller.shares.revoke({ slug, id: String(formData.get('linkId') ?? '') });
-        return { message: 'Link revoked: it no longer opens.' };
-      });
-    case 'note-delete':
-      return press(async () => {
-        await caller.annotations.delete({ slug, id: String(formData.get('noteId') ?? '') });
-        return { message: 'Note deleted.' };
-      });
-    default:
-      return data<ActionResult>({ intent, ok: false, message: 'Unknown action.' }, { status: 400 });
-  }
+  // Refused: the form's own errors go on its fields; a button's become one line.
+  const posted = (name: string) => {
+    const value = outcome.reply.initialValue?.[name];
+    return typeof value === 'string' ? value : '';
+  };
+  const intent = posted('intent');
+  if (FIELD_FORMS.has(intent))
+    return data<ActionResult>({ intent, tileId: posted('tileId'), reply: outcome.reply }, { status: 400 });
+  const message =
+    Object.values(outcome.reply.error ?? {})
+      .flat()
+      .filter(Boolean)
+      .join(' ') || 'That did not work.';
+  return data<ActionResult>({ intent, ok: false, message }, { status: 400 });
 }
 
 /** Where a tile's exports are: the same view (range and grain from the address) as the page. */

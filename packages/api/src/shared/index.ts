@@ -44,13 +44,15 @@ export {
   createFromTemplateInput,
   grainSchema,
   rangeSchema,
+  reorderTilesInput,
+  tileIdSchema,
   updateDashboardInput,
   updateTileInput,
 } from '../routers/dashboards/schemas.ts';
 export { mappingSchema as importMappingInput } from '../routers/imports/schemas.ts';
 export { exportInput as auditExportInput } from '../routers/audit/schemas.ts';
-export { createShareLinkInput } from '../routers/shares/schemas.ts';
-export { createAnnotationInput } from '../routers/annotations/schemas.ts';
+export { createShareLinkInput, shareLinkIdSchema } from '../routers/shares/schemas.ts';
+export { annotationIdSchema, createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
 export {
   acknowledgeInput,
