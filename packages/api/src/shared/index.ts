@@ -54,9 +54,11 @@ export { createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
 export {
   acknowledgeInput,
+  channelIdSchema,
   channelInput,
   createRuleInput,
   previewInput,
+  ruleIdSchema,
   unmuteInput,
 } from '../routers/alerts/schemas.ts';
 export { DIGESTS, notificationIdSchema, updateSettingsInput } from '../routers/notifications/schemas.ts';
