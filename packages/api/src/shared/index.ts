@@ -36,7 +36,7 @@ export { updatePolicyInput } from '../routers/security/schemas.ts';
 export { retentionInput } from '../routers/retention/schemas.ts';
 export { createApiKeyInput, revokeApiKeyInput } from '../routers/apiKeys/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
-export { createTargetInput } from '../routers/targets/schemas.ts';
+export { createTargetInput, targetIdSchema } from '../routers/targets/schemas.ts';
 export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
 export {
   addTileInput,
@@ -50,7 +50,7 @@ export {
 export { mappingSchema as importMappingInput } from '../routers/imports/schemas.ts';
 export { exportInput as auditExportInput } from '../routers/audit/schemas.ts';
 export { createShareLinkInput } from '../routers/shares/schemas.ts';
-export { createAnnotationInput } from '../routers/annotations/schemas.ts';
+export { annotationIdSchema, createAnnotationInput } from '../routers/annotations/schemas.ts';
 export { RULE_KINDS } from '../alerts/conditions.ts';
 export {
   acknowledgeInput,
