@@ -78,6 +78,7 @@ const rulesForm = z.discriminatedUnion('intent', [
 /** The forms with fields show their reply on their own fields; the buttons' errors are one line at the top. */
 const FIELD_FORMS = ['save-rule', 'create-channel'] as const;
 type FieldForm = (typeof FIELD_FORMS)[number];
+const SAVED_BY: Partial<Record<Done, FieldForm>> = { 'rule-saved': 'save-rule', 'channel-created': 'create-channel' };
 const isFieldForm = (intent: unknown): intent is FieldForm => FIELD_FORMS.some((f) => f === intent);
 
 export async function action(args: ActionFunctionArgs) {
@@ -119,7 +120,8 @@ export async function action(args: ActionFunctionArgs) {
     },
     { resetOnSuccess: true },
   );
-  const intent = outcome.reply.initialValue?.intent;
+  // A reset reply carries no values typed: the form of a success comes from what it did.
+  const intent = outcome.ok ? SAVED_BY[outcome.value.done] : outcome.reply.initialValue?.intent;
   const form = isFieldForm(intent) ? intent : null;
   const reply = form ? outcome.reply : null;
   if (outcome.ok) return { ...outcome.value, form, reply, formError: null };
