@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
+import { z } from 'zod';
 import { OrganizationNotifications } from '../components/alerts/notification-settings.tsx';
 import { FormAlert } from '../components/field.tsx';
 import { notificationSettingsForm, unmuteForm } from '../lib/alert-forms.ts';
@@ -39,22 +40,29 @@ export async function loader(args: LoaderFunctionArgs) {
   });
 }
 
-/** Both forms go through Conform with the procedures' schemas (ADR 0107); each names its organization. */
+/** The page's two forms, told apart by the button pressed (`intent`); each names its organization. */
+const notificationsForm = z.discriminatedUnion('intent', [
+  notificationSettingsForm.extend({ intent: z.literal('settings') }),
+  unmuteForm.extend({ intent: z.literal('unmute') }),
+]);
+
+/** Both forms go through Conform with the procedures' schemas (ADR 0107). */
 export async function action(args: ActionFunctionArgs) {
-  const form = await args.request.formData();
-  const slug = typeof form.get('slug') === 'string' ? String(form.get('slug')) : null;
-  const outcome =
-    form.get('intent') === 'unmute'
-      ? await submitForm(args, unmuteForm, (value, api) => api.alerts.unmute(value), { formData: form })
-      : await submitForm(
-          args,
-          notificationSettingsForm,
-          ({ slug: org, ...value }, api) => api.notifications.updateSettings({ slug: org, ...value }),
-          { formData: form },
-        );
-  const done = form.get('intent') === 'unmute' ? ('unmuted' as const) : ('saved' as const);
+  const outcome = await submitForm(args, notificationsForm, async (v, api) => {
+    switch (v.intent) {
+      case 'unmute':
+        await api.alerts.unmute({ slug: v.slug, ruleId: v.ruleId });
+        return 'unmuted' as const;
+      case 'settings':
+        await api.notifications.updateSettings({ slug: v.slug, emailAlerts: v.emailAlerts, digest: v.digest });
+        return 'saved' as const;
+    }
+  });
+  // The reply names the organization whose block shows it (its slug as typed, even when refused).
+  const typed = outcome.reply.initialValue?.slug;
+  const slug = typeof typed === 'string' ? typed : null;
   return outcome.ok
-    ? { done, slug, reply: outcome.reply }
+    ? { done: outcome.value, slug, reply: outcome.reply }
     : data({ done: null, slug, reply: outcome.reply }, { status: 400 });
 }
 

@@ -1,7 +1,8 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react';
 import { useEffect } from 'react';
-import { channelInput } from '@mfiq/api/shared';
+import { z } from 'zod';
+import { channelIdSchema, channelInput, ruleIdSchema } from '@mfiq/api/shared';
 import { ChannelsSection } from '../components/alerts/channels-section.tsx';
 import { RuleEditor } from '../components/alerts/rule-editor.tsx';
 import { RulesTable } from '../components/alerts/rules-table.tsx';
@@ -9,7 +10,7 @@ import { FormAlert } from '../components/field.tsx';
 import { ruleForm } from '../lib/alert-forms.ts';
 import { submitForm } from '../lib/form-action.server.ts';
 import { trpc } from '../trpc.ts';
-import { callApi, formErrors, serverApi, toResponse } from '../trpc.server.ts';
+import { callApi } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -58,90 +59,81 @@ type Done =
   | 'channel-enabled'
   | 'channel-deleted';
 
-const field = (form: FormData, name: string) => {
-  const v = form.get(name);
-  return typeof v === 'string' ? v : '';
-};
+/** The page's forms, told apart by the button pressed (`intent`), each with the ids its procedures take. */
+const rule = { id: ruleIdSchema };
+const channel = { id: channelIdSchema };
+const rulesForm = z.discriminatedUnion('intent', [
+  ruleForm.extend({ intent: z.literal('save-rule') }),
+  channelInput.extend({ intent: z.literal('create-channel') }),
+  z.object({ intent: z.literal('pause'), ...rule }),
+  z.object({ intent: z.literal('resume'), ...rule }),
+  z.object({ intent: z.literal('delete-rule'), ...rule }),
+  // The channel's name only labels the new secret on the page.
+  channelInput.pick({ name: true }).extend({ intent: z.literal('rotate-secret'), ...channel }),
+  z.object({ intent: z.literal('disable-channel'), ...channel }),
+  z.object({ intent: z.literal('enable-channel'), ...channel }),
+  z.object({ intent: z.literal('delete-channel'), ...channel }),
+]);
+
+/** The forms with fields show their reply on their own fields; the buttons' errors are one line at the top. */
+const FIELD_FORMS = ['save-rule', 'create-channel'] as const;
+type FieldForm = (typeof FIELD_FORMS)[number];
+const SAVED_BY: Partial<Record<Done, FieldForm>> = { 'rule-saved': 'save-rule', 'channel-created': 'create-channel' };
+const isFieldForm = (intent: unknown): intent is FieldForm => FIELD_FORMS.some((f) => f === intent);
 
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
-  const form = await args.request.formData();
-  const intent = field(form, 'intent');
-  const ok = (done: Done, extra: { secret?: { channel: string; value: string } } = {}) => ({
-    done,
-    form: null,
-    reply: null,
-    formError: null,
-    secret: extra.secret ?? null,
-  });
-
-  // Forms with fields go through Conform with the procedures' schemas (ADR 0107).
-  const forms = {
-    'save-rule': () =>
-      submitForm(
-        args,
-        ruleForm,
-        async ({ id, ...rule }, api) => {
-          if (id) await api.alerts.update({ slug, id, ...rule });
-          else await api.alerts.create({ slug, ...rule });
-          return null;
-        },
-        { formData: form, resetOnSuccess: true },
-      ),
-    'create-channel': () =>
-      submitForm(
-        args,
-        channelInput,
-        async (value, api) => (await api.alerts.createChannel({ slug, ...value })).secret,
-        {
-          formData: form,
-          resetOnSuccess: true,
-        },
-      ),
-  } as const;
-  if (intent in forms) {
-    const which = intent as keyof typeof forms;
-    const outcome = await forms[which]();
-    const done: Done = which === 'save-rule' ? 'rule-saved' : 'channel-created';
-    if (!outcome.ok)
-      return data({ done: null, form: which, reply: outcome.reply, formError: null, secret: null }, { status: 400 });
-    const secret = typeof outcome.value === 'string' ? { channel: field(form, 'name'), value: outcome.value } : null;
-    return { done, form: which, reply: outcome.reply, formError: null, secret };
-  }
-
-  const { caller: api } = await serverApi(args);
-  const id = field(form, 'id');
-  try {
-    switch (intent) {
-      case 'pause':
-      case 'resume':
-        await api.alerts.setPaused({ slug, id, paused: intent === 'pause' });
-        return ok(intent === 'pause' ? 'rule-paused' : 'rule-resumed');
-      case 'delete-rule':
-        await api.alerts.delete({ slug, id });
-        return ok('rule-deleted');
-      case 'rotate-secret': {
-        const { secret } = await api.alerts.rotateChannelSecret({ slug, id });
-        return ok('secret-rotated', { secret: { channel: field(form, 'name'), value: secret } });
+  const outcome = await submitForm(
+    args,
+    rulesForm,
+    async (v, api): Promise<{ done: Done; secret: { channel: string; value: string } | null }> => {
+      switch (v.intent) {
+        case 'save-rule': {
+          const { intent: _intent, id, ...fields } = v;
+          if (id) await api.alerts.update({ slug, id, ...fields });
+          else await api.alerts.create({ slug, ...fields });
+          return { done: 'rule-saved', secret: null };
+        }
+        case 'create-channel': {
+          const { secret } = await api.alerts.createChannel({ slug, name: v.name, url: v.url, format: v.format });
+          return { done: 'channel-created', secret: { channel: v.name, value: secret } };
+        }
+        case 'pause':
+        case 'resume':
+          await api.alerts.setPaused({ slug, id: v.id, paused: v.intent === 'pause' });
+          return { done: v.intent === 'pause' ? 'rule-paused' : 'rule-resumed', secret: null };
+        case 'delete-rule':
+          await api.alerts.delete({ slug, id: v.id });
+          return { done: 'rule-deleted', secret: null };
+        case 'rotate-secret': {
+          const { secret } = await api.alerts.rotateChannelSecret({ slug, id: v.id });
+          return { done: 'secret-rotated', secret: { channel: v.name, value: secret } };
+        }
+        case 'disable-channel':
+        case 'enable-channel':
+          await api.alerts.setChannelDisabled({ slug, id: v.id, disabled: v.intent === 'disable-channel' });
+          return { done: v.intent === 'disable-channel' ? 'channel-disabled' : 'channel-enabled', secret: null };
+        case 'delete-channel':
+          await api.alerts.deleteChannel({ slug, id: v.id });
+          return { done: 'channel-deleted', secret: null };
       }
-      case 'disable-channel':
-      case 'enable-channel':
-        await api.alerts.setChannelDisabled({ slug, id, disabled: intent === 'disable-channel' });
-        return ok(intent === 'disable-channel' ? 'channel-disabled' : 'channel-enabled');
-      case 'delete-channel':
-        await api.alerts.deleteChannel({ slug, id });
-        return ok('channel-deleted');
-      default:
-        return data({ ...ok('rule-saved'), done: null, formError: 'Unknown action' }, { status: 400 });
-    }
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(
-      { ...ok('rule-saved'), done: null, formError: errors.formError ?? 'That did not work' },
-      { status: errors.formError ? 409 : 400 },
-    );
-  }
+    },
+    { resetOnSuccess: true },
+  );
+  // A reset reply carries no values typed: the form of a success comes from what it did.
+  const intent = outcome.ok ? SAVED_BY[outcome.value.done] : outcome.reply.initialValue?.intent;
+  const form = isFieldForm(intent) ? intent : null;
+  const reply = form ? outcome.reply : null;
+  if (outcome.ok) return { ...outcome.value, form, reply, formError: null };
+  const formError = form
+    ? null
+    : Object.values(outcome.reply.error ?? {})
+        .flat()
+        .join(' ') || 'That did not work';
+  return data(
+    { done: null, form, reply, formError, secret: null },
+    { status: !form && outcome.apiCode === 'CONFLICT' ? 409 : 400 },
+  );
 }
 
 const DONE: Record<Done, string> = {

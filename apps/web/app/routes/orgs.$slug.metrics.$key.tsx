@@ -1,4 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { z } from 'zod';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react';
 import { FormAlert, SelectField, TextField } from '../components/field.tsx';
 import { MetricFields } from '../components/metric-fields.tsx';
@@ -7,12 +8,19 @@ import { noteForm } from '../components/dashboard/forms.ts';
 import { NotesPanel } from '../components/dashboard/notes-panel.tsx';
 import { submitForm } from '../lib/form-action.server.ts';
 import { fieldProps, useApiForm } from '../lib/forms.ts';
-import { callApi, formErrors, serverApi, toResponse, type Caller } from '../trpc.server.ts';
+import { callApi, formErrors, type Caller } from '../trpc.server.ts';
 import type { OrgData } from './orgs.$slug.tsx';
 import dashboardStyles from '../styles/dashboard.css?url';
 import metricsStyles from '../styles/metrics.css?url';
 import { stylesheets } from '../styles/links.ts';
-import { createTargetInput, GRAINS, metricForm, type Grain } from '@mfiq/api/shared';
+import {
+  annotationIdSchema,
+  createTargetInput,
+  GRAINS,
+  metricForm,
+  targetIdSchema,
+  type Grain,
+} from '@mfiq/api/shared';
 
 // The chart and its notes are drawn by the dashboard components, styled by their sheet.
 export const links = stylesheets(dashboardStyles, metricsStyles);
@@ -70,24 +78,31 @@ export async function loader(args: LoaderFunctionArgs) {
 
 type RowErrors = Record<number, string>;
 
-async function saveValues(api: Caller, slug: string, key: string, form: FormData) {
+/**
+ * One row of the value grid (`rows[i].date` or `rows[i].ts`, and `rows[i].value`): the value stays
+ * text here because people type thousands separators; saveValues reads it as a number.
+ */
+const gridRow = z.object({ date: z.string().optional(), ts: z.string().optional(), value: z.string().optional() });
+type GridRow = z.output<typeof gridRow>;
+
+async function saveValues(api: Caller, slug: string, key: string, grid: (GridRow | undefined)[]) {
   const rows: { row: number; point: { date: string; value: number } | { ts: string; value: number } }[] = [];
   const rowErrors: RowErrors = {};
-  for (let i = 0; form.has(`row-${i}-value`); i++) {
-    const raw = String(form.get(`row-${i}-value`) ?? '').trim();
-    const ts = String(form.get(`row-${i}-ts`) ?? '');
-    const date = String(form.get(`row-${i}-date`) ?? '');
+  grid.forEach((cells, i) => {
+    const raw = (cells?.value ?? '').trim();
+    const ts = cells?.ts ?? '';
+    const date = cells?.date ?? '';
     if (raw === '' || (!ts && !date)) {
       if (raw !== '' && !ts) rowErrors[i] = 'Choose a date for this value.';
-      continue;
+      return;
     }
     const value = Number(raw.replace(/,/g, ''));
     if (!Number.isFinite(value)) {
       rowErrors[i] = 'Enter a number.';
-      continue;
+      return;
     }
     rows.push({ row: i, point: ts ? { ts, value } : { date, value } });
-  }
+  });
   if (Object.keys(rowErrors).length) return { rowErrors, saved: 0 };
   if (!rows.length) return { rowErrors: { 0: 'Enter at least one value.' }, saved: 0 };
   const result = await api.points.upsert({ slug, key, points: rows.map((r) => r.point) });
@@ -95,83 +110,102 @@ async function saveValues(api: Caller, slug: string, key: string, form: FormData
   return { rowErrors, saved: result.written };
 }
 
+/** The period select only applies to every-period targets: a fixed target's is ignored. */
+const fixedTargetsHaveNoPeriod = (v: unknown) =>
+  v && typeof v === 'object' && 'intent' in v && v.intent === 'add-target' && 'kind' in v && v.kind === 'fixed'
+    ? { ...v, grain: undefined }
+    : v;
+
+/** The page's forms, told apart by the button pressed (`intent`); the metric's key always comes from the URL. */
+const metricPageForm = z.preprocess(
+  fixedTargetsHaveNoPeriod,
+  z.discriminatedUnion('intent', [
+    metricForm.safeExtend({ intent: z.literal('update') }),
+    createTargetInput.safeExtend({ intent: z.literal('add-target') }),
+    noteForm.extend({ intent: z.literal('note-add') }),
+    z.object({ intent: z.literal('archive') }),
+    z.object({ intent: z.literal('restore') }),
+    z.object({ intent: z.literal('values'), rows: z.array(gridRow.optional()).default([]) }),
+    z.object({ intent: z.literal('delete-points'), delete: z.array(z.string()).default([]) }),
+    z.object({ intent: z.literal('note-delete'), noteId: annotationIdSchema }),
+    z.object({ intent: z.literal('delete-target'), id: targetIdSchema }),
+  ]),
+);
+
+/** Forms whose reply fills their own fields (the others answer with one message). */
+const FIELD_FORMS = ['update', 'add-target', 'note-add'] as const;
+const isFieldForm = (intent: unknown): intent is (typeof FIELD_FORMS)[number] => FIELD_FORMS.some((f) => f === intent);
+
+type Done = { ok: boolean; message: string; rowErrors?: RowErrors };
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** What each form does once its fields parsed, and the message it answers with. */
+async function run(v: z.output<typeof metricPageForm>, api: Caller, slug: string, key: string): Promise<Done> {
+  switch (v.intent) {
+    case 'update': {
+      const { intent: _intent, ...definition } = v;
+      await api.metrics.update({ ...definition, slug, key });
+      return { ok: true, message: 'Definition saved.' };
+    }
+    case 'add-target': {
+      const { intent: _intent, ...target } = v;
+      await api.targets.create({ ...target, slug, key });
+      return { ok: true, message: 'Target added.' };
+    }
+    case 'note-add': {
+      const { intent: _intent, ...note } = v;
+      await api.annotations.create({ slug, ...note });
+      return { ok: true, message: 'Note added.' };
+    }
+    case 'archive':
+    case 'restore':
+      await api.metrics.setArchived({ slug, key, archived: v.intent === 'archive' });
+      return { ok: true, message: v.intent === 'archive' ? 'Metric archived.' : 'Metric restored.' };
+    case 'values': {
+      const { rowErrors, saved } = await saveValues(api, slug, key, v.rows);
+      const failed = Object.keys(rowErrors).length;
+      const message = `${plural(saved, 'value')} saved${failed ? `, ${failed} need fixing` : ''}.`;
+      return { ok: failed === 0, message, rowErrors };
+    }
+    case 'delete-points': {
+      if (!v.delete.length) return { ok: false, message: 'Tick the values to delete first.' };
+      const { deleted } = await api.points.delete({ slug, key, ts: v.delete });
+      return { ok: true, message: `${plural(deleted, 'value')} deleted.` };
+    }
+    case 'note-delete':
+      await api.annotations.delete({ slug, id: v.noteId });
+      return { ok: true, message: 'Note deleted.' };
+    case 'delete-target':
+      await api.targets.delete({ slug, id: v.id });
+      return { ok: true, message: 'Target deleted.' };
+  }
+}
+
 export async function action(args: ActionFunctionArgs) {
   const slug = args.params.slug ?? '';
   const key = args.params.key ?? '';
-  const form = await args.request.formData();
-  const intent = String(form.get('intent') ?? '');
-  // The two forms with fields parse with the procedures' schemas; the key always comes from the URL.
-  if (intent === 'update' || intent === 'add-target') {
-    // The period select only applies to every-period targets.
-    if (intent === 'add-target' && form.get('kind') === 'fixed') form.delete('grain');
-    const outcome =
-      intent === 'update'
-        ? await submitForm(args, metricForm, (value, api) => api.metrics.update({ ...value, slug, key }), {
-            formData: form,
-          })
-        : await submitForm(args, createTargetInput, (value, api) => api.targets.create({ ...value, slug, key }), {
-            formData: form,
-            resetOnSuccess: true,
-          });
-    const message = outcome.ok ? (intent === 'update' ? 'Definition saved.' : 'Target added.') : null;
+  const outcome = await submitForm(
+    args,
+    metricPageForm,
+    async (v, api) => ({ intent: v.intent, ...(await run(v, api, slug, key)) }),
+    { resetOnSuccess: true },
+  );
+  // A reset reply carries no values typed: the intent of a success comes from the parsed value.
+  const typed = outcome.ok ? outcome.value.intent : outcome.reply.initialValue?.intent;
+  const intent = typeof typed === 'string' ? typed : '';
+  if (isFieldForm(intent)) {
+    const message = outcome.ok ? outcome.value.message : null;
     return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
   }
-  if (intent === 'note-add') {
-    const outcome = await submitForm(args, noteForm, (value, api) => api.annotations.create({ slug, ...value }), {
-      formData: form,
-      resetOnSuccess: true,
-    });
-    const message = outcome.ok ? 'Note added.' : null;
-    return data({ intent, ok: outcome.ok, message, reply: outcome.reply }, { status: outcome.ok ? 200 : 400 });
+  if (outcome.ok) {
+    const { ok, message, rowErrors } = outcome.value;
+    return data({ intent, ok, message, ...(rowErrors ? { rowErrors } : {}) }, { status: ok ? 200 : 400 });
   }
-  const { caller } = await serverApi(args);
-  try {
-    switch (intent) {
-      case 'archive':
-      case 'restore':
-        await caller.metrics.setArchived({ slug, key, archived: intent === 'archive' });
-        return { intent, ok: true, message: intent === 'archive' ? 'Metric archived.' : 'Metric restored.' };
-      case 'values': {
-        const { rowErrors, saved } = await saveValues(caller, slug, key, form);
-        const failed = Object.keys(rowErrors).length;
-        return data(
-          {
-            intent,
-            ok: failed === 0,
-            message: `${saved} value${saved === 1 ? '' : 's'} saved${failed ? `, ${failed} need fixing` : ''}.`,
-            rowErrors,
-          },
-          { status: failed ? 400 : 200 },
-        );
-      }
-      case 'delete-points': {
-        const ts = form.getAll('delete').map(String);
-        if (!ts.length)
-          return data({ intent, ok: false, message: 'Tick the values to delete first.' }, { status: 400 });
-        const { deleted } = await caller.points.delete({ slug, key, ts });
-        return { intent, ok: true, message: `${deleted} value${deleted === 1 ? '' : 's'} deleted.` };
-      }
-      case 'note-delete':
-        await caller.annotations.delete({ slug, id: String(form.get('noteId') ?? '') });
-        return { intent, ok: true, message: 'Note deleted.' };
-      case 'delete-target':
-        await caller.targets.delete({ slug, id: String(form.get('id') ?? '') });
-        return { intent, ok: true, message: 'Target deleted.' };
-      default:
-        return data({ intent, ok: false, message: 'Unknown action.' }, { status: 400 });
-    }
-  } catch (error) {
-    const errors = formErrors(error);
-    if (!errors) throw toResponse(error, args.request);
-    return data(
-      {
-        intent,
-        ok: false,
-        message: errors.formError ?? Object.values(errors.fieldErrors).flat().join(' '),
-      },
-      { status: 400 },
-    );
-  }
+  const message = Object.values(outcome.reply.error ?? {})
+    .flat()
+    .join(' ');
+  return data({ intent, ok: false, message: message || 'Unknown action.' }, { status: 400 });
 }
 
 const fmt = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
@@ -319,7 +353,7 @@ export default function MetricPage() {
                       <input
                         className="input"
                         type="date"
-                        name={`row-${i}-date`}
+                        name={`rows[${i}].date`}
                         aria-label={`New row ${i + 1} date`}
                       />
                     </td>
@@ -327,7 +361,7 @@ export default function MetricPage() {
                       <input
                         className="input"
                         inputMode="decimal"
-                        name={`row-${i}-value`}
+                        name={`rows[${i}].value`}
                         aria-label={`New row ${i + 1} value`}
                         aria-invalid={rowErrors[i] ? true : undefined}
                       />
@@ -343,13 +377,13 @@ export default function MetricPage() {
                     <tr key={ts}>
                       <td>
                         {p.date}
-                        <input type="hidden" name={`row-${i}-ts`} value={ts} />
+                        <input type="hidden" name={`rows[${i}].ts`} value={ts} />
                       </td>
                       <td>
                         <input
                           className="input"
                           inputMode="decimal"
-                          name={`row-${i}-value`}
+                          name={`rows[${i}].value`}
                           defaultValue={String(p.value)}
                           aria-label={`Value on ${p.date}`}
                           aria-invalid={rowErrors[i] ? true : undefined}

@@ -36,7 +36,7 @@ export { updatePolicyInput } from '../routers/security/schemas.ts';
 export { retentionInput } from '../routers/retention/schemas.ts';
 export { createApiKeyInput, revokeApiKeyInput } from '../routers/apiKeys/schemas.ts';
 export { metricForm } from '../routers/metrics/schemas.ts';
-export { createTargetInput } from '../routers/targets/schemas.ts';
+export { createTargetInput, targetIdSchema } from '../routers/targets/schemas.ts';
 export { inviteInput, memberChangeForm } from '../routers/members/schemas.ts';
 export {
   addTileInput,
@@ -56,9 +56,11 @@ export { annotationIdSchema, createAnnotationInput } from '../routers/annotation
 export { RULE_KINDS } from '../alerts/conditions.ts';
 export {
   acknowledgeInput,
+  channelIdSchema,
   channelInput,
   createRuleInput,
   previewInput,
+  ruleIdSchema,
   unmuteInput,
 } from '../routers/alerts/schemas.ts';
 export { DIGESTS, notificationIdSchema, updateSettingsInput } from '../routers/notifications/schemas.ts';

@@ -3,10 +3,11 @@ import { audit } from '../../audit.ts';
 import { notFound } from '../../errors.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { selectTargets, toDef } from './query.ts';
+import { targetIdSchema } from './schemas.ts';
 
 export const remove = tenantProcedure
   .meta(requirePermission('metrics:write'))
-  .input(z.object({ id: z.uuid('Target id must be a UUID') }))
+  .input(z.object({ id: targetIdSchema }))
   .output(z.object({ deleted: z.literal(true) }))
   .mutation(async ({ ctx, input }) => {
     const found = await selectTargets(ctx.db, ctx.tenant.id).where('id', '=', input.id).forUpdate().executeTakeFirst();

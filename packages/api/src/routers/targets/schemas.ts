@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { grainSchema, localDateSchema, metricKeySchema } from '../metrics/schemas.ts';
 
+export const targetIdSchema = z.uuid('Target id must be a UUID');
+
 const fields = {
   kind: z.enum(['fixed', 'recurring'], { error: 'Kind is fixed (one range) or recurring (every period)' }),
   grain: grainSchema.nullish(),
@@ -40,9 +42,7 @@ function consistent(
 }
 
 export const createTargetInput = z.object({ key: metricKeySchema, ...fields }).superRefine(consistent);
-export const updateTargetInput = z
-  .object({ id: z.uuid('Target id must be a UUID'), ...fields })
-  .superRefine(consistent);
+export const updateTargetInput = z.object({ id: targetIdSchema, ...fields }).superRefine(consistent);
 
 export const targetOutput = z.object({
   id: z.string(),
