@@ -25,6 +25,7 @@ beforeAll(async () => {
     method: 'POST',
     headers: { cookie: user.cookie, origin: web.url, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams([
+      ['intent', 'create'],
       ['name', 'spellings'],
       ['scopes', 'data:write'],
       ['scopes', 'metrics:read'],
