@@ -152,10 +152,22 @@ describe('csv_import task', () => {
               .executeTakeFirstOrThrow()
           ).n,
           // The worker's drain may already have moved the event from the outbox into the log.
-          events: [
-            ...(await trx.selectFrom('auditOutbox').select('action').where('action', '=', 'import.failed').execute()),
-            ...(await trx.selectFrom('auditLog').select('action').where('action', '=', 'import.failed').execute()),
-          ],
+          // One statement (one snapshot): the drain moves an event from the outbox to the log in one
+          // transaction, so two reads could count it twice. The owner's directory policies see every
+          // tenant's events: name this one.
+          events: await trx
+            .selectFrom('auditOutbox')
+            .select('action')
+            .where('action', '=', 'import.failed')
+            .where('tenantId', '=', tenantId)
+            .unionAll(
+              trx
+                .selectFrom('auditLog')
+                .select('action')
+                .where('action', '=', 'import.failed')
+                .where('tenantId', '=', tenantId),
+            )
+            .execute(),
         }));
       const done = await waitFor(
         async () => {
