@@ -52,10 +52,10 @@ beforeAll(async () => {
   await metric('revenue', 'Revenue', { unit: 'currency', currency: 'EUR' });
   await metric('churn_rate', 'Churn rate', { unit: 'percent', aggregation: 'avg', direction: 'lower' });
   const rows: Record<string, string> = { intent: 'values' };
-  for (let day = 0; day < 120; day += 4) {
+  for (let day = 0, i = 0; day < 120; day += 4, i++) {
     const date = new Date(Date.UTC(2024, 0, 1 + day)).toISOString().slice(0, 10);
-    rows[`row-${day}-date`] = date;
-    rows[`row-${day}-value`] = String(20 + ((day * 7) % 13));
+    rows[`rows[${i}].date`] = date;
+    rows[`rows[${i}].value`] = String(20 + ((day * 7) % 13));
   }
   await post(`/orgs/${slug}/metrics/signups`, rows);
   // The audit log shows what the worker has drained; drain once so it has rows.
