@@ -2,6 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoundedCache, cacheWork } from '../../dashboards/rollup-cache.ts';
 import { createHarness, type Harness } from '../../testing/harness.ts';
+import { parseDashboardData } from './schemas.ts';
 
 /**
  * The dashboard read keeps decoded rollup days and computed series in memory between requests
@@ -202,6 +203,17 @@ describe('dashboard data kept in memory', () => {
   it('series handed out are read-only', async () => {
     const got = await load(a);
     expect(Object.isFrozen(got.tiles[0]!.data.points[0])).toBe(true);
+  });
+
+  it('the output check still refuses a bad point in a copy of a kept answer (not a number, a field too many)', async () => {
+    const got = await load(a);
+    expect(() => parseDashboardData(structuredClone(got))).not.toThrow();
+    const nan = structuredClone(got);
+    nan.tiles[0]!.moreData[0]!.points[3]!.value = Number.NaN;
+    expect(() => parseDashboardData(nan)).toThrow(/Invalid series points/);
+    const extra = structuredClone(got);
+    Object.assign(extra.tiles[0]!.data.points[0]!, { tenantId: 'x' });
+    expect(() => parseDashboardData(extra)).toThrow(/Invalid series points/);
   });
 });
 

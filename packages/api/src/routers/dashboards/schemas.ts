@@ -169,11 +169,30 @@ function isPoint(p: unknown): p is TilePoint {
   );
 }
 /**
+ * Point arrays that passed the check and cannot change: frozen, of frozen points holding only
+ * strings, booleans and numbers. Series kept in memory (docs/decisions/0135) are handed out again
+ * and again; they are checked once.
+ */
+const checkedPoints = new WeakSet<readonly TilePoint[]>();
+
+function arePoints(v: unknown): v is TilePoint[] {
+  if (!Array.isArray(v)) return false;
+  if (checkedPoints.has(v)) return true;
+  let frozen = Object.isFrozen(v);
+  for (const p of v) {
+    if (!isPoint(p)) return false;
+    frozen &&= Object.isFrozen(p);
+  }
+  if (frozen) checkedPoints.add(v);
+  return true;
+}
+
+/**
  * A series' points, checked field by field as they are, not copied: a dashboard answers tens of
  * thousands of them, and zod's object parse (a new object per point) cost about as much as
  * computing them (docs/decisions/0135). A field too many is refused rather than stripped.
  */
-const pointsOutput = z.custom<TilePoint[]>((v) => Array.isArray(v) && v.every(isPoint), 'Invalid series points');
+const pointsOutput = z.custom<TilePoint[]>(arePoints, 'Invalid series points');
 
 const status = z.enum(['on_track', 'at_risk', 'off_track', 'no_data']);
 export const seriesDataOutput = z.object({
