@@ -314,16 +314,17 @@ describe('set-wise settling of threshold rules', () => {
     });
   }
 
-  it('judges in full only the rules whose verdict may change something, and those too close to call', async () => {
+  it('judges in full only the rules whose verdict may change something, and sums too close to call', async () => {
     const org = await alertOrg(tdb);
     const metric = await addMetric(tdb.owner, org.tenantId, { key: 'settle' });
-    const rule = async (name: string, condition: { kind: 'threshold'; op: 'above' | 'below'; value: number }) => {
-      const id = await addRule(tdb.owner, org.tenantId, {
-        metricId: metric,
-        grain: 'day',
-        condition,
-        members: org.memberships,
-      });
+    const weekly = await addMetric(tdb.owner, org.tenantId, { key: 'settle_weekly' });
+    const rule = async (
+      name: string,
+      condition: { kind: 'threshold'; op: 'above' | 'below'; value: number },
+      on = metric,
+      grain: 'day' | 'week' = 'day',
+    ) => {
+      const id = await addRule(tdb.owner, org.tenantId, { metricId: on, grain, condition, members: org.memberships });
       await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
         trx.updateTable('alertRules').set({ name }).where('id', '=', id).execute(),
       );
@@ -331,26 +332,30 @@ describe('set-wise settling of threshold rules', () => {
     };
     const fires = await rule('fires', { kind: 'threshold', op: 'above', value: 1 });
     await rule('quiet', { kind: 'threshold', op: 'above', value: 100 });
+    // One day's sum is the same number here and in the full judgement: no doubt at the threshold.
     await rule('exactly at it', { kind: 'threshold', op: 'above', value: 5 });
     // "Below" on a growing sum waits for the day to end, and yesterday has no value: nothing to judge.
     await rule('too early', { kind: 'threshold', op: 'below', value: 1 });
+    // A week's sum of several days equal to the threshold: rounding could differ, judged in full.
+    await rule('week at it', { kind: 'threshold', op: 'above', value: 5 }, weekly, 'week');
     await write(tdb.app, org.tenantId, points('settle', [day('2024-03-10', 5)]));
+    await write(tdb.app, org.tenantId, points('settle_weekly', [day('2024-03-08', 2), day('2024-03-09', 3)]));
     const now = at('2024-03-10T12:00:00Z');
-    expect(await unsettled(org.tenantId, now)).toEqual(['exactly at it', 'fires']);
+    expect(await unsettled(org.tenantId, now)).toEqual(['fires', 'week at it']);
     expect((await evaluate(tdb.worker, org.tenantId, now)).fired).toBe(1);
-    // Open and still true: settled. Equal to its threshold: still judged in full, and still not firing.
-    expect(await unsettled(org.tenantId, now)).toEqual(['exactly at it']);
+    // Open and still true: settled.
+    expect(await unsettled(org.tenantId, now)).toEqual(['week at it']);
     expect((await evaluate(tdb.worker, org.tenantId, now)).fired).toBe(0);
     // A correction makes the open alert untrue: judged in full, and resolved.
     await write(tdb.app, org.tenantId, points('settle', [day('2024-03-10', -4.5, '11:00:00')]));
-    expect(await unsettled(org.tenantId, now)).toEqual(['fires']);
+    expect(await unsettled(org.tenantId, now)).toEqual(['fires', 'week at it']);
     expect((await evaluate(tdb.worker, org.tenantId, now)).resolved).toBe(1);
     expect((await eventsOf(tdb, fires)).map((e) => e.state)).toEqual(['resolved']);
     // Next day, yesterday's final 0.5 is below 1: the "below" rule fires for it.
     const next = at('2024-03-11T12:00:00Z');
-    expect(await unsettled(org.tenantId, next)).toEqual(['too early']);
+    expect(await unsettled(org.tenantId, next)).toEqual(['too early', 'week at it']);
     expect((await evaluate(tdb.worker, org.tenantId, next)).fired).toBe(1);
-    expect(await unsettled(org.tenantId, next)).toEqual([]);
+    expect(await unsettled(org.tenantId, next)).toEqual(['week at it']);
   });
 });
 

@@ -33,55 +33,81 @@ export async function unsettledRules(
                            ${subjects.map(([, cur]) => cur!.period.start)}::date[], ${subjects.map(([, cur]) => cur!.period.end)}::date[],
                            ${subjects.map(([prev]) => prev!.occurrence)}::text[], ${subjects.map(([, cur]) => cur!.occurrence)}::text[])
              as p (grain, prev_start, cur_start, cur_end, prev_occ, cur_occ)
-    ), r as (
-      select a.id, a.metric_id, a.grain, a.condition->>'op' = 'above' as above, (a.condition->>'value')::float8 as t,
-             m.aggregation::text as agg
-        from alert_rules a
-        join metrics m on m.tenant_id = a.tenant_id and m.id = a.metric_id
-       where a.tenant_id = ${tenantId} and a.metric_id = any(${[...new Set(settle.map((r) => r.metric.id))]}::uuid[])
-         and a.kind = 'threshold' and a.paused_at is null and m.formula is null and m.archived_at is null
-    ), v as (
-      select k.metric_id, k.grain, p.prev_occ, p.cur_occ, x.prev, x.cur
-        from (select distinct metric_id, grain, agg from r) k
-        join p on p.grain = k.grain
-        cross join lateral (
-          select case k.agg
+    ), v as materialized (
+      select m.id as metric_id, m.aggregation::text as agg, p.grain, p.prev_start, p.cur_start, p.prev_occ, p.cur_occ, x.*
+        from metrics m
+       cross join p
+       cross join lateral (
+          select case m.aggregation::text
                    when 'sum' then sum(d.sum) filter (where d.day < p.cur_start)
                    when 'count' then sum(d.n::float8) filter (where d.day < p.cur_start)
                    when 'avg' then sum(d.sum) filter (where d.day < p.cur_start) / sum(d.n::float8) filter (where d.day < p.cur_start)
                    when 'min' then min(d.min) filter (where d.day < p.cur_start)
                    when 'max' then max(d.max) filter (where d.day < p.cur_start)
-                   else (array_agg(d.last_value order by d.day desc) filter (where d.day < p.cur_start))[1] end as prev,
-                 case k.agg
+                   else (array_agg(d.last_value order by d.day desc) filter (where d.day < p.cur_start))[1] end as prev, case m.aggregation::text
                    when 'sum' then sum(d.sum) filter (where d.day >= p.cur_start)
                    when 'count' then sum(d.n::float8) filter (where d.day >= p.cur_start)
                    when 'avg' then sum(d.sum) filter (where d.day >= p.cur_start) / sum(d.n::float8) filter (where d.day >= p.cur_start)
                    when 'min' then min(d.min) filter (where d.day >= p.cur_start)
                    when 'max' then max(d.max) filter (where d.day >= p.cur_start)
-                   else (array_agg(d.last_value order by d.day desc) filter (where d.day >= p.cur_start))[1] end as cur
+                   else (array_agg(d.last_value order by d.day desc) filter (where d.day >= p.cur_start))[1] end as cur,
+                 count(*) filter (where d.day < p.cur_start) as prev_days, count(*) filter (where d.day >= p.cur_start) as cur_days
             from metric_daily_rollups d
-           where d.tenant_id = ${tenantId} and d.metric_id = k.metric_id and d.day between p.prev_start and p.cur_end) x
-    ), o as (
-      select e.rule_id, array_agg(e.occurrence) as occ from alert_events e
-       where e.tenant_id = ${tenantId} and e.state <> 'resolved' group by e.rule_id
-    ), j as (
-      select r.id, o.occ, v.prev_occ, v.cur_occ,
-             v.prev is not null as prev_judged,
-             v.cur is not null and (r.agg not in ('sum', 'count') or r.above) as cur_judged,
-             case when r.above then v.prev > r.t else v.prev < r.t end as prev_holds,
-             case when r.above then v.cur > r.t else v.cur < r.t end as cur_holds,
-             abs(v.prev - r.t) <= 1e-9 * greatest(1, abs(v.prev), abs(r.t)) as prev_near,
-             abs(v.cur - r.t) <= 1e-9 * greatest(1, abs(v.cur), abs(r.t)) as cur_near
-        from r
-        join v on v.metric_id = r.metric_id and v.grain = r.grain
-        left join o on o.rule_id = r.id
+           where d.tenant_id = ${tenantId} and d.metric_id = m.id and d.day between p.prev_start and p.cur_end) x
+       where m.tenant_id = ${tenantId} and m.id = any(${[...new Set(settle.map((r) => r.metric.id))]}::uuid[])
+         and m.formula is null and m.archived_at is null
+    ), r as (
+      -- Each rule's verdicts on the two periods as bits: 1 a rule, 2/4 the previous/current period holds
+      -- (or is too close to call), 8/16 it does not (or is too close), 32 the current one is final.
+      select a.id as rule_id,
+             1 | case when x.prev_judged and (x.prev_holds or x.prev_near) then 2 else 0 end
+               | case when x.cur_judged and (x.cur_holds or x.cur_near) then 4 else 0 end
+               | case when x.prev_judged and (not x.prev_holds or x.prev_near) then 8 else 0 end
+               | case when x.cur_judged and (not x.cur_holds or x.cur_near) then 16 | x.cur_definite else 0 end as f
+        from v
+        join alert_rules a on a.tenant_id = ${tenantId} and a.metric_id = v.metric_id and a.grain = v.grain
+                          and a.kind = 'threshold' and a.paused_at is null
+       cross join lateral (
+          select v.prev is not null as prev_judged,
+                 v.cur is not null and (v.agg not in ('sum', 'count') or c.above) as cur_judged,
+                 -- A growing sum's partial period that does not hold clears nothing older (judgePeriod's "definite").
+                 case when v.agg in ('sum', 'count') then 0 else 32 end as cur_definite,
+                 case when c.above then v.prev > c.t else v.prev < c.t end as prev_holds,
+                 case when c.above then v.cur > c.t else v.cur < c.t end as cur_holds,
+                 -- A sum or average of several days may round differently here and in judgePeriod.
+                 v.agg in ('sum', 'avg') and v.prev_days > 1 and abs(v.prev - c.t) <= 1e-9 * greatest(1, abs(v.prev), abs(c.t)) as prev_near,
+                 v.agg in ('sum', 'avg') and v.cur_days > 1 and abs(v.cur - c.t) <= 1e-9 * greatest(1, abs(v.cur), abs(c.t)) as cur_near
+            -- offset 0: computed once per rule, not once per use (the JSON read is most of the cost).
+            from (select a.condition->>'op' = 'above' as above, (a.condition->>'value')::float8 as t offset 0) c
+          offset 0) x
+    ), g as (
+      -- Open events as bits: 64/128 the previous/current period's, 256/512 one up to the previous/current
+      -- period. Rules and the organization's open events side by side, their bits or-ed by rule: one pass
+      -- over each whatever the planner guesses about their sizes (a join it misjudged probed once
+      -- per rule). An event of a grain not judged here counts as older than anything (it is kept).
+      select u.rule_id, bit_or(u.f) as f
+        from (select r.rule_id, r.f from r
+              union all
+              select e.rule_id,
+                     case when e.occurrence = p.prev_occ then 64 else 0 end
+                     | case when e.occurrence = p.cur_occ then 128 else 0 end
+                     | case when coalesce(e.period_start <= p.prev_start, true) then 256 else 0 end
+                     | case when coalesce(e.period_start <= p.cur_start, true) then 512 else 0 end
+                from alert_events e
+                left join p on p.grain = e.grain
+               where e.tenant_id = ${tenantId} and e.state <> 'resolved') u
+       group by u.rule_id
     )
-    select (select count(*) from r)::int as judged,
-           (select array_agg(j.id)::text[] from j
-             where (j.prev_judged and (j.prev_holds or j.prev_near) and not coalesce(j.prev_occ = any(j.occ), false))
-                or (j.cur_judged and (j.cur_holds or j.cur_near) and not coalesce(j.cur_occ = any(j.occ), false))
-                or (j.occ is not null and ((j.prev_judged and (not j.prev_holds or j.prev_near))
-                                           or (j.cur_judged and (not j.cur_holds or j.cur_near))))) as ids`.execute(db);
+    select count(*) filter (where g.f & 1 <> 0)::int as judged,
+           (array_agg(g.rule_id) filter (where g.f & 1 <> 0 and (
+             -- holds (or too close to call) without an open event for its period: it may fire or reopen;
+                (g.f & 2 <> 0 and g.f & 64 = 0) or (g.f & 4 <> 0 and g.f & 128 = 0)
+             -- does not hold (or too close) while an event it could resolve is open: its own period's,
+             -- or, for a final answer, any up to its period.
+             or (g.f & 8 <> 0 and g.f & (64 | 256) <> 0)
+             or (g.f & 16 <> 0 and (g.f & 128 <> 0 or (g.f & 32 <> 0 and g.f & 512 <> 0))))))::text[] as ids
+      from g`.execute(db);
+
   const row = rows[0]!;
   if (row.judged !== settle.length) return rules;
   const open = new Set(row.ids ?? []);
