@@ -31,9 +31,9 @@ alter table alert_deliveries force row level security;
 drop index alert_deliveries_event_idx;
 drop index alert_events_occurrence_idx;
 
--- The set-wise check of a steady organization (packages/api/src/alerts/steady.ts) asks each
--- threshold rule's open events for their period: carried in the partial index, so a vacuumed table
+-- The set-wise check of a steady organization (packages/api/src/alerts/steady.ts) reads every open
+-- event's rule, grain, occurrence and period: carried in the partial index, so a vacuumed table
 -- answers from the index alone.
 drop index alert_events_open_idx;
-create index alert_events_open_idx on alert_events (tenant_id, rule_id) include (occurrence, period_start)
+create index alert_events_open_idx on alert_events (tenant_id, rule_id) include (grain, occurrence, period_start)
   where state <> 'resolved';

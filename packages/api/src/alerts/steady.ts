@@ -34,7 +34,15 @@ export async function unsettledRules(
                            ${subjects.map(([prev]) => prev!.occurrence)}::text[], ${subjects.map(([, cur]) => cur!.occurrence)}::text[])
              as p (grain, prev_start, cur_start, cur_end, prev_occ, cur_occ)
     ), v as materialized (
-      select m.id as metric_id, m.aggregation::text as agg, p.grain, p.prev_start, p.cur_start, p.prev_occ, p.cur_occ, x.*
+      -- Each metric's value in both periods, and what judging it depends on besides the threshold: a
+      -- growing sum's partial period is judged for "above" only and, when it does not hold, is not
+      -- final (judgePeriod's "definite"); a sum or average of several days may round differently
+      -- here and in judgePeriod (fuzzy: too close to the threshold is judged in full).
+      select m.id as metric_id, p.grain, x.prev, x.cur,
+             m.aggregation in ('sum', 'count') as grows,
+             case when m.aggregation in ('sum', 'count') then 16 else 16 | 32 end as cur_clear,
+             m.aggregation in ('sum', 'avg') and x.prev_days > 1 as prev_fuzzy,
+             m.aggregation in ('sum', 'avg') and x.cur_days > 1 as cur_fuzzy
         from metrics m
        cross join p
        cross join lateral (
@@ -60,26 +68,17 @@ export async function unsettledRules(
       -- Each rule's verdicts on the two periods as bits: 1 a rule, 2/4 the previous/current period holds
       -- (or is too close to call), 8/16 it does not (or is too close), 32 the current one is final.
       select a.id as rule_id,
-             1 | case when x.prev_judged and (x.prev_holds or x.prev_near) then 2 else 0 end
-               | case when x.cur_judged and (x.cur_holds or x.cur_near) then 4 else 0 end
-               | case when x.prev_judged and (not x.prev_holds or x.prev_near) then 8 else 0 end
-               | case when x.cur_judged and (not x.cur_holds or x.cur_near) then 16 | x.cur_definite else 0 end as f
+             1 | case when v.prev is null then 0 when (c.above and v.prev > c.t) or (not c.above and v.prev < c.t) then 2 else 8 end
+               | case when v.prev_fuzzy and abs(v.prev - c.t) <= 1e-9 * greatest(1, abs(v.prev), abs(c.t)) then 2 | 8 else 0 end
+               | case when v.cur is null or (v.grows and not c.above) then 0
+                      when (c.above and v.cur > c.t) or (not c.above and v.cur < c.t) then 4 else v.cur_clear end
+               | case when v.cur_fuzzy and (c.above or not v.grows) and abs(v.cur - c.t) <= 1e-9 * greatest(1, abs(v.cur), abs(c.t))
+                      then 4 | v.cur_clear else 0 end as f
         from v
         join alert_rules a on a.tenant_id = ${tenantId} and a.metric_id = v.metric_id and a.grain = v.grain
                           and a.kind = 'threshold' and a.paused_at is null
-       cross join lateral (
-          select v.prev is not null as prev_judged,
-                 v.cur is not null and (v.agg not in ('sum', 'count') or c.above) as cur_judged,
-                 -- A growing sum's partial period that does not hold clears nothing older (judgePeriod's "definite").
-                 case when v.agg in ('sum', 'count') then 0 else 32 end as cur_definite,
-                 case when c.above then v.prev > c.t else v.prev < c.t end as prev_holds,
-                 case when c.above then v.cur > c.t else v.cur < c.t end as cur_holds,
-                 -- A sum or average of several days may round differently here and in judgePeriod.
-                 v.agg in ('sum', 'avg') and v.prev_days > 1 and abs(v.prev - c.t) <= 1e-9 * greatest(1, abs(v.prev), abs(c.t)) as prev_near,
-                 v.agg in ('sum', 'avg') and v.cur_days > 1 and abs(v.cur - c.t) <= 1e-9 * greatest(1, abs(v.cur), abs(c.t)) as cur_near
-            -- offset 0: computed once per rule, not once per use (the JSON read is most of the cost).
-            from (select a.condition->>'op' = 'above' as above, (a.condition->>'value')::float8 as t offset 0) c
-          offset 0) x
+        -- offset 0: read once per rule, not once per use (reading the JSON is most of the cost).
+       cross join lateral (select a.condition->>'op' = 'above' as above, (a.condition->>'value')::float8 as t offset 0) c
     ), g as (
       -- Open events as bits: 64/128 the previous/current period's, 256/512 one up to the previous/current
       -- period. Rules and the organization's open events side by side, their bits or-ed by rule: one pass
