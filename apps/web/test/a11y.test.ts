@@ -160,6 +160,29 @@ describe('phones: 390 px wide', () => {
   }, 60_000);
 });
 
+describe('desktop: 1360 px wide', () => {
+  it('the organization navigation sits on one line, with nothing hidden sideways, on every organization page', async () => {
+    const context = await contextFor({ signedIn: true, width: 1360 });
+    const problems: Record<string, string> = {};
+    for (const path of ['/orgs/acme', ...SIGNED_IN.filter((p) => p.startsWith('/orgs/'))]) {
+      const page = await open(context, path);
+      const found = await page.evaluate(() => {
+        const list = document.querySelector('.org-nav__list');
+        if (!list) return 'no organization navigation';
+        const tops = new Set([...list.children].map((li) => Math.round(li.getBoundingClientRect().top)));
+        if (tops.size !== 1) return `its ${list.children.length} entries wrap onto ${tops.size} lines`;
+        if (list.scrollWidth > list.clientWidth)
+          return `scrolls sideways: ${list.scrollWidth}px in ${list.clientWidth}px`;
+        return null;
+      });
+      if (found) problems[path] = found;
+      await page.close();
+    }
+    await context.close();
+    expect(problems).toEqual({});
+  }, 120_000);
+});
+
 describe('accessibility', () => {
   it('axe-core finds no serious or critical violation on the main pages, in light and in dark', async () => {
     const problems: Record<string, string[]> = {};

@@ -19,8 +19,12 @@ beforeAll(async () => {
   ({ tdb, web, browser, stop: stopSuite } = await startBrowserSuite({ env: { IMPORT_MAX_MB: '1' } }));
   // The worker also delivers the sign-up mail: into a mailbox of this test's own.
   mailbox = await mkdtemp(path.join(tmpdir(), 'mfiq-mailbox-'));
+  worker = await startImportWorker();
+}, 240_000);
+
+function startImportWorker() {
   const mailer = createMailer({ smtpUrl: null, from: 'MFIQ <no-reply@example.test>', mailboxDir: mailbox });
-  worker = await startWorker({
+  return startWorker({
     connectionString: tdb.urls.worker,
     concurrency: 1,
     logger: createLogger('silent'),
@@ -28,7 +32,7 @@ beforeAll(async () => {
     pollInterval: 200,
     mailer,
   });
-}, 240_000);
+}
 
 afterAll(async () => {
   await worker?.stop();
@@ -112,9 +116,29 @@ describe('CSV import page in a browser', () => {
     expect(await preview.locator('tr.table__row--error').first().textContent()).toContain('Unknown metric key "ghost"');
     await page.screenshot({ path: '/tmp/mfiq-import-preview.png', fullPage: true });
 
+    // The worker is held back until the page shows the import queued, so the progress that follows
+    // is seen arriving: from imports.get over /api/trpc into this same document (a mark left on the
+    // window survives to the end, and the page never navigates again).
+    await worker.stop();
     await page.getByRole('button', { name: 'Start import' }).click();
-    // The page polls while the worker runs, and ends on the result.
+    await expect.poll(() => page.getByTestId('import-status').textContent()).toBe('Queued');
+    await page.evaluate(() => Object.assign(window, { importPageMark: 'still here' }));
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations++;
+    });
+    const polls: string[] = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/api/trpc/imports.get')) polls.push(req.method());
+    });
+    await expect.poll(() => polls.length).toBeGreaterThan(0);
+    worker = await startImportWorker();
     await expect.poll(() => page.getByTestId('import-status').textContent(), { timeout: 120_000 }).toBe('Completed');
+    expect(await page.evaluate(() => (window as unknown as { importPageMark?: string }).importPageMark)).toBe(
+      'still here',
+    );
+    expect(navigations).toBe(0);
+    expect(polls.every((m) => m === 'GET')).toBe(true);
     expect(await page.getByTestId('import-progress').getAttribute('value')).toBe('100');
     expect(await page.getByTestId('rows-written').textContent()).toBe((ROWS - 2).toLocaleString('en-US'));
     expect(await page.getByTestId('rows-failed').textContent()).toBe('2');
