@@ -2,7 +2,11 @@ import { sql, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMetric, addRule, alertOrg, evaluate, eventsOf, write } from '../testing/alerts.ts';
+import { deliveriesOf } from '../routers/alerts/events.ts';
+import { localDate } from '../metrics/periods.ts';
 import { evaluateAlerts } from './engine.ts';
+import { loadContext, rulesIn } from './rules.ts';
+import { unsettledRules } from './steady.ts';
 
 /**
  * The evaluator against a real database, as the worker role: each kind of rule fires once per
@@ -22,7 +26,7 @@ const points = (metric: string, list: { ts: string; value: number }[]) => list.m
 async function inbox(tenantId: string) {
   return tdb.admin
     .selectFrom('notifications')
-    .select(['membershipId', 'eventId'])
+    .select(['membershipId', 'eventId', 'emailOff'])
     .where('tenantId', '=', tenantId)
     .execute();
 }
@@ -293,6 +297,68 @@ describe('formula metrics and scope', () => {
   });
 });
 
+describe('set-wise settling of threshold rules', () => {
+  /** The rules of the organization that go on to the full judgement at `now`, by name. */
+  async function unsettled(tenantId: string, now: Date) {
+    return withTenant(tdb.worker, { tenantId }, async (trx) => {
+      const { org, snapshot } = (await loadContext(trx, tenantId))!;
+      const cal = {
+        slug: org.slug,
+        timezone: org.timezone,
+        weekStart: org.weekStart,
+        today: localDate(now, org.timezone),
+        now,
+      };
+      const rules = await unsettledRules(trx, tenantId, rulesIn(snapshot, { all: true }), cal);
+      return rules.map((r) => r.name).sort();
+    });
+  }
+
+  it('judges in full only the rules whose verdict may change something, and sums too close to call', async () => {
+    const org = await alertOrg(tdb);
+    const metric = await addMetric(tdb.owner, org.tenantId, { key: 'settle' });
+    const weekly = await addMetric(tdb.owner, org.tenantId, { key: 'settle_weekly' });
+    const rule = async (
+      name: string,
+      condition: { kind: 'threshold'; op: 'above' | 'below'; value: number },
+      on = metric,
+      grain: 'day' | 'week' = 'day',
+    ) => {
+      const id = await addRule(tdb.owner, org.tenantId, { metricId: on, grain, condition, members: org.memberships });
+      await withTenant(tdb.owner, { tenantId: org.tenantId }, (trx) =>
+        trx.updateTable('alertRules').set({ name }).where('id', '=', id).execute(),
+      );
+      return id;
+    };
+    const fires = await rule('fires', { kind: 'threshold', op: 'above', value: 1 });
+    await rule('quiet', { kind: 'threshold', op: 'above', value: 100 });
+    // One day's sum is the same number here and in the full judgement: no doubt at the threshold.
+    await rule('exactly at it', { kind: 'threshold', op: 'above', value: 5 });
+    // "Below" on a growing sum waits for the day to end, and yesterday has no value: nothing to judge.
+    await rule('too early', { kind: 'threshold', op: 'below', value: 1 });
+    // A week's sum of several days equal to the threshold: rounding could differ, judged in full.
+    await rule('week at it', { kind: 'threshold', op: 'above', value: 5 }, weekly, 'week');
+    await write(tdb.app, org.tenantId, points('settle', [day('2024-03-10', 5)]));
+    await write(tdb.app, org.tenantId, points('settle_weekly', [day('2024-03-08', 2), day('2024-03-09', 3)]));
+    const now = at('2024-03-10T12:00:00Z');
+    expect(await unsettled(org.tenantId, now)).toEqual(['fires', 'week at it']);
+    expect((await evaluate(tdb.worker, org.tenantId, now)).fired).toBe(1);
+    // Open and still true: settled.
+    expect(await unsettled(org.tenantId, now)).toEqual(['week at it']);
+    expect((await evaluate(tdb.worker, org.tenantId, now)).fired).toBe(0);
+    // A correction makes the open alert untrue: judged in full, and resolved.
+    await write(tdb.app, org.tenantId, points('settle', [day('2024-03-10', -4.5, '11:00:00')]));
+    expect(await unsettled(org.tenantId, now)).toEqual(['fires', 'week at it']);
+    expect((await evaluate(tdb.worker, org.tenantId, now)).resolved).toBe(1);
+    expect((await eventsOf(tdb, fires)).map((e) => e.state)).toEqual(['resolved']);
+    // Next day, yesterday's final 0.5 is below 1: the "below" rule fires for it.
+    const next = at('2024-03-11T12:00:00Z');
+    expect(await unsettled(org.tenantId, next)).toEqual(['too early', 'week at it']);
+    expect((await evaluate(tdb.worker, org.tenantId, next)).fired).toBe(1);
+    expect(await unsettled(org.tenantId, next)).toEqual(['week at it']);
+  });
+});
+
 describe('people and delivery', () => {
   it('a cool-down records later events without notifying', async () => {
     const org = await alertOrg(tdb);
@@ -382,15 +448,27 @@ describe('people and delivery', () => {
       status: 'skipped',
       detail: 'Snoozed by Member 1 until 2024-03-11T00:00:00.000Z',
     });
-    expect(of('in_app', quietMail)).toMatchObject({ status: 'delivered' });
-    expect(of('email', quietMail)).toMatchObject({ status: 'skipped' });
     // 07:00 Paris on 2024-03-11 is 06:00 UTC.
     expect(of('webhook', channel.id)).toMatchObject({
       status: 'pending',
       nextAttemptAt: new Date('2024-03-11T06:00:00Z'),
     });
-    expect(log).toHaveLength(5);
-    expect(await inbox(org.tenantId)).toEqual([expect.objectContaining({ membershipId: quietMail })]);
+    // The member who got the alert has it in their inbox, which is its in-app delivery and records
+    // that their mail was off (ADR 0115): no row of its own in the table for either.
+    expect(log).toHaveLength(3);
+    expect(await inbox(org.tenantId)).toEqual([expect.objectContaining({ membershipId: quietMail, emailOff: true })]);
+    // The delivery log as the alert page shows it still says, per recipient and channel, what happened.
+    const [event] = await eventsOf(tdb, rule);
+    const shown = await withTenant(tdb.app, { tenantId: org.tenantId }, async (trx) =>
+      (await deliveriesOf(trx, org.tenantId, [event!.id])).get(event!.id),
+    );
+    expect(shown!.map((d) => [d.channel, d.recipient, d.status, d.detail])).toEqual([
+      ['in_app', 'Member 0', 'skipped', 'Muted by Member 0'],
+      ['in_app', 'Member 1', 'skipped', 'Snoozed by Member 1 until 2024-03-11T00:00:00.000Z'],
+      ['in_app', 'Member 2', 'delivered', null],
+      ['email', 'Member 2', 'skipped', 'Alert mail is turned off in their notification settings'],
+      ['webhook', 'Ops hook', 'pending', expect.stringMatching(/^Held for quiet hours until 07:00/)],
+    ]);
   });
 
   it('a locked organization does not fire', async () => {
@@ -452,6 +530,7 @@ describe('exactly once', () => {
       .select('id')
       .where('tenantId', '=', org.tenantId)
       .execute();
-    expect(deliveries).toHaveLength(20);
+    // Each member's mail: the inbox items are the in-app deliveries.
+    expect(deliveries).toHaveLength(10);
   });
 });

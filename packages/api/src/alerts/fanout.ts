@@ -99,16 +99,17 @@ interface Delivery {
 }
 
 export interface Fanout {
-  inbox: { membershipId: string; eventId: string }[];
+  inbox: { membershipId: string; eventId: string; emailOff: boolean }[];
   mail: { id: string; eventId: string; toAddress: string; subject: string; textBody: string; nextAttemptAt: string }[];
   deliveries: Delivery[];
 }
 
 /**
- * Who hears about each new event and how, without touching the database: an inbox item per member,
- * a mail for members who want mail, a pending webhook delivery per channel, and a row in the
- * delivery log for each, including the ones not sent and why (muted, snoozed, mail off, channel
- * disabled, quiet hours). The write that follows keeps only rows of events it really inserted.
+ * Who hears about each new event and how, without touching the database: an inbox item per member
+ * (which is the in-app delivery, and records that mail was off), a mail for members who want mail,
+ * a pending webhook delivery per channel, and a row in the delivery log for everything else,
+ * including what was not sent and why (muted, snoozed, channel disabled, quiet hours). The write
+ * that follows keeps only rows of events it really inserted.
  */
 export function planFanout(
   org: OrgContext,
@@ -165,19 +166,9 @@ export function planFanout(
         out.deliveries.push(row(e, { channel: 'in_app', membershipId, status: 'skipped', detail }));
         continue;
       }
-      out.inbox.push({ membershipId, eventId: e.id });
-      out.deliveries.push(row(e, { channel: 'in_app', membershipId, status: 'delivered', deliveredAt: now }));
-      if (!member.emailAlerts) {
-        out.deliveries.push(
-          row(e, {
-            channel: 'email',
-            membershipId,
-            status: 'skipped',
-            detail: 'Alert mail is turned off in their notification settings',
-          }),
-        );
-        continue;
-      }
+      // The inbox item is the in-app delivery, and says when mail was off: the log shows both from it.
+      out.inbox.push({ membershipId, eventId: e.id, emailOff: !member.emailAlerts });
+      if (!member.emailAlerts) continue;
       const m = alertMail(org, e, opts.publicUrl);
       const id = randomUUID();
       out.mail.push({

@@ -268,28 +268,22 @@ export async function seedOrganization(
       .execute();
     await trx
       .insertInto('alertDeliveries')
-      .values([
-        {
-          tenantId,
-          eventId,
-          channel: 'in_app',
-          membershipId: membership.id,
-          status: 'delivered',
-          deliveredAt: new Date(),
-        },
-        {
-          tenantId,
-          eventId,
-          channel: 'webhook',
-          channelId,
-          status: 'failed',
-          attempts: 8,
-          responseCode: 503,
-          detail: 'Service Unavailable',
-        },
-      ])
+      .values({
+        tenantId,
+        eventId,
+        channel: 'webhook',
+        channelId,
+        status: 'failed',
+        attempts: 8,
+        responseCode: 503,
+        detail: 'Service Unavailable',
+      })
       .execute();
-    await trx.insertInto('notifications').values({ tenantId, membershipId: membership.id, eventId }).execute();
+    // The inbox item is the member's in-app delivery; their mail was off (ADR 0115).
+    await trx
+      .insertInto('notifications')
+      .values({ tenantId, membershipId: membership.id, eventId, emailOff: true })
+      .execute();
     await trx
       .insertInto('alertMutes')
       .values({ tenantId, ruleId, membershipId: membership.id, until: new Date('2024-02-01T00:00:00Z') })

@@ -523,6 +523,7 @@ export interface NotificationsTable {
   eventId: string;
   createdAt: Generated<Date>;
   readAt: Date | null;
+  emailOff: Generated<boolean>;
 }
 
 export interface OrganizationErasuresTable {

@@ -31,9 +31,15 @@ export const toEvent = (row: Omit<Event, 'explanation'> & { explanation: unknown
   explanation: row.explanation as z.infer<typeof explanationOutput>,
 });
 
+/** The log's order: in-app, then mail, then webhooks, each in the order they were written, then by name. */
+const CHANNEL_ORDER: Record<Delivery['channel'], number> = { in_app: 0, email: 1, webhook: 2 };
+
 /**
- * The delivery log of some events. Mail is sent by the outbox the web cannot read; its state for
- * these rows comes from app_alert_email_status, which answers this organization's alert mails only.
+ * The delivery log of some events. An inbox item is its member's in-app delivery, and says when
+ * their mail was skipped because they had turned alert mail off (ADR 0115); every other delivery
+ * and every one not made (muted, snoozed, channel disabled) has its row in alert_deliveries. Mail is
+ * sent by the outbox the web cannot read; its state for these rows comes from
+ * app_alert_email_status, which answers this organization's alert mails only.
  */
 export async function deliveriesOf(
   db: TenantDb,
@@ -63,11 +69,20 @@ export async function deliveriesOf(
       'd.lastAttemptAt',
       'd.deliveredAt',
       'd.emailOutboxId',
+      'd.createdAt',
     ])
     .where('d.tenantId', '=', tenantId)
     .where('d.eventId', 'in', eventIds)
-    .orderBy('d.channel')
-    .orderBy('d.createdAt')
+    .execute();
+  const inbox = await db
+    .selectFrom('notifications as n')
+    .innerJoin('memberships as ms', (j) =>
+      j.onRef('ms.tenantId', '=', 'n.tenantId').onRef('ms.id', '=', 'n.membershipId'),
+    )
+    .innerJoin('users as u', 'u.id', 'ms.userId')
+    .select(['n.id', 'n.eventId', 'n.createdAt', 'n.emailOff', 'u.displayName as memberName'])
+    .where('n.tenantId', '=', tenantId)
+    .where('n.eventId', 'in', eventIds)
     .execute();
   const mailIds = rows.flatMap((r) => (r.emailOutboxId ? [r.emailOutboxId] : []));
   const mail = new Map(
@@ -84,6 +99,37 @@ export async function deliveriesOf(
         ).rows.map((m) => [m.id, m])
       : [],
   );
+  const log: { eventId: string; at: Date; d: Delivery }[] = [];
+  const quiet = { attempts: 0, responseCode: null, nextAttemptAt: null, lastAttemptAt: null };
+  for (const n of inbox) {
+    log.push({
+      eventId: n.eventId,
+      at: n.createdAt,
+      d: {
+        id: n.id,
+        channel: 'in_app',
+        recipient: n.memberName,
+        status: 'delivered',
+        detail: null,
+        ...quiet,
+        deliveredAt: n.createdAt,
+      },
+    });
+    if (n.emailOff)
+      log.push({
+        eventId: n.eventId,
+        at: n.createdAt,
+        d: {
+          id: `${n.id}:email`,
+          channel: 'email',
+          recipient: n.memberName,
+          status: 'skipped',
+          detail: 'Alert mail is turned off in their notification settings',
+          ...quiet,
+          deliveredAt: null,
+        },
+      });
+  }
   for (const r of rows) {
     const m = r.emailOutboxId ? mail.get(r.emailOutboxId) : undefined;
     const d: Delivery = {
@@ -105,9 +151,18 @@ export async function deliveriesOf(
       d.nextAttemptAt = m.status === 'pending' ? m.nextAttemptAt : null;
       if (m.lastError) d.detail = m.lastError;
     }
-    const list = out.get(r.eventId);
+    log.push({ eventId: r.eventId, at: r.createdAt, d });
+  }
+  log.sort(
+    (a, b) =>
+      CHANNEL_ORDER[a.d.channel] - CHANNEL_ORDER[b.d.channel] ||
+      a.at.getTime() - b.at.getTime() ||
+      a.d.recipient.localeCompare(b.d.recipient),
+  );
+  for (const { eventId, d } of log) {
+    const list = out.get(eventId);
     if (list) list.push(d);
-    else out.set(r.eventId, [d]);
+    else out.set(eventId, [d]);
   }
   return out;
 }
