@@ -83,6 +83,11 @@ export async function generateTenant(
         );
       }
     }
+    // What the rollup trigger (migration 0061) gives every metric with rollups: a data revision.
+    await sql`insert into metric_data_revisions (tenant_id, metric_id)
+              select distinct tenant_id, metric_id from metric_daily_rollups where tenant_id = ${tenantId}::uuid`.execute(
+      conn,
+    );
     await sql`reset session_replication_role`.execute(conn);
     return { tenantId, ids: ids.map((r) => r.id), keys: ids.map((r) => r.key) };
   });

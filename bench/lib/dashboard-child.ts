@@ -7,7 +7,8 @@
  * TOKEN, no session) or `page` (every procedure the dashboard page's loaders call, as Remix runs
  * them: root, organization layout and page loaders at once, each with its own context).
  * The first WARMUP loads (one at a time; the first one cold: connections, lazy code, JIT) are
- * reported apart; then 20 loads one at a time, then LOADS loads CONCURRENCY at a time.
+ * reported apart; then 20 loads one at a time, then LOADS loads CONCURRENCY at a time (with this
+ * process's CPU time per load over those).
  */
 import { createDb } from '@mfiq/db';
 import { createCaller, createContextFactory } from '@mfiq/api/server';
@@ -85,6 +86,7 @@ for (let i = 0; i < warmup; i++) await load(warmupLatencies);
 const sequential: number[] = [];
 for (let i = 0; i < Math.min(20, loads); i++) await load(sequential);
 let next = 0;
+const cpu0 = process.cpuUsage();
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < loads) {
@@ -93,8 +95,9 @@ await Promise.all(
     }
   }),
 );
+const cpu = process.cpuUsage(cpu0);
 await api.close();
 await db.destroy();
 process.stdout.write(
-  `${JSON.stringify({ latencies, warmupLatencies, sequential, tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`,
+  `${JSON.stringify({ latencies, warmupLatencies, sequential, cpuMsPerLoad: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length), tiles, points, maxRssKb: process.resourceUsage().maxRSS })}\n`,
 );

@@ -55,6 +55,14 @@ const newOrgId = async (slug: string) =>
   (await tdb.admin.selectFrom('organizations').select('tenantId').where('slug', '=', slug).executeTakeFirstOrThrow())
     .tenantId;
 
+/** Columns a restore sets anew by design: a metric's data revision moves whenever its rollups are written (0135). */
+const RENEWED: Record<string, string[]> = { metric_data_revisions: ['revision'] };
+const withoutRenewed = (table: string, row: Record<string, unknown>) => {
+  const out = { ...row };
+  for (const c of RENEWED[table] ?? []) delete out[c];
+  return out;
+};
+
 /** The rows of a tenant with what a copy must change taken out: tenant_id everywhere, the slug. */
 const comparable = (dump: Record<string, Record<string, unknown>[]>, drop: Record<string, string[]> = {}) =>
   Object.fromEntries(
@@ -63,7 +71,7 @@ const comparable = (dump: Record<string, Record<string, unknown>[]>, drop: Recor
       rows
         .filter((r) => r.action !== 'backup.restored')
         .map((r) => {
-          const { tenant_id: _t, ...rest } = r;
+          const { tenant_id: _t, ...rest } = withoutRenewed(t, r);
           if (t === 'organizations') delete rest.slug;
           for (const c of drop[t] ?? []) delete rest[c];
           return rest;
@@ -160,7 +168,12 @@ describe('round trip', () => {
     const after = await dumpTenant(tdb, org.tenantId, tables);
     const kept = tables.filter((t) => ruleFor(t.name).inPlace === 'keep').map((t) => t.name);
     expect(kept).toEqual(expect.arrayContaining(['audit_outbox', 'audit_log', 'api_keys', 'memberships']));
-    const withoutKept = (d: typeof before) => Object.fromEntries(Object.entries(d).filter(([t]) => !kept.includes(t)));
+    const withoutKept = (d: typeof before) =>
+      Object.fromEntries(
+        Object.entries(d)
+          .filter(([t]) => !kept.includes(t))
+          .map(([t, rows]) => [t, rows.map((r) => withoutRenewed(t, r))]),
+      );
     expect(withoutKept(after)).toEqual(withoutKept(before));
     // History is not rewound: the outbox keeps its rows and gains the restore event.
     expect(after.audit_outbox!.filter((r) => r.action !== 'backup.restored')).toEqual(before.audit_outbox);

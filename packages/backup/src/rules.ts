@@ -99,6 +99,12 @@ export const TABLE_RULES: Readonly<Record<string, TableRule>> = {
     derived: true,
     why: 'recomputed by the data_points triggers as the points are restored',
   },
+  metric_data_revisions: {
+    inPlace: 'replace',
+    copy: 'restore',
+    derived: true,
+    why: "moved by the metric_daily_rollups triggers as the rollups are recomputed: a restored revision could name another state of the metric's data",
+  },
 };
 
 export function ruleFor(table: string): TableRule {

@@ -48,6 +48,14 @@ const FIXTURES: Record<string, Insert> = {
       [t],
     );
   },
+  // Written by the metric_daily_rollups trigger above (a new revision for each write); the fixture writes one more.
+  metric_data_revisions: async (c, t) => {
+    await c.query(
+      `insert into metric_data_revisions (tenant_id, metric_id) values ($1, $1)
+       on conflict (tenant_id, metric_id) do update set revision = gen_random_uuid()`,
+      [t],
+    );
+  },
   metric_targets: async (c, t) => {
     await c.query(
       `insert into metric_targets (tenant_id, metric_id, kind, grain, value) values ($1, $1, 'recurring', 'month', 10)`,

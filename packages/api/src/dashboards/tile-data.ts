@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import type { TenantDb } from '@mfiq/db';
 import type { MetricDef } from '../metrics/aggregate.ts';
 import { daysBetween, periodsBetween, type Grain, type Period } from '../metrics/periods.ts';
 import { statusOf, targetPeriod, type TargetDef, type TargetStatus } from '../metrics/targets.ts';
 import type { DateRange, ResolvedRange } from './ranges.ts';
-import { batchMetricValues } from './values.ts';
+import { BoundedCache, cacheWork } from './rollup-cache.ts';
+import { readMetricData, valuesOf, type MetricData } from './values.ts';
 
 export interface TileMetric extends MetricDef {
   direction: 'higher' | 'lower';
   targets: TargetDef[];
 }
 
-interface TilePoint {
+export interface TilePoint {
   start: string;
   end: string;
   /** The period reaches past the range's end (today): its value is so far. */
@@ -65,13 +67,60 @@ export interface SeriesSpec {
   metrics: TileMetric[];
 }
 
+/** A point's share of the memory its series takes, for the cache's bound (a little more than measured). */
+const POINT_BYTES = 160;
+
+/** Series computed for a set of views, kept between requests (see seriesKey): 64 MB. */
+const seriesCache = new BoundedCache<Map<string, MetricSeries>[]>(64 * 1024 * 1024, (result) =>
+  result.reduce((n, m) => [...m.values()].reduce((k, s) => k + 512 + s.points.length * POINT_BYTES, n), 1024),
+);
+
+/**
+ * Everything a computation of series depends on, hashed: the tenant, its week start, each view's
+ * ranges, grain and metrics (aggregation, formula, direction, targets), the formula graph as read
+ * (every part's aggregation and formula) and the data revision of every plain metric read. Null
+ * when one has no revision yet (never cached). Timezone is in the ranges (today) and in the data
+ * (a timezone change rebuilds the rollups, which moves every revision).
+ */
+function seriesKey(tenantId: string, weekStart: number, specs: SeriesSpec[], data: MetricData): string | null {
+  const revisions: [string, string][] = [];
+  for (const p of data.plain) {
+    const revision = data.read.days.get(p.id)?.revision;
+    if (!revision) return null;
+    revisions.push([p.id, revision]);
+  }
+  const views = specs.map((s) => [
+    s.range,
+    s.grain,
+    s.metrics.map((m) => [m.id, m.key, m.aggregation, m.formula, m.direction, m.targets]),
+  ]);
+  const graph = [...data.defs.values()].map((d) => [d.id, d.key, d.aggregation, d.formula]);
+  return createHash('sha256')
+    .update(JSON.stringify([tenantId, weekStart, views, graph, revisions]))
+    .digest('base64');
+}
+
+/** Series handed to several requests are read-only: a change would show up in another's answer. */
+function freeze(result: Map<string, MetricSeries>[]) {
+  for (const m of result)
+    for (const s of m.values()) {
+      for (const p of s.points) Object.freeze(p);
+      Object.freeze(s.points);
+      if (s.target) Object.freeze(Object.freeze(s.target).period);
+      Object.freeze(s);
+    }
+  return result;
+}
+
 /**
  * Everything a dashboard's tiles show, for all its views at once: each metric by grain over its
  * view's range with the compared range's periods beside it, the range totals, per-period targets
  * and the progress of the target in effect at the range's end. Tiles mostly share the dashboard's
- * view; a tile with its own range, grain or comparison adds a view. One batched aggregate over the
- * daily rollups serves every view and tile (see batchMetricValues), so the cost does not grow with
- * tile count in round trips. Returns, per spec (same order), each metric's series by metric id.
+ * view; a tile with its own range, grain or comparison adds a view. One batched read of the
+ * daily rollups serves every view and tile (see readMetricData), so the cost does not grow with
+ * tile count in round trips. A dashboard loaded again with nothing changed (no write to its
+ * metrics, same views, definitions and targets) gets the series computed the first time.
+ * Returns, per spec (same order), each metric's series by metric id; the series are frozen.
  */
 export async function dashboardSeries(
   db: TenantDb,
@@ -94,8 +143,19 @@ export async function dashboardSeries(
   const plans = specs.map((spec) => planSpec(spec, cal.weekStart, add));
   const all = new Map<string, TileMetric>();
   for (const spec of specs) for (const m of spec.metrics) all.set(m.id, m);
-  const values = await batchMetricValues(db, cal.tenantId, [...all.values()], buckets);
-  return specs.map((spec, i) => seriesOf(spec, plans[i]!, values, cal.weekStart));
+  const roots = [...all.values()];
+  const data = await readMetricData(db, cal.tenantId, roots, buckets);
+  const key = seriesKey(cal.tenantId, cal.weekStart, specs, data);
+  const kept = key ? seriesCache.get(key) : undefined;
+  if (kept) {
+    cacheWork.seriesHits += 1;
+    return kept;
+  }
+  cacheWork.seriesMisses += 1;
+  const values = valuesOf(data, roots, buckets);
+  const result = freeze(specs.map((spec, i) => seriesOf(spec, plans[i]!, values, cal.weekStart)));
+  if (key) seriesCache.set(key, result);
+  return result;
 }
 
 type Plan = ReturnType<typeof planSpec>;
@@ -137,31 +197,37 @@ function seriesOf(
   const { periods, cur, offset, curAt, prevAt, totalAt, previousTotalAt, asOf, progressOf } = plan;
   const out = new Map<string, MetricSeries>();
   const lengths = periods.map((p) => daysBetween(p.start, p.end) + 1);
+  // What every metric's points share, worked out once per view: a dashboard of four-metric tiles
+  // builds tens of thousands of points, and this loop is most of the work left once the days are read.
+  const count = cur.length;
+  const partial = cur.map((p, i) => p.start !== periods[i]!.start || p.end !== periods[i]!.end);
+  const prevOf = cur.map((_, i) => prevAt[i + offset] ?? -1);
   for (const m of spec.metrics) {
     const v = values.get(m.id)!;
     const total = v[totalAt] ?? null;
     const previousTotal = v[previousTotalAt] ?? null;
-    const points = cur.map((p, i): TilePoint => {
-      const pp = prevAt[i + offset];
+    const points = new Array<TilePoint>(count);
+    const withTargets = m.targets.length > 0;
+    for (let i = 0; i < count; i++) {
       const whole = periods[i]!;
       let target: number | null = null;
-      if (m.targets.length) {
-        const hit = targetFor(m, p.start, weekStart);
+      if (withTargets) {
+        const hit = targetFor(m, cur[i]!.start, weekStart);
         if (hit) {
           const targetDays = daysBetween(hit.period.start, hit.period.end) + 1;
           target = accumulates(m) ? (hit.t.value * lengths[i]!) / targetDays : hit.t.value;
         }
       }
-      const partial = p.start !== whole.start || p.end !== whole.end;
-      return {
+      const pp = prevOf[i]!;
+      points[i] = {
         start: whole.start,
         end: whole.end,
-        partial,
+        partial: partial[i]!,
         value: v[curAt[i]!] ?? null,
-        previous: pp === undefined ? null : (v[pp] ?? null),
+        previous: pp < 0 ? null : (v[pp] ?? null),
         target,
       };
-    });
+    }
     let target: TileTarget | null = null;
     const hit = progressOf.get(m.id);
     if (hit) {

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { periodsBetween, periodStart, type Grain } from '../metrics/periods.ts';
+import { periodCount, periodStart, type Grain } from '../metrics/periods.ts';
 import { customRange, resolveRange, sameDayYearBefore, type RangePreset, type ResolvedRange } from './ranges.ts';
 
 /** At most this many points per tile (per metric). */
@@ -16,7 +16,7 @@ export interface View {
 }
 
 export function tooManyPoints(range: ResolvedRange, grain: Grain, weekStart: number): boolean {
-  return periodsBetween(range.current.from, range.current.to, grain, weekStart, MAX_POINTS + 1).length > MAX_POINTS;
+  return periodCount(range.current.from, range.current.to, grain, weekStart) > MAX_POINTS;
 }
 
 /**

@@ -243,13 +243,12 @@ export function evaluateGraph(
     if (def && !def.formula) {
       // A plain root is its own aggregates: no detour through a vector (most of a dashboard's roots).
       const v = plain(def);
-      out.set(
-        root.id,
-        Array.from({ length: n }, (_, i) => {
-          const x = v[i];
-          return x === undefined || x === null || Number.isNaN(x) ? null : x;
-        }),
-      );
+      const values = new Array<number | null>(n);
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        values[i] = x === undefined || x === null || Number.isNaN(x) ? null : x;
+      }
+      out.set(root.id, values);
       continue;
     }
     const s = root.formula ? shape(root.key) : null;

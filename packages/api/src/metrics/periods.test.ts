@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dayNumber, dayString, daysBetween, GRAINS, periodOf, periodStart, shiftPeriod } from './periods.ts';
+import {
+  addDays,
+  dayNumber,
+  dayString,
+  daysBetween,
+  GRAINS,
+  periodCount,
+  periodOf,
+  periodsBetween,
+  periodStart,
+  shiftPeriod,
+} from './periods.ts';
 
 /**
  * The calendar arithmetic works on day numbers without Date; here it is checked against Date's own
@@ -64,5 +75,28 @@ describe('calendar arithmetic', () => {
     }
     expect(shiftPeriod('2024-11-01', 'quarter', 1)).toBe('2025-02-01');
     expect(shiftPeriod('2024-01-01', 'month', -1)).toBe('2023-12-01');
+  });
+
+  it('counts the periods between two days as many as periodsBetween builds, for every grain and week start', () => {
+    // Ranges that start and end on every weekday and across month, quarter, year and leap-day edges,
+    // including reversed ones (none, or the one period both days share).
+    const starts = Array.from({ length: 40 }, (_, i) => addDays('2023-12-20', i * 11));
+    const lengths = [-40, -1, 0, 1, 6, 7, 8, 30, 31, 89, 92, 365, 366, 800];
+    for (const from of starts)
+      for (const len of lengths) {
+        const to = addDays(from, len);
+        for (const grain of GRAINS)
+          for (const weekStart of grain === 'week' ? [0, 1, 2, 3, 4, 5, 6] : [1]) {
+            const want = periodsBetween(from, to, grain, weekStart).length;
+            if (periodCount(from, to, grain, weekStart) !== want)
+              expect({ from, to, grain, weekStart, count: periodCount(from, to, grain, weekStart) }).toEqual({
+                from,
+                to,
+                grain,
+                weekStart,
+                count: want,
+              });
+          }
+      }
   });
 });

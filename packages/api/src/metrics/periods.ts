@@ -105,6 +105,26 @@ export function yearAgoStart(start: string, grain: Grain): string {
   return grain === 'day' || grain === 'week' ? addDays(start, -364) : addMonths(start, -12);
 }
 
+/** Which period of `grain` a day falls in, as a number that grows by one from each period to the next. */
+function periodIndex(day: string, grain: Grain, weekStart: number): number {
+  switch (grain) {
+    case 'day':
+      return dayNumber(day);
+    case 'week':
+      // Day number 0 (1970-01-01) was a Thursday: count weeks from a day that starts one.
+      return Math.floor((dayNumber(day) - ((((weekStart - 4) % 7) + 7) % 7)) / 7);
+    case 'month':
+      return Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1;
+    case 'quarter':
+      return Math.floor((Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1) / 3);
+  }
+}
+
+/** periodsBetween(from, to, grain, weekStart).length, without building them. */
+export function periodCount(from: string, to: string, grain: Grain, weekStart: number): number {
+  return Math.max(0, periodIndex(to, grain, weekStart) - periodIndex(from, grain, weekStart) + 1);
+}
+
 /** Every period of `grain` that overlaps from..to, whole periods (the first may start before from). */
 export function periodsBetween(from: string, to: string, grain: Grain, weekStart: number, max = 5000): Period[] {
   const out: Period[] = [];

@@ -234,6 +234,7 @@ export async function snapshot(tdb: TestDatabase): Promise<Record<string, string
       metrics: 'x',
       data_points: 'x',
       metric_daily_rollups: 'x',
+      metric_data_revisions: 'x',
       metric_targets: 'x',
       api_keys: '(x.tenant_id, x.id, x.name, x.scopes, x.revoked_at)',
       api_idempotency_keys: 'x',

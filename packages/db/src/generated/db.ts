@@ -461,6 +461,12 @@ export interface MetricDailyRollupsTable {
   lastValue: number;
 }
 
+export interface MetricDataRevisionsTable {
+  tenantId: string;
+  metricId: string;
+  revision: Generated<string>;
+}
+
 export interface MetricFollowsTable {
   tenantId: string;
   id: Generated<string>;
@@ -750,6 +756,7 @@ export interface DB {
   invitations: InvitationsTable;
   memberships: MembershipsTable;
   metricDailyRollups: MetricDailyRollupsTable;
+  metricDataRevisions: MetricDataRevisionsTable;
   metricFollows: MetricFollowsTable;
   metricTargets: MetricTargetsTable;
   metrics: MetricsTable;

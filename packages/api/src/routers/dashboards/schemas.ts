@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TilePoint } from '../../dashboards/tile-data.ts';
 import { RANGE_PRESETS as RANGES } from '../../shared/constants.ts';
 import { TEMPLATE_IDS } from './templates.ts';
 import { AGGREGATIONS, DIRECTIONS, grainSchema, localDateSchema, metricKeySchema, UNITS } from '../metrics/schemas.ts';
@@ -152,21 +153,53 @@ export const tileOutput = z.object({
   more: z.array(tileMetricOutput),
 });
 
+const finiteOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+const POINT_FIELDS = 6;
+function isPoint(p: unknown): p is TilePoint {
+  if (typeof p !== 'object' || p === null) return false;
+  const x = p as Record<string, unknown>;
+  return (
+    typeof x.start === 'string' &&
+    typeof x.end === 'string' &&
+    typeof x.partial === 'boolean' &&
+    finiteOrNull(x.value) &&
+    finiteOrNull(x.previous) &&
+    finiteOrNull(x.target) &&
+    Object.keys(x).length === POINT_FIELDS
+  );
+}
+/**
+ * Point arrays that passed the check and cannot change: frozen, of frozen points holding only
+ * strings, booleans and numbers. Series kept in memory (docs/decisions/0135) are handed out again
+ * and again; they are checked once.
+ */
+const checkedPoints = new WeakSet<readonly TilePoint[]>();
+
+function arePoints(v: unknown): v is TilePoint[] {
+  if (!Array.isArray(v)) return false;
+  if (checkedPoints.has(v)) return true;
+  let frozen = Object.isFrozen(v);
+  for (const p of v) {
+    if (!isPoint(p)) return false;
+    frozen &&= Object.isFrozen(p);
+  }
+  if (frozen) checkedPoints.add(v);
+  return true;
+}
+
+/**
+ * A series' points, checked field by field as they are, not copied: a dashboard answers tens of
+ * thousands of them, and zod's object parse (a new object per point) cost about as much as
+ * computing them (docs/decisions/0135). A field too many is refused rather than stripped.
+ */
+const pointsOutput = z.custom<TilePoint[]>(arePoints, 'Invalid series points');
+
 const status = z.enum(['on_track', 'at_risk', 'off_track', 'no_data']);
 export const seriesDataOutput = z.object({
   total: z.number().nullable(),
   previousTotal: z.number().nullable(),
   change: z.number().nullable(),
-  points: z.array(
-    z.object({
-      start: z.string(),
-      end: z.string(),
-      partial: z.boolean(),
-      value: z.number().nullable(),
-      previous: z.number().nullable(),
-      target: z.number().nullable(),
-    }),
-  ),
+  points: pointsOutput,
   target: z
     .object({
       period: z.object({ start: z.string(), end: z.string() }),
