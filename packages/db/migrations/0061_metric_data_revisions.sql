@@ -19,7 +19,9 @@ create policy tenant_isolation on metric_data_revisions
   with check (tenant_id = (select app_current_tenant()));
 
 -- Runs as the caller, under RLS, like the rollup refresh that fires it. A metric being deleted in
--- the same statement (its rollups go by cascade) is skipped: its revision row goes with it.
+-- the same statement (its rollups go by cascade) is skipped: its revision row goes with it. Rows are
+-- taken in key order, so two writers of the same metrics lock their revisions in the same order and
+-- cannot deadlock on them; a revision row is held until its writer commits, like the rollup rows.
 create function app_bump_metric_revisions() returns trigger
   language plpgsql
   as $$
@@ -28,11 +30,13 @@ create function app_bump_metric_revisions() returns trigger
       insert into metric_data_revisions (tenant_id, metric_id)
       select distinct r.tenant_id, r.metric_id from new_rows r
        where exists (select 1 from metrics m where m.tenant_id = r.tenant_id and m.id = r.metric_id)
+       order by r.tenant_id, r.metric_id
       on conflict (tenant_id, metric_id) do update set revision = gen_random_uuid();
     else
       insert into metric_data_revisions (tenant_id, metric_id)
       select distinct r.tenant_id, r.metric_id from old_rows r
        where exists (select 1 from metrics m where m.tenant_id = r.tenant_id and m.id = r.metric_id)
+       order by r.tenant_id, r.metric_id
       on conflict (tenant_id, metric_id) do update set revision = gen_random_uuid();
     end if;
     return null;
