@@ -7,8 +7,11 @@
  * an entry nobody asks for again ages out. Least recently used entries go first once the bytes
  * held pass the bound.
  */
-/** Entries found and computed, by cache. Read by tests, to see a second load take the kept path. */
-export const cacheWork = { seriesHits: 0, seriesMisses: 0, daysHits: 0, daysReads: 0 };
+/**
+ * Entries found and computed: loads served wholly from memory (seriesHits) or not (seriesMisses),
+ * metric series computed, metric days found or read. Read by tests, to see which path a load took.
+ */
+export const cacheWork = { seriesHits: 0, seriesMisses: 0, seriesComputed: 0, daysHits: 0, daysReads: 0 };
 
 export class BoundedCache<V> {
   readonly #entries = new Map<string, { value: V; bytes: number }>();

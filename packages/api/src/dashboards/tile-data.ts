@@ -70,46 +70,50 @@ export interface SeriesSpec {
 /** A point's share of the memory its series takes, for the cache's bound (a little more than measured). */
 const POINT_BYTES = 160;
 
-/** Series computed for a set of views, kept between requests (see seriesKey): 64 MB. */
-const seriesCache = new BoundedCache<Map<string, MetricSeries>[]>(64 * 1024 * 1024, (result) =>
-  result.reduce((n, m) => [...m.values()].reduce((k, s) => k + 512 + s.points.length * POINT_BYTES, n), 1024),
-);
+/** Series computed for one metric in one view, kept between requests (see seriesKeys): 64 MB. */
+const seriesCache = new BoundedCache<MetricSeries>(64 * 1024 * 1024, (s) => 512 + s.points.length * POINT_BYTES);
 
 /**
- * Everything a computation of series depends on, hashed: the tenant, its week start, each view's
- * ranges, grain and metrics (aggregation, formula, direction, targets), the formula graph as read
- * (every part's aggregation and formula) and the data revision of every plain metric read. Null
- * when one has no revision yet (never cached). Timezone is in the ranges (today) and in the data
- * (a timezone change rebuilds the rollups, which moves every revision).
+ * Per view and metric, everything its series depends on, hashed: the tenant, its week start, the
+ * view's ranges and grain, the metric (aggregation, formula, direction, targets) and its data: for
+ * a plain metric its own data revision, for a formula the formula graph as read (every part's
+ * aggregation and formula) and the revision of every plain metric read. Null when one of those has
+ * no revision yet (never cached). Timezone is in the ranges (today) and in the data (a timezone
+ * change rebuilds the rollups, which moves every revision). Keyed per metric, so a write to one
+ * metric computes again only its own series and the formulas', not the whole dashboard's.
  */
-function seriesKey(tenantId: string, weekStart: number, specs: SeriesSpec[], data: MetricData): string | null {
-  const revisions: [string, string][] = [];
-  for (const p of data.plain) {
-    const revision = data.read.days.get(p.id)?.revision;
-    if (!revision) return null;
-    revisions.push([p.id, revision]);
-  }
-  const views = specs.map((s) => [
-    s.range,
-    s.grain,
-    s.metrics.map((m) => [m.id, m.key, m.aggregation, m.formula, m.direction, m.targets]),
-  ]);
-  const graph = [...data.defs.values()].map((d) => [d.id, d.key, d.aggregation, d.formula]);
-  return createHash('sha256')
-    .update(JSON.stringify([tenantId, weekStart, views, graph, revisions]))
-    .digest('base64');
+function seriesKeys(tenantId: string, weekStart: number, specs: SeriesSpec[], data: MetricData): (string | null)[][] {
+  const revisionOf = (id: string) => data.read.days.get(id)?.revision ?? null;
+  let graph: string | null | undefined;
+  const formulaData = () => {
+    if (graph !== undefined) return graph;
+    const revisions: [string, string][] = [];
+    for (const p of data.plain) {
+      const revision = revisionOf(p.id);
+      if (!revision) return (graph = null);
+      revisions.push([p.id, revision]);
+    }
+    const defs = [...data.defs.values()].map((d) => [d.id, d.key, d.aggregation, d.formula]);
+    return (graph = JSON.stringify([defs, revisions]));
+  };
+  return specs.map((spec) => {
+    const view = JSON.stringify([tenantId, weekStart, spec.range, spec.grain]);
+    return spec.metrics.map((m) => {
+      // A plain metric is read under its own id (readMetricData's plain list holds its definition).
+      const dataKey = m.formula ? formulaData() : revisionOf(m.id);
+      if (!dataKey) return null;
+      const metric = JSON.stringify([m.id, m.key, m.aggregation, m.formula, m.direction, m.targets]);
+      return createHash('sha256').update(view).update(metric).update(dataKey).digest('base64');
+    });
+  });
 }
 
 /** Series handed to several requests are read-only: a change would show up in another's answer. */
-function freeze(result: Map<string, MetricSeries>[]) {
-  for (const m of result)
-    for (const s of m.values()) {
-      for (const p of s.points) Object.freeze(p);
-      Object.freeze(s.points);
-      if (s.target) Object.freeze(Object.freeze(s.target).period);
-      Object.freeze(s);
-    }
-  return result;
+function freeze(s: MetricSeries): MetricSeries {
+  for (const p of s.points) Object.freeze(p);
+  Object.freeze(s.points);
+  if (s.target) Object.freeze(Object.freeze(s.target).period);
+  return Object.freeze(s);
 }
 
 /**
@@ -119,7 +123,8 @@ function freeze(result: Map<string, MetricSeries>[]) {
  * view; a tile with its own range, grain or comparison adds a view. One batched read of the
  * daily rollups serves every view and tile (see readMetricData), so the cost does not grow with
  * tile count in round trips. A dashboard loaded again with nothing changed (no write to its
- * metrics, same views, definitions and targets) gets the series computed the first time.
+ * metrics, same views, definitions and targets) gets the series computed the first time; after a
+ * write, only the written metrics' series (and the formulas') are computed again.
  * Returns, per spec (same order), each metric's series by metric id; the series are frozen.
  */
 export async function dashboardSeries(
@@ -145,17 +150,39 @@ export async function dashboardSeries(
   for (const spec of specs) for (const m of spec.metrics) all.set(m.id, m);
   const roots = [...all.values()];
   const data = await readMetricData(db, cal.tenantId, roots, buckets);
-  const key = seriesKey(cal.tenantId, cal.weekStart, specs, data);
-  const kept = key ? seriesCache.get(key) : undefined;
-  if (kept) {
-    cacheWork.seriesHits += 1;
-    return kept;
+  const keys = seriesKeys(cal.tenantId, cal.weekStart, specs, data);
+  const kept = keys.map((row) => row.map((k) => (k ? seriesCache.get(k) : undefined)));
+  const missing = new Map<string, TileMetric>();
+  specs.forEach((spec, i) => spec.metrics.forEach((m, j) => kept[i]![j] || missing.set(m.id, m)));
+  if (!missing.size) cacheWork.seriesHits += 1;
+  else cacheWork.seriesMisses += 1;
+  cacheWork.seriesComputed += missing.size;
+  // Only the metrics not kept are computed, over only the plain metrics they read (a formula may
+  // read any of them).
+  let values: Map<string, (number | null)[]> = new Map();
+  if (missing.size) {
+    const need = [...missing.values()];
+    const plainKeys = new Set(need.map((m) => m.key));
+    const plain = need.some((m) => m.formula) ? data.plain : data.plain.filter((p) => plainKeys.has(p.key));
+    values = valuesOf({ ...data, plain }, need, buckets);
   }
-  cacheWork.seriesMisses += 1;
-  const values = valuesOf(data, roots, buckets);
-  const result = freeze(specs.map((spec, i) => seriesOf(spec, plans[i]!, values, cal.weekStart)));
-  if (key) seriesCache.set(key, result);
-  return result;
+  return specs.map((spec, i) => {
+    const out = new Map<string, MetricSeries>();
+    const compute = spec.metrics.filter((_, j) => !kept[i]![j]);
+    const computed = compute.length
+      ? seriesOf({ ...spec, metrics: compute }, plans[i]!, values, cal.weekStart)
+      : new Map<string, MetricSeries>();
+    spec.metrics.forEach((m, j) => {
+      let series = kept[i]![j];
+      if (!series) {
+        series = freeze(computed.get(m.id)!);
+        const key = keys[i]![j];
+        if (key) seriesCache.set(key, series);
+      }
+      out.set(m.id, series);
+    });
+    return out;
+  });
 }
 
 type Plan = ReturnType<typeof planSpec>;

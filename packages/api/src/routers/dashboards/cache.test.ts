@@ -142,6 +142,23 @@ describe('dashboard data kept in memory', () => {
     await loadChanged(a, before);
   });
 
+  it("after a write, only the written metric's series and the formulas' are computed again", async () => {
+    const before = await loadKept(a);
+    const computed = cacheWork.seriesComputed;
+    await a.api.points.upsert({ slug: a.slug, key: 'price', points: [{ ts: '2024-04-02T06:00:00Z', value: 777 }] });
+    const got = await loadChanged(a, before);
+    // The by-week load that loadChanged made first: Price and the formula (which may read any plain
+    // metric), not Orders, whose kept series is handed out again.
+    expect(cacheWork.seriesComputed - computed).toBeGreaterThanOrEqual(2);
+    const after = cacheWork.seriesComputed;
+    await a.api.points.upsert({ slug: a.slug, key: 'price', points: [{ ts: '2024-04-03T06:00:00Z', value: 778 }] });
+    const next = await load(a);
+    expect(cacheWork.seriesComputed - after).toBe(2);
+    expect(next.tiles[0]!.data.points).toBe(got.tiles[0]!.data.points);
+    expect(next.tiles[0]!.moreData[0]).not.toEqual(got.tiles[0]!.moreData[0]);
+    await expectSeries(a, next);
+  });
+
   it('a deleted point shows on the next load', async () => {
     const before = await loadKept(a);
     await a.api.points.delete({ slug: a.slug, key: 'orders', ts: ['2024-02-10T06:00:00Z'] });
