@@ -138,7 +138,7 @@ describe('alerts in the browser', () => {
 
     // Its details: the rule's page, at this alert, with the alert's delivery log (in-app and mail).
     await item.getByRole('link', { name: /^Details/ }).click();
-    await watcher.waitForURL(/\/alerts\/[0-9a-f-]{36}#event-[0-9a-f-]{36}$/);
+    await watcher.waitForURL(/\/alerts\/[0-9a-f-]{36}\?event=[0-9a-f-]{36}#event-[0-9a-f-]{36}$/);
     const eventId = new URL(watcher.url()).hash.slice('#event-'.length);
     await expect.poll(() => watcher.getByRole('heading', { level: 2, name: 'Revenue over 100' }).count()).toBe(1);
     expect(await watcher.getByTestId('rule-in-words').textContent()).toMatch(

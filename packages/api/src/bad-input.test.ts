@@ -719,6 +719,7 @@ const CASES: Record<string, { input: unknown; message: RegExp }[]> = {
   'alerts.get': [
     { input: { slug: 'SLUG' }, message: /id/ },
     { input: { slug: 'SLUG', id: 'rule-1' }, message: /Rule id must be a UUID/ },
+    { input: { slug: 'SLUG', id: ZERO, event: 'latest' }, message: /Alert id must be a UUID/ },
   ],
   'alerts.create': [
     { input: { slug: 'SLUG' }, message: /name/ },

@@ -26,14 +26,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * A rule's page: the rule in words and its alerts, newest first, each with its delivery log. The
  * rule is the page (not one event) because a rule fires once per period: its history reads as one
- * list, and an inbox item links to its own event on it (#event-<id>). Another organization's rule
- * is not found, like a made-up id.
+ * list, and an inbox item links to its own event on it (?event=<id>#event-<id>, listed even when
+ * older than the latest ones). Another organization's rule is not found, like a made-up id.
  */
 export async function loader(args: LoaderFunctionArgs) {
   const slug = args.params.slug ?? '';
   const id = args.params.id ?? '';
   if (!UUID.test(id)) throw data({ message: 'Page not found' }, { status: 404, statusText: 'Not Found' });
-  return callApi(args, (api) => api.alerts.get({ slug, id }));
+  // The alert an inbox item opens, shown even when it is older than the latest ones.
+  const event = new URL(args.request.url).searchParams.get('event');
+  return callApi(args, (api) => api.alerts.get({ slug, id, ...(event && UUID.test(event) ? { event } : {}) }));
 }
 
 type Done = 'acknowledged' | 'muted' | 'unmuted';
@@ -86,7 +88,7 @@ const minutes = (n: number) =>
 
 export default function AlertDetail() {
   const org = useRouteLoaderData<OrgData>('routes/orgs.$slug');
-  const { rule, myMute, events } = useLoaderData<typeof loader>();
+  const { rule, myMute, events, totalEvents } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== 'idle';
   const utils = trpc.useUtils();
@@ -201,11 +203,19 @@ export default function AlertDetail() {
             It has not fired yet. When it does, each alert is listed here with where it was delivered.
           </p>
         ) : (
-          <ol className="inbox" data-testid="events">
-            {events.map((e) => (
-              <EventItem key={e.id} event={e} busy={busy} />
-            ))}
-          </ol>
+          <>
+            {totalEvents > events.length ? (
+              <p className="muted" data-testid="events-shown">
+                The latest {events.length.toLocaleString('en-US')} of {totalEvents.toLocaleString('en-US')} alerts,
+                newest first.
+              </p>
+            ) : null}
+            <ol className="inbox" data-testid="events">
+              {events.map((e) => (
+                <EventItem key={e.id} event={e} busy={busy} />
+              ))}
+            </ol>
+          </>
         )}
       </section>
     </>

@@ -180,7 +180,7 @@ function InboxItem({
           Open {x.metric.name} at {x.period?.label ?? 'this period'}
         </Link>
         <Link
-          to={`${event.ruleId}#event-${event.id}`}
+          to={`${event.ruleId}?event=${event.id}#event-${event.id}`}
           className="button button--quiet"
           aria-label={`Details and deliveries of ${x.rule.name}`}
         >

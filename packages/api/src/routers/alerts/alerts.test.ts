@@ -1,4 +1,4 @@
-import { withTenant } from '@mfiq/db';
+import { sql, withTenant } from '@mfiq/db';
 import { createTestDatabase, type TestDatabase } from '@mfiq/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,6 +208,62 @@ describe('rules', () => {
     });
     // Data stopped 3 days ago: the second empty day is the one that would have fired.
     expect(stale.fired.map((f) => f.start)).toContain(dayBack(0));
+  });
+});
+
+describe('a rule with a long history', () => {
+  it('its page lists the latest 50 alerts and says how many there are; the alert an inbox item opens is listed even when older, and an id of another organization adds nothing', async () => {
+    const fire = async (name: string) => {
+      const owner = await h.signUp(name);
+      const api = await h.as(owner.cookie);
+      await api.metrics.create({ slug: owner.slug, key: 'orders', name: 'Orders' });
+      const { id } = await api.alerts.create({
+        slug: owner.slug,
+        name: 'Orders spike',
+        metricKey: 'orders',
+        grain: 'day',
+        condition: { kind: 'threshold', op: 'above', value: 100 },
+        recipients: { members: [await myMembership(api, owner.slug)], channels: [] },
+        quietHours: null,
+        cooldownMinutes: 0,
+      });
+      await api.points.upsert({
+        slug: owner.slug,
+        key: 'orders',
+        points: [{ ts: new Date().toISOString(), value: 150 }],
+      });
+      await evaluateNow(owner.slug);
+      return { slug: owner.slug, api, id };
+    };
+    const a = await fire('history-a');
+    const b = await fire('history-b');
+    // 55 earlier days' alerts of the same rule, a day apart (copies of the one that fired).
+    await tdb.admin.executeQuery(
+      sql`insert into alert_events (tenant_id, id, rule_id, occurrence, grain, period_start, period_end, value, baseline,
+                                    explanation, notified, fired_at, state, resolved_at)
+          select e.tenant_id, gen_random_uuid(), e.rule_id, 'day:old-' || g, e.grain, e.period_start - g, e.period_end - g,
+                 e.value, e.baseline, e.explanation, e.notified, e.fired_at - make_interval(days => g), 'resolved', e.fired_at
+            from alert_events e cross join generate_series(1, 55) g where e.rule_id = ${a.id}`.compile(tdb.admin),
+    );
+    const oldest = await tdb.admin
+      .selectFrom('alertEvents')
+      .select('id')
+      .where('ruleId', '=', a.id)
+      .orderBy('firedAt')
+      .executeTakeFirstOrThrow();
+
+    const latest = await a.api.alerts.get({ slug: a.slug, id: a.id });
+    expect(latest.totalEvents).toBe(56);
+    expect(latest.events).toHaveLength(50);
+    expect(latest.events.map((e) => e.id)).not.toContain(oldest.id);
+
+    const opened = await a.api.alerts.get({ slug: a.slug, id: a.id, event: oldest.id });
+    expect(opened.events).toHaveLength(51);
+    expect(opened.events.at(-1)).toMatchObject({ id: oldest.id, state: 'resolved' });
+
+    const eventB = (await b.api.alerts.get({ slug: b.slug, id: b.id })).events[0]!;
+    const probed = await a.api.alerts.get({ slug: a.slug, id: a.id, event: eventB.id });
+    expect(probed.events.map((e) => e.id)).toEqual(latest.events.map((e) => e.id));
   });
 });
 

@@ -4,15 +4,19 @@ import { describeCondition } from '../../alerts/explain.ts';
 import { requirePermission, tenantProcedure } from '../../trpc.ts';
 import { deliveriesOf, selectEvents, toEvent } from './events.ts';
 import { findRule, quietHoursOf } from './query.ts';
-import { deliveryOutput, eventOutput, quietHoursSchema, ruleIdSchema } from './schemas.ts';
+import { deliveryOutput, eventIdSchema, eventOutput, quietHoursSchema, ruleIdSchema } from './schemas.ts';
 import { GRAINS } from '../../metrics/periods.ts';
 
 const EVENTS_SHOWN = 50;
 
-/** One rule as its page shows it: the definition, recipients, the caller's mute, and its latest alerts with their deliveries. */
+/**
+ * One rule as its page shows it: the definition, recipients, the caller's mute, and its latest
+ * alerts with their deliveries, plus `event` (the alert an inbox item opens) when it is older than
+ * those: it is looked up within this rule only, so another rule's or organization's id adds nothing.
+ */
 export const get = tenantProcedure
   .meta(requirePermission('metrics:read'))
-  .input(z.object({ id: ruleIdSchema }))
+  .input(z.object({ id: ruleIdSchema, event: eventIdSchema.optional() }))
   .output(
     z.object({
       rule: z.object({
@@ -33,6 +37,8 @@ export const get = tenantProcedure
       }),
       myMute: z.object({ until: z.date().nullable() }).nullable(),
       events: z.array(eventOutput.extend({ deliveries: z.array(deliveryOutput) })),
+      /** How many alerts the rule has in all (the page says when it shows fewer). */
+      totalEvents: z.number(),
     }),
   )
   .query(async ({ ctx, input }) => {
@@ -74,6 +80,19 @@ export const get = tenantProcedure
         .limit(EVENTS_SHOWN)
         .execute()
     ).map(toEvent);
+    if (input.event && !events.some((e) => e.id === input.event)) {
+      const older = await selectEvents(ctx.db, ctx.tenant.id)
+        .where('e.ruleId', '=', rule.id)
+        .where('e.id', '=', input.event)
+        .executeTakeFirst();
+      if (older) events.push(toEvent(older));
+    }
+    const { total } = await ctx.db
+      .selectFrom('alertEvents')
+      .select((eb) => eb.fn.countAll<string>().as('total'))
+      .where('tenantId', '=', ctx.tenant.id)
+      .where('ruleId', '=', rule.id)
+      .executeTakeFirstOrThrow();
     const deliveries = await deliveriesOf(
       ctx.db,
       ctx.tenant.id,
@@ -98,5 +117,6 @@ export const get = tenantProcedure
       },
       myMute: mute && (mute.until === null || mute.until > new Date()) ? { until: mute.until } : null,
       events: events.map((e) => ({ ...e, deliveries: deliveries.get(e.id) ?? [] })),
+      totalEvents: Number(total),
     };
   });

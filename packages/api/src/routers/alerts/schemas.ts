@@ -9,7 +9,7 @@ const MAX_RECIPIENTS = 50;
 export const MAX_CHANNELS = 50;
 
 export const ruleIdSchema = z.uuid('Rule id must be a UUID');
-const eventIdSchema = z.uuid('Alert id must be a UUID');
+export const eventIdSchema = z.uuid('Alert id must be a UUID');
 export const acknowledgeInput = z.object({ eventId: eventIdSchema });
 export const unmuteInput = z.object({ ruleId: ruleIdSchema });
 export const channelIdSchema = z.uuid('Channel id must be a UUID');
