@@ -20,6 +20,7 @@ describe('graphile-worker messages in our logs', () => {
     const g = graphileLogger(logger).scope({ workerId: 'w1' });
     g.info('Completed task 7 (audit_drain, 3.20ms) with success', completed('audit_drain'));
     g.info('Completed task 8 (send_emails, 3.20ms) with success', completed('send_emails'));
+    g.info('Completed task 8 (alerts_sweep, 13.76ms) with success', completed('alerts_sweep'));
     g.info('Completed task 9 (csv_import, 3.20ms) with success', completed('csv_import'));
     g.error('Failed task 10 (audit_drain) with error boom', {
       job: completed('audit_drain').job,

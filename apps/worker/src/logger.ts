@@ -25,11 +25,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 const LEVELS = { error: 'error', warning: 'warn', info: 'info', debug: 'debug' } as const;
 
 /**
- * Tasks that run every few seconds whether or not there is work (the audit drain's timer, the mail
- * queue's wake-ups): their routine "completed with success" lines go to debug, or they would bury
- * everything else at info. Their failures, and every other task's lines, keep their level.
+ * Tasks that run every few seconds or every minute whether or not there is work (the audit drain's
+ * timer, the mail queue's wake-ups, the alert sweep's cron): their routine "completed with success"
+ * lines go to debug, or they would bury everything else at info. Their failures, and every other
+ * task's lines, keep their level.
  */
-const ROUTINE_TASKS = new Set(['audit_drain', 'send_emails']);
+const ROUTINE_TASKS = new Set(['audit_drain', 'send_emails', 'alerts_sweep']);
 
 interface JobMeta {
   id?: unknown;
