@@ -5,7 +5,7 @@ import { withTenant } from '@mfiq/db';
 import type { TestDatabase } from '@mfiq/db/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpOverHttp, startBrowserSuite, startWorkerProcess, type RunningWeb } from './harness.ts';
+import { openFromOrgNav, signUpOverHttp, startBrowserSuite, startWorkerProcess, type RunningWeb } from './harness.ts';
 
 let tdb: TestDatabase;
 let web: RunningWeb;
@@ -86,8 +86,7 @@ describe('alerts in the browser', () => {
     await page.waitForURL(/\/metrics\/revenue$/);
 
     // The rule, from the navigation's Alerts menu; the editor is a recipient by default.
-    await page.getByRole('navigation', { name: 'Organization' }).locator('summary', { hasText: 'Alerts' }).click();
-    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Alert rules' }).click();
+    await openFromOrgNav(page, 'Alert rules', 'Alerts');
     await page.waitForURL(/\/alerts\/rules$/);
     await page.getByLabel('Name', { exact: true }).fill('Revenue over 100');
     await page.getByLabel('Metric').selectOption('revenue');

@@ -215,7 +215,8 @@ describe('dashboards in a real browser', () => {
     await viewer.page.goto(`${web.url}/orgs/acme`);
     await viewer.page.getByRole('link', { name: 'Open' }).click();
     await viewer.page.waitForURL(/\/dashboards\//);
-    expect(await viewer.page.getByTestId('tile').count()).toBe(12);
+    // The address changes a moment before the page renders: wait for the tiles themselves.
+    await expect.poll(() => viewer.page.getByTestId('tile').count(), POLL).toBe(12);
     expect(await viewer.page.getByRole('button', { name: 'Add tile' }).count()).toBe(0);
     expect(await viewer.page.locator('.tile__actions').count()).toBe(0);
     await viewer.context.close();

@@ -452,9 +452,17 @@ export async function startBrowserSuite(
   }
 }
 
-/** Opens a page from the organization's navigation: a tab, or an item of one of its menus. */
+/**
+ * Opens a page from the organization's navigation: a tab, or an item of one of its menus. Returns
+ * once the new page has rendered: the address changes before React commits the page (the router
+ * renders in a transition), and a field filled in that gap lands in the old page's form. The link
+ * the navigation marks as current is committed in the same render as the page.
+ */
 export async function openFromOrgNav(page: Page, label: string, menu?: string): Promise<void> {
   const nav = page.getByRole('navigation', { name: 'Organization' });
   if (menu) await nav.locator('summary', { hasText: menu }).click();
-  await nav.getByRole('link', { name: label }).click();
+  // A chosen menu item is hidden once its menu closes: look it up hidden or not.
+  const link = nav.getByRole('link', { name: label, includeHidden: true });
+  await link.click();
+  await link.and(page.locator('[aria-current="page"]')).waitFor({ state: 'attached' });
 }

@@ -91,6 +91,7 @@ describe('browser journey', () => {
     // Sign out from the header.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login$/);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
 
     // Signed out, the settings page sends us to sign-in, and sign-in brings us back.
