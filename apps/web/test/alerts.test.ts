@@ -84,6 +84,8 @@ describe('alerts in the browser', () => {
     await page.getByLabel('Name').fill('Revenue');
     await page.getByRole('button', { name: 'Create metric' }).click();
     await page.waitForURL(/\/metrics\/revenue$/);
+    // The metric page renders after its address changes, and its render closes an open nav menu.
+    await page.getByTestId('entry-grid').waitFor();
 
     // The rule, from the navigation's Alerts menu; the editor is a recipient by default.
     await openFromOrgNav(page, 'Alert rules', 'Alerts');

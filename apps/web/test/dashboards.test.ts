@@ -507,7 +507,11 @@ describe('dashboards in a real browser', () => {
     const { context, page } = await signedIn(cookie, { width: 390, height: 844 });
     for (const path of ['/orgs/acme', `/orgs/acme/dashboards`]) {
       await page.goto(`${web.url}${path}`);
-      if (path.endsWith('dashboards')) await page.getByRole('link', { name: 'Company overview' }).click();
+      if (path.endsWith('dashboards')) {
+        await page.getByRole('link', { name: 'Company overview' }).click();
+        // The checks below read the whole page: wait until it is the dashboard, not the list.
+        await page.getByTestId('dashboard-name').waitFor();
+      }
       await page.waitForLoadState('networkidle');
       // Nothing of the page sticks out sideways (offenders are named, to find them). The
       // organization's navigation is left out: its closed menus are laid out off to the side, and

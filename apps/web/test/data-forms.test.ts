@@ -51,6 +51,8 @@ describe('public data forms in the browser', () => {
     await page.getByLabel('Name').fill('Qualified leads');
     await page.getByRole('button', { name: 'Create metric' }).click();
     await page.waitForURL(/\/metrics\/leads$/);
+    // The metric page renders after its address changes, and its render closes an open nav menu.
+    await page.getByTestId('entry-grid').waitFor();
 
     await openFromOrgNav(page, 'Forms', 'Data');
     await page.waitForURL(/\/forms$/);

@@ -456,7 +456,8 @@ export async function startBrowserSuite(
  * Opens a page from the organization's navigation: a tab, or an item of one of its menus. Returns
  * once the new page has rendered: the address changes before React commits the page (the router
  * renders in a transition), and a field filled in that gap lands in the old page's form. The link
- * the navigation marks as current is committed in the same render as the page.
+ * the navigation marks as current is committed in the same render as the page. Call it once the
+ * current page has rendered: a page committing after the menu opened closes the menu again.
  */
 export async function openFromOrgNav(page: Page, label: string, menu?: string): Promise<void> {
   const nav = page.getByRole('navigation', { name: 'Organization' });
