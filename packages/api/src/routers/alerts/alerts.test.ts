@@ -46,6 +46,27 @@ async function myMembership(api: Api, slug: string) {
   return (await api.members.list({ slug })).find((m) => m.isYou)!.membershipId;
 }
 
+/** A daily "above" rule (no quiet hours, no cool-down), a value over it written now, and the evaluation: one firing alert. */
+async function fireThreshold(
+  api: Api,
+  slug: string,
+  rule: { name: string; metricKey: string; above: number; value: number; members: string[]; channels?: string[] },
+) {
+  const { id } = await api.alerts.create({
+    slug,
+    name: rule.name,
+    metricKey: rule.metricKey,
+    grain: 'day',
+    condition: { kind: 'threshold', op: 'above', value: rule.above },
+    recipients: { members: rule.members, channels: rule.channels ?? [] },
+    quietHours: null,
+    cooldownMinutes: 0,
+  });
+  await api.points.upsert({ slug, key: rule.metricKey, points: [{ ts: new Date().toISOString(), value: rule.value }] });
+  await evaluateNow(slug);
+  return id;
+}
+
 describe('rules', () => {
   it('an editor creates a rule that notifies them; the push that breaches it reaches their inbox and the bell', async () => {
     const owner = await h.signUp('rules');
@@ -217,22 +238,13 @@ describe('a rule with a long history', () => {
       const owner = await h.signUp(name);
       const api = await h.as(owner.cookie);
       await api.metrics.create({ slug: owner.slug, key: 'orders', name: 'Orders' });
-      const { id } = await api.alerts.create({
-        slug: owner.slug,
+      const id = await fireThreshold(api, owner.slug, {
         name: 'Orders spike',
         metricKey: 'orders',
-        grain: 'day',
-        condition: { kind: 'threshold', op: 'above', value: 100 },
-        recipients: { members: [await myMembership(api, owner.slug)], channels: [] },
-        quietHours: null,
-        cooldownMinutes: 0,
+        above: 100,
+        value: 150,
+        members: [await myMembership(api, owner.slug)],
       });
-      await api.points.upsert({
-        slug: owner.slug,
-        key: 'orders',
-        points: [{ ts: new Date().toISOString(), value: 150 }],
-      });
-      await evaluateNow(owner.slug);
       return { slug: owner.slug, api, id };
     };
     const a = await fire('history-a');
@@ -323,22 +335,14 @@ describe('tenant boundary', () => {
       name: 'B hook',
       url: 'https://hooks.example.com/b',
     });
-    const { id: ruleB } = await apiB.alerts.create({
-      slug: b.slug,
+    const ruleB = await fireThreshold(apiB, b.slug, {
       name: 'B rule',
       metricKey: 'secret_sales',
-      grain: 'day',
-      condition: { kind: 'threshold', op: 'above', value: 0 },
-      recipients: { members: [bMember], channels: [channel.id] },
-      quietHours: null,
-      cooldownMinutes: 0,
+      above: 0,
+      value: 9,
+      members: [bMember],
+      channels: [channel.id],
     });
-    await apiB.points.upsert({
-      slug: b.slug,
-      key: 'secret_sales',
-      points: [{ ts: new Date().toISOString(), value: 9 }],
-    });
-    await evaluateNow(b.slug);
     const eventB = (await apiB.alerts.get({ slug: b.slug, id: ruleB })).events[0]!;
     const notificationB = (await apiB.notifications.list({ slug: b.slug })).items[0]!;
 
